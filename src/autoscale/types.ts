@@ -1,0 +1,83 @@
+// Inputs and outputs of the decision core (autoscale/decide.ts). Pure data:
+// the core never does I/O and never reads the clock (`now` is an input).
+import type { Config } from '../config/model.ts';
+import type { AutoscaleHistory, Resources, ServerStatus } from '../state/types.ts';
+
+/** An autoscaled server as the decision core sees it (state merged with what the provider reports). */
+export interface ServerView {
+  id: string;
+  pool: string;
+  autoscale: string;
+  status: ServerStatus;
+  /** ISO time it was created (ties in choices go to the oldest). */
+  created_at: string;
+  /** Running sessions on it (user and staged). */
+  active_sessions: number;
+  /** Server pools: session slots. */
+  max_sessions: number;
+  /** Docker agents: what it offers, and what its sessions use. */
+  capacity: Resources | null;
+  used: Resources | null;
+  /** The provider no longer has it (terminated or gone behind poolform's back). */
+  gone: boolean;
+}
+
+export interface QueuedRequest {
+  id: string;
+  pool: string;
+  workspace: string | null;
+  created_at: string;
+}
+
+/** A staged (pre-created, unassigned) docker session. */
+export interface StagedSessionView {
+  id: string;
+  pool: string;
+  staging: string;
+  server_id: string;
+  created_at: string;
+}
+
+export interface DecisionInput {
+  config: Config;
+  servers: readonly ServerView[];
+  queued: readonly QueuedRequest[];
+  staged: readonly StagedSessionView[];
+  /** Keyed `pool/autoscale`. */
+  history: Readonly<Record<string, AutoscaleHistory>>;
+  /** Per VM provider name: what one VM offers, when known (docker agent sizing without overrides). */
+  providerCapacity: Readonly<Record<string, Resources>>;
+  /** ISO instant the decision is for. */
+  now: string;
+}
+
+export type DecisionAction = 'create' | 'destroy' | 'drain' | 'hold';
+
+export interface Decision {
+  action: DecisionAction;
+  pool: string;
+  autoscale: string;
+  /** Absent for creates: the planner generates new server ids. */
+  server_id?: string;
+  /** For people: "scale-up: 4 sessions available, 6 wanted (minimum_available_sessions)". */
+  reason: string;
+}
+
+export type StagingAction = 'stage' | 'unstage';
+
+/** Docker agent pools: keep `num_sessions` staged sessions per staging config. */
+export interface StagingDecision {
+  action: StagingAction;
+  pool: string;
+  staging: string;
+  /** unstage: the staged session to remove. */
+  session_id?: string;
+  /** stage: the agent to put it on. */
+  server_id?: string;
+  reason: string;
+}
+
+export interface DecisionResult {
+  decisions: Decision[];
+  staging: StagingDecision[];
+}

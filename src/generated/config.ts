@@ -1,0 +1,733 @@
+/* Generated from schemas/poolform.schema.json by `npm run gen` (json-schema-to-typescript). Do not edit. */
+
+/**
+ * One YAML document of a poolform configuration. Every document has a `kind`.
+ */
+export type PoolformDocument = Settings | Zone | VmProvider | DnsProvider | LdapConfig | Workspace | Pool;
+/**
+ * A VM provider config: where autoscaled servers are created.
+ */
+export type VmProvider = AwsVmProvider | LocalVmProvider;
+/**
+ * A DNS provider config: where autoscaled servers' names are registered.
+ */
+export type DnsProvider = Route53DnsProvider | LocalDnsProvider;
+/**
+ * Protocol used to connect to the server's desktop or shell.
+ */
+export type ConnectionType = "kasmvnc" | "rdp" | "vnc" | "ssh";
+/**
+ * Day of the week.
+ */
+export type Day = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/**
+ * Global settings for poolform. At most one Settings document.
+ */
+export interface Settings {
+  /**
+   * Document kind.
+   */
+  kind: "Settings";
+  /**
+   * HOST:PORT the `serve` API listens on (default 127.0.0.1:8080); `--listen` overrides it.
+   */
+  listen?: string;
+  /**
+   * Base URL servers use to reach this API when a zone sets no upstream_auth_address (default: http://<listen address>).
+   */
+  public_url?: string;
+  /**
+   * Where poolform keeps its state.
+   */
+  state?: {
+    /**
+     * sqlite: one file under `path` (default). postgres: a shared database at `url`, for several replicas.
+     */
+    backend?: "sqlite" | "postgres";
+    /**
+     * Directory for the SQLite state and local provider data (default ./state, relative to the working directory).
+     */
+    path?: string;
+    /**
+     * PostgreSQL connection URL (secret reference, e.g. ${env:POOLFORM_DATABASE_URL}). Required for backend postgres.
+     */
+    url?: string;
+  };
+  /**
+   * API keys accepted by the session API (`Authorization: Bearer KEY`).
+   */
+  api_keys?: {
+    /**
+     * Name of the key, shown in logs and audit entries.
+     */
+    name: string;
+    /**
+     * The key itself (secret reference).
+     */
+    secret: string;
+  }[];
+  /**
+   * Accept plaintext secrets in YAML (reported as warnings instead of errors). Not recommended.
+   */
+  allow_plaintext_secrets?: boolean;
+  /**
+   * What `serve` applies by itself. safe: creates and updates, destroys wait for `poolform apply`; auto: everything; manual: plan only.
+   */
+  apply_policy?: "safe" | "auto" | "manual";
+  /**
+   * How often `serve` refreshes, decides and applies (default 30s).
+   */
+  reconcile_interval?: string;
+  /**
+   * Lifetime of the per-server check-in JWT (default 4h).
+   */
+  checkin_token_lifetime?: string;
+  /**
+   * Sessions with no keepalive for this long are ended (default 1h).
+   */
+  session_keepalive_timeout?: string;
+  /**
+   * Queued session requests not placed within this time fail (default 15m).
+   */
+  queue_timeout?: string;
+  /**
+   * Maximum concurrent calls per provider during apply (default 10).
+   */
+  provider_concurrency?: number;
+  /**
+   * With several `serve` replicas: how long a leader's lease lasts without renewal before another replica takes over (default 10s).
+   */
+  leader_lease?: string;
+  /**
+   * Log level of `serve`.
+   */
+  log_level?: "trace" | "debug" | "info" | "warn" | "error";
+}
+/**
+ * A deployment zone: where servers run and the address they call back to.
+ */
+export interface Zone {
+  /**
+   * Document kind.
+   */
+  kind: "Zone";
+  /**
+   * Zone name.
+   */
+  name: string;
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Address (host[:port] or URL) servers in this zone use to reach poolform's API; `{upstream_auth_address}` in startup scripts. Default: the API's own address.
+   */
+  upstream_auth_address?: string;
+}
+/**
+ * AWS EC2 VM provider.
+ */
+export interface AwsVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "aws";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on instances created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent as EC2 user data (at most 16,384 bytes after rendering). Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * AWS region, e.g. us-east-1.
+   */
+  aws_region: string;
+  /**
+   * AMI id to launch.
+   */
+  aws_ec2_ami_id: string;
+  /**
+   * Instance type, e.g. t3.medium.
+   */
+  aws_ec2_instance_type: string;
+  /**
+   * Subnet to launch into.
+   */
+  aws_ec2_subnet_id?: string;
+  /**
+   * Security group ids.
+   */
+  aws_ec2_security_group_ids?: string[];
+  /**
+   * Root EBS volume size in GB.
+   */
+  aws_ec2_ebs_volume_size_gb?: number;
+  /**
+   * Root EBS volume type.
+   */
+  aws_ec2_ebs_volume_type?: "gp2" | "gp3" | "io1" | "io2" | "st1" | "sc1" | "standard";
+  /**
+   * IAM instance profile name or ARN.
+   */
+  aws_ec2_iam?: string;
+  /**
+   * EC2 key pair name.
+   */
+  aws_ec2_key_pair_name?: string;
+  /**
+   * Extra tags for every instance.
+   */
+  aws_ec2_custom_tags?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * JSON merged into the RunInstances request (deep merge; wins over generated fields except ownership tags and ClientToken).
+   */
+  aws_ec2_config_override?: {};
+  /**
+   * AWS access key id (secret reference). Omit to use the SDK's default credential chain.
+   */
+  access_key_id?: string;
+  /**
+   * AWS secret access key (secret reference).
+   */
+  secret_access_key?: string;
+  /**
+   * Custom EC2 endpoint URL (emulators, VPC endpoints).
+   */
+  endpoint?: string;
+}
+/**
+ * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.
+ */
+export interface LocalVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "local";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, across every autoscale config using it.
+   */
+  max_instances: number;
+  /**
+   * Startup script template run at boot. Variables: {server_id}, {server_hostname}, {server_external_fqdn}, {checkin_jwt}, {upstream_auth_address}, {provider_name}, {manager_token}, {connection_username}, {connection_password}, {ad_join_credential}, {domain}. Write literal braces as {{ and }}.
+   */
+  startup_script: string;
+  /**
+   * Wait this long before running the startup script (simulates a slow boot).
+   */
+  boot_delay?: string;
+  /**
+   * Cores a local VM reports (docker agent sizing).
+   */
+  cores?: number;
+  /**
+   * Memory (MB) a local VM reports (docker agent sizing).
+   */
+  memory_mb?: number;
+  /**
+   * GPUs a local VM reports (docker agent sizing).
+   */
+  gpus?: number;
+}
+/**
+ * AWS Route 53 DNS provider.
+ */
+export interface Route53DnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "route53";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Region for the Route 53 client.
+   */
+  aws_region?: string;
+  /**
+   * Hosted zone to use; by default it is found from the autoscale config's base_domain_name.
+   */
+  hosted_zone_id?: string;
+  /**
+   * Record TTL in seconds.
+   */
+  ttl?: number;
+  /**
+   * Which address of the instance the A record points at.
+   */
+  ip?: "private" | "public";
+  /**
+   * AWS access key id (secret reference). Omit for the default chain.
+   */
+  access_key_id?: string;
+  /**
+   * AWS secret access key (secret reference).
+   */
+  secret_access_key?: string;
+  /**
+   * Custom Route 53 endpoint URL (emulators).
+   */
+  endpoint?: string;
+}
+/**
+ * Local DNS provider: writes a hosts-format file under the state path.
+ */
+export interface LocalDnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "local";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Record TTL in seconds.
+   */
+  ttl?: number;
+  /**
+   * Which address of the VM the record points at.
+   */
+  ip?: "private" | "public";
+}
+/**
+ * An LDAP/Active Directory connection, used to create AD computer records.
+ */
+export interface LdapConfig {
+  /**
+   * Document kind.
+   */
+  kind: "LdapConfig";
+  /**
+   * LDAP config name.
+   */
+  name: string;
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Whether this config is used for user authentication; computer records work either way.
+   */
+  enabled?: boolean;
+  /**
+   * Server URL. Computer records require ldaps:// (AD refuses to set passwords over plain LDAP).
+   */
+  url: string;
+  /**
+   * DN (or user@REALM) to bind as.
+   */
+  bind_dn: string;
+  /**
+   * Bind password (secret reference).
+   */
+  bind_password: string;
+  /**
+   * Search base, e.g. DC=corp,DC=example,DC=com; the AD {domain} is derived from it.
+   */
+  search_base: string;
+  /**
+   * PEM CA certificate(s) that sign the server's certificate, usually ${file:ca.pem}.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the server certificate (warned about in validate and plan).
+   */
+  tls_insecure_skip_verify?: boolean;
+  /**
+   * Connect timeout in milliseconds.
+   */
+  connect_timeout_ms?: number;
+  /**
+   * Operation timeout in milliseconds.
+   */
+  timeout_ms?: number;
+}
+/**
+ * What a container session runs, and the resources it needs on a docker agent.
+ */
+export interface Workspace {
+  /**
+   * Document kind.
+   */
+  kind: "Workspace";
+  /**
+   * Workspace name.
+   */
+  name: string;
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Container image.
+   */
+  image: string;
+  /**
+   * Cores a session needs.
+   */
+  cores?: number;
+  /**
+   * Memory (MB) a session needs.
+   */
+  memory_mb?: number;
+  /**
+   * GPUs a session needs.
+   */
+  gpus?: number;
+}
+/**
+ * A pool: fixed servers and/or autoscaled VMs behind one workspace; sessions are spread evenly over its servers.
+ */
+export interface Pool {
+  /**
+   * Document kind.
+   */
+  kind: "Pool";
+  /**
+   * Pool name (users request sessions by it).
+   */
+  name: string;
+  /**
+   * server: RDP/VNC/SSH servers; docker_agent: container hosts.
+   */
+  type: "server" | "docker_agent";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * A disabled pool takes no new sessions.
+   */
+  enabled?: boolean;
+  /**
+   * Server pools: fixed servers.
+   */
+  servers?: FixedServer[];
+  /**
+   * Autoscale configs.
+   */
+  autoscale?: AutoscaleConfig[];
+  /**
+   * Docker agent pools: staging configs.
+   */
+  staging?: StagingConfig[];
+}
+/**
+ * A fixed server that poolform registers in the pool (no infrastructure is created).
+ */
+export interface FixedServer {
+  /**
+   * Server name, unique in the pool (address server.<pool>.<name>).
+   */
+  name: string;
+  /**
+   * Disabled servers get no new sessions.
+   */
+  enabled?: boolean;
+  /**
+   * Name shown to users.
+   */
+  friendly_name?: string;
+  /**
+   * IP address or DNS name of the server.
+   */
+  hostname: string;
+  /**
+   * Zone the server is in.
+   */
+  zone?: string;
+  /**
+   * Sessions the server allows at once.
+   */
+  max_simultaneous_sessions?: number;
+  /**
+   * Whether the server can be given to another session after one ends.
+   */
+  reusable?: boolean;
+  connection_type: ConnectionType;
+  /**
+   * Port to connect on.
+   */
+  connection_port?: number;
+  /**
+   * Username to connect with; `{sso_username}` passes the requesting user's name.
+   */
+  connection_username?: string;
+  /**
+   * Password (secret reference); `{sso_cred}` passes the requesting user's credential.
+   */
+  connection_password?: string;
+  /**
+   * SSH only: use the requesting user's SSH key.
+   */
+  use_user_private_key?: boolean;
+  /**
+   * SSH only: private key (RSA PKCS#1 PEM, 2048 bits), secret reference.
+   */
+  connection_private_key?: string;
+  /**
+   * SSH only: passphrase of the private key.
+   */
+  connection_passphrase?: string;
+  /**
+   * Extra connection info (free JSON).
+   */
+  connection_info?: {};
+  /**
+   * The Windows service agent is installed.
+   */
+  agent_installed?: boolean;
+}
+/**
+ * An autoscale config: how poolform creates and destroys servers (server pools) or docker agents (docker_agent pools) on a VM provider. Fields marked 'server pools' or 'docker agent pools' are rejected on the other pool type.
+ */
+export interface AutoscaleConfig {
+  /**
+   * Autoscale config name, unique in the pool.
+   */
+  name: string;
+  /**
+   * Optional; must equal the pool's type.
+   */
+  autoscale_type?: "server" | "docker_agent";
+  /**
+   * A disabled config is never active: it creates nothing and its idle servers are removed.
+   */
+  enabled?: boolean;
+  /**
+   * Queue session requests when no capacity is free and provision for them at once, instead of answering 'no resources'.
+   */
+  aggressive_scaling?: boolean;
+  /**
+   * Zone the servers are created in.
+   */
+  zone?: string;
+  /**
+   * VmProvider config to create servers with.
+   */
+  vm_provider: string;
+  /**
+   * DnsProvider config to register servers in (with register_dns).
+   */
+  dns_provider?: string;
+  /**
+   * Register `<server_hostname>.<base_domain_name>` → the server's IP.
+   */
+  register_dns?: boolean;
+  /**
+   * DNS zone servers are registered under (an existing hosted zone), e.g. agents.example.com.
+   */
+  base_domain_name?: string;
+  /**
+   * Prefix of generated hostnames (at most 7 characters; hostnames stay within the 15-character NetBIOS limit). Default: derived from the pool name.
+   */
+  hostname_prefix?: string;
+  /**
+   * When the config is active. None: always active while enabled. Several: active when any is.
+   */
+  schedules?: Schedule[];
+  /**
+   * A server that has not checked in (or booted) after this is destroyed and replaced; repeated failures back off exponentially (default 30m).
+   */
+  checkin_timeout?: string;
+  /**
+   * Seconds after this config's last create during which nothing is destroyed (default 0 for server pools, 1800 for docker agent pools).
+   */
+  downscale_backoff?: number;
+  /**
+   * Server pools: a new server gets sessions only after it checks in with status running.
+   */
+  require_checkin?: boolean;
+  /**
+   * Server pools: the Windows service agent is installed in the image.
+   */
+  agent_installed?: boolean;
+  /**
+   * Protocol used to connect to the server's desktop or shell.
+   */
+  connection_type?: "kasmvnc" | "rdp" | "vnc" | "ssh";
+  /**
+   * Server pools: port to connect on.
+   */
+  connection_port?: number;
+  /**
+   * Server pools: username; `{sso_username}` passes the requesting user's name.
+   */
+  connection_username?: string;
+  /**
+   * Server pools: password (secret reference); `{sso_cred}` passes the user's credential.
+   */
+  connection_password?: string;
+  /**
+   * Server pools, SSH only: use the requesting user's SSH key.
+   */
+  use_user_private_key?: boolean;
+  /**
+   * Server pools, SSH only: private key (RSA PKCS#1 PEM, 2048 bits).
+   */
+  connection_private_key?: string;
+  /**
+   * Server pools, SSH only: passphrase of the private key.
+   */
+  connection_passphrase?: string;
+  /**
+   * Server pools: extra connection info (free JSON).
+   */
+  connection_info?: {};
+  /**
+   * Server pools: pre-create an AD computer record with a one-time join password ({ad_join_credential}) before the VM is created.
+   */
+  ad_create_machine_record?: boolean;
+  /**
+   * Server pools: LdapConfig used for AD computer records (must be ldaps://).
+   */
+  ldap_config?: string;
+  /**
+   * Server pools: DN of the OU computer records are created in.
+   */
+  ad_computer_container_dn?: string;
+  /**
+   * Server pools: also delete child objects of the computer record when removing it.
+   */
+  ad_recursive_cleanup?: boolean;
+  /**
+   * Server pools: a server is reused after a session ends; if false it is destroyed when its session ends.
+   */
+  reusable?: boolean;
+  /**
+   * Server pools: free session slots to keep available.
+   */
+  minimum_available_sessions?: number;
+  /**
+   * Server pools: sessions per server; above 1 only for reusable RDP/SSH.
+   */
+  max_simultaneous_sessions_per_server?: number;
+  /**
+   * Docker agent pools: cores to keep available beyond what staging needs.
+   */
+  standby_cores?: number;
+  /**
+   * Docker agent pools: GPUs to keep available beyond what staging needs.
+   */
+  standby_gpus?: number;
+  /**
+   * Docker agent pools: memory (MB) to keep available beyond what staging needs.
+   */
+  standby_memory_mb?: number;
+  /**
+   * Docker agent pools: cores each agent offers (default: the instance type's).
+   */
+  agent_cores_override?: number;
+  /**
+   * Docker agent pools: GPUs each agent offers (default: the instance type's).
+   */
+  agent_gpus_override?: number;
+  /**
+   * Docker agent pools: memory (GB) each agent offers (default: the instance type's).
+   */
+  agent_memory_override_gb?: number;
+  /**
+   * Docker agent pools: PEM certificate for the agents' proxy (a wildcard for base_domain_name).
+   */
+  nginx_cert?: string;
+  /**
+   * Docker agent pools: PEM key for the agents' proxy (secret reference).
+   */
+  nginx_key?: string;
+}
+/**
+ * A window in which the autoscale config is active, in the local wall time of `timezone`. `days` are the days a window starts on. start < end: active [start, end) that day; start > end: overnight, until `end` on the next day. `end: "24:00"` means the end of the day.
+ */
+export interface Schedule {
+  /**
+   * Days of the week on which this window starts.
+   */
+  days: Day[];
+  /**
+   * Local start time, HH:MM (24-hour).
+   */
+  start: string;
+  /**
+   * Local end time, HH:MM (24-hour); "24:00" is the end of the day. Earlier than start = overnight.
+   */
+  end: string;
+  /**
+   * IANA time zone the times are in, e.g. America/New_York.
+   */
+  timezone: string;
+}
+/**
+ * Docker agent pools: sessions to pre-create so users get one at once.
+ */
+export interface StagingConfig {
+  /**
+   * Staging config name, unique in the pool.
+   */
+  name: string;
+  /**
+   * Zone the sessions are staged in.
+   */
+  zone?: string;
+  /**
+   * Workspace to stage.
+   */
+  workspace: string;
+  /**
+   * Autoscale config (in this pool) whose agents host the sessions.
+   */
+  autoscale: string;
+  /**
+   * Staged sessions to keep; lowering it destroys the excess.
+   */
+  num_sessions: number;
+  /**
+   * Hours after which an unassigned staged session is destroyed and re-created.
+   */
+  expiration?: number;
+}

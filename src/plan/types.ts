@@ -1,0 +1,84 @@
+// A Plan is data: what apply will do and why. `action` drives apply; `reason`
+// and `before`/`after` are for people. Renderers (text, JSON, markdown) live
+// apart from the planner.
+import type { Decision } from '../autoscale/types.ts';
+import type { JsonObject, ResourceType } from '../state/types.ts';
+
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
+
+/** Shown in place of a secret value everywhere a plan is printed or saved. */
+export const SENSITIVE = '(sensitive)';
+
+export interface ResourceChange {
+  address: string;
+  type: ResourceType;
+  /** Last segment of the address (server id, fqdn, computer name). */
+  name: string;
+  action: ChangeAction;
+  /** Attributes before (null for create); never secret values. */
+  before: JsonObject | null;
+  /** Attributes after (null for delete); secret values are SENSITIVE. */
+  after: JsonObject | null;
+  reason: string;
+  /** Addresses that must succeed first (AD record before its VM, VM before its DNS record). Deletes run in reverse. */
+  depends_on: string[];
+  /** Provider config name that carries it out (null for fixed servers). */
+  provider: string | null;
+  pool: string | null;
+}
+
+export interface DriftEntry {
+  address: string;
+  type: ResourceType;
+  /** What state said. */
+  before: JsonObject | null;
+  /** What the provider reports (null: gone). */
+  after: JsonObject | null;
+  reason: string;
+}
+
+export interface Plan {
+  format_version: '1.0';
+  lineage: string;
+  serial: number;
+  created_at: string;
+  /** The instant decisions were made for (`--at`). */
+  at: string;
+  changes: ResourceChange[];
+  drift: DriftEntry[];
+  /** The decision core's output the plan came from (holds and drains included, for review). */
+  decisions: Decision[];
+  /** Changes held back by policy (apply_policy safe), listed for people. */
+  held: ResourceChange[];
+  /** Problems that prevent parts of the plan (e.g. a missing hosted zone), for people. */
+  errors: string[];
+}
+
+/** Terraform-like summary counts: a replace counts as one add and one destroy. */
+export function summarize(plan: Pick<Plan, 'changes'>): { add: number; change: number; destroy: number } {
+  let add = 0;
+  let change = 0;
+  let destroy = 0;
+  for (const c of plan.changes) {
+    switch (c.action) {
+      case 'create':
+        add++;
+        break;
+      case 'update':
+        change++;
+        break;
+      case 'replace':
+        add++;
+        destroy++;
+        break;
+      case 'delete':
+        destroy++;
+        break;
+      default: {
+        const never: never = c.action;
+        throw new Error(`unknown action ${String(never)}`);
+      }
+    }
+  }
+  return { add, change, destroy };
+}
