@@ -1,0 +1,44 @@
+// Per-server check-in tokens: HS256 JWTs (hono/jwt) carrying the server id and
+// purpose `checkin`, rendered into the startup script as `{checkin_jwt}` and
+// presented back on POST /api/set_server_status?token=... The signing key is
+// generated on first start and kept in the state store (secret `checkin-signing-key`).
+import { randomBytes } from 'node:crypto';
+import { sign, verify } from 'hono/jwt';
+
+export const CHECKIN_KEY_NAME = 'checkin-signing-key';
+export const CHECKIN_PURPOSE = 'checkin';
+
+export function generateSigningKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface CheckinClaims {
+  sub: string;
+  purpose: typeof CHECKIN_PURPOSE;
+  iat: number;
+  exp: number;
+}
+
+/** Signs a token for `serverId`, valid `lifetimeMs` from `nowMs`. */
+export async function signCheckinToken(key: string, serverId: string, nowMs: number, lifetimeMs: number): Promise<string> {
+  const iat = Math.floor(nowMs / 1000);
+  const claims: CheckinClaims = { sub: serverId, purpose: CHECKIN_PURPOSE, iat, exp: iat + Math.floor(lifetimeMs / 1000) };
+  return sign({ ...claims }, key, 'HS256');
+}
+
+/**
+ * The server id a token was issued for, or null when the token is malformed,
+ * forged, expired (against `nowMs`) or not a check-in token.
+ */
+export async function verifyCheckinToken(key: string, token: string, nowMs: number): Promise<string | null> {
+  try {
+    const payload = await verify(token, key, 'HS256');
+    const exp = payload['exp'];
+    if (typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
+    if (payload['purpose'] !== CHECKIN_PURPOSE) return null;
+    const sub = payload['sub'];
+    return typeof sub === 'string' && sub ? sub : null;
+  } catch {
+    return null;
+  }
+}
