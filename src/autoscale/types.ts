@@ -8,6 +8,8 @@ export interface ServerView {
   id: string;
   pool: string;
   autoscale: string;
+  /** VmProvider config it was created on (counts toward that provider's max_instances even if its config was removed). */
+  vm_provider: string;
   status: ServerStatus;
   /** ISO time it was created (ties in choices go to the oldest). */
   created_at: string;
