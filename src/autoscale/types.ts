@@ -22,6 +22,17 @@ export interface ServerView {
   used: Resources | null;
   /** The provider no longer has it (terminated or gone behind poolform's back). */
   gone: boolean;
+  /**
+   * Server pools: whether it may take another session after one ends.
+   * Optional; default: the autoscale config's `reusable` (itself default true).
+   */
+  reusable?: boolean;
+  /**
+   * Sessions ever placed on it, ended ones included. Optional; default:
+   * `active_sessions`. A non-reusable server with `sessions_started > 0` and no
+   * active session is used up: it is destroyed (and replaced as the minimum requires).
+   */
+  sessions_started?: number;
 }
 
 export interface QueuedRequest {
@@ -55,6 +66,31 @@ export interface DecisionInput {
 
 export type DecisionAction = 'create' | 'destroy' | 'drain' | 'hold';
 
+/**
+ * Why a decision was made, for machines (nextHistory, metrics, audit filters);
+ * `reason` says the same for people.
+ * create: scale-up.
+ * destroy: scale-down | inactive | failed | checkin-timeout | gone | drained | non-reusable | removed.
+ * drain: inactive | failed | gone | removed.
+ * hold: max-instances | backoff | downscale-backoff | capacity-unknown | provider-unknown | schedule-error.
+ */
+export type DecisionCause =
+  | 'scale-up'
+  | 'scale-down'
+  | 'inactive'
+  | 'failed'
+  | 'checkin-timeout'
+  | 'gone'
+  | 'drained'
+  | 'non-reusable'
+  | 'removed'
+  | 'max-instances'
+  | 'backoff'
+  | 'downscale-backoff'
+  | 'capacity-unknown'
+  | 'provider-unknown'
+  | 'schedule-error';
+
 export interface Decision {
   action: DecisionAction;
   pool: string;
@@ -63,6 +99,8 @@ export interface Decision {
   server_id?: string;
   /** For people: "scale-up: 4 sessions available, 6 wanted (minimum_available_sessions)". */
   reason: string;
+  /** Optional (always set by decide()): the machine-readable cause. */
+  cause?: DecisionCause;
 }
 
 export type StagingAction = 'stage' | 'unstage';

@@ -54,7 +54,11 @@ export interface Config {
   ldapConfigs: LdapConfig[];
   workspaces: Workspace[];
   pools: Pool[];
-  /** Source of each named object, keyed `Kind/name` (e.g. `Pool/desktops`, `VmProvider/local`). */
+  /**
+   * Source of each named object, keyed `Kind/name` (e.g. `Pool/desktops`, `VmProvider/local`, `Settings`),
+   * plus the objects nested in pools: `Pool/<pool>/autoscale/<name>`, `Pool/<pool>/servers/<name>`,
+   * `Pool/<pool>/staging/<name>`.
+   */
   sources: Record<string, SourceLocation>;
 }
 

@@ -9,6 +9,9 @@ export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
 /** Shown in place of a secret value everywhere a plan is printed or saved. */
 export const SENSITIVE = '(sensitive)';
 
+/** Shown where a value is only known once apply has run (e.g. a new VM's address). */
+export const KNOWN_AFTER_APPLY = '(known after apply)';
+
 export interface ResourceChange {
   address: string;
   type: ResourceType;
@@ -25,6 +28,27 @@ export interface ResourceChange {
   /** Provider config name that carries it out (null for fixed servers). */
   provider: string | null;
   pool: string | null;
+  /**
+   * An unfinished create (intent) that this change resolves: an update with
+   * `before: null` adopts what the provider made; apply removes the intent
+   * once the resource is recorded.
+   */
+  intent_id?: string;
+  /**
+   * delete/replace: the provider no longer has the resource (drift or an
+   * interrupted destroy), so the delete part only forgets it from state.
+   */
+  observed_gone?: boolean;
+}
+
+/** State housekeeping apply does besides the changes (not infrastructure, not counted in the summary). */
+export interface StateCleanup {
+  /** intent: an unfinished create that left nothing behind (its leftover server record goes too); server: a server record with no resource. */
+  kind: 'intent' | 'server';
+  /** Intent id or server id. */
+  id: string;
+  address: string;
+  reason: string;
 }
 
 export interface DriftEntry {
@@ -52,6 +76,8 @@ export interface Plan {
   held: ResourceChange[];
   /** Problems that prevent parts of the plan (e.g. a missing hosted zone), for people. */
   errors: string[];
+  /** State housekeeping after an interrupted apply (absent: none). */
+  cleanup?: StateCleanup[];
 }
 
 /** Terraform-like summary counts: a replace counts as one add and one destroy. */

@@ -1,14 +1,182 @@
-// `poolform state` (placeholder until its issue lands).
+// `poolform state list|show|rm|pull`: inspect and edit the state directly.
+//   list [ADDR...]   addresses in state (optionally only those starting with ADDR)
+//   show ADDR        one resource with its attributes and server (--json)
+//   rm ADDR...       forget resources without destroying them (takes the state lock)
+//   pull             the whole state as JSON, secrets redacted
+// Every subcommand takes --state PATH and --config DIR (cli/store-options.ts).
 import type { Command } from 'commander';
-import type { CliContext } from '../context.ts';
+import { exportState } from '../../state/export.ts';
+import { withStateLock } from '../../state/lock-holder.ts';
+import { redactJson } from '../../state/redact.ts';
+import type { ResourceRecord, ServerRecord, StateStore } from '../../state/types.ts';
+import { parseDuration } from '../../util/duration.ts';
+import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from '../context.ts';
+import { addStoreOptions, runCommand, withCliStore, type StoreOptionValues } from '../store-options.ts';
+
+function matches(address: string, filters: readonly string[]): boolean {
+  return filters.length === 0 || filters.some((f) => address === f || address.startsWith(f.endsWith('.') ? f : `${f}.`));
+}
+
+function renderResource(resource: ResourceRecord, servers: readonly ServerRecord[], active: ReadonlyMap<string, number>): string {
+  const lines: string[] = [`# ${resource.address}`];
+  const field = (name: string, value: string | number | null): void => {
+    lines.push(`${name.padEnd(16)}= ${value === null ? '(none)' : String(value)}`);
+  };
+  field('type', resource.type);
+  field('provider', resource.provider);
+  field('provider_id', resource.provider_id);
+  field('status', resource.status);
+  field('created_at', resource.created_at);
+  field('updated_at', resource.updated_at);
+  const attributes = redactJson(resource.attributes);
+  const keys = Object.keys(attributes).sort();
+  if (keys.length === 0) lines.push('attributes      = {}');
+  else {
+    lines.push('attributes:');
+    const width = Math.max(...keys.map((k) => k.length));
+    for (const k of keys) lines.push(`  ${k.padEnd(width)} = ${JSON.stringify(attributes[k] ?? null)}`);
+  }
+  for (const s of servers) {
+    lines.push('', `# server ${s.id}`);
+    field('pool', s.pool);
+    field('autoscale', s.autoscale);
+    field('hostname', s.hostname);
+    field('ip', s.ip);
+    field('connection', s.connection_type === null ? null : `${s.connection_type}:${s.connection_port ?? ''}`);
+    field('status', `${s.status} (${s.status_progress}%)${s.status_message ? ` ${s.status_message}` : ''}`);
+    field('enabled', String(s.enabled));
+    field('sessions', `${active.get(s.id) ?? 0} active / ${s.max_sessions} max`);
+    if (s.capacity) field('capacity', `${s.capacity.cores} cores, ${s.capacity.memory_mb} MB, ${s.capacity.gpus} GPUs`);
+    field('checked_in_at', s.checked_in_at);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function serversAt(store: StateStore, address: string): Promise<ServerRecord[]> {
+  return (await store.listServers()).filter((s) => s.address === address);
+}
+
+interface ShowOptions extends StoreOptionValues {
+  json?: boolean;
+}
+
+interface RmOptions extends StoreOptionValues {
+  lockTimeout: string;
+}
 
 export function registerState(program: Command, ctx: CliContext): void {
-  program
+  const state = program
     .command('state')
-    .description('state (not implemented yet)')
-    .allowUnknownOption()
+    .description('inspect and edit the state directly: list, show, rm (forget), pull')
     .action(() => {
-      ctx.stderr.write('poolform state: not implemented yet\n');
-      ctx.exitCode = 1;
+      ctx.stderr.write(state.helpInformation());
+      ctx.exitCode = EXIT_USAGE;
     });
+
+  addStoreOptions(
+    state
+      .command('list')
+      .description('list the addresses in state, optionally only those under the given addresses')
+      .argument('[address...]', 'addresses or address prefixes, e.g. vm.desktops'),
+  ).action((filters: string[], options: StoreOptionValues) =>
+    runCommand(ctx, () =>
+      withCliStore(ctx, options, async ({ store }) => {
+        const resources = await store.listResources();
+        for (const r of resources) if (matches(r.address, filters)) ctx.stdout.write(`${r.address}\n`);
+      }),
+    ),
+  );
+
+  addStoreOptions(
+    state
+      .command('show')
+      .description('show one resource in state, with its server and attributes (secrets redacted)')
+      .argument('<address>', 'resource address, e.g. vm.desktops.aws.<server_id>')
+      .option('--json', 'print JSON'),
+  ).action((address: string, options: ShowOptions) =>
+    runCommand(ctx, () =>
+      withCliStore(ctx, options, async ({ store }) => {
+        const resource = await store.getResource(address);
+        if (!resource) {
+          ctx.stderr.write(`Error: no resource at ${address} in state (see \`poolform state list\`)\n`);
+          ctx.exitCode = EXIT_FAILURE;
+          return;
+        }
+        const servers = await serversAt(store, address);
+        const active = new Map<string, number>();
+        for (const s of servers) active.set(s.id, await store.activeSessionCount(s.id));
+        if (options.json) {
+          const out = {
+            ...resource,
+            attributes: redactJson(resource.attributes),
+            servers: servers.map((s) => ({ ...s, active_sessions: active.get(s.id) ?? 0 })),
+          };
+          ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+        } else {
+          ctx.stdout.write(renderResource(resource, servers, active));
+        }
+      }),
+    ),
+  );
+
+  addStoreOptions(
+    state
+      .command('rm')
+      .description('forget resources without destroying them (the infrastructure stays; poolform stops managing it)')
+      .argument('<address...>', 'resource addresses to forget')
+      .option('--lock-timeout <duration>', 'how long to wait for the state lock', '0s'),
+  ).action((addresses: string[], options: RmOptions) =>
+    runCommand(ctx, async () => {
+      const waitMs = parseDuration(options.lockTimeout);
+      await withCliStore(ctx, options, ({ store }) =>
+        withStateLock(store, 'state rm', waitMs, async () => {
+          const missing: string[] = [];
+          for (const a of addresses) if (!(await store.getResource(a))) missing.push(a);
+          if (missing.length > 0) {
+            ctx.stderr.write(`Error: not in state: ${missing.join(', ')} (nothing was removed)\n`);
+            ctx.exitCode = EXIT_FAILURE;
+            return;
+          }
+          const intents = await store.listIntents();
+          for (const address of addresses) {
+            const resource = await store.getResource(address);
+            if (!resource) continue;
+            const servers = await serversAt(store, address);
+            let sessions = 0;
+            for (const s of servers) {
+              sessions += await store.activeSessionCount(s.id);
+              await store.deleteServer(s.id);
+            }
+            // An unfinished intent would make the next apply adopt the resource again.
+            for (const i of intents) if (i.address === address) await store.deleteIntent(i.id);
+            await store.deleteResource(address);
+            await store.appendAudit([
+              {
+                at: new Date().toISOString(),
+                actor: 'cli',
+                action: 'state-rm',
+                address,
+                reason: 'removed from state by `poolform state rm`; the infrastructure was not destroyed',
+                detail: { type: resource.type, provider: resource.provider, provider_id: resource.provider_id, servers: servers.map((s) => s.id) },
+              },
+            ]);
+            ctx.stdout.write(`Removed ${address}${resource.provider_id ? ` (${resource.provider_id})` : ''}\n`);
+            if (sessions > 0) ctx.stdout.write(`  note: ${sessions} active session(s) on its server stay recorded until they end\n`);
+          }
+          ctx.stdout.write(
+            `Successfully removed ${addresses.length} resource instance(s) from state. Nothing was destroyed: ` +
+              'the infrastructure still exists and poolform no longer manages it.\n',
+          );
+        }),
+      );
+    }),
+  );
+
+  addStoreOptions(state.command('pull').description('print the whole state as JSON (secrets redacted)')).action((options: StoreOptionValues) =>
+    runCommand(ctx, () =>
+      withCliStore(ctx, options, async ({ store }) => {
+        ctx.stdout.write(`${JSON.stringify(await exportState(store), null, 2)}\n`);
+      }),
+    ),
+  );
 }

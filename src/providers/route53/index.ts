@@ -1,16 +1,56 @@
-// AWS Route 53 DNS provider (placeholder until the AWS issue lands).
+// AWS Route 53 DNS provider (`DnsProvider` type `route53`): the factory the
+// provider registry calls. See provider.ts for the contracts and how they are met.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Route53DnsProvider } from '../../generated/config.ts';
-import { PoolformError } from '../../util/errors.ts';
 import type { AwsCredentials } from '../aws-ec2/index.ts';
+import type { BackoffOptions } from '../aws-ec2/retry.ts';
 import type { DnsProviderClient } from '../types.ts';
+import { createRoute53Client } from './client.ts';
+import { createRoute53Provider, DEFAULT_TTL } from './provider.ts';
+
+export { createRoute53Client } from './client.ts';
+export type { Route53ClientSettings } from './client.ts';
+export { DEFAULT_TTL } from './provider.ts';
+export { OWNER_PREFIX, ownerTxtValue, parseOwnerTxt } from './records.ts';
 
 export interface Route53DnsProviderOptions {
   config: Route53DnsProvider;
   credentials?: AwsCredentials;
   client?: Route53Client;
+  /** Retry/backoff for throttling and transient errors when the client is built here. */
+  retry?: BackoffOptions;
+  /** How old a zone walk may be for upsert/delete decisions (default 5,000 ms). */
+  snapshotMaxAgeMs?: number;
+  /** How long upsert/delete calls are gathered into one request (default 10 ms). */
+  batchWindowMs?: number;
+  now?: () => number;
+}
+
+/** The TTL records of this provider config get (config `ttl`, default 60 s). */
+export function route53RecordTtl(config: Route53DnsProvider): number {
+  return config.ttl ?? DEFAULT_TTL;
+}
+
+/** The address a server's A record points at: its private IP by default, the public one with `ip: public`. */
+export function route53RecordAddress(config: Route53DnsProvider, vm: { private_ip: string | null; public_ip: string | null }): string | null {
+  return (config.ip ?? 'private') === 'public' ? vm.public_ip : vm.private_ip;
 }
 
 export function createRoute53DnsProvider(options: Route53DnsProviderOptions): DnsProviderClient {
-  throw new PoolformError('not-implemented', `DnsProvider ${options.config.name}: route53 is not implemented yet`);
+  const { config } = options;
+  const client =
+    options.client ??
+    createRoute53Client({
+      ...(config.aws_region ? { region: config.aws_region } : {}),
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+  return createRoute53Provider({
+    config,
+    client,
+    ...(options.snapshotMaxAgeMs !== undefined ? { snapshotMaxAgeMs: options.snapshotMaxAgeMs } : {}),
+    ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
 }

@@ -1,0 +1,60 @@
+#!/bin/sh
+# `npm start`: the poolform demo. Serves config.example/ with the embedded
+# `local` provider: simulated VMs boot within seconds, their startup scripts
+# check in with curl, and the session API is ready for the curl commands
+# printed below. State is kept in ./state (delete it to start over).
+#
+# Environment (all optional):
+#   POOLFORM_API_KEY   API key for the session API (default: a generated demo key, printed)
+#   POOLFORM_LISTEN    HOST:PORT to listen on (default 127.0.0.1:8080)
+#   DEMO_RDP_PASSWORD  connection password of the demo pool (default: a generated one)
+set -e
+here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+root=$(dirname -- "$here")
+cd "$root"
+. "$here/node-env.sh" || exit 1
+
+random_hex() {
+  node -e 'process.stdout.write(require("node:crypto").randomBytes(16).toString("hex"))'
+}
+
+if [ -z "${POOLFORM_API_KEY:-}" ]; then
+  POOLFORM_API_KEY="demo-$(random_hex)"
+  key_note="(generated for this run; set POOLFORM_API_KEY to choose your own)"
+else
+  key_note="(from POOLFORM_API_KEY)"
+fi
+export POOLFORM_API_KEY
+if [ -z "${DEMO_RDP_PASSWORD:-}" ]; then
+  DEMO_RDP_PASSWORD="demo-$(random_hex)"
+fi
+export DEMO_RDP_PASSWORD
+listen="${POOLFORM_LISTEN:-127.0.0.1:8080}"
+url="http://$listen"
+mkdir -p state
+
+cat <<BANNER
+poolform demo
+=============
+API:      $url
+API key:  $POOLFORM_API_KEY $key_note
+State:    $root/state
+
+Try (in another terminal):
+  export POOLFORM_API_KEY=$POOLFORM_API_KEY
+  # the pools, servers (watch them boot and check in), sessions and queue
+  curl -s $url/api/v1/status
+  # request a session in the demo pool
+  curl -s -X POST $url/api/v1/sessions -H "Authorization: Bearer \$POOLFORM_API_KEY" -H 'Content-Type: application/json' -d '{"pool": "demo-desktops", "user": "alice"}'
+  # see where it was placed (use the id from the answer above)
+  curl -s $url/api/v1/sessions/SESSION_ID -H "Authorization: Bearer \$POOLFORM_API_KEY"
+  # end it
+  curl -s -X DELETE $url/api/v1/sessions/SESSION_ID -H "Authorization: Bearer \$POOLFORM_API_KEY"
+  # Prometheus metrics
+  curl -s $url/metrics
+
+Stop with Ctrl-C (the simulated VMs keep running like real ones; \`poolform apply\` or the next start manages them).
+
+BANNER
+
+exec node bin/poolform.js serve config.example --listen "$listen" --state state

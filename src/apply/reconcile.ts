@@ -1,0 +1,146 @@
+// The one pipeline the CLI and the daemon share (level-based: it reads the
+// world, not events):
+//   planOnce:      snapshot → refresh (bulk observe) → decide → buildPlan
+//   reconcileOnce: planOnce + applyPlan, under the state lock
+// Dependencies are injected; nothing here reads the environment.
+import { decide } from '../autoscale/decide.ts';
+import type { DecisionInput, DecisionResult } from '../autoscale/types.ts';
+import { autoscaleConfigs } from '../config/model.ts';
+import type { Config } from '../config/model.ts';
+import type { Observed } from '../providers/observe.ts';
+import { observeAll } from '../providers/observe.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import { buildDecisionInput } from '../plan/decision-input.ts';
+import type { IdGen } from '../plan/names.ts';
+import { buildPlan } from '../plan/planner.ts';
+import type { Plan } from '../plan/types.ts';
+import { newLockInfo } from '../state/lock-holder.ts';
+import type { Resources, Snapshot, StateStore } from '../state/types.ts';
+import { errorMessage } from '../util/errors.ts';
+import { applyPlan } from './apply-plan.ts';
+import type { ApplyDeps, ApplyLog, ApplyResult } from './types.ts';
+import { silentLog } from './types.ts';
+
+export interface PlanOnceDeps {
+  config: Config;
+  store: StateStore;
+  registry: ProviderRegistry;
+  clock: () => Date;
+  /** New server ids. */
+  idGen: IdGen;
+  /** The instant decisions are made for (`--at`); default: the clock. */
+  at?: Date;
+  /** Observe providers (default true); false trusts state (`--refresh=false`). */
+  refresh?: boolean;
+  targets?: readonly string[];
+  log?: ApplyLog;
+}
+
+export interface PlanOnceResult {
+  plan: Plan;
+  snapshot: Snapshot;
+  /** null when not refreshed. */
+  observed: Observed | null;
+  input: DecisionInput;
+  /** The decision core's output, staging decisions included (the daemon applies those). */
+  result: DecisionResult;
+}
+
+/** What one VM offers, for docker agent configs that set no size overrides (one call per provider, failures ignored). */
+async function providerCapacities(config: Config, registry: ProviderRegistry, observed: Observed, log: ApplyLog): Promise<Record<string, Resources>> {
+  const wanted = new Set<string>();
+  for (const { pool, autoscale } of autoscaleConfigs(config)) {
+    if (pool.type !== 'docker_agent') continue;
+    if (autoscale.agent_cores_override !== undefined && autoscale.agent_memory_override_gb !== undefined) continue;
+    if (observed.vms.has(autoscale.vm_provider)) wanted.add(autoscale.vm_provider);
+  }
+  const out: Record<string, Resources> = {};
+  await Promise.all(
+    [...wanted].sort().map(async (name) => {
+      try {
+        const cap = await registry.vm(name).capacity();
+        if (cap) out[name] = cap;
+      } catch (error) {
+        log.warn({ provider: name, error: errorMessage(error) }, `VmProvider ${name}: capacity unknown`);
+      }
+    }),
+  );
+  return out;
+}
+
+/** Sessions ever placed on each non-reusable server (a used-up one is destroyed). */
+async function sessionsStarted(store: StateStore, snapshot: Snapshot): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of snapshot.servers) {
+    if (s.autoscale === null || s.reusable) continue;
+    out[s.id] = (await store.listSessions({ server_id: s.id })).length;
+  }
+  return out;
+}
+
+export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
+  const log = deps.log ?? silentLog;
+  const snapshot = await deps.store.snapshot();
+  const refresh = deps.refresh ?? true;
+  const observed = refresh
+    ? await observeAll({ config: deps.config, registry: deps.registry, previousResources: snapshot.resources, intents: snapshot.intents })
+    : null;
+  for (const e of observed?.errors ?? []) {
+    log.warn({ kind: e.kind, provider: e.provider, scope: e.scope, code: e.code }, `could not observe ${e.kind} provider ${e.provider}: ${e.message}`);
+  }
+  const providerCapacity = observed ? await providerCapacities(deps.config, deps.registry, observed, log) : {};
+  const now = deps.clock().toISOString();
+  const at = (deps.at ?? deps.clock()).toISOString();
+  const input = buildDecisionInput({
+    config: deps.config,
+    snapshot,
+    observed,
+    now: at,
+    providerCapacity,
+    sessionsStarted: await sessionsStarted(deps.store, snapshot),
+  });
+  const result = decide(input);
+  const plan = buildPlan({
+    config: deps.config,
+    snapshot,
+    observed,
+    result,
+    now,
+    at,
+    idGen: deps.idGen,
+    providerCapacity,
+    ...(deps.targets ? { targets: deps.targets } : {}),
+  });
+  return { plan, snapshot, observed, input, result };
+}
+
+export interface ReconcileDeps extends PlanOnceDeps, Omit<ApplyDeps, 'config' | 'store' | 'registry' | 'clock' | 'log'> {
+  /** Take the state lock for the round (default true; false when the caller holds it). */
+  lock?: boolean;
+  /** How long to wait for the lock (default 0: fail at once with who holds it). */
+  lockWaitMs?: number;
+  /** Shown to whoever finds the lock held. */
+  operation?: string;
+}
+
+export interface ReconcileResult extends PlanOnceResult {
+  applied: ApplyResult;
+}
+
+/** One reconcile round: plan and apply under the lock. The plan's `held` lists what the policy held back. */
+export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileResult> {
+  const round = async (): Promise<ReconcileResult> => {
+    const planned = await planOnce(deps);
+    const applied = await applyPlan(planned.plan, deps);
+    planned.plan.held = applied.held;
+    return { ...planned, applied };
+  };
+  if (deps.lock === false) return round();
+  const lock = newLockInfo(deps.operation ?? 'reconcile', deps.clock());
+  await deps.store.acquireLock(lock, { waitMs: deps.lockWaitMs ?? 0 });
+  try {
+    return await round();
+  } finally {
+    await deps.store.releaseLock(lock.id);
+  }
+}

@@ -1,0 +1,87 @@
+// What every apply step shares: dependencies, the batched provider calls, the
+// check-in signing key, and the AD join passwords handed from the AD step to
+// the VM step (memory only, dropped once the VM is created).
+import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
+import type { AutoscaleConfig, Pool } from '../config/model.ts';
+import { autoscaleKey } from '../config/model.ts';
+import type { DnsRecord, VmRef } from '../providers/types.ts';
+import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
+import { PoolformError } from '../util/errors.ts';
+import type { Batcher } from './batcher.ts';
+import { createBatcher } from './batcher.ts';
+import type { KeyedLimiter } from '../providers/call-limit.ts';
+import { generateJoinPassword } from './password.ts';
+import type { ApplyDeps, ApplyLog } from './types.ts';
+import { silentLog } from './types.ts';
+
+export interface StepContext {
+  deps: ApplyDeps;
+  log: ApplyLog;
+  nowIso(): string;
+  signingKey(): Promise<string>;
+  newPassword(): string;
+  /** serverId → one-time AD join password of this apply. Never persisted or logged. */
+  passwords: Map<string, string>;
+  dnsUpsert: Batcher<DnsRecord>;
+  dnsDelete: Batcher<DnsRecord>;
+  vmDestroy: Batcher<VmRef>;
+  autoscale(pool: string, autoscale: string): { pool: Pool; autoscale: AutoscaleConfig } | undefined;
+  /** Persists an intent (its id is the provider's idempotency key) and returns it. */
+  putIntent(address: string, type: ResourceType, payload: JsonObject): Promise<IntentRecord>;
+  /** Records a resource, keeping created_at of an earlier record. */
+  putResource(record: Omit<ResourceRecord, 'created_at' | 'updated_at'>): Promise<void>;
+}
+
+/** `provider|baseDomain` keys of the DNS batches. */
+export function dnsBatchKey(provider: string, baseDomain: string): string {
+  return `${provider}|${baseDomain}`;
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('|');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepContext {
+  const { store, registry } = deps;
+  let key: Promise<string> | undefined;
+  const nowIso = (): string => deps.clock().toISOString();
+  const autoscales = new Map<string, { pool: Pool; autoscale: AutoscaleConfig }>();
+  for (const pool of deps.config.pools) for (const a of pool.autoscale ?? []) autoscales.set(autoscaleKey(pool.name, a.name), { pool, autoscale: a });
+
+  return {
+    deps,
+    log: deps.log ?? silentLog,
+    nowIso,
+    signingKey: () => (key ??= store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey)),
+    newPassword: deps.newPassword ?? (() => generateJoinPassword()),
+    passwords: new Map(),
+    dnsUpsert: createBatcher<DnsRecord>((k, records) => {
+      const [provider, base] = splitKey(k);
+      return limiter(`dns:${provider}`, () => registry.dns(provider).upsert(base, records));
+    }),
+    dnsDelete: createBatcher<DnsRecord>((k, records) => {
+      const [provider, base] = splitKey(k);
+      return limiter(`dns:${provider}`, () => registry.dns(provider).delete(base, records));
+    }),
+    vmDestroy: createBatcher<VmRef>((provider, refs) => limiter(`vm:${provider}`, () => registry.vm(provider).destroy(refs))),
+    autoscale: (pool, autoscale) => autoscales.get(autoscaleKey(pool, autoscale)),
+    async putIntent(address, type, payload) {
+      const intent: IntentRecord = { id: deps.newId(), address, type, payload, created_at: nowIso() };
+      await store.putIntent(intent);
+      return intent;
+    },
+    async putResource(record) {
+      const existing = await store.getResource(record.address);
+      const now = nowIso();
+      await store.putResource({ ...record, created_at: existing?.created_at ?? now, updated_at: now });
+    },
+  };
+}
+
+/** A string attribute a step cannot do without. */
+export function required(attrs: JsonObject | null, key: string, address: string): string {
+  const v = attrs?.[key];
+  if (typeof v !== 'string' || v === '') throw new PoolformError('plan-invalid', `${address}: the plan has no ${key}`);
+  return v;
+}

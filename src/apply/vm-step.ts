@@ -1,0 +1,227 @@
+// Apply steps for autoscaled VMs (`vm.<pool>.<autoscale>.<server_id>`).
+//
+// create: render the startup script → persist the intent (its id is the
+//   provider's idempotency key) → server record `provisioning` → provider
+//   create → server record `starting` (`running` without require_checkin) →
+//   resource recorded → intent removed. A crash anywhere leaves either
+//   nothing at the provider (the next plan discards the intent) or a VM the
+//   next plan adopts through the intent: never a duplicate.
+// delete: under the lock, re-check the server's sessions; busy → skipped.
+//   Resource marked `deleting` (so an interrupted destroy is finished, not
+//   taken for drift) → provider destroy → resource and server record removed.
+// replace: the delete half (only forgetting, when the VM is already gone),
+//   then the create half with the same server id.
+// update: record `after` (drain status, a new address, or adoption of what
+//   an interrupted create made).
+import { agentCapacity } from '../plan/attributes.ts';
+import { bool, num, str } from '../plan/json-attrs.ts';
+import type { ResourceChange } from '../plan/types.ts';
+import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
+import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
+import { PoolformError, errorMessage } from '../util/errors.ts';
+import { SkipChange } from './executor.ts';
+import { renderStartupScript } from './startup-script.ts';
+import type { StepContext } from './step-context.ts';
+import { required } from './step-context.ts';
+
+/** Attributes state keeps for a VM (the plan's display-only fields are dropped). */
+const VM_STATE_KEYS = ['server_id', 'pool', 'autoscale', 'hostname', 'zone', 'fqdn', 'ip', 'private_ip', 'public_ip', 'intent_id', 'launched_at', 'provider_id'];
+const SERVER_STATUSES: readonly ServerStatus[] = ['provisioning', 'starting', 'running', 'failed', 'draining', 'destroying'];
+
+function stateAttributes(attrs: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k of VM_STATE_KEYS) {
+    const v = attrs[k];
+    if (v !== undefined && v !== KNOWN_AFTER_APPLY) out[k] = v;
+  }
+  return out;
+}
+
+function resourcesOf(value: JsonValue | undefined): Resources | null {
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return null;
+  const cores = num(value, 'cores');
+  const memory = num(value, 'memory_mb');
+  if (cores === null || memory === null) return null;
+  return { cores, memory_mb: memory, gpus: num(value, 'gpus') ?? 0 };
+}
+
+function serverFromAfter(change: ResourceChange, after: JsonObject, status: ServerStatus, now: string, existing?: ServerRecord): ServerRecord {
+  const serverId = required(after, 'server_id', change.address);
+  return {
+    id: serverId,
+    pool: required(after, 'pool', change.address),
+    autoscale: required(after, 'autoscale', change.address),
+    address: change.address,
+    hostname: required(after, 'hostname', change.address),
+    ip: existing?.ip ?? null,
+    connection_type: str(after, 'connection_type') ?? existing?.connection_type ?? null,
+    connection_port: num(after, 'connection_port') ?? existing?.connection_port ?? null,
+    status,
+    status_message: existing?.status_message ?? '',
+    status_progress: existing?.status_progress ?? 0,
+    max_sessions: num(after, 'max_sessions') ?? existing?.max_sessions ?? 1,
+    reusable: bool(after, 'reusable') ?? existing?.reusable ?? true,
+    capacity: resourcesOf(after['capacity']) ?? existing?.capacity ?? null,
+    enabled: existing?.enabled ?? true,
+    created_at: existing?.created_at ?? now,
+    updated_at: now,
+    checked_in_at: existing?.checked_in_at ?? null,
+  };
+}
+
+async function endSessionsOf(ctx: StepContext, serverId: string): Promise<void> {
+  const { store } = ctx.deps;
+  const sessions = await store.listSessions({ server_id: serverId, status: ['running', 'queued'] });
+  for (const s of sessions) await store.endSession(s.id, 'server_destroyed', ctx.nowIso(), 'failed');
+}
+
+async function destroyVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const { store } = ctx.deps;
+  const before = change.before ?? {};
+  const serverId = str(before, 'server_id') ?? change.name;
+  const provider = change.provider ?? '';
+  if (change.observed_gone) {
+    // Already gone at the provider: sessions on it are dead; forget it.
+    await endSessionsOf(ctx, serverId);
+  } else {
+    const sessions = await store.activeSessionCount(serverId);
+    if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: not destroyed`);
+    const resource = await store.getResource(change.address);
+    if (resource) await store.putResource({ ...resource, status: 'deleting', updated_at: ctx.nowIso() });
+    const server = await store.getServer(serverId);
+    if (server) await store.putServer({ ...server, status: 'destroying', status_message: 'destroying VM', updated_at: ctx.nowIso() });
+    const providerId = resource?.provider_id ?? str(before, 'provider_id') ?? serverId;
+    await ctx.vmDestroy.add(provider, { provider_id: providerId, server_id: serverId });
+  }
+  await store.deleteResource(change.address);
+  await store.deleteServer(serverId);
+}
+
+async function createVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const { store, registry, config } = ctx.deps;
+  const after = change.after;
+  if (!after) throw new PoolformError('plan-invalid', `${change.address}: a create without attributes`);
+  const serverId = required(after, 'server_id', change.address);
+  const hostname = required(after, 'hostname', change.address);
+  const poolName = required(after, 'pool', change.address);
+  const autoscaleName = required(after, 'autoscale', change.address);
+  const provider = change.provider ?? required(after, 'vm_provider', change.address);
+  const ref = ctx.autoscale(poolName, autoscaleName);
+  if (!ref) {
+    throw new PoolformError('config-changed', `${change.address}: autoscale config ${poolName}/${autoscaleName} is no longer in the configuration`);
+  }
+  const vmConfig = registry.vmConfig(provider);
+  const client = registry.vm(provider);
+  const adPassword = ctx.passwords.get(serverId) ?? null;
+  if (ref.autoscale.ad_create_machine_record && adPassword === null) {
+    ctx.log.warn({ address: change.address }, 'no fresh AD join password for this server: {ad_join_credential} is empty');
+  }
+  const fqdn = str(after, 'fqdn');
+  // Render first: a missing secret fails here, before anything is persisted or created.
+  const userData = await renderStartupScript({
+    config,
+    env: ctx.deps.env,
+    apiAddress: ctx.deps.apiAddress,
+    signingKey: await ctx.signingKey(),
+    nowMs: ctx.deps.clock().getTime(),
+    pool: ref.pool,
+    autoscale: ref.autoscale,
+    providerKind: client.kind,
+    template: vmConfig.startup_script,
+    serverId,
+    hostname,
+    fqdn,
+    adJoinCredential: adPassword,
+  });
+
+  const intent = await ctx.putIntent(change.address, 'vm', { server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, provider });
+  let server = serverFromAfter(change, after, 'provisioning', ctx.nowIso());
+  if (ref.pool.type === 'docker_agent' && server.capacity === null) {
+    server = { ...server, capacity: agentCapacity(ref.pool, ref.autoscale, await client.capacity()) };
+  }
+  await store.putServer({ ...server, status_message: 'creating VM', status_progress: 0 });
+
+  const vm = await client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData });
+  ctx.passwords.delete(serverId);
+
+  const requireCheckin = bool(after, 'require_checkin') ?? true;
+  const now = ctx.nowIso();
+  const ip = vm.private_ip ?? vm.public_ip;
+  await store.putServer({
+    ...server,
+    ip,
+    status: requireCheckin ? 'starting' : 'running',
+    status_message: requireCheckin ? 'VM created; waiting for its check-in' : 'VM created',
+    status_progress: requireCheckin ? 25 : 100,
+    updated_at: now,
+  });
+  await ctx.putResource({
+    address: change.address,
+    type: 'vm',
+    provider,
+    provider_id: vm.provider_id,
+    attributes: stateAttributes({
+      ...after,
+      provider_id: vm.provider_id,
+      ip,
+      private_ip: vm.private_ip,
+      public_ip: vm.public_ip,
+      intent_id: intent.id,
+      launched_at: vm.launched_at,
+    }),
+    status: 'created',
+  });
+  await store.deleteIntent(intent.id);
+}
+
+async function recordVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const { store } = ctx.deps;
+  const after = change.after;
+  if (!after) throw new PoolformError('plan-invalid', `${change.address}: an update without attributes`);
+  const serverId = str(after, 'server_id') ?? change.name;
+  const existing = await store.getResource(change.address);
+  const attributes = stateAttributes({ ...(existing?.attributes ?? {}), ...after });
+  await ctx.putResource({
+    address: change.address,
+    type: 'vm',
+    provider: change.provider ?? existing?.provider ?? null,
+    provider_id: str(after, 'provider_id') ?? existing?.provider_id ?? serverId,
+    attributes,
+    status: 'created',
+  });
+  const server = await store.getServer(serverId);
+  const wanted = str(after, 'status');
+  const status = SERVER_STATUSES.find((s) => s === wanted);
+  const now = ctx.nowIso();
+  const ip = str(attributes, 'ip');
+  if (server) {
+    await store.putServer({
+      ...server,
+      ...(status ? { status } : {}),
+      ...(status === 'draining' ? { status_message: change.reason } : {}),
+      ip: ip ?? server.ip,
+      updated_at: now,
+    });
+  } else {
+    await store.putServer({ ...serverFromAfter(change, after, status ?? 'starting', now), ip });
+  }
+  if (change.intent_id) await store.deleteIntent(change.intent_id);
+}
+
+export async function applyVmChange(ctx: StepContext, change: ResourceChange): Promise<void> {
+  switch (change.action) {
+    case 'create':
+      return createVm(ctx, change);
+    case 'delete':
+      return destroyVm(ctx, change);
+    case 'replace':
+      await destroyVm(ctx, change);
+      return createVm(ctx, change);
+    case 'update':
+      return recordVm(ctx, change);
+    default: {
+      const never: never = change.action;
+      throw new Error(`unknown action ${String(never)}: ${errorMessage(never)}`);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// Per-config scale history (AutoscaleHistory, key `pool/autoscale`) and the
+// rules that read it: the create backoff after failed starts, and downscale_backoff.
+//
+// Who calls what:
+// - decide() only READS history (input.history).
+// - apply (or the daemon) calls nextHistory(history, applied, now) with the
+//   decisions it actually carried out, and persists the result.
+// - the check-in endpoint calls historyAfterCheckin(entry) when a server of
+//   the config checks in with status running, and persists the result.
+import type { AutoscaleHistory } from '../state/types.ts';
+import type { Decision } from './types.ts';
+
+export function emptyHistory(): AutoscaleHistory {
+  return { last_create_at: null, last_destroy_at: null, consecutive_failures: 0, last_failure_at: null };
+}
+
+/** Failed starts: a server that timed out waiting for check-in, or that reported failure. */
+function isFailure(decision: Decision): boolean {
+  return (decision.action === 'destroy' || decision.action === 'drain') && (decision.cause === 'checkin-timeout' || decision.cause === 'failed');
+}
+
+/**
+ * History after `applied` (decisions carried out at `now`, ISO): a create sets
+ * last_create_at, a destroy sets last_destroy_at, and each failed start
+ * (destroy or drain with cause checkin-timeout or failed) adds one to
+ * consecutive_failures and sets last_failure_at. Holds change nothing. Pure:
+ * returns a new record, the input is untouched.
+ */
+export function nextHistory(
+  history: Readonly<Record<string, AutoscaleHistory>>,
+  applied: readonly Decision[],
+  now: string,
+): Record<string, AutoscaleHistory> {
+  const result: Record<string, AutoscaleHistory> = {};
+  for (const [key, entry] of Object.entries(history)) result[key] = { ...entry };
+  for (const decision of applied) {
+    const key = `${decision.pool}/${decision.autoscale}`;
+    const entry = (result[key] ??= emptyHistory());
+    if (decision.action === 'create') entry.last_create_at = now;
+    if (decision.action === 'destroy') entry.last_destroy_at = now;
+    if (isFailure(decision)) {
+      entry.consecutive_failures += 1;
+      entry.last_failure_at = now;
+    }
+  }
+  return result;
+}
+
+/** History after a server of the config checked in successfully: the failure streak ends (last_failure_at is kept for people). */
+export function historyAfterCheckin(entry: AutoscaleHistory | undefined): AutoscaleHistory {
+  return { ...(entry ?? emptyHistory()), consecutive_failures: 0 };
+}
+
+/** Longest wait between creates after repeated failed starts. */
+export const MAX_CREATE_BACKOFF_MS = 6 * 3_600_000;
+
+/**
+ * Wait after the n-th consecutive failed start before the next create:
+ * 0 for n = 0, else min(checkin_timeout × 2^(n−1), 6 h), counted from
+ * last_failure_at. The first failure is replaced at once (decide() reads the
+ * history from before the failure it is reacting to), so with a 30-minute
+ * timeout the creates of a never-booting image are spaced 30 m, 30 m, 1 h,
+ * 2 h, 4 h, 6 h, 6 h … apart instead of looping every 30 minutes.
+ */
+export function createBackoffMs(consecutiveFailures: number, checkinTimeoutMs: number): number {
+  if (consecutiveFailures <= 0) return 0;
+  return Math.min(checkinTimeoutMs * 2 ** Math.min(consecutiveFailures - 1, 40), MAX_CREATE_BACKOFF_MS);
+}
+
+/** Epoch ms before which creates wait (null: creates allowed now). */
+export function createBlockedUntil(entry: AutoscaleHistory | undefined, checkinTimeoutMs: number, now: number): number | null {
+  if (!entry || entry.consecutive_failures <= 0 || entry.last_failure_at === null) return null;
+  const until = Date.parse(entry.last_failure_at) + createBackoffMs(entry.consecutive_failures, checkinTimeoutMs);
+  return Number.isFinite(until) && until > now ? until : null;
+}
+
+/** Epoch ms before which scale-down destroys wait because of downscale_backoff (null: allowed now). */
+export function destroyBlockedUntil(entry: AutoscaleHistory | undefined, downscaleBackoffMs: number, now: number): number | null {
+  if (!entry || entry.last_create_at === null || downscaleBackoffMs <= 0) return null;
+  const until = Date.parse(entry.last_create_at) + downscaleBackoffMs;
+  return Number.isFinite(until) && until > now ? until : null;
+}

@@ -1,0 +1,5 @@
+// The decision core (pure). decide() is called every reconcile; nextHistory /
+// historyAfterCheckin are called by apply and the check-in endpoint.
+export { decide } from './decide.ts';
+export { createBackoffMs, emptyHistory, historyAfterCheckin, nextHistory } from './history.ts';
+export type * from './types.ts';

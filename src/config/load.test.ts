@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './load.ts';
+import { codes, loadStrings, MINIMAL, writeConfigDir } from '../../test/fixtures/config/load-strings.ts';
+
+describe('loadConfig', () => {
+  it('accepts the minimal config of the issue and fills schema defaults', async () => {
+    const r = await loadStrings({ 'pools.yaml': MINIMAL });
+    expect(r.diagnostics).toEqual([]);
+    const config = r.config;
+    expect(config).toBeDefined();
+    if (!config) return;
+    expect(config.vmProviders.map((p) => p.name)).toEqual(['local']);
+    const pool = config.pools[0];
+    expect(pool?.enabled).toBe(true);
+    expect(pool?.servers).toEqual([]);
+    const a = pool?.autoscale?.[0];
+    expect(a?.require_checkin).toBe(true);
+    expect(a?.checkin_timeout).toBe('30m');
+    expect(a?.enabled).toBe(true);
+    expect(config.settings.apply_policy).toBe('safe');
+    expect(config.settings.reconcile_interval).toBe('30s');
+    const local = config.vmProviders[0];
+    expect(local?.type === 'local' ? local.cores : undefined).toBe(4);
+  });
+
+  it('fills the sources map with file:line:col of every named object', async () => {
+    const r = await loadStrings({ 'a/providers.yml': MINIMAL.split('---\n')[0] ?? '', 'b.yaml': `# comment\n---\n${MINIMAL.split('---\n')[1] ?? ''}` });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.config?.sources['VmProvider/local']).toEqual({ file: 'a/providers.yml', line: 1, column: 1 });
+    expect(r.config?.sources['Pool/desktops']).toEqual({ file: 'b.yaml', line: 3, column: 1 });
+    expect(r.config?.sources['Pool/desktops/autoscale/day']).toEqual({ file: 'b.yaml', line: 7, column: 5 });
+  });
+
+  it('reads every document of every *.yaml / *.yml file, recursively, skipping hidden folders', async () => {
+    const r = await loadStrings({
+      'z.yml': 'kind: Zone\nname: east\n---\nkind: Zone\nname: west\n',
+      'deep/er/w.yaml': 'kind: Workspace\nname: ubuntu\nimage: ubuntu:24.04\n',
+      '.git/x.yaml': 'kind: Nonsense\n',
+      'notes.txt': 'kind: Nonsense\n',
+    });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.config?.zones.map((z) => z.name)).toEqual(['east', 'west']);
+    expect(r.config?.workspaces[0]?.memory_mb).toBe(2048);
+  });
+
+  it('maps schema errors to the line and column of their YAML node', async () => {
+    const yaml = ['kind: Pool', 'name: desktops', 'type: server', 'autoscale:', '  - name: day', '    vm_provider: local', '    connection_type: rpd', '    colour: blue', '    minimum_available_sessions: -1', ''].join('\n');
+    const r = await loadStrings({ 'p.yaml': yaml });
+    const byPath = Object.fromEntries(r.diagnostics.map((d) => [d.path, d]));
+    expect(byPath['/autoscale/0/connection_type']).toMatchObject({ code: 'schema', file: 'p.yaml', line: 7, column: 22 });
+    expect(byPath['/autoscale/0/colour']).toMatchObject({ line: 8, column: 5 });
+    expect(byPath['/autoscale/0/colour']?.message).toContain('unknown field "colour"');
+    expect(byPath['/autoscale/0/minimum_available_sessions']).toMatchObject({ line: 9, column: 33 });
+    expect(r.config).toBeUndefined();
+  });
+
+  it('reports all schema errors, not only the first', async () => {
+    const r = await loadStrings({ 'p.yaml': 'kind: Zone\nname: A\nfoo: 1\nbar: 2\n' });
+    expect(codes(r).filter((c) => c === 'schema')).toHaveLength(3);
+  });
+
+  it('reports missing required fields at the object and unknown kinds at kind', async () => {
+    const r = await loadStrings({ 'p.yaml': 'kind: VmProvider\nname: x\ntype: local\n---\nkind: Gizmo\n' });
+    expect(r.diagnostics.map((d) => [d.line, d.column, d.message])).toEqual([
+      [1, 1, 'missing required field "max_instances"'],
+      [1, 1, 'missing required field "startup_script"'],
+      [5, 7, 'unknown kind "Gizmo": expected one of Settings, Zone, VmProvider, DnsProvider, LdapConfig, Workspace, Pool'],
+    ]);
+  });
+
+  it('reports YAML syntax errors with their position, per document', async () => {
+    const r = await loadStrings({ 'bad.yaml': 'kind: Zone\nname: ok\n---\nkind: Zone\nname: [unclosed\n', 'dup.yaml': 'kind: Zone\nname: a\nname: b\n' });
+    const syntax = r.diagnostics.filter((d) => d.code === 'yaml-syntax');
+    expect(syntax.some((d) => d.file === 'bad.yaml' && d.line >= 5)).toBe(true);
+    expect(syntax.some((d) => d.file === 'dup.yaml' && d.line === 3 && d.column === 1)).toBe(true);
+  });
+
+  it('ends in diagnostics, never an exception, for bad input', async () => {
+    const random = await loadStrings({ 'random.yaml': randomBytes(64 * 1024) });
+    expect(random.config).toBeUndefined();
+    expect(random.diagnostics.length).toBeGreaterThan(0);
+    expect(random.diagnostics.length).toBeLessThanOrEqual(22);
+
+    const text = await loadStrings({ 'random.yaml': Buffer.from(randomBytes(4096).toString('latin1').replace(/\0/g, 'x'), 'latin1') });
+    expect(text.config).toBeUndefined();
+
+    expect(codes(await loadStrings({}))).toEqual(['no-config-files']);
+    expect(codes(await loadStrings({ 'a.txt': 'x', 'b.json': '{}', 'sub/c.md': '# hi' }))).toEqual(['no-config-files']);
+    expect(codes(await loadConfig('/nonexistent/poolform/dir'))).toEqual(['config-dir-missing']);
+
+    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 10; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const cur = String.fromCharCode(97 + i);
+      laughs.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+    }
+    const bomb = await loadStrings({ 'lol.yaml': `kind: Zone\nname: lol\n${laughs.join('\n')}\n` });
+    expect(codes(bomb)).toEqual(['yaml-alias-limit']);
+
+    const deep = await loadStrings({ 'deep.yaml': `${'['.repeat(20000)}${']'.repeat(20000)}\n` });
+    expect(deep.config).toBeUndefined();
+    expect(deep.diagnostics.length).toBeGreaterThan(0);
+
+    expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual([]);
+  }, 30_000);
+
+  it('refuses a 50 MB file with a diagnostic, without parsing it', async () => {
+    const dir = await writeConfigDir({ 'ok.yaml': 'kind: Zone\nname: a\n' });
+    try {
+      const handle = await open(join(dir, 'huge.yaml'), 'w');
+      const chunk = Buffer.from('# padding padding padding padding padding padding padding padding\n'.repeat(16 * 1024));
+      for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) await handle.write(chunk);
+      await handle.close();
+      const r = await loadConfig(dir);
+      expect(r.diagnostics).toMatchObject([{ code: 'file-too-large', file: 'huge.yaml', severity: 'error' }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('follows aliases and merge keys when locating errors', async () => {
+    const yaml = 'kind: Pool\nname: p\ntype: server\nautoscale:\n  - &base\n    name: a\n    vm_provider: local\n    connection_type: rdp\n  - <<: *base\n    name: b\n    reusable: maybe\n';
+    const r = await loadStrings({ 'p.yaml': `kind: VmProvider\nname: local\ntype: local\nmax_instances: 1\nstartup_script: x\n---\n${yaml}` });
+    expect(r.diagnostics).toMatchObject([{ code: 'schema', path: '/autoscale/1/reusable', line: 17, column: 15 }]);
+  });
+});

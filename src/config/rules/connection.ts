@@ -1,0 +1,68 @@
+// Connection rules for server pools.
+// connection-type-required: a server pool's autoscale config needs connection_type.
+// field-not-for-connection-type: SSH-only fields (private key, passphrase,
+//   use_user_private_key: true) are rejected on other connection types.
+// sessions-per-server: max_simultaneous_sessions_per_server > 1 only for
+//   reusable RDP or SSH servers (the protocols that multiplex sessions).
+import type { Rule, RuleContext } from './context.ts';
+import { isWritten } from '../source.ts';
+import type { PathSegment } from '../source.ts';
+import { sshOnlyFields } from './schema-fields.ts';
+
+function sshOnly(ctx: RuleContext, doc: object, at: PathSegment[], item: Record<string, unknown>, def: 'FixedServer' | 'AutoscaleConfig'): void {
+  const type = item['connection_type'];
+  if (type === undefined || type === 'ssh') return;
+  const source = ctx.sourceOf(doc);
+  if (!source) return;
+  for (const field of sshOnlyFields(def)) {
+    if (item[field] === false) continue; // `use_user_private_key: false` says nothing
+    if (isWritten(source, [...at, field])) {
+      ctx.report('error', 'field-not-for-connection-type', `${field} applies to SSH connections only; connection_type is ${String(type)}`, {
+        doc,
+        path: [...at, field],
+        target: 'key',
+      });
+    }
+  }
+}
+
+export const connectionTypeRequired: Rule = (ctx) => {
+  for (const pool of ctx.config.pools) {
+    if (pool.type !== 'server') continue;
+    (pool.autoscale ?? []).forEach((a, i) => {
+      if (a.connection_type === undefined) {
+        ctx.report('error', 'connection-type-required', `autoscale config ${a.name} of server pool ${pool.name} needs connection_type (kasmvnc, rdp, vnc or ssh)`, {
+          doc: pool,
+          path: ['autoscale', i],
+        });
+      }
+    });
+  }
+};
+
+export const connectionTypeFields: Rule = (ctx) => {
+  for (const pool of ctx.config.pools) {
+    (pool.autoscale ?? []).forEach((a, i) => sshOnly(ctx, pool, ['autoscale', i], a as unknown as Record<string, unknown>, 'AutoscaleConfig'));
+    (pool.servers ?? []).forEach((s, i) => sshOnly(ctx, pool, ['servers', i], s as unknown as Record<string, unknown>, 'FixedServer'));
+  }
+};
+
+export const sessionsPerServer: Rule = (ctx) => {
+  for (const pool of ctx.config.pools) {
+    if (pool.type !== 'server') continue;
+    (pool.autoscale ?? []).forEach((a, i) => {
+      const n = a.max_simultaneous_sessions_per_server ?? 1;
+      if (n <= 1) return;
+      const protocolOk = a.connection_type === 'rdp' || a.connection_type === 'ssh';
+      const reusable = a.reusable !== false;
+      if (protocolOk && reusable) return;
+      const why = !reusable ? 'the servers are not reusable' : `connection_type is ${a.connection_type ?? 'not set'}`;
+      ctx.report(
+        'error',
+        'sessions-per-server',
+        `max_simultaneous_sessions_per_server ${n} is allowed only for reusable RDP or SSH servers (${why}); use 1`,
+        { doc: pool, path: ['autoscale', i, 'max_simultaneous_sessions_per_server'] },
+      );
+    });
+  }
+};

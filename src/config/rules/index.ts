@@ -1,0 +1,78 @@
+// Every semantic rule, in the order they run. Each rule lives in its own
+// module with its stable diagnostic code(s) and its own test.
+import type { Rule } from './context.ts';
+import { duplicateNames, singleSettings } from './names.ts';
+import { references } from './references.ts';
+import { autoscaleTypeMatches, poolTypeFields } from './pool-type.ts';
+import { connectionTypeFields, connectionTypeRequired, sessionsPerServer } from './connection.ts';
+import { startupScriptVariables, userDataSize } from './startup-script.ts';
+import { sshKeys } from './ssh-key.ts';
+import { certificates } from './certificates.ts';
+import { activeDirectory } from './active-directory.ts';
+import { ldapTls } from './ldap.ts';
+import { registerDns } from './dns.ts';
+import { stateBackend } from './settings.ts';
+import { secretReferences } from './secrets.ts';
+import { schedules } from './schedules.ts';
+
+export const RULES: readonly Rule[] = [
+  singleSettings,
+  duplicateNames,
+  references,
+  autoscaleTypeMatches,
+  poolTypeFields,
+  connectionTypeRequired,
+  connectionTypeFields,
+  sessionsPerServer,
+  startupScriptVariables,
+  userDataSize,
+  sshKeys,
+  certificates,
+  activeDirectory,
+  ldapTls,
+  registerDns,
+  stateBackend,
+  secretReferences,
+  schedules,
+];
+
+/** Every diagnostic code validate can report, for docs and tests. */
+export const DIAGNOSTIC_CODES = {
+  'config-dir-missing': 'the config directory does not exist or is not a directory',
+  'config-dir-unreadable': 'the config directory cannot be listed',
+  'no-config-files': 'no *.yaml / *.yml files under the directory',
+  'file-too-large': 'a file above the size limit (16 MB)',
+  'file-unreadable': 'a file that cannot be read',
+  'not-text': 'a binary file (NUL bytes)',
+  'not-utf8': 'a file that is not UTF-8',
+  'yaml-syntax': 'YAML syntax error',
+  'yaml-warning': 'YAML warning (warning)',
+  'yaml-alias-limit': 'too many alias expansions (billion laughs)',
+  schema: 'the document does not match the JSON Schema',
+  'duplicate-name': 'two objects of one kind (or in one pool) share a name',
+  'multiple-settings': 'more than one Settings document',
+  'unknown-reference': 'a referenced object does not exist',
+  'autoscale-type-mismatch': "autoscale_type differs from the pool's type",
+  'field-not-for-pool-type': 'a field of the other pool type',
+  'connection-type-required': 'a server pool autoscale config without connection_type',
+  'field-not-for-connection-type': 'an SSH-only field on a non-SSH connection',
+  'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
+  'unknown-template-variable': 'an unknown {variable} in a startup script',
+  'template-stray-brace': 'a single { or } in a startup script (warning)',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes when rendered with worst-case values',
+  'ssh-key-invalid': 'an SSH key that is not RSA PKCS#1 PEM, 2048 bits',
+  'ssh-key-unchecked': 'an SSH key file that cannot be read (warning)',
+  'certificate-invalid': 'ca_cert / nginx_cert that is not a readable PEM certificate',
+  'ad-config-incomplete': 'AD computer records without ldap_config or ad_computer_container_dn',
+  'ldaps-required': 'AD computer records with an ldap:// LdapConfig',
+  'tls-insecure': 'tls_insecure_skip_verify is on (warning)',
+  'register-dns-incomplete': 'register_dns without dns_provider or base_domain_name',
+  'postgres-url-required': 'state backend postgres without state.url',
+  'plaintext-secret': 'a secret field holding plaintext (warning with allow_plaintext_secrets)',
+  'secret-ref-invalid': 'a malformed ${...} secret reference',
+  'schedule-timezone': 'an unknown IANA time zone',
+  'schedule-time': 'a time that is not HH:MM',
+  'schedule-empty-window': 'start equals end',
+  'schedule-no-days': 'a schedule without days',
+  'schedule-gap': 'chained schedules leave a one-minute gap (warning)',
+} as const;

@@ -1,0 +1,115 @@
+// Schedule rules (per autoscale config):
+// schedule-timezone: a valid IANA zone (luxon).
+// schedule-time: start/end are HH:MM (end may be 24:00; the schema checks
+//   too, this keeps the rule self-contained for configs built in code).
+// schedule-empty-window: start ≠ end.
+// schedule-no-days: at least one day.
+// schedule-gap (warning): chained schedules that leave a one-minute hole,
+//   e.g. one ends 23:59 and the next starts 00:00: suggest end "24:00".
+import { IANAZone } from 'luxon';
+import type { Rule } from './context.ts';
+import type { Schedule } from '../../generated/config.ts';
+
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const WEEK = 7 * 1440;
+const START = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+const END = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
+
+export function minutesOf(hhmm: string): number {
+  const [h = '0', m = '0'] = hhmm.split(':');
+  return Number(h) * 60 + Number(m);
+}
+
+function hhmm(minutes: number): string {
+  const m = ((minutes % 1440) + 1440) % 1440;
+  return `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+}
+
+interface Window {
+  schedule: number;
+  start: number; // minute of the week, 0 = Monday 00:00
+  end: number; // exclusive, may exceed WEEK (wraps)
+}
+
+/** Active windows in minutes of the week for well-formed schedules. */
+function windows(schedules: readonly Schedule[], ok: readonly boolean[]): Window[] {
+  const out: Window[] = [];
+  schedules.forEach((s, index) => {
+    if (!ok[index]) return;
+    const start = minutesOf(s.start);
+    const end = minutesOf(s.end);
+    for (const day of s.days) {
+      const d = DAYS.indexOf(day);
+      const ws = d * 1440 + start;
+      out.push({ schedule: index, start: ws, end: end > start ? d * 1440 + end : (d + 1) * 1440 + end });
+    }
+  });
+  return out;
+}
+
+function covers(w: Window, minute: number): boolean {
+  const m = ((minute - w.start) % WEEK + WEEK) % WEEK;
+  return m < w.end - w.start;
+}
+
+export const schedules: Rule = (ctx) => {
+  for (const pool of ctx.config.pools) {
+    (pool.autoscale ?? []).forEach((a, i) => {
+      const list = a.schedules ?? [];
+      const ok = list.map((s, j) => {
+        const at = ['autoscale', i, 'schedules', j];
+        let good = true;
+        if (!IANAZone.isValidZone(s.timezone)) {
+          ctx.report('error', 'schedule-timezone', `"${s.timezone}" is not an IANA time zone (e.g. America/New_York, Europe/Berlin, UTC)`, {
+            doc: pool,
+            path: [...at, 'timezone'],
+          });
+          good = false;
+        }
+        if (!START.test(s.start)) {
+          ctx.report('error', 'schedule-time', `start "${s.start}" is not HH:MM (00:00-23:59)`, { doc: pool, path: [...at, 'start'] });
+          good = false;
+        }
+        if (!END.test(s.end)) {
+          ctx.report('error', 'schedule-time', `end "${s.end}" is not HH:MM (00:00-24:00)`, { doc: pool, path: [...at, 'end'] });
+          good = false;
+        }
+        if (good && minutesOf(s.start) === minutesOf(s.end)) {
+          ctx.report('error', 'schedule-empty-window', `start and end are both ${s.start}: a window must have a length (use 00:00 to 24:00 for a whole day)`, {
+            doc: pool,
+            path: [...at, 'end'],
+          });
+          good = false;
+        }
+        if (s.days.length === 0) {
+          ctx.report('error', 'schedule-no-days', 'a schedule needs at least one day', { doc: pool, path: [...at, 'days'] });
+          good = false;
+        }
+        return good;
+      });
+      // Gaps are only meaningful between schedules in the same time zone.
+      const ws = windows(list, ok);
+      const warned = new Set<number>();
+      for (const w of ws) {
+        if (warned.has(w.schedule)) continue;
+        const tz = list[w.schedule]?.timezone;
+        const endMinute = w.end % WEEK;
+        const same = ws.filter((o) => list[o.schedule]?.timezone === tz);
+        if (same.some((o) => covers(o, endMinute))) continue;
+        const next = same.find((o) => o.start % WEEK === (endMinute + 1) % WEEK);
+        if (!next) continue;
+        warned.add(w.schedule);
+        const s = list[w.schedule];
+        const suggestion = hhmm(next.start) === '00:00' ? '24:00' : hhmm(next.start);
+        const day = DAY_NAMES[Math.floor(endMinute / 1440)] ?? '';
+        ctx.report(
+          'warning',
+          'schedule-gap',
+          `schedule ends at ${s?.end ?? ''} but schedule ${next.schedule + 1} starts at ${hhmm(next.start)}: the minute ${hhmm(endMinute)}-${hhmm(endMinute + 1)} on ${day} is inactive; use end: "${suggestion}"`,
+          { doc: pool, path: ['autoscale', i, 'schedules', w.schedule, 'end'] },
+        );
+      }
+    });
+  }
+};

@@ -1,0 +1,174 @@
+// Schema validation of one document with ajv (draft 2020-12). The validator is
+// compiled once per process. Schema defaults are written into the validated
+// value (useDefaults), so later stages see every defaulted field.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+
+export const SCHEMA_URL = new URL('../../schemas/poolform.schema.json', import.meta.url);
+
+export type JsonSchema = { [key: string]: unknown };
+
+let schemaCache: JsonSchema | undefined;
+
+/** The combined schema, as shipped in schemas/ (read once). */
+export function poolformSchema(): JsonSchema {
+  schemaCache ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as JsonSchema;
+  return schemaCache;
+}
+
+/**
+ * ajv's discriminator wants `properties.<tag>` on every oneOf branch; the
+ * VmProvider and DnsProvider unions only have it in their own branches. The
+ * copy given to ajv adds the `kind` const to the union schemas (the shipped
+ * schema stays as it is, so the generated types stay plain unions).
+ */
+function schemaForAjv(): JsonSchema {
+  const copy = structuredClone(poolformSchema());
+  const defs = copy['$defs'] as Record<string, JsonSchema>;
+  for (const kind of ['VmProvider', 'DnsProvider']) {
+    const def = defs[kind];
+    if (def) def['properties'] = { kind: { const: kind } };
+  }
+  return copy;
+}
+
+let validatorCache: ValidateFunction | undefined;
+
+export function documentValidator(): ValidateFunction {
+  if (!validatorCache) {
+    const ajv = new Ajv2020({
+      allErrors: true,
+      discriminator: true,
+      useDefaults: true,
+      verbose: true,
+      strict: true,
+      strictRequired: false,
+    });
+    validatorCache = ajv.compile(schemaForAjv());
+  }
+  return validatorCache;
+}
+
+/** A schema error, reduced to what a diagnostic needs. */
+export interface SchemaIssue {
+  /** JSON pointer of the offending value. */
+  pointer: string;
+  /** Point at the key rather than the value (unknown fields). */
+  target: 'value' | 'key';
+  message: string;
+}
+
+/** Validates one document in place (filling defaults); returns its issues. */
+export function validateDocument(value: unknown): SchemaIssue[] {
+  const validate = documentValidator();
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map(describeError);
+}
+
+const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'local'], DnsProvider: ['route53', 'local'] };
+const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];
+
+function lastSegment(pointer: string): string {
+  const i = pointer.lastIndexOf('/');
+  return i === -1 ? '' : pointer.slice(i + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function show(value: unknown): string {
+  const s = JSON.stringify(value);
+  if (s === undefined) return String(value);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/** Closest candidate by edit distance, for "did you mean" hints. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function field(pointer: string): string {
+  const name = lastSegment(pointer);
+  return name === '' ? '' : /^[0-9]+$/.test(name) ? `item ${name}: ` : `${name}: `;
+}
+
+function describeError(error: ErrorObject): SchemaIssue {
+  const at = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  const parent = (error.parentSchema ?? {}) as JsonSchema;
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const prop = String(params['additionalProperty']);
+      const known = Object.keys((parent['properties'] as JsonSchema | undefined) ?? {});
+      const hint = closest(prop, known);
+      return {
+        pointer: `${at}/${prop.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        target: 'key',
+        message: `unknown field "${prop}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      };
+    }
+    case 'required':
+      return { pointer: at, target: 'value', message: `missing required field "${String(params['missingProperty'])}"` };
+    case 'discriminator': {
+      const tag = String(params['tag']);
+      const isKind = tag === 'kind';
+      if (params['error'] === 'tag' && error.data !== null && typeof error.data === 'object' && !(tag in error.data)) {
+        return { pointer: at, target: 'value', message: `missing required field "${tag}"` };
+      }
+      const value = (error.data as Record<string, unknown> | null)?.[tag];
+      const kind = (error.data as Record<string, unknown> | null)?.['kind'];
+      const options = isKind ? KINDS : (PROVIDER_TYPES[String(kind)] ?? []);
+      return {
+        pointer: `${at}/${tag}`,
+        target: 'value',
+        message: isKind
+          ? `unknown kind ${show(value)}: expected one of ${options.join(', ')}`
+          : `unknown ${String(kind)} ${tag} ${show(value)}: expected one of ${options.join(', ')}`,
+      };
+    }
+    case 'enum':
+      return {
+        pointer: at,
+        target: 'value',
+        message: `${field(at)}${show(error.data)} is not one of: ${((params['allowedValues'] as unknown[]) ?? []).map((v) => String(v)).join(', ')}`,
+      };
+    case 'const':
+      return { pointer: at, target: 'value', message: `${field(at)}must be ${show(params['allowedValue'])}` };
+    case 'type':
+      return { pointer: at, target: 'value', message: `${field(at)}must be ${String(params['type'])}, got ${jsonType(error.data)}` };
+    case 'pattern': {
+      const description = typeof parent['description'] === 'string' ? ` (${parent['description']})` : '';
+      return { pointer: at, target: 'value', message: `${field(at)}invalid value ${show(error.data)}${description}` };
+    }
+    default:
+      return { pointer: at, target: 'value', message: `${field(at)}${error.message ?? 'invalid'}` };
+  }
+}

@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import { buildPlan } from './planner.ts';
+import type { BuildPlanArgs } from './planner.ts';
+import { createSeededIdGen } from './names.ts';
+import { summarize } from './types.ts';
+import type { Plan } from './types.ts';
+import type { Decision } from '../autoscale/types.ts';
+import { emptyObserved } from '../providers/observe.ts';
+import {
+  LEGACY_ATTRS,
+  T0,
+  adResource,
+  computer,
+  desktopsPool,
+  dnsRecord,
+  dnsResource,
+  emptySnapshot,
+  fixedResource,
+  intent,
+  observedVm,
+  observedWith,
+  serverRecord,
+  testConfig,
+  vmResource,
+} from '../../test/fixtures/plan/builders.ts';
+
+const create: Decision = { action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up: 0 sessions available, 2 wanted' };
+
+function plan(partial: Partial<BuildPlanArgs>): Plan {
+  return buildPlan({
+    config: testConfig(),
+    snapshot: emptySnapshot(),
+    observed: observedWith(),
+    result: { decisions: [], staging: [] },
+    now: T0,
+    idGen: createSeededIdGen(1),
+    ...partial,
+  });
+}
+
+function actions(p: Plan): string[] {
+  return p.changes.map((c) => `${c.action} ${c.address}`);
+}
+
+/** A converged state: one VM with its DNS and AD records, and the fixed server. */
+function converged() {
+  return emptySnapshot({
+    resources: [vmResource('abcdefgh'), dnsResource('abcdefgh'), adResource('abcdefgh'), fixedResource(LEGACY_ATTRS)],
+    servers: [serverRecord('abcdefgh')],
+  });
+}
+const convergedObserved = () =>
+  observedWith({ vms: [observedVm('abcdefgh')], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
+
+describe('buildPlan', () => {
+  it('creates the fixed server, and for each create decision an AD record → VM → DNS record chain', () => {
+    const p = plan({ result: { decisions: [create, create], staging: [] } });
+    expect(summarize(p)).toEqual({ add: 7, change: 0, destroy: 0 });
+    const vms = p.changes.filter((c) => c.type === 'vm');
+    expect(vms).toHaveLength(2);
+    for (const vm of vms) {
+      const id = vm.name;
+      expect(vm.address).toBe(`vm.desktops.day.${id}`);
+      const hostname = vm.after?.['hostname'];
+      expect(typeof hostname).toBe('string');
+      expect(vm.depends_on).toEqual([`ad_computer.${String(hostname)}`]);
+      const dns = p.changes.find((c) => c.address === `dns.${String(hostname)}.desk.example.com`);
+      expect(dns?.action).toBe('create');
+      expect(dns?.depends_on).toEqual([vm.address]);
+      expect(vm.after?.['startup_script']).toBe('(sensitive)');
+      expect(vm.after?.['connection_password']).toBe('(sensitive)');
+      expect(vm.reason).toBe(create.reason);
+    }
+    expect(p.changes.find((c) => c.address === 'server.desktops.legacy1')?.after).toEqual(LEGACY_ATTRS);
+    // Deterministic order: by address.
+    expect([...p.changes.map((c) => c.address)].sort()).toEqual(p.changes.map((c) => c.address));
+  });
+
+  it('is deterministic for the same inputs and id source', () => {
+    const a = plan({ result: { decisions: [create, create], staging: [] } });
+    const b = plan({ result: { decisions: [create, create], staging: [] } });
+    expect(a).toEqual(b);
+  });
+
+  it('never reuses a taken server id or hostname', () => {
+    const ids = ['abcdefgh', 'abcdefgz', 'qqqqqqqq'];
+    const p = plan({ snapshot: converged(), observed: convergedObserved(), idGen: () => ids.shift() ?? 'zzzzzzzz', result: { decisions: [create], staging: [] } });
+    // abcdefgh is taken; abcdefgz has the same 7-character hostname suffix.
+    expect(p.changes.find((c) => c.type === 'vm')?.name).toBe('qqqqqqqq');
+  });
+
+  it('says nothing when converged', () => {
+    const p = plan({ snapshot: converged(), observed: convergedObserved() });
+    expect(p.changes).toEqual([]);
+    expect(p.drift).toEqual([]);
+    expect(p.errors).toEqual([]);
+    expect(p.cleanup).toBeUndefined();
+  });
+
+  it('updates and deletes fixed servers as the YAML changes', () => {
+    const pool = desktopsPool();
+    pool.servers = [{ name: 'legacy1', hostname: '10.0.0.6', connection_type: 'rdp', connection_port: 3389, connection_password: '${env:LEGACY_PASSWORD}', max_simultaneous_sessions: 3 }];
+    const p = plan({ config: testConfig([pool]), snapshot: converged(), observed: convergedObserved() });
+    expect(actions(p)).toEqual(['update server.desktops.legacy1']);
+    expect(p.changes[0]?.reason).toContain('hostname');
+
+    pool.servers = [];
+    const q = plan({ config: testConfig([pool]), snapshot: converged(), observed: convergedObserved() });
+    expect(actions(q)).toEqual(['delete server.desktops.legacy1']);
+  });
+
+  it('destroys in reverse order: DNS record → VM → AD record', () => {
+    const p = plan({
+      snapshot: converged(),
+      observed: convergedObserved(),
+      result: { decisions: [{ action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'scale-down: idle' }], staging: [] },
+    });
+    expect(actions(p)).toEqual([
+      'delete ad_computer.desktop-abcdefg',
+      'delete dns.desktop-abcdefg.desk.example.com',
+      'delete vm.desktops.day.abcdefgh',
+    ]);
+    const by = new Map(p.changes.map((c) => [c.address, c]));
+    expect(by.get('vm.desktops.day.abcdefgh')?.depends_on).toEqual(['dns.desktop-abcdefg.desk.example.com']);
+    expect(by.get('ad_computer.desktop-abcdefg')?.depends_on).toEqual(['vm.desktops.day.abcdefgh']);
+    expect(by.get('dns.desktop-abcdefg.desk.example.com')?.depends_on).toEqual([]);
+  });
+
+  it('drains a server as an update of its status', () => {
+    const p = plan({
+      snapshot: converged(),
+      observed: convergedObserved(),
+      result: { decisions: [{ action: 'drain', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'config removed' }], staging: [] },
+    });
+    expect(actions(p)).toEqual(['update vm.desktops.day.abcdefgh']);
+    expect(p.changes[0]?.after?.['status']).toBe('draining');
+    expect(p.changes[0]?.before?.['status']).toBe('running');
+  });
+
+  it('reports a VM deleted outside poolform as drift and replaces it at the same address', () => {
+    const observed = observedWith({ vms: [], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot: converged(), observed, result: { decisions: [create], staging: [] } });
+    expect(p.drift.map((d) => [d.address, d.reason])).toEqual([
+      ['vm.desktops.day.abcdefgh', 'changed outside poolform: VM no longer exists at VmProvider local'],
+    ]);
+    expect(actions(p)).toEqual([
+      'update ad_computer.desktop-abcdefg',
+      'update dns.desktop-abcdefg.desk.example.com',
+      'replace vm.desktops.day.abcdefgh',
+    ]);
+    const vm = p.changes.find((c) => c.type === 'vm');
+    expect(vm?.observed_gone).toBe(true);
+    expect(vm?.depends_on).toEqual(['ad_computer.desktop-abcdefg']);
+    expect(p.changes.find((c) => c.type === 'ad_computer')?.after?.['password']).toBe('(sensitive)');
+    expect(summarize(p)).toEqual({ add: 1, change: 2, destroy: 1 });
+  });
+
+  it('forgets a gone VM (and removes its records) when no decision replaces it', () => {
+    const observed = observedWith({ vms: [observedVm('abcdefgh', { state: 'terminated' })], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot: converged(), observed });
+    expect(p.drift[0]?.reason).toContain('VM terminated');
+    expect(actions(p)).toEqual([
+      'delete ad_computer.desktop-abcdefg',
+      'delete dns.desktop-abcdefg.desk.example.com',
+      'delete vm.desktops.day.abcdefgh',
+    ]);
+    expect(p.changes.find((c) => c.type === 'vm')?.observed_gone).toBe(true);
+  });
+
+  it('recreates DNS and AD records deleted outside poolform', () => {
+    const observed = observedWith({ vms: [observedVm('abcdefgh')] });
+    const p = plan({ snapshot: converged(), observed });
+    expect(actions(p)).toEqual(['create ad_computer.desktop-abcdefg', 'create dns.desktop-abcdefg.desk.example.com']);
+    expect(p.drift.map((d) => d.address)).toEqual(['ad_computer.desktop-abcdefg', 'dns.desktop-abcdefg.desk.example.com']);
+  });
+
+  it('fixes a DNS record pointing at the wrong address', () => {
+    const observed = observedWith({ vms: [observedVm('abcdefgh')], dns: [dnsRecord('abcdefgh', '10.9.9.9')], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot: converged(), observed });
+    expect(actions(p)).toEqual(['update dns.desktop-abcdefg.desk.example.com']);
+    expect(p.changes[0]?.after?.['value']).toBe('127.0.0.1');
+  });
+
+  it('deletes orphaned poolform records whose server no longer exists', () => {
+    const snapshot = emptySnapshot({ resources: [fixedResource(LEGACY_ATTRS), dnsResource('zzzzzzzz')] });
+    const observed = observedWith({ dns: [dnsRecord('zzzzzzzz'), dnsRecord('yyyyyyyy')], computers: [computer('yyyyyyyy')] });
+    const p = plan({ snapshot, observed });
+    expect(actions(p)).toEqual([
+      'delete ad_computer.desktop-yyyyyyy',
+      'delete dns.desktop-yyyyyyy.desk.example.com',
+      'delete dns.desktop-zzzzzzz.desk.example.com',
+    ]);
+    for (const c of p.changes) expect(c.reason).toMatch(/orphan/);
+    const ad = p.changes[0];
+    expect(ad?.before?.['dn']).toBe('CN=desktop-yyyyyyy,OU=Desktops,DC=corp,DC=example,DC=com');
+  });
+
+  it('adopts what an interrupted create made, and discards intents that made nothing', () => {
+    const snapshot = emptySnapshot({
+      resources: [fixedResource(LEGACY_ATTRS), adResource('abcdefgh')],
+      servers: [serverRecord('abcdefgh', { status: 'provisioning' }), serverRecord('nnnnnnnn', { status: 'provisioning' })],
+      intents: [intent('i-1', 'abcdefgh'), intent('i-2', 'nnnnnnnn')],
+    });
+    const observed = observedWith({ vms: [observedVm('abcdefgh', { intent_id: 'i-1' })], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot, observed });
+    expect(actions(p)).toEqual(['create dns.desktop-abcdefg.desk.example.com', 'update vm.desktops.day.abcdefgh']);
+    const adopt = p.changes.find((c) => c.type === 'vm');
+    expect(adopt?.before).toBeNull();
+    expect(adopt?.intent_id).toBe('i-1');
+    expect(adopt?.reason).toContain('adopt');
+    expect(adopt?.after?.['status']).toBe('starting');
+    expect(p.changes.find((c) => c.type === 'dns_record')?.depends_on).toEqual(['vm.desktops.day.abcdefgh']);
+    expect(p.cleanup).toEqual([{ kind: 'intent', id: 'i-2', address: 'vm.desktops.day.nnnnnnnn', reason: 'interrupted before the provider created anything' }]);
+  });
+
+  it('removes leftover server records and intents whose resource was recorded', () => {
+    const snapshot = emptySnapshot({
+      resources: [fixedResource(LEGACY_ATTRS), vmResource('abcdefgh'), dnsResource('abcdefgh'), adResource('abcdefgh')],
+      servers: [serverRecord('abcdefgh'), serverRecord('oooooooo', { status: 'provisioning' })],
+      intents: [intent('i-9', 'abcdefgh')],
+    });
+    const p = plan({ snapshot, observed: convergedObserved() });
+    expect(p.changes).toEqual([]);
+    expect(p.cleanup?.map((c) => `${c.kind} ${c.id}`)).toEqual(['intent i-9', 'server oooooooo']);
+  });
+
+  it('plans nothing against a provider that could not be observed, and says why', () => {
+    const observed = emptyObserved();
+    observed.errors.push({ kind: 'vm', provider: 'local', scope: null, code: 'provider-error', message: 'connection refused', retryable: true });
+    const p = plan({
+      snapshot: converged(),
+      observed,
+      result: {
+        decisions: [create, { action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'scale-down' }],
+        staging: [],
+      },
+    });
+    expect(p.changes).toEqual([]);
+    expect(p.drift).toEqual([]);
+    expect(p.errors.join('\n')).toContain('VmProvider local could not be observed: connection refused');
+  });
+
+  it('holds creates when the DNS provider could not be observed', () => {
+    const observed = convergedObserved();
+    observed.dns.clear();
+    observed.errors.push({ kind: 'dns', provider: 'hosts', scope: 'desk.example.com', code: 'x', message: 'zone missing', retryable: false });
+    const p = plan({ snapshot: converged(), observed, result: { decisions: [create], staging: [] } });
+    expect(p.changes.filter((c) => c.type === 'vm')).toEqual([]);
+    expect(p.errors.join('\n')).toContain('DnsProvider hosts (desk.example.com) could not be observed: zone missing');
+  });
+
+  it('trusts state without a refresh', () => {
+    const p = plan({ snapshot: converged(), observed: null, result: { decisions: [create], staging: [] } });
+    expect(p.drift).toEqual([]);
+    expect(summarize(p)).toEqual({ add: 3, change: 0, destroy: 0 });
+  });
+
+  it('--target limits the plan to the addresses and what they depend on', () => {
+    const p = plan({ result: { decisions: [create, create], staging: [] } });
+    const dns = p.changes.find((c) => c.type === 'dns_record');
+    const t = plan({ result: { decisions: [create, create], staging: [] }, targets: [dns?.address ?? ''] });
+    expect(t.changes).toHaveLength(3);
+    expect(t.changes.map((c) => c.type).sort()).toEqual(['ad_computer', 'dns_record', 'vm']);
+    const prefix = plan({ result: { decisions: [create, create], staging: [] }, targets: ['server.desktops'] });
+    expect(actions(prefix)).toEqual(['create server.desktops.legacy1']);
+  });
+
+  it('finishes an interrupted destroy without reporting drift', () => {
+    const snapshot = converged();
+    const vm = snapshot.resources.find((r) => r.type === 'vm');
+    if (vm) vm.status = 'deleting';
+    const observed = observedWith({ vms: [], dns: [], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot, observed });
+    expect(p.drift.filter((d) => d.type === 'vm')).toEqual([]);
+    expect(actions(p)).toContain('delete vm.desktops.day.abcdefgh');
+    expect(p.changes.find((c) => c.type === 'vm')?.observed_gone).toBe(true);
+  });
+});

@@ -1,0 +1,91 @@
+// Saved plans (`plan -out FILE`): the Plan as JSON plus where it came from,
+// never a secret. `apply FILE` applies exactly its changes, and refuses when
+// the state moved on since (lineage or serial differ): "Saved plan is stale".
+// Pure: reading and writing the file is the CLI's job.
+import type { StateMeta } from '../state/types.ts';
+import { PoolformError } from '../util/errors.ts';
+import { redactNullable } from './redact.ts';
+import type { Plan, ResourceChange } from './types.ts';
+
+export const SAVED_PLAN_KIND = 'poolform-saved-plan';
+
+export interface SavedPlanFile {
+  kind: typeof SAVED_PLAN_KIND;
+  version: 1;
+  /** Absolute config directory the plan was made from (apply renders startup scripts from it). */
+  config_dir: string;
+  /** State path the plan was made against (`--state`). */
+  state_path: string;
+  plan: Plan;
+}
+
+function redactChange(c: ResourceChange): ResourceChange {
+  return { ...c, before: redactNullable(c.before), after: redactNullable(c.after) };
+}
+
+export function serializeSavedPlan(file: Omit<SavedPlanFile, 'kind' | 'version'>): string {
+  const plan: Plan = {
+    ...file.plan,
+    changes: file.plan.changes.map(redactChange),
+    held: file.plan.held.map(redactChange),
+    drift: file.plan.drift.map((d) => ({ ...d, before: redactNullable(d.before), after: redactNullable(d.after) })),
+  };
+  const out: SavedPlanFile = { kind: SAVED_PLAN_KIND, version: 1, config_dir: file.config_dir, state_path: file.state_path, plan };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+function invalid(why: string): PoolformError {
+  return new PoolformError('saved-plan-invalid', `not a poolform saved plan: ${why}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const ACTIONS = new Set(['create', 'update', 'replace', 'delete']);
+const TYPES = new Set(['server', 'vm', 'dns_record', 'ad_computer']);
+
+function checkChange(c: unknown, where: string): void {
+  if (!isObject(c)) throw invalid(`${where} is not an object`);
+  if (typeof c['address'] !== 'string') throw invalid(`${where}.address is missing`);
+  if (typeof c['action'] !== 'string' || !ACTIONS.has(c['action'])) throw invalid(`${where}.action is not create|update|replace|delete`);
+  if (typeof c['type'] !== 'string' || !TYPES.has(c['type'])) throw invalid(`${where}.type is unknown`);
+  if (!Array.isArray(c['depends_on'])) throw invalid(`${where}.depends_on is missing`);
+  for (const k of ['before', 'after']) if (c[k] !== null && !isObject(c[k])) throw invalid(`${where}.${k} is not an object or null`);
+}
+
+/** Parses a saved plan file; throws PoolformError `saved-plan-invalid` for anything else. */
+export function parseSavedPlan(text: string): SavedPlanFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw invalid('the file is not JSON');
+  }
+  if (!isObject(data) || data['kind'] !== SAVED_PLAN_KIND) throw invalid(`"kind" is not ${SAVED_PLAN_KIND}`);
+  if (data['version'] !== 1) throw invalid(`unsupported version ${JSON.stringify(data['version'])}`);
+  if (typeof data['config_dir'] !== 'string' || typeof data['state_path'] !== 'string') throw invalid('config_dir/state_path missing');
+  const plan = data['plan'];
+  if (!isObject(plan)) throw invalid('"plan" is missing');
+  if (plan['format_version'] !== '1.0') throw invalid('plan format_version is not 1.0');
+  if (typeof plan['lineage'] !== 'string' || typeof plan['serial'] !== 'number') throw invalid('plan lineage/serial missing');
+  for (const k of ['changes', 'drift', 'decisions', 'held', 'errors']) if (!Array.isArray(plan[k])) throw invalid(`plan.${k} is missing`);
+  (plan['changes'] as unknown[]).forEach((c, i) => checkChange(c, `plan.changes[${i}]`));
+  return data as unknown as SavedPlanFile;
+}
+
+/** Throws PoolformError `saved-plan-stale` when the state is no longer the one the plan was made against. */
+export function assertNotStale(plan: Pick<Plan, 'lineage' | 'serial'>, current: StateMeta): void {
+  if (plan.lineage !== current.lineage) {
+    throw new PoolformError(
+      'saved-plan-stale',
+      `Saved plan is stale: it was made for state lineage ${plan.lineage}, but the state's lineage is ${current.lineage}. Run poolform plan again.`,
+    );
+  }
+  if (plan.serial !== current.serial) {
+    throw new PoolformError(
+      'saved-plan-stale',
+      `Saved plan is stale: the state changed since it was made (serial ${plan.serial} → ${current.serial}). Run poolform plan again.`,
+    );
+  }
+}

@@ -1,0 +1,80 @@
+// The SDK retry strategy poolform gives every AWS client (EC2, Route 53):
+// throttling (RequestLimitExceeded, Throttling, PriorRequestNotComplete, ...),
+// transient network failures and 5xx answers are retried with exponential
+// backoff and full jitter, bounded in attempts and in delay. Client errors
+// (bad AMI, no permission, no capacity) are not retried here: they surface at
+// once as PoolformError, and the autoscaler decides when to try again.
+import type { EC2ClientConfig } from '@aws-sdk/client-ec2';
+
+type RetryStrategyOption = NonNullable<EC2ClientConfig['retryStrategy']>;
+/** The SDK's token-based (v2) retry strategy interface. */
+export type RetryStrategyV2 = Extract<RetryStrategyOption, { acquireInitialRetryToken: unknown }>;
+type RetryToken = Awaited<ReturnType<RetryStrategyV2['acquireInitialRetryToken']>>;
+type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1];
+
+export interface BackoffOptions {
+  /** Total attempts including the first (default 8). */
+  maxAttempts?: number;
+  /** Backoff base for transient/5xx errors in ms (default 100). */
+  baseDelayMs?: number;
+  /** Backoff base for throttling in ms (default 500). */
+  throttlingBaseDelayMs?: number;
+  /** Upper bound of any single delay in ms (default 20,000). */
+  maxDelayMs?: number;
+  /** Source of jitter in [0, 1) (tests pin it). */
+  random?: () => number;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/**
+ * Answers AWS sends as 5xx that retrying at once will not fix: capacity and
+ * limits. They surface immediately; the autoscaler retries later with backoff.
+ */
+const NOT_RETRIED = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'InsufficientHostCapacity', 'InstanceLimitExceeded', 'VcpuLimitExceeded']);
+
+function errorCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as Error & { Code?: unknown }).Code;
+  return typeof code === 'string' && code ? code : error.name;
+}
+
+/** Delay before retry number `retry` (1-based): full jitter over base·2^(retry-1), capped. */
+export function backoffDelay(retry: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+function token(retryCount: number, delay: number): RetryToken {
+  return {
+    getRetryCount: () => retryCount,
+    getRetryDelay: () => delay,
+  };
+}
+
+export function createBackoffRetryStrategy(options: BackoffOptions = {}): RetryStrategyV2 {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const base = options.baseDelayMs ?? 100;
+  const throttlingBase = options.throttlingBaseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 20_000;
+  const random = options.random ?? Math.random;
+  return {
+    async acquireInitialRetryToken() {
+      return token(0, 0);
+    },
+    async refreshRetryTokenForRetry(previous: RetryToken, info: RetryErrorInfo) {
+      const retry = previous.getRetryCount() + 1;
+      const code = errorCode(info.error);
+      const retryable =
+        (info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR') && !(code !== undefined && NOT_RETRIED.has(code));
+      if (!retryable || retry >= maxAttempts) throw info.error ?? new Error('retry refused');
+      let delay = backoffDelay(retry, info.errorType === 'THROTTLING' ? throttlingBase : base, maxDelay, random);
+      const hint = info.retryAfterHint?.getTime();
+      if (hint !== undefined) delay = Math.min(maxDelay, Math.max(delay, hint - Date.now()));
+      return token(retry, delay);
+    },
+    recordSuccess() {
+      // stateless: no retry quota to refill
+    },
+  };
+}

@@ -1,0 +1,275 @@
+// Refresh: what the providers report, in bulk. One observe() per VmProvider
+// config, per (DnsProvider, base domain) and per (LdapConfig, OU) that the
+// configuration uses or that state / unfinished intents still reference, all
+// concurrently. A provider that fails is recorded in `errors` and left out of
+// the maps: callers must treat its resources as UNKNOWN (keep them, plan
+// nothing against them), never as gone. An outage of one provider never stops
+// the others.
+import { autoscaleConfigs } from '../config/model.ts';
+import type { Config } from '../config/model.ts';
+import type { IntentRecord, JsonObject, ResourceRecord } from '../state/types.ts';
+import { errorMessage, isPoolformError } from '../util/errors.ts';
+import type { ProviderRegistry } from './registry.ts';
+import type { DnsRecord, ObservedComputer, ObservedVm } from './types.ts';
+
+export type ObserveKind = 'vm' | 'dns' | 'directory';
+
+/** One provider (scope) that could not be observed. */
+export interface ObserveError {
+  kind: ObserveKind;
+  /** Provider config name (VmProvider, DnsProvider or LdapConfig). */
+  provider: string;
+  /** Base domain (dns) or container DN (directory); null for VM providers. */
+  scope: string | null;
+  /** PoolformError code, or `provider-error` for anything else. */
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * What the providers reported. A key present in a map = observed successfully
+ * (an empty array means "observed: nothing there"); a key absent = not
+ * observed or failed (see `errors`): unknown. Use the lookup helpers below.
+ */
+export interface Observed {
+  /** VmProvider name → its VMs (terminated ones may be included with that state). */
+  vms: Map<string, ObservedVm[]>;
+  /** dnsScopeKey(provider, baseDomain) → poolform's records under that domain. */
+  dns: Map<string, DnsRecord[]>;
+  /** directoryScopeKey(ldapConfig, containerDn) → poolform's computer records in that OU. */
+  computers: Map<string, ObservedComputer[]>;
+  errors: ObserveError[];
+}
+
+/** Nothing observed: every provider unknown (`plan --refresh=false`). */
+export function emptyObserved(): Observed {
+  return { vms: new Map(), dns: new Map(), computers: new Map(), errors: [] };
+}
+
+export function normalizeDomain(domain: string): string {
+  return domain.trim().toLowerCase().replace(/\.$/, '');
+}
+
+export function normalizeDn(dn: string): string {
+  return dn.trim().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=').toLowerCase();
+}
+
+/** Key of `Observed.dns`: `<provider>/<base domain, lowercase>`. */
+export function dnsScopeKey(provider: string, baseDomain: string): string {
+  return `${provider}/${normalizeDomain(baseDomain)}`;
+}
+
+/** Key of `Observed.computers`: `<ldap config>/<container DN, normalized>`. */
+export function directoryScopeKey(ldapConfig: string, containerDn: string): string {
+  return `${ldapConfig}/${normalizeDn(containerDn)}`;
+}
+
+/** The parent of a DN (everything after the first unescaped comma). */
+export function parentDn(dn: string): string {
+  const i = dn.search(/(?<!\\),/);
+  return i === -1 ? '' : dn.slice(i + 1).trim();
+}
+
+/** VMs of a provider; undefined when unknown (not observed or failed). */
+export function observedVms(observed: Observed, provider: string): ObservedVm[] | undefined {
+  return observed.vms.get(provider);
+}
+
+export function observedDns(observed: Observed, provider: string, baseDomain: string): DnsRecord[] | undefined {
+  return observed.dns.get(dnsScopeKey(provider, baseDomain));
+}
+
+export function observedComputers(observed: Observed, ldapConfig: string, containerDn: string): ObservedComputer[] | undefined {
+  return observed.computers.get(directoryScopeKey(ldapConfig, containerDn));
+}
+
+const vmIndex = new WeakMap<ObservedVm[], Map<string, ObservedVm>>();
+const dnsIndex = new WeakMap<DnsRecord[], Map<string, DnsRecord>>();
+const computerIndex = new WeakMap<ObservedComputer[], Map<string, ObservedComputer>>();
+
+function indexed<T>(cache: WeakMap<T[], Map<string, T>>, list: T[], key: (item: T) => string, prefer?: (a: T, b: T) => T): Map<string, T> {
+  let map = cache.get(list);
+  if (!map) {
+    map = new Map();
+    for (const item of list) {
+      const k = key(item);
+      const seen = map.get(k);
+      map.set(k, seen !== undefined && prefer ? prefer(seen, item) : item);
+    }
+    cache.set(list, map);
+  }
+  return map;
+}
+
+/**
+ * The VM of `serverId` at `provider`: the VM, null when the provider was
+ * observed and has none, undefined when the provider is unknown. When several
+ * carry the server id (e.g. a terminated one and a live one), a live one wins.
+ */
+export function findVm(observed: Observed, provider: string, serverId: string): ObservedVm | null | undefined {
+  const list = observed.vms.get(provider);
+  if (!list) return undefined;
+  const live = (vm: ObservedVm): boolean => vm.state !== 'terminated' && vm.state !== 'shutting-down';
+  return indexed(vmIndex, list, (vm) => vm.server_id, (a, b) => (live(a) || !live(b) ? a : b)).get(serverId) ?? null;
+}
+
+/** The record `fqdn` (null: observed, absent; undefined: unknown). */
+export function findDnsRecord(observed: Observed, provider: string, baseDomain: string, fqdn: string): DnsRecord | null | undefined {
+  const list = observedDns(observed, provider, baseDomain);
+  if (!list) return undefined;
+  return indexed(dnsIndex, list, (r) => normalizeDomain(r.fqdn)).get(normalizeDomain(fqdn)) ?? null;
+}
+
+/** The computer record named `name` (case-insensitive) in the OU (null: observed, absent; undefined: unknown). */
+export function findComputer(observed: Observed, ldapConfig: string, containerDn: string, name: string): ObservedComputer | null | undefined {
+  const list = observedComputers(observed, ldapConfig, containerDn);
+  if (!list) return undefined;
+  return indexed(computerIndex, list, (c) => c.name.toLowerCase()).get(name.toLowerCase()) ?? null;
+}
+
+/** The error recorded for a provider (and scope), if its observe failed. */
+export function observeErrorFor(observed: Observed, kind: ObserveKind, provider: string, scope?: string): ObserveError | undefined {
+  const norm = (s: string): string => (kind === 'dns' ? normalizeDomain(s) : normalizeDn(s));
+  return observed.errors.find(
+    (e) => e.kind === kind && e.provider === provider && (scope === undefined || e.scope === null || norm(e.scope) === norm(scope)),
+  );
+}
+
+export interface ObserveScopes {
+  vm: string[];
+  dns: Array<{ provider: string; baseDomain: string }>;
+  directory: Array<{ provider: string; containerDn: string }>;
+}
+
+function str(obj: JsonObject, key: string): string | undefined {
+  const v = obj[key];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * What to observe: every provider the configuration uses (autoscale configs'
+ * vm_provider; dns_provider + base_domain_name when register_dns;
+ * ldap_config + ad_computer_container_dn when ad_create_machine_record), plus
+ * what state and unfinished intents still reference (so resources of a
+ * removed config are seen and can be destroyed).
+ *
+ * Conventions read from state (written by apply): a `dns_record` resource's
+ * base domain is `attributes.base_domain` (fallback: its fqdn minus the first
+ * label); an `ad_computer` resource's OU is `attributes.container_dn`
+ * (fallback: the parent of its provider_id DN). An intent's provider is
+ * `payload.provider`, with `payload.base_domain` / `payload.container_dn`.
+ */
+export function observeScopes(config: Config, previousResources: readonly ResourceRecord[] = [], intents: readonly IntentRecord[] = []): ObserveScopes {
+  const vm = new Set<string>();
+  const dns = new Map<string, { provider: string; baseDomain: string }>();
+  const directory = new Map<string, { provider: string; containerDn: string }>();
+  const addDns = (provider: string, baseDomain: string): void => {
+    dns.set(dnsScopeKey(provider, baseDomain), { provider, baseDomain: normalizeDomain(baseDomain) });
+  };
+  const addDirectory = (provider: string, containerDn: string): void => {
+    const key = directoryScopeKey(provider, containerDn);
+    if (!directory.has(key)) directory.set(key, { provider, containerDn: containerDn.trim() });
+  };
+
+  for (const { autoscale } of autoscaleConfigs(config)) {
+    vm.add(autoscale.vm_provider);
+    if (autoscale.register_dns && autoscale.dns_provider && autoscale.base_domain_name) addDns(autoscale.dns_provider, autoscale.base_domain_name);
+    if (autoscale.ad_create_machine_record && autoscale.ldap_config && autoscale.ad_computer_container_dn) {
+      addDirectory(autoscale.ldap_config, autoscale.ad_computer_container_dn);
+    }
+  }
+
+  for (const r of previousResources) {
+    if (!r.provider) continue;
+    switch (r.type) {
+      case 'vm':
+        vm.add(r.provider);
+        break;
+      case 'dns_record': {
+        const fqdn = r.address.startsWith('dns.') ? r.address.slice(4) : (r.provider_id ?? '');
+        const base = str(r.attributes, 'base_domain') ?? fqdn.slice(fqdn.indexOf('.') + 1);
+        if (base) addDns(r.provider, base);
+        break;
+      }
+      case 'ad_computer': {
+        const ou = str(r.attributes, 'container_dn') ?? (r.provider_id ? parentDn(r.provider_id) : '');
+        if (ou) addDirectory(r.provider, ou);
+        break;
+      }
+      case 'server':
+        break;
+      default: {
+        const never: never = r.type;
+        throw new Error(`unknown resource type ${String(never)}`);
+      }
+    }
+  }
+
+  for (const intent of intents) {
+    const provider = str(intent.payload, 'provider');
+    if (!provider) continue;
+    if (intent.type === 'vm') vm.add(provider);
+    const base = str(intent.payload, 'base_domain');
+    if (intent.type === 'dns_record' && base) addDns(provider, base);
+    const ou = str(intent.payload, 'container_dn');
+    if (intent.type === 'ad_computer' && ou) addDirectory(provider, ou);
+  }
+
+  return { vm: [...vm].sort(), dns: [...dns.values()], directory: [...directory.values()] };
+}
+
+export interface ObserveAllOptions {
+  config: Config;
+  registry: ProviderRegistry;
+  /** Resources in state (their providers are observed even when the config no longer uses them). */
+  previousResources?: readonly ResourceRecord[];
+  /** Unfinished intents (what a crashed apply may have left behind). */
+  intents?: readonly IntentRecord[];
+}
+
+function toError(kind: ObserveKind, provider: string, scope: string | null, error: unknown): ObserveError {
+  return {
+    kind,
+    provider,
+    scope,
+    code: isPoolformError(error) ? error.code : 'provider-error',
+    message: errorMessage(error),
+    retryable: isPoolformError(error) ? error.retryable : true,
+  };
+}
+
+/** Observes every provider scope concurrently; never rejects because of a provider (failures land in `errors`). */
+export async function observeAll(options: ObserveAllOptions): Promise<Observed> {
+  const { registry } = options;
+  const scopes = observeScopes(options.config, options.previousResources, options.intents);
+  const observed = emptyObserved();
+  // Errors are collected per task and appended in scope order, so the result does not depend on timing.
+  const vmTasks = scopes.vm.map(async (name) => {
+    try {
+      observed.vms.set(name, await registry.vm(name).observe());
+      return undefined;
+    } catch (error) {
+      return toError('vm', name, null, error);
+    }
+  });
+  const dnsTasks = scopes.dns.map(async ({ provider, baseDomain }) => {
+    try {
+      observed.dns.set(dnsScopeKey(provider, baseDomain), await registry.dns(provider).observe(baseDomain));
+      return undefined;
+    } catch (error) {
+      return toError('dns', provider, baseDomain, error);
+    }
+  });
+  const directoryTasks = scopes.directory.map(async ({ provider, containerDn }) => {
+    try {
+      observed.computers.set(directoryScopeKey(provider, containerDn), await registry.directory(provider).observe(containerDn));
+      return undefined;
+    } catch (error) {
+      return toError('directory', provider, containerDn, error);
+    }
+  });
+  const errors = await Promise.all([...vmTasks, ...dnsTasks, ...directoryTasks]);
+  observed.errors = errors.filter((e): e is ObserveError => e !== undefined);
+  return observed;
+}

@@ -1,0 +1,203 @@
+// The provider clients of one configuration, built lazily per provider config
+// name: VmProvider `local` → local VMs, `aws` → EC2; DnsProvider `local` →
+// hosts file, `route53` → Route 53; LdapConfig → LDAPS directory. Secret
+// references (access keys, bind password, CA certificate) are resolved when a
+// client is first built, so `plan --refresh=false` and unused providers never
+// need them. Factories are injectable (tests, fault injection, benchmarks).
+import { dirname, join } from 'node:path';
+import type { Config } from '../config/model.ts';
+import { resolveSecret } from '../config/secrets.ts';
+import type { DnsProvider, LdapConfig, VmProvider } from '../generated/config.ts';
+import { PoolformError, isPoolformError } from '../util/errors.ts';
+import { createEc2VmProvider } from './aws-ec2/index.ts';
+import type { AwsCredentials, Ec2VmProviderOptions } from './aws-ec2/index.ts';
+import { createLdapDirectoryProvider } from './ldap/index.ts';
+import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
+import { createLocalDnsProvider } from './local/dns.ts';
+import type { LocalDnsProviderOptions } from './local/dns.ts';
+import { createLocalVmProvider } from './local/vm.ts';
+import type { LocalVmProviderOptions } from './local/vm.ts';
+import { createRoute53DnsProvider } from './route53/index.ts';
+import type { Route53DnsProviderOptions } from './route53/index.ts';
+import type { DirectoryProviderClient, DnsProviderClient, VmProviderClient } from './types.ts';
+
+/** How each kind of client is built. Defaults: the real implementations. */
+export interface ProviderFactories {
+  localVm(options: LocalVmProviderOptions): VmProviderClient;
+  awsVm(options: Ec2VmProviderOptions): VmProviderClient;
+  localDns(options: LocalDnsProviderOptions): DnsProviderClient;
+  route53(options: Route53DnsProviderOptions): DnsProviderClient;
+  ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
+}
+
+export const defaultProviderFactories: ProviderFactories = {
+  localVm: createLocalVmProvider,
+  awsVm: createEc2VmProvider,
+  localDns: createLocalDnsProvider,
+  route53: createRoute53DnsProvider,
+  ldap: createLdapDirectoryProvider,
+};
+
+export interface ProviderRegistryOptions {
+  config: Config;
+  /** The state path (local providers keep their VMs and hosts file under it). */
+  stateDir: string;
+  /** For `${env:...}` secret references (the CLI passes ctx.env). */
+  env: Readonly<Record<string, string | undefined>>;
+  factories?: Partial<ProviderFactories>;
+  /** Extra options for local VM providers (spawn, clock, script environment). */
+  localVm?: Pick<LocalVmProviderOptions, 'spawn' | 'clock' | 'env'>;
+  /** Reads `${file:...}` secrets (default: the file system). */
+  readFile?: (path: string) => string;
+}
+
+/** Provider clients by provider config name. Unknown names throw PoolformError (`unknown-vm-provider`, `unknown-dns-provider`, `unknown-ldap-config`). */
+export interface ProviderRegistry {
+  readonly config: Config;
+  readonly stateDir: string;
+  vm(name: string): VmProviderClient;
+  dns(name: string): DnsProviderClient;
+  directory(name: string): DirectoryProviderClient;
+  vmConfig(name: string): VmProvider;
+  dnsConfig(name: string): DnsProvider;
+  ldapConfig(name: string): LdapConfig;
+}
+
+export function createProviderRegistry(options: ProviderRegistryOptions): ProviderRegistry {
+  const { config, stateDir } = options;
+  const factories: ProviderFactories = { ...defaultProviderFactories, ...options.factories };
+  const vms = new Map<string, VmProviderClient>();
+  const dnss = new Map<string, DnsProviderClient>();
+  const directories = new Map<string, DirectoryProviderClient>();
+
+  const vmConfig = (name: string): VmProvider => {
+    const found = config.vmProviders.find((p) => p.name === name);
+    if (!found) throw new PoolformError('unknown-vm-provider', `VmProvider ${JSON.stringify(name)} is not defined in the configuration`);
+    return found;
+  };
+  const dnsConfig = (name: string): DnsProvider => {
+    const found = config.dnsProviders.find((p) => p.name === name);
+    if (!found) throw new PoolformError('unknown-dns-provider', `DnsProvider ${JSON.stringify(name)} is not defined in the configuration`);
+    return found;
+  };
+  const ldapConfig = (name: string): LdapConfig => {
+    const found = config.ldapConfigs.find((p) => p.name === name);
+    if (!found) throw new PoolformError('unknown-ldap-config', `LdapConfig ${JSON.stringify(name)} is not defined in the configuration`);
+    return found;
+  };
+
+  // `${file:...}` paths are relative to the file that holds the reference.
+  const secret = (kind: string, name: string, field: string, value: string): string => {
+    const source = config.sources[`${kind}/${name}`];
+    const baseDir = source ? dirname(join(config.dir, source.file)) : config.dir;
+    try {
+      return resolveSecret(value, { env: options.env, baseDir, ...(options.readFile ? { readFile: options.readFile } : {}) });
+    } catch (error) {
+      if (isPoolformError(error)) throw new PoolformError(error.code, `${kind} ${name}: ${field}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  };
+
+  const awsCredentials = (kind: string, p: { name: string; access_key_id?: string; secret_access_key?: string }): AwsCredentials | undefined => {
+    if (p.access_key_id === undefined && p.secret_access_key === undefined) return undefined;
+    if (p.access_key_id === undefined || p.secret_access_key === undefined) {
+      throw new PoolformError('provider-config', `${kind} ${p.name}: set both access_key_id and secret_access_key, or neither (default credential chain)`);
+    }
+    return {
+      accessKeyId: secret(kind, p.name, 'access_key_id', p.access_key_id),
+      secretAccessKey: secret(kind, p.name, 'secret_access_key', p.secret_access_key),
+    };
+  };
+
+  const lazy = <C>(cache: Map<string, C>, name: string, build: () => C): C => {
+    let client = cache.get(name);
+    if (!client) {
+      client = build();
+      cache.set(name, client);
+    }
+    return client;
+  };
+
+  return {
+    config,
+    stateDir,
+    vmConfig,
+    dnsConfig,
+    ldapConfig,
+
+    vm: (name) =>
+      lazy(vms, name, () => {
+        const p = vmConfig(name);
+        switch (p.type) {
+          case 'local':
+            return factories.localVm({ config: p, stateDir, ...options.localVm });
+          case 'aws': {
+            const credentials = awsCredentials('VmProvider', p);
+            return factories.awsVm({ config: p, ...(credentials ? { credentials } : {}) });
+          }
+          default: {
+            const never: never = p;
+            throw new PoolformError('unknown-provider-type', `VmProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);
+          }
+        }
+      }),
+
+    dns: (name) =>
+      lazy(dnss, name, () => {
+        const p = dnsConfig(name);
+        switch (p.type) {
+          case 'local':
+            return factories.localDns({ config: p, stateDir });
+          case 'route53': {
+            const credentials = awsCredentials('DnsProvider', p);
+            return factories.route53({ config: p, ...(credentials ? { credentials } : {}) });
+          }
+          default: {
+            const never: never = p;
+            throw new PoolformError('unknown-provider-type', `DnsProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);
+          }
+        }
+      }),
+
+    directory: (name) =>
+      lazy(directories, name, () => {
+        const p = ldapConfig(name);
+        const bindPassword = secret('LdapConfig', name, 'bind_password', p.bind_password);
+        const caCert = p.ca_cert === undefined ? undefined : secret('LdapConfig', name, 'ca_cert', p.ca_cert);
+        return factories.ldap({ config: p, bindPassword, ...(caCert === undefined ? {} : { caCert }) });
+      }),
+  };
+}
+
+/** Replaces clients as they are handed out (instrumentation, fault injection). Each wrapper runs once per provider name. */
+export interface ClientWrappers {
+  vm?(client: VmProviderClient): VmProviderClient;
+  dns?(client: DnsProviderClient): DnsProviderClient;
+  directory?(client: DirectoryProviderClient): DirectoryProviderClient;
+}
+
+/** A registry handing out wrapped clients of `registry`. */
+export function wrapRegistry(registry: ProviderRegistry, wrappers: ClientWrappers): ProviderRegistry {
+  const vms = new Map<string, VmProviderClient>();
+  const dnss = new Map<string, DnsProviderClient>();
+  const directories = new Map<string, DirectoryProviderClient>();
+  const memo = <C>(cache: Map<string, C>, name: string, get: () => C, wrap: ((c: C) => C) | undefined): C => {
+    let client = cache.get(name);
+    if (!client) {
+      const inner = get();
+      client = wrap ? wrap(inner) : inner;
+      cache.set(name, client);
+    }
+    return client;
+  };
+  return {
+    config: registry.config,
+    stateDir: registry.stateDir,
+    vmConfig: (name) => registry.vmConfig(name),
+    dnsConfig: (name) => registry.dnsConfig(name),
+    ldapConfig: (name) => registry.ldapConfig(name),
+    vm: (name) => memo(vms, name, () => registry.vm(name), wrappers.vm?.bind(wrappers)),
+    dns: (name) => memo(dnss, name, () => registry.dns(name), wrappers.dns?.bind(wrappers)),
+    directory: (name) => memo(directories, name, () => registry.directory(name), wrappers.directory?.bind(wrappers)),
+  };
+}

@@ -1,0 +1,59 @@
+// API keys for the session API: `Settings.api_keys` entries `{ name, secret }`
+// whose secrets are references (`${env:NAME}`, `${file:PATH}`) resolved when a
+// config is loaded. Presented as `Authorization: Bearer KEY` and compared in
+// constant time (SHA-256 digests through timingSafeEqual, every key checked).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Config } from '../config/model.ts';
+import { resolveSecret } from '../config/secrets.ts';
+import { errorMessage } from '../util/errors.ts';
+
+export interface ResolvedKey {
+  name: string;
+  digest: Buffer;
+}
+
+export interface KeySet {
+  keys: ResolvedKey[];
+  /** Keys whose secret could not be resolved (names and reasons only, never values). */
+  problems: string[];
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Resolves the configured keys. Unresolvable keys are skipped and reported. */
+export function resolveApiKeys(config: Config, env: Readonly<Record<string, string | undefined>>): KeySet {
+  const keys: ResolvedKey[] = [];
+  const problems: string[] = [];
+  for (const k of config.settings.api_keys ?? []) {
+    try {
+      const value = resolveSecret(k.secret, { env, baseDir: config.dir });
+      if (value === '') {
+        problems.push(`api key ${k.name}: empty secret`);
+        continue;
+      }
+      keys.push({ name: k.name, digest: digest(value) });
+    } catch (err) {
+      problems.push(`api key ${k.name}: ${errorMessage(err)}`);
+    }
+  }
+  return { keys, problems };
+}
+
+/** The name of the key `presented` matches, or null. Constant time in the presented value. */
+export function matchApiKey(set: KeySet, presented: string): string | null {
+  const d = digest(presented);
+  let found: string | null = null;
+  for (const k of set.keys) {
+    if (timingSafeEqual(k.digest, d) && found === null) found = k.name;
+  }
+  return found;
+}
+
+/** The bearer token of an Authorization header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1] ?? null;
+}

@@ -1,0 +1,146 @@
+// The HTTP API of `poolform serve` (Hono). Dependencies come in through
+// createApp; the app holds no state of its own beyond caches, so any number
+// of replicas can answer requests against one store.
+//
+//   POST   /api/set_server_status?token=JWT   server check-in (per-server JWT)
+//   POST   /api/v1/sessions                   request a session (API key)
+//   GET    /api/v1/sessions/:id               status, progress, queue position
+//   DELETE /api/v1/sessions/:id               end it
+//   POST   /api/v1/sessions/:id/keepalive     keep it alive
+//   GET    /healthz                           liveness
+//   GET    /api/v1/status                     pools, servers, sessions, queue, reconcile, config errors, leader
+//   GET    /metrics                           Prometheus text
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Config } from '../config/model.ts';
+import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
+import type { PlacementChooser, StateStore } from '../state/types.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { KeySet } from './api-keys.ts';
+import { resolveApiKeys } from './api-keys.ts';
+import { ApiError, errorResponse } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import { createMetrics } from './metrics.ts';
+import { createPlacementChooser } from './placement.ts';
+import { MAX_BODY_BYTES } from './request-body.ts';
+import { registerCheckin } from './checkin.ts';
+import { registerSessions } from './sessions.ts';
+import { registerStatus } from './status.ts';
+import type { Clock, Log, ServeStatus } from './types.ts';
+import { silentLog } from './types.ts';
+
+/** Whether an autoscale config is active at `nowMs` (enabled and inside its schedules). */
+export type ActiveCheck = (config: Config, pool: string, autoscale: string, nowMs: number) => boolean;
+
+export interface AppDeps {
+  store: StateStore;
+  /** The configuration being served (the last valid one); undefined until one loaded. */
+  getConfig: () => Config | undefined;
+  clock?: Clock;
+  log?: Log;
+  metrics?: Metrics;
+  /** Environment for secret references (API keys, connection passwords). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** A request was queued, or a slot freed: the reconciler should run now. */
+  onQueueEvent?: (reason: string) => void;
+  /** A server checked in. */
+  onCheckin?: (serverId: string, status: string) => void;
+  /** Schedule evaluation; default: a config is active when enabled. */
+  isActive?: ActiveCheck;
+  /** The daemon's view of itself (leader, last reconcile, config errors). */
+  getStatus?: () => ServeStatus | undefined;
+}
+
+/** Shared by the route modules. */
+export interface AppContext {
+  store: StateStore;
+  getConfig: () => Config | undefined;
+  /** The config, or 503 not_ready. */
+  requireConfig: () => Config;
+  clock: Clock;
+  log: Log;
+  metrics: Metrics;
+  env: Readonly<Record<string, string | undefined>>;
+  onQueueEvent: (reason: string) => void;
+  onCheckin: (serverId: string, status: string) => void;
+  isActive: ActiveCheck;
+  getStatus: () => ServeStatus | undefined;
+  /** The check-in signing key (created in the store on first use). */
+  signingKey: () => Promise<string>;
+  /** API keys of the current config. */
+  apiKeys: (config: Config) => KeySet;
+  /** The placement chooser for the current config at `nowMs`. */
+  chooser: (config: Config, nowMs: number) => PlacementChooser;
+}
+
+const defaultActive: ActiveCheck = (config, pool, autoscale) => {
+  const a = config.pools.find((p) => p.name === pool)?.autoscale?.find((x) => x.name === autoscale);
+  return a !== undefined && a.enabled !== false;
+};
+
+export function createApp(deps: AppDeps): Hono {
+  const log = deps.log ?? silentLog;
+  const env = deps.env ?? {};
+  const metrics = deps.metrics ?? createMetrics();
+  let keyPromise: Promise<string> | undefined;
+  const keyCache = new WeakMap<Config, KeySet>();
+
+  const ctx: AppContext = {
+    store: deps.store,
+    getConfig: deps.getConfig,
+    requireConfig: () => {
+      const config = deps.getConfig();
+      if (!config) throw new ApiError(503, 'not_ready', 'no valid configuration is loaded yet; see /api/v1/status for the config errors');
+      return config;
+    },
+    clock: deps.clock ?? Date.now,
+    log,
+    metrics,
+    env,
+    onQueueEvent: deps.onQueueEvent ?? (() => {}),
+    onCheckin: deps.onCheckin ?? (() => {}),
+    isActive: deps.isActive ?? defaultActive,
+    getStatus: deps.getStatus ?? (() => undefined),
+    signingKey: () => {
+      keyPromise ??= deps.store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey).catch((err: unknown) => {
+        keyPromise = undefined;
+        throw err;
+      });
+      return keyPromise;
+    },
+    apiKeys: (config) => {
+      let set = keyCache.get(config);
+      if (!set) {
+        set = resolveApiKeys(config, env);
+        for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);
+        keyCache.set(config, set);
+      }
+      return set;
+    },
+    chooser: (config, nowMs) => createPlacementChooser(config, (pool, autoscale) => ctx.isActive(config, pool, autoscale, nowMs)),
+  };
+
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return errorResponse(c, err.status, err.error, err.message, err.headers);
+    // Our fault: log the message (never bodies or secrets), answer without internals.
+    log.error({ event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err) }, 'request failed');
+    return errorResponse(c, 500, 'internal', 'internal error; see the server log');
+  });
+  app.notFound((c) => errorResponse(c, 404, 'not_found', `no such endpoint: ${c.req.method} ${c.req.path}`));
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`),
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  registerCheckin(app, ctx);
+  registerSessions(app, ctx);
+  registerStatus(app, ctx);
+  return app;
+}

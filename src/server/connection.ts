@@ -1,0 +1,73 @@
+// Connection credentials handed to a session: the server's (fixed server or
+// autoscale config) connection_username / connection_password, with the
+// single-sign-on placeholders replaced per session:
+//   {sso_username} → the request's `user`
+//   {sso_cred}     → the request's `credential` (the user's own password)
+// SSO assumes the portal authenticated the user against the same directory
+// (LDAP/AD) the servers trust; poolform only passes the identity through and
+// never stores the credential.
+import type { Config, Pool } from '../config/model.ts';
+import { resolveSecret } from '../config/secrets.ts';
+import type { ServerRecord } from '../state/types.ts';
+
+export const SSO_USERNAME = '{sso_username}';
+export const SSO_CRED = '{sso_cred}';
+
+export interface ConnectionSource {
+  username: string;
+  /** Raw config value (maybe a secret reference). */
+  password: string;
+}
+
+export interface Connection {
+  username: string;
+  password: string;
+}
+
+function sourcesOf(pool: Pool): ConnectionSource[] {
+  return [
+    ...(pool.autoscale ?? []).map((a) => ({ username: a.connection_username ?? '', password: a.connection_password ?? '' })),
+    ...(pool.servers ?? []).map((s) => ({ username: s.connection_username ?? '', password: s.connection_password ?? '' })),
+  ];
+}
+
+/** The config entry a server's connection settings come from. */
+export function connectionSourceFor(config: Config, server: ServerRecord): ConnectionSource {
+  const pool = config.pools.find((p) => p.name === server.pool);
+  if (server.autoscale !== null) {
+    const a = pool?.autoscale?.find((x) => x.name === server.autoscale);
+    return { username: a?.connection_username ?? '', password: a?.connection_password ?? '' };
+  }
+  const prefix = `fixed.${server.pool}.`;
+  const name = server.id.startsWith(prefix) ? server.id.slice(prefix.length) : server.id;
+  const f = pool?.servers?.find((s) => s.name === name);
+  return { username: f?.connection_username ?? '', password: f?.connection_password ?? '' };
+}
+
+/** Whether any server of the pool connects with the user's own credential ({sso_cred}). */
+export function poolNeedsCredential(pool: Pool): boolean {
+  return sourcesOf(pool).some((s) => s.password.includes(SSO_CRED) || s.username.includes(SSO_CRED));
+}
+
+function substitute(text: string, user: string, credential: string | undefined): string {
+  let out = text.split(SSO_USERNAME).join(user);
+  if (credential !== undefined) out = out.split(SSO_CRED).join(credential);
+  return out;
+}
+
+/**
+ * Renders the credentials for one session. `credential` undefined leaves
+ * {sso_cred} in place (callers refuse such requests up front). Throws
+ * PoolformError `secret-unresolved` when the password reference cannot be read.
+ */
+export function renderConnection(
+  source: ConnectionSource,
+  request: { user: string; credential?: string | undefined },
+  secrets: { env: Readonly<Record<string, string | undefined>>; baseDir: string },
+): Connection {
+  const password = source.password === '' ? '' : resolveSecret(source.password, secrets);
+  return {
+    username: substitute(source.username, request.user, request.credential),
+    password: substitute(password, request.user, request.credential),
+  };
+}

@@ -1,0 +1,293 @@
+// The session API (API key required: `Authorization: Bearer KEY`).
+//   POST   /api/v1/sessions {pool, user, zone?, workspace?, credential?}
+//          201 placed | 202 queued (aggressive scaling) | 503 no_resources
+//   GET    /api/v1/sessions/:id
+//   DELETE /api/v1/sessions/:id
+//   POST   /api/v1/sessions/:id/keepalive
+// Allocation is store.allocateSession: one transaction, so concurrent
+// requests (across replicas too) never overfill a server.
+import { randomUUID } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import type { Config, Pool } from '../config/model.ts';
+import type { NewSession, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { AppContext } from './app.ts';
+import { bearerToken, matchApiKey } from './api-keys.ts';
+import type { Connection } from './connection.ts';
+import { SSO_CRED, connectionSourceFor, poolNeedsCredential, renderConnection } from './connection.ts';
+import { ApiError } from './errors.ts';
+import { isUsable, rulesFromConfig } from './placement.ts';
+import { readJsonObject, stringField } from './request-body.ts';
+import { retireIfSingleUse } from './single-use.ts';
+
+const AUTH_HEADERS = { 'WWW-Authenticate': 'Bearer realm="poolform"' };
+
+/** The API key's name, or 401. */
+function authenticate(c: Context, ctx: AppContext, config: Config): string {
+  const token = bearerToken(c.req.header('Authorization'));
+  if (token === null) throw new ApiError(401, 'unauthorized', 'missing API key: send "Authorization: Bearer KEY"', AUTH_HEADERS);
+  const keys = ctx.apiKeys(config);
+  const name = matchApiKey(keys, token);
+  if (name === null) throw new ApiError(401, 'unauthorized', 'invalid API key', AUTH_HEADERS);
+  return name;
+}
+
+/** A small async mutex: staged-session claims in this process happen one at a time. */
+function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+function serverInfo(server: ServerRecord): Record<string, string | number | null> {
+  return {
+    id: server.id,
+    hostname: server.hostname,
+    ip: server.ip,
+    port: server.connection_port,
+    connection_type: server.connection_type,
+    status: server.status,
+    status_message: server.status_message,
+    status_progress: server.status_progress,
+  };
+}
+
+function aggressive(config: Config, pool: Pool, zone: string | null, nowMs: number, ctx: AppContext): boolean {
+  return (pool.autoscale ?? []).some(
+    (a) => a.aggressive_scaling === true && a.enabled !== false && (zone === null || a.zone === zone) && ctx.isActive(config, pool.name, a.name, nowMs),
+  );
+}
+
+export function registerSessions(app: Hono, ctx: AppContext): void {
+  const claimLock = createMutex();
+  // {sso_cred} of queued requests, until they are placed (never persisted).
+  const pendingCredentials = new Map<string, string>();
+
+  function connectionFor(config: Config, server: ServerRecord, session: SessionRecord, credential: string | undefined): Connection | null {
+    const source = connectionSourceFor(config, server);
+    try {
+      const conn = renderConnection(source, { user: session.user, credential }, { env: ctx.env, baseDir: config.dir });
+      if (credential === undefined && (conn.password.includes(SSO_CRED) || conn.username.includes(SSO_CRED))) {
+        return { username: conn.username.split(SSO_CRED).join(''), password: '' };
+      }
+      return conn;
+    } catch (err) {
+      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err) }, 'connection password cannot be resolved');
+      return null;
+    }
+  }
+
+  /** Docker pools: hand out a staged session for the workspace when one sits on a usable agent. */
+  async function claimStaged(config: Config, pool: Pool, request: NewSession, apiKey: string, nowMs: number): Promise<SessionRecord | undefined> {
+    if (pool.type !== 'docker_agent' || request.workspace === null) return undefined;
+    return claimLock(async () => {
+      const staged = (await ctx.store.listSessions({ pool: pool.name, status: ['running'] })).filter(
+        (s) => s.staged && s.workspace === request.workspace && (request.zone === null || s.zone === null || s.zone === request.zone),
+      );
+      if (staged.length === 0) return undefined;
+      const rules = rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs));
+      staged.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+      for (const s of staged) {
+        if (s.server_id === null) continue;
+        const server = await ctx.store.getServer(s.server_id);
+        if (!server || !isUsable(server, rules)) continue;
+        if (request.zone !== null && rules.zoneOf(server) !== request.zone) continue;
+        const fresh = await ctx.store.getSession(s.id);
+        if (!fresh || !fresh.staged || fresh.status !== 'running') continue;
+        const claimed: SessionRecord = { ...fresh, staged: false, user: request.user, api_key: apiKey, updated_at: request.now, last_keepalive_at: request.now };
+        await ctx.store.putSession(claimed);
+        return claimed;
+      }
+      return undefined;
+    });
+  }
+
+  app.post('/api/v1/sessions', async (c) => {
+    const config = ctx.requireConfig();
+    const apiKey = authenticate(c, ctx, config);
+    const body = await readJsonObject(c);
+    const poolName = stringField(body, 'pool', { required: true, max: 200 }) ?? '';
+    const user = stringField(body, 'user', { required: true, max: 256 }) ?? '';
+    const zone = stringField(body, 'zone', { max: 200 }) ?? null;
+    const workspaceName = stringField(body, 'workspace', { max: 200 }) ?? null;
+    const credential = stringField(body, 'credential', { max: 4096 });
+
+    const pool = config.pools.find((p) => p.name === poolName);
+    if (!pool) {
+      ctx.metrics.sessionRequest('unknown_pool');
+      throw new ApiError(404, 'unknown_pool', `no pool named "${poolName}"`);
+    }
+    if (zone !== null && !config.zones.some((z) => z.name === zone)) throw new ApiError(400, 'unknown_zone', `no zone named "${zone}"`);
+    let resources: Resources | null = null;
+    if (pool.type === 'docker_agent') {
+      if (workspaceName === null) throw new ApiError(400, 'invalid_field', `"workspace" is required for docker agent pool "${pool.name}"`);
+      const ws = config.workspaces.find((w) => w.name === workspaceName);
+      if (!ws) throw new ApiError(400, 'unknown_workspace', `no workspace named "${workspaceName}"`);
+      resources = { cores: ws.cores ?? 1, memory_mb: ws.memory_mb ?? 2048, gpus: ws.gpus ?? 0 };
+    } else if (workspaceName !== null && !config.workspaces.some((w) => w.name === workspaceName)) {
+      throw new ApiError(400, 'unknown_workspace', `no workspace named "${workspaceName}"`);
+    }
+    if (credential === undefined && poolNeedsCredential(pool)) {
+      ctx.metrics.sessionRequest('sso_credential_required');
+      throw new ApiError(
+        400,
+        'sso_credential_required',
+        `pool "${pool.name}" signs users in with their own credential ({sso_cred}); send the user's "credential" with the request (single sign-on requires users authenticated through LDAP)`,
+      );
+    }
+    if (pool.enabled === false) {
+      ctx.metrics.sessionRequest('rejected');
+      return c.json({ error: 'no_resources', message: `pool "${pool.name}" is disabled` }, 503);
+    }
+
+    const nowMs = ctx.clock();
+    const now = new Date(nowMs).toISOString();
+    const request: NewSession = { id: randomUUID(), pool: pool.name, user, zone, workspace: workspaceName, resources, api_key: apiKey, now };
+
+    const staged = await claimStaged(config, pool, request, apiKey, nowMs);
+    const queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
+    const result = staged
+      ? { outcome: 'placed' as const, session: staged }
+      : await ctx.store.allocateSession(request, ctx.chooser(config, nowMs), { onNoCapacity: queueAllowed ? 'queue' : 'reject' });
+
+    switch (result.outcome) {
+      case 'placed': {
+        const session = result.session;
+        const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
+        if (!server) throw new Error(`placed session ${session.id} has no server`);
+        const connection = connectionFor(config, server, session, credential);
+        if (connection === null) {
+          await ctx.store.endSession(session.id, 'connection_unresolved', now, 'failed');
+          throw new ApiError(500, 'connection_unresolved', `the connection credentials of pool "${pool.name}" cannot be resolved; see the server log`);
+        }
+        ctx.metrics.sessionRequest('placed');
+        ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged: staged !== undefined }, `session ${session.id} placed on ${server.id}`);
+        return c.json(
+          {
+            id: session.id,
+            status: 'running',
+            pool: pool.name,
+            user: session.user,
+            zone: session.zone,
+            workspace: session.workspace,
+            server: serverInfo(server),
+            connection,
+          },
+          201,
+        );
+      }
+      case 'queued': {
+        if (credential !== undefined) pendingCredentials.set(result.session.id, credential);
+        ctx.metrics.sessionRequest('queued');
+        ctx.log.info({ event: 'session-queued', session_id: result.session.id, pool: pool.name, position: result.position, api_key: apiKey }, `session ${result.session.id} queued (position ${result.position})`);
+        ctx.onQueueEvent(`session ${result.session.id} queued in pool ${pool.name}`);
+        return c.json(
+          {
+            id: result.session.id,
+            status: 'queued',
+            pool: pool.name,
+            position: result.position,
+            message: `no server in pool "${pool.name}" has a free slot; a server is being provisioned (aggressive scaling). Poll GET /api/v1/sessions/${result.session.id}`,
+          },
+          202,
+        );
+      }
+      case 'rejected':
+        ctx.metrics.sessionRequest('rejected');
+        ctx.log.info({ event: 'session-rejected', pool: pool.name, api_key: apiKey }, `no resources in pool ${pool.name}`);
+        return c.json({ error: 'no_resources', message: `No resources are available in pool "${pool.name}": every usable server is full. Try again later.` }, 503);
+      default: {
+        const never: never = result;
+        throw new Error(`unknown allocation outcome ${String(never)}`);
+      }
+    }
+  });
+
+  async function loadSession(c: Context): Promise<{ config: Config; session: SessionRecord }> {
+    const config = ctx.requireConfig();
+    authenticate(c, ctx, config);
+    const id = c.req.param('id') ?? '';
+    const session = id.length <= 200 ? await ctx.store.getSession(id) : undefined;
+    if (!session || session.staged) throw new ApiError(404, 'unknown_session', `no session with id "${id}"`);
+    return { config, session };
+  }
+
+  function statusMessage(session: SessionRecord): string {
+    switch (session.status) {
+      case 'queued':
+        return 'waiting for a server: one is being provisioned';
+      case 'running':
+        return 'running';
+      case 'ended':
+        return session.end_reason === 'keepalive_timeout' ? 'ended: no keepalive within session_keepalive_timeout' : `ended (${session.end_reason ?? 'deleted'})`;
+      case 'failed':
+        return session.end_reason === 'queue_timeout'
+          ? 'failed: no server became available within queue_timeout'
+          : `failed (${session.end_reason ?? 'unknown'})`;
+      default: {
+        const never: never = session.status;
+        return String(never);
+      }
+    }
+  }
+
+  app.get('/api/v1/sessions/:id', async (c) => {
+    const { config, session } = await loadSession(c);
+    const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
+    const position = session.status === 'queued' ? await ctx.store.queuePosition(session.id) : null;
+    const credential = pendingCredentials.get(session.id);
+    const connection = session.status === 'running' && server ? connectionFor(config, server, session, credential) : null;
+    if (session.status === 'ended' || session.status === 'failed') pendingCredentials.delete(session.id);
+    return c.json({
+      id: session.id,
+      status: session.status,
+      message: statusMessage(session),
+      pool: session.pool,
+      user: session.user,
+      zone: session.zone,
+      workspace: session.workspace,
+      position,
+      progress: server ? server.status_progress : 0,
+      server: server ? serverInfo(server) : null,
+      connection,
+      created_at: session.created_at,
+      last_keepalive_at: session.last_keepalive_at,
+      ended_at: session.ended_at,
+      end_reason: session.end_reason,
+    });
+  });
+
+  app.delete('/api/v1/sessions/:id', async (c) => {
+    const { config, session } = await loadSession(c);
+    pendingCredentials.delete(session.id);
+    if (session.status === 'ended' || session.status === 'failed') {
+      return c.json({ id: session.id, status: session.status, end_reason: session.end_reason });
+    }
+    const nowMs = ctx.clock();
+    const now = new Date(nowMs).toISOString();
+    const ended = await ctx.store.endSession(session.id, 'deleted', now);
+    ctx.log.info({ event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' }, `session ${session.id} ended`);
+    if (session.status === 'running') {
+      await retireIfSingleUse(ctx.store, session.server_id, now);
+      // A slot freed: place queued requests of the pool, and let the reconciler react (non-reusable servers).
+      const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
+      for (const s of assigned) ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
+      ctx.onQueueEvent(`session ${session.id} ended`);
+    }
+    return c.json({ id: session.id, status: ended?.status ?? 'ended', end_reason: ended?.end_reason ?? 'deleted' });
+  });
+
+  app.post('/api/v1/sessions/:id/keepalive', async (c) => {
+    const { session } = await loadSession(c);
+    if (session.status === 'ended' || session.status === 'failed') {
+      throw new ApiError(409, 'session_ended', `session "${session.id}" has ${session.status} (${session.end_reason ?? 'unknown'})`);
+    }
+    const at = new Date(ctx.clock()).toISOString();
+    const updated = await ctx.store.keepalive(session.id, at);
+    if (!updated) throw new ApiError(404, 'unknown_session', `no session with id "${session.id}"`);
+    return c.json({ id: updated.id, status: updated.status, last_keepalive_at: updated.last_keepalive_at });
+  });
+}

@@ -1,0 +1,18 @@
+// Non-reusable autoscaled servers (`reusable: false`) serve one session: when it ends
+// the server is marked `draining` at once, so placement never hands it to
+// the next user; the autoscaler destroys it (and creates a replacement as
+// minimum_available_sessions requires).
+import type { ServerRecord, StateStore } from '../state/types.ts';
+
+export async function retireIfSingleUse(store: StateStore, serverId: string | null, at: string): Promise<ServerRecord | undefined> {
+  if (serverId === null) return undefined;
+  const server = await store.getServer(serverId);
+  if (!server || server.autoscale === null || server.reusable || server.status === 'draining' || server.status === 'destroying') return undefined;
+  return store.updateServerStatus(serverId, {
+    status: 'draining',
+    message: 'single-use server (reusable: false): its session ended',
+    progress: server.status_progress,
+    at,
+    checkedIn: false,
+  });
+}

@@ -1,0 +1,167 @@
+// Versioned schema migrations, shared by both backends. Each migration is
+// applied once, in its own transaction, and recorded in `schema_migrations`.
+// Append new migrations at the end; never edit one that has shipped.
+//
+// The SQL is plain and written once; the few dialect differences are
+// placeholders substituted per dialect ({{autoid}}). Timestamps are kept as
+// the ISO strings callers gave, plus an integer `*_ms` twin where the store
+// compares or orders by time (expiry, FIFO queue).
+import type { Dialect, SqlDriver } from './sql-driver.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE state_meta (
+  id INTEGER PRIMARY KEY,
+  lineage TEXT NOT NULL,
+  serial BIGINT NOT NULL
+);
+CREATE TABLE resources (
+  address TEXT PRIMARY KEY,
+  type TEXT NOT NULL,
+  provider TEXT,
+  provider_id TEXT,
+  attributes TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE servers (
+  id TEXT PRIMARY KEY,
+  pool TEXT NOT NULL,
+  autoscale TEXT,
+  address TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  ip TEXT,
+  connection_type TEXT,
+  connection_port INTEGER,
+  status TEXT NOT NULL,
+  status_message TEXT NOT NULL,
+  status_progress INTEGER NOT NULL,
+  max_sessions INTEGER NOT NULL,
+  reusable INTEGER NOT NULL,
+  capacity TEXT,
+  enabled INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_at TEXT NOT NULL,
+  checked_in_at TEXT
+);
+CREATE INDEX servers_pool ON servers (pool, created_ms, id);
+CREATE INDEX servers_address ON servers (address);
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  pool TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  zone TEXT,
+  workspace TEXT,
+  server_id TEXT,
+  status TEXT NOT NULL,
+  resources TEXT,
+  staged INTEGER NOT NULL,
+  staging TEXT,
+  created_at TEXT NOT NULL,
+  created_ms BIGINT NOT NULL,
+  updated_at TEXT NOT NULL,
+  last_keepalive_at TEXT NOT NULL,
+  last_keepalive_ms BIGINT NOT NULL,
+  ended_at TEXT,
+  end_reason TEXT,
+  api_key TEXT
+);
+CREATE INDEX sessions_pool_status ON sessions (pool, status, created_ms, id);
+CREATE INDEX sessions_server_status ON sessions (server_id, status);
+CREATE INDEX sessions_status_keepalive ON sessions (status, last_keepalive_ms);
+CREATE TABLE intents (
+  id TEXT PRIMARY KEY,
+  address TEXT NOT NULL,
+  type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE state_lock (
+  name TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  since TEXT NOT NULL,
+  backend_pid INTEGER
+);
+CREATE TABLE audit (
+  seq {{autoid}},
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  address TEXT,
+  reason TEXT NOT NULL,
+  detail TEXT
+);
+CREATE TABLE autoscale_history (
+  key TEXT PRIMARY KEY,
+  last_create_at TEXT,
+  last_destroy_at TEXT,
+  consecutive_failures INTEGER NOT NULL,
+  last_failure_at TEXT
+);
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  holder TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  expires_ms BIGINT NOT NULL
+);
+`,
+  },
+];
+
+const SUBSTITUTIONS: Record<Dialect, Record<string, string>> = {
+  sqlite: { autoid: 'INTEGER PRIMARY KEY AUTOINCREMENT' },
+  postgres: { autoid: 'BIGSERIAL PRIMARY KEY' },
+};
+
+/** The migration's SQL for one dialect. */
+export function migrationSql(migration: Migration, dialect: Dialect): string {
+  return migration.sql.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => SUBSTITUTIONS[dialect][name] ?? whole);
+}
+
+/**
+ * Applies every migration not yet recorded, each in its own transaction,
+ * under the driver's migration lock (several processes starting at once
+ * apply each migration once). Returns the versions this call applied.
+ */
+export async function migrate(driver: SqlDriver, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return driver.withMigrationLock(async (locked) => {
+    await locked.write(async (tx) => {
+      await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    });
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      const did = await locked.write(async (tx) => {
+        // Re-checked inside the transaction: another process may have applied it meanwhile.
+        const row = await tx.get('SELECT version FROM schema_migrations WHERE version = ?', [migration.version]);
+        if (row) return false;
+        await tx.exec(migrationSql(migration, driver.dialect));
+        await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        ]);
+        return true;
+      });
+      if (did) applied.push(migration.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,257 @@
+// The embedded default store: one SQLite file (`<stateDir>/poolform.db`)
+// through Node's built-in node:sqlite. WAL mode and a busy timeout let
+// several processes (a `serve` and a CLI `apply`) share the file: readers
+// never block, writers queue (`BEGIN IMMEDIATE`), so every write transaction
+// sees the latest committed state and allocation can never over-fill a server.
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { PoolformError } from '../util/errors.ts';
+import { isHolderDead, sleep } from './lock-liveness.ts';
+import { lockFromRow } from './rows.ts';
+import type { Row, SqlDriver, SqlRunner, SqlValue } from './sql-driver.ts';
+import { createSqlStore, type StateLocker } from './sql-store.ts';
+import { LockHeldError, type LockInfo, type StateStore } from './types.ts';
+
+export const SQLITE_FILE_NAME = 'poolform.db';
+
+/** How long a writer waits for another process's write transaction before failing (ms). */
+const BUSY_TIMEOUT_MS = 15_000;
+/** How often a waiting `acquireLock` looks again. */
+const LOCK_POLL_MS = 100;
+
+export interface SqliteStoreOptions {
+  /**
+   * The database file (e.g. `state/poolform.db`) or a state directory (then
+   * `<dir>/poolform.db`; see resolveSqliteFile). `:memory:` for a private in-memory store.
+   */
+  path: string;
+}
+
+/** The database file for a state directory. */
+export function sqliteFileFor(stateDir: string): string {
+  return join(stateDir, SQLITE_FILE_NAME);
+}
+
+/**
+ * The database file for `path`: `:memory:` as is; an existing directory, or a
+ * path that does not exist and has no file extension, is a state directory
+ * (`<dir>/poolform.db`); anything else is the database file itself.
+ */
+export function resolveSqliteFile(path: string): string {
+  if (path === ':memory:') return path;
+  try {
+    return statSync(path).isDirectory() ? resolve(sqliteFileFor(path)) : resolve(path);
+  } catch {
+    // Does not exist yet.
+  }
+  return extname(path) === '' ? resolve(sqliteFileFor(path)) : resolve(path);
+}
+
+/**
+ * Per database file, the tail of the calls queued on it in this process. All
+ * connections to one file in one process share it: a busy wait in SQLite is
+ * synchronous, so two in-process connections must never contend inside
+ * SQLite (the waiter would block the very thread the holder needs).
+ */
+const queues = new Map<unknown, Promise<unknown>>();
+
+/**
+ * One connection per store. node:sqlite is synchronous but the store API is
+ * async, so calls are serialized through the file's queue: a transaction is
+ * never interleaved with another call in this process. Other processes are
+ * kept out by SQLite's own locking (BEGIN IMMEDIATE + busy timeout).
+ */
+class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #file: string;
+  readonly #direct: SqlRunner;
+
+  constructor(file: string) {
+    this.#file = file;
+    this.#db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
+    this.#setup(file);
+    this.#direct = {
+      all: async (sql, params = []) => this.#all(sql, params),
+      get: async (sql, params = []) => this.#get(sql, params),
+      run: async (sql, params = []) => this.#run(sql, params),
+      exec: async (sql) => this.#db.exec(sql),
+    };
+  }
+
+  #setup(file: string): void {
+    if (file !== ':memory:') {
+      // Switching to WAL needs a moment of exclusive access; retry while another process opens the same file.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.#db.exec('PRAGMA journal_mode = WAL');
+          break;
+        } catch (err) {
+          if (attempt >= 50) throw err;
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        }
+      }
+    }
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    this.#db.exec('PRAGMA foreign_keys = OFF');
+  }
+
+  #stmt(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  #all(sql: string, params: readonly SqlValue[]): Row[] {
+    return this.#stmt(sql).all(...params) as Row[];
+  }
+
+  #get(sql: string, params: readonly SqlValue[]): Row | undefined {
+    return this.#stmt(sql).get(...params) as Row | undefined;
+  }
+
+  #run(sql: string, params: readonly SqlValue[]): number {
+    return Number(this.#stmt(sql).run(...params).changes);
+  }
+
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const key = this.#file === ':memory:' ? this : this.#file;
+    const result = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = result.catch(() => undefined);
+    queues.set(key, tail);
+    // Forget an idle queue so the map does not grow with every file ever opened.
+    void tail.then(() => {
+      if (queues.get(key) === tail) queues.delete(key);
+    });
+    return result;
+  }
+
+  async #transaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    this.#db.exec(begin);
+    try {
+      const value = await fn(this.#direct);
+      this.#db.exec('COMMIT');
+      return value;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    return this.#serialized(async () => this.#all(sql, params));
+  }
+  get(sql: string, params: readonly SqlValue[] = []): Promise<Row | undefined> {
+    return this.#serialized(async () => this.#get(sql, params));
+  }
+  run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.#serialized(async () => this.#run(sql, params));
+  }
+  exec(sql: string): Promise<void> {
+    return this.#serialized(async () => this.#db.exec(sql));
+  }
+
+  write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.#serialized(() => this.#transaction('BEGIN IMMEDIATE', fn));
+  }
+
+  read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.#serialized(() => this.#transaction('BEGIN', fn));
+  }
+
+  withMigrationLock<T>(fn: (driver: Pick<SqlDriver, 'write' | 'all'>) => Promise<T>): Promise<T> {
+    // BEGIN IMMEDIATE already serializes migrating processes; each migration re-checks inside its transaction.
+    return fn(this);
+  }
+
+  async close(): Promise<void> {
+    await this.#serialized(async () => {
+      this.#statements.clear();
+      if (this.#db.isOpen) this.#db.close();
+    });
+  }
+}
+
+/**
+ * The state lock as a row, taken in a write transaction. A holder that is a
+ * dead process on this host is reported as stale (never silently taken over:
+ * the admin decides, with `poolform force-unlock ID`).
+ */
+class SqliteLocker implements StateLocker {
+  readonly #driver: SqliteDriver;
+
+  constructor(driver: SqliteDriver) {
+    this.#driver = driver;
+  }
+
+  #tryTake(holder: LockInfo): Promise<LockInfo | undefined> {
+    return this.#driver.write(async (tx) => {
+      const row = await tx.get("SELECT * FROM state_lock WHERE name = 'state'");
+      if (row) {
+        const current = lockFromRow(row);
+        return current.id === holder.id ? undefined : current;
+      }
+      await tx.run("INSERT INTO state_lock (name, id, operation, pid, host, since, backend_pid) VALUES ('state', ?, ?, ?, ?, ?, NULL)", [
+        holder.id,
+        holder.operation,
+        holder.pid,
+        holder.host,
+        holder.since,
+      ]);
+      return undefined;
+    });
+  }
+
+  async acquire(holder: LockInfo, waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const current = await this.#tryTake(holder);
+      if (!current) return;
+      // Waiting for a dead process is pointless: say so at once.
+      if (isHolderDead(current)) throw new LockHeldError(current, true);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new LockHeldError(current, false);
+      await sleep(Math.min(LOCK_POLL_MS, left));
+    }
+  }
+
+  async release(id: string): Promise<void> {
+    await this.#driver.run("DELETE FROM state_lock WHERE name = 'state' AND id = ?", [id]);
+  }
+
+  async get(): Promise<LockInfo | undefined> {
+    const row = await this.#driver.get("SELECT * FROM state_lock WHERE name = 'state'");
+    return row ? lockFromRow(row) : undefined;
+  }
+
+  async forceUnlock(id: string): Promise<boolean> {
+    return (await this.#driver.run("DELETE FROM state_lock WHERE name = 'state' AND id = ?", [id])) > 0;
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Opens (creating if needed) the SQLite store and applies pending migrations. */
+export async function createSqliteStore(options: SqliteStoreOptions): Promise<StateStore> {
+  const file = resolveSqliteFile(options.path);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let driver: SqliteDriver;
+  try {
+    driver = new SqliteDriver(file);
+  } catch (cause) {
+    throw new PoolformError('state-open-failed', `cannot open the state database ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+  try {
+    return await createSqlStore(driver, new SqliteLocker(driver));
+  } catch (err) {
+    await driver.close();
+    throw err;
+  }
+}

@@ -1,0 +1,29 @@
+// Worst-case values of the startup-script variables, used by validate to check
+// that a rendered script fits a provider's limit (AWS user data: 16,384 bytes
+// after substitution). Each value is as long as the real one can get.
+import type { TemplateValues } from './startup-script.ts';
+
+function sized(length: number, fill = 'x'): string {
+  return fill.repeat(length);
+}
+
+export const WORST_CASE_LENGTHS = {
+  server_id: 36, // UUID
+  server_hostname: 15, // NetBIOS limit
+  server_external_fqdn: 253, // longest DNS name
+  checkin_jwt: 600, // HS256 JWT with claims, with headroom
+  upstream_auth_address: 259, // 253-char host + ":65535"
+  provider_name: 5, // "local"
+  manager_token: 64,
+  connection_username: 64,
+  connection_password: 64,
+  ad_join_credential: 64,
+  domain: 253,
+} as const satisfies Record<keyof TemplateValues, number>;
+
+export const WORST_CASE_VALUES: Required<TemplateValues> = Object.fromEntries(
+  Object.entries(WORST_CASE_LENGTHS).map(([name, length]) => [name, sized(length)]),
+) as Required<TemplateValues>;
+
+/** AWS EC2 user data limit, in bytes, before base64 encoding. */
+export const AWS_USER_DATA_LIMIT = 16_384;

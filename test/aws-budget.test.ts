@@ -1,0 +1,119 @@
+// API-call budget at scale, against moto: with 1,000 poolform instances a
+// steady-state observe costs at most 2 DescribeInstances calls (never one per
+// instance); a zone with 1,000 poolform records is read in one paginated walk;
+// terminating 1,000 instances is one TerminateInstances call.
+import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
+import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
+import type { DnsRecord } from '../src/providers/types.ts';
+import { countCalls, FAKE_CREDENTIALS, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+
+const enabled = requireMoto();
+let moto: MotoServer | undefined;
+
+beforeAll(async () => {
+  if (enabled) moto = await startMoto();
+});
+
+afterAll(async () => {
+  await moto?.stop();
+});
+
+function endpoint(): string {
+  if (!moto) throw new Error('moto not started');
+  return moto.endpoint;
+}
+
+describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
+  it('observe of 1,000 instances: ≤ 2 DescribeInstances; destroy of 1,000: one TerminateInstances', { timeout: 120_000 }, async () => {
+    const raw = new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+    const ami = (await raw.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId ?? '';
+    // Fast setup: one RunInstances of 1,000 carrying the ownership tags.
+    const launched = await raw.send(
+      new RunInstancesCommand({
+        ImageId: ami,
+        InstanceType: 't3.micro',
+        MinCount: 1000,
+        MaxCount: 1000,
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'poolform:managed', Value: 'true' },
+              { Key: 'poolform:pool', Value: 'big' },
+              { Key: 'poolform:autoscale', Value: 'big-as' },
+              { Key: 'poolform:server-id', Value: 'srv-bulk' },
+              { Key: 'poolform:intent-id', Value: 'intent-bulk' },
+              { Key: 'Name', Value: 'pf-bulk' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(launched.Instances).toHaveLength(1000);
+    // And one instance that is not poolform's.
+    await raw.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }));
+
+    const client = createEc2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+    const provider = createEc2VmProvider({
+      config: {
+        kind: 'VmProvider',
+        name: 'big',
+        type: 'aws',
+        max_instances: 2000,
+        startup_script: '#!/bin/sh\n',
+        aws_region: 'us-east-1',
+        aws_ec2_ami_id: ami,
+        aws_ec2_instance_type: 't3.micro',
+        endpoint: endpoint(),
+      },
+      client,
+    });
+    const calls = countCalls(client);
+    const seen = await provider.observe();
+    expect(seen).toHaveLength(1000);
+    expect(seen.every((vm) => vm.state === 'running' && vm.pool === 'big')).toBe(true);
+    expect(calls.count('DescribeInstances')).toBeLessThanOrEqual(2);
+    expect(calls.total()).toBe(calls.count('DescribeInstances'));
+
+    // A second reconcile costs the same; capacity is cached after the first ask.
+    calls.reset();
+    await provider.observe();
+    await provider.capacity();
+    await provider.capacity();
+    expect(calls.count('DescribeInstances')).toBeLessThanOrEqual(2);
+    expect(calls.count('DescribeInstanceTypes')).toBe(1);
+
+    calls.reset();
+    const results = await provider.destroy(seen.map((vm) => ({ provider_id: vm.provider_id, server_id: vm.server_id })));
+    expect(results.filter((r) => r.error)).toEqual([]);
+    expect(calls.count('TerminateInstances')).toBe(1);
+    // Ownership check before terminating: 200 ids per DescribeInstances filter.
+    expect(calls.count('DescribeInstances')).toBe(5);
+    expect((await provider.observe()).every((vm) => vm.state === 'terminated')).toBe(true);
+  });
+
+  it('1,000 records: upsert in 4 requests, observe in one walk of the zone', { timeout: 60_000 }, async () => {
+    const base = 'budget.poolform.test';
+    const client = createRoute53Client({ endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+    await client.send(new CreateHostedZoneCommand({ Name: base, CallerReference: 'budget' }));
+    const provider = createRoute53DnsProvider({ config: { kind: 'DnsProvider', name: 'r53', type: 'route53', endpoint: endpoint() }, client });
+    const calls = countCalls(client);
+    const recs: DnsRecord[] = Array.from({ length: 1000 }, (_, i) => ({
+      fqdn: `pf-${String(i).padStart(4, '0')}.${base}`,
+      type: 'A',
+      value: `10.2.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+      ttl: 60,
+      server_id: `srv-${i}`,
+    }));
+    expect((await provider.upsert(base, recs)).filter((r) => r.error)).toEqual([]);
+    // A + TXT UPSERT per record = 4 counted records; 1,000 per request.
+    expect(calls.count('ChangeResourceRecordSets')).toBe(4);
+    calls.reset();
+    expect(await provider.observe(base)).toHaveLength(1000);
+    // 2,000 record sets + NS + SOA, 300 per page: one walk of 7 pages, zone id cached.
+    expect(calls.all()).toEqual({ ListResourceRecordSets: 7 });
+  });
+});
