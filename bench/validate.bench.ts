@@ -122,7 +122,6 @@ try {
       ratio_to_yaml_parse: Number(ratio.toFixed(2)),
     }),
   );
-  if (process.env.KEEP) { console.log(dir); process.exit(0); }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -122,6 +122,10 @@ describe('daemon', () => {
     expect(audit.some((a) => a.action === 'create' && a.reason === 'scale-up: test' && a.actor === 'serve')).toBe(true);
     // The lock was released.
     expect(await store.getLock()).toBeUndefined();
+    // The same standing decision in the next run is not audited again.
+    await daemon.reconcileNow('again');
+    const again = await store.listAudit(50);
+    expect(again.filter((a) => a.reason === 'scale-up: test')).toHaveLength(1);
   });
 
   it('a YAML edit reloads and re-plans within 2 s; an invalid edit keeps the last good config', async () => {

@@ -14,7 +14,7 @@ import { buildDecisionInput } from '../plan/decision-input.ts';
 import type { IdGen } from '../plan/names.ts';
 import { buildPlan } from '../plan/planner.ts';
 import type { Plan } from '../plan/types.ts';
-import { newLockInfo } from '../state/lock-holder.ts';
+import { staleLockMessage, withStateLock } from './state-lock.ts';
 import type { Resources, Snapshot, StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { applyPlan } from './apply-plan.ts';
@@ -136,11 +136,15 @@ export async function reconcileOnce(deps: ReconcileDeps): Promise<ReconcileResul
     return { ...planned, applied };
   };
   if (deps.lock === false) return round();
-  const lock = newLockInfo(deps.operation ?? 'reconcile', deps.clock());
-  await deps.store.acquireLock(lock, { waitMs: deps.lockWaitMs ?? 0 });
-  try {
-    return await round();
-  } finally {
-    await deps.store.releaseLock(lock.id);
-  }
+  const log = deps.log ?? silentLog;
+  return withStateLock(
+    deps.store,
+    {
+      operation: deps.operation ?? 'reconcile',
+      waitMs: deps.lockWaitMs ?? 0,
+      now: deps.clock(),
+      onStale: (holder) => log.warn({ lock: holder }, staleLockMessage(holder).trim()),
+    },
+    round,
+  );
 }

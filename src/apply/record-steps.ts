@@ -17,6 +17,7 @@ import type { ResourceChange } from '../plan/types.ts';
 import type { DnsRecord, ObservedComputer } from '../providers/types.ts';
 import type { JsonObject } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
+import { SkipChange } from './executor.ts';
 import type { StepContext } from './step-context.ts';
 import { dnsBatchKey, required } from './step-context.ts';
 
@@ -41,9 +42,17 @@ async function vmAddressFor(ctx: StepContext, serverId: string, provider: string
   return ip;
 }
 
+/** A record of a server that still has sessions stays (its server's destroy will be skipped too). */
+async function assertServerIdle(ctx: StepContext, serverId: string | null): Promise<void> {
+  if (!serverId) return;
+  const sessions = await ctx.deps.store.activeSessionCount(serverId);
+  if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: its record stays`);
+}
+
 async function deleteDns(ctx: StepContext, change: ResourceChange): Promise<void> {
   const before = change.before ?? {};
   const base = required(before, 'base_domain', change.address);
+  await assertServerIdle(ctx, str(before, 'server_id'));
   if (!change.observed_gone) await ctx.dnsDelete.add(dnsBatchKey(change.provider ?? '', base), dnsRecordOf(before, change.name));
   await ctx.deps.store.deleteResource(change.address);
 }
@@ -100,6 +109,7 @@ function recursiveCleanup(ctx: StepContext, ldapConfig: string, containerDn: str
 
 async function deleteComputer(ctx: StepContext, change: ResourceChange): Promise<void> {
   const before = change.before ?? {};
+  await assertServerIdle(ctx, str(before, 'server_id'));
   if (!change.observed_gone) {
     const provider = change.provider ?? '';
     const computer: ObservedComputer = {

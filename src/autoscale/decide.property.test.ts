@@ -190,7 +190,19 @@ describe('decision invariants', () => {
           const created = result.decisions.filter(
             (d) => d.action === 'create' && input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
           ).length;
-          if (created > 0) expect(liveCount(after.servers, provider)).toBeLessThanOrEqual(max);
+          if (created > 0) {
+            expect(liveCount(after.servers, provider)).toBeLessThanOrEqual(max);
+            // Also at every instant: creates beyond the free slots wait for that many same-round destroys.
+            const providerCreates = result.decisions.filter(
+              (d) => d.action === 'create' && input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
+            );
+            const destroyedHere = new Set(result.decisions.filter((d) => d.action === 'destroy').map((d) => d.server_id));
+            providerCreates.forEach((d, i) => {
+              const waits = d.after_destroy ?? [];
+              for (const id of waits) expect(destroyedHere.has(id)).toBe(true);
+              expect(before + i + 1 - waits.length).toBeLessThanOrEqual(max);
+            });
+          }
           expect(liveCount(after.servers, provider)).toBeLessThanOrEqual(Math.max(max, before));
         }
       }),

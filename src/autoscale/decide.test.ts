@@ -204,7 +204,12 @@ describe('max_instances', () => {
   it('a server destroyed this round frees its slot for a replacement', () => {
     const config = makeConfig({ vmProviders: [localProvider('local', 1)], pools: [serverPool('a', [{ minimum_available_sessions: 1 }])] });
     const servers = [server({ pool: 'a', autoscale: 'as0', status: 'failed', id: 'f' })];
-    expect(summary(run(input(config, { servers })).decisions)).toEqual(['destroy f failed', 'create scale-up']);
+    const r = run(input(config, { servers }));
+    expect(summary(r.decisions)).toEqual(['destroy f failed', 'create scale-up']);
+    // The create takes the slot the destroy frees: it must wait for that delete.
+    expect(r.decisions[1]?.after_destroy).toEqual(['f']);
+    const roomy = makeConfig({ vmProviders: [localProvider('local', 2)], pools: [serverPool('a', [{ minimum_available_sessions: 1 }])] });
+    expect(run(input(roomy, { servers })).decisions[1]?.after_destroy).toBeUndefined();
   });
 
   it('gone servers do not count; destroying ones do', () => {

@@ -267,7 +267,7 @@ export function decide(input: DecisionInput): DecisionResult {
   const destroyed = new Set<string>();
   for (const plan of plans) for (const d of [...plan.lifecycle, ...plan.scaleDown]) if (d.action === 'destroy' && d.server_id) destroyed.add(d.server_id);
   for (const d of removed) if (d.action === 'destroy' && d.server_id) destroyed.add(d.server_id);
-  const counts = new ProviderCounts(input.servers, destroyed);
+  const counts = new ProviderCounts([...serversByKey.values()].flat().sort(oldestFirst), destroyed);
 
   const decisions: Decision[] = [];
   for (const plan of plans) {
@@ -285,10 +285,13 @@ export function decide(input: DecisionInput): DecisionResult {
         });
       } else {
         const before = counts.count(autoscale.vm_provider);
-        const granted = counts.take(autoscale.vm_provider, plan.creates, max);
-        for (let i = 0; i < granted; i++) {
-          decisions.push({ action: 'create', pool: pool.name, autoscale: autoscale.name, reason: plan.createReason, cause: 'scale-up' });
+        const slots = counts.take(autoscale.vm_provider, plan.creates, max);
+        for (const waitFor of slots) {
+          const create: Decision = { action: 'create', pool: pool.name, autoscale: autoscale.name, reason: plan.createReason, cause: 'scale-up' };
+          if (waitFor.length > 0) create.after_destroy = waitFor;
+          decisions.push(create);
         }
+        const granted = slots.length;
         if (granted < plan.creates) {
           plan.holds.push({
             action: 'hold',

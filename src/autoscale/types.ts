@@ -101,6 +101,13 @@ export interface Decision {
   reason: string;
   /** Optional (always set by decide()): the machine-readable cause. */
   cause?: DecisionCause;
+  /**
+   * Creates only: server ids destroyed in this same round whose delete must
+   * complete before this create starts, because the create takes the
+   * max_instances slot they free. If one of those deletes fails, the create
+   * must not run (the cap would be exceeded). Absent: a slot is free now.
+   */
+  after_destroy?: string[];
 }
 
 export type StagingAction = 'stage' | 'unstage';

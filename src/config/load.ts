@@ -169,7 +169,14 @@ export function assemble(root: string, parsed: readonly ParsedDocument[], diagno
   if (firstSettings) config.settings = firstSettings;
 
   const ctx = createRuleContext(config, sourceMap, declared, diagnostics, settingsDocs);
-  for (const rule of RULES) rule(ctx);
+  for (const rule of RULES) {
+    try {
+      rule(ctx);
+    } catch (err) {
+      // A bug in a rule must not hide the other diagnostics behind a stack trace.
+      diagnostics.push(dirDiagnostic('internal-error', `rule ${rule.name || 'unnamed'} failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
 
   diagnostics.sort(compareDiagnostics);
   const hasError = diagnostics.some((d) => d.severity === 'error');

@@ -1,5 +1,6 @@
 // Small lookups by name over a loaded Config. Names are unique per kind
 // (validate enforces it), so the first match is the only one.
+import { dirname, join } from 'node:path';
 import type { AutoscaleConfig, Config, DnsProvider, FixedServer, LdapConfig, Pool, StagingConfig, VmProvider, Workspace, Zone } from './model.ts';
 
 export function findPool(config: Config, name: string): Pool | undefined {
@@ -45,4 +46,14 @@ export function findAutoscaleByKey(config: Config, key: string): { pool: Pool; a
   const pool = findPool(config, key.slice(0, slash));
   const autoscale = pool ? findAutoscale(pool, key.slice(slash + 1)) : undefined;
   return pool && autoscale ? { pool, autoscale } : undefined;
+}
+
+/**
+ * Directory of the file that defines `key` (a `config.sources` key such as
+ * `VmProvider/aws` or `Pool/p/autoscale/a`): the base for `${file:...}`
+ * secret references held by that object (resolveSecret's `baseDir`).
+ */
+export function sourceDir(config: Config, key: string): string {
+  const source = config.sources[key];
+  return source ? dirname(join(config.dir, source.file)) : config.dir;
 }

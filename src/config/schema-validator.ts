@@ -63,7 +63,14 @@ export interface SchemaIssue {
 export function validateDocument(value: unknown): SchemaIssue[] {
   const validate = documentValidator();
   if (validate(value)) return [];
-  return (validate.errors ?? []).map(describeError);
+  // `required` and the discriminator both report a missing `kind`/`type`: keep one of each.
+  const seen = new Set<string>();
+  return (validate.errors ?? []).map(describeError).filter((issue) => {
+    const key = `${issue.pointer}\0${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'local'], DnsProvider: ['route53', 'local'] };

@@ -1,7 +1,140 @@
-// Adapts the plan/apply pipeline (apply/) to the daemon's ReconcileFn.
-// Placeholder until apply/reconcile.ts lands: reports that nothing can be applied.
-import { PoolformError } from '../util/errors.ts';
-import type { ReconcileFn } from './pipeline.ts';
+// Adapts the shared plan/apply pipeline (apply/reconcile.ts: planOnce +
+// applyPlan) to the daemon's ReconcileFn. The daemon already holds the state
+// lock, so the round runs with `lock: false`. Policies map as
+// safe → safe, auto → all, manual → manual (plan only).
+//
+// The decision core's staging decisions (docker agent pools) are carried out
+// here as session-level changes: `stage` puts a pre-created session on the
+// chosen agent through the allocation transaction (so it can never overfill
+// the agent), `unstage` ends an unused staged session.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { StagingDecision } from '../autoscale/types.ts';
+import type { Config } from '../config/model.ts';
+import { reconcileOnce } from '../apply/reconcile.ts';
+import type { ApplyPolicy as PipelinePolicy } from '../apply/types.ts';
+import { createIdGen } from '../plan/names.ts';
+import { createProviderRegistry } from '../providers/registry.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import { hasRoom } from '../state/placement.ts';
+import type { PlacementChooser, StateStore } from '../state/types.ts';
+import { errorMessage } from '../util/errors.ts';
+import type { Log } from '../server/types.ts';
+import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
 
-export const applyPipeline: ReconcileFn = () =>
-  Promise.reject(new PoolformError('apply-unavailable', 'the plan/apply pipeline is not available in this build'));
+function pipelinePolicy(policy: ApplyPolicy): PipelinePolicy {
+  switch (policy) {
+    case 'safe':
+      return 'safe';
+    case 'auto':
+      return 'all';
+    case 'manual':
+      return 'manual';
+    default: {
+      const never: never = policy;
+      throw new Error(`unknown apply policy ${String(never)}`);
+    }
+  }
+}
+
+// Provider clients are built once per loaded configuration (and state dir).
+const registries = new WeakMap<Config, { stateDir: string; registry: ProviderRegistry }>();
+
+function registryFor(config: Config, stateDir: string, env: Readonly<Record<string, string | undefined>>): ProviderRegistry {
+  const cached = registries.get(config);
+  if (cached && cached.stateDir === stateDir) return cached.registry;
+  const registry = createProviderRegistry({ config, stateDir, env });
+  registries.set(config, { stateDir, registry });
+  return registry;
+}
+
+async function applyStaging(config: Config, store: StateStore, decisions: readonly StagingDecision[], now: string, log: Log): Promise<string[]> {
+  const errors: string[] = [];
+  for (const d of decisions) {
+    try {
+      if (d.action === 'unstage') {
+        if (!d.session_id) continue;
+        const s = await store.getSession(d.session_id);
+        if (!s || !s.staged || s.status !== 'running') continue;
+        await store.endSession(d.session_id, 'unstaged', now);
+        log.info({ event: 'unstage', pool: d.pool, staging: d.staging, session_id: d.session_id, reason: d.reason }, `unstaged ${d.session_id}: ${d.reason}`);
+        continue;
+      }
+      if (!d.server_id) continue;
+      const pool = config.pools.find((p) => p.name === d.pool);
+      const staging = pool?.staging?.find((s) => s.name === d.staging);
+      const workspace = staging ? config.workspaces.find((w) => w.name === staging.workspace) : undefined;
+      if (!pool || !staging || !workspace) continue;
+      const resources = { cores: workspace.cores ?? 1, memory_mb: workspace.memory_mb ?? 2048, gpus: workspace.gpus ?? 0 };
+      const target = d.server_id;
+      const onlyTarget: PlacementChooser = (candidates) => {
+        const c = candidates.find((x) => x.server.id === target);
+        return c && hasRoom(c, resources) ? target : null;
+      };
+      const result = await store.allocateSession(
+        { id: randomUUID(), pool: d.pool, user: '', zone: staging.zone ?? null, workspace: workspace.name, resources, api_key: null, now },
+        onlyTarget,
+        { onNoCapacity: 'reject' },
+      );
+      if (result.outcome !== 'placed') {
+        log.warn({ event: 'stage-skipped', pool: d.pool, staging: d.staging, server_id: target }, `cannot stage on ${target}: no room`);
+        continue;
+      }
+      await store.putSession({ ...result.session, staged: true, staging: staging.name });
+      log.info({ event: 'stage', pool: d.pool, staging: d.staging, session_id: result.session.id, server_id: target, reason: d.reason }, `staged ${result.session.id} on ${target}: ${d.reason}`);
+    } catch (err) {
+      errors.push(`staging ${d.pool}/${d.staging}: ${errorMessage(err)}`);
+    }
+  }
+  return errors;
+}
+
+export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutcome> => {
+  const { config, store, log } = request;
+  const registry = registryFor(config, request.stateDir, request.env);
+  const result = await reconcileOnce({
+    config,
+    store,
+    registry,
+    clock: () => new Date(),
+    at: request.now,
+    idGen: createIdGen((n) => randomBytes(n)),
+    newId: randomUUID,
+    env: request.env,
+    apiAddress: request.upstreamAuthAddress,
+    policy: pipelinePolicy(request.policy),
+    actor: 'serve',
+    log,
+    lock: false,
+  });
+  const changesByAddress = new Map(result.plan.changes.map((c) => [c.address, c]));
+  const errors = [...result.plan.errors];
+  const providerErrors: { provider: string; message: string }[] = [];
+  for (const e of result.observed?.errors ?? []) {
+    providerErrors.push({ provider: e.provider, message: e.message });
+    errors.push(`observe ${e.kind} provider ${e.provider}: ${e.message}`);
+  }
+  for (const f of result.applied.failures) {
+    const provider = changesByAddress.get(f.address)?.provider ?? 'poolform';
+    providerErrors.push({ provider, message: f.message ?? 'failed' });
+    errors.push(`${f.address}: ${f.message ?? 'failed'}`);
+  }
+  if (request.policy !== 'manual') {
+    errors.push(...(await applyStaging(config, store, result.result.staging, request.now.toISOString(), log)));
+  }
+  return {
+    changes: result.plan.changes.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
+    applied: result.applied.outcomes.filter((o) => o.status === 'applied').length,
+    failed: result.applied.failures.length,
+    held: result.applied.held.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
+    decisions: result.result.decisions.map((d) => ({
+      action: d.action,
+      pool: d.pool,
+      autoscale: d.autoscale,
+      reason: d.reason,
+      ...(d.server_id === undefined ? {} : { server_id: d.server_id }),
+    })),
+    errors,
+    providerErrors,
+    audited: false,
+  };
+};

@@ -97,6 +97,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let running: Promise<ReconcileSummary> | undefined;
   let again: string[] = [];
   let reloading: Promise<void> = Promise.resolve();
+  /** Decisions of the previous run, so that standing ones are not audited every tick. */
+  let lastDecisions = new Set<string>();
 
   const settings = () => config?.settings;
   const policy = (): ApplyPolicy => settings()?.apply_policy ?? 'safe';
@@ -271,15 +273,22 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
 
   async function afterApply(cfg: Config, outcome: ReconcileOutcome, nowIso: string): Promise<void> {
-    // One audit line per decision, with its reason.
+    // One audit line per decision, with its reason. A decision repeated unchanged from the
+    // previous run (a standing hold, a backoff) is logged at debug and not audited again.
+    const keyOf = (d: ReconcileOutcome['decisions'][number]): string => [d.action, d.pool, d.autoscale, d.server_id ?? '', d.reason].join('\u0000');
+    const fresh = outcome.decisions.filter((d) => !lastDecisions.has(keyOf(d)));
+    lastDecisions = new Set(outcome.decisions.map(keyOf));
     for (const d of outcome.decisions) {
-      log.info({ event: 'decision', action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason }, `${d.action} ${d.pool}/${d.autoscale}${d.server_id ? ` ${d.server_id}` : ''}: ${d.reason}`);
+      const line = { event: 'decision', action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason };
+      const msg = `${d.action} ${d.pool}/${d.autoscale}${d.server_id ? ` ${d.server_id}` : ''}: ${d.reason}`;
+      if (fresh.includes(d)) log.info(line, msg);
+      else log.debug({ ...line, repeated: true }, msg);
     }
     for (const h of outcome.held) log.info({ event: 'held', address: h.address, action: h.action, reason: h.reason, policy: policy() }, `held by apply_policy ${policy()}: ${h.action} ${h.address}`);
-    if (!outcome.audited && outcome.decisions.length > 0) {
+    if (!outcome.audited && fresh.length > 0) {
       await store
         .appendAudit(
-          outcome.decisions.map((d) => ({
+          fresh.map((d) => ({
             at: nowIso,
             actor: 'serve',
             action: d.action,

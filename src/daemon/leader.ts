@@ -34,6 +34,8 @@ export interface LeaderOptions {
 export function createLeaderElector(options: LeaderOptions): LeaderElector {
   const { store, replicaId, clock, log } = options;
   let leading = false;
+  /** Until when our lease is known to hold (measured from before the renewing call). */
+  let leaseUntil = 0;
   let seen: string | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -47,10 +49,15 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
   };
 
   const round = async (): Promise<void> => {
-    const now = new Date(clock()).toISOString();
+    const startedMs = clock();
+    const now = new Date(startedMs).toISOString();
+    const ttl = options.ttlMs();
     try {
-      const got = await store.tryAcquireLease(LEADER_LEASE, replicaId, options.ttlMs(), now);
-      if (got) seen = replicaId;
+      const got = await store.tryAcquireLease(LEADER_LEASE, replicaId, ttl, now);
+      if (got) {
+        seen = replicaId;
+        leaseUntil = startedMs + ttl;
+      }
       else {
         const lease = await store.getLease(LEADER_LEASE);
         seen = lease && lease.expires_at > now ? lease.holder : null;
@@ -77,7 +84,9 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
   };
 
   return {
-    isLeader: () => leading,
+    // A renewal delayed past the lease's end (a blocked event loop) must not leave two leaders:
+    // leadership ends locally when the lease does, whatever the next renewal says.
+    isLeader: () => leading && clock() < leaseUntil,
     leaderId: () => seen,
     tick,
     async start() {
@@ -97,6 +106,7 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
           log.warn({ event: 'leader-release-error', err: errorMessage(err) }, 'cannot release the leader lease');
         }
       }
+      leaseUntil = 0;
       set(false);
     },
   };

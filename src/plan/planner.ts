@@ -175,10 +175,16 @@ export function buildPlan(args: BuildPlanArgs): Plan {
   };
 
   /** Message for an unknown provider scope, recorded once. */
+  const describe = (kind: ObserveKind, provider: string, scope: string | null): string =>
+    kind === 'vm' ? `VmProvider ${provider}` : kind === 'dns' ? `DnsProvider ${provider} (${scope ?? ''})` : `LdapConfig ${provider} (${scope ?? ''})`;
+  // Every failed listing is reported once, whatever depends on it.
+  for (const e of observed?.errors ?? []) {
+    addError(`${describe(e.kind, e.provider, e.scope)} could not be observed: ${e.message}; nothing that depends on it is created or destroyed`);
+  }
+  /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */
   const unknownProvider = (kind: ObserveKind, provider: string, scope: string | null, consequence: string): void => {
-    const err = observed ? observeErrorFor(observed, kind, provider, scope ?? undefined) : undefined;
-    const what = kind === 'vm' ? `VmProvider ${provider}` : kind === 'dns' ? `DnsProvider ${provider} (${scope ?? ''})` : `LdapConfig ${provider} (${scope ?? ''})`;
-    addError(`${what} could not be observed${err ? `: ${err.message}` : ' (not configured)'}; ${consequence}`);
+    if (observed && observeErrorFor(observed, kind, provider, scope ?? undefined)) return;
+    addError(`${describe(kind, provider, scope)} is not configured or was not observed; ${consequence}`);
   };
 
   /** ok: listing known; unrefreshed: trust state; unknown: do nothing on it. */

@@ -9,7 +9,8 @@ const SECRET_KEY = /password|secret|token|credential|private_key|passphrase|user
 const PLACEHOLDERS = new Set(['{sso_username}', '{sso_cred}', SENSITIVE]);
 
 export function redactValue(value: JsonValue, key = ''): JsonValue {
-  if (key && SECRET_KEY.test(key) && value !== null && !(typeof value === 'string' && PLACEHOLDERS.has(value))) return SENSITIVE;
+  // Only text can hold a secret (flags such as use_user_private_key: true stay visible).
+  if (key && SECRET_KEY.test(key) && typeof value === 'string' && !PLACEHOLDERS.has(value)) return SENSITIVE;
   if (Array.isArray(value)) return value.map((v) => redactValue(v));
   if (value !== null && typeof value === 'object') return redactObject(value);
   return value;

@@ -146,3 +146,14 @@ describe('observeAll', () => {
     expect(findVm(emptyObserved(), 'aws', 's1')).toBeUndefined();
   });
 });
+
+describe('observeScopes and disabled configs', () => {
+  it('does not call the providers of a disabled autoscale config, unless state still holds its servers', () => {
+    const config = testConfig({
+      pools: [testPool('win', [testAutoscale({ name: 'aws-day', vm_provider: 'aws-prod', enabled: false })])],
+    });
+    expect([...observeScopes(config).vm]).toEqual([]);
+    const withServer = observeScopes(config, [resource({ address: 'vm.win.aws-day.s1', provider: 'aws-prod' })]);
+    expect([...withServer.vm]).toEqual(['aws-prod']);
+  });
+});

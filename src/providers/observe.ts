@@ -148,7 +148,7 @@ function str(obj: JsonObject, key: string): string | undefined {
 }
 
 /**
- * What to observe: every provider the configuration uses (autoscale configs'
+ * What to observe: every provider the configuration uses (enabled autoscale configs'
  * vm_provider; dns_provider + base_domain_name when register_dns;
  * ldap_config + ad_computer_container_dn when ad_create_machine_record), plus
  * what state and unfinished intents still reference (so resources of a
@@ -173,6 +173,10 @@ export function observeScopes(config: Config, previousResources: readonly Resour
   };
 
   for (const { autoscale } of autoscaleConfigs(config)) {
+    // A disabled config creates nothing, so its providers are not called for it
+    // (a config shipped disabled until its credentials exist must not reach the
+    // cloud); servers it still has are found through state below.
+    if (autoscale.enabled === false) continue;
     vm.add(autoscale.vm_provider);
     if (autoscale.register_dns && autoscale.dns_provider && autoscale.base_domain_name) addDns(autoscale.dns_provider, autoscale.base_domain_name);
     if (autoscale.ad_create_machine_record && autoscale.ldap_config && autoscale.ad_computer_container_dn) {

@@ -4,10 +4,9 @@
 // local day (days are the days a window STARTS):
 // - start < end: [start, end) that day; `end: "24:00"` is midnight at the end of that day;
 // - start > end: overnight, from start that day until end on the next day;
-// - start = end: a full 24 hours, from start that day until the same wall time next day;
-// - end "23:59" (with an earlier start) is read as the end of the day, like "24:00":
-//   upstream's UI cannot write 24:00, so its documented multi-day chains
-//   (Wed 15:00–23:59, Thu 00:00–23:59, Fri 00:00–11:00) must be continuous.
+// - start = end: a full 24 hours, from start that day until the same wall time next day.
+// Times are taken literally: a window ending "23:59" stops a minute before
+// midnight (upstream's 23:59/00:00 chains leave that minute out; write "24:00").
 // Both ends are mapped to instants with resolveWall (DST rules in zone-time.ts).
 // A window whose two ends fall in the same skipped hour has no instant and is dropped.
 import type { Day, Schedule } from '../generated/config.ts';
@@ -20,9 +19,6 @@ export interface Window {
 }
 
 const DAY_INDEX: Record<Day, number> = { mon: 0, tue: 1, wed: 2, thu: 3, fri: 4, sat: 5, sun: 6 };
-
-/** 23:59 as an end time means the end of the day (see the header). */
-const END_OF_DAY_ALIAS = 23 * 60 + 59;
 
 /** A schedule parsed once: zone, minutes of the day, and a 7-bit day mask. */
 export interface CompiledSchedule {
@@ -51,8 +47,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
     dayMask |= 1 << index;
   }
   const startMin = minutesOfDay(schedule.start, false);
-  let endMin = minutesOfDay(schedule.end, true);
-  if (endMin === END_OF_DAY_ALIAS && startMin < endMin) endMin = 24 * 60;
+  const endMin = minutesOfDay(schedule.end, true);
   return { zone: timeZone(schedule.timezone), startMin, endMin, dayMask };
 }
 

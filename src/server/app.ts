@@ -36,7 +36,8 @@ export interface AppDeps {
   store: StateStore;
   /** The configuration being served (the last valid one); undefined until one loaded. */
   getConfig: () => Config | undefined;
-  clock?: Clock;
+  /** Current time: epoch ms or a Date (default Date.now). */
+  clock?: Clock | (() => Date);
   log?: Log;
   metrics?: Metrics;
   /** Environment for secret references (API keys, connection passwords). */
@@ -78,6 +79,14 @@ const defaultActive: ActiveCheck = (config, pool, autoscale) => {
   return a !== undefined && a.enabled !== false;
 };
 
+function toMsClock(clock: Clock | (() => Date) | undefined): Clock {
+  if (!clock) return Date.now;
+  return () => {
+    const v = clock();
+    return typeof v === 'number' ? v : v.getTime();
+  };
+}
+
 export function createApp(deps: AppDeps): Hono {
   const log = deps.log ?? silentLog;
   const env = deps.env ?? {};
@@ -93,7 +102,7 @@ export function createApp(deps: AppDeps): Hono {
       if (!config) throw new ApiError(503, 'not_ready', 'no valid configuration is loaded yet; see /api/v1/status for the config errors');
       return config;
     },
-    clock: deps.clock ?? Date.now,
+    clock: toMsClock(deps.clock),
     log,
     metrics,
     env,

@@ -63,16 +63,24 @@ async function readMeta(tx: SqlRunner): Promise<StateMeta> {
   return { lineage: String(row['lineage']), serial: Number(row['serial']) };
 }
 
-/** The pool's usable servers with their running sessions, read inside the caller's transaction. */
+/**
+ * A server is offered only when a session could go there: enabled, running,
+ * and (server pools) fewer running sessions than max_sessions. Docker agents
+ * (capacity set) are offered whatever their load; the chooser weighs resources.
+ * Leaving full servers out keeps allocation cheap in large, busy pools.
+ */
+const OFFERED =
+  "v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND (v.capacity IS NOT NULL OR v.max_sessions > " +
+  "(SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
+
+/** The pool's servers that could take a session, with their running sessions, read inside the caller's transaction. */
 async function readCandidates(tx: SqlRunner, pool: string): Promise<PlacementCandidate[]> {
-  const servers = (
-    await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])
-  ).map(serverFromRow);
+  const servers = (await tx.all(`SELECT v.* FROM servers v WHERE ${OFFERED} ORDER BY v.created_ms, v.id`, [pool])).map(serverFromRow);
   const byId = new Map<string, PlacementCandidate>();
   for (const server of servers) byId.set(server.id, { server, sessions: [] });
   if (servers.length > 0) {
     const sessions = await tx.all(
-      "SELECT s.* FROM sessions s JOIN servers v ON v.id = s.server_id WHERE v.pool = ? AND s.status = 'running' ORDER BY s.created_ms, s.id",
+      `SELECT s.* FROM sessions s WHERE s.status = 'running' AND s.server_id IN (SELECT v.id FROM servers v WHERE ${OFFERED}) ORDER BY s.created_ms, s.id`,
       [pool],
     );
     for (const row of sessions) {

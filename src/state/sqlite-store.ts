@@ -56,6 +56,18 @@ export function resolveSqliteFile(path: string): string {
  */
 const queues = new Map<unknown, Promise<unknown>>();
 
+interface Prepared {
+  stmt: StatementSync;
+  /** Result column names; empty for statements that return no rows. */
+  names: string[];
+}
+
+function toRow(names: readonly string[], values: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let j = 0; j < names.length; j++) row[names[j] ?? ''] = values[j];
+  return row;
+}
+
 /**
  * One connection per store. node:sqlite is synchronous but the store API is
  * async, so calls are serialized through the file's queue: a transaction is
@@ -65,7 +77,7 @@ const queues = new Map<unknown, Promise<unknown>>();
 class SqliteDriver implements SqlDriver {
   readonly dialect = 'sqlite' as const;
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, Prepared>();
   readonly #file: string;
   readonly #direct: SqlRunner;
 
@@ -98,25 +110,35 @@ class SqliteDriver implements SqlDriver {
     this.#db.exec('PRAGMA foreign_keys = OFF');
   }
 
-  #stmt(sql: string): StatementSync {
-    let stmt = this.#statements.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#statements.set(sql, stmt);
+  #stmt(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (!prepared) {
+      const stmt = this.#db.prepare(sql);
+      const names = stmt.columns().map((c) => c.name);
+      // Rows come back as arrays and become objects here: several times faster than node:sqlite's own objects.
+      if (names.length > 0) stmt.setReturnArrays(true);
+      prepared = { stmt, names };
+      this.#statements.set(sql, prepared);
     }
-    return stmt;
+    return prepared;
   }
 
   #all(sql: string, params: readonly SqlValue[]): Row[] {
-    return this.#stmt(sql).all(...params) as Row[];
+    const { stmt, names } = this.#stmt(sql);
+    const rows = stmt.all(...params) as unknown as unknown[][];
+    const out: Row[] = new Array<Row>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = toRow(names, rows[i] ?? []);
+    return out;
   }
 
   #get(sql: string, params: readonly SqlValue[]): Row | undefined {
-    return this.#stmt(sql).get(...params) as Row | undefined;
+    const { stmt, names } = this.#stmt(sql);
+    const row = stmt.get(...params) as unknown as unknown[] | undefined;
+    return row === undefined ? undefined : toRow(names, row);
   }
 
   #run(sql: string, params: readonly SqlValue[]): number {
-    return Number(this.#stmt(sql).run(...params).changes);
+    return Number(this.#stmt(sql).stmt.run(...params).changes);
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,14 +1,209 @@
-// `poolform apply` (placeholder until its issue lands).
+// `poolform apply [DIR|PLANFILE]`: carry out a plan.
+//
+// With DIR (default .): plan, print, ask for `yes` on a terminal (or
+// --auto-approve), apply. Without a terminal and without --auto-approve it
+// refuses. With PLANFILE (from `plan -out`): apply exactly that plan, refused
+// with "Saved plan is stale" if the state changed since it was made.
+// Holds the state lock throughout (a second apply fails at once with who
+// holds it, or waits --lock-timeout). Exit 1 if any change failed.
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { applyPlan } from '../../apply/apply-plan.ts';
+import { planOnce } from '../../apply/reconcile.ts';
+import type { ApplyEvent, ApplyResult } from '../../apply/types.ts';
+import { renderPlanText, summaryLine } from '../../plan/render-text.ts';
+import { assertNotStale, parseSavedPlan } from '../../plan/saved-plan.ts';
+import type { Plan, ResourceChange } from '../../plan/types.ts';
+import { PoolformError } from '../../util/errors.ts';
+import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { addStoreOptions } from '../store-options.ts';
+import type { CliWorld } from './plan.ts';
+import {
+  UsageError,
+  cliApiAddress,
+  collect,
+  loadConfigOrReport,
+  newIntentId,
+  newServerIds,
+  openWorld,
+  parseBool,
+  parseLockTimeout,
+  runCli,
+  withLock,
+} from './plan.ts';
+
+interface ApplyOptions {
+  autoApprove?: boolean;
+  lockTimeout?: string;
+  target: string[];
+  refresh?: string | boolean;
+  state?: string;
+}
+
+const VERBS: Record<ResourceChange['action'], [string, string]> = {
+  create: ['Creating...', 'Creation complete'],
+  update: ['Modifying...', 'Modifications complete'],
+  replace: ['Replacing...', 'Replacement complete'],
+  delete: ['Destroying...', 'Destruction complete'],
+};
+
+function progress(ctx: CliContext): (event: ApplyEvent) => void {
+  return (event) => {
+    const { change } = event;
+    if (event.kind === 'start') {
+      ctx.stdout.write(`${change.address}: ${VERBS[change.action][0]}\n`);
+      return;
+    }
+    const { outcome } = event;
+    switch (outcome.status) {
+      case 'applied':
+        ctx.stdout.write(`${change.address}: ${VERBS[change.action][1]} after ${Math.round(event.ms / 100) / 10}s\n`);
+        break;
+      case 'failed':
+        ctx.stdout.write(`${change.address}: failed: ${outcome.message ?? ''}\n`);
+        break;
+      case 'skipped':
+        ctx.stdout.write(`${change.address}: skipped: ${outcome.message ?? ''}\n`);
+        break;
+      case 'held':
+        break;
+      default: {
+        const never: never = outcome.status;
+        throw new Error(`unknown status ${String(never)}`);
+      }
+    }
+  };
+}
+
+function report(ctx: CliContext, result: ApplyResult): void {
+  const { added, changed, destroyed } = result.summary;
+  if (result.failures.length === 0) {
+    ctx.stdout.write(`\nApply complete! Resources: ${added} added, ${changed} changed, ${destroyed} destroyed.\n`);
+  } else {
+    ctx.stdout.write(`\nApply finished with errors. Resources: ${added} added, ${changed} changed, ${destroyed} destroyed.\n`);
+  }
+  if (result.skipped.length > 0) {
+    ctx.stdout.write('\nSkipped:\n');
+    for (const s of result.skipped) ctx.stdout.write(`  ${s.address}: ${s.message ?? ''}\n`);
+  }
+  if (result.failures.length > 0) {
+    ctx.stderr.write(`\n${result.failures.length} change${result.failures.length === 1 ? '' : 's'} failed:\n`);
+    for (const f of result.failures) ctx.stderr.write(`  Error: ${f.address}: ${f.message ?? 'failed'}\n`);
+    ctx.stderr.write('Run `poolform apply` again to retry: what succeeded is recorded, unfinished creates are adopted or cleaned up.\n');
+    ctx.exitCode = EXIT_FAILURE;
+  } else {
+    ctx.exitCode = EXIT_OK;
+  }
+}
+
+async function runApply(ctx: CliContext, world: CliWorld, plan: Plan): Promise<void> {
+  const result = await applyPlan(plan, {
+    config: world.config,
+    store: world.store,
+    registry: world.registry,
+    clock: () => new Date(),
+    newId: newIntentId,
+    env: ctx.env,
+    apiAddress: cliApiAddress(world.config),
+    policy: 'all',
+    actor: 'cli',
+    onEvent: progress(ctx),
+  });
+  report(ctx, result);
+}
+
+function hasWork(plan: Plan): boolean {
+  return plan.changes.length > 0 || (plan.cleanup?.length ?? 0) > 0;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && info.isFile();
+}
+
+async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptions, waitMs: number): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, file), 'utf8');
+  } catch (cause) {
+    throw new PoolformError('saved-plan-read', `cannot read the saved plan ${file}`, { cause });
+  }
+  const saved = parseSavedPlan(text);
+  const config = await loadConfigOrReport(ctx, saved.config_dir);
+  if (!config) return;
+  const world = await openWorld(ctx, config, options.state ?? saved.state_path);
+  try {
+    await withLock(ctx, world.store, 'apply', waitMs, async () => {
+      assertNotStale(saved.plan, await world.store.meta());
+      if (!hasWork(saved.plan)) {
+        ctx.stdout.write(`${summaryLine(saved.plan)}\n`);
+        ctx.exitCode = EXIT_OK;
+        return;
+      }
+      await runApply(ctx, world, saved.plan);
+    });
+  } finally {
+    await world.opened.close();
+  }
+}
 
 export function registerApply(program: Command, ctx: CliContext): void {
-  program
+  const command = program
     .command('apply')
-    .description('apply (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      ctx.stderr.write('poolform apply: not implemented yet\n');
-      ctx.exitCode = 1;
-    });
+    .description('apply the changes a plan shows (asks for confirmation), or exactly a saved plan')
+    .argument('[target]', 'config directory, or a plan file saved with `plan -out`', '.')
+    .option('--auto-approve', 'do not ask for confirmation')
+    .option('--lock-timeout <duration>', 'wait this long for the state lock (default 0: fail at once)')
+    .option('--target <address>', 'limit to this address or address prefix and what it depends on (repeatable)', collect, [])
+    .option('--refresh [bool]', 'ask the providers what exists before planning (default true)');
+  addStoreOptions(command);
+  command.action((target: string, options: ApplyOptions) =>
+    runCli(ctx, async () => {
+      const waitMs = parseLockTimeout(options.lockTimeout);
+      const refresh = parseBool(options.refresh, '--refresh', true);
+      if (await isFile(resolve(ctx.cwd, target))) {
+        await applySavedPlan(ctx, target, options, waitMs);
+        return;
+      }
+      if (!options.autoApprove && !ctx.stdinIsTTY) {
+        throw new UsageError('apply needs confirmation and there is no terminal to ask on: review with `poolform plan`, then run `poolform apply --auto-approve` (or apply a saved plan file)');
+      }
+      const config = await loadConfigOrReport(ctx, target);
+      if (!config) return;
+      const world = await openWorld(ctx, config, options.state);
+      try {
+        await withLock(ctx, world.store, 'apply', waitMs, async () => {
+          const { plan } = await planOnce({
+            config,
+            store: world.store,
+            registry: world.registry,
+            clock: () => new Date(),
+            idGen: newServerIds,
+            refresh,
+            targets: options.target,
+          });
+          ctx.stdout.write(renderPlanText(plan));
+          if (!hasWork(plan)) {
+            ctx.exitCode = EXIT_OK;
+            return;
+          }
+          if (!options.autoApprove) {
+            ctx.stdout.write('\nDo you want to perform these actions?\n  poolform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ');
+            const answer = (await ctx.readLine()).trim();
+            if (answer !== 'yes') {
+              ctx.stdout.write('\nApply cancelled.\n');
+              ctx.exitCode = EXIT_FAILURE;
+              return;
+            }
+          }
+          ctx.stdout.write('\n');
+          await runApply(ctx, world, plan);
+        });
+      } finally {
+        await world.opened.close();
+      }
+    }),
+  );
 }

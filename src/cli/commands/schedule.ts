@@ -1,14 +1,80 @@
-// `poolform schedule` (placeholder until its issue lands).
+// `poolform schedule [DIR] [--at ISO8601] [--count N] [--json]`: for every
+// autoscale config (config order), whether it is active at --at (default:
+// now) and its next N (default 5) transitions, in each schedule's own time
+// zone and in UTC. Exit 0 ok, 1 invalid configuration (diagnostics on
+// stderr), 2 usage error (bad --at / --count, missing DIR).
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
 import type { CliContext } from '../context.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
+import { loadConfig } from '../../config/load.ts';
+import { fileLineReader, formatText } from '../../config/format.ts';
+import { buildScheduleReport, formatScheduleText } from '../../schedule/report.ts';
+
+interface ScheduleOptions {
+  at?: string;
+  count: string;
+  json?: boolean;
+}
+
+const MAX_COUNT = 1000;
 
 export function registerSchedule(program: Command, ctx: CliContext): void {
   program
     .command('schedule')
-    .description('schedule (not implemented yet)')
-    .allowUnknownOption()
-    .action(() => {
-      ctx.stderr.write('poolform schedule: not implemented yet\n');
-      ctx.exitCode = 1;
+    .description('show whether each autoscale config is active and when it next turns on or off')
+    .argument('[dir]', 'config directory', '.')
+    .option('--at <time>', 'ISO 8601 instant to evaluate (default: now; without an offset it is UTC)')
+    .option('--count <n>', 'transitions to list per autoscale config', '5')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, options: ScheduleOptions) => {
+      ctx.exitCode = await runSchedule(ctx, dir, options, Date.now());
     });
+}
+
+/** Parses --at: ISO 8601; a time without an offset is read as UTC. Returns epoch ms or null. */
+export function parseAt(text: string): number | null {
+  const parsed = DateTime.fromISO(text.trim(), { zone: 'utc' });
+  return parsed.isValid ? parsed.toMillis() : null;
+}
+
+export async function runSchedule(ctx: CliContext, dir: string, options: ScheduleOptions, nowMs: number): Promise<number> {
+  let atMs = nowMs;
+  if (options.at !== undefined) {
+    const parsed = parseAt(options.at);
+    if (parsed === null) {
+      ctx.stderr.write(`poolform schedule: invalid --at "${options.at}" (expected an ISO 8601 time such as 2024-03-11T09:00:00Z)\n`);
+      return EXIT_USAGE;
+    }
+    atMs = parsed;
+  }
+  if (!/^\d+$/.test(options.count.trim()) || Number(options.count) > MAX_COUNT) {
+    ctx.stderr.write(`poolform schedule: invalid --count "${options.count}" (expected a whole number from 0 to ${MAX_COUNT})\n`);
+    return EXIT_USAGE;
+  }
+  const count = Number(options.count);
+
+  const abs = resolve(ctx.cwd, dir);
+  const info = await stat(abs).catch(() => undefined);
+  if (!info?.isDirectory()) {
+    ctx.stderr.write(`poolform schedule: ${dir}: ${info ? 'not a directory' : 'no such directory'}\n`);
+    return EXIT_USAGE;
+  }
+  const loaded = await loadConfig(abs);
+  if (!loaded.config || loaded.diagnostics.some((d) => d.severity === 'error')) {
+    const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+    ctx.stderr.write(formatText(errors, { dir: dir === '.' ? '' : dir, sourceLine: fileLineReader(abs) }));
+    return EXIT_FAILURE;
+  }
+  let report;
+  try {
+    report = buildScheduleReport(loaded.config, atMs, count);
+  } catch (err) {
+    ctx.stderr.write(`poolform schedule: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+  ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleText(loaded.config, report));
+  return EXIT_OK;
 }

@@ -14,6 +14,7 @@ import { registerDns } from './dns.ts';
 import { stateBackend } from './settings.ts';
 import { secretReferences } from './secrets.ts';
 import { schedules } from './schedules.ts';
+import { stagingFits } from './staging-fit.ts';
 
 export const RULES: readonly Rule[] = [
   singleSettings,
@@ -34,12 +35,14 @@ export const RULES: readonly Rule[] = [
   stateBackend,
   secretReferences,
   schedules,
+  stagingFits,
 ];
 
 /** Every diagnostic code validate can report, for docs and tests. */
 export const DIAGNOSTIC_CODES = {
   'config-dir-missing': 'the config directory does not exist or is not a directory',
   'config-dir-unreadable': 'the config directory cannot be listed',
+  'internal-error': 'a validation rule failed (a bug; please report it)',
   'no-config-files': 'no *.yaml / *.yml files under the directory',
   'file-too-large': 'a file above the size limit (16 MB)',
   'file-unreadable': 'a file that cannot be read',
@@ -75,4 +78,5 @@ export const DIAGNOSTIC_CODES = {
   'schedule-empty-window': 'start equals end',
   'schedule-no-days': 'a schedule without days',
   'schedule-gap': 'chained schedules leave a one-minute gap (warning)',
+  'staging-does-not-fit': 'a staged workspace needs more cores, memory or GPUs than one agent offers',
 } as const;

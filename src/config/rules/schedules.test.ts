@@ -58,4 +58,11 @@ describe('schedule rules', () => {
     expect(codes(await withSchedules(`{ days: [wed], start: "15:00", end: "23:59", ${ny} }`, '{ days: [thu], start: "00:00", end: "10:00", timezone: Europe/Paris }'))).toEqual([]);
     expect(codes(await withSchedules(`{ days: [mon], start: "08:00", end: "12:00", ${ny} }`, `{ days: [mon], start: "14:00", end: "18:00", ${ny} }`))).toEqual([]);
   });
+
+  it('schedule-gap: also within one schedule repeating on consecutive days', async () => {
+    const r = await withSchedules(`{ days: [mon, tue], start: "00:00", end: "23:59", ${ny} }`);
+    expect(only(r, 'schedule-gap').map((d) => d.message)).toEqual([
+      'this schedule ends at 23:59 and starts again at 00:00: the minute 23:59-00:00 on Monday is inactive; use end: "24:00"',
+    ]);
+  });
 });

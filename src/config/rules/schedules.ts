@@ -48,6 +48,17 @@ function windows(schedules: readonly Schedule[], ok: readonly boolean[]): Window
   return out;
 }
 
+// luxon builds an Intl.DateTimeFormat per check: cache per zone name (a big config repeats a few zones).
+const zoneValidity = new Map<string, boolean>();
+export function isValidTimeZone(name: string): boolean {
+  let valid = zoneValidity.get(name);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name);
+    zoneValidity.set(name, valid);
+  }
+  return valid;
+}
+
 function covers(w: Window, minute: number): boolean {
   const m = ((minute - w.start) % WEEK + WEEK) % WEEK;
   return m < w.end - w.start;
@@ -60,7 +71,7 @@ export const schedules: Rule = (ctx) => {
       const ok = list.map((s, j) => {
         const at = ['autoscale', i, 'schedules', j];
         let good = true;
-        if (!IANAZone.isValidZone(s.timezone)) {
+        if (!isValidTimeZone(s.timezone)) {
           ctx.report('error', 'schedule-timezone', `"${s.timezone}" is not an IANA time zone (e.g. America/New_York, Europe/Berlin, UTC)`, {
             doc: pool,
             path: [...at, 'timezone'],
@@ -106,7 +117,7 @@ export const schedules: Rule = (ctx) => {
         ctx.report(
           'warning',
           'schedule-gap',
-          `schedule ends at ${s?.end ?? ''} but schedule ${next.schedule + 1} starts at ${hhmm(next.start)}: the minute ${hhmm(endMinute)}-${hhmm(endMinute + 1)} on ${day} is inactive; use end: "${suggestion}"`,
+          `${next.schedule === w.schedule ? 'this schedule ends' : 'schedule ends'} at ${s?.end ?? ''} and ${next.schedule === w.schedule ? 'starts again' : `schedule ${next.schedule + 1} starts`} at ${hhmm(next.start)}: the minute ${hhmm(endMinute)}-${hhmm(endMinute + 1)} on ${day} is inactive; use end: "${suggestion}"`,
           { doc: pool, path: ['autoscale', i, 'schedules', w.schedule, 'end'] },
         );
       }

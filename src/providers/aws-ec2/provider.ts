@@ -8,8 +8,9 @@
 //   support). max_instances is checked against the instances that exist (a
 //   DescribeInstances at most `snapshotMaxAgeMs` old, plus launches this
 //   process made since), never against a counter alone.
-// - destroy(): only instances carrying poolform's tags are terminated,
-//   ≤ 1,000 ids per TerminateInstances; unknown or terminated ids are success.
+// - destroy(): only instances carrying poolform's tags are terminated (known
+//   from a fresh observe, else looked up first), ≤ 1,000 ids per
+//   TerminateInstances; unknown or terminated ids are success.
 // - capacity(): DescribeInstanceTypes, cached per process.
 import {
   DescribeImagesCommand,
@@ -334,15 +335,29 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
       const ids = [...new Set(refs.map((r) => r.provider_id))];
       if (ids.length === 0) return results;
       const errors = new Map<string, Error | null>();
-      let found: Map<string, Instance>;
+      const toTerminate: string[] = [];
+      // Ownership: instances this process observed carrying the tags are
+      // known to be ours (tags do not move between instances); the others are
+      // looked up (200 ids per filter) before terminating.
+      const observed = new Map<string, ObservedVm>();
+      for (const vm of snapshot?.vms ?? []) observed.set(vm.provider_id, vm);
+      for (const { vm } of launched.values()) observed.set(vm.provider_id, vm);
+      const fresh = snapshot !== undefined && now() - snapshot.at <= maxAge;
+      const unseen: string[] = [];
+      for (const id of ids) {
+        const vm = observed.get(id);
+        if (!vm) unseen.push(id);
+        else if (vm.state === 'terminated' && fresh) errors.set(id, null);
+        else toTerminate.push(id);
+      }
+      let found = new Map<string, Instance>();
       try {
-        found = await describeByIds(ids);
+        if (unseen.length > 0) found = await describeByIds(unseen);
       } catch (error) {
         for (const result of results) result.error = error instanceof Error ? error : new Error(String(error));
         return results;
       }
-      const toTerminate: string[] = [];
-      for (const id of ids) {
+      for (const id of unseen) {
         const instance = found.get(id);
         if (!instance) errors.set(id, null); // unknown or long gone
         else if (!belongsTo(instance, config.name)) {

@@ -34,9 +34,10 @@ export const DEFAULT_MAX_ATTEMPTS = 8;
 const NOT_RETRIED = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'InsufficientHostCapacity', 'InstanceLimitExceeded', 'VcpuLimitExceeded']);
 
 function errorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as Error & { Code?: unknown }).Code;
-  return typeof code === 'string' && code ? code : error.name;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { Code: code, name } = error as { Code?: unknown; name?: unknown };
+  if (typeof code === 'string' && code) return code;
+  return typeof name === 'string' ? name : undefined;
 }
 
 /** Delay before retry number `retry` (1-based): full jitter over base·2^(retry-1), capped. */

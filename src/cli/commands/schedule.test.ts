@@ -1,0 +1,144 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import type { CliContext } from '../context.ts';
+import { LOCAL_PROVIDER, MINIMAL, writeConfigDir } from '../../../test/fixtures/config/load-strings.ts';
+
+function capture(cwd: string): CliContext & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => void (out += s) },
+    stderr: { write: (s: string) => void (err += s) },
+    env: {},
+    cwd,
+    stdinIsTTY: false,
+    readLine: async () => '',
+    exitCode: 0,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const dirs: string[] = [];
+let valid = '';
+let invalid = '';
+const run = async (args: string[]) => {
+  const ctx = capture(valid);
+  const code = await main(['node', 'poolform', 'schedule', ...args], ctx);
+  return { code, out: ctx.out(), err: ctx.err() };
+};
+
+beforeAll(async () => {
+  valid = await writeConfigDir({
+    'local.yaml': MINIMAL,
+    'night.yaml': `kind: Pool
+name: night
+type: server
+autoscale:
+  - name: overnight
+    vm_provider: local
+    connection_type: rdp
+    schedules:
+      - { days: [tue, thu], start: "21:00", end: "05:00", timezone: Europe/Berlin }
+  - name: always
+    vm_provider: local
+    connection_type: rdp
+  - name: off
+    enabled: false
+    vm_provider: local
+    connection_type: rdp
+`,
+  });
+  invalid = await writeConfigDir({ 'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: p\ntype: server\nautoscale:\n  - name: a\n    vm_provider: nope\n    connection_type: rdp\n` });
+  dirs.push(valid, invalid);
+});
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('poolform schedule', () => {
+  it('--json: active state and next transitions of every autoscale config, in config order', async () => {
+    // Friday 2024-03-08 20:00 UTC = 15:00 EST.
+    const { code, out } = await run(['.', '--at', '2024-03-08T20:00:00Z', '--count', '3', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({
+      at: '2024-03-08T20:00:00.000Z',
+      autoscale: [
+        {
+          pool: 'desktops',
+          name: 'day',
+          active: true,
+          transitions: [
+            { at: '2024-03-08T23:00:00.000Z', active: false }, // Fri 18:00 EST
+            { at: '2024-03-11T11:00:00.000Z', active: true }, // Mon 07:00 EDT (DST began Sunday)
+            { at: '2024-03-11T22:00:00.000Z', active: false },
+          ],
+        },
+        {
+          pool: 'night',
+          name: 'overnight',
+          active: false,
+          transitions: [
+            { at: '2024-03-12T20:00:00.000Z', active: true }, // Tue 21:00 CET
+            { at: '2024-03-13T04:00:00.000Z', active: false },
+            { at: '2024-03-14T20:00:00.000Z', active: true },
+          ],
+        },
+        { pool: 'night', name: 'always', active: true, transitions: [] },
+        { pool: 'night', name: 'off', active: false, transitions: [] },
+      ],
+    });
+  });
+
+  it('text: times in the schedule zone and in UTC; default count is 5', async () => {
+    const { code, out } = await run(['--at', '2024-03-08T20:00:00Z']);
+    expect(code).toBe(0);
+    expect(out).toContain('desktops/day: active\n');
+    expect(out).toContain('inactive  Fri 2024-03-08 18:00 EST (America/New_York)  = 2024-03-08T23:00:00Z UTC');
+    expect(out).toContain('active    Mon 2024-03-11 07:00 EDT (America/New_York)  = 2024-03-11T11:00:00Z UTC');
+    expect(out).toContain('night/always: active (no schedules: always active)');
+    expect(out).toContain('night/off: inactive (disabled: never active)');
+    const day = out.slice(out.indexOf('desktops/day'), out.indexOf('night/overnight'));
+    expect(day.match(/EST|EDT/g)).toHaveLength(5);
+  });
+
+  it('defaults --at to now', async () => {
+    const before = Date.now();
+    const { code, out } = await run(['--json']);
+    expect(code).toBe(0);
+    const at = Date.parse(JSON.parse(out).at);
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1000);
+  });
+
+  it('an --at with an offset is honoured', async () => {
+    const { out } = await run(['--at', '2024-03-08T15:00:00-05:00', '--json', '--count', '0']);
+    expect(JSON.parse(out).at).toBe('2024-03-08T20:00:00.000Z');
+  });
+
+  it('bad --at or --count: exit 2 with a clear message', async () => {
+    const badAt = await run(['--at', 'yesterday']);
+    expect(badAt.code).toBe(2);
+    expect(badAt.err).toMatch(/invalid --at "yesterday".*ISO 8601/);
+    for (const bad of ['-1', 'x', '2.5', '100000']) {
+      const r = await run(['--count', bad]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/invalid --count/);
+    }
+  });
+
+  it('invalid configuration: diagnostics and exit 1', async () => {
+    const ctx = capture(invalid);
+    const code = await main(['node', 'poolform', 'schedule', '.'], ctx);
+    expect(code).toBe(1);
+    expect(ctx.err()).toMatch(/a\.yaml:\d+:\d+: error/);
+    expect(ctx.out()).toBe('');
+  });
+
+  it('missing directory: exit 2', async () => {
+    const r = await run(['does-not-exist']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no such directory/);
+  });
+});
