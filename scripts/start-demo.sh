@@ -44,8 +44,9 @@ Try (in another terminal):
   export POOLFORM_API_KEY=$POOLFORM_API_KEY
   # the pools, servers (watch them boot and check in), sessions and queue
   curl -s $url/api/v1/status
-  # request a session in the demo pool
-  curl -s -X POST $url/api/v1/sessions -H "Authorization: Bearer \$POOLFORM_API_KEY" -H 'Content-Type: application/json' -d '{"pool": "demo-desktops", "user": "alice"}'
+  # request a session in the demo pool (it signs users in with their own
+  # credential: {sso_username}/{sso_cred}, so send one)
+  curl -s -X POST $url/api/v1/sessions -H "Authorization: Bearer \$POOLFORM_API_KEY" -H 'Content-Type: application/json' -d '{"pool": "demo-desktops", "user": "alice", "credential": "alice-password"}'
   # see where it was placed (use the id from the answer above)
   curl -s $url/api/v1/sessions/SESSION_ID -H "Authorization: Bearer \$POOLFORM_API_KEY"
   # end it

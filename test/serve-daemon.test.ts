@@ -153,6 +153,27 @@ describe('daemon', () => {
     expect(daemon.status().config.errors.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
+  it('records reconcile durations and provider errors in the metrics', async () => {
+    writeFileSync(join(dir, 'pools.yaml'), poolYaml(1));
+    const store = await createSqliteStore({ path: join(stateDir, 'poolform.db') });
+    stores.push(store);
+    const metrics = createMetrics();
+    const failing: ReconcileFn = () =>
+      Promise.resolve({ changes: [], applied: 0, failed: 1, held: [], decisions: [], errors: ['vm: boom'], providerErrors: [{ provider: 'local', message: 'boom' }], audited: false });
+    const daemon = createDaemon({
+      dir, store, log: silentLog, metrics, reconcile: failing, upstreamAuthAddress: '127.0.0.1:9', stateDir, load: loadConfig, initial: await loadConfig(dir),
+    });
+    daemons.push(daemon);
+    await daemon.start();
+    await waitFor(() => daemon.status().last_reconcile?.result === 'ok', 3000, 'a run');
+    await metrics.refresh(store, daemon.status());
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('poolform_provider_errors_total{provider="local"} 1');
+    expect(text).toMatch(/poolform_reconcile_duration_seconds_count\{result="ok"\} [1-9]/);
+    expect(text).toContain(`poolform_leader{replica="${daemon.replicaId}"} 1`);
+    expect(daemon.status().last_reconcile?.errors).toEqual(['vm: boom']);
+  });
+
   it('coalesces bursts of triggers and never runs two reconciles at once', async () => {
     writeFileSync(join(dir, 'pools.yaml'), poolYaml(1));
     let active = 0;

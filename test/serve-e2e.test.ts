@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { ServeProcess } from './serve-process.ts';
 import { getJson, killLocalVms, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
@@ -54,9 +55,16 @@ describe('npm start demo: serve on a copy of config.example', () => {
       return serversOf(body, 'demo-desktops').some((s) => s.status === 'running');
     }, 40_000, 'a demo-desktops server to check in\n' + p.output().slice(-2000));
 
-    const placed = await postJson(`${p.url}/api/v1/sessions`, { pool: 'demo-desktops', user: 'alice' }, AUTH);
+    // The demo pool's connection settings, as config.example has them (static or SSO).
+    const loaded = await loadConfig(cfg);
+    const demo = loaded.config?.pools.find((x) => x.name === 'demo-desktops')?.autoscale?.[0];
+    const rawUser = demo?.connection_username ?? '';
+    const rawPassword = demo?.connection_password ?? '';
+    const expectedUser = rawUser.split('{sso_username}').join('alice');
+    const expectedPassword = rawPassword.includes('{sso_cred}') ? rawPassword.split('{sso_cred}').join('alice-pw') : rawPassword.startsWith('${env:') ? rdpPassword : rawPassword;
+    const placed = await postJson(`${p.url}/api/v1/sessions`, { pool: 'demo-desktops', user: 'alice', credential: 'alice-pw' }, AUTH);
     expect(placed.status).toBe(201);
-    expect(placed.body).toMatchObject({ status: 'running', pool: 'demo-desktops', connection: { username: 'demo', password: rdpPassword } });
+    expect(placed.body).toMatchObject({ status: 'running', pool: 'demo-desktops', connection: { username: expectedUser, password: expectedPassword } });
     const id = String(placed.body['id']);
     const got = await getJson(`${p.url}/api/v1/sessions/${id}`, AUTH);
     expect(got.body).toMatchObject({ id, status: 'running' });

@@ -340,7 +340,7 @@ describe('docker agent pools', () => {
     const pools = [dockerPool('dock', [{ standby_cores: 10 }])];
     const reported = run(input(makeConfig({ pools }), { providerCapacity: { local: { cores: 5, memory_mb: 1000, gpus: 0 } } }));
     expect(creates(reported.decisions)).toBe(2);
-    const local = run(input(makeConfig({ pools, vmProviders: [localProvider('local', 100, { cores: 4 } as never)] })));
+    const local = run(input(makeConfig({ pools, vmProviders: [localProvider('local', 100, { cores: 4 })] })));
     expect(creates(local.decisions)).toBe(3);
     const unknown = run(input(makeConfig({ pools })));
     expect(summary(unknown.decisions)).toEqual(['hold capacity-unknown']);

@@ -32,7 +32,8 @@ import type { AutoscaleRef, Config, Pool, StagingConfig } from '../config/model.
 import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
 import type { AutoscaleHistory, Resources } from '../state/types.ts';
 import { isActive } from '../schedule/active.ts';
-import type { Decision, DecisionInput, DecisionResult, QueuedRequest, StagedSessionView, StagingDecision } from './types.ts';
+import type { Decision, DecisionCause, DecisionInput, DecisionResult, QueuedRequest, StagedSessionView, StagingDecision } from './types.ts';
+import { makeDecision } from './decision.ts';
 import { classifyServers } from './lifecycle.ts';
 import { iso, plural } from './format.ts';
 import { createBlockedUntil, destroyBlockedUntil } from './history.ts';
@@ -146,8 +147,8 @@ export function decide(input: DecisionInput): DecisionResult {
     const timeoutMs = checkinTimeoutMs(autoscale);
     const plan: ConfigPlan = { ref, lifecycle: [], scaleDown: [], creates: 0, createReason: '', holds: [], staging: [] };
     plans.push(plan);
-    const hold = (cause: Decision['cause'], reason: string): void => {
-      plan.holds.push({ action: 'hold', pool: pool.name, autoscale: autoscale.name, reason, cause });
+    const hold = (cause: DecisionCause, reason: string): void => {
+      plan.holds.push(makeDecision({ action: 'hold', pool: pool.name, autoscale: autoscale.name, reason }, cause));
     };
 
     const life = classifyServers({
@@ -165,23 +166,23 @@ export function decide(input: DecisionInput): DecisionResult {
     // Staging review (docker pools): what to unstage, what is missing.
     const stagingConfigs = stagingConfigsOf(pool, autoscale.name);
     for (const s of stagingConfigs) claimedStaging.add(`${pool.name}/${s.name}`);
+    if (act.error !== null) {
+      // Servers are still repaired (lifecycle above); capacity and staging are left as they are.
+      hold('schedule-error', `schedule cannot be evaluated (${act.error}); nothing is created, scaled down or (un)staged`);
+      return;
+    }
     const stagedByName = stagingConfigs.length === 0 ? new Map<string, StagedSessionView[]>() : stagedOfPool(pool.name);
     const review = reviewStaging({
       config,
       pool,
       stagingConfigs,
       stagedByName,
-      active: act.active && act.error === null,
-      inactiveWhy: act.error === null ? act.why : 'schedule cannot be evaluated',
+      active: act.active,
+      inactiveWhy: act.why,
       usableIds: new Set(life.usable.map((s) => s.id)),
       now,
     });
     plan.staging.push(...review.decisions);
-
-    if (act.error !== null) {
-      hold('schedule-error', `schedule cannot be evaluated (${act.error}); nothing is created or scaled down`);
-      return;
-    }
 
     // Sizing.
     let sizing: Sizing;
@@ -219,14 +220,9 @@ export function decide(input: DecisionInput): DecisionResult {
     if (sizing.scaleDown.length > 0) {
       const until = destroyBlockedUntil(history, downscaleBackoffMs(pool, autoscale), now);
       if (until === null) {
-        plan.scaleDown = sizing.scaleDown.map(({ server, reason }) => ({
-          action: 'destroy',
-          pool: pool.name,
-          autoscale: autoscale.name,
-          server_id: server.id,
-          reason,
-          cause: act.active ? 'scale-down' : 'inactive',
-        }));
+        plan.scaleDown = sizing.scaleDown.map(({ server, reason }) =>
+          makeDecision({ action: 'destroy', pool: pool.name, autoscale: autoscale.name, server_id: server.id, reason }, act.active ? 'scale-down' : 'inactive'),
+        );
       } else {
         hold(
           'downscale-backoff',
@@ -276,30 +272,36 @@ export function decide(input: DecisionInput): DecisionResult {
     if (plan.creates > 0) {
       const max = maxInstances(config, autoscale.vm_provider);
       if (max === null) {
-        plan.holds.push({
-          action: 'hold',
-          pool: pool.name,
-          autoscale: autoscale.name,
-          cause: 'provider-unknown',
-          reason: `vm_provider "${autoscale.vm_provider}" is not in the configuration; ${plural(plan.creates, 'server')} wanted`,
-        });
+        plan.holds.push(
+          makeDecision(
+            {
+              action: 'hold',
+              pool: pool.name,
+              autoscale: autoscale.name,
+              reason: `vm_provider "${autoscale.vm_provider}" is not in the configuration; ${plural(plan.creates, 'server')} wanted`,
+            },
+            'provider-unknown',
+          ),
+        );
       } else {
         const before = counts.count(autoscale.vm_provider);
         const slots = counts.take(autoscale.vm_provider, plan.creates, max);
         for (const waitFor of slots) {
-          const create: Decision = { action: 'create', pool: pool.name, autoscale: autoscale.name, reason: plan.createReason, cause: 'scale-up' };
-          if (waitFor.length > 0) create.after_destroy = waitFor;
-          decisions.push(create);
+          decisions.push(makeDecision({ action: 'create', pool: pool.name, autoscale: autoscale.name, reason: plan.createReason }, 'scale-up', waitFor));
         }
         const granted = slots.length;
         if (granted < plan.creates) {
-          plan.holds.push({
-            action: 'hold',
-            pool: pool.name,
-            autoscale: autoscale.name,
-            cause: 'max-instances',
-            reason: `max_instances: provider "${autoscale.vm_provider}" has ${before} of ${max} instances${granted > 0 ? ` (+${granted} now)` : ''}; ${plural(plan.creates - granted, 'more server')} wanted`,
-          });
+          plan.holds.push(
+            makeDecision(
+              {
+                action: 'hold',
+                pool: pool.name,
+                autoscale: autoscale.name,
+                reason: `max_instances: provider "${autoscale.vm_provider}" has ${before} of ${max} instances${granted > 0 ? ` (+${granted} now)` : ''}; ${plural(plan.creates - granted, 'more server')} wanted`,
+              },
+              'max-instances',
+            ),
+          );
         }
       }
     }

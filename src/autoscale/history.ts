@@ -9,6 +9,7 @@
 //   the config checks in with status running, and persists the result.
 import type { AutoscaleHistory } from '../state/types.ts';
 import type { Decision } from './types.ts';
+import { decisionCause } from './decision.ts';
 
 export function emptyHistory(): AutoscaleHistory {
   return { last_create_at: null, last_destroy_at: null, consecutive_failures: 0, last_failure_at: null };
@@ -16,13 +17,16 @@ export function emptyHistory(): AutoscaleHistory {
 
 /** Failed starts: a server that timed out waiting for check-in, or that reported failure. */
 function isFailure(decision: Decision): boolean {
-  return (decision.action === 'destroy' || decision.action === 'drain') && (decision.cause === 'checkin-timeout' || decision.cause === 'failed');
+  if (decision.action !== 'destroy' && decision.action !== 'drain') return false;
+  const cause = decisionCause(decision);
+  return cause === 'checkin-timeout' || cause === 'failed';
 }
 
 /**
  * History after `applied` (decisions carried out at `now`, ISO): a create sets
  * last_create_at, a destroy sets last_destroy_at, and each failed start
- * (destroy or drain with cause checkin-timeout or failed) adds one to
+ * (destroy or drain whose decisionCause is checkin-timeout or failed; the
+ * reason's prefix is enough, so decisions read back from a saved plan work) adds one to
  * consecutive_failures and sets last_failure_at. Holds change nothing. Pure:
  * returns a new record, the input is untouched.
  */

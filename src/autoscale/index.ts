@@ -3,3 +3,4 @@
 export { decide } from './decide.ts';
 export { createBackoffMs, emptyHistory, historyAfterCheckin, nextHistory } from './history.ts';
 export type * from './types.ts';
+export { decisionCause } from './decision.ts';

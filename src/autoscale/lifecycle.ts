@@ -7,6 +7,7 @@
 // drained instead (no new sessions) and destroyed by a later round once empty.
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import type { Decision, DecisionCause, ServerView } from './types.ts';
+import { makeDecision } from './decision.ts';
 import { formatDuration, plural } from './format.ts';
 import { configReusable } from './settings.ts';
 
@@ -44,7 +45,7 @@ export function classifyServers(input: LifecycleInput): Lifecycle {
   const { pool, autoscale, now } = input;
   const result: Lifecycle = { usable: [], idleWhileInactive: [], decisions: [] };
   const emit = (server: ServerView, action: 'destroy' | 'drain', cause: DecisionCause, reason: string): void => {
-    result.decisions.push({ action, pool: pool.name, autoscale: autoscale.name, server_id: server.id, reason, cause });
+    result.decisions.push(makeDecision({ action, pool: pool.name, autoscale: autoscale.name, server_id: server.id, reason }, cause));
   };
   for (const server of input.servers) {
     const sessions = server.active_sessions;

@@ -99,13 +99,17 @@ export interface Decision {
   server_id?: string;
   /** For people: "scale-up: 4 sessions available, 6 wanted (minimum_available_sessions)". */
   reason: string;
-  /** Optional (always set by decide()): the machine-readable cause. */
+  /**
+   * The machine-readable cause. decide() always sets it; decisionCause() in
+   * autoscale/decision.ts also derives it from the reason's prefix.
+   */
   cause?: DecisionCause;
   /**
-   * Creates only: server ids destroyed in this same round whose delete must
-   * complete before this create starts, because the create takes the
-   * max_instances slot they free. If one of those deletes fails, the create
-   * must not run (the cap would be exceeded). Absent: a slot is free now.
+   * Creates only: server ids destroyed in this
+   * same round whose delete must complete before this create starts, because
+   * the create takes the max_instances slot they free. If one of those
+   * deletes fails, the create must not run (the cap would be exceeded).
+   * Absent: a slot is free now.
    */
   after_destroy?: string[];
 }

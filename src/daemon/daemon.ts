@@ -39,6 +39,8 @@ const MAX_TIMER_MS = 2_000_000_000;
 const LOCK_RETRY_MS = 2_000;
 /** Triggers within this window coalesce into one run. */
 const TRIGGER_COALESCE_MS = 50;
+/** Triggered runs start at least this long after the previous one ended (bursts of events cannot hammer the providers). */
+const MIN_GAP_MS = 500;
 
 export interface DaemonOptions {
   dir: string;
@@ -99,6 +101,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let reloading: Promise<void> = Promise.resolve();
   /** Decisions of the previous run, so that standing ones are not audited every tick. */
   let lastDecisions = new Set<string>();
+  let lastEndMs: number | null = null;
 
   const settings = () => config?.settings;
   const policy = (): ApplyPolicy => settings()?.apply_policy ?? 'safe';
@@ -151,10 +154,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (stopped) return;
     again.push(reason);
     if (running || triggerTimer) return;
+    const gap = lastEndMs === null ? 0 : Math.max(0, lastEndMs + MIN_GAP_MS - clock());
     triggerTimer = setTimeout(() => {
       triggerTimer = undefined;
       void kick();
-    }, TRIGGER_COALESCE_MS);
+    }, Math.max(TRIGGER_COALESCE_MS, gap));
   }
 
   async function kick(): Promise<void> {
@@ -162,13 +166,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const reasons = again;
     again = [];
     await runOnce(reasons.length === 1 ? (reasons[0] ?? 'trigger') : `${reasons[0] ?? 'trigger'} (+${reasons.length - 1} more)`);
-    if (again.length > 0 && !stopped) void kick();
+    if (again.length > 0 && !stopped) {
+      // Re-arm through trigger() so the minimum gap applies.
+      const pending = again;
+      again = [];
+      for (const r of pending) trigger(r);
+    }
   }
 
   function runOnce(reason: string): Promise<ReconcileSummary> {
     if (running) return running;
     const p = doReconcile(reason).finally(() => {
       running = undefined;
+      lastEndMs = clock();
       armInterval();
     });
     running = p;

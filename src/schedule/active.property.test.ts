@@ -61,7 +61,7 @@ describe('schedule properties', () => {
           expect(isActive(c, x)).toBe(expected);
         }
       }),
-      { numRuns: 2500 },
+      { numRuns: 2000 },
     );
   });
 

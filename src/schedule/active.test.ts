@@ -203,3 +203,12 @@ describe('daylight saving time', () => {
     expect(isActive(fall, '2024-04-06T15:20:00Z')).toBe(true); // 01:50 the second time: still inside
   });
 });
+
+describe('long horizons', () => {
+  it('lists many transitions (a weekly window, 1000 transitions ≈ 10 years)', () => {
+    const c = cfg({ days: ['mon'], start: '08:00', end: '12:00', timezone: 'Europe/Berlin' });
+    const list = transitions(c, '2024-01-01T00:00:00Z', 1000);
+    expect(list).toHaveLength(1000);
+    expect(list.at(-1)?.at.slice(0, 4)).toBe('2033');
+  });
+});

@@ -62,15 +62,15 @@ export function isActive(config: ScheduledConfig, instant: Instant): boolean {
 /** Horizon searched for transitions: schedules repeat weekly and DST rules yearly. */
 const FIRST_CHUNK_MS = 14 * DAY_MS;
 const GIVE_UP_WITHOUT_ANY_MS = 400 * DAY_MS;
-const GIVE_UP_MS = 1100 * DAY_MS;
+const GIVE_UP_MS = 30 * 366 * DAY_MS;
 
 /**
  * The next `count` changes of state strictly after `from`, in time order; they
  * alternate (the first one is the opposite of `isActive(config, from)`).
  * Overlapping or touching windows (also across schedules and zones) are merged,
  * so a window that ends where another starts is no transition. Fewer than
- * `count` come back when the state never changes again (no schedules, disabled,
- * always covered) within about three years.
+ * `count` come back only when the state never changes again (no schedules,
+ * disabled, covered around the clock: nothing within 400 days) or not within 30 years.
  */
 export function transitions(config: ScheduledConfig, from: Instant, count: number): Transition[] {
   const fromMs = instantMs(from);

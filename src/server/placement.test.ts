@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { NewSession, PlacementCandidate, Resources, ServerRecord, ServerStatus, SessionRecord } from '../state/types.ts';
 import type { PlacementRules } from './placement.ts';
 import { choosePlacement, freeResources, occupying } from './placement.ts';
+import { createSessionIdGenerator } from './session-id.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -224,5 +225,15 @@ describe('property: placement never exceeds capacity', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('session ids', () => {
+  it('are UUIDv7 and sort in creation order, also within one millisecond', () => {
+    const next = createSessionIdGenerator();
+    const ids = Array.from({ length: 5000 }, (_, i) => next(1_700_000_000_000 + Math.floor(i / 3000)));
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });

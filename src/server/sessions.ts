@@ -6,7 +6,6 @@
 //   POST   /api/v1/sessions/:id/keepalive
 // Allocation is store.allocateSession: one transaction, so concurrent
 // requests (across replicas too) never overfill a server.
-import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { Config, Pool } from '../config/model.ts';
 import type { NewSession, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
@@ -19,6 +18,7 @@ import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, stringField } from './request-body.ts';
 import { retireIfSingleUse } from './single-use.ts';
+import { createSessionIdGenerator } from './session-id.ts';
 
 const AUTH_HEADERS = { 'WWW-Authenticate': 'Bearer realm="poolform"' };
 
@@ -63,6 +63,7 @@ function aggressive(config: Config, pool: Pool, zone: string | null, nowMs: numb
 
 export function registerSessions(app: Hono, ctx: AppContext): void {
   const claimLock = createMutex();
+  const nextId = createSessionIdGenerator();
   // {sso_cred} of queued requests, until they are placed (never persisted).
   const pendingCredentials = new Map<string, string>();
 
@@ -145,7 +146,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
 
     const nowMs = ctx.clock();
     const now = new Date(nowMs).toISOString();
-    const request: NewSession = { id: randomUUID(), pool: pool.name, user, zone, workspace: workspaceName, resources, api_key: apiKey, now };
+    const request: NewSession = { id: nextId(nowMs), pool: pool.name, user, zone, workspace: workspaceName, resources, api_key: apiKey, now };
 
     const staged = await claimStaged(config, pool, request, apiKey, nowMs);
     const queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
@@ -271,11 +272,15 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const ended = await ctx.store.endSession(session.id, 'deleted', now);
     ctx.log.info({ event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' }, `session ${session.id} ended`);
     if (session.status === 'running') {
-      await retireIfSingleUse(ctx.store, session.server_id, now);
-      // A slot freed: place queued requests of the pool, and let the reconciler react (non-reusable servers).
+      const retired = await retireIfSingleUse(ctx.store, session.server_id, now);
+      // A slot freed: place queued requests of the pool.
       const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
       for (const s of assigned) ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
-      ctx.onQueueEvent(`session ${session.id} ended`);
+      // The reconciler reacts at once when the queue moved or a single-use server must be replaced;
+      // other frees wait for the next tick (a reconcile per ended session would hammer the providers).
+      if (retired || assigned.length > 0) ctx.onQueueEvent(`session ${session.id} ended`);
+    } else {
+      ctx.onQueueEvent(`queued session ${session.id} withdrawn`);
     }
     return c.json({ id: session.id, status: ended?.status ?? 'ended', end_reason: ended?.end_reason ?? 'deleted' });
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './migrations.ts';
 import { newLockInfo } from './lock-holder.ts';
 import { createSqliteStore, SQLITE_FILE_NAME } from './sqlite-store.ts';
-import { defineStoreSuite, makeServer } from './store-suite.ts';
+import { at, defineStoreSuite, leastLoaded, makeRequest, makeServer } from './store-suite.ts';
+import { SERVER_COLUMNS, SESSION_COLUMNS, serverParams, sessionParams } from './rows.ts';
 import { runChild, startChild } from './testdata/children.ts';
 import { LockHeldError, type StateStore } from './types.ts';
 
@@ -142,4 +143,64 @@ describe('sqlite store specifics', () => {
     expect(winners).toHaveLength(1);
     for (const r of results.filter((x) => !x.got)) expect(r.holder).toBe(winners[0]?.id);
   }, 60_000);
+
+  it('stays fast with 10,000 servers and 50,000 sessions (indexes, one read per table)', async () => {
+    const path = join(dir, 'poolform.db');
+    const store = await storeAt(path);
+    // Bulk-load through a side connection in one transaction (the store writes one row per transaction).
+    const db = new DatabaseSync(path, { timeout: 15_000 });
+    const insServer = db.prepare(`INSERT INTO servers (${SERVER_COLUMNS.join(', ')}) VALUES (${SERVER_COLUMNS.map(() => '?').join(', ')})`);
+    const insSession = db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`);
+    db.exec('BEGIN');
+    for (let i = 0; i < 10_000; i++) insServer.run(...serverParams(makeServer({ id: `s${i}`, max_sessions: 5, created_at: at(i) })));
+    for (let i = 0; i < 50_000; i++) {
+      insSession.run(
+        ...sessionParams({
+          id: `x${i}`, pool: 'desktops', user: `u${i}`, zone: null, workspace: null, server_id: `s${i % 10_000}`, status: 'running',
+          resources: null, staged: false, staging: null, created_at: at(i), updated_at: at(i), last_keepalive_at: at(20_000 + i),
+          ended_at: null, end_reason: null, api_key: null,
+        }),
+      );
+    }
+    db.exec('COMMIT');
+    db.close();
+
+    let t = performance.now();
+    const snap = await store.snapshot();
+    const snapshotMs = performance.now() - t;
+    expect(snap.servers).toHaveLength(10_000);
+    expect(snap.sessions).toHaveLength(50_000);
+
+    t = performance.now();
+    // Every server is full: rejected without reading 50,000 sessions.
+    expect((await store.allocateSession(makeRequest('new'), leastLoaded, { onNoCapacity: 'queue' })).outcome).toBe('queued');
+    expect(await store.queuePosition('new')).toBe(1);
+    const allocMs = performance.now() - t;
+
+    t = performance.now();
+    const expired = await store.expireSessions(at(20_000 + 3600 + 100), 3600_000, 900_000_000);
+    const expireMs = performance.now() - t;
+    expect(expired).toHaveLength(100);
+    expect(await store.activeSessionCount('s0')).toBe(4);
+
+    // Generous bounds (shared CI machine): they catch a missing index or a per-row query, not jitter.
+    expect(snapshotMs).toBeLessThan(10_000);
+    expect(allocMs).toBeLessThan(2_000);
+    expect(expireMs).toBeLessThan(3_000);
+  }, 120_000);
+});
+
+describe('sqlite store open errors', () => {
+  it('says which file cannot be opened when it is not a database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poolform-sqlite-'));
+    try {
+      const path = join(dir, 'poolform.db');
+      writeFileSync(path, 'this is not a database, just some text long enough to fill a header page...'.repeat(20));
+      const err = await createSqliteStore({ path }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'state-open-failed' });
+      expect((err as Error).message).toContain(path);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

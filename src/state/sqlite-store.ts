@@ -273,7 +273,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   try {
     return await createSqlStore(driver, new SqliteLocker(driver));
   } catch (err) {
-    await driver.close();
-    throw err;
+    await driver.close().catch(() => undefined);
+    if (err instanceof PoolformError) throw err;
+    throw new PoolformError('state-open-failed', `cannot open the state database ${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }

@@ -224,18 +224,35 @@ export interface StateStore {
    * One transaction: read the pool's usable candidates, let `choose` pick,
    * insert the session. Concurrent calls (across processes, for PostgreSQL
    * across replicas) never exceed a server's limit or give a slot twice.
+   *
+   * Candidates (oldest server first): enabled servers of the pool in status
+   * `running` that could take a session: server pools (capacity null) only
+   * when running sessions < max_sessions; docker agents (capacity set)
+   * whatever their load. Each comes with its running sessions (staged ones
+   * included). The store re-checks the pick with `hasRoom` (state/placement.ts);
+   * a pick without room throws PoolformError `placement-invalid` (a chooser bug).
+   * Queued sessions have server_id null; positions are FIFO by created_at, then id.
    */
   allocateSession(request: NewSession, choose: PlacementChooser, options: AllocationOptions): Promise<AllocationResult>;
-  /** Place queued sessions of a pool in FIFO order while `choose` finds room. Returns the sessions placed. */
+  /**
+   * Place queued sessions of a pool in FIFO order while `choose` finds room (stops at the
+   * first it cannot place: nobody overtakes the head). Placed sessions get updated_at and
+   * last_keepalive_at = now. Returns the sessions placed.
+   */
   assignQueued(pool: string, choose: PlacementChooser, now: string): Promise<SessionRecord[]>;
   getSession(id: string): Promise<SessionRecord | undefined>;
   /** Queue position (1-based) of a queued session, else null. */
   queuePosition(id: string): Promise<number | null>;
   listSessions(filter?: { pool?: string; status?: SessionStatus[]; server_id?: string }): Promise<SessionRecord[]>;
   putSession(session: SessionRecord): Promise<void>;
+  /** Refreshes last_keepalive_at of a queued/running session; an ended one is returned unchanged. */
   keepalive(id: string, at: string): Promise<SessionRecord | undefined>;
+  /** Ends a queued/running session; a session that already ended keeps its first end and is returned unchanged. */
   endSession(id: string, reason: string, at: string, status?: 'ended' | 'failed'): Promise<SessionRecord | undefined>;
-  /** Ends running sessions idle past keepaliveMs and fails queued ones older than queueMs. Returns what changed. */
+  /**
+   * Ends running sessions idle past keepaliveMs (`keepalive_timeout`; staged sessions are
+   * left alone) and fails queued ones older than queueMs (`queue_timeout`). Returns what changed.
+   */
   expireSessions(now: string, keepaliveMs: number, queueMs: number): Promise<SessionRecord[]>;
   /** Running (or queued-for) sessions on a server, read fresh; apply checks this under the lock before a destroy. */
   activeSessionCount(serverId: string): Promise<number>;
@@ -244,7 +261,12 @@ export interface StateStore {
   listIntents(): Promise<IntentRecord[]>;
   deleteIntent(id: string): Promise<void>;
 
-  /** Take the state lock. Waits up to `waitMs` (0 = fail at once) then throws LockHeldError. */
+  /**
+   * Take the state lock. Waits up to `waitMs` (0 = fail at once) then throws LockHeldError.
+   * Taking it again with the id already held succeeds (no-op). SQLite: a holder that is a
+   * dead process on this host makes it throw at once with `stale: true` (never taken over).
+   * PostgreSQL: backed by an advisory lock, so a dead holder's lock is simply free again.
+   */
   acquireLock(holder: LockInfo, options: { waitMs: number }): Promise<void>;
   releaseLock(id: string): Promise<void>;
   getLock(): Promise<LockInfo | undefined>;
@@ -252,6 +274,7 @@ export interface StateStore {
   forceUnlock(id: string): Promise<boolean>;
 
   appendAudit(entries: AuditEntry[]): Promise<void>;
+  /** The latest `limit` entries, newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
 
   getHistory(): Promise<Record<string, AutoscaleHistory>>;

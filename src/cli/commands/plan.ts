@@ -1,7 +1,8 @@
 // `poolform plan [DIR]`: what apply would change, Terraform-style.
 //
 //   --at ISO              decide for this instant (default now)
-//   --json                JSON shaped like `terraform show -json`
+//   --json                JSON shaped like `terraform show -json` (= --format json)
+//   --format F            text | json | markdown (pull-request comments)
 //   -out FILE / --out     save the plan for `poolform apply FILE`
 //   --detailed-exitcode   0 no changes, 1 error, 2 changes
 //   --target ADDR         (repeatable) only these addresses (or prefixes) and what they depend on
@@ -25,6 +26,7 @@ import type { ProviderRegistry } from '../../providers/registry.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createIdGen } from '../../plan/names.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
+import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
 import { serializeSavedPlan } from '../../plan/saved-plan.ts';
 import type { Plan } from '../../plan/types.ts';
@@ -151,6 +153,7 @@ export function collect(value: string, previous: string[]): string[] {
 interface PlanOptions {
   at?: string;
   json?: boolean;
+  format?: string;
   out?: string;
   detailedExitcode?: boolean;
   target: string[];
@@ -175,7 +178,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .description('show what apply would change (Terraform-style), optionally saving the plan')
     .argument('[dir]', 'config directory', '.')
     .option('--at <iso>', 'decide for this instant instead of now (ISO-8601)')
-    .option('--json', 'print the plan as JSON (like terraform show -json)')
+    .option('--json', 'print the plan as JSON (like terraform show -json); same as --format json')
+    .option('--format <format>', 'text (default), json, or markdown (for a pull-request comment)')
     .option('-o, --out <file>', 'save the plan to FILE for `poolform apply FILE` (also -out FILE)')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 1 on error, 2 when there are changes')
     .option('--target <address>', 'limit the plan to this address or address prefix and what it depends on (repeatable)', collect, [])
@@ -192,6 +196,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const positionals = cmd.args.filter((a) => a !== consumed);
       if (positionals.length > 1) throw new UsageError(`plan takes one directory, got: ${positionals.join(' ')}`);
       const dir = positionals[0] ?? (dirArg === consumed ? '.' : dirArg);
+      const format = options.json ? 'json' : (options.format ?? 'text');
+      if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format takes text, json or markdown, not ${JSON.stringify(format)}`);
       const at = parseAt(options.at);
       const refresh = parseBool(options.refresh, '--refresh', true);
       const lock = parseBool(options.lock, '--lock', true);
@@ -216,7 +222,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         if (out) {
           await writeSavedPlan(ctx, out, plan, config.dir, world.opened.stateDir);
         }
-        if (options.json) ctx.stdout.write(renderPlanJson(plan));
+        if (format === 'json') ctx.stdout.write(renderPlanJson(plan));
+        else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));
         else {
           ctx.stdout.write(renderPlanText(plan));
           if (out) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);

@@ -2,7 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requirePostgres, startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
+import { createPostgresStore } from '../../state/postgres-store.ts';
 import { createSqliteStore } from '../../state/sqlite-store.ts';
 import { at, makeRequest, makeResource, makeServer } from '../../state/store-suite.ts';
 import { newLockInfo } from '../../state/lock-holder.ts';
@@ -228,4 +230,58 @@ describe('poolform force-unlock', () => {
     const none = await run(['force-unlock', '--state', stateDir, lock.id]);
     expect(none.err).toContain('not locked');
   });
+});
+
+describe.skipIf(!requirePostgres())('state commands on the PostgreSQL backend', () => {
+  let pg: PostgresServer;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('reads Settings.state (backend postgres, url from the environment) and force-unlocks', async () => {
+    const url = await pg.createDatabase();
+    const store = await createPostgresStore({ url });
+    const lock = newLockInfo('apply');
+    try {
+      await store.putResource(makeResource('vm.desktops.aws.pg1'));
+      await store.acquireLock(lock, { waitMs: 0 });
+    } finally {
+      await store.close(); // the holder goes away; its row stays behind
+    }
+    const config = join(dir, 'pgconfig');
+    mkdirSync(config);
+    writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:POOLFORM_DATABASE_URL}\n');
+    const env = { POOLFORM_DATABASE_URL: url };
+    const list = await run(['state', 'list', '--config', config], dir, env);
+    expect(list.err).toBe('');
+    expect(list.out).toBe('vm.desktops.aws.pg1\n');
+    const pull = await run(['state', 'pull', '--config', config], dir, env);
+    expect(JSON.parse(pull.out)).toMatchObject({ lock: null, resources: [{ address: 'vm.desktops.aws.pg1' }] });
+    const rm = await run(['state', 'rm', '--config', config, 'vm.desktops.aws.pg1'], dir, env);
+    expect(rm.code).toBe(0);
+    expect((await run(['state', 'list', '--config', config], dir, env)).out).toBe('');
+  }, 60_000);
+
+  it('force-unlock ends a live holder on PostgreSQL', async () => {
+    const url = await pg.createDatabase();
+    const holder = await createPostgresStore({ url });
+    const lock = newLockInfo('apply');
+    await holder.acquireLock(lock, { waitMs: 0 });
+    try {
+      const config = join(dir, 'pgconfig2');
+      mkdirSync(config);
+      writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:DB}\n');
+      const locked = await run(['state', 'rm', '--config', config, 'x'], dir, { DB: url });
+      expect(locked.err).toContain(lock.id);
+      const r = await run(['force-unlock', '--config', config, lock.id], dir, { DB: url });
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('terminated');
+      expect(await holder.getLock()).toBeUndefined();
+    } finally {
+      await holder.close();
+    }
+  }, 60_000);
 });

@@ -1,0 +1,180 @@
+// AWS failure modes during a real reconcile (plan + apply on the SQLite state
+// store, EC2 and Route 53 against moto), injected through SDK middleware:
+// throttling is retried and the round completes; a capacity error fails only
+// its own VM (and the record that depends on it) with a clear message; the
+// state stays consistent and the next round creates what is missing, with no
+// duplicate instance and no orphaned record.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcileOnce } from '../src/apply/reconcile.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/model.ts';
+import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
+import { createProviderRegistry } from '../src/providers/registry.ts';
+import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
+import { createSeededIdGen } from '../src/plan/names.ts';
+import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+
+const enabled = requireMoto();
+const BASE = 'faults.example.test';
+const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
+const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
+
+let moto: MotoServer | undefined;
+let root = '';
+let zoneId = '';
+
+function endpoint(): string {
+  if (!moto) throw new Error('moto not started');
+  return moto.endpoint;
+}
+const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+
+beforeAll(async () => {
+  if (!enabled) return;
+  moto = await startMoto();
+  const ami = (await ec2().send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId ?? '';
+  zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'faults' }))).HostedZone?.Id ?? '';
+  root = mkdtempSync(join(tmpdir(), 'poolform-aws-faults-'));
+  writeFileSync(
+    join(root, 'config.yaml'),
+    `kind: Pool
+name: agents
+type: server
+autoscale:
+  - name: fleet
+    vm_provider: aws
+    dns_provider: r53
+    register_dns: true
+    base_domain_name: ${BASE}
+    connection_type: ssh
+    connection_port: 22
+    minimum_available_sessions: 4
+    max_simultaneous_sessions_per_server: 1
+    reusable: true
+    require_checkin: false
+---
+kind: VmProvider
+name: aws
+type: aws
+max_instances: 10
+aws_region: us-east-1
+aws_ec2_ami_id: ${ami}
+aws_ec2_instance_type: t3.medium
+endpoint: ${endpoint()}
+access_key_id: \${env:AWS_ACCESS_KEY_ID}
+secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
+startup_script: |
+  #!/bin/sh
+  echo {server_id}
+---
+kind: DnsProvider
+name: r53
+type: route53
+endpoint: ${endpoint()}
+access_key_id: \${env:AWS_ACCESS_KEY_ID}
+secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
+`,
+  );
+});
+
+afterAll(async () => {
+  await moto?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+async function liveInstances(): Promise<Instance[]> {
+  const out = await ec2().send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:poolform:managed', Values: ['true'] }] }));
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated' && i.State?.Name !== 'shutting-down');
+}
+
+async function aRecords(): Promise<string[]> {
+  const out = await r53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+  return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'A').map((r) => r.Name ?? '');
+}
+
+describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
+  it('throttling is retried, a capacity error fails only its VM, and the next round completes consistently', { timeout: 120_000 }, async () => {
+    const loaded = await loadConfig(root);
+    const config: Config | undefined = loaded.config;
+    if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
+
+    let faultsOn = true;
+    let unlucky: unknown;
+    let throttles = 0;
+    const ec2Client = createEc2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS, retry: FAST_RETRY });
+    const r53Client = createRoute53Client({ endpoint: endpoint(), credentials: FAKE_CREDENTIALS, retry: FAST_RETRY });
+    const ec2Attempts = countAttempts(ec2Client);
+    const ec2Calls = countCalls(ec2Client);
+    injectFaults(ec2Client, (command, input) => {
+      if (!faultsOn) return undefined;
+      if ((command === 'RunInstances' || command === 'DescribeInstances') && throttles < 5) {
+        throttles++;
+        return awsError('RequestLimitExceeded', 'Request limit exceeded.', 503);
+      }
+      if (command === 'RunInstances') {
+        unlucky ??= input['ClientToken'];
+        if (input['ClientToken'] === unlucky) return awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient t3.medium capacity.', 500);
+      }
+      return undefined;
+    });
+    injectFaults(r53Client, (command) => (faultsOn && command === 'ChangeResourceRecordSets' && throttles++ < 7 ? awsError('Throttling', 'Rate exceeded', 400) : undefined));
+
+    const registry = createProviderRegistry({
+      config,
+      stateDir: join(root, '.state'),
+      env: ENV,
+      factories: {
+        awsVm: (options) => createEc2VmProvider({ ...options, client: ec2Client }),
+        route53: (options) => createRoute53DnsProvider({ ...options, client: r53Client }),
+      },
+    });
+    const store = await createSqliteStore({ path: join(root, '.state') });
+    let seq = 0;
+    const common = {
+      config,
+      store,
+      registry,
+      clock: () => new Date(),
+      idGen: createSeededIdGen(7),
+      newId: () => `intent-faults-${++seq}`,
+      env: ENV,
+      apiAddress: '127.0.0.1:9',
+      policy: 'all' as const,
+    };
+    try {
+      const first = await reconcileOnce(common);
+      expect(throttles).toBeGreaterThanOrEqual(7);
+      // Each of the 5 EC2 throttles cost one extra attempt, no extra call.
+      expect(ec2Attempts.total() - ec2Calls.total()).toBe(5);
+      const failed = first.applied.failures;
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toMatchObject({ code: 'aws-insufficient-capacity' });
+      expect(failed[0]?.message).toContain('aws_ec2_instance_type t3.medium');
+      expect(first.applied.summary.added).toBeGreaterThanOrEqual(6); // 3 VMs + 3 records
+      expect(await liveInstances()).toHaveLength(3);
+      expect(await aRecords()).toHaveLength(3);
+
+      // AWS has capacity again: the next round creates only what is missing.
+      faultsOn = false;
+      const second = await reconcileOnce(common);
+      expect(second.applied.failures).toEqual([]);
+      const instances = await liveInstances();
+      expect(instances).toHaveLength(4);
+      expect(new Set(instances.map((i) => i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value)).size).toBe(4);
+      const names = await aRecords();
+      expect(names.sort()).toEqual(instances.map((i) => `${i.Tags?.find((t) => t.Key === 'Name')?.Value}.${BASE}.`).sort());
+
+      const third = await reconcileOnce(common);
+      expect(third.plan.changes).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});

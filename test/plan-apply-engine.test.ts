@@ -1,0 +1,218 @@
+// The apply engine in-process, on the real SQLite store and local providers
+// (an in-memory directory stands in for AD): ordering AD → VM → DNS with the
+// join password handed over in memory only, failure isolation, apply
+// policies, bounded concurrency, and the reconcile pipeline.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyPlan } from '../src/apply/apply-plan.ts';
+import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
+import type { ApplyDeps } from '../src/apply/types.ts';
+import type { Config } from '../src/config/model.ts';
+import { interceptRegistry } from '../src/providers/intercept.ts';
+import type { ProviderCall } from '../src/providers/intercept.ts';
+import type { ProviderRegistry } from '../src/providers/registry.ts';
+import { createProviderRegistry } from '../src/providers/registry.ts';
+import { createSeededIdGen } from '../src/plan/names.ts';
+import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import type { StateStore } from '../src/state/types.ts';
+import { PoolformError } from '../src/util/errors.ts';
+import { testConfig, desktopsPool } from './fixtures/plan/builders.ts';
+import { killLocalVms, localVmIds } from './fixtures/plan/harness.ts';
+import type { MemoryDirectory } from './fixtures/plan/memory-directory.ts';
+import { createMemoryDirectory } from './fixtures/plan/memory-directory.ts';
+
+const ENV = { DESKTOP_PASSWORD: 'conn-pw-Zq9', BIND_PW: 'bind-pw' };
+const SCRIPT =
+  'echo "id={server_id} host={server_hostname} fqdn={server_external_fqdn} domain={domain} join={ad_join_credential} user={connection_username} pass={connection_password} up={upstream_auth_address}"\n';
+
+let dir: string;
+let store: StateStore;
+let directory: MemoryDirectory;
+let config: Config;
+let seq = 0;
+
+function registryFor(cfg: Config): ProviderRegistry {
+  return createProviderRegistry({ config: cfg, stateDir: dir, env: ENV, factories: { ldap: () => directory } });
+}
+
+function deps(registry: ProviderRegistry, extra: Partial<ApplyDeps> = {}): ApplyDeps {
+  return {
+    config,
+    store,
+    registry,
+    clock: () => new Date(),
+    newId: () => `intent-${++seq}`,
+    env: ENV,
+    apiAddress: '127.0.0.1:9999',
+    newPassword: () => `Join-Pw-${seq}-xY7!`,
+    ...extra,
+  };
+}
+
+async function planFor(registry: ProviderRegistry, cfg: Config = config) {
+  return (await planOnce({ config: cfg, store, registry, clock: () => new Date(), idGen: createSeededIdGen(seq + 11) })).plan;
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'poolform-engine-'));
+  store = await createSqliteStore({ path: dir });
+  directory = createMemoryDirectory('corp');
+  config = testConfig();
+  config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: SCRIPT }];
+});
+afterEach(async () => {
+  await killLocalVms(dir);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('applyPlan', () => {
+  it('runs AD record → VM → DNS record, with the join password only in the startup script', async () => {
+    const calls: ProviderCall[] = [];
+    const registry = interceptRegistry(registryFor(config), (call, next) => {
+      if (call.mutating) calls.push(call);
+      return next();
+    });
+    const plan = await planFor(registry);
+    expect(plan.changes.map((c) => c.type).sort()).toEqual(['ad_computer', 'dns_record', 'server', 'vm']);
+    const result = await applyPlan(plan, deps(registry));
+    expect(result.failures).toEqual([]);
+    expect(result.summary).toEqual({ added: 4, changed: 0, destroyed: 0 });
+    expect(calls.map((c) => c.method)).toEqual(['directory.create', 'vm.create', 'dns.upsert']);
+
+    const [id] = localVmIds(dir);
+    if (!id) throw new Error('no VM');
+    const record = [...directory.records.values()][0];
+    expect(record?.computer.server_id).toBe(id);
+    const script = readFileSync(join(dir, 'local-vms', id, 'startup.sh'), 'utf8');
+    const hostname = record?.computer.name ?? '';
+    expect(script).toContain(`id=${id} host=${hostname} fqdn=${hostname}.desk.example.com domain=corp.example.com`);
+    expect(script).toContain(`join=${record?.password ?? 'missing'} `);
+    expect(script).toContain(`user=admin pass=${ENV.DESKTOP_PASSWORD} up=127.0.0.1:9999`);
+
+    // The join credential is nowhere in state (resources, audit, intents).
+    const db = readFileSync(join(dir, 'poolform.db'));
+    expect(db.includes(Buffer.from(record?.password ?? 'missing'))).toBe(false);
+    expect(JSON.stringify(await store.listAudit(100))).not.toContain(record?.password ?? 'missing');
+    const snap = await store.snapshot();
+    expect(snap.intents).toEqual([]);
+    expect(snap.servers.find((s) => s.id === id)?.status).toBe('starting');
+    expect((await planFor(registry)).changes).toEqual([]);
+  });
+
+  it('destroys in reverse: DNS record → VM → AD record', async () => {
+    const calls: string[] = [];
+    const registry = interceptRegistry(registryFor(config), (call, next) => {
+      if (call.mutating) calls.push(call.method);
+      return next();
+    });
+    await applyPlan(await planFor(registry), deps(registry));
+    calls.length = 0;
+    const pool = desktopsPool();
+    const as = pool.autoscale?.[0];
+    if (as) as.minimum_available_sessions = 0;
+    config = testConfig([pool]);
+    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: SCRIPT }];
+    const down = await planFor(registryFor(config), config);
+    expect(down.changes.filter((c) => c.action === 'delete')).toHaveLength(3);
+    const result = await applyPlan(down, deps(registry));
+    expect(result.failures).toEqual([]);
+    expect(calls).toEqual(['dns.delete', 'vm.destroy', 'directory.delete']);
+    expect(localVmIds(dir)).toEqual([]);
+    expect(directory.records.size).toBe(0);
+  });
+
+  it('one failure stops only what depends on it; the rest completes; the next apply finishes', async () => {
+    let failDns = true;
+    const registry = interceptRegistry(registryFor(config), (call, next) => {
+      if (call.method === 'dns.upsert' && failDns) return Promise.reject(new PoolformError('dns-down', 'DNS provider unavailable', { retryable: true }));
+      return next();
+    });
+    const plan = await planFor(registry);
+    const result = await applyPlan(plan, deps(registry));
+    expect(result.failures.map((f) => [f.address.split('.')[0], f.message])).toEqual([['dns', 'DNS provider unavailable']]);
+    expect(result.summary.added).toBe(3);
+    expect(localVmIds(dir)).toHaveLength(1);
+    failDns = false;
+    const retry = await planFor(registry);
+    expect(retry.changes.map((c) => `${c.action} ${c.type}`)).toEqual(['create dns_record']);
+    expect((await applyPlan(retry, deps(registry))).failures).toEqual([]);
+    expect((await planFor(registry)).changes).toEqual([]);
+  });
+
+  it('a failed VM create skips its DNS record; the next plan discards its intent', async () => {
+    const registry = interceptRegistry(registryFor(config), (call, next) => {
+      if (call.method === 'vm.create') return Promise.reject(new PoolformError('capacity', 'InsufficientInstanceCapacity'));
+      return next();
+    });
+    const result = await applyPlan(await planFor(registry), deps(registry));
+    expect(result.failures.map((f) => f.address.split('.')[0])).toEqual(['vm']);
+    expect(result.skipped.map((s) => s.address.split('.')[0])).toEqual(['dns']);
+    // The intent stays until the next plan decides: the provider made nothing, so it is discarded then.
+    const next = await planFor(registryFor(config));
+    expect(next.cleanup?.map((c) => c.kind)).toEqual(['intent']);
+  });
+
+  it('policy safe holds destroys (and what depends on them); manual does nothing', async () => {
+    const registry = registryFor(config);
+    await applyPlan(await planFor(registry), deps(registry));
+    const pool = desktopsPool();
+    const as = pool.autoscale?.[0];
+    if (as) as.minimum_available_sessions = 0;
+    pool.servers = [];
+    config = testConfig([pool]);
+    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: SCRIPT }];
+    const down = await planFor(registryFor(config), config);
+    const manual = await applyPlan(down, deps(registry, { policy: 'manual' }));
+    expect(manual.outcomes.every((o) => o.status === 'held')).toBe(true);
+    const safe = await applyPlan(down, deps(registry, { policy: 'safe' }));
+    expect(safe.held.map((c) => c.type).sort()).toEqual(['ad_computer', 'dns_record', 'server', 'vm']);
+    expect(safe.summary).toEqual({ added: 0, changed: 0, destroyed: 0 });
+    expect(localVmIds(dir)).toHaveLength(1);
+    // One audit entry per held change, for each of the two runs.
+    expect((await store.listAudit(100)).filter((a) => a.action === 'hold')).toHaveLength(8);
+  });
+
+  it('keeps at most provider_concurrency calls in flight per provider', async () => {
+    const pool = desktopsPool({ servers: [] });
+    const as = pool.autoscale?.[0];
+    if (as) {
+      as.minimum_available_sessions = 12;
+      as.ad_create_machine_record = false;
+      as.register_dns = false;
+    }
+    config = testConfig([pool]);
+    config.settings = { kind: 'Settings', provider_concurrency: 2 };
+    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: 'true\n' }];
+    let inFlight = 0;
+    let peak = 0;
+    const registry = interceptRegistry(registryFor(config), async (call, next) => {
+      if (call.method !== 'vm.create') return next();
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        return await next();
+      } finally {
+        inFlight--;
+      }
+    });
+    const result = await applyPlan(await planFor(registry, config), deps(registry));
+    expect(result.summary.added).toBe(6);
+    expect(peak).toBe(2);
+  });
+});
+
+describe('reconcileOnce', () => {
+  it('plans and applies under the lock, then has nothing left to do', async () => {
+    const registry = registryFor(config);
+    const common = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3), newId: () => `i-${++seq}`, env: ENV, apiAddress: 'x:1' };
+    const first = await reconcileOnce({ ...common, policy: 'all', operation: 'serve' });
+    expect(first.applied.summary.added).toBe(4);
+    expect(await store.getLock()).toBeUndefined();
+    const second = await reconcileOnce({ ...common, policy: 'all' });
+    expect(second.plan.changes).toEqual([]);
+  });
+});
