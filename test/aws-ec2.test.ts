@@ -425,6 +425,21 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     expect(attempts.count('DescribeInstances')).toBe(3);
   });
 
+  it('throttling raised outside the SDK retry loop is retried by the provider', async () => {
+    const h = harness({}, { retry: FAST_RETRY });
+    let throttled = 0;
+    injectFaults(
+      h.client,
+      (command) => (command === 'RunInstances' && throttled++ < 2 ? awsError('RequestLimitExceeded', 'Request limit exceeded.', 503) : undefined),
+      { outsideRetries: true },
+    );
+    const calls = countCalls(h.client);
+    const vm = await h.provider.create(request());
+    expect(throttled).toBe(3);
+    expect(calls.count('RunInstances')).toBe(3);
+    expect((await describeInstance(vm.provider_id)).State?.Name).toBe('running');
+  });
+
   it('a capacity error fails only its own launch, at once, with a clear retryable error; the others complete', async () => {
     const h = harness();
     const unlucky = request();

@@ -14,7 +14,7 @@ import type { LdapDirectoryProviderOptions } from '../src/providers/ldap/index.t
 import type { ComputerCreateRequest, DirectoryProviderClient } from '../src/providers/types.ts';
 import { isPoolformError } from '../src/util/errors.ts';
 import type { PoolformError } from '../src/util/errors.ts';
-import { canBind, requireSamba } from './support/samba.ts';
+import { canBind, poolformDelegationSddl, requireSamba } from './support/samba.ts';
 import type { SambaDc } from './support/samba.ts';
 import { startSambaDc } from './support/samba.ts';
 
@@ -185,6 +185,21 @@ describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout
     await p.delete(first, { recursive: true });
   });
 
+  it('observe pages through large OUs; concurrent creates of one intent give one record', async () => {
+    const d = need();
+    const ou = await d.createOu(`Paged-${hex(3)}`);
+    const p = provider({}, { pageSize: 2 });
+    const made = await Promise.all(Array.from({ length: 5 }, () => p.create(request({ container_dn: ou }))));
+    await addForeignComputer(`FP-${hex(3)}`.toUpperCase(), ou);
+    const seen = await p.observe(ou);
+    expect(seen.map((c) => c.dn).sort()).toEqual(made.map((c) => c.dn).sort());
+
+    const req = request({ container_dn: ou });
+    const [a, b] = await Promise.all([p.create(req), p.create({ ...req, password: generateJoinPassword() })]);
+    expect(a.dn).toBe(b.dn);
+    expect((await p.observe(ou)).filter((c) => c.name === req.name)).toHaveLength(1);
+  });
+
   it('observe finds an orphaned poolform record (no server knows it) and delete removes it; already gone is success', async () => {
     const d = need();
     // A record left behind by a crashed apply: marked, but no state refers to it.
@@ -326,6 +341,43 @@ describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout
     expect(del.message).toContain('"Delete Computer objects"');
     expect(await readComputer(ours.dn)).toBeDefined();
     await admin.delete(ours, { recursive: false });
+  });
+
+  it('a bind account with exactly the delegation the README documents can create, reset and delete (recursively)', async () => {
+    const d = need();
+    const ou = await d.createOu(`Delegated-${hex(3)}`);
+    const password = `Dg-${hex(8)}-Aa1`;
+    const user = await d.createUser(`deleg-${hex(3)}`, password);
+    await d.addAces(ou, poolformDelegationSddl(await d.sidOf(user)));
+    const p = createLdapDirectoryProvider({ config: ldapConfig({ bind_dn: user }), bindPassword: password, caCert: d.caCertPem });
+    // A dNSHostName outside the AD domain (e.g. the pool's base_domain_name) is allowed by the WP right.
+    const req = request({ container_dn: ou, dns_host_name: 'desk-1.pool.example.net' });
+    const created = await p.create(req);
+    expect(await canBind(d, `${req.name}$@${d.realm}`, req.password)).toBe(true);
+    const next = generateJoinPassword();
+    await p.create({ ...req, password: next });
+    expect(await canBind(d, `${req.name}$@${d.realm}`, next)).toBe(true);
+    // A child object another tool put under the record (e.g. an SCP): recursive cleanup removes both.
+    const c = await d.adminClient();
+    await c.add(`CN=scp,${created.dn}`, { objectClass: ['top', 'leaf', 'connectionPoint', 'serviceConnectionPoint'], cn: 'scp' });
+    await c.unbind();
+    await p.delete(created, { recursive: true });
+    expect(await readComputer(created.dn)).toBeUndefined();
+
+    // Without "Delete subtree", cleaning up a record another account created names that right.
+    const user2 = await d.createUser(`deleg-${hex(3)}`, password);
+    const ou2 = await d.createOu(`Delegated-${hex(3)}`);
+    await d.addAces(ou2, poolformDelegationSddl(await d.sidOf(user2), { deleteSubtree: false }));
+    const p2 = createLdapDirectoryProvider({ config: ldapConfig({ bind_dn: user2 }), bindPassword: password, caCert: d.caCertPem });
+    // Made by another account (the creator-owner of a computer object may delete its subtree anyway).
+    const second = await provider().create(request({ container_dn: ou2 }));
+    const c2 = await d.adminClient();
+    await c2.add(`CN=scp,${second.dn}`, { objectClass: ['top', 'leaf', 'connectionPoint', 'serviceConnectionPoint'], cn: 'scp' });
+    await c2.unbind();
+    const e = await rejection(p2.delete(second, { recursive: true }));
+    expect(e.code).toBe('ldap-insufficient-access');
+    expect(e.message).toContain('"Delete subtree');
+    await provider().delete(second, { recursive: true });
   });
 
   it('an OU that does not exist is reported as such', async () => {

@@ -63,6 +63,29 @@ describe('plan', () => {
     expect(r.stdout).not.toContain(BASE_ENV['DESKTOP_PASSWORD']);
   });
 
+  it('--format markdown renders a pull-request comment; --lock=false plans while another holds the lock', async () => {
+    const md = await plan('--format', 'markdown');
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain('Plan: 5 to add, 0 to change, 0 to destroy.');
+    expect(md.stdout).not.toContain(BASE_ENV['DESKTOP_PASSWORD']);
+    await withStore(async (store) => {
+      await store.acquireLock({ id: 'held', operation: 'apply', pid: process.pid, host: 'other-host', since: new Date().toISOString() }, { waitMs: 0 });
+    });
+    const locked = await plan();
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain('state is locked by apply');
+    const unlocked = await plan('--lock=false');
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toContain('Plan: 5 to add');
+  });
+
+  it('--at decides for another instant', async () => {
+    const r = await plan('--at', '2030-01-07T09:00:00Z', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { at: string };
+    expect(doc.at).toBe('2030-01-07T09:00:00.000Z');
+  });
+
   it('rejects a bad --at and a bad flag value as usage errors', async () => {
     expect((await plan('--at', 'yesterday')).code).toBe(2);
     expect((await plan('--refresh=maybe')).code).toBe(2);
@@ -124,7 +147,7 @@ describe('apply', () => {
 
   it('refuses without a terminal and without --auto-approve, and asks on a terminal', async () => {
     const refused = await runCli(['apply', ws.config, '--state', ws.state]);
-    expect(refused.code).not.toBe(0);
+    expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--auto-approve');
     expect(localVmIds(ws.state)).toEqual([]);
 

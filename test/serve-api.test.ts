@@ -556,13 +556,38 @@ describe('docker agent pools', () => {
     };
     await h.store.putSession(staged);
     const first = await json(await post(h.app, '/api/v1/sessions', { pool: 'containers', user: 'a', workspace: 'chrome' }));
-    expect(first).toMatchObject({ id: 'staged-1', status: 'running', server: { id: agent.id } });
-    expect(await h.store.getSession('staged-1')).toMatchObject({ staged: false, user: 'a' });
+    expect(first).toMatchObject({ status: 'running', server: { id: agent.id } });
+    // The staged session was handed out: it is gone, its room is the user's session.
+    const stagedNow = await h.store.getSession('staged-1');
+    expect(stagedNow?.status).toBe('ended');
+    expect(stagedNow?.end_reason).toBe(`claimed by ${String(first['id'])}`);
+    const running = await h.store.listSessions({ pool: 'containers', status: ['running'] });
+    expect(running.map((s) => ({ user: s.user, staged: s.staged }))).toEqual([{ user: 'a', staged: false }]);
     // The agent has 2 cores left: one more fits, then none.
     const second = await post(h.app, '/api/v1/sessions', { pool: 'containers', user: 'b', workspace: 'chrome' });
     expect(second.status).toBe(201);
-    expect((await json(second))['id']).not.toBe('staged-1');
     expect((await post(h.app, '/api/v1/sessions', { pool: 'containers', user: 'c', workspace: 'chrome' })).status).toBe(503);
+  });
+});
+
+describe('docker agent pools under concurrency', () => {
+  it('concurrent requests never claim one staged session twice nor overfill an agent', async () => {
+    const h = await harness();
+    const at = new Date(T0 - 1000).toISOString();
+    for (const id of ['ag1', 'ag2']) {
+      await addServer(h.store, { id, pool: 'containers', autoscale: 'agents', capacity: { cores: 2, memory_mb: 4096, gpus: 0 }, max_sessions: 0 });
+      await h.store.putSession({
+        id: `staged-${id}`, pool: 'containers', user: '', zone: null, workspace: 'chrome', server_id: id, status: 'running',
+        resources: { cores: 2, memory_mb: 2048, gpus: 0 }, staged: true, staging: 'warm',
+        created_at: at, updated_at: at, last_keepalive_at: at, ended_at: null, end_reason: null, api_key: null,
+      });
+    }
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(h.app, '/api/v1/sessions', { pool: 'containers', user: `u${i}`, workspace: 'chrome' })));
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(answers.filter((r) => r.status === 503)).toHaveLength(8);
+    const running = await h.store.listSessions({ pool: 'containers', status: ['running'] });
+    expect(running.filter((s) => s.staged)).toHaveLength(0);
+    expect(new Set(running.map((s) => s.server_id)).size).toBe(2);
   });
 });
 

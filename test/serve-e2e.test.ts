@@ -1,6 +1,7 @@
 // End to end: `poolform serve` as a child process on a free loopback port,
 // with the real local provider (VMs are shell scripts that check in with
 // curl), the real SQLite state and the real file watcher.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,16 @@ import { loadConfig } from '../src/config/load.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { ServeProcess } from './serve-process.ts';
 import { getJson, killLocalVms, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
+
+/** The local VMs' startup scripts check in with curl. With CI=true a missing curl fails the suite; elsewhere it skips. */
+function requireCurl(): boolean {
+  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status === 0) return true;
+  const why = 'curl is not installed (the local provider\'s startup scripts check in with it): apt-get install curl';
+  if (process.env['CI'] === 'true') throw new Error(why);
+  console.warn(`skipping serve end-to-end tests: ${why}`);
+  return false;
+}
+const hasCurl = requireCurl();
 
 const EXAMPLE = fileURLToPath(new URL('../config.example', import.meta.url));
 const KEY = 'e2e-key-4f1d2c3b';
@@ -28,7 +39,7 @@ afterAll(async () => {
   for (const d of tmpRoots) rmSync(d, { recursive: true, force: true });
 });
 
-describe('npm start demo: serve on a copy of config.example', () => {
+describe.skipIf(!hasCurl)('npm start demo: serve on a copy of config.example', () => {
   let cfg: string;
   let state: string;
   let proc: ServeProcess | undefined;
@@ -131,7 +142,7 @@ autoscale:
 `;
 }
 
-describe('serve end to end: capacity, queueing, live config edits, shutdown', () => {
+describe.skipIf(!hasCurl)('serve end to end: capacity, queueing, live config edits, shutdown', () => {
   let cfg: string;
   let state: string;
   let proc: ServeProcess | undefined;

@@ -17,12 +17,12 @@ import type { AuditEntry, JsonObject } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { executeGraph } from './executor.ts';
 import { splitByPolicy } from './policy.ts';
-import { applyComputerChange, applyDnsChange } from './record-steps.ts';
+import { applyComputerChange, applyDnsChange, applyDnsGroup, dnsGroupKey } from './record-steps.ts';
 import { applyServerChange } from './server-step.ts';
 import { createStepContext } from './step-context.ts';
 import type { StepContext } from './step-context.ts';
 import type { ApplyDeps, ApplyResult, ChangeOutcome } from './types.ts';
-import { applyVmChange } from './vm-step.ts';
+import { applyVmChange, destroyVmGroup, vmDestroyGroupKey } from './vm-step.ts';
 
 export const DEFAULT_PROVIDER_CONCURRENCY = 10;
 
@@ -43,21 +43,9 @@ function runChange(ctx: StepContext, change: ResourceChange): Promise<void> {
   }
 }
 
-/** Limiter key: VM creates and AD calls one at a time each; batched calls (DNS, VM destroys) are limited where the batch is sent. */
-function keyOf(change: ResourceChange): string | null {
-  switch (change.type) {
-    case 'server':
-    case 'dns_record':
-      return null;
-    case 'vm':
-      return change.action === 'delete' || change.action === 'update' ? null : `vm:${change.provider ?? ''}`;
-    case 'ad_computer':
-      return `ldap:${change.provider ?? ''}`;
-    default: {
-      const never: never = change.type;
-      throw new Error(`unknown resource type ${String(never)}`);
-    }
-  }
+/** Steps take their provider's limiter slot around each provider call themselves (never nested), so the graph adds none. */
+function keyOf(): string | null {
+  return null;
 }
 
 async function runCleanup(ctx: StepContext, plan: Plan): Promise<number> {
@@ -142,6 +130,9 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     limiter,
     keyOf,
     run: (change) => runChange(ctx, change),
+    // One batched call per DNS zone (upserts, deletes) and per VM provider (destroys).
+    groupOf: (change) => dnsGroupKey(change) ?? vmDestroyGroupKey(change),
+    runGroup: (key, changes) => (key.startsWith('vm-destroy|') ? destroyVmGroup(ctx, changes) : applyDnsGroup(ctx, changes)),
     onStart: (change) => deps.onEvent?.({ kind: 'start', change }),
     onEnd: (change, outcome, ms) => {
       deps.onEvent?.({ kind: 'end', change, outcome, ms });

@@ -5,7 +5,9 @@
 // Dependencies are injected; nothing here reads the environment.
 import { decide } from '../autoscale/decide.ts';
 import type { DecisionInput, DecisionResult } from '../autoscale/types.ts';
-import { autoscaleConfigs } from '../config/model.ts';
+import { dirname, join } from 'node:path';
+import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
+import { resolveSecret } from '../config/secrets.ts';
 import type { Config } from '../config/model.ts';
 import type { Observed } from '../providers/observe.ts';
 import { observeAll } from '../providers/observe.ts';
@@ -34,6 +36,11 @@ export interface PlanOnceDeps {
   refresh?: boolean;
   targets?: readonly string[];
   log?: ApplyLog;
+  /**
+   * For `${env:...}` references: when given, the plan warns (plan.errors) about
+   * secrets new servers' startup scripts need that cannot be resolved.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface PlanOnceResult {
@@ -111,10 +118,34 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     providerCapacity,
     ...(deps.targets ? { targets: deps.targets } : {}),
   });
+  if (deps.env) plan.errors.push(...unresolvedSecrets(deps.config, plan, deps.env));
   return { plan, snapshot, observed, input, result };
 }
 
-export interface ReconcileDeps extends PlanOnceDeps, Omit<ApplyDeps, 'config' | 'store' | 'registry' | 'clock' | 'log'> {
+/** Secrets the startup scripts of the plan's new VMs need that cannot be resolved now (apply would fail those creates). */
+function unresolvedSecrets(config: Config, plan: Plan, env: Readonly<Record<string, string | undefined>>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const c of plan.changes) {
+    if (c.type !== 'vm' || (c.action !== 'create' && c.action !== 'replace') || !c.pool) continue;
+    const as = c.after?.['autoscale'];
+    const ref = autoscaleConfigs(config).find((r) => r.pool.name === c.pool && r.autoscale.name === as);
+    const value = ref?.autoscale.connection_password;
+    if (!ref || value === undefined) continue;
+    const key = autoscaleKey(ref.pool.name, ref.autoscale.name);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const source = config.sources[`Pool/${ref.pool.name}`];
+    try {
+      resolveSecret(value, { env, baseDir: source ? dirname(join(config.dir, source.file)) : config.dir });
+    } catch (error) {
+      out.push(`${key}: connection_password: ${errorMessage(error)}; creating its servers will fail`);
+    }
+  }
+  return out;
+}
+
+export interface ReconcileDeps extends Omit<PlanOnceDeps, 'env'>, Omit<ApplyDeps, 'config' | 'store' | 'registry' | 'clock' | 'log'> {
   /** Take the state lock for the round (default true; false when the caller holds it). */
   lock?: boolean;
   /** How long to wait for the lock (default 0: fail at once with who holds it). */

@@ -1,15 +1,17 @@
 // Apply steps for DNS records (`dns.<fqdn>`) and AD computer records
 // (`ad_computer.<name>`).
 //
-// DNS create/update: the record points at the VM's address as recorded by the
-// VM step (private or public per the DNS provider's `ip`), upserted in
-// batches per (provider, base domain). A create persists an intent first.
-// AD create: a fresh one-time password (memory only) → intent → directory
-// create (idempotent by intent id) → resource recorded → intent removed; the
-// password is handed to the VM step for `{ad_join_credential}`. An update of
-// a recorded computer (a replacement VM) sets a fresh password on the same
-// record through the same idempotent create. Deletes of records already gone
-// only forget them.
+// DNS: every upsert (create/update) of one zone goes in one batched call once
+// the VMs it needs exist, every delete of one zone in another; a record points
+// at the VM's address as the VM step recorded it (private or public per the
+// DNS provider's `ip`). A create persists an intent first. A record whose
+// server still has sessions is not deleted.
+// AD: a fresh one-time password (memory only) → intent → directory create
+// (idempotent by intent id) → resource recorded → intent removed; the password
+// is handed to the VM step for `{ad_join_credential}`. An update of a recorded
+// computer (a replacement VM) sets a fresh password on the same record through
+// the same idempotent create, with the record's own intent id. Deletes of
+// records already gone only forget them.
 import { autoscaleConfigs } from '../config/model.ts';
 import { computerAttributes, dnsRecordAttributes, DEFAULT_DNS_TTL } from '../plan/attributes.ts';
 import { num, str } from '../plan/json-attrs.ts';
@@ -19,7 +21,7 @@ import type { JsonObject } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
 import type { StepContext } from './step-context.ts';
-import { dnsBatchKey, required } from './step-context.ts';
+import { required } from './step-context.ts';
 
 function dnsRecordOf(attrs: JsonObject, fqdn: string): DnsRecord {
   return { fqdn, type: 'A', value: str(attrs, 'value') ?? '', ttl: num(attrs, 'ttl') ?? DEFAULT_DNS_TTL, server_id: str(attrs, 'server_id') ?? '' };
@@ -49,51 +51,107 @@ async function assertServerIdle(ctx: StepContext, serverId: string | null): Prom
   if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: its record stays`);
 }
 
-async function deleteDns(ctx: StepContext, change: ResourceChange): Promise<void> {
-  const before = change.before ?? {};
-  const base = required(before, 'base_domain', change.address);
-  await assertServerIdle(ctx, str(before, 'server_id'));
-  if (!change.observed_gone) await ctx.dnsDelete.add(dnsBatchKey(change.provider ?? '', base), dnsRecordOf(before, change.name));
-  await ctx.deps.store.deleteResource(change.address);
+/**
+ * Group key of a DNS change: every upsert (create/update/replace) of one zone
+ * goes in one batched call, and every delete of one zone in another.
+ */
+export function dnsGroupKey(change: ResourceChange): string | null {
+  if (change.type !== 'dns_record') return null;
+  const isDelete = change.action === 'delete';
+  const base = str(isDelete ? change.before : change.after, 'base_domain') ?? '';
+  return `${isDelete ? 'dns-delete' : 'dns-upsert'}|${change.provider ?? ''}|${base}`;
 }
 
-async function upsertDns(ctx: StepContext, change: ResourceChange): Promise<void> {
-  const after = change.after;
-  if (!after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
-  const provider = change.provider ?? '';
-  const base = required(after, 'base_domain', change.address);
-  const serverId = required(after, 'server_id', change.address);
-  const value = await vmAddressFor(ctx, serverId, provider, change.address);
-  const record: DnsRecord = { fqdn: change.name, type: 'A', value, ttl: num(after, 'ttl') ?? DEFAULT_DNS_TTL, server_id: serverId };
-  const intent =
-    change.action === 'update' ? null : await ctx.putIntent(change.address, 'dns_record', { provider, base_domain: base, fqdn: change.name, server_id: serverId });
-  await ctx.dnsUpsert.add(dnsBatchKey(provider, base), record);
-  await ctx.putResource({
-    address: change.address,
-    type: 'dns_record',
-    provider,
-    provider_id: change.name,
-    attributes: dnsRecordAttributes(record, base),
-    status: 'created',
-  });
-  if (intent) await ctx.deps.store.deleteIntent(intent.id);
+interface PreparedRecord {
+  change: ResourceChange;
+  record: DnsRecord;
+  /** Upsert creates: the intent persisted before the call. */
+  intentId: string | null;
+  /** Deletes of records already gone: no provider call. */
+  call: boolean;
 }
 
-export async function applyDnsChange(ctx: StepContext, change: ResourceChange): Promise<void> {
-  switch (change.action) {
-    case 'delete':
-      return deleteDns(ctx, change);
-    case 'replace':
-      // An upsert replaces the record in place.
-      return upsertDns(ctx, change);
-    case 'create':
-    case 'update':
-      return upsertDns(ctx, change);
-    default: {
-      const never: never = change.action;
-      throw new Error(`unknown action ${String(never)}`);
+/**
+ * One zone's DNS changes of one kind (see dnsGroupKey): per record, check and
+ * persist an intent (creates); one batched provider call; per record, record
+ * the result. Returns each change's error (null: done).
+ */
+export async function applyDnsGroup(ctx: StepContext, changes: readonly ResourceChange[]): Promise<Map<string, unknown>> {
+  const results = new Map<string, unknown>();
+  const first = changes[0];
+  if (!first) return results;
+  const provider = first.provider ?? '';
+  const isDelete = first.action === 'delete';
+  const base = required(isDelete ? first.before : first.after, 'base_domain', first.address);
+
+  const prepared: PreparedRecord[] = [];
+  for (const change of changes) {
+    try {
+      if (isDelete) {
+        const before = change.before ?? {};
+        await assertServerIdle(ctx, str(before, 'server_id'));
+        prepared.push({ change, record: dnsRecordOf(before, change.name), intentId: null, call: !change.observed_gone });
+      } else {
+        const after = change.after;
+        if (!after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
+        const serverId = required(after, 'server_id', change.address);
+        const value = await vmAddressFor(ctx, serverId, provider, change.address);
+        const record: DnsRecord = { fqdn: change.name, type: 'A', value, ttl: num(after, 'ttl') ?? DEFAULT_DNS_TTL, server_id: serverId };
+        const intent =
+          change.action === 'update'
+            ? null
+            : await ctx.putIntent(change.address, 'dns_record', { provider, base_domain: base, fqdn: change.name, server_id: serverId });
+        prepared.push({ change, record, intentId: intent?.id ?? null, call: true });
+      }
+    } catch (error) {
+      results.set(change.address, error);
     }
   }
+
+  const calls = prepared.filter((p) => p.call);
+  if (calls.length > 0) {
+    const client = ctx.deps.registry.dns(provider);
+    const records = calls.map((p) => p.record);
+    try {
+      const items = await ctx.limiter(`dns:${provider}`, () => (isDelete ? client.delete(base, records) : client.upsert(base, records)));
+      calls.forEach((p, index) => {
+        const item = items[index]?.item.fqdn === p.record.fqdn ? items[index] : items.find((x) => x.item.fqdn === p.record.fqdn);
+        if (!item) results.set(p.change.address, new PoolformError('provider-error', `${p.change.address}: the DNS provider returned no result for it`));
+        else if (item.error) results.set(p.change.address, item.error);
+      });
+    } catch (error) {
+      for (const p of calls) results.set(p.change.address, error);
+    }
+  }
+
+  for (const p of prepared) {
+    if (results.has(p.change.address)) continue;
+    try {
+      if (isDelete) {
+        await ctx.deps.store.deleteResource(p.change.address);
+      } else {
+        await ctx.putResource({
+          address: p.change.address,
+          type: 'dns_record',
+          provider,
+          provider_id: p.record.fqdn,
+          attributes: dnsRecordAttributes(p.record, base),
+          status: 'created',
+        });
+        if (p.intentId) await ctx.deps.store.deleteIntent(p.intentId);
+      }
+      results.set(p.change.address, null);
+    } catch (error) {
+      results.set(p.change.address, error);
+    }
+  }
+  return results;
+}
+
+/** A single DNS change (outside a group): the same path with a group of one. */
+export async function applyDnsChange(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const error = (await applyDnsGroup(ctx, [change])).get(change.address);
+  if (error !== null && error !== undefined) throw error;
 }
 
 function recursiveCleanup(ctx: StepContext, ldapConfig: string, containerDn: string): boolean {
@@ -119,7 +177,8 @@ async function deleteComputer(ctx: StepContext, change: ResourceChange): Promise
       intent_id: str(before, 'intent_id'),
       dns_host_name: str(before, 'dns_host_name'),
     };
-    await ctx.deps.registry.directory(provider).delete(computer, { recursive: recursiveCleanup(ctx, provider, str(before, 'container_dn') ?? '') });
+    const recursive = recursiveCleanup(ctx, provider, str(before, 'container_dn') ?? '');
+    await ctx.limiter(`ldap:${provider}`, () => ctx.deps.registry.directory(provider).delete(computer, { recursive }));
   }
   await ctx.deps.store.deleteResource(change.address);
 }
@@ -137,14 +196,16 @@ async function createComputer(ctx: StepContext, change: ResourceChange, reuseInt
     ? null
     : await ctx.putIntent(change.address, 'ad_computer', { provider, container_dn: containerDn, name, server_id: serverId });
   const intentId = reuseIntentId ?? intent?.id ?? '';
-  const computer = await ctx.deps.registry.directory(provider).create({
-    intent_id: intentId,
-    server_id: serverId,
-    name,
-    container_dn: containerDn,
-    dns_host_name: str(after, 'dns_host_name') ?? name,
-    password,
-  });
+  const computer = await ctx.limiter(`ldap:${provider}`, () =>
+    ctx.deps.registry.directory(provider).create({
+      intent_id: intentId,
+      server_id: serverId,
+      name,
+      container_dn: containerDn,
+      dns_host_name: str(after, 'dns_host_name') ?? name,
+      password,
+    }),
+  );
   ctx.passwords.set(serverId, password);
   await ctx.putResource({
     address: change.address,

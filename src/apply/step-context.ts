@@ -1,14 +1,11 @@
-// What every apply step shares: dependencies, the batched provider calls, the
-// check-in signing key, and the AD join passwords handed from the AD step to
-// the VM step (memory only, dropped once the VM is created).
+// What every apply step shares: dependencies, the per-provider concurrency
+// limiter, the check-in signing key, and the AD join passwords handed from the
+// AD step to the VM step (memory only, dropped once the VM is created).
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
-import type { DnsRecord, VmRef } from '../providers/types.ts';
 import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
-import type { Batcher } from './batcher.ts';
-import { createBatcher } from './batcher.ts';
 import type { KeyedLimiter } from '../providers/call-limit.ts';
 import { generateJoinPassword } from './password.ts';
 import type { ApplyDeps, ApplyLog } from './types.ts';
@@ -22,24 +19,13 @@ export interface StepContext {
   newPassword(): string;
   /** serverId → one-time AD join password of this apply. Never persisted or logged. */
   passwords: Map<string, string>;
-  dnsUpsert: Batcher<DnsRecord>;
-  dnsDelete: Batcher<DnsRecord>;
-  vmDestroy: Batcher<VmRef>;
+  /** At most `concurrency` calls at once per key (`vm:<name>`, `dns:<name>`, `ldap:<name>`). */
+  limiter: KeyedLimiter;
   autoscale(pool: string, autoscale: string): { pool: Pool; autoscale: AutoscaleConfig } | undefined;
   /** Persists an intent (its id is the provider's idempotency key) and returns it. */
   putIntent(address: string, type: ResourceType, payload: JsonObject): Promise<IntentRecord>;
   /** Records a resource, keeping created_at of an earlier record. */
   putResource(record: Omit<ResourceRecord, 'created_at' | 'updated_at'>): Promise<void>;
-}
-
-/** `provider|baseDomain` keys of the DNS batches. */
-export function dnsBatchKey(provider: string, baseDomain: string): string {
-  return `${provider}|${baseDomain}`;
-}
-
-function splitKey(key: string): [string, string] {
-  const i = key.indexOf('|');
-  return [key.slice(0, i), key.slice(i + 1)];
 }
 
 export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepContext {
@@ -56,15 +42,7 @@ export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepC
     signingKey: () => (key ??= store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey)),
     newPassword: deps.newPassword ?? (() => generateJoinPassword()),
     passwords: new Map(),
-    dnsUpsert: createBatcher<DnsRecord>((k, records) => {
-      const [provider, base] = splitKey(k);
-      return limiter(`dns:${provider}`, () => registry.dns(provider).upsert(base, records));
-    }),
-    dnsDelete: createBatcher<DnsRecord>((k, records) => {
-      const [provider, base] = splitKey(k);
-      return limiter(`dns:${provider}`, () => registry.dns(provider).delete(base, records));
-    }),
-    vmDestroy: createBatcher<VmRef>((provider, refs) => limiter(`vm:${provider}`, () => registry.vm(provider).destroy(refs))),
+    limiter,
     autoscale: (pool, autoscale) => autoscales.get(autoscaleKey(pool, autoscale)),
     async putIntent(address, type, payload) {
       const intent: IntentRecord = { id: deps.newId(), address, type, payload, created_at: nowIso() };

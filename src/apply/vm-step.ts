@@ -17,6 +17,7 @@ import { agentCapacity } from '../plan/attributes.ts';
 import { bool, num, str } from '../plan/json-attrs.ts';
 import type { ResourceChange } from '../plan/types.ts';
 import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
+import type { VmRef } from '../providers/types.ts';
 import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
 import { PoolformError, errorMessage } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
@@ -75,26 +76,74 @@ async function endSessionsOf(ctx: StepContext, serverId: string): Promise<void> 
   for (const s of sessions) await store.endSession(s.id, 'server_destroyed', ctx.nowIso(), 'failed');
 }
 
-async function destroyVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+/** Group key of a VM destroy: every destroy on one provider goes in one batched call. */
+export function vmDestroyGroupKey(change: ResourceChange): string | null {
+  return change.type === 'vm' && change.action === 'delete' ? `vm-destroy|${change.provider ?? ''}` : null;
+}
+
+/**
+ * Destroys VMs of one provider: per VM, re-check its sessions under the lock
+ * (busy → skipped) and mark it deleting; one batched provider call; per VM,
+ * forget it. A VM already gone is only forgotten (its dead sessions end).
+ * Returns each change's error (null: done).
+ */
+export async function destroyVmGroup(ctx: StepContext, changes: readonly ResourceChange[]): Promise<Map<string, unknown>> {
   const { store } = ctx.deps;
-  const before = change.before ?? {};
-  const serverId = str(before, 'server_id') ?? change.name;
-  const provider = change.provider ?? '';
-  if (change.observed_gone) {
-    // Already gone at the provider: sessions on it are dead; forget it.
-    await endSessionsOf(ctx, serverId);
-  } else {
-    const sessions = await store.activeSessionCount(serverId);
-    if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: not destroyed`);
-    const resource = await store.getResource(change.address);
-    if (resource) await store.putResource({ ...resource, status: 'deleting', updated_at: ctx.nowIso() });
-    const server = await store.getServer(serverId);
-    if (server) await store.putServer({ ...server, status: 'destroying', status_message: 'destroying VM', updated_at: ctx.nowIso() });
-    const providerId = resource?.provider_id ?? str(before, 'provider_id') ?? serverId;
-    await ctx.vmDestroy.add(provider, { provider_id: providerId, server_id: serverId });
+  const results = new Map<string, unknown>();
+  const refs: Array<{ change: ResourceChange; ref: VmRef }> = [];
+  const forget: Array<{ change: ResourceChange; serverId: string }> = [];
+  for (const change of changes) {
+    const before = change.before ?? {};
+    const serverId = str(before, 'server_id') ?? change.name;
+    try {
+      if (change.observed_gone) {
+        // Already gone at the provider: sessions on it are dead; forget it.
+        await endSessionsOf(ctx, serverId);
+        forget.push({ change, serverId });
+        continue;
+      }
+      const sessions = await store.activeSessionCount(serverId);
+      if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: not destroyed`);
+      const resource = await store.getResource(change.address);
+      if (resource) await store.putResource({ ...resource, status: 'deleting', updated_at: ctx.nowIso() });
+      const server = await store.getServer(serverId);
+      if (server) await store.putServer({ ...server, status: 'destroying', status_message: 'destroying VM', updated_at: ctx.nowIso() });
+      refs.push({ change, ref: { provider_id: resource?.provider_id ?? str(before, 'provider_id') ?? serverId, server_id: serverId } });
+    } catch (error) {
+      results.set(change.address, error);
+    }
   }
-  await store.deleteResource(change.address);
-  await store.deleteServer(serverId);
+  const provider = changes[0]?.provider ?? '';
+  if (refs.length > 0) {
+    try {
+      const client = ctx.deps.registry.vm(provider);
+      const items = await ctx.limiter(`vm:${provider}`, () => client.destroy(refs.map((r) => r.ref)));
+      refs.forEach((r, index) => {
+        const item = items[index]?.item.server_id === r.ref.server_id ? items[index] : items.find((x) => x.item.server_id === r.ref.server_id);
+        if (!item) results.set(r.change.address, new PoolformError('provider-error', `${r.change.address}: the provider returned no result for it`));
+        else if (item.error) results.set(r.change.address, item.error);
+        else forget.push({ change: r.change, serverId: r.ref.server_id });
+      });
+    } catch (error) {
+      // Per the provider contract the VMs are assumed to still exist; they stay `deleting` and the next plan retries.
+      for (const r of refs) results.set(r.change.address, error);
+    }
+  }
+  for (const f of forget) {
+    try {
+      await store.deleteResource(f.change.address);
+      await store.deleteServer(f.serverId);
+      results.set(f.change.address, null);
+    } catch (error) {
+      results.set(f.change.address, error);
+    }
+  }
+  return results;
+}
+
+async function destroyVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const error = (await destroyVmGroup(ctx, [change])).get(change.address);
+  if (error !== null && error !== undefined) throw error;
 }
 
 async function createVm(ctx: StepContext, change: ResourceChange): Promise<void> {
@@ -141,7 +190,9 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
   }
   await store.putServer({ ...server, status_message: 'creating VM', status_progress: 0 });
 
-  const vm = await client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData });
+  const vm = await ctx.limiter(`vm:${provider}`, () =>
+    client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData }),
+  );
   ctx.passwords.delete(serverId);
 
   const requireCheckin = bool(after, 'require_checkin') ?? true;

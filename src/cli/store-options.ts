@@ -7,16 +7,18 @@
 // Which Settings apply, in order:
 //   1. settings handed in by the caller (plan/apply/serve, which load DIR themselves);
 //   2. `--config DIR` (load errors are fatal);
-//   3. no `--config` but `--state PATH`: defaults (SQLite at PATH);
-//   4. the working directory, when it holds *.yaml / *.yml files (load errors are fatal);
-//   5. defaults: SQLite in ./state.
-import { readdirSync } from 'node:fs';
+//   3. the working directory, when it holds *.yaml / *.yml files (load errors are
+//      fatal, unless --state PATH was given: then they are ignored);
+//   4. defaults: SQLite in ./state.
+// `--state PATH` always overrides the state directory.
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import type { Config, Settings } from '../config/model.ts';
 import { PoolformError } from '../util/errors.ts';
 import { describeStore, openStore, resolveStateDir, stateBackend, type StateBackend } from '../state/open.ts';
+import { sqliteFileFor } from '../state/sqlite-store.ts';
 import type { StateStore } from '../state/types.ts';
 import { EXIT_FAILURE, type CliContext } from './context.ts';
 
@@ -78,6 +80,15 @@ async function loadSettings(ctx: CliContext, dir: string): Promise<{ settings: S
   return { settings: result.config.settings, baseDir: settingsBaseDir(result.config) };
 }
 
+export interface OpenCliStoreOptions {
+  /**
+   * For commands that only inspect or edit existing state: a SQLite state that
+   * does not exist is an error (PoolformError `state-missing`) instead of being
+   * created empty (e.g. by a mistyped --state path).
+   */
+  mustExist?: boolean;
+}
+
 /**
  * Opens the state store for a CLI command; the caller must `close()` it.
  * Plan/apply/serve pass the config they loaded as `loaded` (its Settings win
@@ -87,6 +98,7 @@ export async function openCliStore(
   ctx: CliContext,
   values: StoreOptionValues,
   loaded?: { settings: Settings; dir: string } | Config,
+  open: OpenCliStoreOptions = {},
 ): Promise<CliStore> {
   let settings: Settings | undefined;
   let baseDir = ctx.cwd;
@@ -95,10 +107,21 @@ export async function openCliStore(
     baseDir = 'sources' in loaded ? settingsBaseDir(loaded) : loaded.dir;
   } else if (values.config !== undefined) {
     ({ settings, baseDir } = await loadSettings(ctx, values.config));
-  } else if (values.state === undefined && hasYaml(ctx.cwd)) {
-    ({ settings, baseDir } = await loadSettings(ctx, '.'));
+  } else if (hasYaml(ctx.cwd)) {
+    try {
+      ({ settings, baseDir } = await loadSettings(ctx, '.'));
+    } catch (err) {
+      // With an explicit --state, YAML in the working directory that is not a valid config is not ours to judge.
+      if (values.state === undefined) throw err;
+    }
   }
   const options = { settings, stateDir: values.state, env: ctx.env, cwd: ctx.cwd, baseDir };
+  if (open.mustExist && stateBackend(settings) === 'sqlite') {
+    const file = sqliteFileFor(resolveStateDir(options));
+    if (!existsSync(file)) {
+      throw new PoolformError('state-missing', `no state at ${file} (nothing applied yet? otherwise pass --state PATH or --config DIR)`);
+    }
+  }
   const store = await openStore(options);
   return {
     store,
@@ -116,8 +139,9 @@ export async function withCliStore<T>(
   values: StoreOptionValues,
   fn: (opened: CliStore) => Promise<T>,
   loaded?: { settings: Settings; dir: string } | Config,
+  open: OpenCliStoreOptions = {},
 ): Promise<T> {
-  const opened = await openCliStore(ctx, values, loaded);
+  const opened = await openCliStore(ctx, values, loaded, open);
   try {
     return await fn(opened);
   } finally {

@@ -86,7 +86,7 @@ export function assemble(root: string, parsed: readonly ParsedDocument[], diagno
       const pos = positionOf(source, fromPointer(issue.pointer), issue.target);
       diagnostics.push({
         severity: 'error',
-        code: 'schema',
+        code: issue.code ?? 'schema',
         message: issue.message,
         file: source.file,
         line: pos.line,

@@ -57,6 +57,8 @@ export interface SchemaIssue {
   /** Point at the key rather than the value (unknown fields). */
   target: 'value' | 'key';
   message: string;
+  /** Diagnostic code when a semantic rule owns this check (e.g. `schedule-time`); absent: `schema`. */
+  code?: string;
 }
 
 /** Validates one document in place (filling defaults); returns its issues. */
@@ -65,12 +67,33 @@ export function validateDocument(value: unknown): SchemaIssue[] {
   if (validate(value)) return [];
   // `required` and the discriminator both report a missing `kind`/`type`: keep one of each.
   const seen = new Set<string>();
-  return (validate.errors ?? []).map(describeError).filter((issue) => {
+  return (validate.errors ?? []).map((error) => ownedByRule(error, describeError(error))).filter((issue) => {
     const key = `${issue.pointer}\0${issue.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+}
+
+const SCHEDULE_FIELD = /\/schedules\/[0-9]+\/(start|end|timezone)$/;
+
+/**
+ * Schedule times and zones are also checked by the schedule rules
+ * (rules/schedules.ts); when the schema catches them first the diagnostic
+ * carries the rule's code and wording, so admins and CI filters see one
+ * stable code per problem whichever layer found it.
+ */
+function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
+  const field = SCHEDULE_FIELD.exec(error.instancePath)?.[1];
+  if (field === undefined || typeof error.data !== 'string') return issue;
+  if ((field === 'start' || field === 'end') && error.keyword === 'pattern') {
+    const range = field === 'start' ? '00:00-23:59' : '00:00-24:00';
+    return { ...issue, code: 'schedule-time', message: `${field} "${error.data}" is not HH:MM (${range})` };
+  }
+  if (field === 'timezone' && error.keyword === 'minLength') {
+    return { ...issue, code: 'schedule-timezone', message: 'timezone is empty: write an IANA time zone (e.g. America/New_York, Europe/Berlin, UTC)' };
+  }
+  return issue;
 }
 
 const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'local'], DnsProvider: ['route53', 'local'] };

@@ -25,7 +25,7 @@ import type { Metrics } from '../server/metrics.ts';
 import type { ActiveCheck } from '../server/app.ts';
 import { createPlacementChooser } from '../server/placement.ts';
 import { retireIfSingleUse } from '../server/single-use.ts';
-import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
+import type { CheckinRecord, Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
 import { createLeaderElector } from './leader.ts';
 import type { LeaderElector } from './leader.ts';
 import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
@@ -71,6 +71,13 @@ export interface Daemon {
   stop(): Promise<void>;
   /** Ask for a reconcile now (coalesced). */
   trigger(reason: string): void;
+  /**
+   * Remember a check-in this process accepted. A check-in that lands while
+   * apply is still recording the server's creation (a VM that boots faster
+   * than apply finishes) can be overwritten by apply's "waiting for check-in"
+   * record; after each reconcile the daemon re-asserts such check-ins.
+   */
+  noteCheckin(serverId: string, checkin: CheckinRecord): void;
   /** Run a reconcile now and wait for it (tests, `--once`). */
   reconcileNow(reason: string): Promise<ReconcileSummary>;
   reload(): Promise<void>;
@@ -102,6 +109,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
   /** Decisions of the previous run, so that standing ones are not audited every tick. */
   let lastDecisions = new Set<string>();
   let lastEndMs: number | null = null;
+  const recentCheckins = new Map<string, CheckinRecord>();
+  /** How long an accepted check-in is re-asserted. */
+  const CHECKIN_MEMORY_MS = 10 * 60_000;
 
   const settings = () => config?.settings;
   const policy = (): ApplyPolicy => settings()?.apply_policy ?? 'safe';
@@ -165,13 +175,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (running || stopped || again.length === 0) return;
     const reasons = again;
     again = [];
-    await runOnce(reasons.length === 1 ? (reasons[0] ?? 'trigger') : `${reasons[0] ?? 'trigger'} (+${reasons.length - 1} more)`);
-    if (again.length > 0 && !stopped) {
-      // Re-arm through trigger() so the minimum gap applies.
-      const pending = again;
-      again = [];
-      for (const r of pending) trigger(r);
-    }
+    const distinct = [...new Set(reasons)];
+    const shown = distinct.slice(0, 5).join('; ');
+    await runOnce(distinct.length > 5 ? `${shown} (+${distinct.length - 5} more)` : shown || 'trigger');
   }
 
   function runOnce(reason: string): Promise<ReconcileSummary> {
@@ -180,6 +186,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
       running = undefined;
       lastEndMs = clock();
       armInterval();
+      // Triggers that arrived during the run: one more run, through trigger() so the minimum gap applies.
+      if (again.length > 0 && !stopped) {
+        const pending = again;
+        again = [];
+        for (const r of pending) trigger(r);
+      }
     });
     running = p;
     return p;
@@ -309,6 +321,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         )
         .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err) }, 'cannot write the audit log'));
     }
+    await reassertCheckins(nowIso);
     // Servers that became running without a check-in (require_checkin: false) can take queued requests now.
     const chooser = createPlacementChooser(cfg, (pool, autoscale) => isActive(cfg, pool, autoscale, clock()));
     for (const pool of cfg.pools) {
@@ -317,6 +330,32 @@ export function createDaemon(options: DaemonOptions): Daemon {
         for (const s of placed) log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
       } catch (err) {
         log.warn({ event: 'assign-error', pool: pool.name, err: errorMessage(err) }, 'placing queued sessions failed');
+      }
+    }
+  }
+
+  async function reassertCheckins(nowIso: string): Promise<void> {
+    const nowMs = Date.parse(nowIso);
+    for (const [id, c] of recentCheckins) {
+      if (nowMs - Date.parse(c.at) > CHECKIN_MEMORY_MS) {
+        recentCheckins.delete(id);
+        continue;
+      }
+      try {
+        const server = await store.getServer(id);
+        if (!server) {
+          recentCheckins.delete(id);
+          continue;
+        }
+        // Only a record that went back to "not checked in" is repaired; later real changes win.
+        if ((server.status === 'starting' || server.status === 'provisioning') && server.checked_in_at === null && c.status !== server.status) {
+          await store.updateServerStatus(id, { status: c.status, message: c.message, progress: c.progress, at: c.at, checkedIn: true });
+          log.info({ event: 'checkin-reasserted', server_id: id, status: c.status }, `check-in of ${id} (${c.status}) re-applied after apply recorded the server`);
+          trigger(`check-in ${id} re-applied`);
+        }
+        if (server.checked_in_at !== null && server.status === c.status) recentCheckins.delete(id);
+      } catch (err) {
+        log.warn({ event: 'checkin-reassert-error', server_id: id, err: errorMessage(err) }, 'cannot re-apply a check-in');
       }
     }
   }
@@ -376,6 +415,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
       await leader.stop({ release: true });
     },
     trigger,
+    noteCheckin(serverId, checkin) {
+      recentCheckins.set(serverId, checkin);
+    },
     reconcileNow: (reason) => runOnce(reason),
     reload,
     getConfig: () => config,

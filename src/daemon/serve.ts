@@ -115,7 +115,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     env: options.env,
     isActive: activeCheck,
     onQueueEvent: (reason) => daemon?.trigger(reason),
-    onCheckin: (id, status) => daemon?.trigger(`check-in ${id} ${status}`),
+    onCheckin: (id, status, checkin) => {
+      if (checkin) daemon?.noteCheckin(id, checkin);
+      daemon?.trigger(`check-in ${id} ${status}`);
+    },
     getStatus: () => daemon?.status(),
   });
 

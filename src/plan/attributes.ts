@@ -121,7 +121,7 @@ export function newVmAttributes(args: NewVmArgs): JsonObject {
     connection_username: autoscale.connection_username ?? null,
     connection_password: secretShown(autoscale.connection_password),
     max_sessions: autoscaleMaxSessions(pool, autoscale),
-    reusable: autoscale.reusable ?? pool.type === 'docker_agent',
+    reusable: autoscale.reusable ?? true,
     require_checkin: pool.type === 'server' ? (autoscale.require_checkin ?? true) : false,
     capacity: capacity ? { ...capacity } : null,
     startup_script: SENSITIVE,

@@ -162,7 +162,7 @@ export function renderPlanText(plan: Plan): string {
   }
 
   if (plan.errors.length > 0) {
-    out.push('Warning: parts of the plan are held back:', '');
+    out.push('Warnings (parts of the plan could not be computed, or will fail):', '');
     for (const e of plan.errors) out.push(`  - ${e}`);
     out.push('');
   }

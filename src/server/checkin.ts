@@ -89,7 +89,7 @@ export function registerCheckin(app: Hono, ctx: AppContext): void {
         }
       }
     }
-    ctx.onCheckin(serverId, next);
+    ctx.onCheckin(serverId, next, { status: next, message, progress, at });
     return c.json({ ok: true, server_id: serverId, status: updated.status, status_progress: updated.status_progress, queued_sessions_placed: placed });
   });
 }

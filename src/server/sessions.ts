@@ -8,7 +8,8 @@
 // requests (across replicas too) never overfill a server.
 import type { Context, Hono } from 'hono';
 import type { Config, Pool } from '../config/model.ts';
-import type { NewSession, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import { hasRoom } from '../state/placement.ts';
+import type { NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './app.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
@@ -32,16 +33,6 @@ function authenticate(c: Context, ctx: AppContext, config: Config): string {
   return name;
 }
 
-/** A small async mutex: staged-session claims in this process happen one at a time. */
-function createMutex(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = tail.then(fn, fn);
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
 function serverInfo(server: ServerRecord): Record<string, string | number | null> {
   return {
     id: server.id,
@@ -62,7 +53,6 @@ function aggressive(config: Config, pool: Pool, zone: string | null, nowMs: numb
 }
 
 export function registerSessions(app: Hono, ctx: AppContext): void {
-  const claimLock = createMutex();
   const nextId = createSessionIdGenerator();
   // {sso_cred} of queued requests, until they are placed (never persisted).
   const pendingCredentials = new Map<string, string>();
@@ -81,29 +71,42 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     }
   }
 
-  /** Docker pools: hand out a staged session for the workspace when one sits on a usable agent. */
-  async function claimStaged(config: Config, pool: Pool, request: NewSession, apiKey: string, nowMs: number): Promise<SessionRecord | undefined> {
-    if (pool.type !== 'docker_agent' || request.workspace === null) return undefined;
-    return claimLock(async () => {
-      const staged = (await ctx.store.listSessions({ pool: pool.name, status: ['running'] })).filter(
-        (s) => s.staged && s.workspace === request.workspace && (request.zone === null || s.zone === null || s.zone === request.zone),
-      );
-      if (staged.length === 0) return undefined;
-      const rules = rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs));
-      staged.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
-      for (const s of staged) {
-        if (s.server_id === null) continue;
-        const server = await ctx.store.getServer(s.server_id);
-        if (!server || !isUsable(server, rules)) continue;
-        if (request.zone !== null && rules.zoneOf(server) !== request.zone) continue;
-        const fresh = await ctx.store.getSession(s.id);
-        if (!fresh || !fresh.staged || fresh.status !== 'running') continue;
-        const claimed: SessionRecord = { ...fresh, staged: false, user: request.user, api_key: apiKey, updated_at: request.now, last_keepalive_at: request.now };
-        await ctx.store.putSession(claimed);
-        return claimed;
-      }
+  /**
+   * Docker pools: hand out a staged session for the workspace when one sits on
+   * a usable agent. Safe across replicas: ending the staged session is the
+   * claim (endSession only changes a running session, and the unique reason
+   * tells the winner), and the user's session then takes that room on the
+   * same agent through the allocation transaction, so a concurrent request
+   * can never overfill the agent in between (it would make this request fall
+   * back to normal placement instead).
+   */
+  async function claimStaged(config: Config, pool: Pool, request: NewSession, nowMs: number): Promise<{ session: SessionRecord; from: string } | undefined> {
+    if (pool.type !== 'docker_agent' || request.workspace === null || request.resources === null) return undefined;
+    const staged = (await ctx.store.listSessions({ pool: pool.name, status: ['running'] })).filter(
+      (s) => s.staged && s.workspace === request.workspace && (request.zone === null || s.zone === null || s.zone === request.zone),
+    );
+    if (staged.length === 0) return undefined;
+    const rules = rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs));
+    staged.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+    const need = request.resources;
+    for (const s of staged) {
+      if (s.server_id === null) continue;
+      const server = await ctx.store.getServer(s.server_id);
+      if (!server || !isUsable(server, rules)) continue;
+      if (request.zone !== null && rules.zoneOf(server) !== request.zone) continue;
+      const reason = `claimed by ${request.id}`;
+      const ended = await ctx.store.endSession(s.id, reason, request.now);
+      if (!ended || ended.end_reason !== reason) continue; // another request claimed it first
+      const target = s.server_id;
+      const onlyTarget: PlacementChooser = (candidates) => {
+        const c = candidates.find((x) => x.server.id === target);
+        return c && hasRoom(c, need) ? target : null;
+      };
+      const result = await ctx.store.allocateSession(request, onlyTarget, { onNoCapacity: 'reject' });
+      if (result.outcome === 'placed') return { session: result.session, from: s.id };
       return undefined;
-    });
+    }
+    return undefined;
   }
 
   app.post('/api/v1/sessions', async (c) => {
@@ -148,10 +151,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const now = new Date(nowMs).toISOString();
     const request: NewSession = { id: nextId(nowMs), pool: pool.name, user, zone, workspace: workspaceName, resources, api_key: apiKey, now };
 
-    const staged = await claimStaged(config, pool, request, apiKey, nowMs);
+    const staged = await claimStaged(config, pool, request, nowMs);
     const queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
     const result = staged
-      ? { outcome: 'placed' as const, session: staged }
+      ? { outcome: 'placed' as const, session: staged.session }
       : await ctx.store.allocateSession(request, ctx.chooser(config, nowMs), { onNoCapacity: queueAllowed ? 'queue' : 'reject' });
 
     switch (result.outcome) {
@@ -165,7 +168,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
           throw new ApiError(500, 'connection_unresolved', `the connection credentials of pool "${pool.name}" cannot be resolved; see the server log`);
         }
         ctx.metrics.sessionRequest('placed');
-        ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged: staged !== undefined }, `session ${session.id} placed on ${server.id}`);
+        ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged_from: staged?.from ?? null }, `session ${session.id} placed on ${server.id}`);
         return c.json(
           {
             id: session.id,

@@ -26,6 +26,8 @@ const STATE_LOCK_KEY = 1;
 const MIGRATION_LOCK_KEY = 2;
 
 const LOCK_POLL_MS = 100;
+/** A database that does not answer within this long is reported as unreachable. */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** How long force-unlock waits for a terminated holder's backend to exit. */
 const TERMINATE_WAIT_MS = 5_000;
 
@@ -72,7 +74,7 @@ class PostgresDriver implements SqlDriver {
   readonly #direct: SqlRunner;
 
   constructor(options: PostgresStoreOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle connection dropped by the server must not crash the process; the pool reconnects.
     this.pool.on('error', () => undefined);
     this.#direct = runnerFor(this.pool);
@@ -166,7 +168,7 @@ class PostgresLocker implements StateLocker {
 
   async acquire(holder: LockInfo, waitMs: number): Promise<void> {
     if (this.#held.has(holder.id)) return;
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // Terminated by force-unlock, or the server went away: the lock is gone.
     client.on('error', () => {
       if (this.#held.get(holder.id) === client) this.#held.delete(holder.id);

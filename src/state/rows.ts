@@ -255,12 +255,15 @@ export function historyFromRow(row: Row): AutoscaleHistory {
   };
 }
 
-/** `INSERT ... ON CONFLICT (key) DO UPDATE` over all columns, valid in SQLite and PostgreSQL. */
-export function upsertSql(table: string, columns: readonly string[], key: string): string {
+/**
+ * `INSERT ... ON CONFLICT (key) DO UPDATE` over all columns, valid in SQLite and
+ * PostgreSQL. With `onlyIfChanged`, an identical row is left untouched and the
+ * statement reports 0 changed rows (so writing the same record again is not a change).
+ */
+export function upsertSql(table: string, columns: readonly string[], key: string, onlyIfChanged = false): string {
   const placeholders = columns.map(() => '?').join(', ');
-  const updates = columns
-    .filter((c) => c !== key)
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ');
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders}) ON CONFLICT (${key}) DO UPDATE SET ${updates}`;
+  const others = columns.filter((c) => c !== key);
+  const updates = others.map((c) => `${c} = excluded.${c}`).join(', ');
+  const where = onlyIfChanged ? ` WHERE ${others.map((c) => `${table}.${c} IS DISTINCT FROM excluded.${c}`).join(' OR ')}` : '';
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders}) ON CONFLICT (${key}) DO UPDATE SET ${updates}${where}`;
 }

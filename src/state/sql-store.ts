@@ -49,8 +49,9 @@ export interface StateLocker {
   close(): Promise<void>;
 }
 
-const UPSERT_RESOURCE = upsertSql('resources', RESOURCE_COLUMNS, 'address');
-const UPSERT_SERVER = upsertSql('servers', SERVER_COLUMNS, 'id');
+const UPSERT_RESOURCE = upsertSql('resources', RESOURCE_COLUMNS, 'address', true);
+const UPSERT_SERVER = upsertSql('servers', SERVER_COLUMNS, 'id', true);
+const UPSERT_INTENT = upsertSql('intents', ['id', 'address', 'type', 'payload', 'created_at'], 'id', true);
 const UPSERT_SESSION = upsertSql('sessions', SESSION_COLUMNS, 'id');
 const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`;
 const BUMP_SERIAL = 'UPDATE state_meta SET serial = serial + 1 WHERE id = 1';
@@ -73,12 +74,43 @@ const OFFERED =
   "v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND (v.capacity IS NOT NULL OR v.max_sessions > " +
   "(SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
 
+/**
+ * The usable servers of each pool, as of a serial. Every server change bumps
+ * the serial in the same transaction, so while the serial is unchanged the
+ * cached records are exactly what the table holds, and an allocation reads
+ * one small row instead of every server of the pool. Records are frozen:
+ * choosers see them but must not change them.
+ */
+type ServerCache = Map<string, { serial: number; servers: readonly ServerRecord[] }>;
+
+async function usableServers(tx: SqlRunner, pool: string, cache: ServerCache): Promise<readonly ServerRecord[]> {
+  const { serial } = await readMeta(tx);
+  const hit = cache.get(pool);
+  if (hit && hit.serial === serial) return hit.servers;
+  const servers = (
+    await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])
+  ).map((row) => Object.freeze(serverFromRow(row)));
+  cache.set(pool, { serial, servers });
+  return servers;
+}
+
 /** The pool's servers that could take a session, with their running sessions, read inside the caller's transaction. */
-async function readCandidates(tx: SqlRunner, pool: string): Promise<PlacementCandidate[]> {
-  const servers = (await tx.all(`SELECT v.* FROM servers v WHERE ${OFFERED} ORDER BY v.created_ms, v.id`, [pool])).map(serverFromRow);
+async function readCandidates(tx: SqlRunner, pool: string, cache: ServerCache): Promise<PlacementCandidate[]> {
+  const servers = await usableServers(tx, pool, cache);
+  if (servers.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const row of await tx.all(
+    "SELECT s.server_id AS id, COUNT(*) AS n FROM sessions s JOIN servers v ON v.id = s.server_id WHERE v.pool = ? AND s.status = 'running' GROUP BY s.server_id",
+    [pool],
+  )) {
+    counts.set(String(row['id']), Number(row['n']));
+  }
   const byId = new Map<string, PlacementCandidate>();
-  for (const server of servers) byId.set(server.id, { server, sessions: [] });
-  if (servers.length > 0) {
+  for (const server of servers) {
+    if (server.capacity === null && (counts.get(server.id) ?? 0) >= server.max_sessions) continue;
+    byId.set(server.id, { server, sessions: [] });
+  }
+  if (byId.size > 0 && counts.size > 0) {
     const sessions = await tx.all(
       `SELECT s.* FROM sessions s WHERE s.status = 'running' AND s.server_id IN (SELECT v.id FROM servers v WHERE ${OFFERED}) ORDER BY s.created_ms, s.id`,
       [pool],
@@ -140,6 +172,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
   });
 
   let closed = false;
+  const serverCache: ServerCache = new Map();
 
   const store: StateStore = {
     meta: () => driver.read(readMeta),
@@ -165,10 +198,11 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       return row ? resourceFromRow(row) : undefined;
     },
 
+    // Writing a record identical to the stored one is not a change: serial stays (so a
+    // reconcile that re-writes what it read does not make saved plans stale).
     putResource: (resource: ResourceRecord) =>
       driver.write(async (tx) => {
-        await tx.run(UPSERT_RESOURCE, resourceParams(resource));
-        await tx.run(BUMP_SERIAL);
+        if ((await tx.run(UPSERT_RESOURCE, resourceParams(resource))) > 0) await tx.run(BUMP_SERIAL);
       }),
 
     deleteResource: (address) =>
@@ -189,8 +223,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     putServer: (server: ServerRecord) =>
       driver.write(async (tx) => {
-        await tx.run(UPSERT_SERVER, serverParams(server));
-        await tx.run(BUMP_SERIAL);
+        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) await tx.run(BUMP_SERIAL);
       }),
 
     updateServerStatus: (id, update) =>
@@ -219,7 +252,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     allocateSession: (request: NewSession, choose: PlacementChooser, options: AllocationOptions) =>
       driver.write(async (tx): Promise<AllocationResult> => {
-        const candidates = await readCandidates(tx, request.pool);
+        const candidates = await readCandidates(tx, request.pool, serverCache);
         const chosen = choose(candidates, request);
         if (chosen !== null) {
           checkedChoice(candidates, chosen, request);
@@ -237,7 +270,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       driver.write(async (tx) => {
         const queued = (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'queued' ${SESSION_ORDER}`, [pool])).map(sessionFromRow);
         if (queued.length === 0) return [];
-        const candidates = await readCandidates(tx, pool);
+        const candidates = await readCandidates(tx, pool, serverCache);
         const placed: SessionRecord[] = [];
         for (const q of queued) {
           const request: NewSession = {
@@ -255,10 +288,12 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
           const candidate = checkedChoice(candidates, chosen, request);
           // The keepalive clock starts when the session is handed out, not when it was queued.
           const session: SessionRecord = { ...q, status: 'running', server_id: chosen, updated_at: now, last_keepalive_at: now };
-          await tx.run(
-            "UPDATE sessions SET status = 'running', server_id = ?, updated_at = ?, last_keepalive_at = ?, last_keepalive_ms = ? WHERE id = ?",
+          // Still queued? (It may have been ended meanwhile by a request that does not take the pool lock.)
+          const n = await tx.run(
+            "UPDATE sessions SET status = 'running', server_id = ?, updated_at = ?, last_keepalive_at = ?, last_keepalive_ms = ? WHERE id = ? AND status = 'queued'",
             [chosen, now, now, toMs(now), q.id],
           );
+          if (n === 0) continue;
           candidate.sessions.push(session);
           placed.push(session);
         }
@@ -299,10 +334,12 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       return (await driver.all(sql, params)).map(sessionFromRow);
     },
 
+    // Under the pool's allocation lock: a staged session written by the reconciler and a
+    // user allocation on another replica are serialized, so the allocation counts it.
     putSession: (session) =>
       driver.write(async (tx) => {
         await tx.run(UPSERT_SESSION, sessionParams(session));
-      }),
+      }, `alloc:${session.pool}`),
 
     keepalive: (id, at) =>
       driver.write(async (tx) => {
@@ -335,13 +372,21 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
           await tx.all(`SELECT * FROM sessions WHERE status = 'queued' AND created_ms < ? ${SESSION_ORDER}`, [nowMs - queueMs])
         ).map(sessionFromRow);
         const changed: SessionRecord[] = [];
+        // The conditions are repeated in each UPDATE: a keepalive, end or assignment that
+        // committed after the SELECT (another replica) wins over the expiry.
         for (const s of idle) {
-          await tx.run("UPDATE sessions SET status = 'ended', end_reason = 'keepalive_timeout', ended_at = ?, updated_at = ? WHERE id = ?", [now, now, s.id]);
-          changed.push({ ...s, status: 'ended', end_reason: 'keepalive_timeout', ended_at: now, updated_at: now });
+          const n = await tx.run(
+            "UPDATE sessions SET status = 'ended', end_reason = 'keepalive_timeout', ended_at = ?, updated_at = ? WHERE id = ? AND status = 'running' AND last_keepalive_ms < ?",
+            [now, now, s.id, nowMs - keepaliveMs],
+          );
+          if (n > 0) changed.push({ ...s, status: 'ended', end_reason: 'keepalive_timeout', ended_at: now, updated_at: now });
         }
         for (const s of stale) {
-          await tx.run("UPDATE sessions SET status = 'failed', end_reason = 'queue_timeout', ended_at = ?, updated_at = ? WHERE id = ?", [now, now, s.id]);
-          changed.push({ ...s, status: 'failed', end_reason: 'queue_timeout', ended_at: now, updated_at: now });
+          const n = await tx.run(
+            "UPDATE sessions SET status = 'failed', end_reason = 'queue_timeout', ended_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+            [now, now, s.id],
+          );
+          if (n > 0) changed.push({ ...s, status: 'failed', end_reason: 'queue_timeout', ended_at: now, updated_at: now });
         }
         return changed;
       }),
@@ -355,14 +400,8 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     putIntent: (intent: IntentRecord) =>
       driver.write(async (tx) => {
-        await tx.run(upsertSql('intents', ['id', 'address', 'type', 'payload', 'created_at'], 'id'), [
-          intent.id,
-          intent.address,
-          intent.type,
-          JSON.stringify(intent.payload),
-          intent.created_at,
-        ]);
-        await tx.run(BUMP_SERIAL);
+        const n = await tx.run(UPSERT_INTENT, [intent.id, intent.address, intent.type, JSON.stringify(intent.payload), intent.created_at]);
+        if (n > 0) await tx.run(BUMP_SERIAL);
       }),
 
     listIntents: async () => (await driver.all('SELECT * FROM intents ORDER BY created_at, id')).map(intentFromRow),

@@ -186,6 +186,24 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect((await store.meta()).serial).toBe(before);
       });
 
+      it('does not count writing an identical record again as a change', async () => {
+        const resource = makeResource('vm.desktops.aws.s1');
+        const server = makeServer({ id: 's1', capacity: { cores: 2, memory_mb: 512, gpus: 0 } });
+        const intent = { id: 'i1', address: 'vm.desktops.aws.s1', type: 'vm' as const, payload: { a: [1, 2] }, created_at: at(1) };
+        await store.putResource(resource);
+        await store.putServer(server);
+        await store.putIntent(intent);
+        expect((await store.meta()).serial).toBe(3);
+        await store.putResource({ ...resource });
+        await store.putServer({ ...server });
+        await store.putIntent({ ...intent });
+        expect((await store.meta()).serial).toBe(3);
+        await store.putServer({ ...server, ip: null });
+        await store.putResource({ ...resource, attributes: { ...resource.attributes, extra: 1 } });
+        expect((await store.meta()).serial).toBe(5);
+        expect((await store.getServer('s1'))?.ip).toBeNull();
+      });
+
       it('shows one serial to every handle', async () => {
         const other = await second();
         await other.putResource(makeResource('dns.a.example.com', { type: 'dns_record' }));
@@ -303,6 +321,24 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
           { onNoCapacity: 'reject' },
         );
         expect(seen).toEqual([{ id: 'ok', sessions: ['a'] }]);
+      });
+
+      it('sees server changes made through another handle at the next allocation', async () => {
+        await store.putServer(makeServer({ id: 's1', max_sessions: 1 }));
+        const other = await second();
+        expect((await store.allocateSession(makeRequest('a'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('placed');
+        expect((await store.allocateSession(makeRequest('b'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+        await other.putServer(makeServer({ id: 's1', max_sessions: 2 }));
+        expect((await store.allocateSession(makeRequest('c'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('placed');
+        await other.putServer(makeServer({ id: 's2', max_sessions: 1 }));
+        await other.updateServerStatus('s2', { status: 'draining', message: 'drain', progress: 100, at: at(20), checkedIn: false });
+        expect((await store.allocateSession(makeRequest('d'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+        await other.updateServerStatus('s2', { status: 'running', message: 'ok', progress: 100, at: at(21), checkedIn: true });
+        const e = await store.allocateSession(makeRequest('e'), leastLoaded, { onNoCapacity: 'reject' });
+        expect(e).toMatchObject({ outcome: 'placed', session: { server_id: 's2' } });
+        await other.deleteServer('s2');
+        await store.endSession('e', 'deleted', at(30));
+        expect((await store.allocateSession(makeRequest('f'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
       });
 
       it('rejects when there is no room and rejection is asked for, and stores nothing', async () => {

@@ -10,6 +10,11 @@ import { createServer } from 'node:net';
 
 export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
 
+/** The Python that has moto: $POOLFORM_MOTO_PYTHON (e.g. a virtualenv's python), else python3 on PATH. */
+export function motoPython(): string {
+  return process.env['POOLFORM_MOTO_PYTHON'] || 'python3';
+}
+
 /** Fake credentials: moto accepts any; real-looking shape keeps the SDK happy. */
 export const FAKE_CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
 
@@ -23,10 +28,10 @@ export interface MotoServer {
 
 let availability: boolean | undefined;
 
-/** True when `python3 -m moto.server` can run here (moto and its server extras importable). */
+/** True when `python3 -m moto.server` can run here (moto and its server extras importable; see motoPython). */
 export function motoAvailable(): boolean {
   if (availability === undefined) {
-    const probe = spawnSync('python3', ['-c', 'import moto, moto.server, flask, werkzeug'], { stdio: 'ignore', timeout: 20_000 });
+    const probe = spawnSync(motoPython(), ['-c', 'import moto, moto.server, flask, werkzeug'], { stdio: 'ignore', timeout: 20_000 });
     availability = probe.status === 0;
   }
   return availability;
@@ -87,7 +92,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const child = spawn('python3', ['-m', 'moto.server', '-p', String(port), '-H', '127.0.0.1'], {
+    const child = spawn(motoPython(), ['-m', 'moto.server', '-p', String(port), '-H', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
@@ -110,6 +115,11 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
     });
+    // If the test process ends without stop() (crash, worker killed), do not leave the server behind.
+    const onExit = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', onExit);
     return {
       endpoint,
       pid,
@@ -119,6 +129,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
         if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
       },
       async stop() {
+        process.removeListener('exit', onExit);
         if (child.exitCode !== null || child.signalCode !== null) return;
         process.kill(pid, 'SIGTERM');
         const timer = setTimeout(() => {
@@ -218,14 +229,19 @@ export type FaultRule = (command: string, input: Record<string, unknown>) => Err
  * throttling error is retried by the client's retry strategy exactly like a
  * real one from AWS.
  */
-export function injectFaults(client: MiddlewareClient, rule: FaultRule): void {
+export function injectFaults(client: MiddlewareClient, rule: FaultRule, options: { outsideRetries?: boolean } = {}): void {
+  // outsideRetries: inject before the SDK's retry middleware (as a proxy or an
+  // SDK without retries would): only poolform's own retry can recover.
+  const placement = options.outsideRetries
+    ? { step: 'initialize', priority: 'low', name: `poolformFaultsOutside${Math.random()}` }
+    : { step: 'deserialize', priority: 'low', name: `poolformFaults${Math.random()}` };
   client.middlewareStack.add(
     (next: Next, context: HandlerContext) => async (args: HandlerArgs) => {
       const fault = rule(commandOf(context), args.input);
       if (fault) throw fault;
       return await next(args);
     },
-    { step: 'deserialize', priority: 'low', name: `poolformFaults${Math.random()}` },
+    placement,
   );
 }
 

@@ -19,8 +19,9 @@
 // cafile`: clients verify the chain and the host exactly as in production.
 // `caCertPem` is that CA; `otherCaCertPem` is an unrelated CA (for "untrusted" tests).
 //
-// Availability: with CI=true a missing samba fails the suite (requireSamba
-// throws); elsewhere the suite skips with `apt-get install samba`.
+// Availability: with CI=true a missing samba (or not running as root) fails
+// the suite (requireSamba throws); elsewhere the suite skips saying why
+// (`apt-get install samba`).
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -56,9 +57,14 @@ function tools(): { samba: string; sambaTool: string; openssl: string } | null {
   return availability;
 }
 
-/** True when samba, samba-tool (and openssl, for the test certificate) are installed. */
+/** Samba's AD LDAP server binds port 636 and the DC wants root: tests need both. */
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+/** True when samba, samba-tool (and openssl, for the test certificate) are installed and we run as root. */
 export function sambaAvailable(): boolean {
-  return tools() !== null;
+  return tools() !== null && isRoot();
 }
 
 /**
@@ -67,8 +73,12 @@ export function sambaAvailable(): boolean {
  */
 export function requireSamba(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   if (sambaAvailable()) return true;
-  if (env['CI'] === 'true') throw new Error(`Samba AD DC is not installed but CI=true: ${SAMBA_INSTALL_HINT} (needs samba, samba-tool, openssl)`);
-  console.warn(`skipping Active Directory tests: Samba is not installed (${SAMBA_INSTALL_HINT})`);
+  const why =
+    tools() === null
+      ? `Samba is not installed (${SAMBA_INSTALL_HINT}; the tests also need openssl)`
+      : 'the Samba AD DC needs root (its LDAP server binds port 636)';
+  if (env['CI'] === 'true') throw new Error(`Active Directory tests cannot run but CI=true: ${why}`);
+  console.warn(`skipping Active Directory tests: ${why}`);
   return false;
 }
 
@@ -344,6 +354,36 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** schemaIDGUIDs used in delegation ACEs (same values in every AD forest). */
+export const AD_GUIDS = {
+  computer: 'bf967a86-0de6-11d0-a285-00aa003049e2',
+  resetPassword: '00299570-246d-11d0-a768-00aa006e0529',
+  description: 'bf967950-0de6-11d0-a285-00aa003049e2',
+  dNSHostName: '72e39547-7b18-11d1-adef-00c04fd8d5cd',
+  sAMAccountName: '3e0abfd0-126a-11d0-a060-00aa006c33ed',
+  userAccountControl: 'bf967a68-0de6-11d0-a285-00aa003049e2',
+} as const;
+
+/**
+ * The OU delegation README "Active Directory" documents, as SDDL ACEs for `sid`:
+ * create/delete computer objects; on descendant computers: reset password,
+ * write description, dNSHostName, sAMAccountName, userAccountControl, and
+ * (with `deleteSubtree`) delete + delete subtree for ad_recursive_cleanup.
+ */
+export function poolformDelegationSddl(sid: string, options: { deleteSubtree?: boolean } = {}): string {
+  const c = AD_GUIDS.computer;
+  const aces = [
+    `(OA;;CCDC;${c};;${sid})`,
+    `(OA;CIIO;CR;${AD_GUIDS.resetPassword};${c};${sid})`,
+    `(OA;CIIO;WP;${AD_GUIDS.description};${c};${sid})`,
+    `(OA;CIIO;WP;${AD_GUIDS.dNSHostName};${c};${sid})`,
+    `(OA;CIIO;WP;${AD_GUIDS.sAMAccountName};${c};${sid})`,
+    `(OA;CIIO;WP;${AD_GUIDS.userAccountControl};${c};${sid})`,
+  ];
+  if (options.deleteSubtree ?? true) aces.push(`(OA;CIIO;SDDT;;${c};${sid})`);
+  return aces.join('');
 }
 
 /** Binary SID → `S-1-5-21-...`. */

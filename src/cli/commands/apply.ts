@@ -21,7 +21,6 @@ import type { CliContext } from '../context.ts';
 import { addStoreOptions } from '../store-options.ts';
 import type { CliWorld } from './plan.ts';
 import {
-  UsageError,
   cliApiAddress,
   collect,
   loadConfigOrReport,
@@ -168,7 +167,10 @@ export function registerApply(program: Command, ctx: CliContext): void {
         return;
       }
       if (!options.autoApprove && !ctx.stdinIsTTY) {
-        throw new UsageError('apply needs confirmation and there is no terminal to ask on: review with `poolform plan`, then run `poolform apply --auto-approve` (or apply a saved plan file)');
+        throw new PoolformError(
+          'confirmation-required',
+          'apply needs confirmation and there is no terminal to ask on: review with `poolform plan`, then run `poolform apply --auto-approve` (or apply a saved plan file)',
+        );
       }
       const config = await loadConfigOrReport(ctx, target);
       if (!config) return;
@@ -181,6 +183,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
             registry: world.registry,
             clock: () => new Date(),
             idGen: newServerIds,
+            env: ctx.env,
             refresh,
             targets: options.target,
           });

@@ -43,7 +43,7 @@ export function registerForceUnlock(program: Command, ctx: CliContext): void {
           `Lock ${id} removed${holder ? ` (was held by ${holder.operation}, pid ${holder.pid} on ${holder.host}, since ${holder.since})` : ''}. The state is unlocked.\n`,
         );
         if (backend === 'postgres') ctx.stdout.write("The holder's database session was terminated if it was still connected.\n");
-      }),
+      }, undefined, { mustExist: true }),
     ),
   );
 }

@@ -214,6 +214,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
             registry: world.registry,
             clock: () => new Date(),
             idGen: newServerIds,
+            env: ctx.env,
             refresh,
             targets: options.target,
             ...(at ? { at } : {}),

@@ -1,5 +1,5 @@
 // `poolform state ...` and `poolform force-unlock` through main(), on a real SQLite state.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -103,6 +103,22 @@ describe('poolform state list', () => {
     expect((await run(['state', 'list', '--config', config, '--state', stateDir])).out).toContain('vm.desktops.aws.s1');
   });
 
+  it('loads the working directory as the config when it holds YAML; --state bypasses an invalid one', async () => {
+    const cwd = join(dir, 'repo');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'settings.yaml'), `kind: Settings\nstate:\n  path: ${stateDir}\n`);
+    const implicit = await run(['state', 'list'], cwd);
+    expect(implicit.err).toBe('');
+    expect(implicit.out).toContain('vm.desktops.aws.s1');
+    writeFileSync(join(cwd, 'settings.yaml'), 'kind: Settings\nstate: [not, a, mapping]\n');
+    const broken = await run(['state', 'list'], cwd);
+    expect(broken.code).toBe(1);
+    expect(broken.err).toContain('has errors');
+    const explicit = await run(['state', 'list', '--state', stateDir], cwd);
+    expect(explicit.code).toBe(0);
+    expect(explicit.out).toContain('vm.desktops.aws.s1');
+  });
+
   it('fails with the diagnostics when --config DIR is invalid', async () => {
     const config = join(dir, 'bad');
     mkdirSync(config);
@@ -120,6 +136,21 @@ describe('poolform state list', () => {
     const r = await run(['state', 'list', '--config', config]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('${env:POOLFORM_DATABASE_URL}');
+  });
+});
+
+describe('missing state', () => {
+  it('is reported, never created, by the state commands and force-unlock', async () => {
+    const nowhere = join(dir, 'typo-state');
+    const list = await run(['state', 'list', '--state', nowhere]);
+    expect(list).toMatchObject({ code: 0, out: '' });
+    expect(list.err).toContain(`no state at ${join(nowhere, 'poolform.db')}`);
+    for (const args of [['state', 'show', 'x'], ['state', 'rm', 'x'], ['state', 'pull'], ['force-unlock', 'some-id']]) {
+      const r = await run([...args, '--state', nowhere]);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('no state at');
+    }
+    expect(existsSync(nowhere)).toBe(false);
   });
 });
 

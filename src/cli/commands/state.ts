@@ -10,6 +10,7 @@ import { withStateLock } from '../../state/lock-holder.ts';
 import { redactJson } from '../../state/redact.ts';
 import type { ResourceRecord, ServerRecord, StateStore } from '../../state/types.ts';
 import { parseDuration } from '../../util/duration.ts';
+import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from '../context.ts';
 import { addStoreOptions, runCommand, withCliStore, type StoreOptionValues } from '../store-options.ts';
 
@@ -64,6 +65,9 @@ interface RmOptions extends StoreOptionValues {
   lockTimeout: string;
 }
 
+/** These commands inspect or edit existing state: a missing SQLite state is reported, not created. */
+const MUST_EXIST = { mustExist: true };
+
 export function registerState(program: Command, ctx: CliContext): void {
   const state = program
     .command('state')
@@ -79,12 +83,24 @@ export function registerState(program: Command, ctx: CliContext): void {
       .description('list the addresses in state, optionally only those under the given addresses')
       .argument('[address...]', 'addresses or address prefixes, e.g. vm.desktops'),
   ).action((filters: string[], options: StoreOptionValues) =>
-    runCommand(ctx, () =>
-      withCliStore(ctx, options, async ({ store }) => {
-        const resources = await store.listResources();
-        for (const r of resources) if (matches(r.address, filters)) ctx.stdout.write(`${r.address}\n`);
-      }),
-    ),
+    runCommand(ctx, async () => {
+      try {
+        await withCliStore(
+          ctx,
+          options,
+          async ({ store }) => {
+            const resources = await store.listResources();
+            for (const r of resources) if (matches(r.address, filters)) ctx.stdout.write(`${r.address}\n`);
+          },
+          undefined,
+          MUST_EXIST,
+        );
+      } catch (err) {
+        // No state yet: nothing to list (said on stderr so scripts reading stdout see an empty list).
+        if (!(err instanceof PoolformError) || err.code !== 'state-missing') throw err;
+        ctx.stderr.write(`Note: ${err.message}\n`);
+      }
+    }),
   );
 
   addStoreOptions(
@@ -115,7 +131,7 @@ export function registerState(program: Command, ctx: CliContext): void {
         } else {
           ctx.stdout.write(renderResource(resource, servers, active));
         }
-      }),
+      }, undefined, MUST_EXIST),
     ),
   );
 
@@ -125,8 +141,9 @@ export function registerState(program: Command, ctx: CliContext): void {
       .description('forget resources without destroying them (the infrastructure stays; poolform stops managing it)')
       .argument('<address...>', 'resource addresses to forget')
       .option('--lock-timeout <duration>', 'how long to wait for the state lock', '0s'),
-  ).action((addresses: string[], options: RmOptions) =>
+  ).action((requested: string[], options: RmOptions) =>
     runCommand(ctx, async () => {
+      const addresses = [...new Set(requested)];
       const waitMs = parseDuration(options.lockTimeout);
       await withCliStore(ctx, options, ({ store }) =>
         withStateLock(store, 'state rm', waitMs, async () => {
@@ -168,6 +185,8 @@ export function registerState(program: Command, ctx: CliContext): void {
               'the infrastructure still exists and poolform no longer manages it.\n',
           );
         }),
+        undefined,
+        MUST_EXIST,
       );
     }),
   );
@@ -176,7 +195,7 @@ export function registerState(program: Command, ctx: CliContext): void {
     runCommand(ctx, () =>
       withCliStore(ctx, options, async ({ store }) => {
         ctx.stdout.write(`${JSON.stringify(await exportState(store), null, 2)}\n`);
-      }),
+      }, undefined, MUST_EXIST),
     ),
   );
 }

@@ -36,4 +36,12 @@ describe('sessions-per-server', () => {
     const once = await load(serverPool('max_simultaneous_sessions_per_server: 2\nreusable: false'));
     expect(only(once, 'sessions-per-server')[0]?.message).toContain('not reusable');
   });
+  it('applies to fixed servers (max_simultaneous_sessions) too', async () => {
+    const fixed = (type: string, extra = '') =>
+      `kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: 10.0.0.1\n    connection_type: ${type}\n    max_simultaneous_sessions: 2\n${extra}`;
+    expect(codes(await load(fixed('rdp')))).toEqual([]);
+    expect(codes(await load(fixed('ssh')))).toEqual([]);
+    expect(only(await load(fixed('vnc')), 'sessions-per-server')).toMatchObject([{ path: '/servers/0/max_simultaneous_sessions', line: 14, column: 32 }]);
+    expect(only(await load(fixed('rdp', '    reusable: false\n')), 'sessions-per-server')[0]?.message).toContain('not reusable');
+  });
 });

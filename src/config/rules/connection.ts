@@ -2,8 +2,9 @@
 // connection-type-required: a server pool's autoscale config needs connection_type.
 // field-not-for-connection-type: SSH-only fields (private key, passphrase,
 //   use_user_private_key: true) are rejected on other connection types.
-// sessions-per-server: max_simultaneous_sessions_per_server > 1 only for
-//   reusable RDP or SSH servers (the protocols that multiplex sessions).
+// sessions-per-server: max_simultaneous_sessions_per_server (fixed servers:
+//   max_simultaneous_sessions) > 1 only for reusable RDP or SSH servers (the
+//   protocols that multiplex sessions).
 import type { Rule, RuleContext } from './context.ts';
 import { isWritten } from '../source.ts';
 import type { PathSegment } from '../source.ts';
@@ -47,22 +48,37 @@ export const connectionTypeFields: Rule = (ctx) => {
   }
 };
 
+/** Why `n` sessions at once are not allowed on such a server, or undefined when they are. */
+function sessionsProblem(n: number, connectionType: string | undefined, reusable: boolean | undefined): string | undefined {
+  if (n <= 1) return undefined;
+  const protocolOk = connectionType === 'rdp' || connectionType === 'ssh';
+  if (protocolOk && reusable !== false) return undefined;
+  return reusable === false ? 'the servers are not reusable' : `connection_type is ${connectionType ?? 'not set'}`;
+}
+
 export const sessionsPerServer: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
     if (pool.type !== 'server') continue;
     (pool.autoscale ?? []).forEach((a, i) => {
       const n = a.max_simultaneous_sessions_per_server ?? 1;
-      if (n <= 1) return;
-      const protocolOk = a.connection_type === 'rdp' || a.connection_type === 'ssh';
-      const reusable = a.reusable !== false;
-      if (protocolOk && reusable) return;
-      const why = !reusable ? 'the servers are not reusable' : `connection_type is ${a.connection_type ?? 'not set'}`;
+      const why = sessionsProblem(n, a.connection_type, a.reusable);
+      if (why === undefined) return;
       ctx.report(
         'error',
         'sessions-per-server',
         `max_simultaneous_sessions_per_server ${n} is allowed only for reusable RDP or SSH servers (${why}); use 1`,
         { doc: pool, path: ['autoscale', i, 'max_simultaneous_sessions_per_server'] },
       );
+    });
+    // Fixed servers follow the same rule (the protocols, not the provisioning, decide what multiplexes).
+    (pool.servers ?? []).forEach((s, i) => {
+      const n = s.max_simultaneous_sessions ?? 1;
+      const why = sessionsProblem(n, s.connection_type, s.reusable);
+      if (why === undefined) return;
+      ctx.report('error', 'sessions-per-server', `max_simultaneous_sessions ${n} is allowed only for reusable RDP or SSH servers (${why}); use 1`, {
+        doc: pool,
+        path: ['servers', i, 'max_simultaneous_sessions'],
+      });
     });
   }
 };

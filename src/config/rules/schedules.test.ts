@@ -33,10 +33,25 @@ describe('schedule rules', () => {
     expect(codes(await withSchedules(`{ days: [], start: "09:00", end: "10:00", ${ny} }`))).toEqual(['schedule-no-days']);
   });
 
-  it('schedule-time: HH:MM is enforced (schema and rule)', async () => {
+  it('schedule-time: HH:MM is enforced (schema and rule), under the rule\'s code whichever layer finds it', async () => {
     const r = await withSchedules(`{ days: [mon], start: "9:00", end: "25:00", ${ny} }`);
-    expect(codes(r).length).toBeGreaterThan(0);
+    expect(r.diagnostics.map((d) => [d.code, d.path, d.line, d.column, d.message])).toEqual([
+      ['schedule-time', '/autoscale/0/schedules/0/start', 15, 31, 'start "9:00" is not HH:MM (00:00-23:59)'],
+      ['schedule-time', '/autoscale/0/schedules/0/end', 15, 44, 'end "25:00" is not HH:MM (00:00-24:00)'],
+    ]);
     expect(r.config).toBeUndefined();
+    expect(codes(await withSchedules(`{ days: [mon], start: "24:00", end: "18:00", ${ny} }`))).toEqual(['schedule-time']);
+    expect(codes(await withSchedules(`{ days: [mon], start: "07:60", end: "18:00", ${ny} }`))).toEqual(['schedule-time']);
+    expect(codes(await withSchedules('{ days: [mon], start: "07:00", end: "18:00", timezone: "" }'))).toEqual(['schedule-timezone']);
+  });
+
+  it('schedule-timezone: fixed offsets are not IANA zones (they have no DST rules)', async () => {
+    for (const zone of ['"+05:00"', '"-0300"', 'UTC+5']) {
+      expect(codes(await withSchedules(`{ days: [mon], start: "07:00", end: "18:00", timezone: ${zone} }`))).toEqual(['schedule-timezone']);
+    }
+    for (const zone of ['UTC', 'Etc/GMT+5', 'Australia/Lord_Howe', 'EST5EDT']) {
+      expect(codes(await withSchedules(`{ days: [mon], start: "07:00", end: "18:00", timezone: ${zone} }`))).toEqual([]);
+    }
   });
 
   it('schedule-gap: warns when 23:59 → 00:00 chaining loses a minute, and suggests 24:00', async () => {

@@ -50,10 +50,15 @@ function windows(schedules: readonly Schedule[], ok: readonly boolean[]): Window
 
 // luxon builds an Intl.DateTimeFormat per check: cache per zone name (a big config repeats a few zones).
 const zoneValidity = new Map<string, boolean>();
+/**
+ * An IANA zone name (Region/City, UTC, Etc/GMT+5...). Intl also accepts fixed
+ * offsets such as "+05:00"; those are not zone names and have no DST rules, so
+ * they are refused: an offset schedule silently drifts an hour twice a year.
+ */
 export function isValidTimeZone(name: string): boolean {
   let valid = zoneValidity.get(name);
   if (valid === undefined) {
-    valid = IANAZone.isValidZone(name);
+    valid = /^[A-Za-z]/.test(name) && IANAZone.isValidZone(name);
     zoneValidity.set(name, valid);
   }
   return valid;

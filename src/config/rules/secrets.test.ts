@@ -21,17 +21,24 @@ describe('plaintext-secret', () => {
     const r = await loadStrings({
       's.yaml': 'kind: Settings\napi_keys:\n  - { name: ci, secret: plain }\n',
       'p.yaml': 'kind: VmProvider\nname: aws\ntype: aws\nmax_instances: 1\nstartup_script: x\naws_region: us-east-1\naws_ec2_ami_id: ami-1\naws_ec2_instance_type: t3.micro\nsecret_access_key: plain\n',
-      'd.yaml': 'kind: DnsProvider\nname: r53\ntype: route53\naccess_key_id: plain\n',
+      'd.yaml': 'kind: DnsProvider\nname: r53\ntype: route53\naccess_key_id: AKIAIOSFODNN7EXAMPLE\nsecret_access_key: plain\n',
       'l.yaml': 'kind: LdapConfig\nname: corp\nurl: ldaps://dc\nbind_dn: x\nbind_password: plain\nsearch_base: DC=x\n',
       'q.yaml': 'kind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - { name: a, vm_provider: aws, nginx_key: plain }\n',
     });
     expect(only(r, 'plaintext-secret').map((d) => `${d.file}${d.path}`)).toEqual([
-      'd.yaml/access_key_id',
+      'd.yaml/secret_access_key',
       'l.yaml/bind_password',
       'p.yaml/secret_access_key',
       'q.yaml/autoscale/0/nginx_key',
       's.yaml/api_keys/0/secret',
     ]);
+  });
+
+  it('an AWS access key id is not a secret: plaintext or a reference', async () => {
+    const provider = (id: string) =>
+      `kind: VmProvider\nname: aws\ntype: aws\nmax_instances: 1\nstartup_script: x\naws_region: us-east-1\naws_ec2_ami_id: ami-1\naws_ec2_instance_type: t3.micro\naccess_key_id: ${id}\nsecret_access_key: \${env:AWS_SECRET_ACCESS_KEY}\n`;
+    expect(codes(await loadStrings({ 'p.yaml': provider('AKIAIOSFODNN7EXAMPLE') }))).toEqual([]);
+    expect(codes(await loadStrings({ 'p.yaml': provider('${env:AWS_ACCESS_KEY_ID}') }))).toEqual([]);
   });
 
   it('downgrades plaintext to a warning with allow_plaintext_secrets', async () => {

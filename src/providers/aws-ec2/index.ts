@@ -13,7 +13,7 @@ export { toEc2Error } from './errors.ts';
 export { USER_DATA_MAX_BYTES } from './launch-request.ts';
 export { clearEc2Caches } from './provider.ts';
 export type { BackoffOptions } from './retry.ts';
-export { createBackoffRetryStrategy } from './retry.ts';
+export { createBackoffRetryStrategy, withThrottleRetry } from './retry.ts';
 export * from './tags.ts';
 
 export interface Ec2VmProviderOptions {
@@ -48,5 +48,6 @@ export function createEc2VmProvider(options: Ec2VmProviderOptions): VmProviderCl
     ...(options.snapshotMaxAgeMs !== undefined ? { snapshotMaxAgeMs: options.snapshotMaxAgeMs } : {}),
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
   });
 }

@@ -30,6 +30,7 @@ import { awsErrorCode, toEc2Error } from './errors.ts';
 import { belongsTo, isLive, mapInstanceState, toObservedVm } from './instances.ts';
 import { assertUserDataFits, buildRunInstancesInput, USER_DATA_MAX_BYTES, userDataSize } from './launch-request.ts';
 import { createMutex } from './mutex.ts';
+import { type BackoffOptions, withThrottleRetry } from './retry.ts';
 import { TAG_MANAGED } from './tags.ts';
 
 /** Largest DescribeInstances page and TerminateInstances batch EC2 accepts. */
@@ -46,6 +47,8 @@ export interface Ec2ProviderInternals {
   /** DescribeInstances MaxResults (5..1000, default 1000). */
   pageSize?: number;
   now?: () => number;
+  /** Backoff for throttling the client's own retries did not handle. */
+  retry?: BackoffOptions;
 }
 
 interface Snapshot {
@@ -104,7 +107,7 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
 
   async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     try {
-      return await send();
+      return await withThrottleRetry(send, internals.retry);
     } catch (error) {
       throw toEc2Error(error, config, operation);
     }
@@ -273,7 +276,8 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
     let pending = [...ids];
     for (let round = 0; pending.length > 0 && round < 3; round++) {
       try {
-        const out = await client.send(new TerminateInstancesCommand({ InstanceIds: pending }));
+        const batch = pending;
+        const out = await withThrottleRetry(() => client.send(new TerminateInstancesCommand({ InstanceIds: batch })), internals.retry);
         const confirmed = new Set((out.TerminatingInstances ?? []).map((t) => t.InstanceId));
         for (const id of pending) {
           outcome.set(id, confirmed.has(id) ? null : new PoolformError('aws-terminate-unconfirmed', `VmProvider ${config.name}: TerminateInstances did not confirm ${id}`, { retryable: true }));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, createBackoffRetryStrategy, type RetryStrategyV2 } from './retry.ts';
+import { backoffDelay, createBackoffRetryStrategy, type RetryStrategyV2, withThrottleRetry } from './retry.ts';
 
 type SdkError = NonNullable<Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1]['error']>;
 const err = (name: string): SdkError => ({ name, message: name, $metadata: {} });
@@ -36,5 +36,48 @@ describe('createBackoffRetryStrategy', () => {
     await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR', error: err('InsufficientInstanceCapacity') })).rejects.toMatchObject({ name: 'InsufficientInstanceCapacity' });
     const retried = await strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR', error: err('InternalError') });
     expect(retried.getRetryCount()).toBe(1);
+  });
+});
+
+describe('withThrottleRetry', () => {
+  const throttle = (attempts: number): Error => Object.assign(new Error('slow down'), { name: 'Throttling', $metadata: { attempts } });
+  const fast = { throttlingBaseDelayMs: 1, maxDelayMs: 2 };
+
+  it('retries throttling the SDK did not retry, up to maxAttempts', async () => {
+    let calls = 0;
+    await expect(
+      withThrottleRetry(async () => {
+        calls++;
+        if (calls < 3) throw throttle(1);
+        return 'ok';
+      }, fast),
+    ).resolves.toBe('ok');
+    expect(calls).toBe(3);
+
+    calls = 0;
+    await expect(
+      withThrottleRetry(async () => {
+        calls++;
+        throw throttle(1);
+      }, { ...fast, maxAttempts: 4 }),
+    ).rejects.toThrow('slow down');
+    expect(calls).toBe(4);
+  });
+
+  it('does not retry throttling the SDK already retried, nor other errors', async () => {
+    let calls = 0;
+    await expect(
+      withThrottleRetry(async () => {
+        calls++;
+        throw throttle(8);
+      }, fast),
+    ).rejects.toThrow();
+    await expect(
+      withThrottleRetry(async () => {
+        calls++;
+        throw Object.assign(new Error('bad ami'), { name: 'InvalidAMIID.NotFound' });
+      }, fast),
+    ).rejects.toThrow('bad ami');
+    expect(calls).toBe(2);
   });
 });

@@ -79,3 +79,44 @@ export function createBackoffRetryStrategy(options: BackoffOptions = {}): RetryS
     },
   };
 }
+
+const THROTTLING = new Set([
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'PriorRequestNotComplete',
+  'EC2ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+]);
+
+/** Attempts the SDK's retry middleware made for this error (1 when it never retried or never saw it). */
+function sdkAttempts(error: unknown): number {
+  if (typeof error !== 'object' || error === null) return 1;
+  const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+  return typeof attempts === 'number' && attempts > 0 ? attempts : 1;
+}
+
+/**
+ * Runs one AWS call, retrying throttling errors the SDK's own retry loop did
+ * not retry (an injected client configured without retries, or a throttle
+ * raised outside the retry middleware). Throttling the SDK already retried
+ * (attempts > 1) is not retried again: that would multiply the attempts.
+ */
+export async function withThrottleRetry<T>(send: () => Promise<T>, options: BackoffOptions = {}): Promise<T> {
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const base = options.throttlingBaseDelayMs ?? 500;
+  const maxDelay = options.maxDelayMs ?? 20_000;
+  const random = options.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const code = errorCode(error);
+      const throttled = code !== undefined && THROTTLING.has(code);
+      if (!throttled || sdkAttempts(error) > 1 || attempt >= maxAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, base, maxDelay, random)));
+    }
+  }
+}

@@ -7,7 +7,7 @@ import { ResultCodeError } from 'ldapts';
 import { PoolformError } from '../../util/errors.ts';
 
 /** What the provider was doing; decides which right an access error names. */
-export type LdapOperation = 'connect' | 'bind' | 'search' | 'read' | 'add' | 'set-password' | 'delete';
+export type LdapOperation = 'connect' | 'bind' | 'search' | 'read' | 'add' | 'set-password' | 'delete' | 'delete-tree';
 
 export interface LdapErrorContext {
   /** LdapConfig name. */
@@ -46,6 +46,7 @@ const RIGHT_FOR: Record<LdapOperation, string> = {
   add: 'Create Computer objects (and write cn, sAMAccountName, userAccountControl, dNSHostName, description, unicodePwd)',
   'set-password': 'Reset password on computer objects',
   delete: 'Delete Computer objects',
+  'delete-tree': 'Delete subtree on computer objects (needed by ad_recursive_cleanup)',
 };
 
 export function scrub(text: string, secrets: readonly string[] = []): string {
@@ -98,7 +99,7 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
           `the bind account ${JSON.stringify(ctx.bindDn)} lacks the right "${RIGHT_FOR[ctx.operation]}" on ${where}: delegate it on the OU (see the Active Directory section of the README) (${text})`,
         );
       case 32:
-        if (ctx.operation === 'set-password' || ctx.operation === 'delete' || ctx.operation === 'read') {
+        if (ctx.operation === 'set-password' || ctx.operation === 'delete' || ctx.operation === 'delete-tree' || ctx.operation === 'read') {
           return fail('ldap-no-such-object', `${ctx.dn ?? 'the record'} does not exist (noSuchObject) (${text})`);
         }
         return fail('ldap-ou-not-found', `the OU ${where} was not found (noSuchObject): check ad_computer_container_dn and search_base (${text})`);

@@ -16,10 +16,11 @@
 // - observe() is one paged one-level search of the OU for marked records.
 // - delete() re-reads the record and deletes it only when it carries the
 //   marker (and, if the caller knows the server id, the same server id);
-//   already gone = success; `recursive` deletes child objects first.
+//   already gone = success; `recursive` deletes the record with its child
+//   objects (tree delete control; children one by one where unsupported).
 // - Every failure is a PoolformError with a clear message (errors.ts); the
 //   passwords never appear in messages, causes or logs.
-import { Attribute, Change, Client, NoSuchObjectError, ResultCodeError } from 'ldapts';
+import { Attribute, Change, Client, Control, NoSuchObjectError, ResultCodeError } from 'ldapts';
 import type { Entry } from 'ldapts';
 import type { LdapConfig } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
@@ -39,8 +40,11 @@ export { encodeUnicodePwd, generateJoinPassword, meetsAdComplexity } from './pas
 /** userAccountControl WORKSTATION_TRUST_ACCOUNT (0x1000): a member computer, enabled. */
 export const WORKSTATION_TRUST_ACCOUNT = 4096;
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_OPERATION_TIMEOUT_MS = 30_000;
+/** LDAP_SERVER_TREE_DELETE_OID: delete an object with everything below it. */
+const TREE_DELETE_OID = '1.2.840.113556.1.4.805';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_OPERATION_TIMEOUT_MS = 10_000;
 
 export interface LdapDirectoryProviderOptions {
   config: LdapConfig;
@@ -269,15 +273,26 @@ export function createLdapDirectoryProvider(options: LdapDirectoryProviderOption
             throw mapLdapError(error, errorContext('delete', { dn, containerDn }));
           }
         };
-        if (recursive) {
-          const { searchEntries } = await run('search', { dn: entry.dn, containerDn }, () =>
-            client.search(entry.dn, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize } }),
-          );
-          const self = normalizeDn(entry.dn);
-          const children = searchEntries.map((e) => e.dn).filter((dn) => normalizeDn(dn) !== self);
-          children.sort((a, b) => dnDepth(b) - dnDepth(a));
-          for (const child of children) await del(child);
+        if (!recursive) {
+          await del(entry.dn);
+          return;
         }
+        // Tree delete (one call; needs "Delete subtree" on the record). A server
+        // without the control gets the children deleted one by one instead.
+        try {
+          await client.del(entry.dn, new Control(TREE_DELETE_OID, { critical: true }));
+          return;
+        } catch (error) {
+          if (error instanceof NoSuchObjectError) return;
+          if (!(error instanceof ResultCodeError && error.code === 12)) throw mapLdapError(error, errorContext('delete-tree', { dn: entry.dn, containerDn }));
+        }
+        const { searchEntries } = await run('search', { dn: entry.dn, containerDn }, () =>
+          client.search(entry.dn, { scope: 'sub', filter: '(objectClass=*)', attributes: ['1.1'], paged: { pageSize } }),
+        );
+        const self = normalizeDn(entry.dn);
+        const children = searchEntries.map((e) => e.dn).filter((dn) => normalizeDn(dn) !== self);
+        children.sort((a, b) => dnDepth(b) - dnDepth(a));
+        for (const child of children) await del(child);
         await del(entry.dn);
       });
     },

@@ -21,8 +21,10 @@ export interface Route53DnsProviderOptions {
   retry?: BackoffOptions;
   /** How old a zone walk may be for upsert/delete decisions (default 5,000 ms). */
   snapshotMaxAgeMs?: number;
-  /** How long upsert/delete calls are gathered into one request (default 10 ms). */
+  /** Quiet time that ends gathering upsert/delete calls into one request (default 50 ms). */
   batchWindowMs?: number;
+  /** Longest a change waits to be sent while calls keep arriving (default 1,000 ms). */
+  batchMaxWaitMs?: number;
   now?: () => number;
 }
 
@@ -51,6 +53,8 @@ export function createRoute53DnsProvider(options: Route53DnsProviderOptions): Dn
     client,
     ...(options.snapshotMaxAgeMs !== undefined ? { snapshotMaxAgeMs: options.snapshotMaxAgeMs } : {}),
     ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}),
+    ...(options.batchMaxWaitMs !== undefined ? { batchMaxWaitMs: options.batchMaxWaitMs } : {}),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
   });
 }

@@ -1,9 +1,9 @@
 // The Route 53 DNS provider. Contracts (see providers/types.ts) and how they are met:
 // - observe(baseDomain): one ListResourceRecordSets walk (paginated) of the
 //   zone; only A records with poolform's TXT ownership marker are reported.
-// - upsert/delete: changes from all calls that arrive close together (within
-//   `batchWindowMs`, or while a previous request for the zone is in flight)
-//   go out together in as few ChangeResourceRecordSets requests as Route 53's
+// - upsert/delete: changes from all calls that arrive close together (until
+//   `batchWindowMs` passes without a new one, at most `batchMaxWaitMs`, or
+//   while a previous request for the zone is in flight) go out together in as few ChangeResourceRecordSets requests as Route 53's
 //   limits allow (1,000 records, UPSERT counting twice; 32,000 value chars).
 //   Each record and its marker change in one atomic request.
 // - Decisions use the last walk of the zone (at most `snapshotMaxAgeMs` old,
@@ -16,6 +16,7 @@ import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type Re
 import type { Route53DnsProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { awsErrorCode, genericAwsError, sdkErrorShape } from '../aws-ec2/errors.ts';
+import { type BackoffOptions, withThrottleRetry } from '../aws-ec2/retry.ts';
 import type { DnsProviderClient, DnsRecord, ItemResult } from '../types.ts';
 import { applyChanges, indexRecordSets, type ItemPlan, normalizeName, ownedRecords, packBatches, planDelete, planUpsert, type ZoneView } from './records.ts';
 import { findHostedZone, type ZoneRef } from './zone.ts';
@@ -29,9 +30,13 @@ export interface Route53ProviderInternals {
   client: Route53Client;
   /** How old a zone walk may be for upsert/delete decisions (default 5,000 ms). */
   snapshotMaxAgeMs?: number;
-  /** How long calls are gathered into one request (default 10 ms). */
+  /** Quiet time that ends gathering calls into one request (default 50 ms). */
   batchWindowMs?: number;
+  /** Longest a change waits to be sent while calls keep arriving (default 1,000 ms). */
+  batchMaxWaitMs?: number;
   now?: () => number;
+  /** Backoff for throttling the client's own retries did not handle. */
+  retry?: BackoffOptions;
 }
 
 interface PendingItem {
@@ -45,6 +50,8 @@ interface ZoneState {
   viewAt: number;
   queue: PendingItem[];
   timer?: ReturnType<typeof setTimeout>;
+  /** When the oldest item waiting for the timer was queued (ms, wall clock). */
+  firstQueuedAt?: number;
   flushing?: Promise<void>;
 }
 
@@ -59,14 +66,15 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
   const { config, client } = internals;
   const now = internals.now ?? Date.now;
   const maxAge = internals.snapshotMaxAgeMs ?? 5000;
-  const windowMs = internals.batchWindowMs ?? 10;
+  const windowMs = internals.batchWindowMs ?? 50;
+  const maxWaitMs = Math.max(windowMs, internals.batchMaxWaitMs ?? 1000);
   const region = config.aws_region ?? 'us-east-1';
   const zoneRefs = new Map<string, Promise<ZoneRef>>();
   const zones = new Map<string, ZoneState>();
 
   async function send<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run();
+      return await withThrottleRetry(run, internals.retry);
     } catch (error) {
       if (error instanceof PoolformError) throw error;
       const code = awsErrorCode(error);
@@ -187,8 +195,8 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
     return new PoolformError('dns-change-rejected', `DnsProvider ${config.name}: Route 53 rejected the change for ${fqdn}: ${shape.name}: ${shape.message}`, { cause: error });
   }
 
-  /** Sends one batch; on a rejection re-walks once, then bisects to isolate bad records. */
-  async function commit(zoneId: string, batch: Planned[], rewalked: { done: boolean }): Promise<void> {
+  /** Sends one batch; on a rejection re-walks the zone once (when `mayRewalk`), then bisects to isolate bad records. */
+  async function commit(zoneId: string, batch: Planned[], mayRewalk: boolean): Promise<void> {
     const state = stateOf(zoneId);
     try {
       await sendBatch(zoneId, batch);
@@ -201,8 +209,7 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
         for (const p of batch) p.item.settle(failure);
         return;
       }
-      if (!rewalked.done) {
-        rewalked.done = true;
+      if (mayRewalk) {
         let view: ZoneView;
         try {
           view = await walk(zoneId);
@@ -210,7 +217,7 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
           for (const p of batch) p.item.settle(walkError instanceof Error ? walkError : new Error(String(walkError)));
           return;
         }
-        for (const retry of packBatches(planAll(view, batch.map((p) => p.item)))) await commit(zoneId, retry, rewalked);
+        for (const retry of packBatches(planAll(view, batch.map((p) => p.item)))) await commit(zoneId, retry, false);
         return;
       }
       if (batch.length === 1 && batch[0]) {
@@ -218,8 +225,8 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
         return;
       }
       const middle = Math.ceil(batch.length / 2);
-      await commit(zoneId, batch.slice(0, middle), rewalked);
-      await commit(zoneId, batch.slice(middle), rewalked);
+      await commit(zoneId, batch.slice(0, middle), false);
+      await commit(zoneId, batch.slice(middle), false);
     }
   }
 
@@ -247,22 +254,36 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
         for (const item of round) item.settle(error instanceof Error ? error : new Error(String(error)));
         continue;
       }
-      const rewalked = { done: false };
-      for (const batch of packBatches(planAll(view, round))) await commit(zoneId, batch, rewalked);
+      const batches = packBatches(planAll(view, round));
+      for (const [index, batch] of batches.entries()) {
+        // A later batch was planned before an earlier one's re-walk: plan it again on the fresh view.
+        const current = index === 0 ? batch : packBatches(planAll(stateOf(zoneId).view ?? view, batch.map((p) => p.item))).flat();
+        if (current.length > 0) await commit(zoneId, current, true);
+      }
     }
   }
 
+  /**
+   * Debounced flush: waits until no new item arrived for `windowMs`, but no
+   * longer than `maxWaitMs` after the first queued item. While a request is
+   * in flight, arrivals wait for the next one.
+   */
   function schedule(zoneId: string): void {
     const state = stateOf(zoneId);
-    if (state.flushing || state.timer) return;
+    if (state.flushing) return;
+    const t = Date.now();
+    state.firstQueuedAt ??= t;
+    if (state.timer) clearTimeout(state.timer);
+    const delay = Math.max(0, Math.min(windowMs, state.firstQueuedAt + maxWaitMs - t));
     state.timer = setTimeout(() => {
+      state.firstQueuedAt = undefined;
       const run = flush(zoneId).finally(() => {
         state.flushing = undefined;
         // Items that arrived during the flush go out in the next request.
         if (state.queue.length > 0) schedule(zoneId);
       });
       state.flushing = run;
-    }, windowMs);
+    }, delay);
   }
 
   async function enqueue(op: 'upsert' | 'delete', baseDomain: string, records: readonly DnsRecord[]): Promise<ItemResult<DnsRecord>[]> {

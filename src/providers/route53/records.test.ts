@@ -40,6 +40,7 @@ describe('planning against a zone listing', () => {
     { Name: 'pf-1.agents.example.com.', Type: 'TXT', TTL: 60, ResourceRecords: [{ Value: ownerTxtValue('srv-1') }, { Value: '"keep-me"' }] },
     { Name: 'hand.agents.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.1' }] },
     { Name: 'alias.agents.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'x.example.com' }] },
+    { Name: 'lb.agents.example.com.', Type: 'A', AliasTarget: { HostedZoneId: 'Z1', DNSName: 'lb.example.com.', EvaluateTargetHealth: false } },
   ]);
 
   it('observes only marked A records under the base domain', () => {
@@ -51,6 +52,7 @@ describe('planning against a zone listing', () => {
     expect(planUpsert(view, rec())).toEqual({ kind: 'noop' });
     expect(planUpsert(view, rec({ fqdn: 'hand.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     expect(planUpsert(view, rec({ fqdn: 'alias.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
+    expect(planUpsert(view, rec({ fqdn: 'lb.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     const plan = planUpsert(view, rec({ value: '10.0.0.2' }));
     expect(plan).toMatchObject({ kind: 'changes' });
     const changes = plan.kind === 'changes' ? plan.changes : [];

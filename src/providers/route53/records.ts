@@ -111,6 +111,7 @@ export function planUpsert(view: ZoneView, record: DnsRecord): ItemPlan {
   const fqdn = normalizeName(record.fqdn);
   const state = view.get(fqdn);
   if (state?.others.has('CNAME')) return notOwned(fqdn, 'a CNAME record exists at this name');
+  if (state?.others.has('A')) return notOwned(fqdn, 'an alias A record exists at this name');
   if ([...(state?.others ?? [])].some((t) => t.startsWith('A:') || t.startsWith('TXT:'))) return notOwned(fqdn, 'a routing-policy record set exists at this name');
   const owner = ownerOf(state);
   if (state?.a && owner === undefined) return notOwned(fqdn, 'an A record without poolform\'s TXT ownership marker exists');
