@@ -103,6 +103,11 @@ describe('loadConfig', () => {
     const deep = await loadStrings({ 'deep.yaml': `${'['.repeat(20000)}${']'.repeat(20000)}\n` });
     expect(deep.config).toBeUndefined();
     expect(deep.diagnostics.length).toBeGreaterThan(0);
+    // One plain-words diagnostic, not one engine error per level.
+    for (const nesting of [deep, await loadStrings({ 'deep.yaml': Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') })]) {
+      expect(nesting.diagnostics.filter((d) => /too deep/.test(d.message))).toHaveLength(1);
+      expect(JSON.stringify(nesting.diagnostics)).not.toMatch(/call stack/i);
+    }
 
     expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual([]);
   }, 30_000);

@@ -14,6 +14,7 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export const MAX_ALIAS_COUNT = 100;
 /** At most this many YAML errors are reported per file (random bytes produce thousands). */
 const MAX_ERRORS_PER_FILE = 20;
+const STACK_OVERFLOW = /maximum call stack size exceeded/i;
 
 export interface ParsedDocument {
   source: SourceDocument;
@@ -62,10 +63,21 @@ export function parseText(f: DiscoveredFile, text: string): ParsedFile {
   const documents: ParsedDocument[] = [];
   const lines = new LineCounter();
   let errorCount = 0;
+  let firstHidden: Diagnostic | undefined;
+  let tooDeep = false;
   const push = (d: Diagnostic): void => {
     if (d.severity === 'error') {
+      // The parser overflows its stack once per level beyond what it can nest: one diagnostic says it all.
+      if (STACK_OVERFLOW.test(d.message)) {
+        if (tooDeep) return;
+        tooDeep = true;
+        d = { ...d, message: 'nesting is too deep to parse (thousands of levels); flatten this document' };
+      }
       errorCount++;
-      if (errorCount > MAX_ERRORS_PER_FILE) return;
+      if (errorCount > MAX_ERRORS_PER_FILE) {
+        firstHidden ??= d;
+        return;
+      }
     }
     diagnostics.push(d);
   };
@@ -74,7 +86,9 @@ export function parseText(f: DiscoveredFile, text: string): ParsedFile {
     docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true, strict: true });
   } catch (err) {
     // The parser recursing too deep on absurd nesting, and the like.
-    return { documents: [], diagnostics: [fileDiagnostic(f.file, 'yaml-syntax', `cannot parse YAML (${err instanceof Error ? err.message : String(err)})`)] };
+    const reason = err instanceof Error ? err.message : String(err);
+    const message = STACK_OVERFLOW.test(reason) ? 'nesting is too deep to parse (thousands of levels); flatten this document' : `cannot parse YAML (${reason})`;
+    return { documents: [], diagnostics: [fileDiagnostic(f.file, 'yaml-syntax', message)] };
   }
   // parseAllDocuments returns an EmptyStream (an array with `empty`) for an empty file.
   const list = Array.isArray(docs) ? docs : [];
@@ -118,7 +132,9 @@ export function parseText(f: DiscoveredFile, text: string): ParsedFile {
     documents.push({ source, value });
   });
   if (errorCount > MAX_ERRORS_PER_FILE) {
-    diagnostics.push(fileDiagnostic(f.file, 'yaml-syntax', `${errorCount - MAX_ERRORS_PER_FILE} more YAML errors in this file not shown`));
+    // Placed where the first hidden error is, so it sorts after the ones shown.
+    const at = firstHidden ?? { line: 1, column: 1 };
+    diagnostics.push(fileDiagnostic(f.file, 'yaml-syntax', `${errorCount - MAX_ERRORS_PER_FILE} more YAML errors in this file not shown`, at.line, at.column));
   }
   return { documents, diagnostics };
 }

@@ -9,13 +9,21 @@ import { poolTypeOnlyFields, sshOnlyFields } from './rules/schema-fields.ts';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('the combined schema', () => {
-  it('documents every property (editor hover docs)', () => {
+  it('documents every property, nested ones included, with its own description (editor hover docs)', () => {
     const missing: string[] = [];
-    for (const [defName, def] of Object.entries(poolformSchema()['$defs'] as Record<string, JsonSchema>)) {
-      for (const [prop, schema] of Object.entries((def['properties'] ?? {}) as Record<string, JsonSchema>)) {
-        if (typeof schema['description'] !== 'string' && typeof schema['$ref'] !== 'string') missing.push(`${defName}.${prop}`);
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`));
+      if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
+      const props = (node as JsonSchema)['properties'];
+      if (props !== null && typeof props === 'object') {
+        for (const [prop, schema] of Object.entries(props as Record<string, JsonSchema>)) {
+          const description = schema['description'];
+          if (typeof description !== 'string' || description.trim() === '') missing.push(`${at}/properties/${prop}`);
+        }
       }
-    }
+      for (const [key, value] of Object.entries(node)) walk(value, `${at}/${key}`);
+    };
+    walk(poolformSchema(), '#');
     expect(missing).toEqual([]);
   });
 

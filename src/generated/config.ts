@@ -13,10 +13,6 @@ export type VmProvider = AwsVmProvider | LocalVmProvider;
  */
 export type DnsProvider = Route53DnsProvider | LocalDnsProvider;
 /**
- * Protocol used to connect to the server's desktop or shell.
- */
-export type ConnectionType = "kasmvnc" | "rdp" | "vnc" | "ssh";
-/**
  * Day of the week.
  */
 export type Day = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
@@ -200,7 +196,7 @@ export interface AwsVmProvider {
    */
   aws_ec2_config_override?: {};
   /**
-   * AWS access key id (secret reference). Omit to use the SDK's default credential chain.
+   * AWS access key id. It names the key and is not itself a secret: plaintext (AKIA...) or a reference `${env:NAME}` / `${file:PATH}`. Omit (with secret_access_key) to use the SDK's default credential chain.
    */
   access_key_id?: string;
   /**
@@ -294,7 +290,7 @@ export interface Route53DnsProvider {
    */
   ip?: "private" | "public";
   /**
-   * AWS access key id (secret reference). Omit for the default chain.
+   * AWS access key id. It names the key and is not itself a secret: plaintext (AKIA...) or a reference `${env:NAME}` / `${file:PATH}`. Omit (with secret_access_key) for the default chain.
    */
   access_key_id?: string;
   /**
@@ -490,7 +486,10 @@ export interface FixedServer {
    * Whether the server can be given to another session after one ends.
    */
   reusable?: boolean;
-  connection_type: ConnectionType;
+  /**
+   * Protocol to connect with: kasmvnc, rdp, vnc or ssh.
+   */
+  connection_type: "kasmvnc" | "rdp" | "vnc" | "ssh";
   /**
    * Port to connect on.
    */
@@ -589,7 +588,7 @@ export interface AutoscaleConfig {
    */
   agent_installed?: boolean;
   /**
-   * Protocol used to connect to the server's desktop or shell.
+   * Server pools: protocol to connect with (required for server pools).
    */
   connection_type?: "kasmvnc" | "rdp" | "vnc" | "ssh";
   /**

@@ -8,6 +8,7 @@
 import type { Decision } from '../autoscale/types.ts';
 import { autoscaleKey } from '../config/model.ts';
 import type { IntentRecord, JsonObject } from '../state/types.ts';
+import type { ResourceChange } from './types.ts';
 import { dnsTarget, adTarget, newVmAttributes, observedVmAttributes } from './attributes.ts';
 import { byAddress, nameOf, vmAddress } from './addresses.ts';
 import { str } from './json-attrs.ts';
@@ -257,6 +258,8 @@ export function planVms(ctx: PlanContext): Decision[] {
     }
   }
 
+  const goneSet = new Set([...goneByAutoscale.values()].flat());
+  const waits: Array<{ change: ResourceChange; on: ServerPlan[] }> = [];
   for (const d of creates) {
     const ref = autoscales.get(autoscaleKey(d.pool, d.autoscale));
     if (!ref) {
@@ -281,6 +284,19 @@ export function planVms(ctx: PlanContext): Decision[] {
       blockers.push('directory');
     }
     if (blockers.length > 0) continue;
+
+    // max_instances: a create that takes the slot of servers destroyed in this round waits for those destroys.
+    const waitFor: ServerPlan[] = [];
+    const missing: string[] = [];
+    for (const id of d.after_destroy ?? []) {
+      const sp = serverPlans.get(id);
+      if (sp && (sp.fate === 'delete' || goneSet.has(sp))) waitFor.push(sp);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      addError(`a create in ${pool.name}/${autoscale.name} waits for the destroy of ${missing.join(', ')} (max_instances), which is not in this plan`);
+      continue;
+    }
 
     const gone = goneByAutoscale.get(autoscaleKey(pool.name, autoscale.name))?.shift();
     if (gone) {
@@ -308,6 +324,7 @@ export function planVms(ctx: PlanContext): Decision[] {
         pool: pool.name,
         observed_gone: true,
       });
+      waits.push({ change: gone.change, on: waitFor });
       continue;
     }
     const { serverId, hostname } = allocateServerName(
@@ -329,6 +346,7 @@ export function planVms(ctx: PlanContext): Decision[] {
       provider: autoscale.vm_provider,
       pool: pool.name,
     });
+    waits.push({ change, on: waitFor });
     serverPlans.set(serverId, {
       serverId,
       pool: pool.name,
@@ -363,6 +381,10 @@ export function planVms(ctx: PlanContext): Decision[] {
       });
     }
   }
+  for (const w of waits) {
+    for (const sp of w.on) if (sp.change && sp.change !== w.change) w.change.depends_on.push(sp.change.address);
+  }
+
   return decisions;
 }
 

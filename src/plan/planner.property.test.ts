@@ -41,6 +41,7 @@ const serverArb = fc.record({
 
 const decisionArb: fc.Arbitrary<Decision> = fc.oneof(
   fc.constant<Decision>({ action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up' }),
+  fc.subarray(ids, { minLength: 1, maxLength: 2 }).map((waits): Decision => ({ action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up', after_destroy: waits })),
   fc.constantFrom(...ids).map((id): Decision => ({ action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: id, reason: 'scale-down' })),
   fc.constantFrom(...ids).map((id): Decision => ({ action: 'drain', pool: 'desktops', autoscale: 'day', server_id: id, reason: 'drain' })),
   fc.constant<Decision>({ action: 'hold', pool: 'desktops', autoscale: 'day', reason: 'max_instances' }),
@@ -104,9 +105,10 @@ describe('buildPlan properties', () => {
           for (const dep of change.depends_on) {
             const d = byAddress.get(dep);
             expect(d).toBeDefined();
-            // Creates wait for creates (AD → VM → DNS); deletes wait for deletes (DNS → VM → AD).
+            // Creates wait for creates (AD → VM → DNS); deletes wait for deletes (DNS → VM → AD);
+            // a VM create may wait for VM destroys whose max_instances slot it takes.
             if (change.action === 'delete') expect(d?.action).toBe('delete');
-            else expect(d?.action).not.toBe('delete');
+            else if (d?.action === 'delete') expect([change.type, d.type]).toEqual(['vm', 'vm']);
           }
           if (change.type === 'vm' && change.action === 'create') {
             expect(isValidServerId(change.name)).toBe(true);

@@ -265,6 +265,17 @@ describe('buildPlan', () => {
     expect(actions(prefix)).toEqual(['create server.desktops.legacy1']);
   });
 
+  it('a create that takes a destroyed server\'s max_instances slot waits for that destroy, or is not planned', () => {
+    const destroy: Decision = { action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'failed' };
+    const waiting: Decision = { ...create, after_destroy: ['abcdefgh'] };
+    const p = plan({ snapshot: converged(), observed: convergedObserved(), result: { decisions: [destroy, waiting], staging: [] } });
+    const vmCreate = p.changes.find((c) => c.type === 'vm' && c.action === 'create');
+    expect(vmCreate?.depends_on).toContain('vm.desktops.day.abcdefgh');
+    const q = plan({ snapshot: converged(), observed: convergedObserved(), result: { decisions: [waiting], staging: [] } });
+    expect(q.changes.filter((c) => c.type === 'vm')).toEqual([]);
+    expect(q.errors.join('\n')).toContain('waits for the destroy of abcdefgh (max_instances)');
+  });
+
   it('finishes an interrupted destroy without reporting drift', () => {
     const snapshot = converged();
     const vm = snapshot.resources.find((r) => r.type === 'vm');

@@ -180,8 +180,17 @@ describe('daylight saving time', () => {
   it('Europe/Berlin, spring forward (02:00 → 03:00 on 2024-03-31) and fall back (03:00 → 02:00 on 2024-10-27)', () => {
     const tz = 'Europe/Berlin';
     const spring = cfg({ days: ['sun'], start: '02:30', end: '02:45', timezone: tz });
-    // Both ends in the gap: the window has no instant that day; the next Sunday is normal.
-    expect(list(spring, '2024-03-30T12:00:00Z', 2)).toEqual(['on  2024-04-07T00:30:00.000Z', 'off 2024-04-07T00:45:00.000Z']);
+    // Both ends in the gap: never lost; it runs its 15 minutes from 03:00 CEST (01:00Z); the next Sunday is normal.
+    expect(list(spring, '2024-03-30T12:00:00Z', 4)).toEqual([
+      'on  2024-03-31T01:00:00.000Z',
+      'off 2024-03-31T01:15:00.000Z',
+      'on  2024-04-07T00:30:00.000Z',
+      'off 2024-04-07T00:45:00.000Z',
+    ]);
+    expect(isActive(spring, '2024-03-31T01:05:00Z')).toBe(true);
+    // The whole skipped hour as a window (02:00–03:00): an hour from 03:00 CEST, not nothing.
+    const skippedHour = cfg({ days: ['sun'], start: '02:00', end: '03:00', timezone: tz });
+    expect(list(skippedHour, '2024-03-30T12:00:00Z', 2)).toEqual(['on  2024-03-31T01:00:00.000Z', 'off 2024-03-31T02:00:00.000Z']);
     const springStart = cfg({ days: ['sun'], start: '02:00', end: '04:00', timezone: tz });
     expect(list(springStart, '2024-03-30T12:00:00Z', 2)).toEqual(['on  2024-03-31T01:00:00.000Z', 'off 2024-03-31T02:00:00.000Z']);
     const fall = cfg({ days: ['sun'], start: '02:30', end: '05:00', timezone: tz });

@@ -61,11 +61,13 @@ export function formatScheduleText(config: Config, report: ScheduleReport): stri
     out += `\n${entry.pool}/${entry.name}: ${state}${note}\n`;
     for (const s of schedules) out += `  schedule ${describeSchedule(s)}\n`;
     if (autoscale?.enabled === false || schedules.length === 0) return;
+    const zones = [...new Set(schedules.map((s) => s.timezone))];
+    const atMs = Date.parse(report.at);
+    out += `  at ${zones.map((z) => `${localTime(atMs, z)} (${z})`).join(', ')}\n`;
     if (entry.transitions.length === 0) {
       out += '  no transitions ahead\n';
       return;
     }
-    const zones = [...new Set(schedules.map((s) => s.timezone))];
     out += '  next transitions:\n';
     for (const t of entry.transitions) {
       const ms = Date.parse(t.at);

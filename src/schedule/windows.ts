@@ -8,7 +8,8 @@
 // Times are taken literally: a window ending "23:59" stops a minute before
 // midnight (upstream's 23:59/00:00 chains leave that minute out; write "24:00").
 // Both ends are mapped to instants with resolveWall (DST rules in zone-time.ts).
-// A window whose two ends fall in the same skipped hour has no instant and is dropped.
+// A window whose two ends fall in the same skipped hour is not dropped: it
+// runs for its wall-clock length from the first instant after the gap.
 import type { Day, Schedule } from '../generated/config.ts';
 import type { TimeZone } from './zone-time.ts';
 import { DAY_MS, MINUTE_MS, localDay, resolveWall, timeZone, weekdayOf } from './zone-time.ts';
@@ -51,7 +52,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   return { zone: timeZone(schedule.timezone), startMin, endMin, dayMask };
 }
 
-/** The window a schedule opens on local day `day`, or null (day not listed, or lost inside a skipped hour). */
+/** The window a schedule opens on local day `day`, or null when the day is not listed. */
 export function windowOnDay(schedule: CompiledSchedule, day: number): Window | null {
   if ((schedule.dayMask & (1 << weekdayOf(day))) === 0) return null;
   const startWall = day * DAY_MS + schedule.startMin * MINUTE_MS;
@@ -59,7 +60,12 @@ export function windowOnDay(schedule: CompiledSchedule, day: number): Window | n
   const endWall = endDay * DAY_MS + schedule.endMin * MINUTE_MS;
   const start = resolveWall(schedule.zone, startWall);
   const end = resolveWall(schedule.zone, endWall);
-  return end > start ? { start, end } : null;
+  if (end > start) return { start, end };
+  // Both ends in the same skipped hour (or the start in it and the end at its
+  // edge): by the rules above the window would shrink to nothing. Windows are
+  // never lost to DST, so it runs for its wall-clock length from the first
+  // instant after the gap instead (02:10–02:40 on spring-forward day: 03:00–03:30).
+  return { start, end: start + (endWall - startWall) };
 }
 
 /** Whether any window of the schedule contains the instant. */

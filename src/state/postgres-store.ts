@@ -34,7 +34,7 @@ const TERMINATE_WAIT_MS = 5_000;
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`. Never logged. */
   url: string;
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default 10, at least 2: migrating holds one while using another). */
   poolSize?: number;
 }
 
@@ -74,7 +74,7 @@ class PostgresDriver implements SqlDriver {
   readonly #direct: SqlRunner;
 
   constructor(options: PostgresStoreOptions) {
-    this.pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    this.pool = new pg.Pool({ connectionString: options.url, max: Math.max(2, options.poolSize ?? 10), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle connection dropped by the server must not crash the process; the pool reconnects.
     this.pool.on('error', () => undefined);
     this.#direct = runnerFor(this.pool);

@@ -6,6 +6,7 @@
 // Times are ISO-8601 UTC strings. Every mutation of resources, servers or
 // intents bumps `serial`; sessions and audit entries do not (they are runtime
 // data, not infrastructure), so a saved plan is not made stale by user traffic.
+// Writing a record identical to the stored one is not a mutation (no bump).
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };

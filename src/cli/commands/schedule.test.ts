@@ -100,7 +100,55 @@ describe('poolform schedule', () => {
     expect(out).toContain('night/always: active (no schedules: always active)');
     expect(out).toContain('night/off: inactive (disabled: never active)');
     const day = out.slice(out.indexOf('desktops/day'), out.indexOf('night/overnight'));
-    expect(day.match(/EST|EDT/g)).toHaveLength(5);
+    expect(day).toContain('  at Fri 2024-03-08 15:00 EST (America/New_York)\n');
+    expect(day.match(/EST|EDT/g)).toHaveLength(6); // the instant itself + 5 transitions
+    expect(out.startsWith('at 2024-03-08T20:00:00.000Z\n')).toBe(true);
+  });
+
+  it('DST edges at precise instants: a start in the skipped hour, a start in the repeated hour', async () => {
+    const dir = await writeConfigDir({
+      'a.yaml': `${LOCAL_PROVIDER}---
+kind: Pool
+name: p
+type: server
+autoscale:
+  - name: gap
+    vm_provider: local
+    connection_type: rdp
+    schedules:
+      - { days: [sun], start: "02:30", end: "04:00", timezone: America/New_York }
+  - name: repeated
+    vm_provider: local
+    connection_type: rdp
+    schedules:
+      - { days: [sun], start: "01:30", end: "03:00", timezone: America/New_York }
+`,
+    });
+    dirs.push(dir);
+    const ctx = capture(dir);
+    // Spring forward 2026-03-08: 02:30 does not exist; active from 03:00 EDT (07:00Z).
+    expect(await main(['node', 'poolform', 'schedule', '--at', '2026-03-08T06:59:00Z', '--count', '2', '--json'], ctx)).toBe(0);
+    const spring = JSON.parse(ctx.out());
+    expect(spring.autoscale[0]).toEqual({
+      pool: 'p',
+      name: 'gap',
+      active: false,
+      transitions: [
+        { at: '2026-03-08T07:00:00.000Z', active: true },
+        { at: '2026-03-08T08:00:00.000Z', active: false },
+      ],
+    });
+    // Fall back 2026-11-01: 01:30 happens at 05:30Z (EDT) and 06:30Z (EST); the first one counts, once.
+    const fall = capture(dir);
+    expect(await main(['node', 'poolform', 'schedule', '--at', '2026-11-01T05:00:00Z', '--count', '3', '--json'], fall)).toBe(0);
+    expect(JSON.parse(fall.out()).autoscale[1].transitions).toEqual([
+      { at: '2026-11-01T05:30:00.000Z', active: true },
+      { at: '2026-11-01T08:00:00.000Z', active: false },
+      { at: '2026-11-08T06:30:00.000Z', active: true },
+    ]);
+    const text = capture(dir);
+    await main(['node', 'poolform', 'schedule', '--at', '2026-11-01T05:00:00Z', '--count', '1'], text);
+    expect(text.out()).toContain('active    Sun 2026-11-01 01:30 EDT (America/New_York)  = 2026-11-01T05:30:00Z UTC');
   });
 
   it('defaults --at to now', async () => {

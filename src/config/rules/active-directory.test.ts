@@ -19,4 +19,8 @@ describe('ad-config-incomplete / ldaps-required', () => {
       'ad_create_machine_record needs ad_computer_container_dn',
     ]);
   });
+  it('on a docker agent pool only the field itself is reported (no cascade)', async () => {
+    const r = await loadStrings({ 'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n    ad_create_machine_record: true\n` });
+    expect(codes(r)).toEqual(['field-not-for-pool-type']);
+  });
 });

@@ -5,6 +5,8 @@ import type { Rule } from './context.ts';
 
 export const activeDirectory: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
+    // On docker agent pools the field itself is rejected (field-not-for-pool-type); no cascade here.
+    if (pool.type !== 'server') continue;
     (pool.autoscale ?? []).forEach((a, i) => {
       if (a.ad_create_machine_record !== true) return;
       const at = ['autoscale', i];
