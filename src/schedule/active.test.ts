@@ -201,6 +201,19 @@ describe('daylight saving time', () => {
     expect(list(daily, '2024-10-25T12:00:00Z', 2)).toEqual(['on  2024-10-25T22:00:00.000Z', 'off 2024-10-27T23:00:00.000Z']);
   });
 
+  it('a window inside the skipped hour is never lost: it runs its length from the first instant after the gap', () => {
+    // America/New_York, 2026-03-08: 02:00 EST jumps to 03:00 EDT (07:00Z). Every window within 02:00–03:00.
+    const pad = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    for (let start = 120; start < 180; start += 7) {
+      for (let end = start + 1; end <= 180; end += 5) {
+        const c = cfg({ days: ['sun'], start: pad(start), end: pad(end), timezone: 'America/New_York' });
+        const jump = Date.parse('2026-03-08T07:00:00Z');
+        expect(list(c, '2026-03-07T12:00:00Z', 2)).toEqual([`on  ${new Date(jump).toISOString()}`, `off ${new Date(jump + (end - start) * 60_000).toISOString()}`]);
+        expect(isActive(c, jump)).toBe(true);
+      }
+    }
+  });
+
   it('Australia/Lord_Howe: a 30-minute DST shift', () => {
     const tz = 'Australia/Lord_Howe';
     // 2024-10-06 02:00 (+10:30) → 02:30 (+11). A start at 02:15 takes effect at the jump (15:30Z).

@@ -46,8 +46,8 @@ function localTime(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
 }
 
-/** Human-readable report: times in each schedule's own zone(s) and in UTC. */
-export function formatScheduleText(config: Config, report: ScheduleReport): string {
+/** Human-readable report: times in each schedule's own zone(s) and in UTC. `count`: how many were asked for (0: none listed, no "no transitions" note). */
+export function formatScheduleText(config: Config, report: ScheduleReport, count?: number): string {
   const refs = autoscaleConfigs(config);
   let out = `at ${report.at}\n`;
   if (refs.length === 0) return `${out}no autoscale configs\n`;
@@ -65,7 +65,7 @@ export function formatScheduleText(config: Config, report: ScheduleReport): stri
     const atMs = Date.parse(report.at);
     out += `  at ${zones.map((z) => `${localTime(atMs, z)} (${z})`).join(', ')}\n`;
     if (entry.transitions.length === 0) {
-      out += '  no transitions ahead\n';
+      if (count !== 0) out += '  no transitions ahead\n';
       return;
     }
     out += '  next transitions:\n';

@@ -163,6 +163,10 @@ autoscale:
   it('an --at with an offset is honoured', async () => {
     const { out } = await run(['--at', '2024-03-08T15:00:00-05:00', '--json', '--count', '0']);
     expect(JSON.parse(out).at).toBe('2024-03-08T20:00:00.000Z');
+    const text = await run(['--at', '2024-03-08T15:00:00-05:00', '--count', '0']);
+    expect(text.out).toContain('desktops/day: active\n');
+    expect(text.out).not.toContain('no transitions ahead'); // none were asked for
+    expect(text.out).not.toContain('next transitions');
   });
 
   it('bad --at or --count: exit 2 with a clear message', async () => {

@@ -75,6 +75,6 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
     ctx.stderr.write(`poolform schedule: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
   }
-  ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleText(loaded.config, report));
+  ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleText(loaded.config, report, count));
   return EXIT_OK;
 }
