@@ -203,6 +203,33 @@ describe('applyPlan', () => {
     expect(result.summary.added).toBe(6);
     expect(peak).toBe(2);
   });
+
+  it('sends all DNS upserts of one zone in one call, however many VMs (only records of VMs that were created)', async () => {
+    const pool = desktopsPool({ servers: [] });
+    const as = pool.autoscale?.[0];
+    if (as) {
+      as.minimum_available_sessions = 40;
+      as.ad_create_machine_record = false;
+    }
+    config = testConfig([pool]);
+    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 50, startup_script: 'true\n' }];
+    const upserts: number[] = [];
+    let creates = 0;
+    const registry = interceptRegistry(registryFor(config), (call, next) => {
+      if (call.method === 'dns.upsert') upserts.push(call.items);
+      // Every 7th VM create fails: its DNS record is skipped, the rest go in one batch.
+      if (call.method === 'vm.create' && ++creates % 7 === 0) return Promise.reject(new PoolformError('capacity', 'no capacity'));
+      return next();
+    });
+    const plan = await planFor(registry, config);
+    const dnsChanges = plan.changes.filter((c) => c.type === 'dns_record');
+    expect(dnsChanges.length).toBeGreaterThanOrEqual(15);
+    const result = await applyPlan(plan, deps(registry));
+    const failedVms = result.failures.filter((f) => f.address.startsWith('vm.')).length;
+    expect(failedVms).toBe(Math.floor(dnsChanges.length / 7));
+    expect(upserts).toEqual([dnsChanges.length - failedVms]);
+    expect(result.skipped.filter((s) => s.address.startsWith('dns.'))).toHaveLength(failedVms);
+  });
 });
 
 describe('reconcileOnce', () => {
