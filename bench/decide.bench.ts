@@ -73,6 +73,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+function time1(fn: () => unknown): number[] {
+  const t0 = performance.now();
+  fn();
+  return [performance.now() - t0];
+}
+
 function time(fn: () => unknown): number[] {
   fn();
   fn(); // warm-up
@@ -95,10 +101,22 @@ const counts: Record<string, number> = {};
 for (const d of result.decisions) counts[d.action] = (counts[d.action] ?? 0) + 1;
 console.log(`one round: ${JSON.stringify(counts)} decisions, ${result.staging.length} staging decisions`);
 
-const decideMs = median(time(() => decide(full)));
-const baselineMs = median(time(() => baseline(full)));
+// Full and quarter worlds are timed interleaved, round by round, so JIT warm-up
+// and GC pressure weigh on both alike (timing one after the other skews the ratio).
 const quarter = world(250);
-const quarterMs = median(time(() => decide(quarter)));
+const fullSamples: number[] = [];
+const quarterSamples: number[] = [];
+for (let i = 0; i < 3; i++) {
+  decide(full);
+  decide(quarter);
+}
+for (let i = 0; i < ROUNDS; i++) {
+  fullSamples.push(...time1(() => decide(full)));
+  quarterSamples.push(...time1(() => decide(quarter)));
+}
+const decideMs = median(fullSamples);
+const quarterMs = median(quarterSamples);
+const baselineMs = median(time(() => baseline(full)));
 const rssMb = process.resourceUsage().maxRSS / 1024;
 console.log(`decide(): median ${decideMs.toFixed(1)} ms per round over ${ROUNDS} rounds`);
 console.log(`baseline (copy + group the input): median ${baselineMs.toFixed(2)} ms → ratio ${(decideMs / baselineMs).toFixed(1)}×`);

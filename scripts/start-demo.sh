@@ -4,9 +4,12 @@
 # check in with curl, and the session API is ready for the curl commands
 # printed below. State is kept in ./state (delete it to start over).
 #
+# Arguments are passed to `poolform serve` (e.g. `npm start -- --listen 127.0.0.1:9000
+# --log-level debug`); `--listen` also sets the address printed below.
+#
 # Environment (all optional):
 #   POOLFORM_API_KEY   API key for the session API (default: a generated demo key, printed)
-#   POOLFORM_LISTEN    HOST:PORT to listen on (default 127.0.0.1:8080)
+#   POOLFORM_LISTEN    HOST:PORT to listen on (default 127.0.0.1:8080; --listen wins)
 #   DEMO_RDP_PASSWORD  connection password of the demo pool (default: a generated one)
 set -e
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
@@ -30,7 +33,33 @@ if [ -z "${DEMO_RDP_PASSWORD:-}" ]; then
 fi
 export DEMO_RDP_PASSWORD
 listen="${POOLFORM_LISTEN:-127.0.0.1:8080}"
-url="http://$listen"
+# Take --listen out of the arguments (the rest go to serve unchanged).
+n=$#
+while [ "$n" -gt 0 ]; do
+  arg=$1
+  shift
+  n=$((n - 1))
+  case $arg in
+    --listen)
+      if [ "$n" -eq 0 ]; then echo "npm start: --listen needs HOST:PORT" >&2; exit 2; fi
+      listen=$1
+      shift
+      n=$((n - 1))
+      ;;
+    --listen=*) listen=${arg#--listen=} ;;
+    *) set -- "$@" "$arg" ;;
+  esac
+done
+# The address to show: a wildcard bind (":8080", "0.0.0.0:8080") is reached on loopback.
+case $listen in
+  :*) shown="127.0.0.1$listen" ;;
+  0.0.0.0:*) shown="127.0.0.1:${listen#0.0.0.0:}" ;;
+  *) shown=$listen ;;
+esac
+url="http://$shown"
+case $listen in
+  *:0) url="http://HOST:PORT (port 0: see the \"listening on\" line below)" ;;
+esac
 mkdir -p state
 
 cat <<BANNER
@@ -58,4 +87,4 @@ Stop with Ctrl-C (the simulated VMs keep running like real ones; \`poolform appl
 
 BANNER
 
-exec node bin/poolform.js serve config.example --listen "$listen" --state state
+exec node bin/poolform.js serve config.example --listen "$listen" --state state "$@"

@@ -16,7 +16,7 @@ import {
   type Instance,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsVmProvider } from '../src/generated/config.ts';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { clearEc2Caches, createEc2Client, createEc2VmProvider, type Ec2VmProviderOptions } from '../src/providers/aws-ec2/index.ts';
@@ -229,6 +229,41 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     // ClientToken is the intent id; one instance per request.
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ ClientToken: req.intent_id, MinCount: 1, MaxCount: 1 });
+  });
+
+  describe('credentials', () => {
+    // The SDK's default chain reads the environment itself; keep it hermetic.
+    beforeEach(() => {
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+        vi.stubEnv(name, undefined);
+      }
+      vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+      vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/poolform-test-credentials');
+      vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/poolform-test-config');
+    });
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('keys from the config (as read from files, trailing newline and all) are used', async () => {
+      const provider = createEc2VmProvider({
+        config: awsConfig(),
+        credentials: { accessKeyId: `${FAKE_CREDENTIALS.accessKeyId}\n`, secretAccessKey: `${FAKE_CREDENTIALS.secretAccessKey}\n` },
+      });
+      expect(Array.isArray(await provider.observe())).toBe(true);
+    });
+
+    it("without keys in the config the SDK's default chain is used; with none anywhere the error says what to set", async () => {
+      const none = await rejection(createEc2VmProvider({ config: awsConfig() }).observe());
+      expect([none.code, none.retryable]).toEqual(['aws-no-credentials', false]);
+      expect(none.message).toContain('access_key_id and secret_access_key');
+      expect(none.message).toContain('default chain');
+
+      vi.stubEnv('AWS_ACCESS_KEY_ID', FAKE_CREDENTIALS.accessKeyId);
+      vi.stubEnv('AWS_SECRET_ACCESS_KEY', FAKE_CREDENTIALS.secretAccessKey);
+      const fromEnv = createEc2VmProvider({ config: awsConfig() });
+      expect(Array.isArray(await fromEnv.observe())).toBe(true);
+    });
   });
 
   it('accepts an instance profile by name', async () => {

@@ -204,6 +204,27 @@ describe('applyPlan', () => {
     expect(peak).toBe(2);
   });
 
+  it('a check-in that lands between the VM create and the write-back is kept (never downgraded to starting)', async () => {
+    const registry = interceptRegistry(registryFor(config), async (call, next) => {
+      const result = await next();
+      if (call.method === 'vm.create') {
+        // The VM booted fast and checked in through the API before apply wrote its result back.
+        const server = (await store.listServers()).find((s) => s.status === 'provisioning');
+        if (!server) throw new Error('no provisioning server');
+        await store.updateServerStatus(server.id, { status: 'running', message: 'ready', progress: 100, at: new Date().toISOString(), checkedIn: true });
+      }
+      return result;
+    });
+    const result = await applyPlan(await planFor(registry), deps(registry));
+    expect(result.failures).toEqual([]);
+    const [server] = (await store.listServers()).filter((s) => s.autoscale !== null);
+    expect(server?.status).toBe('running');
+    expect(server?.status_message).toBe('ready');
+    expect(server?.checked_in_at).not.toBeNull();
+    expect(server?.ip).toBe('127.0.0.1');
+    expect((await planFor(registry)).changes).toEqual([]);
+  });
+
   it('sends all DNS upserts of one zone in one call, however many VMs (only records of VMs that were created)', async () => {
     const pool = desktopsPool({ servers: [] });
     const as = pool.autoscale?.[0];

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { INTENT_GRACE_MS } from '../src/plan/intent-grace.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { buildPlan } from '../src/plan/planner.ts';
 import type { BuildPlanArgs } from '../src/plan/planner.ts';
@@ -86,13 +87,31 @@ const scenarios: Record<string, () => Plan> = {
   'recovery-and-errors': () => {
     const observed = observedWith({ vms: [observedVm('abcdefgh', { intent_id: 'i-1' })], dns: [dnsRecord('zzzzzzzz')], computers: [computer('abcdefgh')] });
     observed.errors.push({ kind: 'vm', provider: 'aws-east', scope: null, code: 'provider-error', message: 'RequestLimitExceeded', retryable: true });
+    observed.errors.push({
+      kind: 'dns',
+      provider: 'r53',
+      scope: 'corp.example.net',
+      code: 'dns-zone-not-found',
+      message: 'DnsProvider r53: no Route 53 hosted zone found for base_domain_name corp.example.net; create the hosted zone, or set hosted_zone_id',
+      retryable: false,
+    });
     return make({
       snapshot: emptySnapshot({
         resources: [fixedResource(LEGACY_ATTRS), adResource('abcdefgh')],
-        servers: [serverRecord('abcdefgh', { status: 'provisioning' }), serverRecord('nnnnnnnn', { status: 'provisioning' })],
-        intents: [intent('i-1', 'abcdefgh'), intent('i-2', 'nnnnnnnn')],
+        servers: [
+          serverRecord('abcdefgh', { status: 'provisioning' }),
+          serverRecord('nnnnnnnn', { status: 'provisioning' }),
+          serverRecord('wwwwwwww', { status: 'provisioning' }),
+        ],
+        // i-2 is older than the intent grace (discarded); i-3 was written 2 minutes ago (waited for).
+        intents: [
+          intent('i-1', 'abcdefgh'),
+          intent('i-2', 'nnnnnnnn', { created_at: '2026-01-05T11:30:00.000Z' }),
+          intent('i-3', 'wwwwwwww', { created_at: '2026-01-05T11:58:00.000Z' }),
+        ],
       }),
       observed,
+      intentGraceMs: INTENT_GRACE_MS,
       result: { decisions: [{ action: 'create', pool: 'desktops', autoscale: 'gone-config', reason: 'scale-up' }], staging: [] },
     });
   },

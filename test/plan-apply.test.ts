@@ -257,7 +257,7 @@ describe('apply', () => {
     expect(r.code).toBe(0);
     // DNS record → VM in reverse order: the busy server's record is checked first and stays, and so does its VM.
     expect(r.stdout).toContain(`skipped: server ${busy} has 1 active session: its record stays`);
-    expect(r.stdout).toMatch(new RegExp(`vm\\.desktops\\.day\\.${busy}: skipped: dns\\.\\S+ was not applied`));
+    expect(r.stdout).toMatch(new RegExp(`vm\\.desktops\\.day\\.${busy}: skipped: dns\\.\\S+ was not applied: server ${busy} has 1 active session`));
     expect(r.stdout).toContain('Skipped:');
     expect(localVmIds(ws.state)).toEqual([busy]);
     expect([...localDnsRecords(ws.state).values()]).toEqual([busy]);

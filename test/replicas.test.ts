@@ -2,15 +2,17 @@
 // every replica answers session requests without over-allocating; one leads
 // the reconcile loop; when the leader is SIGKILLed another takes over within
 // the documented time (4/3 × leader_lease) and reconciles.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { PostgresServer } from './support/postgres.ts';
 import { requirePostgres, startPostgres } from './support/postgres.ts';
 import type { ServeProcess } from './serve-process.ts';
-import { getJson, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
+import { getJson, postJson, runCli, serversOf, startServeProcess, waitFor } from './serve-process.ts';
+import { createPostgresStore } from '../src/state/postgres-store.ts';
 
 const run = requirePostgres();
 const KEY = 'replica-key-9e8d7c';
@@ -51,11 +53,13 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
   let url = '';
   const dirs: string[] = [];
   const procs: ServeProcess[] = [];
+  let cfgDir = '';
 
   beforeAll(async () => {
     pgServer = await startPostgres();
     url = await pgServer.createDatabase();
     const cfg = mkdtempSync(join(tmpdir(), 'poolform-replicas-cfg-'));
+    cfgDir = cfg;
     dirs.push(cfg);
     writeFileSync(join(cfg, 'pools.yaml'), config());
     for (let i = 0; i < 2; i++) {
@@ -88,9 +92,22 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
     }, 10_000, 'one leader');
     expect(most).toBe(1);
 
+    // While the burst runs, watch who leads: never two replicas at once.
+    let bursting = true;
+    let maxLeaders = 0;
+    const watch = (async () => {
+      while (bursting) {
+        const leading = await Promise.all(procs.map(async (p) => ((await statusOf(p))['replica'] as { is_leader: boolean }).is_leader));
+        maxLeaders = Math.max(maxLeaders, leading.filter(Boolean).length);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     const answers = await Promise.all(
       Array.from({ length: 200 }, (_, i) => postJson(`${(i % 2 === 0 ? a : b).url}/api/v1/sessions`, { pool: 'fixed', user: `u${i}` }, AUTH)),
     );
+    bursting = false;
+    await watch;
+    expect(maxLeaders).toBeLessThanOrEqual(1);
     expect(answers).toHaveLength(200);
     const placed = answers.filter((x) => x.status === 201);
     const rejected = answers.filter((x) => x.status === 503);
@@ -113,9 +130,63 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
     }
   }, 90_000);
 
+  it('a CLI apply while both replicas run waits for the state lock and never corrupts state', async () => {
+    const env = { POOLFORM_API_KEY: KEY, POOLFORM_DATABASE_URL: url };
+    const cwd = mkdtempSync(join(tmpdir(), 'poolform-replicas-cli-'));
+    dirs.push(cwd);
+    const [a] = procs;
+    if (!a) throw new Error('replicas did not start');
+    const runningBefore = (await statusOf(a))['sessions'] as unknown[];
+
+    // Hold the state lock the way a long apply from another machine would.
+    const holder = await createPostgresStore({ url });
+    const lockId = randomUUID();
+    try {
+      await holder.acquireLock({ id: lockId, operation: 'apply (test)', pid: process.pid, host: hostname(), since: new Date().toISOString() }, { waitMs: 30_000 });
+      // A config change for the CLI to apply: one more fixed server.
+      writeFileSync(
+        join(cfgDir, 'extra.yaml'),
+        'kind: Pool\nname: extra\ntype: server\nservers:\n  - name: late\n    hostname: 10.0.1.1\n    connection_type: rdp\n    connection_port: 3389\n',
+      );
+
+      // Without --lock-timeout the CLI fails at once, naming the holder; nothing changes.
+      const refused = await runCli(['apply', cfgDir, '--auto-approve'], { env, cwd }).done;
+      expect(refused.code).toBe(1);
+      expect(refused.output).toContain('state is locked by apply (test)');
+
+      // With --lock-timeout it waits (the replicas' reconciles skip meanwhile) ...
+      const waiting = runCli(['apply', cfgDir, '--auto-approve', '--lock-timeout', '90s'], { env, cwd });
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(waiting.running()).toBe(true);
+      const servers = await holder.listServers();
+      expect(servers.filter((s) => s.pool === 'extra')).toHaveLength(0);
+      // ... and runs once the lock is free.
+      await holder.releaseLock(lockId);
+      const applied = await waiting.done;
+      expect(applied.output).not.toContain('Error');
+      expect(applied.code).toBe(0);
+
+      // Exactly one record for the new server (whichever of the CLI and the leader got the lock first
+      // created it; the other saw nothing to do), and the sessions placed before are untouched.
+      await waitFor(async () => serversOf(await statusOf(a), 'extra').length === 1, 30_000, 'the new server registered');
+      const after = await holder.listServers();
+      expect(after.filter((s) => s.pool === 'extra')).toHaveLength(1);
+      expect(after.filter((s) => s.pool === 'fixed')).toHaveLength(SERVERS);
+      expect((await statusOf(a))['sessions'] as unknown[]).toHaveLength(runningBefore.length);
+      expect(await holder.getLock()).toBeUndefined();
+      // The CLI reads the same state from its own process: a plan now has nothing to do.
+      const plan = await runCli(['plan', cfgDir, '--detailed-exitcode', '--lock-timeout', '60s'], { env, cwd }).done;
+      expect(plan.output).toContain('No changes');
+      expect(plan.code).toBe(0);
+    } finally {
+      await holder.releaseLock(lockId).catch(() => undefined);
+      await holder.close();
+    }
+  }, 180_000);
+
   it('SIGKILL the leader: the other replica leads within 4/3 × leader_lease and reconciles', async () => {
-    // Right after the burst a leader may be between leases (its renewal waited behind the
-    // allocations): wait until exactly one replica leads.
+    // Lease renewals have their own connection pool, so the burst does not make leadership lapse;
+    // still, wait (bounded) until exactly one replica leads before killing it.
     const leaderIndex = await waitFor(async () => {
       const statuses = await Promise.all(procs.map(statusOf));
       const leading = statuses.map((s) => (s['replica'] as { is_leader: boolean }).is_leader);

@@ -12,6 +12,7 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { ServerRecord, SessionRecord, StateStore } from '../src/state/types.ts';
 import { CHECKIN_KEY_NAME, generateSigningKey, signCheckinToken } from '../src/auth/checkin-token.ts';
 import { createApp } from '../src/server/app.ts';
+import { serverRecord } from './fixtures/plan/builders.ts';
 import type { ServeStatus } from '../src/server/types.ts';
 
 const KEY = 'test-api-key-0123456789';
@@ -131,27 +132,7 @@ async function addServer(store: StateStore, over: Partial<ServerRecord> = {}): P
   serverSeq++;
   const id = over.id ?? `srv-${serverSeq}`;
   const created = new Date(T0 - 1000 * (1000 - serverSeq)).toISOString();
-  const server: ServerRecord = {
-    id,
-    pool: 'desktops',
-    autoscale: 'day',
-    address: `vm.desktops.day.${id}`,
-    hostname: `host-${id}`,
-    ip: '127.0.0.1',
-    connection_type: 'rdp',
-    connection_port: 3389,
-    status: 'running',
-    status_message: '',
-    status_progress: 100,
-    max_sessions: 2,
-    reusable: true,
-    capacity: null,
-    enabled: true,
-    created_at: created,
-    updated_at: created,
-    checked_in_at: created,
-    ...over,
-  };
+  const server = serverRecord(id, { hostname: `host-${id}`, created_at: created, updated_at: created, checked_in_at: created, ...over });
   await store.putServer(server);
   return server;
 }
@@ -378,13 +359,14 @@ describe('sessions: placement, queue, lifecycle', () => {
     const res = await post(h.app, '/api/v1/sessions', { pool: 'desktops', user: 'alice' });
     expect(res.status).toBe(201);
     const body = await json(res);
-    expect(body).toMatchObject({
+    // Exactly the documented shape, nothing more.
+    expect(body).toEqual({
+      id: expect.any(String),
       status: 'running',
       pool: 'desktops',
       server: { id: a.id, hostname: a.hostname, port: 3389, connection_type: 'rdp' },
       connection: { username: 'svc', password: 'hunter2' },
     });
-    expect(typeof body['id']).toBe('string');
     const second = await json(await post(h.app, '/api/v1/sessions', { pool: 'desktops', user: 'bob' }));
     expect((second['server'] as Record<string, unknown>)['id']).toBe(b.id);
     // alice goes back to her server while it has room
@@ -647,6 +629,10 @@ describe('status and metrics', () => {
     expect(text).toContain('poolform_servers{pool="desktops",status="running"} 1');
     expect(text).toContain('poolform_reconcile_duration_seconds');
     expect(text).toContain('poolform_provider_errors_total');
+    // Series exist before the first event: empty queues and untouched providers show 0.
+    expect(text).toContain('poolform_queue_length{pool="desktops"} 0');
+    expect(text).toContain('poolform_sessions{pool="sso",status="running"} 0');
+    expect(text).toContain('poolform_provider_errors_total{provider="local"} 0');
     expect(text).toContain('poolform_leader{replica="r1"} 0');
     expect(text).toContain('poolform_leader_info{leader="r2"} 1');
   });

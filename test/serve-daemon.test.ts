@@ -278,8 +278,12 @@ describe('daemon', () => {
     expect(da.status().is_leader).toBe(true);
     expect(db.status().is_leader).toBe(false);
     await waitFor(() => db.status().leader_id === 'replica-a', 3000, 'standby sees the leader');
+    // An event on the standby (a queued request, a check-in) makes the leader reconcile at once,
+    // not at its next tick (1h here); the standby itself never reconciles.
+    const before = a.calls.length;
     db.trigger('queue event');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => a.calls.length > before, 3000, 'the leader to run for the standby\'s event');
+    expect(da.status().last_reconcile?.trigger).toContain('event on replica replica-b');
     expect(b.calls.length).toBe(0);
     await da.stop();
     daemons = daemons.filter((d) => d !== da);

@@ -131,3 +131,26 @@ export interface ServerView {
 export function serversOf(status: Record<string, unknown>, pool: string): ServerView[] {
   return (status['servers'] as ServerView[]).filter((s) => s.pool === pool);
 }
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves with the exit code (or the signal name) and everything printed. */
+  done: Promise<{ code: number | string; output: string }>;
+  running(): boolean;
+}
+
+/** Runs `poolform ARGS...` as a child process (the CLI from "another machine": its own process, same database). */
+export function runCli(args: readonly string[], options: { env: Record<string, string>; cwd: string }): CliRun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/tmp', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const done = new Promise<{ code: number | string; output: string }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code: code ?? signal ?? -1, output: out })),
+  );
+  return { child, done, running: () => child.exitCode === null && child.signalCode === null };
+}

@@ -82,7 +82,11 @@ export async function executeGraph(changes: readonly ResourceChange[], options: 
       address: change.address,
       action: change.action,
       status: 'skipped',
-      message: `${blocker.address} ${blocker.status === 'failed' ? 'failed' : 'was not applied'}`,
+      // A skipped blocker passes on why (e.g. its server has active sessions), so each skip says so.
+      message:
+        blocker.status === 'failed'
+          ? `${blocker.address} failed`
+          : `${blocker.address} was not applied${blocker.message ? `: ${blocker.message}` : ''}`,
     };
     options.onEnd?.(change, outcome, 0);
     return outcome;

@@ -103,6 +103,7 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     snapshot,
     observed,
     now: at,
+    observedAt: now,
     providerCapacity,
     sessionsStarted: await sessionsStarted(deps.store, snapshot),
   });

@@ -1,13 +1,15 @@
 // What every apply step shares: dependencies, the per-provider concurrency
 // limiter, the check-in signing key, and the AD join passwords handed from the
-// AD step to the VM step (memory only, dropped once the VM is created).
+// AD step to the VM step (memory only, dropped once the VM is created). Join
+// passwords come from the LDAP provider's generator (symbols safe in
+// PowerShell, sh and cmd.exe startup scripts).
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
 import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import type { KeyedLimiter } from '../providers/call-limit.ts';
-import { generateJoinPassword } from './password.ts';
+import { generateJoinPassword } from '../providers/ldap/index.ts';
 import type { ApplyDeps, ApplyLog } from './types.ts';
 import { silentLog } from './types.ts';
 

@@ -2,7 +2,8 @@
 //
 // create: render the startup script → persist the intent (its id is the
 //   provider's idempotency key) → server record `provisioning` → provider
-//   create → server record `starting` (`running` without require_checkin) →
+//   create → server record `starting` (`running` without require_checkin;
+//   unless the VM already checked in: its status is never downgraded) →
 //   resource recorded → intent removed. A crash anywhere leaves either
 //   nothing at the provider (the next plan discards the intent) or a VM the
 //   next plan adopts through the intent: never a duplicate.
@@ -19,7 +20,7 @@ import type { ResourceChange } from '../plan/types.ts';
 import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
 import type { VmRef } from '../providers/types.ts';
 import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
-import { PoolformError, errorMessage } from '../util/errors.ts';
+import { PoolformError, errorMessage, isPoolformError } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
 import { renderStartupScript } from './startup-script.ts';
 import type { StepContext } from './step-context.ts';
@@ -190,22 +191,45 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
   }
   await store.putServer({ ...server, status_message: 'creating VM', status_progress: 0 });
 
-  const vm = await ctx.limiter(`vm:${provider}`, () =>
-    client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData }),
-  );
+  let vm: Awaited<ReturnType<typeof client.create>>;
+  try {
+    vm = await ctx.limiter(`vm:${provider}`, () =>
+      client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData }),
+    );
+  } catch (error) {
+    // Say on the intent how the create ended: a definitive refusal (not retryable) made
+    // nothing, so the next plan discards it at once; otherwise (timeouts, throttling) a VM
+    // may still appear and the next plan waits for it (plan/intent-grace.ts).
+    const code = isPoolformError(error) ? error.code : 'provider-error';
+    const retryable = isPoolformError(error) ? error.retryable : true;
+    await store.putIntent({ ...intent, payload: { ...intent.payload, create_error: code, create_retryable: retryable } }).catch(() => undefined);
+    throw error;
+  }
   ctx.passwords.delete(serverId);
 
   const requireCheckin = bool(after, 'require_checkin') ?? true;
   const now = ctx.nowIso();
   const ip = vm.private_ip ?? vm.public_ip;
-  await store.putServer({
-    ...server,
+  // Not a put of the copy read before the create: a VM that boots fast may already have
+  // checked in (running, checked_in_at set) through the API; that must never be downgraded.
+  const launched = await store.recordServerLaunch(serverId, {
     ip,
     status: requireCheckin ? 'starting' : 'running',
-    status_message: requireCheckin ? 'VM created; waiting for its check-in' : 'VM created',
-    status_progress: requireCheckin ? 25 : 100,
-    updated_at: now,
+    message: requireCheckin ? 'VM created; waiting for its check-in' : 'VM created',
+    progress: requireCheckin ? 25 : 100,
+    at: now,
   });
+  if (!launched) {
+    // The record vanished meanwhile (e.g. `state rm`): write it again, as created.
+    await store.putServer({
+      ...server,
+      ip,
+      status: requireCheckin ? 'starting' : 'running',
+      status_message: requireCheckin ? 'VM created; waiting for its check-in' : 'VM created',
+      status_progress: requireCheckin ? 25 : 100,
+      updated_at: now,
+    });
+  }
   await ctx.putResource({
     address: change.address,
     type: 'vm',

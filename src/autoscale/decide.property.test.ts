@@ -23,7 +23,7 @@ const autoscaleArb = (type: Pool['type'], name: string): fc.Arbitrary<AutoscaleC
   fc
     .record({
       vm_provider: fc.constantFrom(...PROVIDERS),
-      enabled: fc.boolean().map((b) => b || Math.random() < 0.8),
+      enabled: fc.integer({ min: 0, max: 9 }).map((n) => n >= 1), // mostly enabled; fast-check's own randomness keeps runs reproducible
       schedules: fc.constantFrom([], [], ACTIVE, INACTIVE),
       aggressive_scaling: fc.boolean(),
       downscale_backoff: fc.option(fc.constantFrom(0, 60, 1800), { nil: undefined }),
@@ -84,7 +84,7 @@ const worldArb: fc.Arbitrary<DecisionInput> = fc
         max: fc.integer({ min: 1, max: 4 }),
         started: fc.nat({ max: 3 }),
         reusable: fc.option(fc.boolean(), { nil: undefined }),
-        gone: fc.boolean().map((b) => b && Math.random() < 0.3),
+        gone: fc.integer({ min: 0, max: 19 }).map((n) => n < 3),
         cap: fc.option(fc.record({ cores: fc.integer({ min: 1, max: 16 }), memory_mb: fc.integer({ min: 1024, max: 65536 }), gpus: fc.nat({ max: 2 }) }), { nil: undefined }),
       }),
       { maxLength: 30 },

@@ -4,19 +4,18 @@
 import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
 import type { Resources } from '../state/types.ts';
 import { parseDuration } from '../util/duration.ts';
+import { defaultDownscaleBackoff } from '../config/defaults.ts';
 
 export const DEFAULT_CHECKIN_TIMEOUT = '30m';
-/** Upstream's defaults: server pools destroy at once, docker agent pools wait 30 minutes after a create. */
-export const DEFAULT_DOWNSCALE_BACKOFF_SERVER_S = 0;
-export const DEFAULT_DOWNSCALE_BACKOFF_DOCKER_S = 1800;
+/** Upstream's defaults: server pools destroy at once, docker agent pools wait 30 minutes after a create (config/defaults.ts). */
+export { DEFAULT_DOWNSCALE_BACKOFF_DOCKER_S, DEFAULT_DOWNSCALE_BACKOFF_SERVER_S } from '../config/defaults.ts';
 
 export function checkinTimeoutMs(autoscale: AutoscaleConfig): number {
   return parseDuration(autoscale.checkin_timeout ?? DEFAULT_CHECKIN_TIMEOUT);
 }
 
 export function downscaleBackoffMs(pool: Pool, autoscale: AutoscaleConfig): number {
-  const fallback = pool.type === 'docker_agent' ? DEFAULT_DOWNSCALE_BACKOFF_DOCKER_S : DEFAULT_DOWNSCALE_BACKOFF_SERVER_S;
-  return (autoscale.downscale_backoff ?? fallback) * 1000;
+  return (autoscale.downscale_backoff ?? defaultDownscaleBackoff(pool.type)) * 1000;
 }
 
 export function minimumAvailable(autoscale: AutoscaleConfig): number {

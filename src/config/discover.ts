@@ -1,7 +1,10 @@
 // Finds the config files of a directory: every *.yaml / *.yml below it,
 // recursively, skipping hidden entries (.git, editor folders) and node_modules.
-// Sorted by relative path so diagnostics and config order are deterministic.
-import { readdir, stat } from 'node:fs/promises';
+// Symbolic links are followed, but every directory and file is read once
+// (by its real path): a link loop or a file linked in twice does not load
+// documents twice. Sorted by relative path so diagnostics and config order
+// are deterministic; of two paths to one file, the first in that order is used.
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 
 export const CONFIG_FILE = /\.ya?ml$/i;
@@ -13,10 +16,14 @@ export interface DiscoveredFile {
 }
 
 export async function discoverFiles(dir: string): Promise<DiscoveredFile[]> {
-  const found: DiscoveredFile[] = [];
+  const found: (DiscoveredFile & { real: string })[] = [];
+  const seenDirs = new Set<string>();
   const visit = async (current: string, depth: number): Promise<void> => {
-    if (depth > 32) return; // symlink loops and absurd trees
-    const entries = await readdir(current, { withFileTypes: true });
+    if (depth > 32) return; // absurd trees
+    const real = await realpath(current).catch(() => current);
+    if (seenDirs.has(real)) return; // a link back into a directory already read
+    seenDirs.add(real);
+    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       const abs = join(current, entry.name);
@@ -29,10 +36,18 @@ export async function discoverFiles(dir: string): Promise<DiscoveredFile[]> {
       }
       if (isDir) await visit(abs, depth + 1);
       else if (isFile && CONFIG_FILE.test(entry.name)) {
-        found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs });
+        found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs, real: await realpath(abs).catch(() => abs) });
       }
     }
   };
   await visit(dir, 0);
-  return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  const seenFiles = new Set<string>();
+  const files: DiscoveredFile[] = [];
+  for (const { file, absPath, real } of found) {
+    if (seenFiles.has(real)) continue;
+    seenFiles.add(real);
+    files.push({ file, absPath });
+  }
+  return files;
 }

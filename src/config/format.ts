@@ -31,7 +31,7 @@ export interface FormatOptions {
 }
 
 /** File-level problems whose "line" is not text worth showing. */
-const NO_SOURCE_LINE = new Set(['file-too-large', 'file-unreadable', 'not-text', 'not-utf8']);
+const NO_SOURCE_LINE = new Set(['file-too-large', 'config-too-large', 'file-unreadable', 'not-text', 'not-utf8']);
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

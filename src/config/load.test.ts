@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load.ts';
@@ -19,11 +19,19 @@ describe('loadConfig', () => {
     const a = pool?.autoscale?.[0];
     expect(a?.require_checkin).toBe(true);
     expect(a?.checkin_timeout).toBe('30m');
+    expect(a?.downscale_backoff).toBe(0); // server pools: upstream's 0
     expect(a?.enabled).toBe(true);
     expect(config.settings.apply_policy).toBe('safe');
     expect(config.settings.reconcile_interval).toBe('30s');
     const local = config.vmProviders[0];
     expect(local?.type === 'local' ? local.cores : undefined).toBe(4);
+  });
+
+  it('fills the pool-type-dependent default of downscale_backoff (0 server pools, 1800 docker agent pools), keeping written values', async () => {
+    const docker = (extra: string) =>
+      `kind: VmProvider\nname: local\ntype: local\nmax_instances: 5\nstartup_script: x\n---\nkind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n${extra}`;
+    expect((await loadStrings({ 'a.yaml': docker('') })).config?.pools[0]?.autoscale?.[0]?.downscale_backoff).toBe(1800);
+    expect((await loadStrings({ 'a.yaml': docker('    downscale_backoff: 0\n') })).config?.pools[0]?.autoscale?.[0]?.downscale_backoff).toBe(0);
   });
 
   it('fills the sources map with file:line:col of every named object', async () => {
@@ -44,6 +52,22 @@ describe('loadConfig', () => {
     expect(r.diagnostics).toEqual([]);
     expect(r.config?.zones.map((z) => z.name)).toEqual(['east', 'west']);
     expect(r.config?.workspaces[0]?.memory_mb).toBe(2048);
+  });
+
+  it('follows symbolic links but reads every directory and file once (link loops, a file linked twice)', async () => {
+    const dir = await writeConfigDir({ 'pools.yaml': MINIMAL });
+    try {
+      await symlink('.', join(dir, 'loop'));
+      await symlink('pools.yaml', join(dir, 'same.yaml'));
+      await mkdir(join(dir, 'sub'));
+      await symlink('../pools.yaml', join(dir, 'sub', 'again.yml'));
+      const r = await loadConfig(dir);
+      expect(r.diagnostics).toEqual([]);
+      expect(r.config?.pools.map((p) => p.name)).toEqual(['desktops']);
+      expect(r.config?.sources['Pool/desktops']?.file).toBe('pools.yaml');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('maps schema errors to the line and column of their YAML node', async () => {
@@ -69,6 +93,17 @@ describe('loadConfig', () => {
       [1, 1, 'missing required field "startup_script"'],
       [5, 7, 'unknown kind "Gizmo": expected one of Settings, Zone, VmProvider, DnsProvider, LdapConfig, Workspace, Pool'],
     ]);
+  });
+
+  it('hints at the intended kind or provider type, and at field names written in another case', async () => {
+    const r = await loadStrings({ 'a.yaml': 'kind: pool\nname: p\ntype: server\n---\nKind: Zone\nname: z\n---\nkind: VmProvider\nname: v\ntype: AWS\nmax_instances: 1\nstartup_script: x\n' });
+    expect(r.diagnostics.map((d) => d.message)).toEqual([
+      'unknown kind "pool" (did you mean "Pool"?): expected one of Settings, Zone, VmProvider, DnsProvider, LdapConfig, Workspace, Pool',
+      'missing required field "kind" (found "Kind": field names are case-sensitive)',
+      'unknown VmProvider type "AWS" (did you mean "aws"?): expected one of aws, local',
+    ]);
+    const yes = await loadStrings({ 'a.yaml': 'kind: LdapConfig\nname: l\nurl: ldaps://dc\nbind_dn: x\nbind_password: ${env:P}\nsearch_base: DC=x\nenabled: yes\n' });
+    expect(yes.diagnostics.map((d) => d.message)).toEqual(['enabled: must be boolean, got string "yes" (write true or false)']);
   });
 
   it('reports YAML syntax errors with their position, per document', async () => {
@@ -125,6 +160,19 @@ describe('loadConfig', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+
+  it('reads the files together only up to a size budget (config-too-large), so many big files cannot exhaust memory', async () => {
+    const pad = `# ${'x'.repeat(1000)}\n`.repeat(3);
+    const dir = await writeConfigDir({ 'a.yaml': `kind: Zone\nname: a\n${pad}`, 'b.yaml': `kind: Zone\nname: b\n${pad}`, 'c.yaml': `kind: Zone\nname: c\n${pad}` });
+    try {
+      const r = await loadConfig(dir, { maxTotalBytes: 7000 });
+      expect(r.diagnostics).toMatchObject([{ code: 'config-too-large', file: 'c.yaml', line: 1, column: 1, severity: 'error' }]);
+      expect(r.config).toBeUndefined();
+      expect((await loadConfig(dir)).diagnostics).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('follows aliases and merge keys when locating errors', async () => {
     const yaml = 'kind: Pool\nname: p\ntype: server\nautoscale:\n  - &base\n    name: a\n    vm_provider: local\n    connection_type: rdp\n  - <<: *base\n    name: b\n    reusable: maybe\n';

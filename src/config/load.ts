@@ -16,7 +16,8 @@ import type {
   Zone,
 } from '../generated/config.ts';
 import { discoverFiles } from './discover.ts';
-import { parseFile } from './parse.ts';
+import { applyPoolDefaults } from './defaults.ts';
+import { MAX_FILE_BYTES, MAX_TOTAL_BYTES, parseFile } from './parse.ts';
 import type { ParsedDocument } from './parse.ts';
 import { validateDocument } from './schema-validator.ts';
 import type { SourceDocument } from './source.ts';
@@ -41,7 +42,12 @@ export function defaultSettings(): Settings {
   return settings;
 }
 
-export async function loadConfig(dir: string): Promise<LoadResult> {
+export interface LoadOptions {
+  /** Budget for all files together (default MAX_TOTAL_BYTES); files past it are not read. */
+  maxTotalBytes?: number;
+}
+
+export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   const root = resolve(dir);
   const info = await stat(root).catch(() => undefined);
   if (!info) return { diagnostics: [dirDiagnostic('config-dir-missing', `config directory ${dir} does not exist`)] };
@@ -60,7 +66,27 @@ export async function loadConfig(dir: string): Promise<LoadResult> {
   }
 
   const parsed: ParsedDocument[] = [];
+  const budget = options.maxTotalBytes ?? MAX_TOTAL_BYTES;
+  let total = 0;
   for (const file of files) {
+    const size = (await stat(file.absPath).catch(() => undefined))?.size ?? 0;
+    if (size <= MAX_FILE_BYTES) {
+      // Files refused for their own size (file-too-large) do not count.
+      total += size;
+      if (total > budget) {
+        const mb = (budget / 1024 / 1024).toFixed(0);
+        diagnostics.push({
+          severity: 'error',
+          code: 'config-too-large',
+          message: `the configuration files exceed ${mb} MB together; this file and the ones after it (in path order) are not read`,
+          file: file.file,
+          line: 1,
+          column: 1,
+          path: '',
+        });
+        break;
+      }
+    }
     const result = await parseFile(file);
     diagnostics.push(...result.diagnostics);
     parsed.push(...result.documents);
@@ -144,6 +170,7 @@ export function assemble(root: string, parsed: readonly ParsedDocument[], diagno
         break;
       case 'Pool': {
         const pool = value as Pool;
+        applyPoolDefaults(pool);
         config.pools.push(pool);
         remember(`Pool/${pool.name}`);
         for (const [part, items] of [

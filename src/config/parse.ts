@@ -10,6 +10,13 @@ import type { DiscoveredFile } from './discover.ts';
 
 /** Files above this size are refused (a config is kilobytes; this leaves room for generated ones). */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/**
+ * All files together are read up to this size. Parsing keeps a node tree per
+ * document (about 70× the text in memory), so a budget for the whole
+ * directory keeps many large files from exhausting the heap (a crash, not a
+ * diagnostic). 10,000 fixed servers take about 1.5 MB.
+ */
+export const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 /** Alias expansions allowed per document (defeats "billion laughs"). */
 export const MAX_ALIAS_COUNT = 100;
 /** At most this many YAML errors are reported per file (random bytes produce thousands). */

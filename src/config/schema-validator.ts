@@ -145,6 +145,13 @@ function editDistance(a: string, b: string): number {
   return row[b.length] ?? 0;
 }
 
+/** ` (found "Kind": field names are case-sensitive)` when the object has the field in another case. */
+function caseHint(data: unknown, name: string): string {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return '';
+  const other = Object.keys(data).find((k) => k !== name && k.toLowerCase() === name.toLowerCase());
+  return other === undefined ? '' : ` (found "${other}": field names are case-sensitive)`;
+}
+
 function field(pointer: string): string {
   const name = lastSegment(pointer);
   return name === '' ? '' : /^[0-9]+$/.test(name) ? `item ${name}: ` : `${name}: `;
@@ -165,23 +172,27 @@ function describeError(error: ErrorObject): SchemaIssue {
         message: `unknown field "${prop}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
       };
     }
-    case 'required':
-      return { pointer: at, target: 'value', message: `missing required field "${String(params['missingProperty'])}"` };
+    case 'required': {
+      const missing = String(params['missingProperty']);
+      return { pointer: at, target: 'value', message: `missing required field "${missing}"${caseHint(error.data, missing)}` };
+    }
     case 'discriminator': {
       const tag = String(params['tag']);
       const isKind = tag === 'kind';
       if (params['error'] === 'tag' && error.data !== null && typeof error.data === 'object' && !(tag in error.data)) {
-        return { pointer: at, target: 'value', message: `missing required field "${tag}"` };
+        return { pointer: at, target: 'value', message: `missing required field "${tag}"${caseHint(error.data, tag)}` };
       }
       const value = (error.data as Record<string, unknown> | null)?.[tag];
       const kind = (error.data as Record<string, unknown> | null)?.['kind'];
       const options = isKind ? KINDS : (PROVIDER_TYPES[String(kind)] ?? []);
+      const hint = typeof value === 'string' ? (options.find((o) => o.toLowerCase() === value.toLowerCase()) ?? closest(value, options)) : undefined;
+      const didYouMean = hint ? ` (did you mean "${hint}"?)` : '';
       return {
         pointer: `${at}/${tag}`,
         target: 'value',
         message: isKind
-          ? `unknown kind ${show(value)}: expected one of ${options.join(', ')}`
-          : `unknown ${String(kind)} ${tag} ${show(value)}: expected one of ${options.join(', ')}`,
+          ? `unknown kind ${show(value)}${didYouMean}: expected one of ${options.join(', ')}`
+          : `unknown ${String(kind)} ${tag} ${show(value)}${didYouMean}: expected one of ${options.join(', ')}`,
       };
     }
     case 'enum':
@@ -192,8 +203,12 @@ function describeError(error: ErrorObject): SchemaIssue {
       };
     case 'const':
       return { pointer: at, target: 'value', message: `${field(at)}must be ${show(params['allowedValue'])}` };
-    case 'type':
-      return { pointer: at, target: 'value', message: `${field(at)}must be ${String(params['type'])}, got ${jsonType(error.data)}` };
+    case 'type': {
+      // YAML 1.1 booleans are plain strings in YAML 1.2 (what poolform reads).
+      const yaml11 = params['type'] === 'boolean' && typeof error.data === 'string' && /^(y|yes|n|no|on|off)$/i.test(error.data);
+      const hint = yaml11 ? ` ${show(error.data)} (write true or false)` : '';
+      return { pointer: at, target: 'value', message: `${field(at)}must be ${String(params['type'])}, got ${jsonType(error.data)}${hint}` };
+    }
     case 'pattern': {
       const description = typeof parent['description'] === 'string' ? ` (${parent['description']})` : '';
       return { pointer: at, target: 'value', message: `${field(at)}invalid value ${show(error.data)}${description}` };

@@ -19,7 +19,7 @@ import { hasRoom } from '../state/placement.ts';
 import type { PlacementChooser, StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Log } from '../server/types.ts';
-import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
+import type { ApplyPolicy, DecisionLine, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
 
 function pipelinePolicy(policy: ApplyPolicy): PipelinePolicy {
   switch (policy) {
@@ -47,8 +47,18 @@ function registryFor(config: Config, stateDir: string, env: Readonly<Record<stri
   return registry;
 }
 
-async function applyStaging(config: Config, store: StateStore, decisions: readonly StagingDecision[], now: string, log: Log): Promise<string[]> {
+/** Carries out staging decisions; the ones done become decision lines (logged and audited by the daemon). */
+async function applyStaging(
+  config: Config,
+  store: StateStore,
+  decisions: readonly StagingDecision[],
+  now: string,
+  log: Log,
+): Promise<{ errors: string[]; done: DecisionLine[] }> {
   const errors: string[] = [];
+  const done: DecisionLine[] = [];
+  const autoscaleOf = (d: StagingDecision): string =>
+    config.pools.find((p) => p.name === d.pool)?.staging?.find((s) => s.name === d.staging)?.autoscale ?? d.staging;
   for (const d of decisions) {
     try {
       if (d.action === 'unstage') {
@@ -57,6 +67,7 @@ async function applyStaging(config: Config, store: StateStore, decisions: readon
         if (!s || !s.staged || s.status !== 'running') continue;
         await store.endSession(d.session_id, 'unstaged', now);
         log.info({ event: 'unstage', pool: d.pool, staging: d.staging, session_id: d.session_id, reason: d.reason }, `unstaged ${d.session_id}: ${d.reason}`);
+        done.push({ action: 'unstage', pool: d.pool, autoscale: autoscaleOf(d), ...(s.server_id === null ? {} : { server_id: s.server_id }), reason: d.reason });
         continue;
       }
       if (!d.server_id) continue;
@@ -81,11 +92,12 @@ async function applyStaging(config: Config, store: StateStore, decisions: readon
       }
       await store.putSession({ ...result.session, staged: true, staging: staging.name });
       log.info({ event: 'stage', pool: d.pool, staging: d.staging, session_id: result.session.id, server_id: target, reason: d.reason }, `staged ${result.session.id} on ${target}: ${d.reason}`);
+      done.push({ action: 'stage', pool: d.pool, autoscale: autoscaleOf(d), server_id: target, reason: d.reason });
     } catch (err) {
       errors.push(`staging ${d.pool}/${d.staging}: ${errorMessage(err)}`);
     }
   }
-  return errors;
+  return { errors, done };
 }
 
 export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutcome> => {
@@ -118,21 +130,24 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     providerErrors.push({ provider, message: f.message ?? 'failed' });
     errors.push(`${f.address}: ${f.message ?? 'failed'}`);
   }
+  const staged: DecisionLine[] = [];
   if (request.policy !== 'manual') {
-    errors.push(...(await applyStaging(config, store, result.result.staging, request.now.toISOString(), log)));
+    const outcome = await applyStaging(config, store, result.result.staging, request.now.toISOString(), log);
+    errors.push(...outcome.errors);
+    staged.push(...outcome.done);
   }
   return {
     changes: result.plan.changes.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
     applied: result.applied.outcomes.filter((o) => o.status === 'applied').length,
     failed: result.applied.failures.length,
     held: result.applied.held.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
-    decisions: result.result.decisions.map((d) => ({
+    decisions: result.result.decisions.map((d): DecisionLine => ({
       action: d.action,
       pool: d.pool,
       autoscale: d.autoscale,
       reason: d.reason,
       ...(d.server_id === undefined ? {} : { server_id: d.server_id }),
-    })),
+    })).concat(staged),
     errors,
     providerErrors,
     audited: false,

@@ -41,10 +41,20 @@ const LOCK_RETRY_MS = 2_000;
 const TRIGGER_COALESCE_MS = 50;
 /** Triggered runs start at least this long after the previous one ended (bursts of events cannot hammer the providers). */
 const MIN_GAP_MS = 500;
+/**
+ * Events on a standby replica (a queued request, a check-in) must make the
+ * leader reconcile at once too. The standby stamps the WAKE_LEASE row (a
+ * lease with a zero ttl, so any replica may take it at any time) and the
+ * leader polls that one row every WAKE_POLL_MS.
+ */
+export const WAKE_LEASE = 'serve-wake';
+const WAKE_POLL_MS = 250;
 
 export interface DaemonOptions {
   dir: string;
   store: StateStore;
+  /** Store (connection pool) for the leader lease alone, so renewals never queue behind request traffic; default `store`. */
+  leaseStore?: StateStore | undefined;
   log: Log;
   metrics: Metrics;
   reconcile: ReconcileFn;
@@ -102,6 +112,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let intervalTimer: NodeJS.Timeout | undefined;
   let transitionTimer: NodeJS.Timeout | undefined;
   let triggerTimer: NodeJS.Timeout | undefined;
+  let wakeTimer: NodeJS.Timeout | undefined;
+  /** The last wake stamp seen (holder + time), so each stamp triggers one run. */
+  let lastWake: string | null = null;
+  let wakeSending = false;
+  let wakePending = false;
+  const leaseStore = options.leaseStore ?? store;
   let nextAt: number | null = null;
   let running: Promise<ReconcileSummary> | undefined;
   let again: string[] = [];
@@ -127,7 +143,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
 
   const leader: LeaderElector = createLeaderElector({
-    store,
+    store: leaseStore,
     replicaId,
     ttlMs: leaseMs,
     clock,
@@ -160,8 +176,53 @@ export function createDaemon(options: DaemonOptions): Daemon {
     }, wait);
   }
 
+  /** A standby passes its events on to the leader (one write in flight, the latest event wins). */
+  function wakeLeader(): void {
+    if (wakeSending) {
+      wakePending = true;
+      return;
+    }
+    wakeSending = true;
+    wakePending = false;
+    leaseStore
+      .tryAcquireLease(WAKE_LEASE, replicaId, 0, new Date(clock()).toISOString())
+      .catch((err: unknown) => log.warn({ event: 'wake-error', err: errorMessage(err) }, 'cannot wake the leader'))
+      .finally(() => {
+        wakeSending = false;
+        if (wakePending && !stopped) wakeLeader();
+      });
+  }
+
+  function armWakePoll(): void {
+    if (stopped) return;
+    wakeTimer = setTimeout(() => {
+      void pollWake().finally(armWakePoll);
+    }, WAKE_POLL_MS);
+  }
+
+  async function pollWake(): Promise<void> {
+    if (!leader.isLeader()) return;
+    try {
+      const wake = await leaseStore.getLease(WAKE_LEASE);
+      if (!wake) {
+        lastWake ??= '';
+        return;
+      }
+      const stamp = `${wake.holder}@${wake.expires_at}`;
+      if (stamp === lastWake) return;
+      const first = lastWake === null;
+      lastWake = stamp;
+      // The first stamp seen may be old (from before this replica led): the takeover run covers it.
+      if (!first && wake.holder !== replicaId) trigger(`event on replica ${wake.holder}`);
+    } catch (err) {
+      log.debug({ event: 'wake-poll-error', err: errorMessage(err) }, 'cannot read the wake-up row');
+    }
+  }
+
   function trigger(reason: string): void {
     if (stopped) return;
+    // A standby's own run would be skipped; the leader runs it instead.
+    if (!leader.isLeader() && leader.leaderId() !== null && leader.leaderId() !== replicaId) wakeLeader();
     again.push(reason);
     if (running || triggerTimer) return;
     const gap = lastEndMs === null ? 0 : Math.max(0, lastEndMs + MIN_GAP_MS - clock());
@@ -402,12 +463,13 @@ export function createDaemon(options: DaemonOptions): Daemon {
       }
       armTransition();
       armInterval();
+      armWakePoll();
       trigger('start');
     },
     async stop() {
       stopped = true;
-      for (const t of [intervalTimer, transitionTimer, triggerTimer]) if (t) clearTimeout(t);
-      intervalTimer = transitionTimer = triggerTimer = undefined;
+      for (const t of [intervalTimer, transitionTimer, triggerTimer, wakeTimer]) if (t) clearTimeout(t);
+      intervalTimer = transitionTimer = triggerTimer = wakeTimer = undefined;
       again = [];
       await watcher?.close();
       await reloading.catch(() => undefined);

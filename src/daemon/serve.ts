@@ -9,7 +9,8 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { loadConfig } from '../config/load.ts';
 import type { Diagnostic, LoadResult } from '../config/model.ts';
-import { openStore, resolveStateDir } from '../state/open.ts';
+import { openStore, resolveDatabaseUrl, resolveStateDir, stateBackend } from '../state/open.ts';
+import { createPostgresStore } from '../state/postgres-store.ts';
 import type { StateStore } from '../state/types.ts';
 import { PoolformError, errorMessage } from '../util/errors.ts';
 import { createApp } from '../server/app.ts';
@@ -103,7 +104,24 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const log: Log = options.log ?? createLogger({ level: options.logLevel ?? settings.log_level ?? 'info' });
   const listen = parseListen(options.listen ?? settings.listen ?? DEFAULT_LISTEN);
   const stateDir = resolveStateDir({ settings, stateDir: options.stateDir, cwd: options.cwd });
-  const store = options.store ?? (await openStore({ settings, stateDir: options.stateDir, env: options.env, cwd: options.cwd, baseDir: config.dir }));
+  const storeOptions = { settings, stateDir: options.stateDir, env: options.env, cwd: options.cwd, baseDir: config.dir };
+  const store = options.store ?? (await openStore(storeOptions));
+  // Lease renewals get their own small connection pool on PostgreSQL: behind a burst of
+  // allocations they would otherwise wait for a pooled connection and let leadership lapse.
+  let leaseStore: StateStore | undefined;
+  if (!options.store && stateBackend(settings) === 'postgres') {
+    try {
+      leaseStore = await createPostgresStore({ url: resolveDatabaseUrl(storeOptions), poolSize: 2 });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  const closeStores = async (): Promise<void> => {
+    if (options.store) return;
+    await leaseStore?.close();
+    await store.close();
+  };
   const metrics = createMetrics();
 
   let daemon: Daemon | undefined;
@@ -130,7 +148,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       (s as Server).once('error', reject);
     }));
   } catch (err) {
-    if (!options.store) await store.close();
+    await closeStores();
     throw new PoolformError('listen-failed', `cannot listen on ${listen.host}:${listen.port}: ${errorMessage(err)}`, { cause: err });
   }
   // `{upstream_auth_address}` is host[:port] (startup scripts add the scheme, as in the reference's
@@ -141,6 +159,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   daemon = createDaemon({
     dir: options.dir,
     store,
+    leaseStore,
     log,
     metrics,
     reconcile: options.reconcile ?? applyPipeline,
@@ -175,7 +194,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         await closed;
         clearTimeout(force);
         await d.stop();
-        if (!options.store) await store.close();
+        await closeStores();
         log.info({ event: 'serve-stopped' }, 'stopped');
       })();
       return stopping;

@@ -4,6 +4,8 @@
 //   its VM's provider listing worked and the VM is missing or terminated, or
 //   when the record has neither a VM resource nor an unfinished create (a
 //   leftover), so the decision core neither counts it as capacity nor keeps it.
+//   An unfinished create not listed yet but younger than the intent grace is
+//   not gone (the provider may list it late): no second VM is decided.
 // - Session counts: running sessions and sessions queued for that server.
 // - Docker agents: `used` sums the resources of their running sessions.
 import type { DecisionInput, QueuedRequest, ServerView, StagedSessionView } from '../autoscale/types.ts';
@@ -11,6 +13,7 @@ import type { Config } from '../config/model.ts';
 import type { Resources, Snapshot } from '../state/types.ts';
 import { str } from './json-attrs.ts';
 import type { Observed } from '../providers/observe.ts';
+import { intentGraceFor, withinIntentGrace } from './intent-grace.ts';
 import { vmPresence } from './vm-presence.ts';
 
 export interface DecisionInputArgs {
@@ -24,6 +27,10 @@ export interface DecisionInputArgs {
   now: string;
   /** Non-reusable servers: sessions ever placed on them (ended ones included), by server id. */
   sessionsStarted?: Readonly<Record<string, number>>;
+  /** ISO instant the providers were observed (the real clock, not `--at`); default `now`. Judges intent grace. */
+  observedAt?: string;
+  /** How long an unfinished create whose VM is not listed yet still counts (default per provider: intentGraceFor). */
+  intentGraceMs?: number;
 }
 
 function addResources(a: Resources, b: Resources): Resources {
@@ -73,8 +80,11 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
     if (resource) {
       gone = vmPresence(observed, provider, server.id).kind === 'gone';
     } else if (intent) {
-      // An unfinished create: there if the provider shows what it made (it will be adopted).
-      gone = vmPresence(observed, provider, server.id, intent.id).kind === 'gone';
+      // An unfinished create: there if the provider shows what it made (it will be adopted),
+      // or while it is young enough that the provider may not list it yet (intent-grace.ts).
+      gone =
+        vmPresence(observed, provider, server.id, intent.id).kind === 'gone' &&
+        !withinIntentGrace(intent, args.observedAt ?? now, intentGraceFor(config, provider, args.intentGraceMs));
     } else {
       gone = true;
     }

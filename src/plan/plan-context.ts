@@ -27,6 +27,8 @@ export interface BuildPlanArgs {
   targets?: readonly string[];
   /** Per VmProvider name: what one VM offers (docker agent sizing without overrides). */
   providerCapacity?: Readonly<Record<string, Resources>>;
+  /** How long an unfinished VM create whose VM is not listed yet is waited for (default per provider: intentGraceFor). */
+  intentGraceMs?: number;
 }
 
 
@@ -59,6 +61,10 @@ export interface PlanContext {
   changes: Map<string, ResourceChange>;
   drift: DriftEntry[];
   errors: string[];
+  /** Plan-time errors (a subset of `errors`) that make `plan` fail. */
+  fatalErrors: string[];
+  /** What the plan waits for (e.g. a just-launched VM the provider does not list yet). */
+  waiting: string[];
   cleanup: StateCleanup[];
   resources: Map<string, ResourceRecord>;
   serversById: Map<string, ServerRecord>;
@@ -84,6 +90,8 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
   const drift: DriftEntry[] = [];
   const errors: string[] = [];
   const errorSet = new Set<string>();
+  const fatalErrors: string[] = [];
+  const waiting: string[] = [];
   const cleanup: StateCleanup[] = [];
 
   const addError = (message: string): void => {
@@ -133,6 +141,14 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     kind === 'vm' ? `VmProvider ${provider}` : kind === 'dns' ? `DnsProvider ${provider} (${scope ?? ''})` : `LdapConfig ${provider} (${scope ?? ''})`;
   // Every failed listing is reported once, whatever depends on it.
   for (const e of observed?.errors ?? []) {
+    if (e.code === 'dns-zone-not-found') {
+      // A configuration problem, not an outage: a plan-time error naming base_domain_name.
+      const what = e.message.includes('base_domain_name') ? e.message : `DnsProvider ${e.provider}: no hosted zone for base_domain_name ${e.scope ?? ''}: ${e.message}`;
+      const message = `${what}; no DNS records in ${e.scope ?? 'it'} are created or deleted until it exists`;
+      addError(message);
+      fatalErrors.push(message);
+      continue;
+    }
     addError(`${describe(e.kind, e.provider, e.scope)} could not be observed: ${e.message}; nothing that depends on it is created or destroyed`);
   }
   /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */
@@ -160,6 +176,8 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     changes,
     drift,
     errors,
+    fatalErrors,
+    waiting,
     cleanup,
     resources,
     serversById,

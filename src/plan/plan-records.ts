@@ -103,7 +103,7 @@ export function planRecords(ctx: PlanContext): void {
           action: 'update',
           before: null,
           after: dnsRecordAttributes(seen, dns.baseDomain),
-          reason: 'adopt: the record exists at the provider (left by an interrupted apply)',
+          reason: 'adopt: the record exists at the provider but not in state (left by an interrupted apply, or forgotten with state rm)',
         });
       } else {
         put({ ...base, action: 'create', before: null, after, reason: `register_dns: ${fqdn} is missing` });
@@ -169,7 +169,7 @@ export function planRecords(ctx: PlanContext): void {
           action: 'update',
           before: null,
           after: computerAttributes(seen, ad.containerDn),
-          reason: 'adopt: the computer record exists in the directory (left by an interrupted apply)',
+          reason: 'adopt: the computer record exists in the directory but not in state (left by an interrupted apply, or forgotten with state rm)',
         });
       }
     }

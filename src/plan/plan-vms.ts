@@ -1,7 +1,8 @@
 // Autoscaled VMs (`vm.<pool>.<autoscale>.<server_id>`): what state says vs
 // what the VM provider lists (drift: gone or terminated outside poolform;
 // an interrupted destroy; a changed address), unfinished creates (intents:
-// adopt what the provider made, else discard), and the decision core's
+// adopt what the provider made; wait while young and not listed yet; else
+// discard), and the decision core's
 // create / destroy / drain decisions. New server ids and hostnames are drawn
 // here (so a saved plan applies exactly those); a create in an autoscale
 // config that lost a VM outside poolform replaces it at the same address.
@@ -14,6 +15,7 @@ import { byAddress, nameOf, vmAddress } from './addresses.ts';
 import { str } from './json-attrs.ts';
 import { allocateServerName, hostnamePrefix } from './names.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
+import { formatAge, intentAgeMs, intentGraceFor, withinIntentGrace } from './intent-grace.ts';
 import { vmPresence } from './vm-presence.ts';
 import type { VmPresence } from './vm-presence.ts';
 
@@ -144,9 +146,21 @@ export function planVms(ctx: PlanContext): Decision[] {
         unknownProvider('vm', provider, null, `unfinished create of ${intent.address} waits`);
         serverPlans.set(serverId, unresolved(intent, serverId, provider));
         break;
-      case 'gone':
+      case 'gone': {
+        const age = intentAgeMs(intent, args.now);
+        const grace = intentGraceFor(config, provider, args.intentGraceMs);
+        if (withinIntentGrace(intent, args.now, grace)) {
+          // The provider may list a just-launched VM late: keep the intent (and count its server).
+          ctx.waiting.push(
+            `waiting for ${intent.address} to appear at VmProvider ${provider} (created ${formatAge(age)} ago by an interrupted apply, intent ${intent.id}): ` +
+              `adopted once listed, discarded if still missing after ${formatAge(grace)}`,
+          );
+          serverPlans.set(serverId, unresolved(intent, serverId, provider));
+          break;
+        }
         discardIntent(intent, 'interrupted before the provider created anything');
         break;
+      }
       case 'present': {
         const vm = presence.vm;
         const ref = autoscales.get(autoscaleKey(vm.pool, vm.autoscale));

@@ -6,6 +6,9 @@ import { summarize } from './types.ts';
 import type { Plan } from './types.ts';
 import type { Decision } from '../autoscale/types.ts';
 import { emptyObserved } from '../providers/observe.ts';
+import { buildDecisionInput } from './decision-input.ts';
+import { INTENT_GRACE_MS, intentGraceFor } from './intent-grace.ts';
+import { renderPlanText } from './render-text.ts';
 import {
   LEGACY_ATTRS,
   T0,
@@ -199,7 +202,7 @@ describe('buildPlan', () => {
     const snapshot = emptySnapshot({
       resources: [fixedResource(LEGACY_ATTRS), adResource('abcdefgh')],
       servers: [serverRecord('abcdefgh', { status: 'provisioning' }), serverRecord('nnnnnnnn', { status: 'provisioning' })],
-      intents: [intent('i-1', 'abcdefgh'), intent('i-2', 'nnnnnnnn')],
+      intents: [intent('i-1', 'abcdefgh'), intent('i-2', 'nnnnnnnn', { created_at: '2026-01-05T11:45:00.000Z' })],
     });
     const observed = observedWith({ vms: [observedVm('abcdefgh', { intent_id: 'i-1' })], computers: [computer('abcdefgh')] });
     const p = plan({ snapshot, observed });
@@ -211,6 +214,46 @@ describe('buildPlan', () => {
     expect(adopt?.after?.['status']).toBe('starting');
     expect(p.changes.find((c) => c.type === 'dns_record')?.depends_on).toEqual(['vm.desktops.day.abcdefgh']);
     expect(p.cleanup).toEqual([{ kind: 'intent', id: 'i-2', address: 'vm.desktops.day.nnnnnnnn', reason: 'interrupted before the provider created anything' }]);
+  });
+
+  it('waits for a young intent whose VM is not listed yet (eventual consistency), then discards it after the grace', () => {
+    const snapshot = emptySnapshot({
+      resources: [fixedResource(LEGACY_ATTRS)],
+      servers: [serverRecord('nnnnnnnn', { status: 'provisioning', created_at: '2026-01-05T11:58:00.000Z' })],
+      intents: [intent('i-2', 'nnnnnnnn', { created_at: '2026-01-05T11:58:00.000Z' })],
+    });
+    const observed = observedWith();
+    // The fixture's provider is `local` (listed at once: no grace); give it a cloud provider's grace.
+    const intentGraceMs = INTENT_GRACE_MS;
+    const at = (now: string): Plan => plan({ snapshot, observed, now, intentGraceMs });
+    // 2 minutes old: kept, its server counted; the plan says what it waits for.
+    const young = at(T0);
+    expect(young.cleanup).toBeUndefined();
+    expect(young.changes).toEqual([]);
+    expect(young.waiting).toEqual([expect.stringMatching(/^waiting for vm\.desktops\.day\.nnnnnnnn to appear at VmProvider local \(created 2m00s ago .*intent i-2\)/)]);
+    expect(renderPlanText(young)).toContain('waiting for vm.desktops.day.nnnnnnnn to appear');
+    const view = buildDecisionInput({ config: testConfig(), snapshot, observed, now: T0, intentGraceMs }).servers.find((s) => s.id === 'nnnnnnnn');
+    expect(view?.gone).toBe(false);
+    // 10 minutes old: the provider made nothing; discarded.
+    const old = at('2026-01-05T12:08:00.000Z');
+    expect(old.waiting).toBeUndefined();
+    expect(old.cleanup?.map((c) => `${c.kind} ${c.id}`)).toEqual(['intent i-2']);
+    expect(buildDecisionInput({ config: testConfig(), snapshot, observed, now: '2026-01-05T12:08:00.000Z', intentGraceMs }).servers[0]?.gone).toBe(true);
+    // The decisions' instant (--at) does not move the grace: the observation time does.
+    expect(buildDecisionInput({ config: testConfig(), snapshot, observed, now: '2026-02-01T00:00:00.000Z', observedAt: T0, intentGraceMs }).servers[0]?.gone).toBe(false);
+    // A create the provider refused outright made nothing: no waiting.
+    const refused = emptySnapshot({
+      ...snapshot,
+      intents: [intent('i-2', 'nnnnnnnn', { created_at: '2026-01-05T11:58:00.000Z', payload: { ...intent('i-2', 'nnnnnnnn').payload, create_error: 'capacity', create_retryable: false } })],
+    });
+    expect(plan({ snapshot: refused, observed, now: T0, intentGraceMs }).cleanup?.map((c) => c.id)).toEqual(['i-2']);
+    // The local provider lists what it made at once: no grace by default.
+    expect(plan({ snapshot, observed, now: T0 }).cleanup?.map((c) => c.id)).toEqual(['i-2']);
+    // A cloud provider gets INTENT_GRACE_MS by default.
+    const cloud = testConfig();
+    cloud.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'aws', max_instances: 10, startup_script: 'x', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' }];
+    expect(intentGraceFor(cloud, 'local')).toBe(INTENT_GRACE_MS);
+    expect(intentGraceFor(testConfig(), 'local')).toBe(0);
   });
 
   it('removes leftover server records and intents whose resource was recorded', () => {

@@ -28,7 +28,7 @@ export { adAddress, dnsAddress, fixedServerAddress, fixedServerId, matchesTarget
 
 export function buildPlan(args: BuildPlanArgs): Plan {
   const ctx = createPlanContext(args);
-  const { snapshot, changes, drift, errors, cleanup, resources, intentsByAddress } = ctx;
+  const { snapshot, changes, drift, errors, fatalErrors, waiting, cleanup, resources, intentsByAddress } = ctx;
   const at = args.at ?? args.now;
 
   planFixedServers(ctx);
@@ -83,6 +83,8 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     errors,
   };
   if (cleanupList.length > 0) plan.cleanup = cleanupList;
+  if (fatalErrors.length > 0) plan.fatal_errors = [...fatalErrors];
+  if (waiting.length > 0) plan.waiting = [...waiting];
   return plan;
 }
 

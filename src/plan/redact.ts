@@ -8,20 +8,35 @@ const SECRET_KEY = /password|secret|token|credential|private_key|passphrase|user
 /** Per-session placeholders, not secrets. */
 const PLACEHOLDERS = new Set(['{sso_username}', '{sso_cred}', SENSITIVE]);
 
-export function redactValue(value: JsonValue, key = ''): JsonValue {
-  // Only text can hold a secret (flags such as use_user_private_key: true stay visible).
-  if (key && SECRET_KEY.test(key) && typeof value === 'string' && !PLACEHOLDERS.has(value)) return SENSITIVE;
-  if (Array.isArray(value)) return value.map((v) => redactValue(v));
-  if (value !== null && typeof value === 'object') return redactObject(value);
+export interface RedactOptions {
+  /**
+   * Also hide numbers, objects and arrays under a secret-looking key (pull-request
+   * comments are public to the whole repository). Flags (booleans such as
+   * use_user_private_key) stay visible either way.
+   */
+  strict?: boolean;
+}
+
+function hides(key: string, value: JsonValue, options: RedactOptions): boolean {
+  if (!key || !SECRET_KEY.test(key) || value === null || typeof value === 'boolean') return false;
+  if (typeof value === 'string') return !PLACEHOLDERS.has(value);
+  return options.strict === true;
+}
+
+export function redactValue(value: JsonValue, key = '', options: RedactOptions = {}): JsonValue {
+  // Only text can hold a secret unless strict (flags such as use_user_private_key: true stay visible).
+  if (hides(key, value, options)) return SENSITIVE;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, '', options));
+  if (value !== null && typeof value === 'object') return redactObject(value, options);
   return value;
 }
 
-export function redactObject(obj: JsonObject): JsonObject {
+export function redactObject(obj: JsonObject, options: RedactOptions = {}): JsonObject {
   const out: JsonObject = {};
-  for (const [k, v] of Object.entries(obj)) out[k] = redactValue(v, k);
+  for (const [k, v] of Object.entries(obj)) out[k] = redactValue(v, k, options);
   return out;
 }
 
-export function redactNullable(obj: JsonObject | null): JsonObject | null {
-  return obj === null ? null : redactObject(obj);
+export function redactNullable(obj: JsonObject | null, options: RedactOptions = {}): JsonObject | null {
+  return obj === null ? null : redactObject(obj, options);
 }

@@ -3,8 +3,8 @@
 //   { format_version, lineage, serial, resource_changes: [ { address, type,
 //     name, change: { actions, before, after }, action_reason } ],
 //     resource_drift: [...] }
-// plus poolform's own fields (timestamp, at, held_changes, errors, decisions,
-// cleanup). Values are redacted like the text output.
+// plus poolform's own fields (timestamp, at, held_changes, errors, fatal_errors
+// (the subset of errors that make plan fail), waiting, decisions, cleanup). Values are redacted like the text output.
 import type { JsonObject, JsonValue } from '../state/types.ts';
 import { redactNullable } from './redact.ts';
 import type { ChangeAction, DriftEntry, Plan, ResourceChange } from './types.ts';
@@ -65,6 +65,8 @@ export function planToJson(plan: Plan): JsonObject {
     resource_drift: plan.drift.map(driftJson),
     held_changes: plan.held.map(changeJson),
     errors: [...plan.errors],
+    fatal_errors: [...(plan.fatal_errors ?? [])],
+    waiting: [...(plan.waiting ?? [])],
     decisions: plan.decisions.map((d) => {
       const out: JsonObject = { action: d.action, pool: d.pool, autoscale: d.autoscale, reason: d.reason };
       if (d.server_id !== undefined) out['server_id'] = d.server_id;

@@ -3,25 +3,12 @@
 // Secret values are already SENSITIVE in the plan; any attribute whose name
 // looks secret is redacted again here, because a PR comment is public to the
 // whole repository.
-import type { JsonObject, JsonValue } from '../state/types.ts';
+import { redactObject } from './redact.ts';
 import type { ChangeAction, Plan, ResourceChange } from './types.ts';
 import { SENSITIVE, summarize } from './types.ts';
 
-const SECRET_KEY = /password|secret|token|credential|private_key|passphrase|user_data|jwt/i;
-
 const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '-/+', delete: '-' };
 const VERB: Record<ChangeAction, string> = { create: 'create', update: 'update', replace: 'replace', delete: 'destroy' };
-
-function redact(value: JsonValue, key = ''): JsonValue {
-  if (key && SECRET_KEY.test(key) && value !== null) return SENSITIVE;
-  if (Array.isArray(value)) return value.map((v) => redact(v));
-  if (value !== null && typeof value === 'object') {
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) out[k] = redact(v, k);
-    return out;
-  }
-  return value;
-}
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -34,7 +21,7 @@ function changeLine(change: ResourceChange): string {
 function attributesBlock(change: ResourceChange): string {
   const shown = change.action === 'delete' ? change.before : change.after;
   if (!shown) return '';
-  return `\n<details><summary><code>${change.address}</code></summary>\n\n\`\`\`json\n${JSON.stringify(redact(shown), null, 2)}\n\`\`\`\n</details>\n`;
+  return `\n<details><summary><code>${change.address}</code></summary>\n\n\`\`\`json\n${JSON.stringify(redactObject(shown, { strict: true }), null, 2)}\n\`\`\`\n</details>\n`;
 }
 
 export function renderPlanMarkdown(plan: Plan): string {
@@ -77,6 +64,11 @@ export function renderPlanMarkdown(plan: Plan): string {
   if (plan.drift.length > 0) {
     lines.push('#### Changed outside poolform', '');
     for (const d of plan.drift) lines.push(`- \`${d.address}\`: ${escapeCell(d.reason)}`);
+    lines.push('');
+  }
+  if (plan.waiting && plan.waiting.length > 0) {
+    lines.push('#### Waiting', '');
+    for (const w of plan.waiting) lines.push(`- ${escapeCell(w)}`);
     lines.push('');
   }
   if (plan.errors.length > 0) {

@@ -121,8 +121,12 @@ function renderDrift(d: DriftEntry): string[] {
 }
 
 /** The summary line alone. */
-export function summaryLine(plan: Pick<Plan, 'changes'>): string {
-  if (plan.changes.length === 0) return 'No changes. Your pools match the configuration.';
+export function summaryLine(plan: Pick<Plan, 'changes' | 'fatal_errors'>): string {
+  if (plan.changes.length === 0) {
+    return (plan.fatal_errors?.length ?? 0) > 0
+      ? 'No changes. But the plan has errors (above): fix them and plan again.'
+      : 'No changes. Your pools match the configuration.';
+  }
   const s = summarize(plan);
   return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;
 }
@@ -161,11 +165,20 @@ export function renderPlanText(plan: Plan): string {
     out.push('');
   }
 
-  if (plan.errors.length > 0) {
-    out.push('Warnings (parts of the plan could not be computed, or will fail):', '');
-    for (const e of plan.errors) out.push(`  - ${e}`);
+  if (plan.waiting && plan.waiting.length > 0) {
+    out.push('Waiting (nothing is planned for these yet):', '');
+    for (const w of plan.waiting) out.push(`  - ${w}`);
     out.push('');
   }
+
+  const fatal = new Set(plan.fatal_errors ?? []);
+  const warnings = plan.errors.filter((e) => !fatal.has(e));
+  if (warnings.length > 0) {
+    out.push('Warnings (parts of the plan could not be computed, or will fail):', '');
+    for (const e of warnings) out.push(`  - ${e}`);
+    out.push('');
+  }
+  for (const e of fatal) out.push(`Error: ${e}`, '');
 
   out.push(summaryLine(plan));
   return `${out.join('\n')}\n`;

@@ -76,6 +76,14 @@ export interface Plan {
   held: ResourceChange[];
   /** Problems that prevent parts of the plan (e.g. a missing hosted zone), for people. */
   errors: string[];
+  /**
+   * The subset of `errors` that are plan-time errors the admin must fix (e.g. a
+   * missing Route 53 hosted zone): the rest of the plan still renders, but
+   * `plan` exits 1 and `apply` refuses. Absent: none.
+   */
+  fatal_errors?: string[];
+  /** Things the plan waits for, for people (e.g. a just-launched VM the provider does not list yet). Absent: none. */
+  waiting?: string[];
   /** State housekeeping after an interrupted apply (absent: none). */
   cleanup?: StateCleanup[];
 }

@@ -112,6 +112,28 @@ describe('provider registry', () => {
     expect(seen.ldap[0]).toMatchObject({ bindPassword: 'pw!', caCert: 'PEM DATA' });
   });
 
+  it("hands the injected warn to the LDAP provider (tls_insecure_skip_verify), not process.emitWarning", () => {
+    const config = {
+      ...testConfig(),
+      ldapConfigs: [
+        { kind: 'LdapConfig' as const, name: 'corp', url: 'ldaps://dc.example', bind_dn: 'cn=a', bind_password: 'x', search_base: 'DC=x', tls_insecure_skip_verify: true },
+      ],
+    };
+    const warnings: string[] = [];
+    const emitted: unknown[] = [];
+    const onWarning = (w: unknown): number => emitted.push(w);
+    process.on('warning', onWarning);
+    try {
+      const registry = createProviderRegistry({ config, stateDir, env: {}, warn: (m) => warnings.push(m) });
+      registry.directory('corp');
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/LdapConfig corp: tls_insecure_skip_verify/);
+    expect(emitted).toEqual([]);
+  });
+
   it('an unresolved secret names the reference and the provider, never a value', () => {
     const config = testConfig();
     const registry = createProviderRegistry({ config, stateDir, env: { OTHER: 'hunter2' }, factories: { ldap: (o) => fakeDir(o.config.name) } });

@@ -49,6 +49,11 @@ export interface ProviderRegistryOptions {
   localVm?: Pick<LocalVmProviderOptions, 'spawn' | 'clock' | 'env'>;
   /** Reads `${file:...}` secrets (default: the file system). */
   readFile?: (path: string) => string;
+  /**
+   * Where providers' warnings go (e.g. LDAP's tls_insecure_skip_verify): the CLI's stderr,
+   * the daemon's logger. Default: the LDAP provider's own (process.emitWarning).
+   */
+  warn?: (message: string) => void;
 }
 
 /** Provider clients by provider config name. Unknown names throw PoolformError (`unknown-vm-provider`, `unknown-dns-provider`, `unknown-ldap-config`). */
@@ -164,7 +169,12 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
         const p = ldapConfig(name);
         const bindPassword = secret('LdapConfig', name, 'bind_password', p.bind_password);
         const caCert = p.ca_cert === undefined ? undefined : secret('LdapConfig', name, 'ca_cert', p.ca_cert);
-        return factories.ldap({ config: p, bindPassword, ...(caCert === undefined ? {} : { caCert }) });
+        return factories.ldap({
+          config: p,
+          bindPassword,
+          ...(caCert === undefined ? {} : { caCert }),
+          ...(options.warn ? { warn: options.warn } : {}),
+        });
       }),
   };
 }

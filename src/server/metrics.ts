@@ -2,6 +2,7 @@
 // apps in one process, as in tests and benchmarks, never share counters).
 // Gauges that mirror the state store are refreshed on each scrape.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Config } from '../config/model.ts';
 import type { StateStore } from '../state/types.ts';
 import type { ServeStatus } from './types.ts';
 
@@ -13,8 +14,13 @@ export interface Metrics {
   providerError(provider: string): void;
   /** A session request was answered (placed, queued, rejected, or a client error). */
   sessionRequest(outcome: string): void;
-  /** Re-reads the store and status into the gauges. */
-  refresh(store: StateStore, status: ServeStatus | undefined): Promise<void>;
+  /**
+   * Re-reads the store and status into the gauges. With the config, every
+   * configured pool shows its queue length and session counts (0 included) and
+   * every provider its error counter, so dashboards and alerts see the series
+   * before the first event.
+   */
+  refresh(store: StateStore, status: ServeStatus | undefined, config?: Config): Promise<void>;
 }
 
 export function createMetrics(): Metrics {
@@ -48,11 +54,16 @@ export function createMetrics(): Metrics {
     sessionRequest(outcome) {
       requests.inc({ outcome });
     },
-    async refresh(store, status) {
+    async refresh(store, status, config) {
       const [srv, sess] = await Promise.all([store.listServers(), store.listSessions({ status: ['queued', 'running'] })]);
       servers.reset();
       sessions.reset();
       queue.reset();
+      for (const p of config?.pools ?? []) {
+        queue.set({ pool: p.name }, 0);
+        for (const st of ['queued', 'running']) sessions.set({ pool: p.name, status: st }, 0);
+      }
+      for (const name of providerNames(config)) providerErrors.inc({ provider: name }, 0);
       const count = <K extends string>(m: Map<K, number>, k: K): void => void m.set(k, (m.get(k) ?? 0) + 1);
       const sc = new Map<string, number>();
       for (const s of srv) count(sc, `${s.pool}\u0000${s.status}`);
@@ -81,4 +92,9 @@ export function createMetrics(): Metrics {
       }
     },
   };
+}
+
+function providerNames(config: Config | undefined): string[] {
+  if (!config) return [];
+  return [...config.vmProviders, ...config.dnsProviders, ...config.ldapConfigs].map((p) => p.name);
 }

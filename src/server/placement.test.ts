@@ -4,31 +4,12 @@ import type { NewSession, PlacementCandidate, Resources, ServerRecord, ServerSta
 import type { PlacementRules } from './placement.ts';
 import { choosePlacement, freeResources, occupying } from './placement.ts';
 import { createSessionIdGenerator } from './session-id.ts';
+import { serverRecord } from '../../test/fixtures/plan/builders.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
 function server(id: string, over: Partial<ServerRecord> = {}): ServerRecord {
-  return {
-    id,
-    pool: 'p',
-    autoscale: 'a',
-    address: `vm.p.a.${id}`,
-    hostname: id,
-    ip: '127.0.0.1',
-    connection_type: 'rdp',
-    connection_port: 3389,
-    status: 'running',
-    status_message: '',
-    status_progress: 100,
-    max_sessions: 2,
-    reusable: true,
-    capacity: null,
-    enabled: true,
-    created_at: T0,
-    updated_at: T0,
-    checked_in_at: T0,
-    ...over,
-  };
+  return serverRecord(id, { pool: 'p', autoscale: 'a', address: `vm.p.a.${id}`, hostname: id, created_at: T0, updated_at: T0, checked_in_at: T0, ...over });
 }
 
 let seq = 0;

@@ -169,15 +169,13 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
         }
         ctx.metrics.sessionRequest('placed');
         ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged_from: staged?.from ?? null }, `session ${session.id} placed on ${server.id}`);
+        // Exactly the documented shape; GET /api/v1/sessions/:id has the details (user, ip, progress...).
         return c.json(
           {
             id: session.id,
             status: 'running',
             pool: pool.name,
-            user: session.user,
-            zone: session.zone,
-            workspace: session.workspace,
-            server: serverInfo(server),
+            server: { id: server.id, hostname: server.hostname, port: server.connection_port, connection_type: server.connection_type },
             connection,
           },
           201,
@@ -192,7 +190,6 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
           {
             id: result.session.id,
             status: 'queued',
-            pool: pool.name,
             position: result.position,
             message: `no server in pool "${pool.name}" has a free slot; a server is being provisioned (aggressive scaling). Poll GET /api/v1/sessions/${result.session.id}`,
           },

@@ -81,7 +81,7 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
   });
 
   app.get('/metrics', async (c) => {
-    await ctx.metrics.refresh(ctx.store, ctx.getStatus());
+    await ctx.metrics.refresh(ctx.store, ctx.getStatus(), ctx.getConfig());
     const text = await ctx.metrics.registry.metrics();
     return c.body(text, 200, { 'Content-Type': ctx.metrics.registry.contentType });
   });

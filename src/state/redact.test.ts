@@ -19,6 +19,11 @@ describe('redactJson', () => {
     });
   });
 
+  it('keeps addresses and flags visible (private_ip is not a private key)', () => {
+    const input: JsonValue = { private_ip: '10.0.0.7', public_ip: '1.2.3.4', use_user_private_key: true, private_key: 'PEM', key_count: 2 };
+    expect(redactJson(input)).toEqual({ private_ip: '10.0.0.7', public_ip: '1.2.3.4', use_user_private_key: true, private_key: REDACTED, key_count: 2 });
+  });
+
   it('redacts token-looking values whatever their key', () => {
     const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzMSJ9.c2lnbmF0dXJl';
     expect(redactJson({ note: jwt, pem: '-----BEGIN RSA PRIVATE KEY-----\nMII...', url: 'postgres://u:pw@db/x', plain: 'https://example.com/a' })).toEqual({

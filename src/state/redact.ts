@@ -6,8 +6,8 @@ import type { JsonValue } from './types.ts';
 
 export const REDACTED = '(sensitive)';
 
-/** Keys whose values are never printed. */
-export const SECRET_KEY = /password|passphrase|secret|token|credential|key|jwt|private/i;
+/** Keys whose values are never printed (flags and numbers under them stay visible: use_user_private_key: true). */
+export const SECRET_KEY = /password|passphrase|secret|token|credential|key|jwt|user_data|startup_script/i;
 
 /** Values that look like credentials whatever their key: JWTs, PEM private keys, URLs with a password. */
 function looksSecret(value: string): boolean {
@@ -26,7 +26,8 @@ export function redactJson(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map((v) => redactJson(v));
   const out: { [key: string]: JsonValue } = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== null ? REDACTED : redactJson(v);
+    const flag = typeof v === 'boolean' || typeof v === 'number';
+    out[k] = SECRET_KEY.test(k) && v !== null && !flag ? REDACTED : redactJson(v);
   }
   return out;
 }

@@ -241,6 +241,25 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         return row ? serverFromRow(row) : undefined;
       }),
 
+    // One conditional statement (atomic in both dialects, no read-modify-write race with a
+    // check-in committed by the API in another process): the address always, the status only
+    // while no check-in has landed.
+    recordServerLaunch: (id, update) =>
+      driver.write(async (tx) => {
+        const n = await tx.run(
+          `UPDATE servers SET ip = ?, updated_at = ?,
+             status = CASE WHEN checked_in_at IS NULL THEN ? ELSE status END,
+             status_message = CASE WHEN checked_in_at IS NULL THEN ? ELSE status_message END,
+             status_progress = CASE WHEN checked_in_at IS NULL THEN ? ELSE status_progress END
+           WHERE id = ?`,
+          [update.ip, update.at, update.status, update.message, Math.round(update.progress), id],
+        );
+        if (n === 0) return undefined;
+        await tx.run(BUMP_SERIAL);
+        const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
+        return row ? serverFromRow(row) : undefined;
+      }),
+
     deleteServer: (id) =>
       driver.write(async (tx) => {
         const n = await tx.run('DELETE FROM servers WHERE id = ?', [id]);

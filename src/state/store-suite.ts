@@ -271,6 +271,19 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(done).toMatchObject({ status: 'running', status_progress: 100, checked_in_at: at(120), updated_at: at(120) });
         expect(await store.getServer('s1')).toEqual(done);
       });
+
+      it('records a launch: address always, status only while no check-in has landed', async () => {
+        await store.putServer(makeServer({ id: 's1', status: 'provisioning', ip: null, checked_in_at: null }));
+        await store.putServer(makeServer({ id: 's2', status: 'provisioning', ip: null, checked_in_at: null }));
+        await store.updateServerStatus('s2', { status: 'running', message: 'ready', progress: 100, at: at(30), checkedIn: true });
+        const before = (await store.meta()).serial;
+        const fresh = await store.recordServerLaunch('s1', { ip: '10.0.0.1', status: 'starting', message: 'VM created', progress: 25, at: at(40) });
+        expect(fresh).toMatchObject({ ip: '10.0.0.1', status: 'starting', status_message: 'VM created', status_progress: 25, checked_in_at: null });
+        const early = await store.recordServerLaunch('s2', { ip: '10.0.0.2', status: 'starting', message: 'VM created', progress: 25, at: at(40) });
+        expect(early).toMatchObject({ ip: '10.0.0.2', status: 'running', status_message: 'ready', status_progress: 100, checked_in_at: at(30) });
+        expect((await store.meta()).serial).toBe(before + 2);
+        expect(await store.recordServerLaunch('nope', { ip: null, status: 'starting', message: '', progress: 0, at: at(40) })).toBeUndefined();
+      });
     });
 
     // ------------------------------------------------------------ sessions

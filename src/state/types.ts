@@ -220,6 +220,16 @@ export interface StateStore {
     update: { status: ServerStatus; message: string; progress: number; at: string; checkedIn: boolean },
   ): Promise<ServerRecord | undefined>;
   deleteServer(id: string): Promise<boolean>;
+  /**
+   * Apply's write-back after a VM create: sets the server's address, and its status,
+   * message and progress only while no check-in has landed (checked_in_at null), in one
+   * atomic statement. A VM that boots fast and checks in (`running`) before apply gets here
+   * is never downgraded to `starting`. Returns the server, or undefined when unknown.
+   */
+  recordServerLaunch(
+    id: string,
+    update: { ip: string | null; status: ServerStatus; message: string; progress: number; at: string },
+  ): Promise<ServerRecord | undefined>;
 
   /**
    * One transaction: read the pool's usable candidates, let `choose` pick,

@@ -35,6 +35,13 @@ import { Attribute, Client, InvalidCredentialsError } from 'ldapts';
 
 const execFileAsync = promisify(execFile);
 
+/**
+ * Samba's TDB databases skip fsync with TDB_NO_FSYNC=1 (what Samba's own
+ * selftest uses): a throwaway test DC needs no durability, and provisioning
+ * and every write get about twice as fast.
+ */
+const SAMBA_ENV: NodeJS.ProcessEnv = { ...process.env, TDB_NO_FSYNC: '1' };
+
 export const SAMBA_INSTALL_HINT = 'apt-get install samba';
 
 function findExecutable(name: string): string | undefined {
@@ -145,7 +152,7 @@ async function pickLoopbackAddress(): Promise<string> {
 
 async function run(file: string, args: string[], cwd?: string): Promise<string> {
   try {
-    const { stdout, stderr } = await execFileAsync(file, args, { cwd, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileAsync(file, args, { cwd, env: SAMBA_ENV, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
     return stdout + stderr;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message?: string };
@@ -153,28 +160,38 @@ async function run(file: string, args: string[], cwd?: string): Promise<string> 
   }
 }
 
-/** A CA and a server certificate for `host` (IP SAN) in DIR/tls. */
-async function makeCertificates(openssl: string, dir: string, host: string, dnsName: string): Promise<{ ca: string; cert: string; key: string; otherCa: string }> {
+interface CertificatePaths {
+  ca: string;
+  cert: string;
+  key: string;
+  otherCa: string;
+}
+
+/** Where makeCertificates() puts its files (known before they exist, so provisioning can run alongside). */
+function certificatePaths(dir: string): CertificatePaths {
+  const tls = join(dir, 'tls');
+  return { ca: join(tls, 'ca.pem'), cert: join(tls, 'cert.pem'), key: join(tls, 'key.pem'), otherCa: join(tls, 'other-ca.pem') };
+}
+
+/** A CA and a server certificate for `host` (IP SAN) in DIR/tls; P-256 keys (fast to make, accepted by Samba's GnuTLS). */
+async function makeCertificates(openssl: string, dir: string, host: string, dnsName: string): Promise<CertificatePaths> {
+  const paths = certificatePaths(dir);
   const tls = join(dir, 'tls');
   await mkdir(tls, { recursive: true });
-  const ca = join(tls, 'ca.pem');
   const caKey = join(tls, 'ca.key');
-  const key = join(tls, 'key.pem');
   const csr = join(tls, 'server.csr');
-  const cert = join(tls, 'cert.pem');
   const ext = join(tls, 'server.ext');
-  await run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/O=poolform tests/CN=poolform test CA']);
-  await run(openssl, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', `/O=poolform tests/CN=${dnsName}`]);
-  await writeFile(
-    ext,
-    `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${host},DNS:${dnsName},DNS:localhost\n`,
-  );
-  await run(openssl, ['x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
-  const otherCa = join(tls, 'other-ca.pem');
-  await run(openssl, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tls, 'other-ca.key'), '-out', otherCa, '-days', '2', '-subj', '/CN=unrelated CA']);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await Promise.all([
+    run(openssl, ['req', '-x509', ...ec, '-keyout', caKey, '-out', paths.ca, '-days', '2', '-subj', '/O=poolform tests/CN=poolform test CA']),
+    run(openssl, ['req', ...ec, '-keyout', paths.key, '-out', csr, '-subj', `/O=poolform tests/CN=${dnsName}`]),
+    run(openssl, ['req', '-x509', ...ec, '-keyout', join(tls, 'other-ca.key'), '-out', paths.otherCa, '-days', '2', '-subj', '/CN=unrelated CA']),
+    writeFile(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${host},DNS:${dnsName},DNS:localhost\n`),
+  ]);
+  await run(openssl, ['x509', '-req', '-in', csr, '-CA', paths.ca, '-CAkey', caKey, '-CAcreateserial', '-out', paths.cert, '-days', '2', '-extfile', ext]);
   // Samba refuses a key file readable by others.
-  await chmod(key, 0o600);
-  return { ca, cert, key, otherCa };
+  await chmod(paths.key, 0o600);
+  return paths;
 }
 
 async function waitForLdaps(host: string, ca: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
@@ -214,7 +231,10 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
   try {
     const host = await pickLoopbackAddress();
     const hostName = 'DC1';
-    const certs = await makeCertificates(t.openssl, dir, host, `${hostName.toLowerCase()}.${realm.toLowerCase()}`);
+    // Certificates and provisioning are independent: made side by side.
+    const certs = certificatePaths(dir);
+    const certificates = makeCertificates(t.openssl, dir, host, `${hostName.toLowerCase()}.${realm.toLowerCase()}`);
+    certificates.catch(() => undefined);
     for (const sub of ['run', 'log', 'ncalrpc', 'winbindd', 'ntp']) await mkdir(join(dir, sub), { recursive: true });
     const adminPassword = complexPassword();
     const opts: Record<string, string> = {
@@ -245,10 +265,11 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
       `--adminpass=${adminPassword}`,
       ...Object.entries(opts).map(([k, v]) => `--option=${k}=${v}`),
     ]);
+    await certificates;
     const conf = join(dir, 'etc', 'smb.conf');
 
     let output = '';
-    child = spawn(t.samba, ['-s', conf, '--foreground', '--no-process-group', '--model=single', '--debug-stdout'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(t.samba, ['-s', conf, '--foreground', '--no-process-group', '--model=single', '--debug-stdout'], { stdio: ['ignore', 'pipe', 'pipe'], env: SAMBA_ENV });
     const keep = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-6000);
     };

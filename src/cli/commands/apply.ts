@@ -23,12 +23,14 @@ import type { CliWorld } from './plan.ts';
 import {
   cliApiAddress,
   collect,
+  hasPlanErrors,
   loadConfigOrReport,
   newIntentId,
   newServerIds,
   openWorld,
   parseBool,
   parseLockTimeout,
+  reportPlanErrors,
   runCli,
   withLock,
 } from './plan.ts';
@@ -136,6 +138,10 @@ async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptio
   try {
     await withLock(ctx, world.store, 'apply', waitMs, async () => {
       assertNotStale(saved.plan, await world.store.meta());
+      if (hasPlanErrors(saved.plan)) {
+        reportPlanErrors(ctx, saved.plan);
+        return;
+      }
       if (!hasWork(saved.plan)) {
         ctx.stdout.write(`${summaryLine(saved.plan)}\n`);
         ctx.exitCode = EXIT_OK;
@@ -188,6 +194,11 @@ export function registerApply(program: Command, ctx: CliContext): void {
             targets: options.target,
           });
           ctx.stdout.write(renderPlanText(plan));
+          if (hasPlanErrors(plan)) {
+            reportPlanErrors(ctx, plan);
+            ctx.stderr.write('Nothing was applied.\n');
+            return;
+          }
           if (!hasWork(plan)) {
             ctx.exitCode = EXIT_OK;
             return;

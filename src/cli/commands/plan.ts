@@ -119,7 +119,7 @@ export interface CliWorld {
 /** Opens state and providers for `config`. `POOLFORM_CRASH_AFTER=N` (test hook) wraps the providers with the crash hook. */
 export async function openWorld(ctx: CliContext, config: Config, state: string | undefined): Promise<CliWorld> {
   const opened = await openCliStore(ctx, { state }, config);
-  let registry = createProviderRegistry({ config, stateDir: opened.stateDir, env: ctx.env });
+  let registry = createProviderRegistry({ config, stateDir: opened.stateDir, env: ctx.env, warn: (m) => ctx.stderr.write(`Warning: ${m}\n`) });
   const crashAfter = parseCrashAfter(ctx.env['POOLFORM_CRASH_AFTER']);
   if (crashAfter !== undefined) registry = withCrashAfter(registry, crashAfter);
   return { config, opened, store: opened.store, registry };
@@ -144,6 +144,19 @@ export function outFile(rawArgs: readonly string[], parsed: string | undefined):
   if (i !== -1 && parsed === 'ut') return { file: rawArgs[i + 1], consumed: rawArgs[i + 1] };
   if (parsed !== undefined && parsed.startsWith('ut=') && rawArgs.some((a) => a.startsWith('-out='))) return { file: parsed.slice(3), consumed: undefined };
   return { file: parsed, consumed: undefined };
+}
+
+/** Whether the plan has plan-time errors (e.g. a missing hosted zone): plan exits 1, apply refuses. */
+export function hasPlanErrors(plan: Plan): boolean {
+  return (plan.fatal_errors?.length ?? 0) > 0;
+}
+
+/** One stderr summary of a plan's plan-time errors; exit 1. */
+export function reportPlanErrors(ctx: CliContext, plan: Plan, out?: string): void {
+  const n = plan.fatal_errors?.length ?? 0;
+  ctx.stderr.write(`Error: the plan has ${n} error${n === 1 ? '' : 's'} to fix first${out ? `; it was not saved to ${out}` : ''}:\n`);
+  for (const e of plan.fatal_errors ?? []) ctx.stderr.write(`  ${e}\n`);
+  ctx.exitCode = EXIT_FAILURE;
 }
 
 export function collect(value: string, previous: string[]): string[] {
@@ -220,14 +233,20 @@ export function registerPlan(program: Command, ctx: CliContext): void {
             ...(at ? { at } : {}),
           });
         const { plan } = lock ? await withLock(ctx, world.store, 'plan', waitMs, make) : await make();
-        if (out) {
+        const failed = hasPlanErrors(plan);
+        // A plan with plan-time errors is shown but never saved: there is nothing safe to apply.
+        if (out && !failed) {
           await writeSavedPlan(ctx, out, plan, config.dir, world.opened.stateDir);
         }
         if (format === 'json') ctx.stdout.write(renderPlanJson(plan));
         else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));
         else {
           ctx.stdout.write(renderPlanText(plan));
-          if (out) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);
+          if (out && !failed) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);
+        }
+        if (failed) {
+          reportPlanErrors(ctx, plan, out);
+          return;
         }
         ctx.exitCode = options.detailedExitcode && plan.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
       } finally {

@@ -45,6 +45,7 @@ export const DIAGNOSTIC_CODES = {
   'internal-error': 'a validation rule failed (a bug; please report it)',
   'no-config-files': 'no *.yaml / *.yml files under the directory',
   'file-too-large': 'a file above the size limit (16 MB)',
+  'config-too-large': 'all files together above the size limit (16 MB); the rest is not read',
   'file-unreadable': 'a file that cannot be read',
   'not-text': 'a binary file (NUL bytes)',
   'not-utf8': 'a file that is not UTF-8',

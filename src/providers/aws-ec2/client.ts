@@ -19,11 +19,24 @@ export interface AwsClientSettings {
   retry?: BackoffOptions;
 }
 
+/**
+ * Credentials as the SDK gets them: surrounding whitespace removed (a key kept
+ * in a file via `${file:...}` usually ends with a newline; AWS keys never
+ * contain whitespace).
+ */
+export function cleanCredentials(credentials: AwsCredentials): AwsCredentials {
+  return {
+    accessKeyId: credentials.accessKeyId.trim(),
+    secretAccessKey: credentials.secretAccessKey.trim(),
+    ...(credentials.sessionToken !== undefined ? { sessionToken: credentials.sessionToken.trim() } : {}),
+  };
+}
+
 export function createEc2Client(settings: AwsClientSettings): EC2Client {
   return new EC2Client({
     region: settings.region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+    ...(settings.credentials ? { credentials: cleanCredentials(settings.credentials) } : {}),
     retryStrategy: createBackoffRetryStrategy(settings.retry),
   });
 }

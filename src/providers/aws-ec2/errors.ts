@@ -40,9 +40,20 @@ export function awsErrorCode(error: unknown): string {
   return sdkErrorShape(error).name;
 }
 
+/** What the SDK throws when neither the config nor its default chain yields credentials. */
+const NO_CREDENTIALS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
 /** A generic AWS failure: retryable when AWS or the network failed (5xx, no response), not for 4xx. */
 export function genericAwsError(service: string, operation: string, region: string, error: unknown): PoolformError {
   const shape = sdkErrorShape(error);
+  if (NO_CREDENTIALS.has(shape.name)) {
+    return new PoolformError(
+      'aws-no-credentials',
+      `no AWS credentials for ${service}:${operation}: set access_key_id and secret_access_key (secret references such as \${env:AWS_SECRET_ACCESS_KEY}) on the provider, ` +
+        "or give the SDK's default chain credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or container role)",
+      { cause: error, details: { aws_code: shape.name } },
+    );
+  }
   if (THROTTLING_CODES.has(shape.name)) {
     return new PoolformError('aws-throttled', `${service}:${operation} in ${region} is still throttled by AWS (${shape.name}) after retries; poolform will try again later`, {
       retryable: true,

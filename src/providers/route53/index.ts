@@ -19,7 +19,7 @@ export interface Route53DnsProviderOptions {
   client?: Route53Client;
   /** Retry/backoff for throttling and transient errors when the client is built here. */
   retry?: BackoffOptions;
-  /** How old a zone walk may be for upsert/delete decisions (default 5,000 ms). */
+  /** How old a zone walk may be for upsert/delete decisions (default 10 minutes; changes are conditional). */
   snapshotMaxAgeMs?: number;
   /** Quiet time that ends gathering upsert/delete calls into one request (default 50 ms). */
   batchWindowMs?: number;

@@ -4,13 +4,15 @@
 // - upsert/delete: changes from all calls that arrive close together (until
 //   `batchWindowMs` passes without a new one, at most `batchMaxWaitMs`, or
 //   while a previous request for the zone is in flight) go out together in as few ChangeResourceRecordSets requests as Route 53's
-//   limits allow (1,000 records, UPSERT counting twice; 32,000 value chars).
+//   limits allow (1,000 changes and 1,000 records; 32,000 value chars).
 //   Each record and its marker change in one atomic request.
-// - Decisions use the last walk of the zone (at most `snapshotMaxAgeMs` old,
-//   kept current with poolform's own changes). When Route 53 rejects a batch
-//   (the zone changed behind our back), the zone is walked again, the batch
-//   re-planned and, if it still fails, split until the bad record is isolated;
-//   only that record reports an error.
+// - Decisions use the last walk of the zone (observe's walk, kept current with
+//   poolform's own changes; at most `snapshotMaxAgeMs` old), so a reconcile
+//   reads each zone once. That is safe because every change is conditional
+//   (records.ts: CREATE, DELETE of the exact set seen): when Route 53 rejects
+//   a batch (the zone changed behind our back), the zone is walked again, the
+//   batch re-planned and, if it still fails, split until the bad record is
+//   isolated; only that record reports an error.
 // - A record already gone (or never ours) deletes as success without a call.
 import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, type Route53Client, type RRType } from '@aws-sdk/client-route-53';
 import type { Route53DnsProvider } from '../../generated/config.ts';
@@ -22,13 +24,15 @@ import { applyChanges, indexRecordSets, type ItemPlan, normalizeName, ownedRecor
 import { findHostedZone, type ZoneRef } from './zone.ts';
 
 export const DEFAULT_TTL = 60;
+/** How long observe's walk of a zone serves upsert/delete decisions (changes are conditional, see above). */
+export const DEFAULT_SNAPSHOT_MAX_AGE_MS = 10 * 60_000;
 /** Largest ListResourceRecordSets page Route 53 returns. */
 export const LIST_PAGE = 300;
 
 export interface Route53ProviderInternals {
   config: Route53DnsProvider;
   client: Route53Client;
-  /** How old a zone walk may be for upsert/delete decisions (default 5,000 ms). */
+  /** How old a zone walk may be for upsert/delete decisions (default 10 minutes). */
   snapshotMaxAgeMs?: number;
   /** Quiet time that ends gathering calls into one request (default 50 ms). */
   batchWindowMs?: number;
@@ -65,7 +69,7 @@ const BATCH_REJECTIONS = new Set(['InvalidChangeBatch', 'InvalidInput']);
 export function createRoute53Provider(internals: Route53ProviderInternals): DnsProviderClient {
   const { config, client } = internals;
   const now = internals.now ?? Date.now;
-  const maxAge = internals.snapshotMaxAgeMs ?? 5000;
+  const maxAge = internals.snapshotMaxAgeMs ?? DEFAULT_SNAPSHOT_MAX_AGE_MS;
   const windowMs = internals.batchWindowMs ?? 50;
   const maxWaitMs = Math.max(windowMs, internals.batchMaxWaitMs ?? 1000);
   const region = config.aws_region ?? 'us-east-1';

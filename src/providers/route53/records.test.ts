@@ -48,18 +48,35 @@ describe('planning against a zone listing', () => {
     expect(ownedRecords(view, 'other.example.com')).toEqual([]);
   });
 
-  it('upsert: no-op when identical, refusal for foreign names, A+TXT keeping foreign TXT values', () => {
+  it('upsert: no-op when identical, refusal for foreign names, conditional changes keeping foreign TXT values', () => {
     expect(planUpsert(view, rec())).toEqual({ kind: 'noop' });
     expect(planUpsert(view, rec({ fqdn: 'hand.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     expect(planUpsert(view, rec({ fqdn: 'alias.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     expect(planUpsert(view, rec({ fqdn: 'lb.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
-    const plan = planUpsert(view, rec({ value: '10.0.0.2' }));
-    expect(plan).toMatchObject({ kind: 'changes' });
-    const changes = plan.kind === 'changes' ? plan.changes : [];
-    expect(changes.map((c) => [c.Action, c.ResourceRecordSet?.Type, c.ResourceRecordSet?.ResourceRecords?.map((r) => r.Value)])).toEqual([
-      ['UPSERT', 'A', ['10.0.0.2']],
-      ['UPSERT', 'TXT', ['"keep-me"', ownerTxtValue('srv-1')]],
+    const summary = (plan: ReturnType<typeof planUpsert>) =>
+      (plan.kind === 'changes' ? plan.changes : []).map((c) => [c.Action, c.ResourceRecordSet?.Type, c.ResourceRecordSet?.ResourceRecords?.map((r) => r.Value)]);
+    // A new address: only the A record changes.
+    expect(summary(planUpsert(view, rec({ value: '10.0.0.2' })))).toEqual([['UPSERT', 'A', ['10.0.0.2']]]);
+    // The name passes to another server: the marker is rewritten too, foreign TXT values kept.
+    expect(summary(planUpsert(view, rec({ server_id: 'srv-2' })))).toEqual([
+      ['UPSERT', 'A', ['10.0.0.1']],
+      ['UPSERT', 'TXT', ['"keep-me"', ownerTxtValue('srv-2')]],
     ]);
+    // A name the view shows empty: CREATE (Route 53 refuses it if someone took the name since).
+    expect(summary(planUpsert(view, rec({ fqdn: 'new.agents.example.com' })))).toEqual([
+      ['CREATE', 'A', ['10.0.0.1']],
+      ['CREATE', 'TXT', [ownerTxtValue('srv-1')]],
+    ]);
+    // UPSERT only ever replaces a record set the view shows as this server's or poolform's.
+    fc.assert(
+      fc.property(fc.constantFrom('pf-1', 'new', 'other'), fc.constantFrom('10.0.0.1', '10.0.0.9'), fc.constantFrom('srv-1', 'srv-2'), fc.constantFrom(60, 300), (host, value, server, ttl) => {
+        const fqdn = `${host}.agents.example.com`;
+        const plan = planUpsert(view, rec({ fqdn, value, server_id: server, ttl }));
+        for (const change of plan.kind === 'changes' ? plan.changes : []) {
+          if (change.Action === 'UPSERT') expect(ownedRecords(view, 'agents.example.com').map((r) => r.fqdn)).toContain(fqdn);
+        }
+      }),
+    );
   });
 
   it('delete: only this server\'s records; gone or foreign = no-op; foreign TXT values stay', () => {
@@ -106,8 +123,8 @@ describe('packBatches', () => {
     );
   });
 
-  it('fits 200 records (A + TXT UPSERT each) in one request', () => {
-    const input = Array.from({ length: 200 }, (_, i) => {
+  it('fits 500 new records (A + TXT CREATE each) in one request, 1,000 in two', () => {
+    const input = Array.from({ length: 500 }, (_, i) => {
       const plan = planUpsert(new Map(), rec({ fqdn: `pf-${i}.agents.example.com`, server_id: `srv-${i}-0123456789` }));
       return { changes: plan.kind === 'changes' ? plan.changes : [] };
     });

@@ -6,13 +6,18 @@
 // name holding `"poolform:server-id=<id>"`, in the same (atomic) change
 // batch. An A record without that marker is never modified or deleted. Other
 // TXT values at the name (SPF, verification tokens) are preserved.
+//
+// Concurrency: a name the listing shows empty gets CREATE (not UPSERT) and a
+// delete names the exact record set seen, so a listing that is out of date
+// cannot overwrite or remove what someone else wrote since: Route 53 rejects
+// the batch.
 import type { Change, ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { PoolformError } from '../../util/errors.ts';
 import type { DnsRecord } from '../types.ts';
 
 export const OWNER_PREFIX = 'poolform:server-id=';
 
-/** Route 53 limits for one ChangeResourceRecordSets request (UPSERT counts twice). */
+/** Route 53 limits for one ChangeResourceRecordSets request (an UPSERT's records count twice). */
 export const MAX_CHANGES = 1000;
 export const MAX_RESOURCE_RECORDS = 1000;
 export const MAX_VALUE_CHARS = 32_000;
@@ -106,7 +111,15 @@ function notOwned(fqdn: string, why: string): ItemPlan {
   };
 }
 
-/** Changes that make `record` exist at its name, given what is there now. */
+/**
+ * Changes that make `record` exist at its name, given what the view says is
+ * there. A name the view shows empty gets CREATE, never UPSERT, so a view that
+ * has gone stale cannot make poolform overwrite a record someone else created
+ * since: Route 53 rejects the batch, and the provider walks the zone again and
+ * plans anew. A record set the view shows as poolform's is replaced with
+ * UPSERT. Only what differs is changed: a new address or TTL touches the A
+ * record alone.
+ */
 export function planUpsert(view: ZoneView, record: DnsRecord): ItemPlan {
   const fqdn = normalizeName(record.fqdn);
   const state = view.get(fqdn);
@@ -116,24 +129,25 @@ export function planUpsert(view: ZoneView, record: DnsRecord): ItemPlan {
   const owner = ownerOf(state);
   if (state?.a && owner === undefined) return notOwned(fqdn, 'an A record without poolform\'s TXT ownership marker exists');
   const currentValues = values(state?.a);
-  if (owner === record.server_id && currentValues.length === 1 && currentValues[0] === record.value && state?.a?.TTL === record.ttl) {
-    return { kind: 'noop' };
-  }
-  const foreignTxt = values(state?.txt).filter((v) => parseOwnerTxt(v) === undefined);
+  const aCurrent = owner === record.server_id && currentValues.length === 1 && currentValues[0] === record.value && state?.a?.TTL === record.ttl;
+  const markerCurrent = owner === record.server_id;
+  if (aCurrent && markerCurrent) return { kind: 'noop' };
   const name = rrsetName(fqdn);
-  return {
-    kind: 'changes',
-    changes: [
-      { Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: 'A', TTL: record.ttl, ResourceRecords: [{ Value: record.value }] } },
-      {
-        Action: 'UPSERT',
-        ResourceRecordSet: { Name: name, Type: 'TXT', TTL: state?.txt?.TTL ?? record.ttl, ResourceRecords: [...foreignTxt, ownerTxtValue(record.server_id)].map((Value) => ({ Value })) },
-      },
-    ],
-  };
+  const changes: Change[] = [];
+  if (!aCurrent) {
+    changes.push({ Action: state?.a ? 'UPSERT' : 'CREATE', ResourceRecordSet: { Name: name, Type: 'A', TTL: record.ttl, ResourceRecords: [{ Value: record.value }] } });
+  }
+  if (!markerCurrent) {
+    const foreignTxt = values(state?.txt).filter((v) => parseOwnerTxt(v) === undefined);
+    changes.push({
+      Action: state?.txt ? 'UPSERT' : 'CREATE',
+      ResourceRecordSet: { Name: name, Type: 'TXT', TTL: state?.txt?.TTL ?? record.ttl, ResourceRecords: [...foreignTxt, ownerTxtValue(record.server_id)].map((Value) => ({ Value })) },
+    });
+  }
+  return { kind: 'changes', changes };
 }
 
-/** Changes that remove `record` (only when poolform owns it for that server); gone = noop. */
+/** Changes that remove `record` (only when poolform owns it for that server); gone = noop. DELETE names the exact set seen: a set changed since is rejected. */
 export function planDelete(view: ZoneView, record: DnsRecord): ItemPlan {
   const fqdn = normalizeName(record.fqdn);
   const state = view.get(fqdn);

@@ -1,0 +1,118 @@
+// Shared by the session benchmarks (api.bench.ts, replicas.bench.ts): the
+// bench configuration, seeding servers into a store, serving a fetch handler
+// on a free loopback port, and the autocannon load (each virtual user creates
+// a session, then deletes it).
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import autocannon from 'autocannon';
+import { serve } from '@hono/node-server';
+import type { StateStore } from '../src/state/types.ts';
+import { serverRecord } from '../test/fixtures/plan/builders.ts';
+
+export const KEY = 'bench-key-0123456789abcdef';
+export const CONNECTIONS = 10;
+export const DURATION_S = Number(process.env['BENCH_DURATION_S'] ?? 5);
+
+/** One server pool, `servers` autoscaled servers' worth of room, API key from BENCH_API_KEY. */
+export function benchConfigYaml(servers: number, settings = ''): string {
+  return `kind: Settings
+api_keys:
+  - name: bench
+    secret: \${env:BENCH_API_KEY}
+${settings}---
+kind: VmProvider
+name: local
+type: local
+max_instances: ${servers}
+startup_script: "true"
+---
+kind: Pool
+name: bench
+type: server
+autoscale:
+  - name: a
+    vm_provider: local
+    connection_type: rdp
+    connection_port: 3389
+    connection_username: "{sso_username}"
+`;
+}
+
+/** Puts `count` running servers of two slots each into the store. */
+export async function addServers(store: StateStore, count: number): Promise<void> {
+  const t0 = Date.parse('2026-01-01T00:00:00.000Z');
+  for (let i = 0; i < count; i++) {
+    const at = new Date(t0 + i * 1000).toISOString();
+    const id = `bench${String(i).padStart(5, '0')}`;
+    await store.putServer(serverRecord(id, { pool: 'bench', autoscale: 'a', address: `vm.bench.a.${id}`, hostname: id, created_at: at, updated_at: at, checked_in_at: at }));
+  }
+}
+
+export async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const s = serve({ fetch, hostname: '127.0.0.1', port: 0 }, (info: AddressInfo) => resolve({ server: s as Server, url: `http://127.0.0.1:${info.port}` }));
+  });
+}
+
+export interface Result {
+  rps: number;
+  pairsPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+export async function cannon(url: string, title: string, connections = CONNECTIONS): Promise<Result> {
+  const r = await autocannon({
+    url,
+    title,
+    connections,
+    duration: DURATION_S,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/sessions',
+        body: JSON.stringify({ pool: 'bench', user: 'bench-user' }),
+        onResponse: (status, body, context) => {
+          const ctx = context as { id?: string };
+          ctx.id = status === 201 ? String((JSON.parse(body) as { id?: unknown }).id) : undefined;
+        },
+      },
+      {
+        method: 'DELETE',
+        setupRequest: (req, context) => {
+          const id = (context as { id?: string }).id;
+          // No session: skip the delete and start over.
+          return id ? { ...req, path: `/api/v1/sessions/${id}` } : (undefined as unknown as typeof req);
+        },
+      },
+    ],
+  });
+  return {
+    rps: r.requests.average,
+    pairsPerSec: r.requests.average / 2,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
+}
+
+/** One autocannon per URL at once (connections split evenly), merged: rates add up, p50 averages, p99 is the worst. */
+export async function cannonAll(urls: readonly string[], title: string): Promise<Result> {
+  const parts = await Promise.all(urls.map((u, i) => cannon(u, `${title} #${i + 1}`, Math.max(1, Math.round(CONNECTIONS / urls.length)))));
+  return {
+    rps: parts.reduce((n, r) => n + r.rps, 0),
+    pairsPerSec: parts.reduce((n, r) => n + r.pairsPerSec, 0),
+    p50: parts.reduce((n, r) => n + r.p50, 0) / parts.length,
+    p99: Math.max(...parts.map((r) => r.p99)),
+    non2xx: parts.reduce((n, r) => n + r.non2xx, 0),
+    errors: parts.reduce((n, r) => n + r.errors, 0),
+  };
+}
+
+export function describe(label: string, r: Result): string {
+  return `${label}: ${r.rps.toFixed(0)} req/s (${r.pairsPerSec.toFixed(0)} create+delete/s), p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}\n`;
+}
