@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeRegionsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
@@ -16,7 +16,7 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { countCalls, FAKE_CREDENTIALS, MOTO_INSTALL_HINT, motoAvailable, startMoto } from '../test/support/moto.ts';
+import { countCalls, FAKE_CREDENTIALS, MOTO_INSTALL_HINT, motoAmi, motoAvailable, startMoto } from '../test/support/moto.ts';
 
 const VMS = 200;
 const BASE = 'bench.poolform.test';
@@ -31,7 +31,7 @@ const moto = await startMoto();
 const root = mkdtempSync(join(tmpdir(), 'poolform-aws-bench-'));
 try {
   const raw = new EC2Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: FAKE_CREDENTIALS });
-  const ami = (await raw.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId ?? '';
+  const ami = await motoAmi(raw);
   await new Route53Client({ region: 'us-east-1', endpoint: moto.endpoint, credentials: FAKE_CREDENTIALS }).send(
     new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'bench' }),
   );

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand, DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileOnce } from '../src/apply/reconcile.ts';
@@ -18,7 +18,7 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const BASE = 'faults.example.test';
@@ -39,7 +39,7 @@ const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoi
 beforeAll(async () => {
   if (!enabled) return;
   moto = await startMoto();
-  const ami = (await ec2().send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId ?? '';
+  const ami = await motoAmi(ec2());
   zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'faults' }))).HostedZone?.Id ?? '';
   root = mkdtempSync(join(tmpdir(), 'poolform-aws-faults-'));
   writeFileSync(
@@ -112,6 +112,7 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
     const r53Client = createRoute53Client({ endpoint: endpoint(), credentials: FAKE_CREDENTIALS, retry: FAST_RETRY });
     const ec2Attempts = countAttempts(ec2Client);
     const ec2Calls = countCalls(ec2Client);
+    const r53Calls = countCalls(r53Client);
     injectFaults(ec2Client, (command, input) => {
       if (!faultsOn) return undefined;
       if ((command === 'RunInstances' || command === 'DescribeInstances') && throttles < 5) {
@@ -137,11 +138,13 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
     });
     const store = await createSqliteStore({ path: join(root, '.state') });
     let seq = 0;
+    let clockShiftMs = 0;
     const common = {
       config,
       store,
       registry,
-      clock: () => new Date(),
+      // Shifted forward between rounds: "later" for the autoscaler's backoff and intent grace.
+      clock: () => new Date(Date.now() + clockShiftMs),
       idGen: createSeededIdGen(7),
       newId: () => `intent-faults-${++seq}`,
       env: ENV,
@@ -161,18 +164,28 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       expect(await liveInstances()).toHaveLength(3);
       expect(await aRecords()).toHaveLength(3);
 
-      // AWS has capacity again: the next round creates only what is missing.
+      // Later, AWS has capacity again: the next round creates only what is missing.
+      clockShiftMs = 15 * 60_000;
       faultsOn = false;
+      r53Calls.reset();
       const second = await reconcileOnce(common);
       expect(second.applied.failures).toEqual([]);
+      // One walk of the zone serves the whole reconcile (observe, then the new record).
+      expect(r53Calls.count('ListResourceRecordSets')).toBe(1);
+      expect(r53Calls.count('ChangeResourceRecordSets')).toBe(1);
       const instances = await liveInstances();
       expect(instances).toHaveLength(4);
       expect(new Set(instances.map((i) => i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value)).size).toBe(4);
       const names = await aRecords();
       expect(names.sort()).toEqual(instances.map((i) => `${i.Tags?.find((t) => t.Key === 'Name')?.Value}.${BASE}.`).sort());
 
+      // Steady state: one bulk listing per provider, nothing else.
+      ec2Calls.reset();
+      r53Calls.reset();
       const third = await reconcileOnce(common);
       expect(third.plan.changes).toEqual([]);
+      expect(ec2Calls.all()).toEqual({ DescribeInstances: 1 });
+      expect(r53Calls.all()).toEqual({ ListResourceRecordSets: 1 });
     } finally {
       await store.close();
     }

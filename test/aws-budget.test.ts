@@ -2,13 +2,13 @@
 // steady-state observe costs at most 2 DescribeInstances calls (never one per
 // instance); a zone with 1,000 poolform records is read in one paginated walk;
 // terminating 1,000 instances is one TerminateInstances call.
-import { DescribeImagesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import type { DnsRecord } from '../src/providers/types.ts';
-import { countCalls, FAKE_CREDENTIALS, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+import { countCalls, FAKE_CREDENTIALS, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 let moto: MotoServer | undefined;
@@ -29,7 +29,7 @@ function endpoint(): string {
 describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
   it('observe of 1,000 instances: ≤ 2 DescribeInstances; destroy of 1,000: one TerminateInstances', { timeout: 90_000 }, async () => {
     const raw = new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-    const ami = (await raw.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId ?? '';
+    const ami = await motoAmi(raw);
     // Fast setup: one RunInstances of 1,000 carrying the ownership tags.
     const launched = await raw.send(
       new RunInstancesCommand({

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DescribeImagesCommand,
   DescribeInstanceAttributeCommand,
   DescribeInstancesCommand,
   EC2Client,
@@ -17,7 +16,7 @@ import {
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './fixtures/plan/harness.ts';
-import { FAKE_CREDENTIALS, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+import { FAKE_CREDENTIALS, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const BASE = 'desk.example.test';
@@ -54,7 +53,7 @@ autoscale:
     require_checkin: false
 `;
 
-function providers(): string {
+function providers(ip: 'private' | 'public' = 'private'): string {
   return `kind: VmProvider
 name: aws
 type: aws
@@ -79,6 +78,7 @@ kind: DnsProvider
 name: r53
 type: route53
 ttl: 120
+ip: ${ip}
 endpoint: ${endpoint()}
 access_key_id: \${env:AWS_ACCESS_KEY_ID}
 secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
@@ -88,7 +88,7 @@ secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
 beforeAll(async () => {
   if (!enabled) return;
   moto = await startMoto();
-  ami = (await ec2().send(new DescribeImagesCommand({}))).Images?.find((i) => i.RootDeviceName)?.ImageId ?? '';
+  ami = await motoAmi(ec2());
   const zone = await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'e2e' }));
   zoneId = zone.HostedZone?.Id ?? '';
   root = mkdtempSync(join(tmpdir(), 'poolform-aws-e2e-'));
@@ -124,14 +124,16 @@ async function userData(instanceId: string): Promise<string> {
   return Buffer.from(out.UserData?.Value ?? '', 'base64').toString('utf8');
 }
 
-/** Every running instance has an A record (config ttl) at its private IP and poolform's TXT marker. */
-async function expectRecordsMatch(instances: Instance[]): Promise<void> {
+/** Every running instance has an A record (config ttl) at its private (or public) IP and poolform's TXT marker. */
+async function expectRecordsMatch(instances: Instance[], ip: 'private' | 'public' = 'private'): Promise<void> {
   const rrsets = await records();
   expect(rrsets.filter((r) => r.Type === 'A')).toHaveLength(instances.length);
   for (const instance of instances) {
     const name = `${tag(instance, 'Name')}.${BASE}.`;
     const a = rrsets.find((r) => r.Name === name && r.Type === 'A');
-    expect(a).toMatchObject({ TTL: 120, ResourceRecords: [{ Value: instance.PrivateIpAddress }] });
+    const address = ip === 'public' ? instance.PublicIpAddress : instance.PrivateIpAddress;
+    expect(address).toBeTruthy();
+    expect(a).toMatchObject({ TTL: 120, ResourceRecords: [{ Value: address }] });
     const txt = rrsets.find((r) => r.Name === name && r.Type === 'TXT');
     expect(txt?.ResourceRecords).toEqual([{ Value: `"poolform:server-id=${tag(instance, 'poolform:server-id')}"` }]);
   }
@@ -187,12 +189,28 @@ describe.skipIf(!enabled)('poolform apply with aws + route53 against moto', () =
     await expectRecordsMatch(after);
     expect((await plan()).stdout).toContain('No changes.');
 
-    // 4. Removing the pool destroys its instances and records.
+    // 4. `ip: public`: the records move to the instances' public addresses; the instances stay.
+    writeFileSync(join(root, 'providers.yaml'), providers('public'));
+    const toPublic = await apply();
+    expect(toPublic.code).toBe(0);
+    expect((await running()).map((i) => i.InstanceId).sort()).toEqual(after.map((i) => i.InstanceId).sort());
+    await expectRecordsMatch(after, 'public');
+    expect((await plan()).stdout).toContain('No changes.');
+
+    // 5. Removing the pool destroys its instances and records.
     rmSync(join(root, 'pool.yaml'));
     const removed = await apply();
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('6 destroyed');
     expect(await running()).toEqual([]);
     expect(await records()).toEqual([]);
+
+    // 6. A base_domain_name without a hosted zone is a plan-time error naming it; nothing is launched.
+    writeFileSync(join(root, 'pool.yaml'), POOL.replace(`base_domain_name: ${BASE}`, 'base_domain_name: nozone.example.test'));
+    const noZone = await plan();
+    expect(noZone.code).toBe(1);
+    expect(`${noZone.stdout}${noZone.stderr}`).toMatch(/no Route 53 hosted zone found for base_domain_name nozone\.example\.test/);
+    expect((await apply()).code).not.toBe(0);
+    expect(await running()).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import {
   EC2Client,
   type Instance,
   RunInstancesCommand,
+  StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsVmProvider } from '../src/generated/config.ts';
@@ -32,6 +33,7 @@ import {
   FAKE_CREDENTIALS,
   injectFaults,
   type MotoServer,
+  motoAmi,
   requireMoto,
   startMoto,
 } from './support/moto.ts';
@@ -47,8 +49,7 @@ beforeAll(async () => {
   if (!enabled) return;
   // AMI validation on: RunInstances with an unknown AMI fails like real EC2.
   moto = await startMoto({ env: { MOTO_ENABLE_AMI_VALIDATION: 'true' } });
-  const images = await sdk().send(new DescribeImagesCommand({}));
-  ami = images.Images?.find((i) => i.ImageId && i.RootDeviceName)?.ImageId ?? '';
+  ami = await motoAmi(sdk());
   expect(ami).not.toBe('');
 });
 
@@ -324,6 +325,7 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     const calls = countCalls(h.client);
     const refused = await rejection(h.provider.create(request()));
     expect(refused.code).toBe('max-instances-reached');
+    expect(refused.details['nothing_created']).toBe(true);
     expect(refused.message).toContain('max_instances (2)');
     expect(calls.count('RunInstances')).toBe(0);
 
@@ -356,11 +358,14 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     expect(calls.total()).toBe(3);
     expect(seen.every((vm) => vm.state === 'running' && vm.private_ip !== null && vm.launched_at !== null)).toBe(true);
 
-    const [gone] = created;
-    if (!gone) throw new Error('expected instances');
+    const [gone, halted] = created;
+    if (!gone || !halted) throw new Error('expected instances');
     await h.provider.destroy([{ provider_id: gone.provider_id, server_id: gone.server_id }]);
+    // Stopped behind poolform's back: observed as such (a state, not gone).
+    await sdk().send(new StopInstancesCommand({ InstanceIds: [halted.provider_id] }));
     const after = await h.provider.observe();
     expect(after.find((vm) => vm.provider_id === gone.provider_id)?.state).toBe('terminated');
+    expect(after.find((vm) => vm.provider_id === halted.provider_id)?.state).toBe('stopped');
   });
 
   it('destroy terminates in one batch, treats unknown ids as gone and never touches instances it does not own', async () => {
@@ -491,6 +496,8 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     const error = (failed as PromiseRejectedResult).reason as PoolformError;
     expect(error.code).toBe('aws-insufficient-capacity');
     expect(error.retryable).toBe(true);
+    // Retry later, but nothing was launched: no instance can appear for that intent.
+    expect(error.details['nothing_created']).toBe(true);
     expect(error.message).toContain('aws_ec2_instance_type t3.medium');
     expect(rest.every((s) => s.status === 'fulfilled')).toBe(true);
     // Not retried by the SDK (the autoscaler retries later with backoff).

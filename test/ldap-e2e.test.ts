@@ -183,6 +183,8 @@ async function serverIdsInState(state: string): Promise<{ servers: string[]; int
   }
 }
 
+const readdirSafe = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => !n.startsWith('.')) : []);
+
 const serverIdOf = (c: Computer): string | undefined => /server-id=(\S+)/.exec(c.description)?.[1];
 
 describe.skipIf(!enabled)('poolform apply with AD computer records against Samba', { timeout: 180_000 }, () => {
@@ -277,6 +279,34 @@ describe.skipIf(!enabled)('poolform apply with AD computer records against Samba
       expect(done.code).toBe(0);
       expect((await computersIn(ws.ou)).map((x) => x.cn)).toEqual([foreign]);
       expect((await plan(ws)).stdout).toContain('No changes.');
+    } finally {
+      await ws.cleanup();
+    }
+  });
+
+  it('misconfigured directory access is reported clearly by plan and apply, without the password', async () => {
+    const d = need();
+    const ws = await workspace(1);
+    try {
+      // Wrong bind password: plan and apply name bind_dn/bind_password; nothing is created.
+      const wrong = `Wrong-${process.pid}-Pw1!`;
+      const badEnv = { AD_BIND_PASSWORD: wrong };
+      const shown = await runCli(['plan', ws.config, '--state', ws.state], { env: badEnv });
+      const applied = await runCli(['apply', ws.config, '--state', ws.state, '--auto-approve'], { env: badEnv });
+      for (const run of [shown, applied]) {
+        expect(`${run.stdout}${run.stderr}`).toContain('check bind_dn and bind_password');
+        expect(`${run.stdout}${run.stderr}`).not.toContain(wrong);
+      }
+      // Nothing is created that needs the record (a VM without its record could not join).
+      expect(await computersIn(ws.ou)).toEqual([]);
+      expect(readdirSafe(join(ws.state, 'local-vms'))).toEqual([]);
+
+      // A plain ldap:// URL is refused before anything runs, with the reason.
+      const providers = join(ws.config, 'providers.yaml');
+      writeFileSync(providers, readFileSync(providers, 'utf8').replace(d.url, d.url.replace('ldaps://', 'ldap://').replace(':636', ':389')));
+      const plain = await runCli(['plan', ws.config, '--state', ws.state], { env: ws.env });
+      expect(plain.code).not.toBe(0);
+      expect(`${plain.stdout}${plain.stderr}`).toMatch(/ldaps-required.*must use ldaps:\/\/.*AD refuses to set passwords over plain LDAP/);
     } finally {
       await ws.cleanup();
     }

@@ -302,6 +302,12 @@ describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout
     await c.unbind().catch(() => undefined);
   });
 
+  it('a bind password read from a file with a trailing newline still binds', async () => {
+    const d = need();
+    const p = createLdapDirectoryProvider({ config: ldapConfig(), bindPassword: `${d.bindPassword}\n`, caCert: d.caCertPem });
+    expect(Array.isArray(await p.observe(d.testOuDn))).toBe(true);
+  });
+
   it('bad bind credentials give a clear message without the password', async () => {
     const d = need();
     const wrong = `Wrong-${hex(6)}!`;

@@ -13,12 +13,13 @@ import type { Config } from '../src/config/model.ts';
 import { interceptRegistry } from '../src/providers/intercept.ts';
 import type { ProviderCall } from '../src/providers/intercept.ts';
 import type { ProviderRegistry } from '../src/providers/registry.ts';
+import type { VmProviderClient } from '../src/providers/types.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import type { StateStore } from '../src/state/types.ts';
+import type { AllocationResult, StateStore } from '../src/state/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
-import { testConfig, desktopsPool } from './fixtures/plan/builders.ts';
+import { testConfig, desktopsPool, serverRecord } from './fixtures/plan/builders.ts';
 import { killLocalVms, localVmIds } from './fixtures/plan/harness.ts';
 import type { MemoryDirectory } from './fixtures/plan/memory-directory.ts';
 import { createMemoryDirectory } from './fixtures/plan/memory-directory.ts';
@@ -202,6 +203,109 @@ describe('applyPlan', () => {
     const result = await applyPlan(await planFor(registry, config), deps(registry));
     expect(result.summary.added).toBe(6);
     expect(peak).toBe(2);
+  });
+
+  it('a session request racing a destroy can never land on the server being destroyed', async () => {
+    const pool = desktopsPool({ servers: [] });
+    const as = pool.autoscale?.[0];
+    if (as) {
+      as.minimum_available_sessions = 1;
+      as.ad_create_machine_record = false;
+      as.register_dns = false;
+    }
+    config = testConfig([pool]);
+    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: 'true\n' }];
+    const registry = registryFor(config);
+    expect((await applyPlan(await planFor(registry, config), deps(registry))).failures).toEqual([]);
+    const [server] = await store.listServers();
+    if (!server) throw new Error('no server');
+    await store.updateServerStatus(server.id, { status: 'running', message: 'ready', progress: 100, at: new Date().toISOString(), checkedIn: true });
+    if (as) as.minimum_available_sessions = 0;
+    const down = await planFor(registry, config);
+    expect(down.changes.map((c) => `${c.action} ${c.type}`)).toEqual(['delete vm']);
+    // A session request lands just before apply counts the server's sessions.
+    let raced: AllocationResult | undefined;
+    const racing: StateStore = {
+      ...store,
+      activeSessionCount: async (id) => {
+        raced ??= await store.allocateSession(
+          { id: 'late-1', pool: 'desktops', user: 'bob', zone: null, workspace: null, resources: null, api_key: null, now: new Date().toISOString() },
+          (candidates) => candidates[0]?.server.id ?? null,
+          { onNoCapacity: 'queue' },
+        );
+        return store.activeSessionCount(id);
+      },
+    };
+    const result = await applyPlan(down, deps(registry, { store: racing }));
+    expect(result.failures).toEqual([]);
+    // The server was already out of placement: the request queued, and the VM was destroyed.
+    expect(raced?.outcome).toBe('queued');
+    expect(localVmIds(dir)).toEqual([]);
+    expect(await store.getServer(server.id)).toBeUndefined();
+  });
+
+  it('after a crash, a VM a cloud provider does not list yet is waited for (no second VM), then given up after the grace', async () => {
+    const pool = desktopsPool({ servers: [] });
+    const as = pool.autoscale?.[0];
+    if (as) {
+      as.minimum_available_sessions = 1;
+      as.ad_create_machine_record = false;
+      as.register_dns = false;
+    }
+    config = testConfig([pool]);
+    config.vmProviders = [
+      { kind: 'VmProvider', name: 'local', type: 'aws', max_instances: 10, startup_script: 'x', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' },
+    ];
+    // An eventually consistent listing that has not caught up with the launch yet.
+    const lagging: VmProviderClient = {
+      kind: 'aws',
+      name: 'local',
+      observe: () => Promise.resolve([]),
+      create: () => Promise.reject(new Error('not used')),
+      destroy: () => Promise.resolve([]),
+      capacity: () => Promise.resolve(undefined),
+    };
+    const registry = createProviderRegistry({ config, stateDir: dir, env: ENV, factories: { awsVm: () => lagging } });
+    // The apply that launched it died after the provider call: its intent and provisioning record remain.
+    const launched = new Date('2026-03-02T10:00:00.000Z');
+    const address = 'vm.desktops.day.lagvm001';
+    await store.putIntent({ id: 'intent-lag', address, type: 'vm', payload: { server_id: 'lagvm001', hostname: 'desktop-lagvm00', pool: 'desktops', autoscale: 'day', provider: 'local' }, created_at: launched.toISOString() });
+    await store.putServer({ ...serverRecord('lagvm001', { status: 'provisioning', checked_in_at: null }), address, created_at: launched.toISOString() });
+    const planAt = async (ms: number) =>
+      (await planOnce({ config, store, registry, clock: () => new Date(launched.getTime() + ms), idGen: createSeededIdGen(5) })).plan;
+
+    const early = await planAt(3 * 60_000);
+    expect(early.changes).toEqual([]);
+    expect(early.cleanup).toBeUndefined();
+    expect(early.waiting).toEqual([expect.stringContaining(`waiting for ${address} to appear at VmProvider local (created 3m00s ago`)]);
+
+    const late = await planAt(11 * 60_000);
+    expect(late.waiting).toBeUndefined();
+    expect(late.cleanup?.map((c) => `${c.kind} ${c.id}`)).toEqual(['intent intent-lag']);
+    expect(late.changes.map((c) => `${c.action} ${c.type}`)).toEqual(['create vm']);
+  });
+
+  it('adopting a VM whose apply died keeps a check-in that landed meanwhile', async () => {
+    let lose = true;
+    const registry = interceptRegistry(registryFor(config), async (call, next) => {
+      const result = await next();
+      // The VM is made, but the apply never hears back (as if it died right after the call).
+      if (call.method === 'vm.create' && lose) throw new Error('connection reset');
+      return result;
+    });
+    const first = await applyPlan(await planFor(registry), deps(registry));
+    expect(first.failures.map((f) => f.address.split('.')[0])).toEqual(['vm']);
+    const [server] = (await store.listServers()).filter((s) => s.autoscale !== null);
+    if (!server) throw new Error('no server record');
+    expect(server.status).toBe('provisioning');
+    await store.updateServerStatus(server.id, { status: 'running', message: 'ready', progress: 100, at: new Date().toISOString(), checkedIn: true });
+    lose = false;
+    const next = await planFor(registry);
+    expect(next.changes.find((c) => c.type === 'vm')?.reason).toContain('adopt');
+    expect((await applyPlan(next, deps(registry))).failures).toEqual([]);
+    expect(await store.getServer(server.id)).toMatchObject({ status: 'running', status_message: 'ready', ip: '127.0.0.1' });
+    expect((await store.snapshot()).intents).toEqual([]);
+    expect(localVmIds(dir)).toEqual([server.id]);
   });
 
   it('a check-in that lands between the VM create and the write-back is kept (never downgraded to starting)', async () => {

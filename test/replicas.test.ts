@@ -1,7 +1,9 @@
 // Several `poolform serve` replicas on one PostgreSQL database (issue 8):
-// every replica answers session requests without over-allocating; one leads
-// the reconcile loop; when the leader is SIGKILLed another takes over within
-// the documented time (4/3 × leader_lease) and reconciles.
+// every replica answers session requests without over-allocating and never
+// two lead at once; a CLI apply from another process waits for the state
+// lock and leaves the state whole; an event on the standby wakes the leader;
+// when the leader is SIGKILLed another takes over within the documented time
+// (4/3 × leader_lease) and reconciles.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -13,6 +15,7 @@ import { requirePostgres, startPostgres } from './support/postgres.ts';
 import type { ServeProcess } from './serve-process.ts';
 import { getJson, postJson, runCli, serversOf, startServeProcess, waitFor } from './serve-process.ts';
 import { createPostgresStore } from '../src/state/postgres-store.ts';
+import { CHECKIN_KEY_NAME, generateSigningKey, signCheckinToken } from '../src/auth/checkin-token.ts';
 
 const run = requirePostgres();
 const KEY = 'replica-key-9e8d7c';
@@ -183,6 +186,36 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
       await holder.close();
     }
   }, 180_000);
+
+  it('a check-in answered by the standby makes the leader reconcile at once', async () => {
+    const { leaderIndex, standbyId } = await waitFor(async () => {
+      const statuses = await Promise.all(procs.map(statusOf));
+      const replicas = statuses.map((st) => st['replica'] as { id: string; is_leader: boolean; leader: string | null });
+      const i = replicas.findIndex((r) => r.is_leader);
+      const other = replicas[1 - i];
+      // The standby must know who leads (it wakes that leader).
+      return i !== -1 && other && !other.is_leader && other.leader === replicas[i]?.id ? { leaderIndex: i, standbyId: other.id } : undefined;
+    }, 15_000, 'one leader known to the standby');
+    const leader = procs[leaderIndex];
+    const standby = procs[1 - leaderIndex];
+    if (!leader || !standby) throw new Error('no leader');
+    const store = await createPostgresStore({ url });
+    let token: string;
+    try {
+      const key = await store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey);
+      token = await signCheckinToken(key, 'fixed.fixed.ws00', Date.now(), 3_600_000);
+    } finally {
+      await store.close();
+    }
+    const sent = Date.now();
+    const res = await postJson(`${standby.url}/api/set_server_status?token=${token}`, { status: 'running', status_message: 'ok', status_progress: '100' });
+    expect(res.status).toBe(200);
+    // reconcile_interval is 5 s: a run started for this event names the standby as its trigger.
+    await waitFor(async () => {
+      const last = (await statusOf(leader))['last_reconcile'] as { trigger: string; started_at: string } | null;
+      return last !== null && Date.parse(last.started_at) >= sent && last.trigger.includes(`event on replica ${standbyId}`);
+    }, 10_000, "the leader's run for the standby's check-in");
+  }, 30_000);
 
   it('SIGKILL the leader: the other replica leads within 4/3 × leader_lease and reconciles', async () => {
     // Lease renewals have their own connection pool, so the burst does not make leadership lapse;

@@ -503,14 +503,15 @@ describe('SSO: {sso_username} and {sso_cred}', () => {
     expect(await json(res)).toMatchObject({ connection: { username: 'jdoe', password: 'Pa55!word' }, server: { id: 'fixed.sso.ws1' } });
   });
 
-  it('refuses a request without the credential, allocating nothing', async () => {
+  it('without a credential substitutes the user and leaves the password empty (the client asks for it)', async () => {
     const h = await withFixed();
     const res = await post(h.app, '/api/v1/sessions', { pool: 'sso', user: 'jdoe' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(201);
     const body = await json(res);
-    expectError(body, 'sso_credential_required');
-    expect(String(body['message'])).toContain('LDAP');
-    expect(await h.store.listSessions({ pool: 'sso' })).toEqual([]);
+    expect(body).toMatchObject({ connection: { username: 'jdoe', password: '' }, server: { id: 'fixed.sso.ws1' } });
+    expect(JSON.stringify(body)).not.toContain('{sso_');
+    const got = await json(await h.app.request(`/api/v1/sessions/${String(body['id'])}`, { headers: auth() }));
+    expect(got).toMatchObject({ connection: { username: 'jdoe', password: '' } });
   });
 });
 

@@ -281,9 +281,14 @@ describe('daemon', () => {
     // An event on the standby (a queued request, a check-in) makes the leader reconcile at once,
     // not at its next tick (1h here); the standby itself never reconciles.
     const before = a.calls.length;
-    db.trigger('queue event');
+    db.notify('queue event');
     await waitFor(() => a.calls.length > before, 3000, 'the leader to run for the standby\'s event');
     expect(da.status().last_reconcile?.trigger).toContain('event on replica replica-b');
+    // The standby's own timers (interval, retries) never wake the leader: only API events do.
+    const settled = a.calls.length;
+    db.trigger('interval');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(a.calls.length).toBe(settled);
     expect(b.calls.length).toBe(0);
     await da.stop();
     daemons = daemons.filter((d) => d !== da);

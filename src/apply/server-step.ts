@@ -48,12 +48,14 @@ async function removeFixedServer(ctx: StepContext, change: ResourceChange): Prom
   const { store } = ctx.deps;
   const before = change.before ?? {};
   const id = fixedServerId(str(before, 'pool') ?? change.pool ?? '', str(before, 'name') ?? change.name);
+  // Drain first (allocations only pick `running` servers), then count: no session can be
+  // placed between the count and the removal.
+  const server = await store.getServer(id);
+  if (server && server.status !== 'draining') {
+    await store.updateServerStatus(id, { status: 'draining', message: 'removed from the configuration', progress: server.status_progress, at: ctx.nowIso(), checkedIn: false });
+  }
   const sessions = await store.activeSessionCount(id);
   if (sessions > 0) {
-    const server = await store.getServer(id);
-    if (server && server.status !== 'draining') {
-      await store.putServer({ ...server, status: 'draining', status_message: 'removed from the configuration', updated_at: ctx.nowIso() });
-    }
     throw new SkipChange(`server ${id} has ${sessions} active session${sessions === 1 ? '' : 's'}: draining, removed once they end`);
   }
   await store.deleteResource(change.address);

@@ -103,12 +103,21 @@ export async function destroyVmGroup(ctx: StepContext, changes: readonly Resourc
         forget.push({ change, serverId });
         continue;
       }
+      // Take the server out of placement first (allocations only pick `running` servers, in a
+      // write transaction), then count: a session placed before this point is counted, none
+      // can be placed after it. Busy → put the status back and skip.
+      const server = await store.getServer(serverId);
+      const progress = server?.status_progress ?? 0;
+      if (server) await store.updateServerStatus(serverId, { status: 'destroying', message: 'destroying VM', progress, at: ctx.nowIso(), checkedIn: false });
       const sessions = await store.activeSessionCount(serverId);
-      if (sessions > 0) throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: not destroyed`);
+      if (sessions > 0) {
+        if (server) {
+          await store.updateServerStatus(serverId, { status: server.status, message: server.status_message, progress, at: ctx.nowIso(), checkedIn: false });
+        }
+        throw new SkipChange(`server ${serverId} has ${sessions} active session${sessions === 1 ? '' : 's'}: not destroyed`);
+      }
       const resource = await store.getResource(change.address);
       if (resource) await store.putResource({ ...resource, status: 'deleting', updated_at: ctx.nowIso() });
-      const server = await store.getServer(serverId);
-      if (server) await store.putServer({ ...server, status: 'destroying', status_message: 'destroying VM', updated_at: ctx.nowIso() });
       refs.push({ change, ref: { provider_id: resource?.provider_id ?? str(before, 'provider_id') ?? serverId, server_id: serverId } });
     } catch (error) {
       results.set(change.address, error);
@@ -269,13 +278,18 @@ async function recordVm(ctx: StepContext, change: ResourceChange): Promise<void>
   const status = SERVER_STATUSES.find((s) => s === wanted);
   const now = ctx.nowIso();
   const ip = str(attributes, 'ip');
-  if (server) {
-    await store.putServer({
-      ...server,
-      ...(status ? { status } : {}),
-      ...(status === 'draining' ? { status_message: change.reason } : {}),
+  if (server && status === 'draining') {
+    await store.putServer({ ...server, status, status_message: change.reason, ip: ip ?? server.ip, updated_at: now });
+  } else if (server) {
+    // Adoption or a new address: like after a create, a check-in that already landed
+    // (the VM booted while the apply that made it was dead) is never downgraded.
+    const adopted = change.before === null && status !== undefined;
+    await store.recordServerLaunch(serverId, {
       ip: ip ?? server.ip,
-      updated_at: now,
+      status: status ?? server.status,
+      message: adopted ? 'VM adopted after an interrupted apply' : server.status_message,
+      progress: adopted ? (status === 'running' ? 100 : 25) : server.status_progress,
+      at: now,
     });
   } else {
     await store.putServer({ ...serverFromAfter(change, after, status ?? 'starting', now), ip });

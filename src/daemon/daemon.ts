@@ -7,7 +7,9 @@
 //   queue events, check-ins, config changes and schedule transitions (a timer
 //   is set for the next transition of any autoscale config).
 // - Only the leader (lease in the store, see leader.ts) reconciles; every
-//   replica serves the API.
+//   replica serves the API. Queue events and check-ins that a standby
+//   receives wake the leader through the store (WAKE_LEASE), so the leader
+//   reconciles at once for them too.
 // - One reconcile at a time; triggers that arrive meanwhile coalesce into one
 //   more run. Each run: expire idle/queued sessions, take the state lock
 //   (waiting up to lockWaitMs: a CLI `apply` holding it makes the run skip
@@ -79,8 +81,10 @@ export interface Daemon {
   start(): Promise<void>;
   /** Stops timers and the watcher, waits for the running reconcile, releases the lease. */
   stop(): Promise<void>;
-  /** Ask for a reconcile now (coalesced). */
+  /** Ask for a reconcile now (coalesced), on this replica (skipped unless it leads). */
   trigger(reason: string): void;
+  /** An API event (queued request, check-in): the leader reconciles now, also when this replica is a standby. */
+  notify(reason: string): void;
   /**
    * Remember a check-in this process accepted. A check-in that lands while
    * apply is still recording the server's creation (a VM that boots faster
@@ -114,8 +118,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let triggerTimer: NodeJS.Timeout | undefined;
   let wakeTimer: NodeJS.Timeout | undefined;
   /** The last wake stamp seen (holder + time), so each stamp triggers one run. */
-  let lastWake: string | null = null;
+  let lastWake = '';
   let wakeSending = false;
+  /** Wake stamps strictly increase, so two events within one millisecond still differ. */
+  let lastWakeSentMs = 0;
   let wakePending = false;
   const leaseStore = options.leaseStore ?? store;
   let nextAt: number | null = null;
@@ -184,8 +190,9 @@ export function createDaemon(options: DaemonOptions): Daemon {
     }
     wakeSending = true;
     wakePending = false;
+    lastWakeSentMs = Math.max(clock(), lastWakeSentMs + 1);
     leaseStore
-      .tryAcquireLease(WAKE_LEASE, replicaId, 0, new Date(clock()).toISOString())
+      .tryAcquireLease(WAKE_LEASE, replicaId, 0, new Date(lastWakeSentMs).toISOString())
       .catch((err: unknown) => log.warn({ event: 'wake-error', err: errorMessage(err) }, 'cannot wake the leader'))
       .finally(() => {
         wakeSending = false;
@@ -204,25 +211,29 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (!leader.isLeader()) return;
     try {
       const wake = await leaseStore.getLease(WAKE_LEASE);
-      if (!wake) {
-        lastWake ??= '';
-        return;
-      }
+      if (!wake) return;
       const stamp = `${wake.holder}@${wake.expires_at}`;
       if (stamp === lastWake) return;
-      const first = lastWake === null;
       lastWake = stamp;
-      // The first stamp seen may be old (from before this replica led): the takeover run covers it.
-      if (!first && wake.holder !== replicaId) trigger(`event on replica ${wake.holder}`);
+      // The first stamp seen may predate this replica's leadership: one spare run at most.
+      if (wake.holder !== replicaId) trigger(`event on replica ${wake.holder}`);
     } catch (err) {
       log.debug({ event: 'wake-poll-error', err: errorMessage(err) }, 'cannot read the wake-up row');
     }
   }
 
+  /** An event from the API (queued request, check-in): reconcile now, on whichever replica leads. */
+  function notify(reason: string): void {
+    if (stopped) return;
+    if (!leader.isLeader() && leader.leaderId() !== null && leader.leaderId() !== replicaId) {
+      wakeLeader();
+      return;
+    }
+    trigger(reason);
+  }
+
   function trigger(reason: string): void {
     if (stopped) return;
-    // A standby's own run would be skipped; the leader runs it instead.
-    if (!leader.isLeader() && leader.leaderId() !== null && leader.leaderId() !== replicaId) wakeLeader();
     again.push(reason);
     if (running || triggerTimer) return;
     const gap = lastEndMs === null ? 0 : Math.max(0, lastEndMs + MIN_GAP_MS - clock());
@@ -477,6 +488,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       await leader.stop({ release: true });
     },
     trigger,
+    notify,
     noteCheckin(serverId, checkin) {
       recentCheckins.set(serverId, checkin);
     },

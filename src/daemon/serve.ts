@@ -132,10 +132,10 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     metrics,
     env: options.env,
     isActive: activeCheck,
-    onQueueEvent: (reason) => daemon?.trigger(reason),
+    onQueueEvent: (reason) => daemon?.notify(reason),
     onCheckin: (id, status, checkin) => {
       if (checkin) daemon?.noteCheckin(id, checkin);
-      daemon?.trigger(`check-in ${id} ${status}`);
+      daemon?.notify(`check-in ${id} ${status}`);
     },
     getStatus: () => daemon?.status(),
   });

@@ -112,6 +112,24 @@ export function planVms(ctx: PlanContext): Decision[] {
     }
   }
 
+  /** Plans the delete of a VM in state (observedGone: it is already gone, only forget it). */
+  const deleteVm = (sp: ServerPlan, reason: string, observedGone: boolean): void => {
+    sp.fate = 'delete';
+    sp.change = put({
+      address: sp.address,
+      type: 'vm',
+      name: sp.serverId,
+      action: 'delete',
+      before: resources.get(sp.address)?.attributes ?? sp.attrs,
+      after: null,
+      reason,
+      depends_on: [],
+      provider: sp.provider,
+      pool: sp.pool,
+      ...(observedGone ? { observed_gone: true } : {}),
+    });
+  };
+
   // ---------------------------------------------------------------- unfinished creates (intents)
   const discardIntent = (intent: IntentRecord, reason: string): void => {
     cleanup.push({ kind: 'intent', id: intent.id, address: intent.address, reason });
@@ -249,20 +267,7 @@ export function planVms(ctx: PlanContext): Decision[] {
         if (!sp || sp.fate !== 'keep') break; // leftovers and gone VMs are handled on their own
         if (goneByAutoscale.get(autoscaleKey(sp.pool, sp.autoscale))?.includes(sp)) break;
         if (!sp.known) break; // error already recorded
-        const r = resources.get(sp.address);
-        sp.fate = 'delete';
-        sp.change = put({
-          address: sp.address,
-          type: 'vm',
-          name: sp.serverId,
-          action: 'delete',
-          before: r?.attributes ?? sp.attrs,
-          after: null,
-          reason: d.reason,
-          depends_on: [],
-          provider: sp.provider,
-          pool: sp.pool,
-        });
+        deleteVm(sp, d.reason, false);
         break;
       }
       default: {
@@ -377,23 +382,7 @@ export function planVms(ctx: PlanContext): Decision[] {
 
   // Gone VMs no create decision replaces: forget them (their records go too).
   for (const list of goneByAutoscale.values()) {
-    for (const sp of list) {
-      const r = resources.get(sp.address);
-      sp.fate = 'delete';
-      sp.change = put({
-        address: sp.address,
-        type: 'vm',
-        name: sp.serverId,
-        action: 'delete',
-        before: r?.attributes ?? sp.attrs,
-        after: null,
-        reason: 'the VM is gone (changed outside poolform): remove it from state',
-        depends_on: [],
-        provider: sp.provider,
-        pool: sp.pool,
-        observed_gone: true,
-      });
-    }
+    for (const sp of list) deleteVm(sp, 'the VM is gone (changed outside poolform): remove it from state', true);
   }
   for (const w of waits) {
     for (const sp of w.on) if (sp.change && sp.change !== w.change) w.change.depends_on.push(sp.change.address);

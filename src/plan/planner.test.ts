@@ -306,6 +306,11 @@ describe('buildPlan', () => {
     expect(t.changes.map((c) => c.type).sort()).toEqual(['ad_computer', 'dns_record', 'vm']);
     const prefix = plan({ result: { decisions: [create, create], staging: [] }, targets: ['server.desktops'] });
     expect(actions(prefix)).toEqual(['create server.desktops.legacy1']);
+    expect(prefix.errors).toEqual([]);
+    // A target that matches nothing is said, not silently planned as "No changes.".
+    const typo = plan({ result: { decisions: [create], staging: [] }, targets: ['vm.desktops.dya'] });
+    expect(typo.changes).toEqual([]);
+    expect(typo.errors).toEqual(['--target vm.desktops.dya matches no resource in state and no change in this plan']);
   });
 
   it('a create that takes a destroyed server\'s max_instances slot waits for that destroy, or is not planned', () => {

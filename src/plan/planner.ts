@@ -61,6 +61,11 @@ export function buildPlan(args: BuildPlanArgs): Plan {
       for (const dep of c.depends_on) visit(dep);
     };
     for (const c of list) if (targets.some((t) => matchesTarget(c.address, t))) visit(c.address);
+    // Like Terraform, say when a target matches nothing (a typo, or a new VM's id from an earlier plan: ids are drawn anew).
+    for (const t of targets) {
+      const known = list.some((c) => matchesTarget(c.address, t)) || snapshot.resources.some((r) => matchesTarget(r.address, t));
+      if (!known) errors.push(`--target ${t} matches no resource in state and no change in this plan`);
+    }
     list = list.filter((c) => selected.has(c.address));
     driftList = drift.filter((d) => targets.some((t) => matchesTarget(d.address, t)) || selected.has(d.address));
     cleanupList = cleanup.filter((c) => targets.some((t) => matchesTarget(c.address, t)));

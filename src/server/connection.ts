@@ -6,7 +6,7 @@
 // SSO assumes the portal authenticated the user against the same directory
 // (LDAP/AD) the servers trust; poolform only passes the identity through and
 // never stores the credential.
-import type { Config, Pool } from '../config/model.ts';
+import type { Config } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { ServerRecord } from '../state/types.ts';
 
@@ -24,13 +24,6 @@ export interface Connection {
   password: string;
 }
 
-function sourcesOf(pool: Pool): ConnectionSource[] {
-  return [
-    ...(pool.autoscale ?? []).map((a) => ({ username: a.connection_username ?? '', password: a.connection_password ?? '' })),
-    ...(pool.servers ?? []).map((s) => ({ username: s.connection_username ?? '', password: s.connection_password ?? '' })),
-  ];
-}
-
 /** The config entry a server's connection settings come from. */
 export function connectionSourceFor(config: Config, server: ServerRecord): ConnectionSource {
   const pool = config.pools.find((p) => p.name === server.pool);
@@ -44,11 +37,6 @@ export function connectionSourceFor(config: Config, server: ServerRecord): Conne
   return { username: f?.connection_username ?? '', password: f?.connection_password ?? '' };
 }
 
-/** Whether any server of the pool connects with the user's own credential ({sso_cred}). */
-export function poolNeedsCredential(pool: Pool): boolean {
-  return sourcesOf(pool).some((s) => s.password.includes(SSO_CRED) || s.username.includes(SSO_CRED));
-}
-
 function substitute(text: string, user: string, credential: string | undefined): string {
   let out = text.split(SSO_USERNAME).join(user);
   if (credential !== undefined) out = out.split(SSO_CRED).join(credential);
@@ -57,7 +45,8 @@ function substitute(text: string, user: string, credential: string | undefined):
 
 /**
  * Renders the credentials for one session. `credential` undefined leaves
- * {sso_cred} in place (callers refuse such requests up front). Throws
+ * {sso_cred} in place (the session routes then hand out an empty password: the
+ * client asks the user). Throws
  * PoolformError `secret-unresolved` when the password reference cannot be read.
  */
 export function renderConnection(

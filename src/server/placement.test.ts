@@ -4,7 +4,7 @@ import type { NewSession, PlacementCandidate, Resources, ServerRecord, ServerSta
 import type { PlacementRules } from './placement.ts';
 import { choosePlacement, freeResources, occupying } from './placement.ts';
 import { createSessionIdGenerator } from './session-id.ts';
-import { serverRecord } from '../../test/fixtures/plan/builders.ts';
+import { serverRecord, session as sessionRecord } from '../../test/fixtures/plan/builders.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -15,25 +15,7 @@ function server(id: string, over: Partial<ServerRecord> = {}): ServerRecord {
 let seq = 0;
 function session(serverId: string, user: string, over: Partial<SessionRecord> = {}): SessionRecord {
   seq++;
-  return {
-    id: `s${seq}`,
-    pool: 'p',
-    user,
-    zone: null,
-    workspace: null,
-    server_id: serverId,
-    status: 'running',
-    resources: null,
-    staged: false,
-    staging: null,
-    created_at: T0,
-    updated_at: T0,
-    last_keepalive_at: T0,
-    ended_at: null,
-    end_reason: null,
-    api_key: null,
-    ...over,
-  };
+  return sessionRecord(`s${seq}`, serverId, { pool: 'p', user, status: 'running', ...over });
 }
 
 function request(user: string, over: Partial<NewSession> = {}): NewSession {

@@ -14,7 +14,7 @@ import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './app.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
 import type { Connection } from './connection.ts';
-import { SSO_CRED, connectionSourceFor, poolNeedsCredential, renderConnection } from './connection.ts';
+import { SSO_CRED, connectionSourceFor, renderConnection } from './connection.ts';
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, stringField } from './request-body.ts';
@@ -22,6 +22,8 @@ import { retireIfSingleUse } from './single-use.ts';
 import { createSessionIdGenerator } from './session-id.ts';
 
 const AUTH_HEADERS = { 'WWW-Authenticate': 'Bearer realm="poolform"' };
+/** Credentials of queued SSO requests kept in memory at most (far beyond any real queue). */
+const MAX_PENDING_CREDENTIALS = 10_000;
 
 /** The API key's name, or 401. */
 function authenticate(c: Context, ctx: AppContext, config: Config): string {
@@ -134,14 +136,6 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     } else if (workspaceName !== null && !config.workspaces.some((w) => w.name === workspaceName)) {
       throw new ApiError(400, 'unknown_workspace', `no workspace named "${workspaceName}"`);
     }
-    if (credential === undefined && poolNeedsCredential(pool)) {
-      ctx.metrics.sessionRequest('sso_credential_required');
-      throw new ApiError(
-        400,
-        'sso_credential_required',
-        `pool "${pool.name}" signs users in with their own credential ({sso_cred}); send the user's "credential" with the request (single sign-on requires users authenticated through LDAP)`,
-      );
-    }
     if (pool.enabled === false) {
       ctx.metrics.sessionRequest('rejected');
       return c.json({ error: 'no_resources', message: `pool "${pool.name}" is disabled` }, 503);
@@ -182,7 +176,14 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
         );
       }
       case 'queued': {
-        if (credential !== undefined) pendingCredentials.set(result.session.id, credential);
+        if (credential !== undefined) {
+          pendingCredentials.set(result.session.id, credential);
+          // Sessions that end without a GET or DELETE here (expiry) leave entries: bound the map, oldest out.
+          for (const oldest of pendingCredentials.keys()) {
+            if (pendingCredentials.size <= MAX_PENDING_CREDENTIALS) break;
+            pendingCredentials.delete(oldest);
+          }
+        }
         ctx.metrics.sessionRequest('queued');
         ctx.log.info({ event: 'session-queued', session_id: result.session.id, pool: pool.name, position: result.position, api_key: apiKey }, `session ${result.session.id} queued (position ${result.position})`);
         ctx.onQueueEvent(`session ${result.session.id} queued in pool ${pool.name}`);

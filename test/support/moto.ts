@@ -6,6 +6,7 @@
 //   const moto = await startMotoOrSkip();   // in beforeAll (null = skip)
 //   describe.skipIf(!motoAvailable()) ...    // decided synchronously
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { createServer } from 'node:net';
 
 export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
@@ -141,6 +142,18 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     };
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+/**
+ * An AMI of moto's built-in catalogue that has a root device name (EBS size and
+ * type need one). Asks for Amazon's EBS images only: listing all ~1,200
+ * built-in images costs moto seconds per suite.
+ */
+export async function motoAmi(client: EC2Client): Promise<string> {
+  const out = await client.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'root-device-type', Values: ['ebs'] }] }));
+  const ami = out.Images?.find((image) => image.ImageId && image.RootDeviceName)?.ImageId;
+  if (!ami) throw new Error('moto lists no Amazon EBS image');
+  return ami;
 }
 
 // ------------------------------------------------------------ SDK middleware helpers

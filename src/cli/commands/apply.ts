@@ -6,14 +6,13 @@
 // with "Saved plan is stale" if the state changed since it was made.
 // Holds the state lock throughout (a second apply fails at once with who
 // holds it, or waits --lock-timeout). Exit 1 if any change failed.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { applyPlan } from '../../apply/apply-plan.ts';
-import { planOnce } from '../../apply/reconcile.ts';
 import type { ApplyEvent, ApplyResult } from '../../apply/types.ts';
 import { renderPlanText, summaryLine } from '../../plan/render-text.ts';
-import { assertNotStale, parseSavedPlan } from '../../plan/saved-plan.ts';
+import { assertNotStale } from '../../plan/saved-plan.ts';
 import type { Plan, ResourceChange } from '../../plan/types.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
@@ -26,10 +25,11 @@ import {
   hasPlanErrors,
   loadConfigOrReport,
   newIntentId,
-  newServerIds,
   openWorld,
   parseBool,
   parseLockTimeout,
+  planWorld,
+  readSavedPlanFile,
   reportPlanErrors,
   runCli,
   withLock,
@@ -125,13 +125,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptions, waitMs: number): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(resolve(ctx.cwd, file), 'utf8');
-  } catch (cause) {
-    throw new PoolformError('saved-plan-read', `cannot read the saved plan ${file}`, { cause });
-  }
-  const saved = parseSavedPlan(text);
+  const saved = await readSavedPlanFile(ctx, file);
   const config = await loadConfigOrReport(ctx, saved.config_dir);
   if (!config) return;
   const world = await openWorld(ctx, config, options.state ?? saved.state_path);
@@ -183,16 +177,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
       const world = await openWorld(ctx, config, options.state);
       try {
         await withLock(ctx, world.store, 'apply', waitMs, async () => {
-          const { plan } = await planOnce({
-            config,
-            store: world.store,
-            registry: world.registry,
-            clock: () => new Date(),
-            idGen: newServerIds,
-            env: ctx.env,
-            refresh,
-            targets: options.target,
-          });
+          const plan = await planWorld(ctx, world, { refresh, targets: options.target });
           ctx.stdout.write(renderPlanText(plan));
           if (hasPlanErrors(plan)) {
             reportPlanErrors(ctx, plan);

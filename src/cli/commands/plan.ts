@@ -14,7 +14,7 @@
 // Also the pieces `apply` shares: loading the config, opening state and
 // providers, the crash hook, the lock.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { defaultUpstreamAuthAddress } from '../../apply/api-address.ts';
@@ -28,7 +28,8 @@ import { createIdGen } from '../../plan/names.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
-import { serializeSavedPlan } from '../../plan/saved-plan.ts';
+import { parseSavedPlan, serializeSavedPlan } from '../../plan/saved-plan.ts';
+import type { SavedPlanFile } from '../../plan/saved-plan.ts';
 import type { Plan } from '../../plan/types.ts';
 import { staleLockMessage, withStateLock } from '../../apply/state-lock.ts';
 import type { StateStore } from '../../state/types.ts';
@@ -123,6 +124,33 @@ export async function openWorld(ctx: CliContext, config: Config, state: string |
   const crashAfter = parseCrashAfter(ctx.env['POOLFORM_CRASH_AFTER']);
   if (crashAfter !== undefined) registry = withCrashAfter(registry, crashAfter);
   return { config, opened, store: opened.store, registry };
+}
+
+/** Plans with the CLI's clock, new server ids and environment (plan and apply share it). */
+export async function planWorld(ctx: CliContext, world: CliWorld, options: { refresh: boolean; targets: readonly string[]; at?: Date }): Promise<Plan> {
+  const { plan } = await planOnce({
+    config: world.config,
+    store: world.store,
+    registry: world.registry,
+    clock: () => new Date(),
+    idGen: newServerIds,
+    env: ctx.env,
+    refresh: options.refresh,
+    targets: options.targets,
+    ...(options.at ? { at: options.at } : {}),
+  });
+  return plan;
+}
+
+/** Reads and checks a plan file saved with `plan -out` (show, apply). */
+export async function readSavedPlanFile(ctx: CliContext, file: string): Promise<SavedPlanFile> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, file), 'utf8');
+  } catch (cause) {
+    throw new PoolformError('saved-plan-read', `cannot read the saved plan ${file}`, { cause });
+  }
+  return parseSavedPlan(text);
 }
 
 /** Runs `fn` holding the state lock (operation shown to others); waits up to `waitMs`; a dead holder's lock is taken over with a warning. */
@@ -220,19 +248,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       if (!config) return;
       const world = await openWorld(ctx, config, options.state);
       try {
-        const make = () =>
-          planOnce({
-            config,
-            store: world.store,
-            registry: world.registry,
-            clock: () => new Date(),
-            idGen: newServerIds,
-            env: ctx.env,
-            refresh,
-            targets: options.target,
-            ...(at ? { at } : {}),
-          });
-        const { plan } = lock ? await withLock(ctx, world.store, 'plan', waitMs, make) : await make();
+        const make = () => planWorld(ctx, world, { refresh, targets: options.target, ...(at ? { at } : {}) });
+        const plan = lock ? await withLock(ctx, world.store, 'plan', waitMs, make) : await make();
         const failed = hasPlanErrors(plan);
         // A plan with plan-time errors is shown but never saved: there is nothing safe to apply.
         if (out && !failed) {

@@ -47,6 +47,24 @@ describe('toEc2Error', () => {
     expect(toEc2Error(awsError('SomethingOdd', 'no', 400), config, 'DescribeInstances').retryable).toBe(false);
   });
 
+  it('says when a refused launch certainly created nothing (AWS answered), and not when that is unknown', () => {
+    const created = (error: Error, operation = 'RunInstances'): unknown => toEc2Error(error, config, operation).details['nothing_created'];
+    expect(created(awsError('InsufficientInstanceCapacity', 'no capacity', 500))).toBe(true);
+    expect(created(awsError('InstanceLimitExceeded'))).toBe(true);
+    expect(created(awsError('RequestLimitExceeded', 'slow down', 503))).toBe(true);
+    expect(created(awsError('InvalidAMIID.NotFound'))).toBe(true);
+    expect(created(awsError('UnauthorizedOperation', 'no', 403))).toBe(true);
+    expect(created(awsError('InternalError', 'oops', 500))).toBeUndefined();
+    expect(created(new Error('socket hang up'))).toBeUndefined();
+    expect(created(awsError('InvalidAMIID.NotFound'), 'DescribeImages')).toBeUndefined();
+  });
+
+  it('a missing credential chain is a clear, non-retryable error', () => {
+    const error = toEc2Error(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), config, 'DescribeInstances');
+    expect([error.code, error.retryable]).toEqual(['aws-no-credentials', false]);
+    expect(error.message).toContain('access_key_id and secret_access_key');
+  });
+
   it('leaves the long encoded authorization message out', () => {
     const error = toEc2Error(awsError('UnauthorizedOperation', 'You are not authorized. Encoded authorization failure message: AAAAverylongblob'), config, 'TerminateInstances');
     expect(error.message).not.toContain('AAAAverylongblob');

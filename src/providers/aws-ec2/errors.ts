@@ -6,15 +6,9 @@
 // unreadable.
 import type { AwsVmProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
+import { CAPACITY_CODES, LIMIT_CODES, THROTTLING_CODES } from './retry.ts';
 
-export const THROTTLING_CODES: ReadonlySet<string> = new Set([
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'PriorRequestNotComplete',
-  'EC2ThrottledException',
-]);
+export { THROTTLING_CODES } from './retry.ts';
 
 interface SdkErrorShape {
   name: string;
@@ -69,9 +63,31 @@ export function genericAwsError(service: string, operation: string, region: stri
   });
 }
 
-/** Maps an EC2 error from `operation` (RunInstances, DescribeInstances, ...) for the given provider config. */
+/**
+ * Whether AWS answered a call with an error, so that it certainly did nothing:
+ * a 4xx answer, throttling, or a capacity/limit refusal (sent as 5xx). A bare
+ * 5xx (InternalError) or a network failure leaves it unknown.
+ */
+export function awsRefused(error: unknown): boolean {
+  const shape = sdkErrorShape(error);
+  if (THROTTLING_CODES.has(shape.name) || CAPACITY_CODES.has(shape.name) || LIMIT_CODES.has(shape.name)) return true;
+  return shape.status !== undefined && shape.status >= 400 && shape.status < 500;
+}
+
+/**
+ * Maps an EC2 error from `operation` (RunInstances, DescribeInstances, ...) for the given provider config.
+ * `details.nothing_created` is true when a RunInstances was refused by AWS
+ * (awsRefused): no instance can appear later for that intent, even when the
+ * error is retryable (capacity, limits: try again later).
+ */
 export function toEc2Error(error: unknown, config: AwsVmProvider, operation: string): PoolformError {
   if (error instanceof PoolformError) return error;
+  const mapped = mapEc2Error(error, config, operation);
+  if (operation !== 'RunInstances' || !awsRefused(error)) return mapped;
+  return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, cause: error, details: { ...mapped.details, nothing_created: true } });
+}
+
+function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): PoolformError {
   const shape = sdkErrorShape(error);
   const code = shape.name;
   const region = config.aws_region;
@@ -79,7 +95,7 @@ export function toEc2Error(error: unknown, config: AwsVmProvider, operation: str
   const fail = (poolformCode: string, message: string, retryable = false): PoolformError =>
     new PoolformError(poolformCode, `${where}: ${message}`, { retryable, cause: error, details: { aws_code: code, operation } });
 
-  if (code === 'InsufficientInstanceCapacity' || code === 'InsufficientCapacity' || code === 'InsufficientHostCapacity') {
+  if (CAPACITY_CODES.has(code)) {
     const subnet = config.aws_ec2_subnet_id ? ` (aws_ec2_subnet_id ${config.aws_ec2_subnet_id})` : '';
     return fail(
       'aws-insufficient-capacity',
@@ -88,7 +104,7 @@ export function toEc2Error(error: unknown, config: AwsVmProvider, operation: str
       true,
     );
   }
-  if (code === 'InstanceLimitExceeded' || code === 'VcpuLimitExceeded' || code === 'MaxSpotInstanceCountExceeded') {
+  if (LIMIT_CODES.has(code)) {
     return fail(
       'aws-instance-limit',
       `the AWS account's instance limit for aws_ec2_instance_type ${config.aws_ec2_instance_type} in ${region} is reached (${code}); poolform retries later. ` +

@@ -27,11 +27,16 @@ export interface BackoffOptions {
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** AWS has no capacity for the request right now (sent as 5xx). */
+export const CAPACITY_CODES: ReadonlySet<string> = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'InsufficientHostCapacity']);
+/** An account limit is reached. */
+export const LIMIT_CODES: ReadonlySet<string> = new Set(['InstanceLimitExceeded', 'VcpuLimitExceeded', 'MaxSpotInstanceCountExceeded']);
+
 /**
  * Answers AWS sends as 5xx that retrying at once will not fix: capacity and
  * limits. They surface immediately; the autoscaler retries later with backoff.
  */
-const NOT_RETRIED = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'InsufficientHostCapacity', 'InstanceLimitExceeded', 'VcpuLimitExceeded']);
+const NOT_RETRIED: ReadonlySet<string> = new Set([...CAPACITY_CODES, ...LIMIT_CODES]);
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -80,7 +85,8 @@ export function createBackoffRetryStrategy(options: BackoffOptions = {}): RetryS
   };
 }
 
-const THROTTLING = new Set([
+/** AWS error codes that mean "too many requests": retried with the throttling backoff. */
+export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'RequestLimitExceeded',
   'Throttling',
   'ThrottlingException',
@@ -114,7 +120,7 @@ export async function withThrottleRetry<T>(send: () => Promise<T>, options: Back
       return await send();
     } catch (error) {
       const code = errorCode(error);
-      const throttled = code !== undefined && THROTTLING.has(code);
+      const throttled = code !== undefined && THROTTLING_CODES.has(code);
       if (!throttled || sdkAttempts(error) > 1 || attempt >= maxAttempts) throw error;
       await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, base, maxDelay, random)));
     }

@@ -103,7 +103,10 @@ function domainRoot(dn: string): string {
 }
 
 export function createLdapDirectoryProvider(options: LdapDirectoryProviderOptions): DirectoryProviderClient {
-  const { config, bindPassword } = options;
+  const { config } = options;
+  // A password kept in a file (`${file:...}`) usually ends with a line break
+  // the admin never meant as part of it; AD passwords cannot be typed with one.
+  const bindPassword = options.bindPassword.replace(/\r?\n$/, '');
   const urlProblem = ldapsUrlProblem(config.url);
   if (urlProblem) throw new PoolformError('ldap-requires-ldaps', `LdapConfig ${config.name}: ${urlProblem}`);
   const url = config.url.trim();
