@@ -3,7 +3,8 @@
 // throttling is retried and the round completes; a capacity error fails only
 // its own VM (and the record that depends on it) with a clear message; the
 // state stays consistent and the next round creates what is missing, with no
-// duplicate instance and no orphaned record.
+// duplicate instance and no orphaned record. Steady state costs one listing
+// per provider; removing the pool one TerminateInstances and one change request.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,6 +187,17 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       expect(third.plan.changes).toEqual([]);
       expect(ec2Calls.all()).toEqual({ DescribeInstances: 1 });
       expect(r53Calls.all()).toEqual({ ListResourceRecordSets: 1 });
+
+      // The pool removed: its 4 records go in one change request, its 4 instances in one TerminateInstances.
+      ec2Calls.reset();
+      r53Calls.reset();
+      const removed = await reconcileOnce({ ...common, config: { ...config, pools: [] } });
+      expect(removed.applied.failures).toEqual([]);
+      expect(removed.applied.summary.destroyed).toBe(8);
+      expect(ec2Calls.all()).toEqual({ DescribeInstances: 1, TerminateInstances: 1 });
+      expect(r53Calls.all()).toEqual({ ListResourceRecordSets: 1, ChangeResourceRecordSets: 1 });
+      expect(await liveInstances()).toEqual([]);
+      expect(await aRecords()).toEqual([]);
     } finally {
       await store.close();
     }

@@ -45,9 +45,11 @@ export function processContext(): CliContext {
     readLine: () =>
       new Promise((resolve) => {
         const rl = createInterface({ input: process.stdin });
+        // Resolve before closing: close() fires the 'close' handler at once,
+        // which would otherwise answer '' and cancel every confirmation.
         rl.once('line', (line) => {
-          rl.close();
           resolve(line);
+          rl.close();
         });
         rl.once('close', () => resolve(''));
       }),

@@ -42,8 +42,8 @@ export function motoAvailable(): boolean {
  * Whether a moto suite should run. With CI=true a missing moto throws (the suite
  * fails); elsewhere it prints why it skips and returns false.
  */
-export function requireMoto(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (motoAvailable()) return true;
+export function requireMoto(env: Readonly<Record<string, string | undefined>> = process.env, available: boolean = motoAvailable()): boolean {
+  if (available) return true;
   if (env['CI'] === 'true') {
     throw new Error(`moto (AWS emulator) is not installed but CI=true: ${MOTO_INSTALL_HINT}`);
   }

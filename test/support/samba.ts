@@ -78,12 +78,14 @@ export function sambaAvailable(): boolean {
  * Whether a Samba suite should run. With CI=true a missing samba throws (the
  * suite fails); elsewhere it prints why it skips and returns false.
  */
-export function requireSamba(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (sambaAvailable()) return true;
-  const why =
-    tools() === null
-      ? `Samba is not installed (${SAMBA_INSTALL_HINT}; the tests also need openssl)`
-      : 'the Samba AD DC needs root (its LDAP server binds port 636)';
+export function requireSamba(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  probe: { installed: boolean; root: boolean } = { installed: tools() !== null, root: isRoot() },
+): boolean {
+  if (probe.installed && probe.root) return true;
+  const why = !probe.installed
+    ? `Samba is not installed (${SAMBA_INSTALL_HINT}; the tests also need openssl)`
+    : 'the Samba AD DC needs root (its LDAP server binds port 636)';
   if (env['CI'] === 'true') throw new Error(`Active Directory tests cannot run but CI=true: ${why}`);
   console.warn(`skipping Active Directory tests: ${why}`);
   return false;
