@@ -1,7 +1,8 @@
 // API-call budget at scale, against moto: with 1,000 poolform instances a
 // steady-state observe costs at most 2 DescribeInstances calls (never one per
 // instance); a zone with 1,000 poolform records is read in one paginated walk;
-// terminating 1,000 instances is one TerminateInstances call.
+// terminating them is one TerminateInstances call, also from a process that
+// never observed them.
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,20 +56,18 @@ describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
     await raw.send(new RunInstancesCommand({ ImageId: ami, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1 }));
 
     const client = createEc2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-    const provider = createEc2VmProvider({
-      config: {
-        kind: 'VmProvider',
-        name: 'big',
-        type: 'aws',
-        max_instances: 2000,
-        startup_script: '#!/bin/sh\n',
-        aws_region: 'us-east-1',
-        aws_ec2_ami_id: ami,
-        aws_ec2_instance_type: 't3.micro',
-        endpoint: endpoint(),
-      },
-      client,
-    });
+    const config = {
+      kind: 'VmProvider',
+      name: 'big',
+      type: 'aws',
+      max_instances: 2000,
+      startup_script: '#!/bin/sh\n',
+      aws_region: 'us-east-1',
+      aws_ec2_ami_id: ami,
+      aws_ec2_instance_type: 't3.micro',
+      endpoint: endpoint(),
+    } as const;
+    const provider = createEc2VmProvider({ config, client });
     const calls = countCalls(client);
     const seen = await provider.observe();
     expect(seen).toHaveLength(1000);
@@ -82,12 +81,20 @@ describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
     await provider.capacity();
     expect(calls.all()).toEqual({ DescribeInstanceTypes: 1 });
 
-    // Destroying what was just observed: ownership is known, one TerminateInstances.
+    // Destroying 500 of what was just observed: ownership is known, one TerminateInstances.
     calls.reset();
     const refs = seen.map((vm) => ({ provider_id: vm.provider_id, server_id: vm.server_id }));
-    const results = await provider.destroy(refs);
+    const results = await provider.destroy(refs.slice(0, 500));
     expect(results.filter((r) => r.error)).toEqual([]);
     expect(calls.all()).toEqual({ TerminateInstances: 1 });
+
+    // The other 500 from a fresh process (a restart, then the pool removed): ownership from one listing, not 500 lookups.
+    const freshClient = createEc2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+    const freshCalls = countCalls(freshClient);
+    const fresh = createEc2VmProvider({ config, client: freshClient });
+    expect((await fresh.destroy(refs.slice(500))).filter((r) => r.error)).toEqual([]);
+    expect(freshCalls.count('DescribeInstances')).toBeLessThanOrEqual(2);
+    expect(freshCalls.count('TerminateInstances')).toBe(1);
   });
 
   it('1,000 records: upsert in 2 requests, observe in one walk of the zone', { timeout: 60_000 }, async () => {

@@ -469,7 +469,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
         watcher = watchConfigDir(dir, (paths) => {
           log.info({ event: 'config-change', files: paths.length }, `config change detected (${paths.length} path(s))`);
           void reload();
-        }, { debounceMs: options.debounceMs ?? 300 });
+        }, {
+          debounceMs: options.debounceMs ?? 300,
+          onError: (err) => log.warn({ event: 'config-watch-error', err: errorMessage(err) }, `watching ${dir} failed: ${errorMessage(err)}; reloading`),
+        });
         await watcher.ready;
       }
       armTransition();

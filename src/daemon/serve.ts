@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { serve as serveHttp } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { loadConfig } from '../config/load.ts';
+import { sourceDir } from '../config/lookup.ts';
 import type { Diagnostic, LoadResult } from '../config/model.ts';
 import { openStore, resolveDatabaseUrl, resolveStateDir, stateBackend } from '../state/open.ts';
 import { createPostgresStore } from '../state/postgres-store.ts';
@@ -104,7 +105,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   const log: Log = options.log ?? createLogger({ level: options.logLevel ?? settings.log_level ?? 'info' });
   const listen = parseListen(options.listen ?? settings.listen ?? DEFAULT_LISTEN);
   const stateDir = resolveStateDir({ settings, stateDir: options.stateDir, cwd: options.cwd });
-  const storeOptions = { settings, stateDir: options.stateDir, env: options.env, cwd: options.cwd, baseDir: config.dir };
+  const storeOptions = { settings, stateDir: options.stateDir, env: options.env, cwd: options.cwd, baseDir: sourceDir(config, 'Settings') };
   const store = options.store ?? (await openStore(storeOptions));
   // Lease renewals get their own small connection pool on PostgreSQL: behind a burst of
   // allocations they would otherwise wait for a pooled connection and let leadership lapse.

@@ -12,7 +12,18 @@ export interface ConfigWatcher {
   close(): Promise<void>;
 }
 
-export function watchConfigDir(dir: string, onChange: (paths: string[]) => void, options: { debounceMs?: number } = {}): ConfigWatcher {
+export interface WatchOptions {
+  debounceMs?: number;
+  /**
+   * A watch error (a symbolic-link loop, a directory that vanished, EMFILE...).
+   * Without a listener chokidar's 'error' event would crash the process, so
+   * errors always land here (default: ignored) and a reload follows anyway:
+   * reloading is level-based, so the config errors show in /api/v1/status.
+   */
+  onError?: (err: Error) => void;
+}
+
+export function watchConfigDir(dir: string, onChange: (paths: string[]) => void, options: WatchOptions = {}): ConfigWatcher {
   const debounceMs = options.debounceMs ?? 300;
   const watcher: FSWatcher = watch(dir, {
     ignoreInitial: true,
@@ -29,6 +40,17 @@ export function watchConfigDir(dir: string, onChange: (paths: string[]) => void,
   };
   watcher.on('all', (_event, path) => {
     pending.add(path);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(fire, debounceMs);
+  });
+  watcher.on('error', (err: unknown) => {
+    const error = err instanceof Error ? err : new Error(String(err));
+    try {
+      options.onError?.(error);
+    } catch {
+      // A failing error reporter must not take the watcher (and the daemon) down.
+    }
+    pending.add(dir);
     if (timer) clearTimeout(timer);
     timer = setTimeout(fire, debounceMs);
   });

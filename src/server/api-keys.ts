@@ -4,6 +4,7 @@
 // constant time (SHA-256 digests through timingSafeEqual, every key checked).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/model.ts';
+import { sourceDir } from '../config/lookup.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import { errorMessage } from '../util/errors.ts';
 
@@ -28,9 +29,17 @@ export function resolveApiKeys(config: Config, env: Readonly<Record<string, stri
   const problems: string[] = [];
   for (const k of config.settings.api_keys ?? []) {
     try {
-      const value = resolveSecret(k.secret, { env, baseDir: config.dir });
+      // `${file:...}` is relative to the Settings file's directory, as everywhere else.
+      // A key file written with `echo KEY > file` ends in a newline that no Bearer
+      // token can carry: one trailing line break is not part of the key.
+      const value = resolveSecret(k.secret, { env, baseDir: sourceDir(config, 'Settings') }).replace(/\r?\n$/, '');
       if (value === '') {
         problems.push(`api key ${k.name}: empty secret`);
+        continue;
+      }
+      if (/\s/.test(value)) {
+        // Never say which character or where: the message must not narrow the secret down.
+        problems.push(`api key ${k.name}: the secret contains whitespace, which an "Authorization: Bearer KEY" header cannot carry; the key is disabled`);
         continue;
       }
       keys.push({ name: k.name, digest: digest(value) });

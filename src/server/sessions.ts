@@ -7,6 +7,7 @@
 // Allocation is store.allocateSession: one transaction, so concurrent
 // requests (across replicas too) never overfill a server.
 import type { Context, Hono } from 'hono';
+import { sourceDir } from '../config/lookup.ts';
 import type { Config, Pool } from '../config/model.ts';
 import { hasRoom } from '../state/placement.ts';
 import type { NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
@@ -62,7 +63,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
   function connectionFor(config: Config, server: ServerRecord, session: SessionRecord, credential: string | undefined): Connection | null {
     const source = connectionSourceFor(config, server);
     try {
-      const conn = renderConnection(source, { user: session.user, credential }, { env: ctx.env, baseDir: config.dir });
+      const conn = renderConnection(source, { user: session.user, credential }, { env: ctx.env, baseDir: sourceDir(config, `Pool/${server.pool}`) });
       if (credential === undefined && (conn.password.includes(SSO_CRED) || conn.username.includes(SSO_CRED))) {
         return { username: conn.username.split(SSO_CRED).join(''), password: '' };
       }

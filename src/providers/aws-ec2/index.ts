@@ -10,7 +10,7 @@ import type { BackoffOptions } from './retry.ts';
 export type { AwsClientSettings, AwsCredentials } from './client.ts';
 export { createEc2Client } from './client.ts';
 export { toEc2Error } from './errors.ts';
-export { USER_DATA_MAX_BYTES } from './launch-request.ts';
+export { assertUserDataFits, USER_DATA_MAX_BYTES } from './launch-request.ts';
 export { clearEc2Caches } from './provider.ts';
 export type { BackoffOptions } from './retry.ts';
 export { createBackoffRetryStrategy, withThrottleRetry } from './retry.ts';

@@ -9,8 +9,9 @@
 //   DescribeInstances at most `snapshotMaxAgeMs` old, plus launches this
 //   process made since), never against a counter alone.
 // - destroy(): only instances carrying poolform's tags are terminated (known
-//   from a fresh observe, else looked up first), ≤ 1,000 ids per
-//   TerminateInstances; unknown or terminated ids are success.
+//   from an observe, else looked up first: by id, or with one owned listing
+//   when there are many), ≤ 1,000 ids per TerminateInstances; unknown or
+//   terminated ids are success.
 // - capacity(): DescribeInstanceTypes, cached per process.
 import {
   DescribeImagesCommand,
@@ -343,7 +344,18 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
       const toTerminate: string[] = [];
       // Ownership: instances this process observed carrying the tags are
       // known to be ours (tags do not move between instances); the others are
-      // looked up (200 ids per filter) before terminating.
+      // looked up (200 ids per filter) before terminating. Many unknown ids (a
+      // fresh process destroying a pool) are cheaper to find with one owned
+      // listing (1,000 per page) first.
+      const known = new Set<string>([...(snapshot?.vms ?? []), ...[...launched.values()].map((l) => l.vm)].map((vm) => vm.provider_id));
+      if (ids.filter((id) => !known.has(id)).length > FILTER_VALUES_MAX) {
+        try {
+          await describeOwned();
+        } catch (error) {
+          for (const result of results) result.error = error instanceof Error ? error : new Error(String(error));
+          return results;
+        }
+      }
       const observed = new Map<string, ObservedVm>();
       for (const vm of snapshot?.vms ?? []) observed.set(vm.provider_id, vm);
       for (const { vm } of launched.values()) observed.set(vm.provider_id, vm);
