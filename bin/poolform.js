@@ -12,6 +12,13 @@ if (major < 22 || (major === 22 && minor < 22)) {
   const r = spawnSync('/bin/sh', [script, 'node', self, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {
+  // `poolform state list | head -1`: a reader that goes away is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const { main } = await import('../src/cli/main.ts');
   process.exitCode = await main(process.argv);
 }

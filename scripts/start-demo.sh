@@ -10,7 +10,6 @@
 # Environment (all optional):
 #   POOLFORM_API_KEY   API key for the session API (default: a generated demo key, printed)
 #   POOLFORM_LISTEN    HOST:PORT to listen on (default 127.0.0.1:8080; --listen wins)
-#   DEMO_RDP_PASSWORD  connection password of the demo pool (default: a generated one)
 set -e
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
 root=$(dirname -- "$here")
@@ -28,10 +27,6 @@ else
   key_note="(from POOLFORM_API_KEY)"
 fi
 export POOLFORM_API_KEY
-if [ -z "${DEMO_RDP_PASSWORD:-}" ]; then
-  DEMO_RDP_PASSWORD="demo-$(random_hex)"
-fi
-export DEMO_RDP_PASSWORD
 listen="${POOLFORM_LISTEN:-127.0.0.1:8080}"
 # Take --listen out of the arguments (the rest go to serve unchanged).
 n=$#
@@ -58,14 +53,15 @@ case $listen in
 esac
 url="http://$shown"
 case $listen in
-  *:0) url="http://HOST:PORT (port 0: see the \"listening on\" line below)" ;;
+  *:0) url="http://HOST:PORT"; port_note="(port 0: the real port is on the \"listening on\" line below; use it for HOST:PORT)" ;;
+  *) port_note="" ;;
 esac
 mkdir -p state
 
 cat <<BANNER
 poolform demo
 =============
-API:      $url
+API:      $url $port_note
 API key:  $POOLFORM_API_KEY $key_note
 State:    $root/state
 

@@ -3,7 +3,8 @@
 // throttling is retried and the round completes; a capacity error fails only
 // its own VM (and the record that depends on it) with a clear message; the
 // state stays consistent and the next round creates what is missing, with no
-// duplicate instance and no orphaned record. Steady state costs one listing
+// duplicate instance and no orphaned record. The refused launch backs the
+// autoscaler off for a minute (not the 10-minute intent grace). Steady state costs one listing
 // per provider; removing the pool one TerminateInstances and one change request.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileOnce } from '../src/apply/reconcile.ts';
+import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/model.ts';
 import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
@@ -165,12 +166,29 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       expect(await liveInstances()).toHaveLength(3);
       expect(await aRecords()).toHaveLength(3);
 
-      // Later, AWS has capacity again: the next round creates only what is missing.
-      clockShiftMs = 15 * 60_000;
+      // AWS made nothing for the refused launch: its intent and server record are gone at once
+      // (nothing to wait for), and the refusal feeds the autoscaler's create backoff.
+      const afterFirst = await store.snapshot();
+      expect(afterFirst.intents).toEqual([]);
+      expect(afterFirst.servers).toHaveLength(3);
+      expect(afterFirst.history['agents/fleet']).toMatchObject({ create_errors: 1, last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)' });
+
+      // Half a minute later, still inside the backoff: creates are held, with the reason.
+      clockShiftMs = 30_000;
       faultsOn = false;
+      const held = await planOnce(common);
+      expect(held.plan.changes).toEqual([]);
+      const hold = held.plan.decisions.find((d) => d.action === 'hold');
+      expect(hold?.cause).toBe('backoff');
+      expect(hold?.reason).toMatch(/^backoff: last create failed with InsufficientInstanceCapacity \(aws-insufficient-capacity\).*retrying after /);
+
+      // Past the backoff (1 minute after the first refusal), AWS has capacity again:
+      // the next round creates only what is missing.
+      clockShiftMs = 2 * 60_000;
       r53Calls.reset();
       const second = await reconcileOnce(common);
       expect(second.applied.failures).toEqual([]);
+      expect((await store.getHistory())['agents/fleet']?.create_errors).toBe(0);
       // One walk of the zone serves the whole reconcile (observe, then the new record).
       expect(r53Calls.count('ListResourceRecordSets')).toBe(1);
       expect(r53Calls.count('ChangeResourceRecordSets')).toBe(1);

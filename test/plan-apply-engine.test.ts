@@ -368,3 +368,58 @@ describe('reconcileOnce', () => {
     expect(second.plan.changes).toEqual([]);
   });
 });
+
+describe('docker agent sizing', () => {
+  it('takes each dimension the config does not override from the instance size (GPUs with cores and memory overridden)', async () => {
+    const agents: Config['pools'][number] = {
+      kind: 'Pool',
+      name: 'agents',
+      type: 'docker_agent',
+      autoscale: [{ name: 'gpu', vm_provider: 'local', standby_cores: 1, agent_cores_override: 4, agent_memory_override_gb: 8, require_checkin: false }],
+    };
+    const cfg: Config = { ...config, pools: [agents] };
+    cfg.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: SCRIPT, cores: 2, memory_mb: 4096, gpus: 2 }];
+    const planned = await planOnce({ config: cfg, store, registry: registryFor(cfg), clock: () => new Date(), idGen: createSeededIdGen(5) });
+    expect(planned.input.providerCapacity['local']).toEqual({ cores: 2, memory_mb: 4096, gpus: 2 });
+    const vm = planned.plan.changes.find((c) => c.type === 'vm');
+    expect(vm?.action).toBe('create');
+    expect(vm?.after?.['capacity']).toEqual({ cores: 4, memory_mb: 8192, gpus: 2 });
+  });
+});
+
+describe('ordering checks', () => {
+  it('checks the startup script against the EC2 user data limit before creating the AD record', async () => {
+    const cfg: Config = { ...config, pools: [desktopsPool({ servers: [] })] };
+    cfg.pools[0]!.autoscale![0]!.vm_provider = 'aws';
+    cfg.vmProviders = [
+      {
+        kind: 'VmProvider',
+        name: 'aws',
+        type: 'aws',
+        max_instances: 10,
+        aws_region: 'us-east-1',
+        aws_ec2_ami_id: 'ami-12345678',
+        aws_ec2_instance_type: 't3.medium',
+        endpoint: 'http://127.0.0.1:9',
+        startup_script: `${SCRIPT}# ${'x'.repeat(17_000)}\n`,
+      },
+    ];
+    const calls: ProviderCall[] = [];
+    const registry = interceptRegistry(registryFor(cfg), (call, next) => {
+      calls.push(call);
+      return next();
+    });
+    // --refresh=false: nothing at the (unreachable) endpoint is asked.
+    const { plan } = await planOnce({ config: cfg, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3), refresh: false });
+    expect(plan.changes.filter((c) => c.type === 'ad_computer')).toHaveLength(1);
+    const result = await applyPlan(plan, deps(registry, { config: cfg }));
+    const failed = result.failures.filter((f) => f.address.startsWith('ad_computer.'));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.message).toMatch(/VmProvider aws: the rendered startup_script is \d+ bytes; EC2 user data is limited to 16384 bytes/);
+    expect(calls.filter((c) => c.mutating)).toEqual([]);
+    expect(directory.records.size).toBe(0);
+    const snap = await store.snapshot();
+    expect(snap.intents).toEqual([]);
+    expect(snap.resources).toEqual([]);
+  });
+});

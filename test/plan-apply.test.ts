@@ -7,6 +7,7 @@ import { verifyCheckinToken, CHECKIN_KEY_NAME } from '../src/auth/checkin-token.
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { StateStore } from '../src/state/types.ts';
 import type { Workspace } from './fixtures/plan/harness.ts';
+import { freePort } from './support/net.ts';
 import { BASE_ENV, localDnsRecords, localVmIds, makeWorkspace, removeDir, runCli } from './fixtures/plan/harness.ts';
 
 let ws: Workspace;
@@ -306,5 +307,53 @@ describe('apply', () => {
     expect(Date.now() - waited).toBeGreaterThanOrEqual(900);
     expect((await runCli(['force-unlock', 'lock-1', '--state', ws.state])).code).toBe(0);
     expect((await apply()).code).toBe(0);
+  });
+});
+
+describe('apply TARGET', () => {
+  it('a path that is neither a plan file nor a config directory is reported as such', async () => {
+    for (const args of [['apply', 'nope.plan'], ['apply', 'nope.plan', '--auto-approve'], ['apply', 'missing-dir/']]) {
+      const r = await runCli(args, { cwd: ws.root });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`no such plan file or config directory: ${args[1]}`);
+      expect(r.stderr).not.toContain('does not exist');
+    }
+  });
+});
+
+describe('a provider that cannot be observed', () => {
+  it('plan prints the error, never claims the pools match, and exits 1 (also with --detailed-exitcode); apply refuses', async () => {
+    expect((await apply()).code).toBe(0);
+    // Now the pool also wants AD computer records, from a directory nobody listens on.
+    const port = await freePort();
+    const poolFile = join(ws.config, 'pool.yaml');
+    writeFileSync(
+      poolFile,
+      readFileSync(poolFile, 'utf8').replace(
+        '    require_checkin: false\n',
+        '    require_checkin: false\n    ad_create_machine_record: true\n    ldap_config: corp\n    ad_computer_container_dn: OU=Desktops,DC=corp,DC=example,DC=test\n',
+      ),
+    );
+    writeFileSync(
+      join(ws.config, 'ldap.yaml'),
+      `kind: LdapConfig\nname: corp\nurl: ldaps://127.0.0.1:${port}\nbind_dn: CN=svc,DC=corp,DC=example,DC=test\nbind_password: \${env:BIND_PW}\nsearch_base: DC=corp,DC=example,DC=test\nconnect_timeout_ms: 2000\n`,
+    );
+    const env = { BIND_PW: 'bind-Pw-1' };
+    for (const extra of [[], ['--detailed-exitcode']]) {
+      const r = await runCli(['plan', ws.config, '--state', ws.state, ...extra], { env });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/Error: LdapConfig corp \(OU=Desktops,DC=corp,DC=example,DC=test\) could not be observed: /);
+      expect(r.stdout).not.toContain('Your pools match');
+      expect(r.stdout).toContain('No changes. But the plan has errors (above)');
+      expect(r.stderr).toContain('Error: the plan has 1 error to fix first');
+    }
+    const json = await runCli(['plan', ws.config, '--state', ws.state, '--json'], { env });
+    expect(json.code).toBe(1);
+    expect((JSON.parse(json.stdout) as { fatal_errors: string[] }).fatal_errors[0]).toContain('could not be observed');
+    const r = await runCli(['apply', ws.config, '--state', ws.state, '--auto-approve'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Nothing was applied.');
+    // --refresh=false plans from state alone (no observe): allowed.
+    expect((await runCli(['plan', ws.config, '--state', ws.state, '--refresh=false'], { env })).stdout).not.toContain('could not be observed');
   });
 });

@@ -4,26 +4,15 @@
 // name).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killVmProcessGroup, scanVmProcessGroups } from '../src/providers/local/process-group.ts';
 import { LOCAL_VM_DIR, readVmRecord } from '../src/providers/local/vm.ts';
+import { freePort } from './support/net.ts';
+
+export { freePort } from './support/net.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/poolform.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface ServeProcess {
   child: ChildProcess;

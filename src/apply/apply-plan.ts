@@ -6,7 +6,8 @@
 //   in reverse), concurrently, at most `concurrency` calls per provider; one
 //   failure stops only what depends on it; the rest completes.
 // - Each step persists its result at once (see vm-step.ts, record-steps.ts).
-// - Afterwards: autoscale history (last create/destroy) and one audit entry
+// - Afterwards: autoscale history (last create/destroy, refused creates for the
+//   create backoff) and one audit entry
 //   per change.
 import { nextHistory } from '../autoscale/history.ts';
 import type { Decision } from '../autoscale/types.ts';
@@ -101,10 +102,10 @@ function appliedDecisions(plan: Plan, outcomes: readonly ChangeOutcome[]): Decis
 }
 
 async function recordHistory(ctx: StepContext, decisions: readonly Decision[]): Promise<void> {
-  if (decisions.length === 0) return;
+  if (decisions.length === 0 && ctx.createFailures.length === 0) return;
   const { store } = ctx.deps;
   const before = await store.getHistory();
-  const after = nextHistory(before, decisions, ctx.nowIso());
+  const after = nextHistory(before, decisions, ctx.nowIso(), ctx.createFailures);
   for (const [key, entry] of Object.entries(after)) {
     const old = before[key];
     if (!old || JSON.stringify(old) !== JSON.stringify(entry)) await store.putHistory(key, entry);
@@ -122,6 +123,7 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const concurrency = deps.concurrency ?? deps.config.settings.provider_concurrency ?? DEFAULT_PROVIDER_CONCURRENCY;
   const limiter = createKeyedLimiter(Math.max(1, Math.floor(concurrency)));
   const ctx = createStepContext(deps, limiter);
+  for (const c of plan.changes) if (c.type === 'vm' && (c.action === 'create' || c.action === 'replace')) ctx.vmCreates.set(c.name, c);
   const { run, held } = splitByPolicy(plan.changes, policy);
 
   const cleaned = policy === 'manual' ? 0 : await runCleanup(ctx, plan);

@@ -53,12 +53,15 @@ export interface PlanOnceResult {
   result: DecisionResult;
 }
 
-/** What one VM offers, for docker agent configs that set no size overrides (one call per provider, failures ignored). */
+/** What one VM offers, for docker agent configs that do not override every size dimension (one call per provider, failures ignored). */
 async function providerCapacities(config: Config, registry: ProviderRegistry, observed: Observed, log: ApplyLog): Promise<Record<string, Resources>> {
   const wanted = new Set<string>();
   for (const { pool, autoscale } of autoscaleConfigs(config)) {
     if (pool.type !== 'docker_agent') continue;
-    if (autoscale.agent_cores_override !== undefined && autoscale.agent_memory_override_gb !== undefined) continue;
+    // Each dimension falls back to the instance size on its own: only a config that overrides all three needs no lookup.
+    if (autoscale.agent_cores_override !== undefined && autoscale.agent_memory_override_gb !== undefined && autoscale.agent_gpus_override !== undefined) {
+      continue;
+    }
     if (observed.vms.has(autoscale.vm_provider)) wanted.add(autoscale.vm_provider);
   }
   const out: Record<string, Resources> = {};

@@ -22,6 +22,7 @@ import { PoolformError } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
 import type { StepContext } from './step-context.ts';
 import { required } from './step-context.ts';
+import { precheckVmCreate } from './vm-step.ts';
 
 function dnsRecordOf(attrs: JsonObject, fqdn: string): DnsRecord {
   return { fqdn, type: 'A', value: str(attrs, 'value') ?? '', ttl: num(attrs, 'ttl') ?? DEFAULT_DNS_TTL, server_id: str(attrs, 'server_id') ?? '' };
@@ -192,6 +193,11 @@ async function createComputer(ctx: StepContext, change: ResourceChange, reuseInt
   const containerDn = required(after, 'container_dn', change.address);
   const name = str(after, 'name') ?? change.name;
   const password = ctx.newPassword();
+  // The VM's startup script (with this join password) must render and fit its provider
+  // (EC2 user data limit) before the record exists: a VM that can never launch must not
+  // leave an AD record behind.
+  const vmCreate = ctx.vmCreates.get(serverId);
+  if (vmCreate) await precheckVmCreate(ctx, vmCreate, password);
   const intent = reuseIntentId
     ? null
     : await ctx.putIntent(change.address, 'ad_computer', { provider, container_dn: containerDn, name, server_id: serverId });

@@ -4,8 +4,10 @@
 // passwords come from the LDAP provider's generator (symbols safe in
 // PowerShell, sh and cmd.exe startup scripts).
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
+import type { CreateFailure } from '../autoscale/history.ts';
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
+import type { ResourceChange } from '../plan/types.ts';
 import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import type { KeyedLimiter } from '../providers/call-limit.ts';
@@ -28,6 +30,10 @@ export interface StepContext {
   putIntent(address: string, type: ResourceType, payload: JsonObject): Promise<IntentRecord>;
   /** Records a resource, keeping created_at of an earlier record. */
   putResource(record: Omit<ResourceRecord, 'created_at' | 'updated_at'>): Promise<void>;
+  /** Creates the provider refused with a retryable error that made nothing: fed to the autoscale history (create backoff). */
+  createFailures: CreateFailure[];
+  /** server id → the plan's VM create (or replace) of that server, so the AD step can check its startup script first. */
+  vmCreates: Map<string, ResourceChange>;
 }
 
 export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepContext {
@@ -45,6 +51,8 @@ export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepC
     newPassword: deps.newPassword ?? (() => generateJoinPassword()),
     passwords: new Map(),
     limiter,
+    createFailures: [],
+    vmCreates: new Map(),
     autoscale: (pool, autoscale) => autoscales.get(autoscaleKey(pool, autoscale)),
     async putIntent(address, type, payload) {
       const intent: IntentRecord = { id: deps.newId(), address, type, payload, created_at: nowIso() };

@@ -4,7 +4,10 @@
 //   provider's idempotency key) → server record `provisioning` → provider
 //   create → server record `starting` (`running` without require_checkin;
 //   unless the VM already checked in: its status is never downgraded) →
-//   resource recorded → intent removed. A crash anywhere leaves either
+//   resource recorded → intent removed. A create the provider refused without
+//   making anything (`details.nothing_created`) drops its intent and server
+//   record at once; a retryable refusal (capacity) feeds the create backoff.
+//   A crash anywhere leaves either
 //   nothing at the provider (the next plan discards the intent) or a VM the
 //   next plan adopts through the intent: never a duplicate.
 // delete: under the lock, re-check the server's sessions; busy → skipped.
@@ -14,10 +17,12 @@
 //   then the create half with the same server id.
 // update: record `after` (drain status, a new address, or adoption of what
 //   an interrupted create made).
+import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { agentCapacity } from '../plan/attributes.ts';
 import { bool, num, str } from '../plan/json-attrs.ts';
 import type { ResourceChange } from '../plan/types.ts';
 import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
+import { assertUserDataFits } from '../providers/aws-ec2/launch-request.ts';
 import type { VmRef } from '../providers/types.ts';
 import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
 import { PoolformError, errorMessage, isPoolformError } from '../util/errors.ts';
@@ -156,42 +161,93 @@ async function destroyVm(ctx: StepContext, change: ResourceChange): Promise<void
   if (error !== null && error !== undefined) throw error;
 }
 
-async function createVm(ctx: StepContext, change: ResourceChange): Promise<void> {
-  const { store, registry, config } = ctx.deps;
+/** A create the provider refused without making anything: drop its intent and its provisioning server record. */
+async function forgetRefusedCreate(ctx: StepContext, address: string, serverId: string, intentId: string): Promise<void> {
+  const { store } = ctx.deps;
+  await store.deleteIntent(intentId);
+  if (await store.getResource(address)) return;
+  const server = await store.getServer(serverId);
+  if (server && server.address === address) await store.deleteServer(serverId);
+}
+
+/** What the create of a VM needs from its plan change, read once. */
+interface VmCreateSpec {
+  serverId: string;
+  hostname: string;
+  poolName: string;
+  autoscaleName: string;
+  provider: string;
+  ref: { pool: Pool; autoscale: AutoscaleConfig };
+  fqdn: string | null;
+}
+
+function createSpec(ctx: StepContext, change: ResourceChange): VmCreateSpec {
   const after = change.after;
   if (!after) throw new PoolformError('plan-invalid', `${change.address}: a create without attributes`);
-  const serverId = required(after, 'server_id', change.address);
-  const hostname = required(after, 'hostname', change.address);
   const poolName = required(after, 'pool', change.address);
   const autoscaleName = required(after, 'autoscale', change.address);
-  const provider = change.provider ?? required(after, 'vm_provider', change.address);
   const ref = ctx.autoscale(poolName, autoscaleName);
   if (!ref) {
     throw new PoolformError('config-changed', `${change.address}: autoscale config ${poolName}/${autoscaleName} is no longer in the configuration`);
   }
-  const vmConfig = registry.vmConfig(provider);
+  return {
+    serverId: required(after, 'server_id', change.address),
+    hostname: required(after, 'hostname', change.address),
+    poolName,
+    autoscaleName,
+    provider: change.provider ?? required(after, 'vm_provider', change.address),
+    ref,
+    fqdn: str(after, 'fqdn'),
+  };
+}
+
+/**
+ * Renders the startup script (it holds secrets: it goes to the provider only) and checks it
+ * fits the provider (EC2's 16 KiB user data limit). A missing secret or a too-large script
+ * fails here, before anything is persisted or created.
+ */
+async function renderChecked(ctx: StepContext, spec: VmCreateSpec, adPassword: string | null): Promise<string> {
+  const vmConfig = ctx.deps.registry.vmConfig(spec.provider);
+  const userData = await renderStartupScript({
+    config: ctx.deps.config,
+    env: ctx.deps.env,
+    apiAddress: ctx.deps.apiAddress,
+    signingKey: await ctx.signingKey(),
+    nowMs: ctx.deps.clock().getTime(),
+    pool: spec.ref.pool,
+    autoscale: spec.ref.autoscale,
+    providerKind: ctx.deps.registry.vm(spec.provider).kind,
+    template: vmConfig.startup_script,
+    serverId: spec.serverId,
+    hostname: spec.hostname,
+    fqdn: spec.fqdn,
+    adJoinCredential: adPassword,
+  });
+  if (vmConfig.type === 'aws') assertUserDataFits(vmConfig.name, userData);
+  return userData;
+}
+
+/**
+ * For the AD step, before it creates the computer record: the startup script of the VM
+ * `change` creates, rendered with the join password the record will get, must render and
+ * fit the provider, so that a script that can never launch leaves no AD record behind.
+ */
+export async function precheckVmCreate(ctx: StepContext, change: ResourceChange, adPassword: string): Promise<void> {
+  await renderChecked(ctx, createSpec(ctx, change), adPassword);
+}
+
+async function createVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+  const { store, registry } = ctx.deps;
+  const spec = createSpec(ctx, change);
+  const after = change.after ?? {};
+  const { serverId, hostname, poolName, autoscaleName, provider, ref } = spec;
   const client = registry.vm(provider);
   const adPassword = ctx.passwords.get(serverId) ?? null;
   if (ref.autoscale.ad_create_machine_record && adPassword === null) {
     ctx.log.warn({ address: change.address }, 'no fresh AD join password for this server: {ad_join_credential} is empty');
   }
-  const fqdn = str(after, 'fqdn');
-  // Render first: a missing secret fails here, before anything is persisted or created.
-  const userData = await renderStartupScript({
-    config,
-    env: ctx.deps.env,
-    apiAddress: ctx.deps.apiAddress,
-    signingKey: await ctx.signingKey(),
-    nowMs: ctx.deps.clock().getTime(),
-    pool: ref.pool,
-    autoscale: ref.autoscale,
-    providerKind: client.kind,
-    template: vmConfig.startup_script,
-    serverId,
-    hostname,
-    fqdn,
-    adJoinCredential: adPassword,
-  });
+  // Render first: a missing secret or a too-large script fails here, before anything is persisted or created.
+  const userData = await renderChecked(ctx, spec, adPassword);
 
   const intent = await ctx.putIntent(change.address, 'vm', { server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, provider });
   let server = serverFromAfter(change, after, 'provisioning', ctx.nowIso());
@@ -206,11 +262,22 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
       client.create({ intent_id: intent.id, server_id: serverId, hostname, pool: poolName, autoscale: autoscaleName, user_data: userData }),
     );
   } catch (error) {
-    // Say on the intent how the create ended: a definitive refusal (not retryable) made
-    // nothing, so the next plan discards it at once; otherwise (timeouts, throttling) a VM
-    // may still appear and the next plan waits for it (plan/intent-grace.ts).
     const code = isPoolformError(error) ? error.code : 'provider-error';
     const retryable = isPoolformError(error) ? error.retryable : true;
+    if (isPoolformError(error) && error.details['nothing_created'] === true) {
+      // The provider says it made nothing (AWS answered RunInstances with an error):
+      // nothing can appear for this intent, so it and the provisioning record go now.
+      await forgetRefusedCreate(ctx, change.address, serverId, intent.id).catch(() => undefined);
+      if (retryable) {
+        // Capacity, instance limits, throttling after retries: the autoscaler backs off.
+        const awsCode = error.details['aws_code'];
+        ctx.createFailures.push({ pool: poolName, autoscale: autoscaleName, error: typeof awsCode === 'string' ? `${awsCode} (${code})` : code });
+      }
+      throw error;
+    }
+    // Say on the intent how the create ended: a definitive refusal (not retryable) made
+    // nothing, so the next plan discards it at once; otherwise (timeouts) a VM may still
+    // appear and the next plan waits for it (plan/intent-grace.ts).
     await store.putIntent({ ...intent, payload: { ...intent.payload, create_error: code, create_retryable: retryable } }).catch(() => undefined);
     throw error;
   }

@@ -146,6 +146,32 @@ describe('failures, check-in timeout and backoff', () => {
     // Capped at 6 hours.
     expect(creates(run(input(config, { history: history(20, 360) })).decisions)).toBe(1);
   });
+
+  it('backs off creates after the provider refused them (capacity), 1 minute doubling to 30', () => {
+    const refused = (rounds: number, minutesAgo: number) => ({
+      'desk/as0': {
+        last_create_at: null,
+        last_destroy_at: null,
+        consecutive_failures: 0,
+        last_failure_at: null,
+        create_errors: rounds,
+        last_create_error_at: ago(minutesAgo),
+        last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)',
+      },
+    });
+    const held = run(input(config, { history: refused(1, 0.5) })).decisions;
+    expect(summary(held)).toEqual(['hold backoff']);
+    expect(held[0]?.reason).toBe(
+      'backoff: last create failed with InsufficientInstanceCapacity (aws-insufficient-capacity) (1 refused round in a row), retrying after 2024-01-10T12:00:30.000Z (1 server wanted)',
+    );
+    expect(creates(run(input(config, { history: refused(1, 1) })).decisions)).toBe(1);
+    expect(creates(run(input(config, { history: refused(3, 3.9) })).decisions)).toBe(0);
+    expect(creates(run(input(config, { history: refused(3, 4) })).decisions)).toBe(1);
+    expect(creates(run(input(config, { history: refused(30, 29) })).decisions)).toBe(0);
+    expect(creates(run(input(config, { history: refused(30, 30) })).decisions)).toBe(1);
+    // Zero refused rounds (reset by a successful create): no hold.
+    expect(creates(run(input(config, { history: refused(0, 0) })).decisions)).toBe(1);
+  });
 });
 
 describe('downscale_backoff', () => {

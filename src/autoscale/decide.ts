@@ -16,6 +16,7 @@
 //    scale down. Inactive configs create nothing and scale idle servers to zero.
 // 5. downscale_backoff holds scale-down destroys for that long after the
 //    config's last create; the create backoff (history.ts) holds creates after
+//    creates the provider refused (capacity, limits: 1 min doubling to 30 min), and
 //    repeated failed starts.
 // Then servers of configs no longer in the configuration drain / are destroyed
 // (removed.ts), and finally creates are granted against each VM provider's
@@ -36,7 +37,7 @@ import type { Decision, DecisionCause, DecisionInput, DecisionResult, QueuedRequ
 import { makeDecision } from './decision.ts';
 import { classifyServers } from './lifecycle.ts';
 import { iso, plural } from './format.ts';
-import { createBlockedUntil, destroyBlockedUntil } from './history.ts';
+import { createBlockedUntil, createErrorBlockedUntil, destroyBlockedUntil } from './history.ts';
 import { ProviderCounts } from './provider-cap.ts';
 import { removedConfigDecisions } from './removed.ts';
 import { addInto, workspaceResources, zero } from './resources.ts';
@@ -234,7 +235,14 @@ export function decide(input: DecisionInput): DecisionResult {
     // Creates, unless the failed-start backoff holds them (max_instances comes later).
     if (sizing.creates > 0) {
       const until = createBlockedUntil(history, timeoutMs, now);
-      if (until !== null) {
+      const refusedUntil = createErrorBlockedUntil(history, now);
+      if (refusedUntil !== null && (until === null || refusedUntil >= until)) {
+        hold(
+          'backoff',
+          `backoff: last create failed with ${history?.last_create_error ?? 'a provider error'} ` +
+            `(${plural(history?.create_errors ?? 0, 'refused round')} in a row), retrying after ${iso(refusedUntil)} (${plural(sizing.creates, 'server')} wanted)`,
+        );
+      } else if (until !== null) {
         hold(
           'backoff',
           `backoff: ${plural(history?.consecutive_failures ?? 0, 'consecutive failed start')}; next create after ${iso(until)} (${plural(sizing.creates, 'server')} wanted)`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from './types.ts';
-import { createBackoffMs, createBlockedUntil, emptyHistory, historyAfterCheckin, nextHistory } from './history.ts';
+import { createBackoffMs, createBlockedUntil, createErrorBlockedUntil, emptyHistory, historyAfterCheckin, nextHistory } from './history.ts';
 
 const NOW = '2024-01-10T12:00:00.000Z';
 const d = (action: Decision['action'], cause: Decision['cause'], pool = 'p', autoscale = 'a'): Decision => ({ action, cause, pool, autoscale, reason: '' });
@@ -38,5 +38,23 @@ describe('create backoff', () => {
     const entry = { ...emptyHistory(), consecutive_failures: 2, last_failure_at: '2024-01-10T11:30:00.000Z' };
     expect(createBlockedUntil(entry, 30 * 60_000, Date.parse(NOW))).toBe(Date.parse('2024-01-10T12:30:00.000Z'));
     expect(createBlockedUntil(entry, 30 * 60_000, Date.parse('2024-01-10T12:30:00.000Z'))).toBeNull();
+  });
+});
+
+describe('refused creates (capacity backoff)', () => {
+  const failure = { pool: 'p', autoscale: 'a', error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)' };
+
+  it('counts one refused round per config, even when a create of the same round went through', () => {
+    const after = nextHistory({}, [d('create', 'scale-up')], NOW, [failure, failure]);
+    expect(after['p/a']).toMatchObject({ last_create_at: NOW, create_errors: 1, last_create_error_at: NOW, last_create_error: failure.error });
+    const again = nextHistory(after, [], '2024-01-10T12:01:00.000Z', [failure]);
+    expect(again['p/a']?.create_errors).toBe(2);
+    expect(createErrorBlockedUntil(again['p/a'], Date.parse('2024-01-10T12:01:00.000Z'))).toBe(Date.parse('2024-01-10T12:03:00.000Z'));
+  });
+
+  it('a later successful create ends the streak', () => {
+    const after = nextHistory({ 'p/a': { ...emptyHistory(), create_errors: 4, last_create_error_at: NOW, last_create_error: 'x' } }, [d('create', 'scale-up')], NOW);
+    expect(after['p/a']?.create_errors).toBe(0);
+    expect(createErrorBlockedUntil(after['p/a'], Date.parse(NOW))).toBeNull();
   });
 });

@@ -1,10 +1,12 @@
 // Per-config scale history (AutoscaleHistory, key `pool/autoscale`) and the
-// rules that read it: the create backoff after failed starts, and downscale_backoff.
+// rules that read it: the create backoff after failed starts, the create backoff
+// after refused creates (capacity errors), and downscale_backoff.
 //
 // Who calls what:
 // - decide() only READS history (input.history).
-// - apply (or the daemon) calls nextHistory(history, applied, now) with the
-//   decisions it actually carried out, and persists the result.
+// - apply (or the daemon) calls nextHistory(history, applied, now, createFailures)
+//   with the decisions it actually carried out and the creates the provider
+//   refused (capacity, limits), and persists the result.
 // - the check-in endpoint calls historyAfterCheckin(entry) when a server of
 //   the config checks in with status running, and persists the result.
 import type { AutoscaleHistory } from '../state/types.ts';
@@ -34,20 +36,68 @@ export function nextHistory(
   history: Readonly<Record<string, AutoscaleHistory>>,
   applied: readonly Decision[],
   now: string,
+  createFailures: readonly CreateFailure[] = [],
 ): Record<string, AutoscaleHistory> {
   const result: Record<string, AutoscaleHistory> = {};
   for (const [key, entry] of Object.entries(history)) result[key] = { ...entry };
   for (const decision of applied) {
     const key = `${decision.pool}/${decision.autoscale}`;
     const entry = (result[key] ??= emptyHistory());
-    if (decision.action === 'create') entry.last_create_at = now;
+    if (decision.action === 'create') {
+      entry.last_create_at = now;
+      // A create went through: the provider has capacity again.
+      if ((entry.create_errors ?? 0) > 0) entry.create_errors = 0;
+    }
     if (decision.action === 'destroy') entry.last_destroy_at = now;
     if (isFailure(decision)) {
       entry.consecutive_failures += 1;
       entry.last_failure_at = now;
     }
   }
+  // Refused creates count once per round and config (several refusals in one
+  // round are one "AWS has no capacity now"), after the successes: a round where
+  // some creates went through and the rest were refused still backs off.
+  const counted = new Set<string>();
+  for (const failure of createFailures) {
+    const key = `${failure.pool}/${failure.autoscale}`;
+    const entry = (result[key] ??= emptyHistory());
+    if (!counted.has(key)) entry.create_errors = (entry.create_errors ?? 0) + 1;
+    counted.add(key);
+    entry.last_create_error_at = now;
+    entry.last_create_error = failure.error;
+  }
   return result;
+}
+
+/**
+ * A create the provider refused with a retryable error that made nothing
+ * (capacity, instance limits, throttling after retries): the autoscaler tries
+ * again after createErrorBackoffMs.
+ */
+export interface CreateFailure {
+  pool: string;
+  autoscale: string;
+  /** For people, e.g. "InsufficientInstanceCapacity (aws-insufficient-capacity)". */
+  error: string;
+}
+
+/** First wait after a refused create, and the longest. */
+export const CREATE_ERROR_BACKOFF_BASE_MS = 60_000;
+export const MAX_CREATE_ERROR_BACKOFF_MS = 30 * 60_000;
+
+/** Wait after the n-th consecutive round with refused creates: 0 for n = 0, else min(1 min × 2^(n−1), 30 min). */
+export function createErrorBackoffMs(createErrors: number): number {
+  if (createErrors <= 0) return 0;
+  return Math.min(CREATE_ERROR_BACKOFF_BASE_MS * 2 ** Math.min(createErrors - 1, 40), MAX_CREATE_ERROR_BACKOFF_MS);
+}
+
+/** Epoch ms before which creates wait because the provider refused the last ones (null: allowed now). */
+export function createErrorBlockedUntil(entry: AutoscaleHistory | undefined, now: number): number | null {
+  const n = entry?.create_errors ?? 0;
+  const at = entry?.last_create_error_at ?? null;
+  if (n <= 0 || at === null) return null;
+  const until = Date.parse(at) + createErrorBackoffMs(n);
+  return Number.isFinite(until) && until > now ? until : null;
 }
 
 /** History after a server of the config checked in successfully: the failure streak ends (last_failure_at is kept for people). */

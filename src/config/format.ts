@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Diagnostic } from './model.ts';
+import { maskSecretLine, secretFieldNames } from './secret-fields.ts';
 
 export const FORMATS = ['text', 'json', 'github'] as const;
 export type DiagnosticFormat = (typeof FORMATS)[number];
@@ -62,6 +63,15 @@ export function fileLineReader(dir: string): (file: string, line: number) => str
 }
 
 /**
+ * A diagnostic about a secret field whose line is not the `key:` line (a line
+ * inside a multi-line block scalar, e.g. a PEM key): the line is secret text.
+ */
+function insideSecretBlock(d: Diagnostic, text: string): boolean {
+  const last = d.path.split('/').pop() ?? '';
+  return secretFieldNames().has(last) && !new RegExp(`(^|[\\s{,"'-])${last}["']?\\s*:`).test(text);
+}
+
+/**
  * `path:line:col: error CODE: message`, then the offending line with a caret
  * under the column, and a summary line at the end.
  */
@@ -72,9 +82,10 @@ export function formatText(diagnostics: readonly Diagnostic[], options: FormatOp
     const where = d.file === '' ? displayPath(options.dir, '') || '.' : `${displayPath(options.dir, d.file)}:${d.line}:${d.column}`;
     out += `${where}: ${d.severity} ${d.code}: ${d.message}\n`;
     const text = d.file === '' || d.line < 1 || NO_SOURCE_LINE.has(d.code) ? undefined : sourceLine(d.file, d.line);
-    if (text !== undefined && text.length <= 400) {
+    if (text !== undefined && text.length <= 400 && !insideSecretBlock(d, text)) {
       // Tabs become one space so the caret lines up; control characters are not sent to the terminal.
-      const shown = text.replace(/\t/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+      // Secret values on the line (plaintext secrets are exactly what some diagnostics point at) are masked.
+      const shown = maskSecretLine(text.replace(/\t/g, ' ')).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
       out += `  ${shown}\n  ${' '.repeat(Math.max(0, d.column - 1))}^\n`;
     }
   }

@@ -149,7 +149,12 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
       fatalErrors.push(message);
       continue;
     }
-    addError(`${describe(e.kind, e.provider, e.scope)} could not be observed: ${e.message}; nothing that depends on it is created or destroyed`);
+    // Fatal too: with part of the world unknown the plan cannot say the pools match, and
+    // applying half a picture is not what an admin reviewed (plan exits 1, apply refuses;
+    // the daemon keeps reconciling what it can see).
+    const message = `${describe(e.kind, e.provider, e.scope)} could not be observed: ${e.message}; nothing that depends on it is created or destroyed`;
+    addError(message);
+    fatalErrors.push(message);
   }
   /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */
   const unknownProvider = (kind: ObserveKind, provider: string, scope: string | null, consequence: string): void => {

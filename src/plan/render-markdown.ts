@@ -28,7 +28,10 @@ export function renderPlanMarkdown(plan: Plan): string {
   const { add, change, destroy } = summarize(plan);
   const lines: string[] = ['### poolform plan', ''];
   if (plan.changes.length === 0) {
-    lines.push('**No changes.** The pools match the configuration.');
+    // Never claim the pools match when something could not be observed or computed.
+    if ((plan.fatal_errors?.length ?? 0) > 0) lines.push('**No changes.** But the plan has errors (below): fix them and plan again.');
+    else if (plan.errors.length > 0) lines.push('**No changes.** But parts of the plan could not be computed (below): the pools may not match the configuration.');
+    else lines.push('**No changes.** The pools match the configuration.');
   } else {
     lines.push(`**Plan: ${add} to add, ${change} to change, ${destroy} to destroy.**`);
   }

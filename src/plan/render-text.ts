@@ -121,11 +121,12 @@ function renderDrift(d: DriftEntry): string[] {
 }
 
 /** The summary line alone. */
-export function summaryLine(plan: Pick<Plan, 'changes' | 'fatal_errors'>): string {
+export function summaryLine(plan: Pick<Plan, 'changes' | 'fatal_errors'> & { errors?: readonly string[] }): string {
   if (plan.changes.length === 0) {
-    return (plan.fatal_errors?.length ?? 0) > 0
-      ? 'No changes. But the plan has errors (above): fix them and plan again.'
-      : 'No changes. Your pools match the configuration.';
+    // Never claim the pools match when something could not be observed or computed.
+    if ((plan.fatal_errors?.length ?? 0) > 0) return 'No changes. But the plan has errors (above): fix them and plan again.';
+    if ((plan.errors?.length ?? 0) > 0) return 'No changes. But parts of the plan could not be computed (warnings above): the pools may not match the configuration.';
+    return 'No changes. Your pools match the configuration.';
   }
   const s = summarize(plan);
   return `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`;

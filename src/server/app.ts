@@ -74,6 +74,9 @@ export interface AppContext {
   chooser: (config: Config, nowMs: number) => PlacementChooser;
 }
 
+/** How soon API keys that could not be resolved are tried again. */
+const KEY_RETRY_MS = 5_000;
+
 const defaultActive: ActiveCheck = (config, pool, autoscale) => {
   const a = config.pools.find((p) => p.name === pool)?.autoscale?.find((x) => x.name === autoscale);
   return a !== undefined && a.enabled !== false;
@@ -92,7 +95,8 @@ export function createApp(deps: AppDeps): Hono {
   const env = deps.env ?? {};
   const metrics = deps.metrics ?? createMetrics();
   let keyPromise: Promise<string> | undefined;
-  const keyCache = new WeakMap<Config, KeySet>();
+  /** Resolved keys per config; a set with problems is retried after KEY_RETRY_MS (a key file mid-rotation, a mount that came late). */
+  const keyCache = new WeakMap<Config, { set: KeySet; at: number }>();
 
   const ctx: AppContext = {
     store: deps.store,
@@ -118,12 +122,16 @@ export function createApp(deps: AppDeps): Hono {
       return keyPromise;
     },
     apiKeys: (config) => {
-      let set = keyCache.get(config);
-      if (!set) {
-        set = resolveApiKeys(config, env);
+      const cached = keyCache.get(config);
+      const nowMs = ctx.clock();
+      if (cached && (cached.set.problems.length === 0 || nowMs - cached.at < KEY_RETRY_MS)) return cached.set;
+      const set = resolveApiKeys(config, env);
+      // Warn once per distinct problem list, not on every retry.
+      if (set.problems.join('\n') !== cached?.set.problems.join('\n')) {
         for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);
-        keyCache.set(config, set);
+        if (cached && set.problems.length === 0) log.info({ event: 'api-keys-resolved', keys: set.keys.length }, 'every API key resolves now');
       }
+      keyCache.set(config, { set, at: nowMs });
       return set;
     },
     chooser: (config, nowMs) => createPlacementChooser(config, (pool, autoscale) => ctx.isActive(config, pool, autoscale, nowMs)),

@@ -124,6 +124,15 @@ CREATE TABLE leases (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'create errors in autoscale history (capacity backoff)',
+    sql: `
+ALTER TABLE autoscale_history ADD COLUMN create_errors INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE autoscale_history ADD COLUMN last_create_error_at TEXT;
+ALTER TABLE autoscale_history ADD COLUMN last_create_error TEXT;
+`,
+  },
 ];
 
 const SUBSTITUTIONS: Record<Dialect, Record<string, string>> = {

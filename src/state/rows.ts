@@ -247,12 +247,37 @@ export function auditFromRow(row: Row): AuditEntry {
 }
 
 export function historyFromRow(row: Row): AutoscaleHistory {
-  return {
+  const history: AutoscaleHistory = {
     last_create_at: optStr(row, 'last_create_at'),
     last_destroy_at: optStr(row, 'last_destroy_at'),
     consecutive_failures: num(row, 'consecutive_failures'),
     last_failure_at: optStr(row, 'last_failure_at'),
   };
+  // The create-error fields are optional: present only once a create was refused.
+  const createErrors = row['create_errors'] === null || row['create_errors'] === undefined ? 0 : num(row, 'create_errors');
+  const lastAt = optStr(row, 'last_create_error_at');
+  if (createErrors > 0 || lastAt !== null) {
+    history.create_errors = createErrors;
+    history.last_create_error_at = lastAt;
+    history.last_create_error = optStr(row, 'last_create_error');
+  }
+  return history;
+}
+
+/** Columns of autoscale_history, in upsert order. */
+export const HISTORY_COLUMNS = [
+  'key',
+  'last_create_at',
+  'last_destroy_at',
+  'consecutive_failures',
+  'last_failure_at',
+  'create_errors',
+  'last_create_error_at',
+  'last_create_error',
+] as const;
+
+export function historyParams(key: string, h: AutoscaleHistory): SqlValue[] {
+  return [key, h.last_create_at, h.last_destroy_at, h.consecutive_failures, h.last_failure_at, h.create_errors ?? 0, h.last_create_error_at ?? null, h.last_create_error ?? null];
 }
 
 /**

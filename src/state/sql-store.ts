@@ -10,7 +10,9 @@ import {
   SERVER_COLUMNS,
   SESSION_COLUMNS,
   auditFromRow,
+  HISTORY_COLUMNS,
   historyFromRow,
+  historyParams,
   intentFromRow,
   resourceFromRow,
   resourceParams,
@@ -468,13 +470,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     putHistory: (key, h) =>
       driver.write(async (tx) => {
-        await tx.run(upsertSql('autoscale_history', ['key', 'last_create_at', 'last_destroy_at', 'consecutive_failures', 'last_failure_at'], 'key'), [
-          key,
-          h.last_create_at,
-          h.last_destroy_at,
-          h.consecutive_failures,
-          h.last_failure_at,
-        ]);
+        await tx.run(upsertSql('autoscale_history', HISTORY_COLUMNS, 'key'), historyParams(key, h));
       }),
 
     getOrCreateSecret: async (name, generate) => {

@@ -669,6 +669,14 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(await store.getHistory()).toEqual({ 'agents/gpu': { ...h, consecutive_failures: 0 }, 'desktops/aws': { ...h, consecutive_failures: 3 } });
       });
 
+      it('keeps the refused-create fields of the history (capacity backoff)', async () => {
+        const h = { last_create_at: at(1), last_destroy_at: null, consecutive_failures: 0, last_failure_at: null };
+        const refused = { ...h, create_errors: 2, last_create_error_at: at(2), last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)' };
+        await store.putHistory('desktops/aws', refused);
+        expect((await store.getHistory())['desktops/aws']).toEqual(refused);
+        expect((await store.snapshot()).history['desktops/aws']).toEqual(refused);
+      });
+
       it('generates a secret once and keeps it across handles and reopen', async () => {
         let calls = 0;
         const gen = (): string => `secret-${++calls}`;

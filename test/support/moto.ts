@@ -7,7 +7,7 @@
 //   describe.skipIf(!motoAvailable()) ...    // decided synchronously
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { createServer } from 'node:net';
+import { freePort, httpOk, waitUntilReady } from './net.ts';
 
 export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
 
@@ -51,35 +51,6 @@ export function requireMoto(env: Readonly<Record<string, string | undefined>> = 
   return false;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(endpoint: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`moto server exited with code ${child.exitCode}: ${output()}`);
-    try {
-      const response = await fetch(`${endpoint}/moto-api/`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`moto server did not become ready within ${timeoutMs} ms: ${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export interface StartMotoOptions {
   /** Extra environment for the server (e.g. MOTO_ENABLE_AMI_VALIDATION=true). */
   env?: Record<string, string>;
@@ -106,7 +77,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     const pid = child.pid;
     if (pid === undefined) throw new Error('could not start python3 -m moto.server');
     try {
-      await waitReady(endpoint, child, () => output, options.timeoutMs ?? 30_000);
+      await waitUntilReady(httpOk(`${endpoint}/moto-api/`), { child, output: () => output, timeoutMs: options.timeoutMs ?? 30_000, what: 'moto server' });
     } catch (error) {
       lastError = error;
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -16,10 +16,10 @@
 //   });
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort, waitUntilReady } from './net.ts';
 
 export const POSTGRES_INSTALL_HINT = 'apt-get install postgresql (Debian/Ubuntu), or set PG_BIN to the directory holding initdb and postgres';
 
@@ -87,19 +87,6 @@ export function requirePostgres(env: Readonly<Record<string, string | undefined>
   return false;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Command and arguments, wrapped to run as the postgres user when we are root. */
 function command(as: RunAs | undefined, file: string, args: string[]): [string, string[]] {
   if (!as) return [file, args];
@@ -108,23 +95,19 @@ function command(as: RunAs | undefined, file: string, args: string[]): [string, 
 
 const SERVER_ENV = { LC_ALL: 'C', LANG: 'C', PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
 
-async function waitReady(adminUrl: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`postgres exited (${child.exitCode ?? child.signalCode}): ${output()}`);
+/** A probe for waitUntilReady: the server accepts a connection and answers a query. */
+function acceptsQueries(adminUrl: string): () => Promise<boolean> {
+  return async () => {
     const client = new pg.Client({ connectionString: adminUrl });
     client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
-      await client.end();
-      return;
-    } catch {
+      return true;
+    } finally {
       await client.end().catch(() => undefined);
     }
-    if (Date.now() > deadline) throw new Error(`postgres did not accept connections within ${timeoutMs} ms: ${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  };
 }
 
 export interface StartPostgresOptions {
@@ -209,7 +192,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     });
     const adminUrl = `postgres://poolform@127.0.0.1:${port}/postgres`;
     try {
-      await waitReady(adminUrl, child, () => output, options.timeoutMs ?? 60_000);
+      await waitUntilReady(acceptsQueries(adminUrl), { child, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, what: 'postgres' });
     } catch (error) {
       lastError = error;
       if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');

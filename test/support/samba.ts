@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { Attribute, Client, InvalidCredentialsError } from 'ldapts';
+import { waitUntilReady } from './net.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -196,11 +197,10 @@ async function makeCertificates(openssl: string, dir: string, host: string, dnsN
   return paths;
 }
 
-async function waitForLdaps(host: string, ca: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`samba exited (${child.exitCode ?? child.signalCode}) before LDAPS was ready:\n${output()}`);
-    const ok = await new Promise<boolean>((resolve) => {
+/** A probe for waitUntilReady: a TLS handshake with LDAPS on host:636 succeeds. */
+function ldapsAnswers(host: string, ca: string): () => Promise<boolean> {
+  return () =>
+    new Promise<boolean>((resolve) => {
       const socket = connect({ host, port: 636, ca, servername: undefined, timeout: 2000 }, () => {
         socket.end();
         resolve(true);
@@ -211,10 +211,6 @@ async function waitForLdaps(host: string, ca: string, child: ChildProcess, outpu
         resolve(false);
       });
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`samba LDAPS on ${host}:636 not ready within ${timeoutMs} ms:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Provisions and starts a Samba AD DC; see the module comment. */
@@ -280,7 +276,7 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
     const pid = child.pid;
     if (pid === undefined) throw new Error('could not start samba');
     const caPem = await readFile(certs.ca, 'utf8');
-    await waitForLdaps(host, caPem, child, () => output, options.timeoutMs ?? 60_000);
+    await waitUntilReady(ldapsAnswers(host, caPem), { child, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, what: `samba LDAPS on ${host}:636`, everyMs: 200 });
 
     const url = `ldaps://${host}:636`;
     const bindDn = `CN=Administrator,CN=Users,${baseDn}`;

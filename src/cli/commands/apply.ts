@@ -6,7 +6,8 @@
 // with "Saved plan is stale" if the state changed since it was made.
 // Holds the state lock throughout (a second apply fails at once with who
 // holds it, or waits --lock-timeout). Exit 1 if any change failed.
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { applyPlan } from '../../apply/apply-plan.ts';
@@ -119,9 +120,25 @@ function hasWork(plan: Plan): boolean {
   return plan.changes.length > 0 || (plan.cleanup?.length ?? 0) > 0;
 }
 
-async function isFile(path: string): Promise<boolean> {
+/**
+ * What `apply TARGET` names: a plan file or a config directory. Anything else (a
+ * missing path such as a mistyped `nope.plan`, an unreadable file, a socket) is
+ * neither, and is reported as such rather than as a missing config directory.
+ */
+async function targetKind(path: string, shown: string): Promise<'plan-file' | 'config-dir'> {
   const info = await stat(path).catch(() => undefined);
-  return info !== undefined && info.isFile();
+  if (info?.isDirectory()) return 'config-dir';
+  if (info?.isFile()) {
+    const readable = await access(path, constants.R_OK).then(
+      () => true,
+      () => false,
+    );
+    if (readable) return 'plan-file';
+  }
+  throw new PoolformError(
+    'apply-target-not-found',
+    `no such plan file or config directory: ${shown}${info ? ' (it is not a readable file or a directory)' : ''}`,
+  );
 }
 
 async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptions, waitMs: number): Promise<void> {
@@ -162,7 +179,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
     runCli(ctx, async () => {
       const waitMs = parseLockTimeout(options.lockTimeout);
       const refresh = parseBool(options.refresh, '--refresh', true);
-      if (await isFile(resolve(ctx.cwd, target))) {
+      if ((await targetKind(resolve(ctx.cwd, target), target)) === 'plan-file') {
         await applySavedPlan(ctx, target, options, waitMs);
         return;
       }
