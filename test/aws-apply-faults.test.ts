@@ -20,27 +20,22 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
+import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const BASE = 'faults.example.test';
 const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
 const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
 
-let moto: MotoServer | undefined;
+const { endpoint } = motoForSuite(enabled);
 let root = '';
 let zoneId = '';
 
-function endpoint(): string {
-  if (!moto) throw new Error('moto not started');
-  return moto.endpoint;
-}
 const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
 const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
 
 beforeAll(async () => {
   if (!enabled) return;
-  moto = await startMoto();
   const ami = await motoAmi(ec2());
   zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'faults' }))).HostedZone?.Id ?? '';
   root = mkdtempSync(join(tmpdir(), 'poolform-aws-faults-'));
@@ -87,7 +82,6 @@ secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
 });
 
 afterAll(async () => {
-  await moto?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 

@@ -5,27 +5,14 @@
 // never observed them.
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import type { DnsRecord } from '../src/providers/types.ts';
-import { countCalls, FAKE_CREDENTIALS, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
+import { countCalls, FAKE_CREDENTIALS, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
-let moto: MotoServer | undefined;
-
-beforeAll(async () => {
-  if (enabled) moto = await startMoto();
-});
-
-afterAll(async () => {
-  await moto?.stop();
-});
-
-function endpoint(): string {
-  if (!moto) throw new Error('moto not started');
-  return moto.endpoint;
-}
+const endpoint = motoForSuite(enabled).endpoint;
 
 describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
   it('observe of 1,000 instances: ≤ 2 DescribeInstances; destroy of 1,000: one TerminateInstances', { timeout: 90_000 }, async () => {

@@ -16,21 +16,17 @@ import {
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './fixtures/plan/harness.ts';
-import { FAKE_CREDENTIALS, type MotoServer, motoAmi, requireMoto, startMoto } from './support/moto.ts';
+import { FAKE_CREDENTIALS, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const BASE = 'desk.example.test';
 const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey, DESKTOP_PASSWORD: 'pw-e2e-Secret' };
 
-let moto: MotoServer | undefined;
+const { endpoint } = motoForSuite(enabled);
 let root = '';
 let zoneId = '';
 let ami = '';
 
-function endpoint(): string {
-  if (!moto) throw new Error('moto not started');
-  return moto.endpoint;
-}
 const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
 const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
 
@@ -87,7 +83,6 @@ secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
 
 beforeAll(async () => {
   if (!enabled) return;
-  moto = await startMoto();
   ami = await motoAmi(ec2());
   const zone = await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'e2e' }));
   zoneId = zone.HostedZone?.Id ?? '';
@@ -97,7 +92,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await moto?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 

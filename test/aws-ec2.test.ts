@@ -17,7 +17,7 @@ import {
   RunInstancesCommand,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AwsVmProvider } from '../src/generated/config.ts';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { clearEc2Caches, createEc2Client, createEc2VmProvider, type Ec2VmProviderOptions } from '../src/providers/aws-ec2/index.ts';
@@ -32,35 +32,25 @@ import {
   createInstanceProfile,
   FAKE_CREDENTIALS,
   injectFaults,
-  type MotoServer,
   motoAmi,
+  motoForSuite,
   requireMoto,
-  startMoto,
 } from './support/moto.ts';
 
 const enabled = requireMoto();
 const hex = (n: number): string => randomBytes(n).toString('hex');
 const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
 
-let moto: MotoServer | undefined;
+// AMI validation on: RunInstances with an unknown AMI fails like real EC2.
+const moto = motoForSuite(enabled, { env: { MOTO_ENABLE_AMI_VALIDATION: 'true' } });
+const endpoint = moto.endpoint;
 let ami = '';
 
 beforeAll(async () => {
   if (!enabled) return;
-  // AMI validation on: RunInstances with an unknown AMI fails like real EC2.
-  moto = await startMoto({ env: { MOTO_ENABLE_AMI_VALIDATION: 'true' } });
   ami = await motoAmi(sdk());
   expect(ami).not.toBe('');
 });
-
-afterAll(async () => {
-  await moto?.stop();
-});
-
-function endpoint(): string {
-  if (!moto) throw new Error('moto not started');
-  return moto.endpoint;
-}
 
 /** A plain SDK client (no poolform logic) for arranging and inspecting moto. */
 function sdk(): EC2Client {
@@ -346,7 +336,7 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
   });
 
   it('observe pages through DescribeInstances and maps states', async () => {
-    await moto?.reset(); // only this test's instances in the listing
+    await moto.server()?.reset(); // only this test's instances in the listing
     const h = harness({}, { pageSize: 5 });
     const created = [];
     for (let i = 0; i < 12; i++) created.push(await h.provider.create(request()));

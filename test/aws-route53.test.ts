@@ -11,32 +11,19 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Route53DnsProvider } from '../src/generated/config.ts';
 import { defineDnsProviderConformance } from '../src/providers/conformance.ts';
 import { createRoute53Client, createRoute53DnsProvider, type Route53DnsProviderOptions } from '../src/providers/route53/index.ts';
 import type { DnsProviderClient, DnsRecord } from '../src/providers/types.ts';
 import type { PoolformError } from '../src/util/errors.ts';
-import { awsError, captureInputs, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+import { awsError, captureInputs, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, requireMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const hex = (n: number): string => randomBytes(n).toString('hex');
 const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
 
-let moto: MotoServer | undefined;
-
-beforeAll(async () => {
-  if (enabled) moto = await startMoto();
-});
-
-afterAll(async () => {
-  await moto?.stop();
-});
-
-function endpoint(): string {
-  if (!moto) throw new Error('moto not started');
-  return moto.endpoint;
-}
+const endpoint = motoForSuite(enabled).endpoint;
 
 function sdk(): Route53Client {
   return new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });

@@ -9,28 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { killLocalVms, runChild, runCli } from './fixtures/plan/harness.ts';
-import { canBind, requireSamba, startSambaDc } from './support/samba.ts';
-import type { SambaDc } from './support/samba.ts';
+import { canBind, requireSamba, sambaForSuite } from './support/samba.ts';
 
 const enabled = requireSamba();
-let dc: SambaDc | undefined;
-
-beforeAll(async () => {
-  if (!enabled) return;
-  dc = await startSambaDc({ realm: 'E2E.POOLFORM.TEST' });
-}, 240_000);
-
-afterAll(async () => {
-  await dc?.stop();
-});
-
-function need(): SambaDc {
-  if (!dc) throw new Error('Samba DC not started');
-  return dc;
-}
+const { need } = sambaForSuite(enabled, { realm: 'E2E.POOLFORM.TEST' });
 
 interface Ws {
   root: string;

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Server } from 'node:net';
 import { Attribute, Client } from 'ldapts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LdapConfig } from '../src/generated/config.ts';
 import { defineDirectoryProviderConformance } from '../src/providers/conformance.ts';
 import { createLdapDirectoryProvider, domainFromSearchBase, generateJoinPassword } from '../src/providers/ldap/index.ts';
@@ -15,27 +15,13 @@ import type { ComputerCreateRequest, DirectoryProviderClient } from '../src/prov
 import { isPoolformError } from '../src/util/errors.ts';
 import type { PoolformError } from '../src/util/errors.ts';
 import { canBind, poolformDelegationSddl, requireSamba } from './support/samba.ts';
-import type { SambaDc } from './support/samba.ts';
-import { startSambaDc } from './support/samba.ts';
+import { sambaForSuite } from './support/samba.ts';
 
 const enabled = requireSamba();
-let dc: SambaDc | undefined;
 let conformanceOu = '';
-
-beforeAll(async () => {
-  if (!enabled) return;
-  dc = await startSambaDc();
+const { need, started } = sambaForSuite(enabled, {}, async (dc) => {
   conformanceOu = await dc.createOu('Conformance');
-}, 240_000);
-
-afterAll(async () => {
-  await dc?.stop();
 });
-
-function need(): SambaDc {
-  if (!dc) throw new Error('Samba DC not started');
-  return dc;
-}
 
 const hex = (n: number): string => randomBytes(n).toString('hex');
 
@@ -121,7 +107,7 @@ async function addForeignComputer(name: string, ouDn: string, password = generat
 defineDirectoryProviderConformance(
   'ldap (Samba AD DC)',
   async () => {
-    if (!dc) return null;
+    if (!started()) return null;
     const ou = conformanceOu;
     return {
       client: provider(),

@@ -56,6 +56,20 @@ async function planFor(registry: ProviderRegistry, cfg: Config = config) {
   return (await planOnce({ config: cfg, store, registry, clock: () => new Date(), idGen: createSeededIdGen(seq + 11) })).plan;
 }
 
+/** The test config with one autoscale config without AD records (and without DNS unless `dns`), on a local provider running `true`. */
+function vmOnlyConfig(minimum: number, options: { dns?: boolean; maxInstances?: number } = {}): Config {
+  const pool = desktopsPool({ servers: [] });
+  const as = pool.autoscale?.[0];
+  if (as) {
+    as.minimum_available_sessions = minimum;
+    as.ad_create_machine_record = false;
+    if (!options.dns) as.register_dns = false;
+  }
+  const cfg = testConfig([pool]);
+  cfg.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: options.maxInstances ?? 10, startup_script: 'true\n' }];
+  return cfg;
+}
+
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'poolform-engine-'));
   store = await createSqliteStore({ path: dir });
@@ -177,16 +191,8 @@ describe('applyPlan', () => {
   });
 
   it('keeps at most provider_concurrency calls in flight per provider', async () => {
-    const pool = desktopsPool({ servers: [] });
-    const as = pool.autoscale?.[0];
-    if (as) {
-      as.minimum_available_sessions = 12;
-      as.ad_create_machine_record = false;
-      as.register_dns = false;
-    }
-    config = testConfig([pool]);
+    config = vmOnlyConfig(12);
     config.settings = { kind: 'Settings', provider_concurrency: 2 };
-    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: 'true\n' }];
     let inFlight = 0;
     let peak = 0;
     const registry = interceptRegistry(registryFor(config), async (call, next) => {
@@ -206,15 +212,8 @@ describe('applyPlan', () => {
   });
 
   it('a session request racing a destroy can never land on the server being destroyed', async () => {
-    const pool = desktopsPool({ servers: [] });
-    const as = pool.autoscale?.[0];
-    if (as) {
-      as.minimum_available_sessions = 1;
-      as.ad_create_machine_record = false;
-      as.register_dns = false;
-    }
-    config = testConfig([pool]);
-    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 10, startup_script: 'true\n' }];
+    config = vmOnlyConfig(1);
+    const as = config.pools[0]?.autoscale?.[0];
     const registry = registryFor(config);
     expect((await applyPlan(await planFor(registry, config), deps(registry))).failures).toEqual([]);
     const [server] = await store.listServers();
@@ -245,14 +244,7 @@ describe('applyPlan', () => {
   });
 
   it('after a crash, a VM a cloud provider does not list yet is waited for (no second VM), then given up after the grace', async () => {
-    const pool = desktopsPool({ servers: [] });
-    const as = pool.autoscale?.[0];
-    if (as) {
-      as.minimum_available_sessions = 1;
-      as.ad_create_machine_record = false;
-      as.register_dns = false;
-    }
-    config = testConfig([pool]);
+    config = vmOnlyConfig(1);
     config.vmProviders = [
       { kind: 'VmProvider', name: 'local', type: 'aws', max_instances: 10, startup_script: 'x', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' },
     ];
@@ -330,14 +322,7 @@ describe('applyPlan', () => {
   });
 
   it('sends all DNS upserts of one zone in one call, however many VMs (only records of VMs that were created)', async () => {
-    const pool = desktopsPool({ servers: [] });
-    const as = pool.autoscale?.[0];
-    if (as) {
-      as.minimum_available_sessions = 40;
-      as.ad_create_machine_record = false;
-    }
-    config = testConfig([pool]);
-    config.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'local', max_instances: 50, startup_script: 'true\n' }];
+    config = vmOnlyConfig(40, { dns: true, maxInstances: 50 });
     const upserts: number[] = [];
     let creates = 0;
     const registry = interceptRegistry(registryFor(config), (call, next) => {

@@ -5,8 +5,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { INTENT_GRACE_MS } from '../src/plan/intent-grace.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
-import { buildPlan } from '../src/plan/planner.ts';
 import type { BuildPlanArgs } from '../src/plan/planner.ts';
 import { planToJson, renderPlanJson } from '../src/plan/render-json.ts';
 import { renderPlanText } from '../src/plan/render-text.ts';
@@ -14,13 +12,13 @@ import type { Plan } from '../src/plan/types.ts';
 import type { Decision } from '../src/autoscale/types.ts';
 import {
   LEGACY_ATTRS,
-  T0,
   adResource,
   computer,
   desktopsPool,
   dnsRecord,
   dnsResource,
   emptySnapshot,
+  planWith,
   fixedResource,
   intent,
   observedVm,
@@ -34,15 +32,7 @@ import { FIXTURES } from './fixtures/plan/harness.ts';
 const scaleUp: Decision = { action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up: 0 sessions available, 2 wanted (minimum_available_sessions)' };
 
 function make(partial: Partial<BuildPlanArgs>): Plan {
-  return buildPlan({
-    config: testConfig(),
-    snapshot: emptySnapshot(),
-    observed: observedWith(),
-    result: { decisions: [], staging: [] },
-    now: T0,
-    idGen: createSeededIdGen(7),
-    ...partial,
-  });
+  return planWith(partial, 7);
 }
 
 function golden(name: string, actual: string): void {

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killLocalVms, localVmIds, runCli } from './fixtures/plan/harness.ts';
-import { FAKE_CREDENTIALS, type MotoServer, requireMoto, startMoto } from './support/moto.ts';
+import { FAKE_CREDENTIALS, motoForSuite, requireMoto } from './support/moto.ts';
 
 const enabled = requireMoto();
 const BASE = 'zone-missing.example.test';
 const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
 
-let moto: MotoServer | undefined;
+const { endpoint } = motoForSuite(enabled);
 let root = '';
 
 const POOL = `kind: Pool
@@ -40,7 +40,6 @@ autoscale:
 
 beforeAll(async () => {
   if (!enabled) return;
-  moto = await startMoto();
   root = mkdtempSync(join(tmpdir(), 'poolform-zone-'));
   writeFileSync(join(root, 'pool.yaml'), POOL);
   writeFileSync(
@@ -55,7 +54,7 @@ startup_script: |
 kind: DnsProvider
 name: r53
 type: route53
-endpoint: ${moto.endpoint}
+endpoint: ${endpoint()}
 access_key_id: \${env:AWS_ACCESS_KEY_ID}
 secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
 `,
@@ -64,7 +63,6 @@ secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
 
 afterAll(async () => {
   if (root) await killLocalVms(join(root, '.state'));
-  await moto?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
@@ -97,7 +95,7 @@ describe.skipIf(!enabled)('a missing hosted zone', () => {
     expect(localVmIds(state())).toEqual([]);
 
     // With the zone created, the same config plans changes (exit 2).
-    const r53 = new Route53Client({ region: 'us-east-1', endpoint: moto?.endpoint ?? '', credentials: FAKE_CREDENTIALS });
+    const r53 = new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
     await r53.send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'zone-test' }));
     const fixed = await runCli(['plan', root, '--state', state(), '--detailed-exitcode'], { env: ENV });
     expect(fixed.stderr).toBe('');

@@ -82,7 +82,7 @@ kind: VmProvider
 name: local
 type: local
 max_instances: 3
-boot_delay: 1h
+boot_delay: 0s
 cores: 4
 memory_mb: 8192
 startup_script: |

@@ -21,6 +21,10 @@ import { CHECKIN_KEY_NAME, generateSigningKey, signCheckinToken } from '../src/a
 import { createApp } from '../src/server/app.ts';
 import type { Log } from '../src/server/types.ts';
 import { watchConfigDir } from '../src/daemon/watcher.ts';
+import { createDaemon } from '../src/daemon/daemon.ts';
+import type { ReconcileOutcome } from '../src/daemon/pipeline.ts';
+import { createMetrics } from '../src/server/metrics.ts';
+import { startServe } from '../src/daemon/serve.ts';
 import { serverRecord } from './fixtures/plan/builders.ts';
 
 const HOUR = 3_600_000;
@@ -189,6 +193,52 @@ describe('config watcher under hostile directory changes', () => {
   });
 });
 
+describe('daemon under faults', () => {
+  it('a failure after the apply (the audit write throws) is logged; the run completes and the next one still happens', async () => {
+    const dir = configDir();
+    const real = await createSqliteStore({ path: ':memory:' });
+    const store = { ...real, appendAudit: () => {
+      throw new Error('disk full');
+    } } as typeof real;
+    const captured = captureLog();
+    let runs = 0;
+    const reconcile = async (): Promise<ReconcileOutcome> => {
+      runs++;
+      return { changes: [], applied: 0, failed: 0, held: [], decisions: [{ action: 'create', pool: 'desktops', autoscale: 'day', reason: `run ${runs}` }], errors: [], providerErrors: [], audited: false };
+    };
+    const initial = await loadConfig(dir);
+    const daemon = createDaemon({ dir, store, log: captured.log, metrics: createMetrics(), reconcile, upstreamAuthAddress: '127.0.0.1:9', stateDir: dir, load: loadConfig, initial, watch: false, lockWaitMs: 200 });
+    await daemon.start();
+    try {
+      await waitFor(() => runs >= 1, 5_000, 'the first run');
+      const summary = await daemon.reconcileNow('test');
+      expect(summary.result).toBe('ok');
+      expect(runs).toBeGreaterThanOrEqual(2);
+      expect(captured.text()).toContain('disk full');
+    } finally {
+      await daemon.stop();
+    }
+  });
+});
+
+describe('serve start', () => {
+  it('says at once when no API key resolves (by name and reference, not value)', async () => {
+    const dir = configDir();
+    const captured = captureLog();
+    const idle = async (): Promise<ReconcileOutcome> => ({ changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: false });
+    const handle = await startServe({ dir, listen: '127.0.0.1:0', stateDir: join(dir, 'state'), env: { CONN_PW }, cwd: dir, log: captured.log, reconcile: idle, watch: false });
+    try {
+      expect(captured.text()).toContain('"api-keys-unusable"');
+      expect(captured.text()).toContain('${env:API_KEY}');
+      const res = await fetch(`${handle.url}/api/v1/sessions`, { method: 'POST', headers: bearer(API_KEY), body: '{"pool":"desktops","user":"u"}' });
+      expect(res.status).toBe(401);
+    } finally {
+      await handle.stop();
+    }
+    expect(captured.text()).not.toContain(CONN_PW);
+  });
+});
+
 describe('check-in tokens', () => {
   let h: Harness;
   let server: ServerRecord;
@@ -221,6 +271,22 @@ describe('check-in tokens', () => {
     await expectRejected(await sign({ sub: server.id, purpose: 'checkin' }, h.key, 'HS256'));
     await expectRejected(await sign({ ...claims, sub: 5 }, h.key, 'HS256'));
     await expectRejected(await sign({ ...claims, nbf: now + 3600 }, h.key, 'HS256'));
+    // Each refusal is logged for people watching for abuse, without the token itself.
+    const refusals = h.logText().split('\n').filter((l) => l.includes('"auth-failed"'));
+    expect(refusals.length).toBeGreaterThanOrEqual(8);
+    expect(h.logText()).not.toContain(payload);
+  });
+
+  it('a check-in message cannot carry terminal escapes or forged lines; it is stored sanitized, the check-in still counts', async () => {
+    const s = await addServer(h.store, { status: 'starting', status_progress: 0, checked_in_at: null });
+    const token = await signCheckinToken(h.key, s.id, Date.now(), HOUR);
+    const message = 'ok\u001b[31mRED\u001b]0;title\u0007\nApply complete!\u0000';
+    const res = await post(h.app, `/api/set_server_status?token=${token}`, { status: 'starting', status_message: message, status_progress: '40' }, { 'Content-Type': 'application/json' });
+    expect(res.status).toBe(200);
+    const stored = await h.store.getServer(s.id);
+    expect(stored?.status_progress).toBe(40);
+    expect(stored?.status_message).toBe('ok [31mRED ]0;title  Apply complete! ');
+    expect(stored?.status_message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 
   it('a token of a destroyed server → 401, and no record is resurrected', async () => {
@@ -272,6 +338,19 @@ describe('API keys', () => {
     expect(res.status).toBe(401);
     expect(h.logText()).toContain('spacey');
     expect(h.logText()).not.toContain('S3cr3t');
+  });
+
+  it('user names: unicode is fine, control characters (NUL, ESC, newline) and lone surrogates → 400 JSON', async () => {
+    const h = await harness(configDir());
+    await addServer(h.store, { id: 'vm-u', pool: 'desktops', autoscale: 'day', max_sessions: 10, status: 'running' });
+    for (const user of ['a\u0000b', 'evil\u001b[2J', 'two\nlines', 'x\u0085y', 'lone\ud800', '\udc00x']) {
+      const res = await post(h.app, '/api/v1/sessions', { pool: 'desktops', user }, bearer(API_KEY));
+      expect(res.status, JSON.stringify(user)).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'invalid_field' });
+    }
+    const ok = await post(h.app, '/api/v1/sessions', { pool: 'desktops', user: 'Zoë \u5c71\u7530 \ud83d\ude00' }, bearer(API_KEY));
+    expect(ok.status).toBe(201);
+    expect((await h.store.listSessions({ status: ['running'] })).length).toBe(1);
   });
 
   it('wrong scheme, empty, much longer or shorter keys → 401 JSON', async () => {

@@ -39,10 +39,11 @@ function pipelinePolicy(policy: ApplyPolicy): PipelinePolicy {
 // Provider clients are built once per loaded configuration (and state dir).
 const registries = new WeakMap<Config, { stateDir: string; registry: ProviderRegistry }>();
 
-function registryFor(config: Config, stateDir: string, env: Readonly<Record<string, string | undefined>>): ProviderRegistry {
+function registryFor(config: Config, stateDir: string, env: Readonly<Record<string, string | undefined>>, log: Log): ProviderRegistry {
   const cached = registries.get(config);
   if (cached && cached.stateDir === stateDir) return cached.registry;
-  const registry = createProviderRegistry({ config, stateDir, env });
+  // Provider warnings (e.g. LDAP tls_insecure_skip_verify) go to the structured log, not to stderr.
+  const registry = createProviderRegistry({ config, stateDir, env, warn: (message) => log.warn({ event: 'provider-warning' }, message) });
   registries.set(config, { stateDir, registry });
   return registry;
 }
@@ -102,7 +103,7 @@ async function applyStaging(
 
 export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutcome> => {
   const { config, store, log } = request;
-  const registry = registryFor(config, request.stateDir, request.env);
+  const registry = registryFor(config, request.stateDir, request.env, log);
   const result = await reconcileOnce({
     config,
     store,

@@ -331,7 +331,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
       await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err) }, 'cannot release the state lock'));
     }
     for (const e of outcome.providerErrors) metrics.providerError(e.provider);
-    await afterApply(cfg, outcome, nowIso);
+    try {
+      await afterApply(cfg, outcome, nowIso);
+    } catch (err) {
+      // Runs are started with `void kick()`: a rejection here would be unhandled and end the process.
+      log.error({ event: 'after-apply-error', err: errorMessage(err) }, `after the reconcile: ${errorMessage(err)}`);
+    }
     const msg =
       `${outcome.changes.length} change(s): ${outcome.applied} applied, ${outcome.failed} failed, ${outcome.held.length} held` +
       (outcome.errors.length > 0 ? `; ${outcome.errors.length} error(s)` : '');

@@ -9,12 +9,13 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { loadConfig } from '../config/load.ts';
 import { sourceDir } from '../config/lookup.ts';
-import type { Diagnostic, LoadResult } from '../config/model.ts';
+import type { Config, Diagnostic, LoadResult } from '../config/model.ts';
 import { openStore, resolveDatabaseUrl, resolveStateDir, stateBackend } from '../state/open.ts';
 import { createPostgresStore } from '../state/postgres-store.ts';
 import type { StateStore } from '../state/types.ts';
 import { PoolformError, errorMessage } from '../util/errors.ts';
 import { createApp } from '../server/app.ts';
+import { resolveApiKeys } from '../server/api-keys.ts';
 import { createMetrics } from '../server/metrics.ts';
 import type { Log } from '../server/types.ts';
 import { createDaemon } from './daemon.ts';
@@ -174,6 +175,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     isActive: activeCheck,
   });
   await daemon.start();
+  reportApiKeys(config, options.env, log);
   log.info({ event: 'serve-started', url, replica: daemon.replicaId, state_dir: stateDir, policy: settings.apply_policy ?? 'safe' }, `poolform serve listening on ${url}`);
 
   let stopping: Promise<void> | undefined;
@@ -201,4 +203,20 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
       return stopping;
     },
   };
+}
+
+/**
+ * Says at start, not at the first refused request, when the session API
+ * cannot accept anyone: no key configured, or keys whose secrets do not
+ * resolve (names and references only, never values).
+ */
+function reportApiKeys(config: Config, env: Readonly<Record<string, string | undefined>>, log: Log): void {
+  const declared = config.settings.api_keys?.length ?? 0;
+  if (declared === 0) {
+    log.warn({ event: 'api-keys-none' }, 'no Settings.api_keys: the session API refuses every request (check-ins still work)');
+    return;
+  }
+  const set = resolveApiKeys(config, env);
+  for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);
+  if (set.keys.length === 0) log.error({ event: 'api-keys-unusable', declared }, 'no API key resolves: every session request is refused until the secrets are set');
 }

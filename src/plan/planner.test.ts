@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan } from './planner.ts';
 import type { BuildPlanArgs } from './planner.ts';
-import { createSeededIdGen } from './names.ts';
 import { summarize } from './types.ts';
 import type { Plan } from './types.ts';
 import type { Decision } from '../autoscale/types.ts';
@@ -18,6 +16,7 @@ import {
   dnsRecord,
   dnsResource,
   emptySnapshot,
+  planWith,
   fixedResource,
   intent,
   observedVm,
@@ -30,15 +29,7 @@ import {
 const create: Decision = { action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up: 0 sessions available, 2 wanted' };
 
 function plan(partial: Partial<BuildPlanArgs>): Plan {
-  return buildPlan({
-    config: testConfig(),
-    snapshot: emptySnapshot(),
-    observed: observedWith(),
-    result: { decisions: [], staging: [] },
-    now: T0,
-    idGen: createSeededIdGen(1),
-    ...partial,
-  });
+  return planWith(partial, 1);
 }
 
 function actions(p: Plan): string[] {

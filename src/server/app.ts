@@ -140,7 +140,12 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (err instanceof ApiError) return errorResponse(c, err.status, err.error, err.message, err.headers);
+    if (err instanceof ApiError) {
+      // Refused credentials are worth an audit trail (brute force, a leaked or expired token in use).
+      // Only the route and our own message: never the token, the key or the query string.
+      if (err.status === 401) log.warn({ event: 'auth-failed', method: c.req.method, path: c.req.path, error: err.error }, `${c.req.method} ${c.req.path}: ${err.message}`);
+      return errorResponse(c, err.status, err.error, err.message, err.headers);
+    }
     // Our fault: log the message (never bodies or secrets), answer without internals.
     log.error({ event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err) }, 'request failed');
     return errorResponse(c, 500, 'internal', 'internal error; see the server log');

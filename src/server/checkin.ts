@@ -13,7 +13,7 @@ import { autoscaleKey } from '../config/model.ts';
 import type { ServerStatus } from '../state/types.ts';
 import type { AppContext } from './app.ts';
 import { ApiError } from './errors.ts';
-import { readJsonObject, stringField } from './request-body.ts';
+import { displaySafe, readJsonObject, stringField } from './request-body.ts';
 
 const CHECKIN_STATUSES = ['running', 'starting', 'failed'] as const;
 type CheckinStatus = (typeof CHECKIN_STATUSES)[number];
@@ -54,7 +54,8 @@ export function registerCheckin(app: Hono, ctx: AppContext): void {
       throw new ApiError(400, 'invalid_field', '"status" must be one of running, starting, failed');
     }
     const status = statusValue as CheckinStatus;
-    const message = stringField(body, 'status_message', { max: 2000 }) ?? '';
+    // Sanitized, not refused: a 400 here would fail the server's check-in and get it replaced.
+    const message = displaySafe(stringField(body, 'status_message', { max: 2000 }) ?? '');
     const progress = parseProgress(body['status_progress']) ?? (status === 'running' ? 100 : server.status_progress);
 
     // A server being drained or destroyed keeps that status: a late check-in must not make it usable again.

@@ -34,3 +34,30 @@ export function stringField(body: Record<string, unknown>, name: string, opts: {
   if (v.length > max) throw new ApiError(400, 'invalid_field', `"${name}" is longer than ${max} characters`);
   return v;
 }
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** C0 and C1 control characters (NUL, ESC, CR, LF, BEL, CSI...). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Text that reaches people (logs read in terminals, `poolform state show`,
+ * /api/v1/status) from a party we do not trust, e.g. a server's check-in
+ * message: control characters become spaces, so escape sequences cannot
+ * repaint an admin's terminal and newlines cannot forge output lines.
+ */
+export function displaySafe(text: string): string {
+  return text.replace(new RegExp(CONTROL.source, 'g'), ' ');
+}
+
+/**
+ * 400 when an identifier (a user name) holds control characters or lone
+ * surrogates (`"\ud800"` is valid JSON, but the store would turn it into
+ * U+FFFD, so two different names would become one user).
+ */
+export function rejectControl(name: string, value: string): string {
+  if (CONTROL.test(value)) throw new ApiError(400, 'invalid_field', `"${name}" must not contain control characters`);
+  if (LONE_SURROGATE.test(value)) throw new ApiError(400, 'invalid_field', `"${name}" must be valid Unicode text (no lone surrogates)`);
+  return value;
+}

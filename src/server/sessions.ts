@@ -18,7 +18,7 @@ import type { Connection } from './connection.ts';
 import { SSO_CRED, connectionSourceFor, renderConnection } from './connection.ts';
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
-import { readJsonObject, stringField } from './request-body.ts';
+import { readJsonObject, rejectControl, stringField } from './request-body.ts';
 import { retireIfSingleUse } from './single-use.ts';
 import { createSessionIdGenerator } from './session-id.ts';
 
@@ -117,7 +117,8 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const apiKey = authenticate(c, ctx, config);
     const body = await readJsonObject(c);
     const poolName = stringField(body, 'pool', { required: true, max: 200 }) ?? '';
-    const user = stringField(body, 'user', { required: true, max: 256 }) ?? '';
+    // The user name is substituted into connection credentials ({sso_username}) and shown to admins.
+    const user = rejectControl('user', stringField(body, 'user', { required: true, max: 256 }) ?? '');
     const zone = stringField(body, 'zone', { max: 200 }) ?? null;
     const workspaceName = stringField(body, 'workspace', { max: 200 }) ?? null;
     const credential = stringField(body, 'credential', { max: 4096 });

@@ -4,7 +4,7 @@ import { requirePostgres, startPostgres, type PostgresServer } from '../../test/
 import { MIGRATIONS } from './migrations.ts';
 import { newLockInfo } from './lock-holder.ts';
 import { createPostgresStore } from './postgres-store.ts';
-import { defineStoreSuite, makeServer } from './store-suite.ts';
+import { defineStoreSuite, leastLoaded, makeRequest, makeServer } from './store-suite.ts';
 import { runChild, startChild } from './testdata/children.ts';
 import { LockHeldError } from './types.ts';
 
@@ -116,6 +116,30 @@ describe.skipIf(!run)('postgres', () => {
         await store.close();
       }
     }, 60_000);
+
+    it('lease renewals do not wait behind allocations that hold every pool connection', async () => {
+      const url = await server.createDatabase();
+      const store = await createPostgresStore({ url, poolSize: 2 });
+      const blocker = new pg.Client({ connectionString: url });
+      await blocker.connect();
+      try {
+        await store.putServer(makeServer({ id: 's1', max_sessions: 10 }));
+        // Hold the allocation lock of pool `desktops` (ALLOC_NS "poo1", key alloc:desktops) from outside:
+        // three allocations then block, two of them holding both pool connections.
+        await blocker.query("SELECT pg_advisory_lock($1, hashtext('alloc:desktops'))", [0x706f6f31]);
+        const allocations = ['a', 'b', 'c'].map((id) => store.allocateSession(makeRequest(id), leastLoaded, { onNoCapacity: 'queue' }));
+        await new Promise((r) => setTimeout(r, 300));
+        const timeout = new Promise<string>((r) => setTimeout(() => r('timed out'), 3000));
+        const now = new Date().toISOString();
+        expect(await Promise.race([store.tryAcquireLease('leader', 'r1', 10_000, now), timeout])).toBe(true);
+        expect(await Promise.race([store.getLease('leader').then((l) => l?.holder), timeout])).toBe('r1');
+        await blocker.query("SELECT pg_advisory_unlock($1, hashtext('alloc:desktops'))", [0x706f6f31]);
+        expect((await Promise.all(allocations)).map((r) => r.outcome)).toEqual(['placed', 'placed', 'placed']);
+      } finally {
+        await blocker.end().catch(() => undefined);
+        await store.close();
+      }
+    }, 30_000);
 
     it('refuses to open with a clear error and no password in it when the database is unreachable', async () => {
       const err = await createPostgresStore({ url: 'postgres://poolform:hunter2secret@127.0.0.1:1/nowhere' }).catch((e: unknown) => e);

@@ -10,6 +10,8 @@
 // - The state lock is a session advisory lock held on a dedicated connection
 //   (PostgreSQL releases it if the holder dies) plus a visible row saying who
 //   holds it.
+// - The leader lease (and the serve wake stamp, a lease too) runs on a small
+//   pool of its own, so renewals never wait behind allocations for a connection.
 import pg from 'pg';
 import { PoolformError } from '../util/errors.ts';
 import { sleep } from './lock-liveness.ts';
@@ -36,6 +38,8 @@ export interface PostgresStoreOptions {
   url: string;
   /** Connections in the pool (default 10, at least 2: migrating holds one while using another). */
   poolSize?: number;
+  /** Connections kept apart for the leader lease (default 1), opened on first use. */
+  leasePoolSize?: number;
 }
 
 const numbered = new Map<string, string>();
@@ -71,13 +75,19 @@ function connectError(cause: unknown): PoolformError {
 class PostgresDriver implements SqlDriver {
   readonly dialect = 'postgres' as const;
   readonly pool: pg.Pool;
+  /** Lease statements only (see SqlDriver.lease): renewals never queue behind allocations on `pool`. */
+  readonly #leasePool: pg.Pool;
+  readonly lease: SqlRunner;
   readonly #direct: SqlRunner;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = new pg.Pool({ connectionString: options.url, max: Math.max(2, options.poolSize ?? 10), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    this.#leasePool = new pg.Pool({ connectionString: options.url, max: Math.max(1, options.leasePoolSize ?? 1), connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle connection dropped by the server must not crash the process; the pool reconnects.
     this.pool.on('error', () => undefined);
+    this.#leasePool.on('error', () => undefined);
     this.#direct = runnerFor(this.pool);
+    this.lease = runnerFor(this.#leasePool);
   }
 
   all(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
@@ -137,7 +147,7 @@ class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.#leasePool.end()]);
   }
 }
 

@@ -36,5 +36,12 @@ export interface SqlDriver extends SqlRunner {
    * whose transactions run under that lock.
    */
   withMigrationLock<T>(fn: (driver: Pick<SqlDriver, 'write' | 'all'>) => Promise<T>): Promise<T>;
+  /**
+   * Optional: a runner on connections of its own for the leader lease
+   * (`tryAcquireLease`, `getLease`: single atomic statements, no transaction),
+   * so that lease renewals never wait behind allocations and applies for a
+   * connection. Absent: they use the driver itself.
+   */
+  readonly lease?: SqlRunner;
   close(): Promise<void>;
 }

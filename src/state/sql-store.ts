@@ -487,22 +487,25 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     // ------------------------------------------------------------ leases
 
-    tryAcquireLease: (name, holder, ttlMs, now) =>
-      driver.write(async (tx) => {
-        const nowMs = toMs(now);
-        const expiresMs = nowMs + ttlMs;
-        // One atomic statement: take a free or expired lease, or renew our own.
-        const n = await tx.run(
+    // Leases run on the driver's lease connections when it has them (PostgreSQL), so a
+    // renewal never queues behind allocations; each is one atomic statement either way.
+    tryAcquireLease: async (name, holder, ttlMs, now) => {
+      const nowMs = toMs(now);
+      const expiresMs = nowMs + ttlMs;
+      // One atomic statement: take a free or expired lease, or renew our own.
+      const acquire = (runner: SqlRunner): Promise<number> =>
+        runner.run(
           'INSERT INTO leases (name, holder, expires_at, expires_ms) VALUES (?, ?, ?, ?) ' +
             'ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at, expires_ms = excluded.expires_ms ' +
             'WHERE leases.expires_ms <= ? OR leases.holder = ?',
           [name, holder, new Date(expiresMs).toISOString(), expiresMs, nowMs, holder],
         );
-        return n > 0;
-      }),
+      const n = driver.lease ? await acquire(driver.lease) : await driver.write(acquire);
+      return n > 0;
+    },
 
     getLease: async (name) => {
-      const row = await driver.get('SELECT holder, expires_at FROM leases WHERE name = ?', [name]);
+      const row = await (driver.lease ?? driver).get('SELECT holder, expires_at FROM leases WHERE name = ?', [name]);
       return row ? { holder: String(row['holder']), expires_at: String(row['expires_at']) } : undefined;
     },
 

@@ -3,11 +3,13 @@
 // makes the suite fail; elsewhere the suite skips with an install hint.
 //
 // Usage in a suite:
-//   const moto = await startMotoOrSkip();   // in beforeAll (null = skip)
-//   describe.skipIf(!motoAvailable()) ...    // decided synchronously
+//   const enabled = requireMoto();              // decided synchronously (CI=true: missing moto fails)
+//   const moto = motoForSuite(enabled);         // started in beforeAll, stopped in afterAll
+//   describe.skipIf(!enabled)(... moto.endpoint() ...)
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { freePort, httpOk, waitUntilReady } from './net.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { freePort, httpOk, tailOutput, waitUntilReady } from './net.ts';
 
 export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
 
@@ -68,16 +70,11 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
     });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    const output = tailOutput(child);
     const pid = child.pid;
     if (pid === undefined) throw new Error('could not start python3 -m moto.server');
     try {
-      await waitUntilReady(httpOk(`${endpoint}/moto-api/`), { child, output: () => output, timeoutMs: options.timeoutMs ?? 30_000, what: 'moto server' });
+      await waitUntilReady(httpOk(`${endpoint}/moto-api/`), { child, output, timeoutMs: options.timeoutMs ?? 30_000, what: 'moto server' });
     } catch (error) {
       lastError = error;
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -113,6 +110,24 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     };
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+/** One moto server for a suite: started in beforeAll (when `enabled`), stopped by pid in afterAll. */
+export function motoForSuite(enabled: boolean, options: StartMotoOptions = {}): { endpoint(): string; server(): MotoServer | undefined } {
+  let moto: MotoServer | undefined;
+  beforeAll(async () => {
+    if (enabled) moto = await startMoto(options);
+  }, 60_000);
+  afterAll(async () => {
+    await moto?.stop();
+  });
+  return {
+    endpoint() {
+      if (!moto) throw new Error('moto not started');
+      return moto.endpoint;
+    },
+    server: () => moto,
+  };
 }
 
 /**

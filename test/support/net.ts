@@ -21,6 +21,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Keeps the last `limit` characters a child writes to stdout and stderr (for error messages). */
+export function tailOutput(child: ChildProcess, limit = 4000): () => string {
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-limit);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return () => output;
+}
+
 export interface WaitReadyOptions {
   /** The service's process: if it exits first, waiting fails at once. */
   child: ChildProcess;

@@ -19,7 +19,7 @@ import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitUntilReady } from './net.ts';
+import { freePort, tailOutput, waitUntilReady } from './net.ts';
 
 export const POSTGRES_INSTALL_HINT = 'apt-get install postgresql (Debian/Ubuntu), or set PG_BIN to the directory holding initdb and postgres';
 
@@ -175,12 +175,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       'max_connections=300',
     ]);
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
-    let output = '';
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    const output = tailOutput(child);
     const pid = child.pid;
     if (pid === undefined) {
       cleanup();
@@ -192,7 +187,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     });
     const adminUrl = `postgres://poolform@127.0.0.1:${port}/postgres`;
     try {
-      await waitUntilReady(acceptsQueries(adminUrl), { child, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, what: 'postgres' });
+      await waitUntilReady(acceptsQueries(adminUrl), { child, output, timeoutMs: options.timeoutMs ?? 60_000, what: 'postgres' });
     } catch (error) {
       lastError = error;
       if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');

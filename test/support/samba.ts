@@ -32,7 +32,8 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { promisify } from 'node:util';
 import { Attribute, Client, InvalidCredentialsError } from 'ldapts';
-import { waitUntilReady } from './net.ts';
+import { tailOutput, waitUntilReady } from './net.ts';
+import { afterAll, beforeAll } from 'vitest';
 
 const execFileAsync = promisify(execFile);
 
@@ -266,17 +267,12 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
     await certificates;
     const conf = join(dir, 'etc', 'smb.conf');
 
-    let output = '';
     child = spawn(t.samba, ['-s', conf, '--foreground', '--no-process-group', '--model=single', '--debug-stdout'], { stdio: ['ignore', 'pipe', 'pipe'], env: SAMBA_ENV });
-    const keep = (chunk: Buffer): void => {
-      output = (output + chunk.toString()).slice(-6000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    const output = tailOutput(child, 6000);
     const pid = child.pid;
     if (pid === undefined) throw new Error('could not start samba');
     const caPem = await readFile(certs.ca, 'utf8');
-    await waitUntilReady(ldapsAnswers(host, caPem), { child, output: () => output, timeoutMs: options.timeoutMs ?? 60_000, what: `samba LDAPS on ${host}:636`, everyMs: 200 });
+    await waitUntilReady(ldapsAnswers(host, caPem), { child, output, timeoutMs: options.timeoutMs ?? 60_000, what: `samba LDAPS on ${host}:636`, everyMs: 200 });
 
     const url = `ldaps://${host}:636`;
     const bindDn = `CN=Administrator,CN=Users,${baseDn}`;
@@ -373,6 +369,30 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * One Samba DC for a suite: provisioned and started in beforeAll (when `enabled`;
+ * then `ready(dc)` runs, e.g. to create OUs), stopped by pid in afterAll.
+ * `need()` returns it (throws when it did not start); `started()` says whether it did.
+ */
+export function sambaForSuite(enabled: boolean, options: StartSambaOptions = {}, ready?: (dc: SambaDc) => Promise<void>): { need(): SambaDc; started(): boolean } {
+  let dc: SambaDc | undefined;
+  beforeAll(async () => {
+    if (!enabled) return;
+    dc = await startSambaDc(options);
+    if (ready) await ready(dc);
+  }, 240_000);
+  afterAll(async () => {
+    await dc?.stop();
+  });
+  return {
+    need() {
+      if (!dc) throw new Error('Samba DC not started');
+      return dc;
+    },
+    started: () => dc !== undefined,
+  };
 }
 
 /** schemaIDGUIDs used in delegation ACEs (same values in every AD forest). */

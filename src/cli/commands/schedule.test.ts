@@ -1,33 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
-import type { CliContext } from '../context.ts';
 import { LOCAL_PROVIDER, MINIMAL, writeConfigDir } from '../../../test/fixtures/config/load-strings.ts';
+import { captureCli, runMain } from '../../../test/support/cli.ts';
 
-function capture(cwd: string): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-    env: {},
-    cwd,
-    stdinIsTTY: false,
-    readLine: async () => '',
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
+const capture = (cwd: string) => captureCli({ cwd });
 
 const dirs: string[] = [];
 let valid = '';
 let invalid = '';
-const run = async (args: string[]) => {
-  const ctx = capture(valid);
-  const code = await main(['node', 'poolform', 'schedule', ...args], ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-};
+const run = (args: string[]) => runMain(['schedule', ...args], { cwd: valid });
 
 beforeAll(async () => {
   valid = await writeConfigDir({

@@ -9,24 +9,7 @@ import { createSqliteStore } from '../../state/sqlite-store.ts';
 import { at, makeRequest, makeResource, makeServer } from '../../state/store-suite.ts';
 import { newLockInfo } from '../../state/lock-holder.ts';
 import type { StateStore } from '../../state/types.ts';
-import type { CliContext } from '../context.ts';
-import { main } from '../main.ts';
-
-function capture(cwd: string, env: Record<string, string> = {}): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-    env,
-    cwd,
-    stdinIsTTY: false,
-    readLine: async () => '',
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
+import { type CliResult, runMain } from '../../../test/support/cli.ts';
 
 let dir: string;
 let stateDir: string;
@@ -40,10 +23,8 @@ async function withStore<T>(fn: (store: StateStore) => Promise<T>): Promise<T> {
   }
 }
 
-async function run(args: string[], cwd = dir, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const ctx = capture(cwd, env);
-  const code = await main(['node', 'poolform', ...args], ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
+function run(args: string[], cwd = dir, env: Record<string, string> = {}): Promise<CliResult> {
+  return runMain(args, { cwd, env });
 }
 
 beforeEach(async () => {

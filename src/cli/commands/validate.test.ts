@@ -1,33 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../main.ts';
-import type { CliContext } from '../context.ts';
 import { writeConfigDir } from '../../../test/fixtures/config/load-strings.ts';
+import { runMain } from '../../../test/support/cli.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-
-function capture(cwd = root): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => void (out += s) },
-    stderr: { write: (s: string) => void (err += s) },
-    env: {},
-    cwd,
-    stdinIsTTY: false,
-    readLine: async () => '',
-    exitCode: 0,
-    out: () => out,
-    err: () => err,
-  };
-}
-
-const run = async (args: string[], cwd?: string) => {
-  const ctx = capture(cwd);
-  const code = await main(['node', 'poolform', 'validate', ...args], ctx);
-  return { code, out: ctx.out(), err: ctx.err() };
-};
+const run = (args: string[], cwd = root) => runMain(['validate', ...args], { cwd });
 
 let invalid = '';
 beforeAll(async () => {
