@@ -279,6 +279,15 @@ describe('schedules', () => {
     expect(r.decisions.map((d) => d.reason)).toEqual(['config disabled: idle server scaled down']);
   });
 
+  it('a disabled pool gets no new servers and its idle ones are scaled down', () => {
+    const pool = { ...serverPool('desk', [{ minimum_available_sessions: 2 }]), enabled: false };
+    const c = makeConfig({ pools: [pool] });
+    const empty = run(input(c, { servers: [] }));
+    expect(empty.decisions.filter((d) => d.action === 'create')).toEqual([]);
+    const r = run(input(c, { servers: [server({ pool: 'desk', autoscale: 'as0', id: 'i' })] }));
+    expect(r.decisions.map((d) => d.reason)).toEqual(['pool disabled: idle server scaled down']);
+  });
+
   it('a schedule that cannot be evaluated holds instead of throwing', () => {
     const c = makeConfig({
       pools: [serverPool('desk', [{ minimum_available_sessions: 2, schedules: [{ days: ['mon'], start: '07:00', end: '18:00', timezone: 'No/Where' }] }])],

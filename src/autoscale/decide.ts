@@ -69,6 +69,8 @@ interface ConfigPlan {
 
 function activityOf(ref: AutoscaleRef, now: number): Activity {
   if (ref.autoscale.enabled === false) return { active: false, why: 'config disabled', error: null };
+  // A disabled pool takes no sessions, so capacity for it would only be billed.
+  if (ref.pool.enabled === false) return { active: false, why: 'pool disabled', error: null };
   try {
     return { active: isActive(ref.autoscale, now), why: 'schedule inactive', error: null };
   } catch (err) {

@@ -24,6 +24,7 @@ const PREFIXES: readonly [string, DecisionCause][] = [
   ['scale-down:', 'scale-down'],
   ['schedule inactive:', 'inactive'],
   ['config disabled:', 'inactive'],
+  ['pool disabled:', 'inactive'],
   ['check-in timeout:', 'checkin-timeout'],
   ['failed:', 'failed'],
   ['gone:', 'gone'],

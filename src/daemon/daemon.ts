@@ -27,7 +27,7 @@ import type { Metrics } from '../server/metrics.ts';
 import type { ActiveCheck } from '../server/app.ts';
 import { createPlacementChooser } from '../server/placement.ts';
 import { retireIfSingleUse } from '../server/single-use.ts';
-import type { CheckinRecord, Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
+import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
 import { createLeaderElector } from './leader.ts';
 import type { LeaderElector } from './leader.ts';
 import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
@@ -91,7 +91,6 @@ export interface Daemon {
    * than apply finishes) can be overwritten by apply's "waiting for check-in"
    * record; after each reconcile the daemon re-asserts such check-ins.
    */
-  noteCheckin(serverId: string, checkin: CheckinRecord): void;
   /** Run a reconcile now and wait for it (tests, `--once`). */
   reconcileNow(reason: string): Promise<ReconcileSummary>;
   reload(): Promise<void>;
@@ -131,9 +130,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
   /** Decisions of the previous run, so that standing ones are not audited every tick. */
   let lastDecisions = new Set<string>();
   let lastEndMs: number | null = null;
-  const recentCheckins = new Map<string, CheckinRecord>();
-  /** How long an accepted check-in is re-asserted. */
-  const CHECKIN_MEMORY_MS = 10 * 60_000;
 
   const settings = () => config?.settings;
   const policy = (): ApplyPolicy => settings()?.apply_policy ?? 'safe';
@@ -398,7 +394,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
         )
         .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err) }, 'cannot write the audit log'));
     }
-    await reassertCheckins(nowIso);
     // Servers that became running without a check-in (require_checkin: false) can take queued requests now.
     const chooser = createPlacementChooser(cfg, (pool, autoscale) => isActive(cfg, pool, autoscale, clock()));
     for (const pool of cfg.pools) {
@@ -407,32 +402,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
         for (const s of placed) log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
       } catch (err) {
         log.warn({ event: 'assign-error', pool: pool.name, err: errorMessage(err) }, 'placing queued sessions failed');
-      }
-    }
-  }
-
-  async function reassertCheckins(nowIso: string): Promise<void> {
-    const nowMs = Date.parse(nowIso);
-    for (const [id, c] of recentCheckins) {
-      if (nowMs - Date.parse(c.at) > CHECKIN_MEMORY_MS) {
-        recentCheckins.delete(id);
-        continue;
-      }
-      try {
-        const server = await store.getServer(id);
-        if (!server) {
-          recentCheckins.delete(id);
-          continue;
-        }
-        // Only a record that went back to "not checked in" is repaired; later real changes win.
-        if ((server.status === 'starting' || server.status === 'provisioning') && server.checked_in_at === null && c.status !== server.status) {
-          await store.updateServerStatus(id, { status: c.status, message: c.message, progress: c.progress, at: c.at, checkedIn: true });
-          log.info({ event: 'checkin-reasserted', server_id: id, status: c.status }, `check-in of ${id} (${c.status}) re-applied after apply recorded the server`);
-          trigger(`check-in ${id} re-applied`);
-        }
-        if (server.checked_in_at !== null && server.status === c.status) recentCheckins.delete(id);
-      } catch (err) {
-        log.warn({ event: 'checkin-reassert-error', server_id: id, err: errorMessage(err) }, 'cannot re-apply a check-in');
       }
     }
   }
@@ -497,9 +466,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
     },
     trigger,
     notify,
-    noteCheckin(serverId, checkin) {
-      recentCheckins.set(serverId, checkin);
-    },
     reconcileNow: (reason) => runOnce(reason),
     reload,
     getConfig: () => config,

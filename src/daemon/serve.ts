@@ -135,10 +135,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     env: options.env,
     isActive: activeCheck,
     onQueueEvent: (reason) => daemon?.notify(reason),
-    onCheckin: (id, status, checkin) => {
-      if (checkin) daemon?.noteCheckin(id, checkin);
-      daemon?.notify(`check-in ${id} ${status}`);
-    },
+    onCheckin: (id, status) => daemon?.notify(`check-in ${id} ${status}`),
     getStatus: () => daemon?.status(),
   });
 

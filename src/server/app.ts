@@ -26,7 +26,7 @@ import { MAX_BODY_BYTES } from './request-body.ts';
 import { registerCheckin } from './checkin.ts';
 import { registerSessions } from './sessions.ts';
 import { registerStatus } from './status.ts';
-import type { CheckinRecord, Clock, Log, ServeStatus } from './types.ts';
+import type { Clock, Log, ServeStatus } from './types.ts';
 import { silentLog } from './types.ts';
 
 /** Whether an autoscale config is active at `nowMs` (enabled and inside its schedules). */
@@ -45,7 +45,7 @@ export interface AppDeps {
   /** A request was queued, or a slot freed: the reconciler should run now. */
   onQueueEvent?: (reason: string) => void;
   /** A server checked in (with what it reported and what was stored). */
-  onCheckin?: (serverId: string, status: string, checkin?: CheckinRecord) => void;
+  onCheckin?: (serverId: string, status: string) => void;
   /** Schedule evaluation; default: a config is active when enabled. */
   isActive?: ActiveCheck;
   /** The daemon's view of itself (leader, last reconcile, config errors). */
@@ -63,7 +63,7 @@ export interface AppContext {
   metrics: Metrics;
   env: Readonly<Record<string, string | undefined>>;
   onQueueEvent: (reason: string) => void;
-  onCheckin: (serverId: string, status: string, checkin?: CheckinRecord) => void;
+  onCheckin: (serverId: string, status: string) => void;
   isActive: ActiveCheck;
   getStatus: () => ServeStatus | undefined;
   /** The check-in signing key (created in the store on first use). */

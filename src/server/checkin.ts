@@ -13,7 +13,8 @@ import { autoscaleKey } from '../config/model.ts';
 import type { ServerStatus } from '../state/types.ts';
 import type { AppContext } from './app.ts';
 import { ApiError } from './errors.ts';
-import { displaySafe, readJsonObject, stringField } from './request-body.ts';
+import { displaySafe } from '../util/display-safe.ts';
+import { readJsonObject, stringField } from './request-body.ts';
 
 const CHECKIN_STATUSES = ['running', 'starting', 'failed'] as const;
 type CheckinStatus = (typeof CHECKIN_STATUSES)[number];
@@ -90,7 +91,7 @@ export function registerCheckin(app: Hono, ctx: AppContext): void {
         }
       }
     }
-    ctx.onCheckin(serverId, next, { status: next, message, progress, at });
+    ctx.onCheckin(serverId, next);
     return c.json({ ok: true, server_id: serverId, status: updated.status, status_progress: updated.status_progress, queued_sessions_placed: placed });
   });
 }

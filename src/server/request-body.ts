@@ -2,6 +2,7 @@
 // limited to 64 KiB by the bodyLimit middleware before they reach here.
 import type { Context } from 'hono';
 import { ApiError } from './errors.ts';
+import { CONTROL_CHARACTER } from '../util/display-safe.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -38,18 +39,7 @@ export function stringField(body: Record<string, unknown>, name: string, opts: {
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** C0 and C1 control characters (NUL, ESC, CR, LF, BEL, CSI...). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-/**
- * Text that reaches people (logs read in terminals, `poolform state show`,
- * /api/v1/status) from a party we do not trust, e.g. a server's check-in
- * message: control characters become spaces, so escape sequences cannot
- * repaint an admin's terminal and newlines cannot forge output lines.
- */
-export function displaySafe(text: string): string {
-  return text.replace(new RegExp(CONTROL.source, 'g'), ' ');
-}
+const CONTROL = CONTROL_CHARACTER;
 
 /**
  * 400 when an identifier (a user name) holds control characters or lone

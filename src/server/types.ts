@@ -11,14 +11,6 @@ export interface Log {
   debug(obj: object, msg?: string): void;
 }
 
-/** A check-in as stored (the daemon re-asserts it if a concurrent apply overwrote it). */
-export interface CheckinRecord {
-  status: 'running' | 'starting' | 'failed' | 'provisioning' | 'draining' | 'destroying';
-  message: string;
-  progress: number;
-  at: string;
-}
-
 /** Milliseconds since the epoch. */
 export type Clock = () => number;
 

@@ -204,3 +204,16 @@ describe('sqlite store open errors', () => {
     }
   });
 });
+
+describe('SQLite state file permissions', () => {
+  it('keeps the database (it holds the check-in signing key) readable by its owner only', async () => {
+    const { mkdtemp, stat } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = `${await mkdtemp(`${tmpdir()}/pf-perm-`)}/state`;
+    const store = await createSqliteStore({ path: dir });
+    await store.getOrCreateSecret('checkin-signing-key', () => 'k');
+    await store.close();
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    expect((await stat(`${dir}/poolform.db`)).mode & 0o777).toBe(0o600);
+  });
+});

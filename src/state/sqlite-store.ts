@@ -3,7 +3,7 @@
 // several processes (a `serve` and a CLI `apply`) share the file: readers
 // never block, writers queue (`BEGIN IMMEDIATE`), so every write transaction
 // sees the latest committed state and allocation can never over-fill a server.
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { PoolformError } from '../util/errors.ts';
@@ -261,7 +261,13 @@ class SqliteLocker implements StateLocker {
 /** Opens (creating if needed) the SQLite store and applies pending migrations. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<StateStore> {
   const file = resolveSqliteFile(options.path);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // The database holds the check-in signing key: readable by its owner only.
+    // SQLite gives the -wal and -shm files the database file's mode.
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
   let driver: SqliteDriver;
   try {
     driver = new SqliteDriver(file);

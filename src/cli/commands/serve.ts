@@ -65,12 +65,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.exitCode = EXIT_FAILURE;
         return;
       }
-      ctx.stdout.write(`poolform serve: listening on ${handle.url} (state: ${handle.stateDir}; servers call back to ${handle.upstreamAuthAddress})\n`);
+      ctx.stderr.write(`poolform serve: listening on ${handle.url} (state: ${handle.stateDir}; servers call back to ${handle.upstreamAuthAddress})\n`);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: NodeJS.Signals): void => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
-          ctx.stdout.write(`poolform serve: ${signal} received, shutting down\n`);
+          ctx.stderr.write(`poolform serve: ${signal} received, shutting down\n`);
           handle
             .stop()
             .then(() => {

@@ -13,6 +13,7 @@ import { parseDuration } from '../../util/duration.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from '../context.ts';
 import { addStoreOptions, runCommand, withCliStore, type StoreOptionValues } from '../store-options.ts';
+import { displaySafe } from '../../util/display-safe.ts';
 
 function matches(address: string, filters: readonly string[]): boolean {
   return filters.length === 0 || filters.some((f) => address === f || address.startsWith(f.endsWith('.') ? f : `${f}.`));
@@ -44,7 +45,8 @@ function renderResource(resource: ResourceRecord, servers: readonly ServerRecord
     field('hostname', s.hostname);
     field('ip', s.ip);
     field('connection', s.connection_type === null ? null : `${s.connection_type}:${s.connection_port ?? ''}`);
-    field('status', `${s.status} (${s.status_progress}%)${s.status_message ? ` ${s.status_message}` : ''}`);
+    // Check-in messages come from the servers: never let them drive the terminal.
+    field('status', `${s.status} (${s.status_progress}%)${s.status_message ? ` ${displaySafe(s.status_message)}` : ''}`);
     field('enabled', String(s.enabled));
     field('sessions', `${active.get(s.id) ?? 0} active / ${s.max_sessions} max`);
     if (s.capacity) field('capacity', `${s.capacity.cores} cores, ${s.capacity.memory_mb} MB, ${s.capacity.gpus} GPUs`);
