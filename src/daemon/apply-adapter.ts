@@ -8,7 +8,10 @@
 // chosen agent through the allocation transaction (so it can never overfill
 // the agent), `unstage` ends an unused staged session.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { StagingDecision } from '../autoscale/types.ts';
+import { decisionCause } from '../autoscale/decision.ts';
+import { nextHistory } from '../autoscale/history.ts';
+import type { Decision, StagingDecision } from '../autoscale/types.ts';
+import type { ResourceChange } from '../plan/types.ts';
 import type { Config } from '../config/model.ts';
 import { reconcileOnce } from '../apply/reconcile.ts';
 import type { ApplyPolicy as PipelinePolicy } from '../apply/types.ts';
@@ -46,6 +49,39 @@ function registryFor(config: Config, stateDir: string, env: Readonly<Record<stri
   const registry = createProviderRegistry({ config, stateDir, env, warn: (message) => log.warn({ event: 'provider-warning' }, message) });
   registries.set(config, { stateDir, registry });
   return registry;
+}
+
+/** `stateDir\0serverId` of held failed starts already counted in the config's failure streak. */
+const countedHeldFailures = new Set<string>();
+
+/**
+ * apply_policy `safe` holds the destroy of a server that timed out waiting for
+ * its check-in (or reported failure), and apply records only the destroys it
+ * carried out in the failure streak, so without this the create back-off never
+ * starts: a broken image gets a new server every checkin_timeout until
+ * max_instances, none destroyed. Each held failed start is counted once (per
+ * process: after a restart a lingering one may count once more, which only
+ * lengthens the back-off).
+ */
+async function countHeldFailures(store: StateStore, stateDir: string, decisions: readonly Decision[], held: readonly ResourceChange[], now: string): Promise<void> {
+  const heldServers = new Set(held.filter((c) => c.type === 'vm' && c.action === 'delete').map((c) => c.name));
+  const fresh: Decision[] = [];
+  for (const d of decisions) {
+    const cause = decisionCause(d);
+    if (d.action !== 'destroy' || d.server_id === undefined || (cause !== 'checkin-timeout' && cause !== 'failed')) continue;
+    if (!heldServers.has(d.server_id)) continue;
+    const key = `${stateDir}\0${d.server_id}`;
+    if (countedHeldFailures.has(key)) continue;
+    countedHeldFailures.add(key);
+    // Counted as a drain: a failure of the streak, without pretending a destroy happened.
+    fresh.push({ ...d, action: 'drain', cause });
+  }
+  if (fresh.length === 0) return;
+  const before = await store.getHistory();
+  const after = nextHistory(before, fresh, now);
+  for (const [key, entry] of Object.entries(after)) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(entry)) await store.putHistory(key, entry);
+  }
 }
 
 /** Carries out staging decisions; the ones done become decision lines (logged and audited by the daemon). */
@@ -108,7 +144,7 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     config,
     store,
     registry,
-    clock: () => new Date(),
+    clock: request.clock ?? (() => new Date()),
     at: request.now,
     idGen: createIdGen((n) => randomBytes(n)),
     newId: randomUUID,
@@ -130,6 +166,13 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     const provider = changesByAddress.get(f.address)?.provider ?? 'poolform';
     providerErrors.push({ provider, message: f.message ?? 'failed' });
     errors.push(`${f.address}: ${f.message ?? 'failed'}`);
+  }
+  if (request.policy === 'safe' && result.applied.held.length > 0) {
+    try {
+      await countHeldFailures(store, request.stateDir, result.result.decisions, result.applied.held, request.now.toISOString());
+    } catch (err) {
+      errors.push(`recording held failed starts: ${errorMessage(err)}`);
+    }
   }
   const staged: DecisionLine[] = [];
   if (request.policy !== 'manual') {

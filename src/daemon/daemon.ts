@@ -170,8 +170,14 @@ export function createDaemon(options: DaemonOptions): Daemon {
     const next = nextTransition(config, clock());
     if (!next) return;
     // A few ms past the edge so the schedule already reads the new state.
-    const wait = Math.min(Math.max(0, next.at - clock()) + 20, MAX_TIMER_MS);
+    const rawWait = Math.max(0, next.at - clock()) + 20;
+    const wait = Math.min(rawWait, MAX_TIMER_MS);
     transitionTimer = setTimeout(() => {
+      // A transition further away than setTimeout can wait (~23 days): this was only a stopover.
+      if (rawWait > MAX_TIMER_MS) {
+        armTransition();
+        return;
+      }
       log.info({ event: 'schedule-transition', pool: next.pool, autoscale: next.autoscale, active: next.active }, `schedule transition: ${next.pool}/${next.autoscale} ${next.active ? 'active' : 'inactive'}`);
       trigger(`schedule transition ${next.pool}/${next.autoscale} → ${next.active ? 'active' : 'inactive'}`);
       armTransition();
@@ -280,6 +286,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       held: outcome?.held.length ?? 0,
       plan: (outcome?.changes ?? []).slice(0, 200),
       held_changes: (outcome?.held ?? []).slice(0, 200),
+      decisions: (outcome?.decisions ?? []).slice(0, 200).map((d) => ({ action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason })),
       errors: (outcome?.errors ?? []).slice(0, 50),
     };
   }
@@ -319,6 +326,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         env: options.env ?? {},
         log,
         lockId,
+        clock: () => new Date(clock()),
       });
     } catch (err) {
       log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err) }, `reconcile failed: ${errorMessage(err)}`);

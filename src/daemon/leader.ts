@@ -52,6 +52,9 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
     const startedMs = clock();
     const now = new Date(startedMs).toISOString();
     const ttl = options.ttlMs();
+    // Our lease ran out locally before this renewal (a stalled event loop, a clock step): isLeader()
+    // said no meanwhile, so runs were skipped; winning it back must wake the daemon like a new election.
+    const lapsed = leading && startedMs >= leaseUntil;
     try {
       const got = await store.tryAcquireLease(LEADER_LEASE, replicaId, ttl, now);
       if (got) {
@@ -63,6 +66,10 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
         seen = lease && lease.expires_at > now ? lease.holder : null;
       }
       set(got);
+      if (got && lapsed) {
+        log.info({ event: 'leader-resumed', replica: replicaId }, `replica ${replicaId} leads again after its lease lapsed`);
+        options.onChange(true);
+      }
     } catch (err) {
       log.warn({ event: 'leader-lease-error', err: errorMessage(err) }, 'cannot renew the leader lease');
       set(false);

@@ -22,6 +22,8 @@ export interface ReconcileRequest {
   log: Log;
   /** Id of the state lock the daemon holds for this run. */
   lockId: string;
+  /** The daemon's clock, for the timestamps apply records (default the wall clock). */
+  clock?: () => Date;
 }
 
 export interface PlannedChange {

@@ -74,6 +74,8 @@ export interface ServeOptions {
   replicaId?: string | undefined;
   /** Open this store instead of the configured one (tests, benchmarks). */
   store?: StateStore | undefined;
+  /** Current time in epoch ms (default Date.now): the API, the daemon and apply's records share it (tests). */
+  clock?: (() => number) | undefined;
 }
 
 export interface ServeHandle {
@@ -133,6 +135,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     log,
     metrics,
     env: options.env,
+    clock: options.clock,
     isActive: activeCheck,
     onQueueEvent: (reason) => daemon?.notify(reason),
     onCheckin: (id, status) => daemon?.notify(`check-in ${id} ${status}`),
@@ -170,6 +173,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     initial,
     watch: options.watch,
     isActive: activeCheck,
+    clock: options.clock,
   });
   await daemon.start();
   reportApiKeys(config, options.env, log);

@@ -14,7 +14,7 @@ import type { Resources, Snapshot } from '../state/types.ts';
 import { str } from './json-attrs.ts';
 import type { Observed } from '../providers/observe.ts';
 import { intentGraceFor, withinIntentGrace } from './intent-grace.ts';
-import { vmPresence } from './vm-presence.ts';
+import { isStopped, vmPresence } from './vm-presence.ts';
 
 export interface DecisionInputArgs {
   config: Config;
@@ -77,8 +77,11 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
       configuredVmProvider(config, server.pool, server.autoscale) ??
       '';
     let gone: boolean;
+    let stopped = false;
     if (resource) {
-      gone = vmPresence(observed, provider, server.id).kind === 'gone';
+      const presence = vmPresence(observed, provider, server.id);
+      gone = presence.kind === 'gone';
+      stopped = presence.kind === 'present' && isStopped(presence.vm.state);
     } else if (intent) {
       // An unfinished create: there if the provider shows what it made (it will be adopted),
       // or while it is young enough that the provider may not list it yet (intent-grace.ts).
@@ -94,7 +97,8 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
       pool: server.pool,
       autoscale: server.autoscale,
       vm_provider: provider,
-      status: server.status,
+      // A VM stopped at the provider serves nobody: the autoscaler treats it as failed.
+      status: stopped && server.status !== 'draining' && server.status !== 'destroying' ? 'failed' : server.status,
       created_at: server.created_at,
       active_sessions: sessions?.count ?? 0,
       max_sessions: server.max_sessions,

@@ -29,11 +29,23 @@ import { KNOWN_AFTER_APPLY, SENSITIVE } from './types.ts';
 export function planRecords(ctx: PlanContext): void {
   const { config, snapshot, observed, resources, serverPlans, changes, drift, autoscales } = ctx;
   const { put, addError, unknownProvider, scopeStatus } = ctx;
-  /** A server whose records may exist: anything not being deleted (unknown providers included). */
+  /**
+   * VMs that still exist at a provider but that poolform does not manage (no server plan:
+   * forgotten with `state rm`). Their records are theirs, not orphans: deleting them would
+   * cut off a machine the admin chose to keep.
+   */
+  const unmanagedVms = new Set<string>();
+  if (observed) {
+    for (const vms of observed.vms.values()) {
+      for (const vm of vms) if (vm.state !== 'terminated' && vm.state !== 'shutting-down' && !serverPlans.has(vm.server_id)) unmanagedVms.add(vm.server_id);
+    }
+  }
+  /** A server whose records may exist: anything not being deleted (unknown providers included), or a forgotten VM that still runs. */
   const isLive = (serverId: string | null): boolean => {
     if (serverId === null) return false;
     const sp = serverPlans.get(serverId);
-    return sp !== undefined && sp.fate !== 'delete';
+    if (sp === undefined) return unmanagedVms.has(serverId);
+    return sp.fate !== 'delete';
   };
   const desiredRecords = new Set<string>();
 

@@ -16,7 +16,7 @@ import { str } from './json-attrs.ts';
 import { allocateServerName, hostnamePrefix } from './names.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
 import { formatAge, intentAgeMs, intentGraceFor, withinIntentGrace } from './intent-grace.ts';
-import { vmPresence } from './vm-presence.ts';
+import { isStopped, vmPresence } from './vm-presence.ts';
 import type { VmPresence } from './vm-presence.ts';
 
 const SERVER_STATUS_DRAINING = 'draining';
@@ -90,6 +90,15 @@ export function planVms(ctx: PlanContext): Decision[] {
     }
     if (presence.kind === 'present') {
       const vm = presence.vm;
+      if (isStopped(vm.state)) {
+        drift.push({
+          address: r.address,
+          type: 'vm',
+          before: r.attributes,
+          after: { ...r.attributes, state: vm.state },
+          reason: `changed outside poolform: VM ${vm.state} at VmProvider ${provider} (poolform does not start it; it is handled as a failed server)`,
+        });
+      }
       const ip = vm.private_ip ?? vm.public_ip;
       const known = str(r.attributes, 'ip');
       if (ip !== null && known !== null && ip !== known) {

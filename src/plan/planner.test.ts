@@ -161,6 +161,25 @@ describe('buildPlan', () => {
     expect(p.changes.find((c) => c.type === 'vm')?.observed_gone).toBe(true);
   });
 
+  it('shows a VM stopped outside poolform as drift, and the autoscaler sees it as failed', () => {
+    const observed = observedWith({ vms: [observedVm('abcdefgh', { state: 'stopped' })], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
+    const p = plan({ snapshot: converged(), observed });
+    expect(p.drift.map((d) => [d.address, d.reason])).toEqual([['vm.desktops.day.abcdefgh', expect.stringContaining('VM stopped at VmProvider')]]);
+    const input = buildDecisionInput({ config: testConfig(), snapshot: converged(), observed, now: T0 });
+    expect(input.servers.find((s) => s.id === 'abcdefgh')).toMatchObject({ status: 'failed', gone: false });
+    const running = buildDecisionInput({ config: testConfig(), snapshot: converged(), observed: convergedObserved(), now: T0 });
+    expect(running.servers.find((s) => s.id === 'abcdefgh')?.status).toBe('running');
+  });
+
+  it('leaves alone the records of a VM poolform forgot (state rm) while that VM still exists', () => {
+    const snapshot = emptySnapshot({ resources: [fixedResource(LEGACY_ATTRS)] });
+    const observed = observedWith({ vms: [observedVm('kkkkkkkk')], dns: [dnsRecord('kkkkkkkk')], computers: [computer('kkkkkkkk')] });
+    expect(actions(plan({ snapshot, observed }))).toEqual([]);
+    // Once it is terminated, its records are orphans.
+    const gone = observedWith({ vms: [observedVm('kkkkkkkk', { state: 'terminated' })], dns: [dnsRecord('kkkkkkkk')], computers: [computer('kkkkkkkk')] });
+    expect(actions(plan({ snapshot, observed: gone }))).toEqual(['delete ad_computer.desktop-kkkkkkk', 'delete dns.desktop-kkkkkkk.desk.example.com']);
+  });
+
   it('recreates DNS and AD records deleted outside poolform', () => {
     const observed = observedWith({ vms: [observedVm('abcdefgh')] });
     const p = plan({ snapshot: converged(), observed });

@@ -2,6 +2,8 @@
 // never a secret. `apply FILE` applies exactly its changes, and refuses when
 // the state moved on since (lineage or serial differ): "Saved plan is stale".
 // Pure: reading and writing the file is the CLI's job.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/model.ts';
 import type { StateMeta } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import { redactNullable } from './redact.ts';
@@ -16,7 +18,45 @@ export interface SavedPlanFile {
   config_dir: string;
   /** State path the plan was made against (`--state`). */
   state_path: string;
+  /**
+   * Digest of the loaded configuration the plan was made from (configDigest). `apply FILE`
+   * renders startup scripts and settings from the config directory as it is then; a config
+   * changed since the review is refused. Absent in plans saved by older versions.
+   */
+  config_digest?: string;
   plan: Plan;
+}
+
+/** JSON with object keys sorted: the same data always gives the same text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * sha256 of what the configuration says (secret references, never their values), without
+ * where it lives (directory, source positions): moving the checkout or editing comments
+ * keeps the digest, any change to an object or setting changes it.
+ */
+export function configDigest(config: Pick<Config, 'settings' | 'zones' | 'vmProviders' | 'dnsProviders' | 'ldapConfigs' | 'workspaces' | 'pools'>): string {
+  const { settings, zones, vmProviders, dnsProviders, ldapConfigs, workspaces, pools } = config;
+  return createHash('sha256').update(canonical({ settings, zones, vmProviders, dnsProviders, ldapConfigs, workspaces, pools })).digest('hex');
+}
+
+/** Throws PoolformError `saved-plan-stale` when the configuration changed since the plan was saved. */
+export function assertConfigUnchanged(file: Pick<SavedPlanFile, 'config_digest' | 'config_dir'>, current: string): void {
+  if (file.config_digest !== undefined && file.config_digest !== current) {
+    throw new PoolformError(
+      'saved-plan-stale',
+      `Saved plan is stale: the configuration in ${file.config_dir} changed since the plan was made. Run poolform plan again.`,
+    );
+  }
 }
 
 function redactChange(c: ResourceChange): ResourceChange {
@@ -30,7 +70,14 @@ export function serializeSavedPlan(file: Omit<SavedPlanFile, 'kind' | 'version'>
     held: file.plan.held.map(redactChange),
     drift: file.plan.drift.map((d) => ({ ...d, before: redactNullable(d.before), after: redactNullable(d.after) })),
   };
-  const out: SavedPlanFile = { kind: SAVED_PLAN_KIND, version: 1, config_dir: file.config_dir, state_path: file.state_path, plan };
+  const out: SavedPlanFile = {
+    kind: SAVED_PLAN_KIND,
+    version: 1,
+    config_dir: file.config_dir,
+    state_path: file.state_path,
+    ...(file.config_digest !== undefined ? { config_digest: file.config_digest } : {}),
+    plan,
+  };
   return `${JSON.stringify(out, null, 2)}\n`;
 }
 
@@ -65,6 +112,7 @@ export function parseSavedPlan(text: string): SavedPlanFile {
   if (!isObject(data) || data['kind'] !== SAVED_PLAN_KIND) throw invalid(`"kind" is not ${SAVED_PLAN_KIND}`);
   if (data['version'] !== 1) throw invalid(`unsupported version ${JSON.stringify(data['version'])}`);
   if (typeof data['config_dir'] !== 'string' || typeof data['state_path'] !== 'string') throw invalid('config_dir/state_path missing');
+  if (data['config_digest'] !== undefined && typeof data['config_digest'] !== 'string') throw invalid('config_digest is not a string');
   const plan = data['plan'];
   if (!isObject(plan)) throw invalid('"plan" is missing');
   if (plan['format_version'] !== '1.0') throw invalid('plan format_version is not 1.0');

@@ -23,6 +23,15 @@ export function isTerminated(state: ObservedVm['state']): boolean {
   return state === 'terminated' || state === 'shutting-down';
 }
 
+/**
+ * Stopped (or stopping) behind poolform's back: it exists but serves no session.
+ * The autoscaler sees such a server as failed (destroyed when idle, replaced as
+ * the minimum requires); poolform never starts it again by itself.
+ */
+export function isStopped(state: ObservedVm['state']): boolean {
+  return state === 'stopped' || state === 'stopping';
+}
+
 /** Presence of the VM of `serverId` (or made by `intentId`) at `provider`. */
 export function vmPresence(observed: Observed | null, provider: string, serverId: string, intentId?: string | null): VmPresence {
   if (observed === null) return { kind: 'unrefreshed' };

@@ -19,7 +19,7 @@ import { SSO_CRED, connectionSourceFor, renderConnection } from './connection.ts
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, rejectControl, stringField } from './request-body.ts';
-import { retireIfSingleUse } from './single-use.ts';
+import { becameEmptyWhileDraining, retireIfSingleUse } from './single-use.ts';
 import { createSessionIdGenerator } from './session-id.ts';
 
 const AUTH_HEADERS = { 'WWW-Authenticate': 'Bearer realm="poolform"' };
@@ -279,9 +279,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       // A slot freed: place queued requests of the pool.
       const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
       for (const s of assigned) ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
-      // The reconciler reacts at once when the queue moved or a single-use server must be replaced;
+      // The reconciler reacts at once when the queue moved, a single-use server must be replaced
+      // or a drained server became empty (it is destroyed now, not a reconcile_interval later);
       // other frees wait for the next tick (a reconcile per ended session would hammer the providers).
-      if (retired || assigned.length > 0) ctx.onQueueEvent(`session ${session.id} ended`);
+      if (retired || assigned.length > 0 || (await becameEmptyWhileDraining(ctx.store, session.server_id))) ctx.onQueueEvent(`session ${session.id} ended`);
     } else {
       ctx.onQueueEvent(`queued session ${session.id} withdrawn`);
     }

@@ -16,3 +16,15 @@ export async function retireIfSingleUse(store: StateStore, serverId: string | nu
     checkedIn: false,
   });
 }
+
+/**
+ * Whether a server that takes no new sessions (draining, failed) has just
+ * lost its last session: the reconciler should destroy it now rather than at
+ * the next reconcile_interval (a drained VM left running costs money).
+ */
+export async function becameEmptyWhileDraining(store: StateStore, serverId: string | null): Promise<boolean> {
+  if (serverId === null) return false;
+  const server = await store.getServer(serverId);
+  if (!server || (server.status !== 'draining' && server.status !== 'failed')) return false;
+  return (await store.activeSessionCount(serverId)) === 0;
+}

@@ -33,6 +33,12 @@ export interface ReconcileSummary {
   plan: { address: string; action: string; reason: string }[];
   /** Changes held back by apply_policy. */
   held_changes: { address: string; action: string; reason: string }[];
+  /**
+   * The autoscaler's decisions of this run (create, destroy, drain, hold,
+   * stage, unstage) with their reasons, at most 200: why nothing is created
+   * (a check-in back-off, max_instances) is visible here, not only in the log.
+   */
+  decisions?: { action: string; pool: string; autoscale: string; server_id: string | null; reason: string }[];
   /** Problems for people (no secrets). */
   errors: string[];
 }

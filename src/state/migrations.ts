@@ -133,6 +133,16 @@ ALTER TABLE autoscale_history ADD COLUMN last_create_error_at TEXT;
 ALTER TABLE autoscale_history ADD COLUMN last_create_error TEXT;
 `,
   },
+  {
+    // Check-ins change server status without bumping serial (a saved plan must not go stale
+    // because a server reported progress); the placement cache needs to see them, so it keys
+    // on this counter, bumped by every server write.
+    version: 3,
+    name: 'server version counter (placement cache) apart from serial',
+    sql: `
+ALTER TABLE state_meta ADD COLUMN server_version BIGINT NOT NULL DEFAULT 0;
+`,
+  },
 ];
 
 const SUBSTITUTIONS: Record<Dialect, Record<string, string>> = {

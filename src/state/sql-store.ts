@@ -57,6 +57,10 @@ const UPSERT_INTENT = upsertSql('intents', ['id', 'address', 'type', 'payload', 
 const UPSERT_SESSION = upsertSql('sessions', SESSION_COLUMNS, 'id');
 const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`;
 const BUMP_SERIAL = 'UPDATE state_meta SET serial = serial + 1 WHERE id = 1';
+/** A change to the servers table that is infrastructure (record created, replaced, removed, address set). */
+const BUMP_SERVERS = 'UPDATE state_meta SET serial = serial + 1, server_version = server_version + 1 WHERE id = 1';
+/** A runtime change to a server (check-in, progress, status): placement must see it, saved plans must not go stale. */
+const BUMP_SERVER_VERSION = 'UPDATE state_meta SET server_version = server_version + 1 WHERE id = 1';
 
 const SESSION_ORDER = 'ORDER BY created_ms, id';
 
@@ -77,22 +81,29 @@ const OFFERED =
   "(SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
 
 /**
- * The usable servers of each pool, as of a serial. Every server change bumps
- * the serial in the same transaction, so while the serial is unchanged the
- * cached records are exactly what the table holds, and an allocation reads
- * one small row instead of every server of the pool. Records are frozen:
- * choosers see them but must not change them.
+ * The usable servers of each pool, as of a server version. Every write to the
+ * servers table (check-ins included, which do not bump the serial) bumps
+ * `state_meta.server_version` in the same transaction, so while it is
+ * unchanged the cached records are exactly what the table holds, and an
+ * allocation reads one small row instead of every server of the pool.
+ * Records are frozen: choosers see them but must not change them.
  */
-type ServerCache = Map<string, { serial: number; servers: readonly ServerRecord[] }>;
+type ServerCache = Map<string, { version: number; servers: readonly ServerRecord[] }>;
+
+async function readServerVersion(tx: SqlRunner): Promise<number> {
+  const row = await tx.get('SELECT server_version FROM state_meta WHERE id = 1');
+  if (!row) throw new PoolformError('state-corrupt', 'state has no lineage row (state_meta); the state database is damaged');
+  return Number(row['server_version']);
+}
 
 async function usableServers(tx: SqlRunner, pool: string, cache: ServerCache): Promise<readonly ServerRecord[]> {
-  const { serial } = await readMeta(tx);
+  const version = await readServerVersion(tx);
   const hit = cache.get(pool);
-  if (hit && hit.serial === serial) return hit.servers;
+  if (hit && hit.version === version) return hit.servers;
   const servers = (
     await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])
   ).map((row) => Object.freeze(serverFromRow(row)));
-  cache.set(pool, { serial, servers });
+  cache.set(pool, { version, servers });
   return servers;
 }
 
@@ -225,7 +236,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     putServer: (server: ServerRecord) =>
       driver.write(async (tx) => {
-        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) await tx.run(BUMP_SERIAL);
+        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) await tx.run(BUMP_SERVERS);
       }),
 
     updateServerStatus: (id, update) =>
@@ -238,7 +249,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         }
         const n = await tx.run(`${sql} WHERE id = ?`, [...params, id]);
         if (n === 0) return undefined;
-        await tx.run(BUMP_SERIAL);
+        await tx.run(BUMP_SERVER_VERSION);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
       }),
@@ -257,7 +268,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
           [update.ip, update.at, update.status, update.message, Math.round(update.progress), id],
         );
         if (n === 0) return undefined;
-        await tx.run(BUMP_SERIAL);
+        await tx.run(BUMP_SERVERS);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
       }),
@@ -265,7 +276,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
     deleteServer: (id) =>
       driver.write(async (tx) => {
         const n = await tx.run('DELETE FROM servers WHERE id = ?', [id]);
-        if (n > 0) await tx.run(BUMP_SERIAL);
+        if (n > 0) await tx.run(BUMP_SERVERS);
         return n > 0;
       }),
 

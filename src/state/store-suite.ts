@@ -154,7 +154,7 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(await serial()).toBe(3);
         await store.putServer(makeServer({ id: 's1' }));
         expect(await serial()).toBe(4);
-        await store.updateServerStatus('s1', { status: 'draining', message: 'drain', progress: 100, at: at(5), checkedIn: false });
+        await store.recordServerLaunch('s1', { ip: '10.0.0.9', status: 'starting', message: 'VM created', progress: 25, at: at(4) });
         expect(await serial()).toBe(5);
         expect(await store.deleteServer('s1')).toBe(true);
         expect(await serial()).toBe(6);
@@ -162,6 +162,28 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(await serial()).toBe(7);
         await store.deleteIntent('i1');
         expect(await serial()).toBe(8);
+      });
+
+      it('does not bump serial for server check-ins and status updates (a saved plan stays valid while servers report in)', async () => {
+        await store.putServer(makeServer({ id: 's1', status: 'starting' }));
+        const before = (await store.meta()).serial;
+        await store.updateServerStatus('s1', { status: 'starting', message: 'Installing', progress: 40, at: at(5), checkedIn: false });
+        await store.updateServerStatus('s1', { status: 'running', message: 'ready', progress: 100, at: at(6), checkedIn: true });
+        await store.updateServerStatus('s1', { status: 'draining', message: 'drain', progress: 100, at: at(7), checkedIn: false });
+        expect((await store.meta()).serial).toBe(before);
+        expect(await store.getServer('s1')).toMatchObject({ status: 'draining', checked_in_at: at(6) });
+      });
+
+      it('sees a check-in at the next allocation on the same handle although the serial did not move', async () => {
+        await store.putServer(makeServer({ id: 's1', status: 'starting', max_sessions: 2 }));
+        // Warm the placement cache with "no usable server".
+        expect((await store.allocateSession(makeRequest('a'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+        const serial = (await store.meta()).serial;
+        await store.updateServerStatus('s1', { status: 'running', message: 'ready', progress: 100, at: at(6), checkedIn: true });
+        expect((await store.meta()).serial).toBe(serial);
+        expect(await store.allocateSession(makeRequest('b'), leastLoaded, { onNoCapacity: 'reject' })).toMatchObject({ outcome: 'placed', session: { server_id: 's1' } });
+        await store.updateServerStatus('s1', { status: 'draining', message: 'drain', progress: 100, at: at(7), checkedIn: false });
+        expect((await store.allocateSession(makeRequest('c'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
       });
 
       it('does not bump serial for sessions, audit, history, secrets, leases, locks or no-op deletes', async () => {

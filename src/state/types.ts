@@ -4,8 +4,10 @@
 // One shared suite (state/store-suite.ts) proves every behaviour on both.
 //
 // Times are ISO-8601 UTC strings. Every mutation of resources, servers or
-// intents bumps `serial`; sessions and audit entries do not (they are runtime
-// data, not infrastructure), so a saved plan is not made stale by user traffic.
+// intents bumps `serial`; sessions, audit entries and server status updates
+// (`updateServerStatus`: check-ins, progress, drain marks) do not (they are
+// runtime data, not infrastructure), so a saved plan is not made stale by user
+// traffic or by servers reporting in.
 // Writing a record identical to the stored one is not a mutation (no bump).
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -225,7 +227,11 @@ export interface StateStore {
   listServers(): Promise<ServerRecord[]>;
   getServer(id: string): Promise<ServerRecord | undefined>;
   putServer(server: ServerRecord): Promise<void>;
-  /** Check-in and progress updates. Returns the updated server, or undefined when unknown. */
+  /**
+   * Check-in and progress updates. Runtime data: does NOT bump `serial` (a server
+   * checking in must not make a saved plan stale), but allocation sees the new
+   * status at once. Returns the updated server, or undefined when unknown.
+   */
   updateServerStatus(
     id: string,
     update: { status: ServerStatus; message: string; progress: number; at: string; checkedIn: boolean },

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { applyPlan } from '../../apply/apply-plan.ts';
 import type { ApplyEvent, ApplyResult } from '../../apply/types.ts';
 import { renderPlanText, summaryLine } from '../../plan/render-text.ts';
-import { assertNotStale } from '../../plan/saved-plan.ts';
+import { assertConfigUnchanged, assertNotStale, configDigest } from '../../plan/saved-plan.ts';
 import type { Plan, ResourceChange } from '../../plan/types.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
@@ -149,6 +149,7 @@ async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptio
   try {
     await withLock(ctx, world.store, 'apply', waitMs, async () => {
       assertNotStale(saved.plan, await world.store.meta());
+      assertConfigUnchanged(saved, configDigest(config));
       if (hasPlanErrors(saved.plan)) {
         reportPlanErrors(ctx, saved.plan);
         return;

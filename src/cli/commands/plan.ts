@@ -28,7 +28,7 @@ import { createIdGen } from '../../plan/names.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
-import { parseSavedPlan, serializeSavedPlan } from '../../plan/saved-plan.ts';
+import { configDigest, parseSavedPlan, serializeSavedPlan } from '../../plan/saved-plan.ts';
 import type { SavedPlanFile } from '../../plan/saved-plan.ts';
 import type { Plan } from '../../plan/types.ts';
 import { staleLockMessage, withStateLock } from '../../apply/state-lock.ts';
@@ -204,10 +204,10 @@ interface PlanOptions {
   state?: string;
 }
 
-export async function writeSavedPlan(ctx: CliContext, file: string, plan: Plan, configDir: string, statePath: string): Promise<void> {
+export async function writeSavedPlan(ctx: CliContext, file: string, plan: Plan, config: Config, statePath: string): Promise<void> {
   const path = resolve(ctx.cwd, file);
   try {
-    await writeFile(path, serializeSavedPlan({ config_dir: configDir, state_path: statePath, plan }), { mode: 0o600 });
+    await writeFile(path, serializeSavedPlan({ config_dir: config.dir, state_path: statePath, config_digest: configDigest(config), plan }), { mode: 0o600 });
   } catch (cause) {
     throw new PoolformError('saved-plan-write', `cannot write the plan to ${file}`, { cause });
   }
@@ -253,7 +253,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         const failed = hasPlanErrors(plan);
         // A plan with plan-time errors is shown but never saved: there is nothing safe to apply.
         if (out && !failed) {
-          await writeSavedPlan(ctx, out, plan, config.dir, world.opened.stateDir);
+          await writeSavedPlan(ctx, out, plan, config, world.opened.stateDir);
         }
         if (format === 'json') ctx.stdout.write(renderPlanJson(plan));
         else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));

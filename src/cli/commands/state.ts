@@ -156,6 +156,19 @@ export function registerState(program: Command, ctx: CliContext): void {
             ctx.exitCode = EXIT_FAILURE;
             return;
           }
+          // Forgetting a VM forgets its DNS and AD records too: they belong to a machine poolform
+          // no longer manages (plan leaves records of a forgotten, still running VM alone).
+          const all = await store.listResources();
+          for (const address of [...addresses]) {
+            const vm = all.find((r) => r.address === address && r.type === 'vm');
+            const serverId = vm ? vm.attributes['server_id'] : undefined;
+            if (typeof serverId !== 'string') continue;
+            for (const r of all) {
+              if ((r.type === 'dns_record' || r.type === 'ad_computer') && r.attributes['server_id'] === serverId && !addresses.includes(r.address)) {
+                addresses.push(r.address);
+              }
+            }
+          }
           const intents = await store.listIntents();
           for (const address of addresses) {
             const resource = await store.getResource(address);

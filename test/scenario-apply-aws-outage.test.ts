@@ -1,0 +1,202 @@
+// Scenario: a provider outage in the middle of an apply (EC2 and Route 53
+// against moto, faults injected through SDK middleware, outside the SDK's own
+// retries): Route 53 answers every change with 503 for a whole round, and one
+// RunInstances reaches AWS but its response is lost (500 after the launch).
+// The round records what succeeded, reports the failures clearly, and the next
+// round converges with no duplicate instance, no orphaned record, no intent
+// left. While EC2 cannot even be listed, plan says so and changes nothing.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
+import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
+import { loadConfig } from '../src/config/load.ts';
+import type { Config } from '../src/config/model.ts';
+import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
+import { createProviderRegistry } from '../src/providers/registry.ts';
+import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
+import { createSeededIdGen } from '../src/plan/names.ts';
+import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
+
+const enabled = requireMoto();
+const BASE = 'outage.example.test';
+const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
+const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
+
+const { endpoint } = motoForSuite(enabled);
+let root = '';
+let zoneId = '';
+
+const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
+
+beforeAll(async () => {
+  if (!enabled) return;
+  const ami = await motoAmi(ec2());
+  zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'outage' }))).HostedZone?.Id ?? '';
+  root = mkdtempSync(join(tmpdir(), 'poolform-aws-outage-'));
+  writeFileSync(
+    join(root, 'config.yaml'),
+    `kind: Pool
+name: agents
+type: server
+autoscale:
+  - name: fleet
+    vm_provider: aws
+    dns_provider: r53
+    register_dns: true
+    base_domain_name: ${BASE}
+    connection_type: ssh
+    connection_port: 22
+    minimum_available_sessions: 4
+    max_simultaneous_sessions_per_server: 1
+    reusable: true
+    require_checkin: false
+---
+kind: VmProvider
+name: aws
+type: aws
+max_instances: 10
+aws_region: us-east-1
+aws_ec2_ami_id: ${ami}
+aws_ec2_instance_type: t3.medium
+endpoint: ${endpoint()}
+access_key_id: \${env:AWS_ACCESS_KEY_ID}
+secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
+startup_script: |
+  #!/bin/sh
+  echo {server_id}
+---
+kind: DnsProvider
+name: r53
+type: route53
+endpoint: ${endpoint()}
+access_key_id: \${env:AWS_ACCESS_KEY_ID}
+secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
+`,
+  );
+});
+
+afterAll(async () => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+async function liveInstances(): Promise<Instance[]> {
+  const out = await ec2().send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:poolform:managed', Values: ['true'] }] }));
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated' && i.State?.Name !== 'shutting-down');
+}
+
+async function aRecords(): Promise<string[]> {
+  const out = await r53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
+  return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'A').map((r) => r.Name ?? '');
+}
+
+describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
+  it('partial success is recorded, failures are clear, the next round converges without duplicates', { timeout: 120_000 }, async () => {
+    const loaded = await loadConfig(root);
+    const config: Config | undefined = loaded.config;
+    if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
+
+    let outage = true;
+    let lostResponses = 0;
+    let describeDown = false;
+    const ec2Client = createEc2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS, retry: FAST_RETRY });
+    const r53Client = createRoute53Client({ endpoint: endpoint(), credentials: FAKE_CREDENTIALS, retry: FAST_RETRY });
+    const ec2Calls = countCalls(ec2Client);
+    // The lost response: the launch happens at AWS, the caller sees a 500.
+    ec2Client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (outage && context.commandName === 'RunInstancesCommand' && lostResponses === 0) {
+          lostResponses++;
+          throw awsError('InternalError', 'An internal error has occurred', 500);
+        }
+        return result;
+      },
+      { step: 'initialize', priority: 'low', name: 'lostResponse' },
+    );
+    injectFaults(ec2Client, (command) => (describeDown && command === 'DescribeInstances' ? awsError('Unavailable', 'The service is unavailable', 503) : undefined), { outsideRetries: true });
+    injectFaults(r53Client, (command) => (outage && command === 'ChangeResourceRecordSets' ? awsError('ServiceUnavailable', 'Route 53 is unavailable', 503) : undefined), { outsideRetries: true });
+
+    const registry = createProviderRegistry({
+      config,
+      stateDir: join(root, '.state'),
+      env: ENV,
+      factories: {
+        awsVm: (options) => createEc2VmProvider({ ...options, client: ec2Client }),
+        route53: (options) => createRoute53DnsProvider({ ...options, client: r53Client }),
+      },
+    });
+    const store = await createSqliteStore({ path: join(root, '.state') });
+    let seq = 0;
+    let clockShiftMs = 0;
+    const common = {
+      config,
+      store,
+      registry,
+      clock: () => new Date(Date.now() + clockShiftMs),
+      idGen: createSeededIdGen(11),
+      newId: () => `intent-outage-${++seq}`,
+      env: ENV,
+      apiAddress: '127.0.0.1:9',
+      policy: 'all' as const,
+    };
+    try {
+      const first = await reconcileOnce(common);
+      expect(lostResponses).toBe(1);
+      const failures = first.applied.failures;
+      // Every DNS record failed (or was skipped with its VM); each failure says what and why.
+      expect(failures.length).toBeGreaterThanOrEqual(4);
+      for (const f of failures) expect(f.message ?? '').toMatch(/^(DnsProvider r53|VmProvider aws|.*skipped)/);
+      expect(failures.map((f) => f.message ?? '').join('\n')).toMatch(/unavailable/i);
+      // What AWS has is what state records (or an intent still accounts for): nothing unaccounted.
+      const snap1 = await store.snapshot();
+      const recordedVms = snap1.resources.filter((r) => r.type === 'vm' && r.status === 'created');
+      const tracked = new Set([...recordedVms.map((r) => r.address), ...snap1.intents.map((i) => i.address)]);
+      const live1 = await liveInstances();
+      expect(live1.length).toBeLessThanOrEqual(4);
+      for (const i of live1) {
+        const id = i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value;
+        expect([...tracked].some((a) => a.endsWith(`.${id}`)), `instance of ${id} tracked`).toBe(true);
+      }
+      expect(await aRecords()).toEqual([]);
+
+      // The outage is over. The next round (and, if an intent waits out its grace, one more
+      // later) creates only what is missing.
+      outage = false;
+      clockShiftMs = 2 * 60_000;
+      await reconcileOnce(common);
+      clockShiftMs = 12 * 60_000;
+      const settle = await reconcileOnce(common);
+      expect(settle.applied.failures).toEqual([]);
+      const instances = await liveInstances();
+      expect(instances).toHaveLength(4);
+      const serverIds = instances.map((i) => i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value);
+      expect(new Set(serverIds).size).toBe(4);
+      const names = await aRecords();
+      expect(names.sort()).toEqual(instances.map((i) => `${i.Tags?.find((t) => t.Key === 'Name')?.Value}.${BASE}.`).sort());
+      const snap = await store.snapshot();
+      expect(snap.intents).toEqual([]);
+      expect(snap.resources.filter((r) => r.type === 'vm')).toHaveLength(4);
+      expect(snap.resources.filter((r) => r.type === 'dns_record')).toHaveLength(4);
+      expect((await planOnce(common)).plan.changes).toEqual([]);
+
+      // EC2 cannot be listed: plan says which provider and why, and proposes nothing.
+      describeDown = true;
+      ec2Calls.reset();
+      const blind = await planOnce(common).then(
+        (r) => ({ errors: r.plan.errors, changes: r.plan.changes.length }),
+        (e: unknown) => ({ errors: [String(e)], changes: 0 }),
+      );
+      expect(blind.changes).toBe(0);
+      expect(blind.errors.join('\n')).toMatch(/aws/);
+      expect(blind.errors.join('\n')).toMatch(/unavailable/i);
+      expect(ec2Calls.count('RunInstances')).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+});
