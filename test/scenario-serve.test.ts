@@ -19,10 +19,10 @@ const AUTH = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json
 const CHECKIN_SCRIPT = `#!/bin/sh
   curl -sf -X POST -H 'Content-Type: application/json' -d '{{"status": "running", "status_message": "ok", "status_progress": "100"}}' "http://{upstream_auth_address}/api/set_server_status?token={checkin_jwt}"`;
 
-function configYaml(opts: { script: string; interval: string; autoscale: string }): string {
+function configYaml(opts: { script: string; interval: string; autoscale: string; policy?: string }): string {
   return `kind: Settings
 api_keys: [{ name: k, secret: "\${env:POOLFORM_API_KEY}" }]
-apply_policy: auto
+apply_policy: ${opts.policy ?? 'auto'}
 reconcile_interval: ${opts.interval}
 # The schedule test moves its clock ahead by up to a minute: the lease must outlast that jump.
 leader_lease: 5m
@@ -70,8 +70,19 @@ async function serve(yaml: string, clock?: () => number): Promise<{ handle: Serv
 
 interface StatusView {
   servers: { id: string; status: string; sessions: number; autoscale: string | null }[];
-  last_reconcile: { decisions?: { action: string; reason: string; server_id: string | null }[] } | null;
+  last_reconcile: {
+    decisions?: { action: string; reason: string; server_id: string | null }[];
+    held_changes: { address: string; action: string; reason: string }[];
+  } | null;
 }
+
+const NO_CHECKIN = `  - name: a
+    vm_provider: local
+    zone: local
+    connection_type: rdp
+    minimum_available_sessions: 1
+    max_simultaneous_sessions_per_server: 1
+    checkin_timeout: 1s`;
 
 async function status(h: ServeHandle): Promise<StatusView> {
   return (await (await fetch(`${h.url}/api/v1/status`)).json()) as StatusView;
@@ -105,7 +116,26 @@ describe('serve scenarios', () => {
     // The first failure is replaced at once; the second starts the back-off: no create/delete loop.
     expect(timeouts.length).toBeGreaterThanOrEqual(2);
     expect(creates.length).toBeLessThanOrEqual(timeouts.length + 1);
-    expect(creates.length).toBeLessThanOrEqual(3);
+  }, 40_000);
+
+  it('under apply_policy safe the destroys of servers that never check in are held, and creates still back off (no pile-up to max_instances)', async () => {
+    const { handle } = await serve(configYaml({ script: '#!/bin/sh\n  echo "booting {server_id}, no check-in"', interval: '1s', policy: 'safe', autoscale: NO_CHECKIN.replace('checkin_timeout: 1s', 'checkin_timeout: 2s') }));
+    const st = await waitFor(
+      async () => {
+        const s = await status(handle);
+        return s.last_reconcile?.decisions?.some((d) => d.action === 'hold' && d.reason.startsWith('backoff:')) ? s : undefined;
+      },
+      30_000,
+      'a back-off hold although no destroy was carried out',
+      200,
+    );
+    // Every timed-out server is still there (safe holds its destroy) and listed as held.
+    const held = new Set((st.last_reconcile?.held_changes ?? []).filter((c) => c.action === 'delete').map((c) => c.address.split('.').pop()));
+    const timedOut = st.servers.filter((s) => held.has(s.id));
+    expect(timedOut.length).toBeGreaterThanOrEqual(2);
+    // The first failure was replaced at once, the second started the back-off: at most one server beyond the failed ones.
+    expect(st.servers.length).toBeLessThanOrEqual(timedOut.length + 1);
+    expect(st.servers.length).toBeLessThan(4); // max_instances is 4: no pile-up
   }, 40_000);
 
   it('a drained server is destroyed as soon as its last session ends, not a reconcile_interval later', async () => {
@@ -217,5 +247,44 @@ describe('serve scenarios', () => {
       'servers back for the next window',
     );
     expect(back.map((s) => s.id)).not.toContain(busy);
+  }, 60_000);
+
+  it('a running server that later reports failure is drained, its session keeps running, and it is replaced', async () => {
+    const script = `#!/bin/sh
+  U="http://{upstream_auth_address}/api/set_server_status?token={checkin_jwt}"
+  curl -sf -X POST -H 'Content-Type: application/json' -d '{{"status": "running", "status_progress": "100"}}' "$U"
+  sleep 4
+  curl -sf -X POST -H 'Content-Type: application/json' -d '{{"status": "failed", "status_message": "disk full", "status_progress": "100"}}' "$U"`;
+    const { handle } = await serve(
+      configYaml({
+        script,
+        interval: '1s',
+        autoscale: `  - name: a
+    vm_provider: local
+    zone: local
+    connection_type: rdp
+    minimum_available_sessions: 1
+    max_simultaneous_sessions_per_server: 2
+    checkin_timeout: 1m`,
+      }),
+    );
+    const first = await waitFor(async () => (await status(handle)).servers.find((s) => s.status === 'running'), 20_000, 'a running server');
+    const placed = await fetch(`${handle.url}/api/v1/sessions`, { method: 'POST', headers: AUTH, body: JSON.stringify({ pool: 'p', user: 'alice' }) });
+    expect(placed.status).toBe(201);
+    const session = (await placed.json()) as { id: string; server: { id: string } };
+    expect(session.server.id).toBe(first.id);
+    // The failure report drains it (not destroyed: a session is on it) and a replacement is created.
+    await waitFor(
+      async () => {
+        const st = await status(handle);
+        return st.servers.find((s) => s.id === first.id)?.status === 'draining' && st.servers.some((s) => s.id !== first.id);
+      },
+      20_000,
+      'the failed server draining and a replacement created',
+    );
+    const get = (await (await fetch(`${handle.url}/api/v1/sessions/${session.id}`, { headers: AUTH })).json()) as { status: string };
+    expect(get.status).toBe('running');
+    expect((await fetch(`${handle.url}/api/v1/sessions/${session.id}`, { method: 'DELETE', headers: AUTH })).status).toBe(200);
+    await waitFor(async () => !(await status(handle)).servers.some((s) => s.id === first.id), 10_000, 'the failed server destroyed once empty');
   }, 60_000);
 });

@@ -129,6 +129,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let reloading: Promise<void> = Promise.resolve();
   /** Decisions of the previous run, so that standing ones are not audited every tick. */
   let lastDecisions = new Set<string>();
+  /** Changes held in the previous run, so a standing hold is not logged at info every tick. */
+  let lastHeld = new Set<string>();
   let lastEndMs: number | null = null;
 
   const settings = () => config?.settings;
@@ -378,7 +380,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
   async function afterApply(cfg: Config, outcome: ReconcileOutcome, nowIso: string): Promise<void> {
     // One audit line per decision, with its reason. A decision repeated unchanged from the
     // previous run (a standing hold, a backoff) is logged at debug and not audited again.
-    const keyOf = (d: ReconcileOutcome['decisions'][number]): string => [d.action, d.pool, d.autoscale, d.server_id ?? '', d.reason].join('\u0000');
+    // A decision about one server (a destroy held by apply_policy, a drain) is the same decision while
+    // its kind holds, though its reason's ages ("starting for 31m") change: keyed by the reason's prefix.
+    const keyOf = (d: ReconcileOutcome['decisions'][number]): string =>
+      [d.action, d.pool, d.autoscale, d.server_id ?? '', d.server_id ? d.reason.split(':')[0] : d.reason].join('\u0000');
     const fresh = outcome.decisions.filter((d) => !lastDecisions.has(keyOf(d)));
     lastDecisions = new Set(outcome.decisions.map(keyOf));
     for (const d of outcome.decisions) {
@@ -387,7 +392,15 @@ export function createDaemon(options: DaemonOptions): Daemon {
       if (fresh.includes(d)) log.info(line, msg);
       else log.debug({ ...line, repeated: true }, msg);
     }
-    for (const h of outcome.held) log.info({ event: 'held', address: h.address, action: h.action, reason: h.reason, policy: policy() }, `held by apply_policy ${policy()}: ${h.action} ${h.address}`);
+    // A held change stays held every run until an admin applies it: logged at info once, then at debug.
+    const heldKey = (h: ReconcileOutcome['held'][number]): string => `${h.action} ${h.address}`; // reasons carry ages that change every run
+    for (const h of outcome.held) {
+      const line = { event: 'held', address: h.address, action: h.action, reason: h.reason, policy: policy() };
+      const msg = `held by apply_policy ${policy()}: ${h.action} ${h.address}`;
+      if (lastHeld.has(heldKey(h))) log.debug({ ...line, repeated: true }, msg);
+      else log.info(line, msg);
+    }
+    lastHeld = new Set(outcome.held.map(heldKey));
     if (!outcome.audited && fresh.length > 0) {
       await store
         .appendAudit(
