@@ -34,10 +34,18 @@ export interface StartupScriptArgs {
   adJoinCredential: string | null;
 }
 
+/** Tokens stay valid this long past the check-in timeout. */
+const CHECKIN_TOKEN_MARGIN_MS = 10 * 60_000;
+
 /** The template variables' values for one server. */
 export async function startupValues(args: StartupScriptArgs): Promise<TemplateValues> {
   const { config, autoscale } = args;
-  const lifetimeMs = durationOr(config.settings.checkin_token_lifetime, DEFAULT_CHECKIN_TOKEN_LIFETIME);
+  // The token must outlive the check-in window, or a slow first boot (Windows
+  // on EC2 takes 15+ minutes) would be refused and replaced forever.
+  const lifetimeMs = Math.max(
+    durationOr(config.settings.checkin_token_lifetime, DEFAULT_CHECKIN_TOKEN_LIFETIME),
+    durationOr(autoscale.checkin_timeout, '30m') + CHECKIN_TOKEN_MARGIN_MS,
+  );
   const jwt = await signCheckinToken(args.signingKey, args.serverId, args.nowMs, lifetimeMs);
   const zone = autoscale.zone ? config.zones.find((z) => z.name === autoscale.zone) : undefined;
   const ldap = autoscale.ldap_config ? config.ldapConfigs.find((l) => l.name === autoscale.ldap_config) : undefined;

@@ -34,6 +34,16 @@ describe('loadConfig', () => {
     expect((await loadStrings({ 'a.yaml': docker('    downscale_backoff: 0\n') })).config?.pools[0]?.autoscale?.[0]?.downscale_backoff).toBe(0);
   });
 
+  it("fills connection_port with the protocol's usual port when it is not written", async () => {
+    const pool = (extra: string) =>
+      `kind: VmProvider\nname: local\ntype: local\nmax_instances: 5\nstartup_script: x\n---\nkind: Pool\nname: desk\ntype: server\n` +
+      `servers:\n  - name: s1\n    hostname: 10.0.0.5\n    connection_type: ssh\nautoscale:\n  - name: a\n    vm_provider: local\n    connection_type: rdp\n${extra}`;
+    const loaded = (await loadStrings({ 'a.yaml': pool('') })).config?.pools[0];
+    expect(loaded?.servers?.[0]?.connection_port).toBe(22);
+    expect(loaded?.autoscale?.[0]?.connection_port).toBe(3389);
+    expect((await loadStrings({ 'a.yaml': pool('    connection_port: 13389\n') })).config?.pools[0]?.autoscale?.[0]?.connection_port).toBe(13389);
+  });
+
   it('fills the sources map with file:line:col of every named object', async () => {
     const r = await loadStrings({ 'a/providers.yml': MINIMAL.split('---\n')[0] ?? '', 'b.yaml': `# comment\n---\n${MINIMAL.split('---\n')[1] ?? ''}` });
     expect(r.diagnostics).toEqual([]);
