@@ -279,6 +279,12 @@ describe('schedules', () => {
     expect(r.decisions.map((d) => d.reason)).toEqual(['config disabled: idle server scaled down']);
   });
 
+  it('says so when a failed server is a VM stopped at the provider', () => {
+    const c = makeConfig({ pools: [serverPool('desk', [{ minimum_available_sessions: 0 }])] });
+    const r = run(input(c, { servers: [server({ pool: 'desk', autoscale: 'as0', id: 'st', status: 'failed', stopped: true })] }));
+    expect(r.decisions.map((d) => d.reason)).toEqual(['failed: the VM is stopped at the provider; destroying it (replaced as the minimum requires)']);
+  });
+
   it('a disabled pool gets no new servers and its idle ones are scaled down', () => {
     const pool = { ...serverPool('desk', [{ minimum_available_sessions: 2 }]), enabled: false };
     const c = makeConfig({ pools: [pool] });

@@ -59,10 +59,12 @@ export function classifyServers(input: LifecycleInput): Lifecycle {
     switch (server.status) {
       case 'destroying':
         continue; // a delete is in flight; it still counts toward max_instances
-      case 'failed':
-        if (sessions === 0) emit(server, 'destroy', 'failed', 'failed: the server reported failure; destroying it (replaced as the minimum requires)');
-        else emit(server, 'drain', 'failed', `failed: the server reported failure but ${busy}; draining, destroyed when empty`);
+      case 'failed': {
+        const what = server.stopped ? 'the VM is stopped at the provider' : 'the server reported failure';
+        if (sessions === 0) emit(server, 'destroy', 'failed', `failed: ${what}; destroying it (replaced as the minimum requires)`);
+        else emit(server, 'drain', 'failed', `failed: ${what} but ${busy}; draining, destroyed when empty`);
         continue;
+      }
       case 'draining':
         if (sessions === 0) emit(server, 'destroy', 'drained', 'drained: no sessions left on a draining server');
         continue;

@@ -22,6 +22,8 @@ export interface ServerView {
   used: Resources | null;
   /** The provider no longer has it (terminated or gone behind poolform's back). */
   gone: boolean;
+  /** The VM exists but is stopped at the provider (it serves nobody; status is then `failed`). Default false. */
+  stopped?: boolean;
   /**
    * Server pools: whether it may take another session after one ends.
    * Optional; default: the autoscale config's `reusable` (itself default true).

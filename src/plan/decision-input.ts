@@ -105,6 +105,7 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
       capacity: server.capacity,
       used: server.capacity ? (sessions?.used ?? { cores: 0, memory_mb: 0, gpus: 0 }) : null,
       gone,
+      ...(stopped ? { stopped: true } : {}),
       reusable: server.reusable,
       ...(args.sessionsStarted?.[server.id] !== undefined ? { sessions_started: args.sessionsStarted[server.id] } : {}),
     });
