@@ -6,12 +6,8 @@
 // duplicate instance and no orphaned record. The refused launch backs the
 // autoscaler off for a minute (not the 10-minute intent grace). Steady state costs one listing
 // per provider; removing the pool one TerminateInstances and one change request.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
-import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/model.ts';
@@ -20,84 +16,19 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
+import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, requireMoto } from './support/moto.ts';
+import { AWS_FAKE_ENV, awsFleetForSuite, FAST_AWS_RETRY } from './support/aws-fleet.ts';
 
 const enabled = requireMoto();
-const BASE = 'faults.example.test';
-const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
-const FAST_RETRY = { baseDelayMs: 5, throttlingBaseDelayMs: 10, maxDelayMs: 100 };
-
 const { endpoint } = motoForSuite(enabled);
-let root = '';
-let zoneId = '';
-
-const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-
-beforeAll(async () => {
-  if (!enabled) return;
-  const ami = await motoAmi(ec2());
-  zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'faults' }))).HostedZone?.Id ?? '';
-  root = mkdtempSync(join(tmpdir(), 'poolform-aws-faults-'));
-  writeFileSync(
-    join(root, 'config.yaml'),
-    `kind: Pool
-name: agents
-type: server
-autoscale:
-  - name: fleet
-    vm_provider: aws
-    dns_provider: r53
-    register_dns: true
-    base_domain_name: ${BASE}
-    connection_type: ssh
-    connection_port: 22
-    minimum_available_sessions: 4
-    max_simultaneous_sessions_per_server: 1
-    reusable: true
-    require_checkin: false
----
-kind: VmProvider
-name: aws
-type: aws
-max_instances: 10
-aws_region: us-east-1
-aws_ec2_ami_id: ${ami}
-aws_ec2_instance_type: t3.medium
-endpoint: ${endpoint()}
-access_key_id: \${env:AWS_ACCESS_KEY_ID}
-secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
-startup_script: |
-  #!/bin/sh
-  echo {server_id}
----
-kind: DnsProvider
-name: r53
-type: route53
-endpoint: ${endpoint()}
-access_key_id: \${env:AWS_ACCESS_KEY_ID}
-secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
-`,
-  );
-});
-
-afterAll(async () => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
-
-async function liveInstances(): Promise<Instance[]> {
-  const out = await ec2().send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:poolform:managed', Values: ['true'] }] }));
-  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated' && i.State?.Name !== 'shutting-down');
-}
-
-async function aRecords(): Promise<string[]> {
-  const out = await r53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-  return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'A').map((r) => r.Name ?? '');
-}
+const fleet = awsFleetForSuite(enabled, endpoint, { name: 'faults', minimumAvailableSessions: 4 });
+const { base: BASE, liveInstances, aRecords } = fleet;
+const ENV = AWS_FAKE_ENV;
+const FAST_RETRY = FAST_AWS_RETRY;
 
 describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
   it('throttling is retried, a capacity error fails only its VM, and the next round completes consistently', { timeout: 120_000 }, async () => {
-    const loaded = await loadConfig(root);
+    const loaded = await loadConfig(fleet.root);
     const config: Config | undefined = loaded.config;
     if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
 
@@ -125,14 +56,14 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
 
     const registry = createProviderRegistry({
       config,
-      stateDir: join(root, '.state'),
+      stateDir: join(fleet.root, '.state'),
       env: ENV,
       factories: {
         awsVm: (options) => createEc2VmProvider({ ...options, client: ec2Client }),
         route53: (options) => createRoute53DnsProvider({ ...options, client: r53Client }),
       },
     });
-    const store = await createSqliteStore({ path: join(root, '.state') });
+    const store = await createSqliteStore({ path: join(fleet.root, '.state') });
     let seq = 0;
     let clockShiftMs = 0;
     const common = {

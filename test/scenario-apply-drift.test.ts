@@ -2,108 +2,34 @@
 // terminated): plan shows it under "changed outside poolform", the autoscaler
 // handles it as a failed server (terminated, replaced); a Route 53 record
 // changed by hand to another address is put back. Then "No changes.".
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeInstancesCommand, EC2Client, type Instance, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Instance, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { describe, expect, it } from 'vitest';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/model.ts';
-import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
-import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { FAKE_CREDENTIALS, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
+import { motoForSuite, requireMoto } from './support/moto.ts';
+import { AWS_FAKE_ENV, awsFleetForSuite } from './support/aws-fleet.ts';
 
 const enabled = requireMoto();
-const BASE = 'drift.example.test';
-const ENV = { AWS_ACCESS_KEY_ID: FAKE_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: FAKE_CREDENTIALS.secretAccessKey };
-
 const { endpoint } = motoForSuite(enabled);
-let root = '';
-let zoneId = '';
-
-const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
-
-beforeAll(async () => {
-  if (!enabled) return;
-  const ami = await motoAmi(ec2());
-  zoneId = (await r53().send(new CreateHostedZoneCommand({ Name: BASE, CallerReference: 'drift' }))).HostedZone?.Id ?? '';
-  root = mkdtempSync(join(tmpdir(), 'poolform-aws-drift-'));
-  writeFileSync(
-    join(root, 'config.yaml'),
-    `kind: Pool
-name: agents
-type: server
-autoscale:
-  - name: fleet
-    vm_provider: aws
-    dns_provider: r53
-    register_dns: true
-    base_domain_name: ${BASE}
-    connection_type: ssh
-    connection_port: 22
-    minimum_available_sessions: 2
-    max_simultaneous_sessions_per_server: 1
-    reusable: true
-    require_checkin: false
----
-kind: VmProvider
-name: aws
-type: aws
-max_instances: 10
-aws_region: us-east-1
-aws_ec2_ami_id: ${ami}
-aws_ec2_instance_type: t3.medium
-endpoint: ${endpoint()}
-access_key_id: \${env:AWS_ACCESS_KEY_ID}
-secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
-startup_script: |
-  #!/bin/sh
-  echo {server_id}
----
-kind: DnsProvider
-name: r53
-type: route53
-endpoint: ${endpoint()}
-access_key_id: \${env:AWS_ACCESS_KEY_ID}
-secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
-`,
-  );
-});
-
-afterAll(async () => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
-
-async function liveInstances(): Promise<Instance[]> {
-  const out = await ec2().send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:poolform:managed', Values: ['true'] }] }));
-  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).filter((i) => i.State?.Name !== 'terminated' && i.State?.Name !== 'shutting-down');
-}
-
-async function aRecords(): Promise<string[]> {
-  const out = await r53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-  return (out.ResourceRecordSets ?? []).filter((r) => r.Type === 'A').map((r) => r.Name ?? '');
-}
-
-async function aRecordValues(): Promise<Map<string, string>> {
-  const out = await r53().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId }));
-  return new Map((out.ResourceRecordSets ?? []).filter((r) => r.Type === 'A').map((r) => [r.Name ?? '', r.ResourceRecords?.[0]?.Value ?? '']));
-}
+const fleet = awsFleetForSuite(enabled, endpoint, { name: 'drift', minimumAvailableSessions: 2 });
+const { ec2, r53, liveInstances, aRecordValues } = fleet;
+const ENV = AWS_FAKE_ENV;
 
 const serverIdOf = (i: Instance): string | undefined => i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value;
 
 describe.skipIf(!enabled)('drift at AWS', () => {
   it('a stopped instance is replaced, a hand-edited record is put back', { timeout: 120_000 }, async () => {
-    const loaded = await loadConfig(root);
+    const loaded = await loadConfig(fleet.root);
     const config: Config | undefined = loaded.config;
     if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-    const registry = createProviderRegistry({ config, stateDir: join(root, '.state'), env: ENV });
-    const store = await createSqliteStore({ path: join(root, '.state') });
+    const registry = createProviderRegistry({ config, stateDir: join(fleet.root, '.state'), env: ENV });
+    const store = await createSqliteStore({ path: join(fleet.root, '.state') });
     let seq = 0;
     const common = {
       config,
@@ -128,7 +54,7 @@ describe.skipIf(!enabled)('drift at AWS', () => {
       if (!name) throw new Error('expected records');
       await r53().send(
         new ChangeResourceRecordSetsCommand({
-          HostedZoneId: zoneId,
+          HostedZoneId: fleet.zoneId,
           ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: name, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.77' }] } }] },
         }),
       );
