@@ -11,6 +11,7 @@ import type { DnsRecord, ObservedComputer, ObservedVm } from '../providers/types
 import type { JsonObject, Resources } from '../state/types.ts';
 import { toJson } from './json-attrs.ts';
 import { KNOWN_AFTER_APPLY, SENSITIVE } from './types.ts';
+import { domainFromSearchBase as adDomainFromSearchBase } from '../providers/ldap/dn.ts';
 
 /** Session placeholders passed per user at session time: not secrets, shown as they are. */
 const SSO_PLACEHOLDERS = new Set(['{sso_username}', '{sso_cred}']);
@@ -78,15 +79,17 @@ export function normalizeDomainName(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '');
 }
 
-/** DC=corp,DC=example,DC=com → corp.example.com (the AD `{domain}`); empty when the DN has no DC parts. */
+/**
+ * DC=corp,DC=example,DC=com → corp.example.com (the AD `{domain}`); empty when
+ * the DN has no DC parts (validate reports that; the planner must not throw).
+ * The DN parsing is the directory provider's (pure string code).
+ */
 export function domainFromSearchBase(searchBase: string): string {
-  return searchBase
-    .split(/(?<!\\),/)
-    .map((part) => part.trim())
-    .filter((part) => /^dc=/i.test(part))
-    .map((part) => part.slice(3).trim())
-    .join('.')
-    .toLowerCase();
+  try {
+    return adDomainFromSearchBase(searchBase);
+  } catch {
+    return '';
+  }
 }
 
 export function fqdnOf(hostname: string, baseDomain: string): string {
