@@ -3,7 +3,7 @@
 // presented back on POST /api/set_server_status?token=... The signing key is
 // generated on first start and kept in the state store (secret `checkin-signing-key`).
 import { randomBytes } from 'node:crypto';
-import { sign, verify } from 'hono/jwt';
+import { decode, sign, verify } from 'hono/jwt';
 
 export const CHECKIN_KEY_NAME = 'checkin-signing-key';
 export const CHECKIN_PURPOSE = 'checkin';
@@ -32,11 +32,17 @@ export async function signCheckinToken(key: string, serverId: string, nowMs: num
  */
 export async function verifyCheckinToken(key: string, token: string, nowMs: number): Promise<string | null> {
   try {
+    // Only HS256: with an options object hono/jwt does not hold the header's
+    // `alg` to the one given, so a token claiming another algorithm is refused
+    // here before its signature is even looked at.
+    if (decode(token).header.alg !== 'HS256') return null;
     // Time claims are checked against `nowMs` below, not the wall clock, so a
     // replica whose clock differs from the signer's judges tokens the same way.
     const payload = await verify(token, key, { alg: 'HS256', exp: false, nbf: false, iat: false });
     const exp = payload['exp'];
     if (typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
+    const nbf = payload['nbf'];
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf * 1000 > nowMs)) return null;
     if (payload['purpose'] !== CHECKIN_PURPOSE) return null;
     const sub = payload['sub'];
     return typeof sub === 'string' && sub ? sub : null;
