@@ -225,6 +225,7 @@ describe('serve scenarios', () => {
 
     // The first window ends about a second from now; reconcile_interval (1 h) plays no part.
     offset = base + 59_000 - Date.now();
+    reconcileTriggers.length = 0;
     await handle.daemon.reload();
     await waitFor(
       async () => {
@@ -237,8 +238,11 @@ describe('serve scenarios', () => {
       console.log(JSON.stringify({ d: handle.daemon.status(), s: (await status(handle)).servers, now: new Date(clock()).toISOString() }, null, 1));
       throw err;
     });
-    // The edge itself triggered a run (a late check-in may have triggered a later one).
-    expect(reconcileTriggers.some((t) => t.includes('schedule transition p/day → inactive'))).toBe(true);
+    // Acted on within seconds of the edge, not by the hourly interval: the edge's own timer
+    // fires a run, unless a check-in's run just after the edge already did the work (then
+    // the timer moves on to the next edge).
+    expect(reconcileTriggers.length).toBeGreaterThan(0);
+    expect(reconcileTriggers).not.toContain('interval');
     // Off hours nothing new is created, and the user keeps working.
     expect((await status(handle)).servers.map((s) => s.id)).toEqual([busy]);
     const get = (await (await fetch(`${handle.url}/api/v1/sessions/${session.id}`, { headers: AUTH })).json()) as { status: string };
