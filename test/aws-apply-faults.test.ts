@@ -6,24 +6,19 @@
 // duplicate instance and no orphaned record. The refused launch backs the
 // autoscaler off for a minute (not the 10-minute intent grace). Steady state costs one listing
 // per provider; removing the pool one TerminateInstances and one change request.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/model.ts';
-import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
-import { createProviderRegistry } from '../src/providers/registry.ts';
-import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
-import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import { createEc2Client } from '../src/providers/aws-ec2/index.ts';
+import { createRoute53Client } from '../src/providers/route53/index.ts';
 import { awsError, countAttempts, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, requireMoto } from './support/moto.ts';
-import { AWS_FAKE_ENV, awsFleetForSuite, FAST_AWS_RETRY } from './support/aws-fleet.ts';
+import { awsFleetForSuite, FAST_AWS_RETRY, fleetReconcile } from './support/aws-fleet.ts';
 
 const enabled = requireMoto();
 const { endpoint } = motoForSuite(enabled);
 const fleet = awsFleetForSuite(enabled, endpoint, { name: 'faults', minimumAvailableSessions: 4 });
 const { base: BASE, liveInstances, aRecords } = fleet;
-const ENV = AWS_FAKE_ENV;
 const FAST_RETRY = FAST_AWS_RETRY;
 
 describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
@@ -54,30 +49,8 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
     });
     injectFaults(r53Client, (command) => (faultsOn && command === 'ChangeResourceRecordSets' && throttles++ < 7 ? awsError('Throttling', 'Rate exceeded', 400) : undefined));
 
-    const registry = createProviderRegistry({
-      config,
-      stateDir: join(fleet.root, '.state'),
-      env: ENV,
-      factories: {
-        awsVm: (options) => createEc2VmProvider({ ...options, client: ec2Client }),
-        route53: (options) => createRoute53DnsProvider({ ...options, client: r53Client }),
-      },
-    });
-    const store = await createSqliteStore({ path: join(fleet.root, '.state') });
-    let seq = 0;
-    let clockShiftMs = 0;
-    const common = {
-      config,
-      store,
-      registry,
-      // Shifted forward between rounds: "later" for the autoscaler's backoff and intent grace.
-      clock: () => new Date(Date.now() + clockShiftMs),
-      idGen: createSeededIdGen(7),
-      newId: () => `intent-faults-${++seq}`,
-      env: ENV,
-      apiAddress: '127.0.0.1:9',
-      policy: 'all' as const,
-    };
+    const world = await fleetReconcile(fleet, config, { ec2: ec2Client, r53: r53Client }, { seed: 7, intentPrefix: 'intent-faults' });
+    const { store, deps: common } = world;
     try {
       const first = await reconcileOnce(common);
       expect(throttles).toBeGreaterThanOrEqual(7);
@@ -99,7 +72,7 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       expect(afterFirst.history['agents/fleet']).toMatchObject({ create_errors: 1, last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)' });
 
       // Half a minute later, still inside the backoff: creates are held, with the reason.
-      clockShiftMs = 30_000;
+      world.shiftClock(30_000);
       faultsOn = false;
       const held = await planOnce(common);
       expect(held.plan.changes).toEqual([]);
@@ -109,7 +82,7 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
 
       // Past the backoff (1 minute after the first refusal), AWS has capacity again:
       // the next round creates only what is missing.
-      clockShiftMs = 2 * 60_000;
+      world.shiftClock(2 * 60_000);
       r53Calls.reset();
       const second = await reconcileOnce(common);
       expect(second.applied.failures).toEqual([]);

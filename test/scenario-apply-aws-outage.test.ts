@@ -5,24 +5,19 @@
 // The round records what succeeded, reports the failures clearly, and the next
 // round converges with no duplicate instance, no orphaned record, no intent
 // left. While EC2 cannot even be listed, plan says so and changes nothing.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import { loadConfig } from '../src/config/load.ts';
 import type { Config } from '../src/config/model.ts';
-import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/index.ts';
-import { createProviderRegistry } from '../src/providers/registry.ts';
-import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
-import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import { createEc2Client } from '../src/providers/aws-ec2/index.ts';
+import { createRoute53Client } from '../src/providers/route53/index.ts';
 import { awsError, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, requireMoto } from './support/moto.ts';
-import { AWS_FAKE_ENV, awsFleetForSuite, FAST_AWS_RETRY } from './support/aws-fleet.ts';
+import { awsFleetForSuite, FAST_AWS_RETRY, fleetReconcile } from './support/aws-fleet.ts';
 
 const enabled = requireMoto();
 const { endpoint } = motoForSuite(enabled);
 const fleet = awsFleetForSuite(enabled, endpoint, { name: 'outage', minimumAvailableSessions: 4 });
 const { base: BASE, liveInstances, aRecords } = fleet;
-const ENV = AWS_FAKE_ENV;
 const FAST_RETRY = FAST_AWS_RETRY;
 
 describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
@@ -52,29 +47,8 @@ describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
     injectFaults(ec2Client, (command) => (describeDown && command === 'DescribeInstances' ? awsError('Unavailable', 'The service is unavailable', 503) : undefined), { outsideRetries: true });
     injectFaults(r53Client, (command) => (outage && command === 'ChangeResourceRecordSets' ? awsError('ServiceUnavailable', 'Route 53 is unavailable', 503) : undefined), { outsideRetries: true });
 
-    const registry = createProviderRegistry({
-      config,
-      stateDir: join(fleet.root, '.state'),
-      env: ENV,
-      factories: {
-        awsVm: (options) => createEc2VmProvider({ ...options, client: ec2Client }),
-        route53: (options) => createRoute53DnsProvider({ ...options, client: r53Client }),
-      },
-    });
-    const store = await createSqliteStore({ path: join(fleet.root, '.state') });
-    let seq = 0;
-    let clockShiftMs = 0;
-    const common = {
-      config,
-      store,
-      registry,
-      clock: () => new Date(Date.now() + clockShiftMs),
-      idGen: createSeededIdGen(11),
-      newId: () => `intent-outage-${++seq}`,
-      env: ENV,
-      apiAddress: '127.0.0.1:9',
-      policy: 'all' as const,
-    };
+    const world = await fleetReconcile(fleet, config, { ec2: ec2Client, r53: r53Client }, { seed: 11, intentPrefix: 'intent-outage' });
+    const { store, deps: common } = world;
     try {
       const first = await reconcileOnce(common);
       expect(lostResponses).toBe(1);
@@ -98,9 +72,9 @@ describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
       // The outage is over. The next round (and, if an intent waits out its grace, one more
       // later) creates only what is missing.
       outage = false;
-      clockShiftMs = 2 * 60_000;
+      world.shiftClock(2 * 60_000);
       await reconcileOnce(common);
-      clockShiftMs = 12 * 60_000;
+      world.shiftClock(12 * 60_000);
       const settle = await reconcileOnce(common);
       expect(settle.applied.failures).toEqual([]);
       const instances = await liveInstances();

@@ -9,6 +9,14 @@ import { join } from 'node:path';
 import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll } from 'vitest';
+import type { ReconcileDeps } from '../../src/apply/reconcile.ts';
+import type { Config } from '../../src/config/model.ts';
+import { createSeededIdGen } from '../../src/plan/names.ts';
+import { createEc2VmProvider } from '../../src/providers/aws-ec2/index.ts';
+import { createProviderRegistry } from '../../src/providers/registry.ts';
+import { createRoute53DnsProvider } from '../../src/providers/route53/index.ts';
+import { createSqliteStore } from '../../src/state/sqlite-store.ts';
+import type { StateStore } from '../../src/state/types.ts';
 import { FAKE_CREDENTIALS, motoAmi } from './moto.ts';
 
 /** Environment the fleet's secret references resolve from. */
@@ -111,4 +119,54 @@ secret_access_key: \${env:AWS_SECRET_ACCESS_KEY}
   });
 
   return fleet;
+}
+
+/** What a reconcile-level suite drives the fleet with: deps for planOnce/reconcileOnce and a movable clock. */
+export interface FleetReconcile {
+  deps: ReconcileDeps;
+  store: StateStore;
+  /** Moves the reconcile clock this far ahead of real time ("later", for backoff and intent grace). */
+  shiftClock(ms: number): void;
+}
+
+/**
+ * A SQLite state under `<root>/.state` and a provider registry whose EC2 and
+ * Route 53 providers use the given clients (with fault-injecting middleware).
+ */
+export async function fleetReconcile(
+  fleet: AwsFleet,
+  config: Config,
+  clients: { ec2: EC2Client; r53: Route53Client },
+  ids: { seed: number; intentPrefix: string },
+): Promise<FleetReconcile> {
+  const stateDir = join(fleet.root, '.state');
+  const registry = createProviderRegistry({
+    config,
+    stateDir,
+    env: AWS_FAKE_ENV,
+    factories: {
+      awsVm: (options) => createEc2VmProvider({ ...options, client: clients.ec2 }),
+      route53: (options) => createRoute53DnsProvider({ ...options, client: clients.r53 }),
+    },
+  });
+  const store = await createSqliteStore({ path: stateDir });
+  let seq = 0;
+  let shiftMs = 0;
+  return {
+    store,
+    shiftClock: (ms) => {
+      shiftMs = ms;
+    },
+    deps: {
+      config,
+      store,
+      registry,
+      clock: () => new Date(Date.now() + shiftMs),
+      idGen: createSeededIdGen(ids.seed),
+      newId: () => `${ids.intentPrefix}-${++seq}`,
+      env: AWS_FAKE_ENV,
+      apiAddress: '127.0.0.1:9',
+      policy: 'all',
+    },
+  };
 }
