@@ -233,7 +233,7 @@ export interface LocalVmProvider {
    */
   max_instances: number;
   /**
-   * Startup script template run at boot. Variables: {server_id}, {server_hostname}, {server_external_fqdn}, {checkin_jwt}, {upstream_auth_address}, {provider_name}, {manager_token}, {connection_username}, {connection_password}, {ad_join_credential}, {domain}. Write literal braces as {{ and }}.
+   * Startup script template run at boot. Variables: {server_id}, {server_hostname}, {server_external_fqdn}, {checkin_jwt}, {upstream_auth_address}, {provider_name}, {manager_token}, {connection_username}, {connection_password}, {ad_join_credential}, {domain}, {nginx_cert}, {nginx_key}. Write literal braces as {{ and }}.
    */
   startup_script: string;
   /**
@@ -438,6 +438,10 @@ export interface Pool {
    */
   description?: string;
   /**
+   * Name shown to people (status, plan output, servers list).
+   */
+  friendly_name?: string;
+  /**
    * A disabled pool takes no new sessions.
    */
   enabled?: boolean;
@@ -445,6 +449,10 @@ export interface Pool {
    * Server pools: fixed servers.
    */
   servers?: FixedServer[];
+  /**
+   * Docker agent pools: fixed (existing) docker agents, placed like autoscaled agents and never destroyed.
+   */
+  agents?: FixedAgent[];
   /**
    * Autoscale configs.
    */
@@ -467,7 +475,7 @@ export interface FixedServer {
    */
   enabled?: boolean;
   /**
-   * Name shown to users.
+   * Name shown to people (status, plan output, servers list).
    */
   friendly_name?: string;
   /**
@@ -524,6 +532,43 @@ export interface FixedServer {
   agent_installed?: boolean;
 }
 /**
+ * An existing docker agent that poolform registers in a docker agent pool (no infrastructure is created; never destroyed).
+ */
+export interface FixedAgent {
+  /**
+   * Agent name, unique in the pool among servers and agents (address server.<pool>.<name>).
+   */
+  name: string;
+  /**
+   * Disabled agents get no new sessions.
+   */
+  enabled?: boolean;
+  /**
+   * Name shown to people (status, plan output, servers list).
+   */
+  friendly_name?: string;
+  /**
+   * IP address or DNS name of the agent.
+   */
+  hostname: string;
+  /**
+   * Zone the agent is in.
+   */
+  zone?: string;
+  /**
+   * Cores the agent offers to sessions.
+   */
+  cores: number;
+  /**
+   * Memory (MB) the agent offers to sessions.
+   */
+  memory_mb: number;
+  /**
+   * GPUs the agent offers to sessions.
+   */
+  gpus?: number;
+}
+/**
  * An autoscale config: how poolform creates and destroys servers (server pools) or docker agents (docker_agent pools) on a VM provider. Fields marked 'server pools' or 'docker agent pools' are rejected on the other pool type.
  */
 export interface AutoscaleConfig {
@@ -572,6 +617,10 @@ export interface AutoscaleConfig {
    */
   schedules?: Schedule[];
   /**
+   * Start a rising window target this much earlier, so capacity is ready when the window begins: a duration (e.g. 20m), `auto` (the median boot time, create to first running check-in, of this config's last 20 servers, at most 2h; checkin_timeout / 2 until one has booted; needs require_checkin) or `off`. Falling targets are never brought forward.
+   */
+  prewarm?: string;
+  /**
    * A server that has not checked in (or booted) after this is destroyed and replaced; repeated failures back off exponentially (default 30m).
    */
   checkin_timeout?: string;
@@ -580,7 +629,7 @@ export interface AutoscaleConfig {
    */
   downscale_backoff?: number;
   /**
-   * Server pools: a new server gets sessions only after it checks in with status running.
+   * A new server (or docker agent) gets sessions only after it checks in with status running (agents may instead register with {manager_token}); without a check-in within checkin_timeout it is replaced.
    */
   require_checkin?: boolean;
   /**
@@ -681,7 +730,7 @@ export interface AutoscaleConfig {
   nginx_key?: string;
 }
 /**
- * A window in which the autoscale config is active, in the local wall time of `timezone`. `days` are the days a window starts on. start < end: active [start, end) that day; start > end: overnight, until `end` on the next day. `end: "24:00"` means the end of the day.
+ * A window in which the autoscale config is active, in the local wall time of `timezone`. `days` are the days a window starts on. start < end: active [start, end) that day; start > end: overnight, until `end` on the next day. `end: "24:00"` means the end of the day. A window may override the config's scaling targets while it is active (minimum_available_sessions, standby_*, staging_num_sessions, max_instances); where windows overlap, the larger target wins.
  */
 export interface Schedule {
   /**
@@ -700,6 +749,32 @@ export interface Schedule {
    * IANA time zone the times are in, e.g. America/New_York.
    */
   timezone: string;
+  /**
+   * Server pools: minimum_available_sessions while this window is active (overrides the autoscale config's). Overlapping windows: the larger target wins.
+   */
+  minimum_available_sessions?: number;
+  /**
+   * Docker agent pools: standby_cores while this window is active. Overlapping windows: the larger target wins.
+   */
+  standby_cores?: number;
+  /**
+   * Docker agent pools: standby_memory_mb while this window is active. Overlapping windows: the larger target wins.
+   */
+  standby_memory_mb?: number;
+  /**
+   * Docker agent pools: standby_gpus while this window is active. Overlapping windows: the larger target wins.
+   */
+  standby_gpus?: number;
+  /**
+   * Docker agent pools: num_sessions per staging config (by name; the staging config must use this autoscale config) while this window is active. Overlapping windows: the larger target wins.
+   */
+  staging_num_sessions?: {
+    [k: string]: number | undefined;
+  };
+  /**
+   * At most this many servers of this autoscale config while this window is active: a lower cap under the VM provider's max_instances, never a higher one. Overlapping windows: the larger cap wins (a window without one: no extra cap).
+   */
+  max_instances?: number;
 }
 /**
  * Docker agent pools: sessions to pre-create so users get one at once.

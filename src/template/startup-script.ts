@@ -14,6 +14,9 @@ export const TEMPLATE_VARIABLES = [
   'connection_password',
   'ad_join_credential',
   'domain',
+  // Docker agent pools: the autoscale config's nginx_cert / nginx_key (PEM), for the agent's proxy.
+  'nginx_cert',
+  'nginx_key',
 ] as const;
 
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];

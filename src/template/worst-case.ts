@@ -19,6 +19,10 @@ export const WORST_CASE_LENGTHS = {
   connection_password: 64,
   ad_join_credential: 64,
   domain: 253,
+  // The PEM texts are the config's own: validate measures each autoscale config's
+  // real cert/key (config/rules/startup-script.ts); without one they render empty.
+  nginx_cert: 0,
+  nginx_key: 0,
 } as const satisfies Record<keyof TemplateValues, number>;
 
 export const WORST_CASE_VALUES: Required<TemplateValues> = Object.fromEntries(
