@@ -466,6 +466,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
           void reload();
         }, {
           debounceMs: options.debounceMs ?? 300,
+          // The state directory (SQLite WAL, local VM directories) often sits inside DIR: never a config change.
+          ignorePaths: [options.stateDir],
           onError: (err) => log.warn({ event: 'config-watch-error', err: errorMessage(err) }, `watching ${dir} failed: ${errorMessage(err)}; reloading`),
         });
         await watcher.ready;
