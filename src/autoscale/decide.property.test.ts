@@ -2,7 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AutoscaleConfig, Config, Pool, VmProvider } from '../config/model.ts';
-import type { AutoscaleHistory, Resources, ServerStatus } from '../state/types.ts';
+import type { AutoscaleHistory } from '../model/autoscale-history.ts';
+import type { Resources } from '../model/compute.ts';
+import type { ServerStatus } from '../model/server.ts';
 import type { DecisionInput, DecisionResult, ServerView, StagedSessionView } from './types.ts';
 import { decide } from './decide.ts';
 import { nextHistory } from './history.ts';

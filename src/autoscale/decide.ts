@@ -31,7 +31,8 @@
 // placement (missing staged sessions × agents of their config).
 import type { AutoscaleRef, Config, Pool, StagingConfig } from '../config/model.ts';
 import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
-import type { AutoscaleHistory, Resources } from '../state/types.ts';
+import type { AutoscaleHistory } from '../model/autoscale-history.ts';
+import type { Resources } from '../model/compute.ts';
 import { isActive } from '../schedule/active.ts';
 import type { Decision, DecisionCause, DecisionInput, DecisionResult, QueuedRequest, StagedSessionView, StagingDecision } from './types.ts';
 import { makeDecision } from './decision.ts';

@@ -10,7 +10,7 @@
 // in every dimension that is wanted at all, the surplus is at least one new
 // agent's worth (the same fixed-point hysteresis as server pools).
 import type { AutoscaleConfig } from '../config/model.ts';
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
 import type { ScaleDown, Sizing } from './server-pool.ts';
 import type { ServerView } from './types.ts';
 import { DIMENSIONS, addInto, formatResources, freeOf, zero } from './resources.ts';

@@ -9,7 +9,7 @@
 //   refused (capacity, limits), and persists the result.
 // - the check-in endpoint calls historyAfterCheckin(entry) when a server of
 //   the config checks in with status running, and persists the result.
-import type { AutoscaleHistory } from '../state/types.ts';
+import type { AutoscaleHistory } from '../model/autoscale-history.ts';
 import type { Decision } from './types.ts';
 import { decisionCause } from './decision.ts';
 

@@ -1,6 +1,6 @@
 // Resource vectors (cores, memory MB, GPUs) of docker agents and sessions.
 import type { Config } from '../config/model.ts';
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
 
 export const DIMENSIONS = ['cores', 'memory_mb', 'gpus'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];

@@ -2,7 +2,7 @@
 // loader applies schema defaults, but the decision core is also fed hand-built
 // configs (tests, `--at` previews), so every optional field has its fallback here.
 import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
 import { parseDuration } from '../util/duration.ts';
 import { defaultDownscaleBackoff } from '../config/defaults.ts';
 

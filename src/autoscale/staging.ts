@@ -12,7 +12,7 @@
 //   most free cores, then memory, then the oldest). What does not fit now is
 //   still counted as demand, so sizing creates agents for it.
 import type { Config, Pool, StagingConfig } from '../config/model.ts';
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
 import type { ServerView, StagedSessionView, StagingDecision } from './types.ts';
 import { formatDuration, plural } from './format.ts';
 import { addInto, fits, workspaceResources } from './resources.ts';

@@ -1,7 +1,7 @@
 // Builders and a tiny simulator for tests of the decision core (also usable by
 // other areas' tests). Not used by production code.
 import type { AutoscaleConfig, Config, Pool, VmProvider, Workspace } from '../config/model.ts';
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
 import type { DecisionInput, DecisionResult, ServerView } from './types.ts';
 import { agentCapacity, slotsPerServer } from './settings.ts';
 import { workspaceResources } from './resources.ts';

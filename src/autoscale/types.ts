@@ -1,7 +1,9 @@
 // Inputs and outputs of the decision core (autoscale/decide.ts). Pure data:
 // the core never does I/O and never reads the clock (`now` is an input).
 import type { Config } from '../config/model.ts';
-import type { AutoscaleHistory, Resources, ServerStatus } from '../state/types.ts';
+import type { AutoscaleHistory } from '../model/autoscale-history.ts';
+import type { Resources } from '../model/compute.ts';
+import type { ServerStatus } from '../model/server.ts';
 
 /** An autoscaled server as the decision core sees it (state merged with what the provider reports). */
 export interface ServerView {

@@ -1,5 +1,5 @@
 // Resource addresses, Terraform-style (see plan/types.ts and state/types.ts).
-import type { ResourceType } from '../state/types.ts';
+import type { ResourceType } from '../model/resource.ts';
 
 /** Last segment of an address: server id, fixed server name, fqdn, computer name. */
 export function nameOf(address: string, type: ResourceType): string {

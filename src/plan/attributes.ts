@@ -7,11 +7,12 @@
 // - ad_computer: name, server_id, container_dn, dns_host_name, dn, intent_id;
 // - server:      the fixed server's configuration.
 import type { AutoscaleConfig, Config, FixedServer, Pool } from '../config/model.ts';
-import type { DnsRecord, ObservedComputer, ObservedVm } from '../providers/types.ts';
-import type { JsonObject, Resources } from '../state/types.ts';
+import type { DnsRecord, ObservedComputer, ObservedVm } from '../model/observed.ts';
+import type { Resources } from '../model/compute.ts';
+import type { JsonObject } from '../model/json.ts';
 import { toJson } from './json-attrs.ts';
 import { KNOWN_AFTER_APPLY, SENSITIVE } from './types.ts';
-import { domainFromSearchBase as adDomainFromSearchBase } from '../providers/ldap/dn.ts';
+import { domainFromSearchBase as adDomainFromSearchBase } from '../model/dn.ts';
 
 /** Session placeholders passed per user at session time: not secrets, shown as they are. */
 const SSO_PLACEHOLDERS = new Set(['{sso_username}', '{sso_cred}']);

@@ -10,9 +10,10 @@
 // - Docker agents: `used` sums the resources of their running sessions.
 import type { DecisionInput, QueuedRequest, ServerView, StagedSessionView } from '../autoscale/types.ts';
 import type { Config } from '../config/model.ts';
-import type { Resources, Snapshot } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
+import type { Snapshot } from '../model/snapshot.ts';
 import { str } from './json-attrs.ts';
-import type { Observed } from '../providers/observe.ts';
+import type { Observed } from '../model/observed.ts';
 import { intentGraceFor, withinIntentGrace } from './intent-grace.ts';
 import { isStopped, vmPresence } from './vm-presence.ts';
 

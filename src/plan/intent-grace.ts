@@ -8,7 +8,7 @@
 // create the provider definitively refused (apply records `create_error` with
 // `create_retryable: false` on it) has nothing to wait for.
 import type { Config } from '../config/model.ts';
-import type { IntentRecord } from '../state/types.ts';
+import type { IntentRecord } from '../model/resource.ts';
 
 export const INTENT_GRACE_MS = 10 * 60_000;
 

@@ -1,6 +1,6 @@
 // Typed reads from resource attributes (JsonObject), which come back from the
 // state store and saved plans as plain JSON.
-import type { JsonObject, JsonValue } from '../state/types.ts';
+import type { JsonObject, JsonValue } from '../model/json.ts';
 
 export function str(attrs: JsonObject | null | undefined, key: string): string | null {
   const v = attrs?.[key];

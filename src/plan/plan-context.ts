@@ -4,9 +4,13 @@
 import type { DecisionResult } from '../autoscale/types.ts';
 import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
-import type { Observed, ObserveKind } from '../providers/observe.ts';
-import { directoryScopeKey, dnsScopeKey, observeErrorFor } from '../providers/observe.ts';
-import type { IntentRecord, JsonObject, ResourceRecord, Resources, ServerRecord, Snapshot } from '../state/types.ts';
+import type { Observed, ObserveKind } from '../model/observed.ts';
+import { directoryScopeKey, dnsScopeKey, observeErrorFor } from '../model/observed.ts';
+import type { Resources } from '../model/compute.ts';
+import type { JsonObject } from '../model/json.ts';
+import type { IntentRecord, ResourceRecord } from '../model/resource.ts';
+import type { ServerRecord } from '../model/server.ts';
+import type { Snapshot } from '../model/snapshot.ts';
 import { nameOf } from './addresses.ts';
 import { str } from './json-attrs.ts';
 import type { IdGen } from './names.ts';

@@ -7,9 +7,9 @@
 // Records of a provider scope that could not be observed are left alone.
 import type { Config } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
-import { findComputer, findDnsRecord } from '../providers/observe.ts';
-import type { ObservedComputer } from '../providers/types.ts';
-import type { JsonObject } from '../state/types.ts';
+import { findComputer, findDnsRecord } from '../model/observed.ts';
+import type { ObservedComputer } from '../model/observed.ts';
+import type { JsonObject } from '../model/json.ts';
 import {
   adTarget,
   computerAttributes,

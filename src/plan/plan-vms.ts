@@ -8,7 +8,8 @@
 // config that lost a VM outside poolform replaces it at the same address.
 import type { Decision } from '../autoscale/types.ts';
 import { autoscaleKey } from '../config/model.ts';
-import type { IntentRecord, JsonObject } from '../state/types.ts';
+import type { JsonObject } from '../model/json.ts';
+import type { IntentRecord } from '../model/resource.ts';
 import type { ResourceChange } from './types.ts';
 import { dnsTarget, adTarget, newVmAttributes, observedVmAttributes } from './attributes.ts';
 import { byAddress, nameOf, vmAddress } from './addresses.ts';

@@ -6,9 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../autoscale/types.ts';
-import { emptyObserved } from '../providers/observe.ts';
-import type { ObservedVm } from '../providers/types.ts';
-import type { ResourceRecord, ServerRecord } from '../state/types.ts';
+import { emptyObserved } from '../model/observed.ts';
+import type { ObservedVm } from '../model/observed.ts';
+import type { ResourceRecord } from '../model/resource.ts';
+import type { ServerRecord } from '../model/server.ts';
 import {
   T0,
   adResource,

@@ -3,7 +3,7 @@ import type { BuildPlanArgs } from './planner.ts';
 import { summarize } from './types.ts';
 import type { Plan } from './types.ts';
 import type { Decision } from '../autoscale/types.ts';
-import { emptyObserved } from '../providers/observe.ts';
+import { emptyObserved } from '../model/observed.ts';
 import { buildDecisionInput } from './decision-input.ts';
 import { INTENT_GRACE_MS, intentGraceFor } from './intent-grace.ts';
 import { renderPlanText } from './render-text.ts';

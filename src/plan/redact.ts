@@ -1,7 +1,7 @@
 // Belt and braces for every printed or saved plan: the planner never puts a
 // secret into a plan, but a value under a secret-looking key is redacted
 // again before it leaves the process (text, JSON, saved plan files).
-import type { JsonObject, JsonValue } from '../state/types.ts';
+import type { JsonObject, JsonValue } from '../model/json.ts';
 import { SENSITIVE } from './types.ts';
 
 const SECRET_KEY = /password|secret|token|credential|private_key|passphrase|user_data|jwt|startup_script/i;

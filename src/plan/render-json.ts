@@ -5,7 +5,7 @@
 //     resource_drift: [...] }
 // plus poolform's own fields (timestamp, at, held_changes, errors, fatal_errors
 // (the subset of errors that make plan fail), waiting, decisions, cleanup). Values are redacted like the text output.
-import type { JsonObject, JsonValue } from '../state/types.ts';
+import type { JsonObject, JsonValue } from '../model/json.ts';
 import { redactNullable } from './redact.ts';
 import type { ChangeAction, DriftEntry, Plan, ResourceChange } from './types.ts';
 

@@ -2,7 +2,7 @@
 // update, `-/+` replace, each with its reason; secrets as `(sensitive)`; a
 // drift section for what changed outside poolform; the summary line
 // `Plan: N to add, N to change, N to destroy.` or `No changes.`.
-import type { JsonObject, JsonValue } from '../state/types.ts';
+import type { JsonObject, JsonValue } from '../model/json.ts';
 import { jsonEqual } from './json-attrs.ts';
 import { redactNullable } from './redact.ts';
 import type { ChangeAction, DriftEntry, Plan, ResourceChange } from './types.ts';

@@ -4,7 +4,7 @@
 // Pure: reading and writing the file is the CLI's job.
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/model.ts';
-import type { StateMeta } from '../state/types.ts';
+import type { StateMeta } from '../model/snapshot.ts';
 import { PoolformError } from '../util/errors.ts';
 import { redactNullable } from './redact.ts';
 import type { Plan, ResourceChange } from './types.ts';

@@ -2,7 +2,8 @@
 // and `before`/`after` are for people. Renderers (text, JSON, markdown) live
 // apart from the planner.
 import type { Decision } from '../autoscale/types.ts';
-import type { JsonObject, ResourceType } from '../state/types.ts';
+import type { JsonObject } from '../model/json.ts';
+import type { ResourceType } from '../model/resource.ts';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
 

@@ -5,9 +5,9 @@
 // `observed === null` means no refresh (`--refresh=false`): state is taken as
 // the truth. A provider missing from a refreshed observation is UNKNOWN (its
 // observe failed or it is no longer configured): nothing is planned on it.
-import type { Observed } from '../providers/observe.ts';
-import { findVm } from '../providers/observe.ts';
-import type { ObservedVm } from '../providers/types.ts';
+import type { Observed } from '../model/observed.ts';
+import { findVm } from '../model/observed.ts';
+import type { ObservedVm } from '../model/observed.ts';
 
 export type VmPresence =
   /** The provider lists it, alive. */

@@ -10,24 +10,12 @@
 //   assumed to still exist.
 // - only resources carrying poolform's ownership marker are ever observed or
 //   deleted.
-import type { Resources } from '../state/types.ts';
+import type { Resources } from '../model/compute.ts';
+import type { DnsRecord, ObservedComputer, ObservedVm } from '../model/observed.ts';
 
-export type VmState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
-
-export interface ObservedVm {
-  /** Instance id at the provider. */
-  provider_id: string;
-  server_id: string;
-  pool: string;
-  autoscale: string;
-  hostname: string;
-  /** The intent id it was created with, where the provider can tell. */
-  intent_id: string | null;
-  state: VmState;
-  private_ip: string | null;
-  public_ip: string | null;
-  launched_at: string | null;
-}
+// What providers report lives in src/model/observed.ts (the planner reads it);
+// re-exported here for the provider implementations.
+export type { DnsRecord, ObservedComputer, ObservedVm, VmState } from '../model/observed.ts';
 
 export interface VmCreateRequest {
   /** Idempotency key (EC2 ClientToken, local directory marker). */
@@ -65,16 +53,6 @@ export interface VmProviderClient {
   capacity(): Promise<Resources | undefined>;
 }
 
-export interface DnsRecord {
-  /** Fully qualified name without trailing dot, lowercase. */
-  fqdn: string;
-  type: 'A';
-  value: string;
-  ttl: number;
-  /** Server id that owns it. */
-  server_id: string;
-}
-
 export interface DnsProviderClient {
   readonly kind: string;
   readonly name: string;
@@ -84,15 +62,6 @@ export interface DnsProviderClient {
   upsert(baseDomain: string, records: readonly DnsRecord[]): Promise<ItemResult<DnsRecord>[]>;
   /** Delete, batched. A record already gone counts as success. */
   delete(baseDomain: string, records: readonly DnsRecord[]): Promise<ItemResult<DnsRecord>[]>;
-}
-
-export interface ObservedComputer {
-  /** Computer name (cn), at most 15 characters. */
-  name: string;
-  dn: string;
-  server_id: string | null;
-  intent_id: string | null;
-  dns_host_name: string | null;
 }
 
 export interface ComputerCreateRequest {

@@ -10,103 +10,22 @@
 // traffic or by servers reporting in.
 // Writing a record identical to the stored one is not a mutation (no bump).
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export type ResourceType = 'server' | 'vm' | 'dns_record' | 'ad_computer';
-
-/** Something poolform manages, Terraform-style. Attributes never hold secrets. */
-export interface ResourceRecord {
-  /** `server.<pool>.<name>`, `vm.<pool>.<autoscale>.<server_id>`, `dns.<fqdn>`, `ad_computer.<name>`. */
-  address: string;
-  type: ResourceType;
-  /** The provider config name (VmProvider/DnsProvider/LdapConfig name); null for fixed servers. */
-  provider: string | null;
-  /** Id at the provider (instance id, record name, computer DN); null until created. */
-  provider_id: string | null;
-  attributes: JsonObject;
-  status: 'creating' | 'created' | 'deleting';
-  created_at: string;
-  updated_at: string;
-}
-
-/**
- * Server lifecycle.
- * provisioning: create in flight; starting: exists, awaiting check-in (or booting);
- * running: usable; failed: check-in said failed or timed out (will be replaced);
- * draining: no new sessions, destroyed when idle; destroying: delete in flight.
- */
-export type ServerStatus = 'provisioning' | 'starting' | 'running' | 'failed' | 'draining' | 'destroying';
-
-export interface Resources {
-  cores: number;
-  memory_mb: number;
-  gpus: number;
-}
-
-/** A server sessions can be placed on: a fixed server or an autoscaled VM. */
-export interface ServerRecord {
-  /** Autoscaled: generated server id. Fixed: `fixed.<pool>.<name>`. */
-  id: string;
-  pool: string;
-  /** Autoscale config name; null for fixed servers. */
-  autoscale: string | null;
-  /** Resource address this server belongs to. */
-  address: string;
-  hostname: string;
-  /** IP or DNS name clients connect to; null until known. */
-  ip: string | null;
-  connection_type: string | null;
-  connection_port: number | null;
-  status: ServerStatus;
-  status_message: string;
-  /** 0..100 */
-  status_progress: number;
-  /** Session slots (server pools). */
-  max_sessions: number;
-  reusable: boolean;
-  /** Docker agents: what the agent offers. Null for server pools. */
-  capacity: Resources | null;
-  enabled: boolean;
-  created_at: string;
-  updated_at: string;
-  checked_in_at: string | null;
-}
-
-export type SessionStatus = 'queued' | 'running' | 'ended' | 'failed';
-
-export interface SessionRecord {
-  id: string;
-  pool: string;
-  user: string;
-  zone: string | null;
-  workspace: string | null;
-  server_id: string | null;
-  status: SessionStatus;
-  /** For docker sessions: what the session uses on its agent. */
-  resources: Resources | null;
-  /** True for a pre-created (staged) docker session not yet handed to a user. */
-  staged: boolean;
-  /** Staging config name, for staged sessions. */
-  staging: string | null;
-  created_at: string;
-  updated_at: string;
-  last_keepalive_at: string;
-  ended_at: string | null;
-  /** Why it ended or failed, e.g. `deleted`, `keepalive_timeout`, `queue_timeout`, `server_destroyed`. */
-  end_reason: string | null;
-  /** Which API key created it. */
-  api_key: string | null;
-}
-
-/** A create that was started. Its id is the provider's idempotency key. Payload never holds secrets. */
-export interface IntentRecord {
-  id: string;
-  address: string;
-  type: ResourceType;
-  payload: JsonObject;
-  created_at: string;
-}
+// The domain records live in src/model/; re-exported here so importers of
+// state/types.ts keep working.
+export type { JsonObject, JsonValue } from '../model/json.ts';
+export type { Resources } from '../model/compute.ts';
+export type { IntentRecord, ResourceRecord, ResourceType } from '../model/resource.ts';
+export type { ServerRecord, ServerStatus } from '../model/server.ts';
+export type { SessionRecord, SessionStatus } from '../model/session.ts';
+export type { AutoscaleHistory } from '../model/autoscale-history.ts';
+export type { Snapshot, StateMeta } from '../model/snapshot.ts';
+import type { JsonObject } from '../model/json.ts';
+import type { Resources } from '../model/compute.ts';
+import type { IntentRecord, ResourceRecord } from '../model/resource.ts';
+import type { ServerRecord, ServerStatus } from '../model/server.ts';
+import type { SessionRecord, SessionStatus } from '../model/session.ts';
+import type { AutoscaleHistory } from '../model/autoscale-history.ts';
+import type { Snapshot, StateMeta } from '../model/snapshot.ts';
 
 export interface LockInfo {
   /** Lock id (UUID), printed so `poolform force-unlock ID` can name it. */
@@ -127,40 +46,6 @@ export interface AuditEntry {
   address: string | null;
   reason: string;
   detail: JsonObject | null;
-}
-
-/** Per autoscale config memory the decision core needs (key `pool/autoscale`). */
-export interface AutoscaleHistory {
-  last_create_at: string | null;
-  last_destroy_at: string | null;
-  consecutive_failures: number;
-  last_failure_at: string | null;
-  /**
-   * Consecutive apply rounds in which a create of this config was refused by
-   * the provider with a retryable error that made nothing (AWS capacity or
-   * instance limits, throttling after retries). Feeds the create backoff; a
-   * successful create resets it. Optional: absent means 0.
-   */
-  create_errors?: number;
-  /** ISO time of the last such refusal. */
-  last_create_error_at?: string | null;
-  /** For people: what the provider said, e.g. "InsufficientInstanceCapacity (aws-insufficient-capacity)". Never a secret. */
-  last_create_error?: string | null;
-}
-
-export interface StateMeta {
-  lineage: string;
-  serial: number;
-}
-
-/** Everything the planner reads, taken in one consistent read. */
-export interface Snapshot extends StateMeta {
-  resources: ResourceRecord[];
-  servers: ServerRecord[];
-  /** Sessions that are queued or running (ended ones are left out). */
-  sessions: SessionRecord[];
-  intents: IntentRecord[];
-  history: Record<string, AutoscaleHistory>;
 }
 
 /** A candidate server for a placement, read inside the allocation transaction. */
