@@ -46,19 +46,38 @@ describe('reference examples', () => {
     expect(isActive(c, at('2024-01-12T11:00:00Z'))).toBe(false);
   });
 
-  it('the upstream 23:59 / 00:00 chain is taken literally: the minute before midnight is off', () => {
+  it('the upstream 23:59 / 00:00 chain is continuous: active from Wed 15:00 to Fri 11:00 without a break', () => {
     const tz = 'Europe/London';
     const c = cfg(
       { days: ['wed'], start: '15:00', end: '23:59', timezone: tz },
       { days: ['thu'], start: '00:00', end: '23:59', timezone: tz },
       { days: ['fri'], start: '00:00', end: '11:00', timezone: tz },
     );
-    expect(list(c, '2024-01-10T12:00:00Z', 4)).toEqual([
+    expect(list(c, '2024-01-10T12:00:00Z', 3)).toEqual([
       'on  2024-01-10T15:00:00.000Z',
-      'off 2024-01-10T23:59:00.000Z',
-      'on  2024-01-11T00:00:00.000Z',
-      'off 2024-01-11T23:59:00.000Z',
+      'off 2024-01-12T11:00:00.000Z',
+      'on  2024-01-17T15:00:00.000Z',
     ]);
+    expect(isActive(c, at('2024-01-10T23:59:30Z'))).toBe(true);
+    expect(isActive(c, at('2024-01-11T23:59:30Z'))).toBe(true);
+  });
+
+  it('a 23:59 end without a 00:00 start the next day keeps its literal meaning', () => {
+    const tz = 'Europe/London';
+    // Fri ends 23:59, but the 00:00 start is on Monday only, and Wed's 00:00 start in another zone does not chain.
+    const c = cfg(
+      { days: ['fri', 'tue'], start: '20:00', end: '23:59', timezone: tz },
+      { days: ['mon'], start: '00:00', end: '01:00', timezone: tz },
+      { days: ['wed'], start: '00:00', end: '01:00', timezone: 'America/New_York' },
+    );
+    expect(isActive(c, at('2024-01-12T23:59:30Z'))).toBe(false); // Fri 23:59:30: Sat has no 00:00 start
+    expect(isActive(c, at('2024-01-09T23:59:30Z'))).toBe(false); // Tue 23:59:30: Wed's start is in New York
+    expect(isActive(c, at('2024-01-07T23:59:30Z'))).toBe(false); // Sun: not listed
+  });
+
+  it('one schedule on consecutive days chains to itself; the last day of the run ends at 23:59', () => {
+    const c = cfg({ days: ['sat', 'sun'], start: '00:00', end: '23:59', timezone: 'UTC' });
+    expect(list(c, '2024-01-12T12:00:00Z', 2)).toEqual(['on  2024-01-13T00:00:00.000Z', 'off 2024-01-14T23:59:00.000Z']);
   });
 
   it('overnight Tuesday and Thursday 21:00 to 05:00 the next day', () => {

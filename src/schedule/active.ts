@@ -7,6 +7,7 @@
 import type { AutoscaleConfig } from '../generated/config.ts';
 import type { CompiledSchedule } from './windows.ts';
 import { compileSchedule, mergedWindows, scheduleContains } from './windows.ts';
+import { linkChains } from './chaining.ts';
 import { DAY_MS } from './zone-time.ts';
 
 /** What the schedule functions read from an autoscale config. */
@@ -38,7 +39,8 @@ function compile(config: ScheduledConfig): Compiled {
   if (config.enabled === false) return { kind: 'never' };
   const schedules = config.schedules ?? [];
   if (schedules.length === 0) return { kind: 'always' };
-  return { kind: 'scheduled', schedules: schedules.map(compileSchedule) };
+  // Upstream 23:59 → 00:00 chains are continuous (chaining.ts).
+  return { kind: 'scheduled', schedules: linkChains(schedules.map(compileSchedule), schedules.map((s) => s.timezone)) };
 }
 
 /** Whether the config is active at the instant. Throws RangeError on an invalid time zone, day or time. */

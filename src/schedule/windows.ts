@@ -6,7 +6,8 @@
 // - start > end: overnight, from start that day until end on the next day;
 // - start = end: a full 24 hours, from start that day until the same wall time next day.
 // Times are taken literally: a window ending "23:59" stops a minute before
-// midnight (upstream's 23:59/00:00 chains leave that minute out; write "24:00").
+// midnight, except in upstream's 23:59/00:00 chains (chaining.ts sets
+// `chainMask`): such a window runs to midnight, so the chain is continuous.
 // Both ends are mapped to instants with resolveWall (DST rules in zone-time.ts).
 // A window whose two ends fall in the same skipped hour is not dropped: it
 // runs for its wall-clock length from the first instant after the gap.
@@ -27,6 +28,8 @@ export interface CompiledSchedule {
   startMin: number;
   endMin: number;
   dayMask: number;
+  /** Start days (bit 0 = Monday) whose 23:59 end is chained to a 00:00 start the next day: the window ends at midnight. */
+  chainMask?: number;
 }
 
 /** Minutes since midnight of "HH:MM" ("24:00" = 1440); throws RangeError on malformed text. */
@@ -57,7 +60,8 @@ export function windowOnDay(schedule: CompiledSchedule, day: number): Window | n
   if ((schedule.dayMask & (1 << weekdayOf(day))) === 0) return null;
   const startWall = day * DAY_MS + schedule.startMin * MINUTE_MS;
   const endDay = schedule.startMin < schedule.endMin ? day : day + 1;
-  const endWall = endDay * DAY_MS + schedule.endMin * MINUTE_MS;
+  const chained = ((schedule.chainMask ?? 0) & (1 << weekdayOf(day))) !== 0;
+  const endWall = endDay * DAY_MS + (chained ? 1440 : schedule.endMin) * MINUTE_MS;
   const start = resolveWall(schedule.zone, startWall);
   const end = resolveWall(schedule.zone, endWall);
   if (end > start) return { start, end };

@@ -54,19 +54,21 @@ describe('schedule rules', () => {
     }
   });
 
-  it('schedule-gap: warns when 23:59 → 00:00 chaining loses a minute, and suggests 24:00', async () => {
+  it('schedule-gap: upstream 23:59 → 00:00 chains are continuous, not warned about', async () => {
     const r = await withSchedules(
       `{ days: [wed], start: "15:00", end: "23:59", ${ny} }`,
       `{ days: [thu], start: "00:00", end: "23:59", ${ny} }`,
       `{ days: [fri], start: "00:00", end: "11:00", ${ny} }`,
     );
-    const gaps = only(r, 'schedule-gap');
-    expect(gaps.map((d) => [d.severity, d.path])).toEqual([
-      ['warning', '/autoscale/0/schedules/0/end'],
-      ['warning', '/autoscale/0/schedules/1/end'],
-    ]);
-    expect(gaps[0]?.message).toContain('"24:00"');
+    expect(only(r, 'schedule-gap')).toEqual([]);
     expect(r.config).toBeDefined();
+  });
+
+  it('schedule-gap: still warns where a one-minute hole is real (not at midnight)', async () => {
+    const r = await withSchedules(`{ days: [mon], start: "08:00", end: "11:59", ${ny} }`, `{ days: [mon], start: "12:00", end: "18:00", ${ny} }`);
+    const gaps = only(r, 'schedule-gap');
+    expect(gaps.map((d) => [d.severity, d.path])).toEqual([['warning', '/autoscale/0/schedules/0/end']]);
+    expect(gaps[0]?.message).toContain('the minute 11:59-12:00 on Monday is inactive; use end: "12:00"');
   });
 
   it('schedule-gap: no warning for schedules in different zones or with real gaps', async () => {
@@ -74,10 +76,8 @@ describe('schedule rules', () => {
     expect(codes(await withSchedules(`{ days: [mon], start: "08:00", end: "12:00", ${ny} }`, `{ days: [mon], start: "14:00", end: "18:00", ${ny} }`))).toEqual([]);
   });
 
-  it('schedule-gap: also within one schedule repeating on consecutive days', async () => {
+  it('schedule-gap: one schedule repeating on consecutive days 00:00–23:59 is continuous too', async () => {
     const r = await withSchedules(`{ days: [mon, tue], start: "00:00", end: "23:59", ${ny} }`);
-    expect(only(r, 'schedule-gap').map((d) => d.message)).toEqual([
-      'this schedule ends at 23:59 and starts again at 00:00: the minute 23:59-00:00 on Monday is inactive; use end: "24:00"',
-    ]);
+    expect(only(r, 'schedule-gap')).toEqual([]);
   });
 });

@@ -5,7 +5,9 @@
 // schedule-empty-window: start ≠ end.
 // schedule-no-days: at least one day.
 // schedule-gap (warning): chained schedules that leave a one-minute hole,
-//   e.g. one ends 23:59 and the next starts 00:00: suggest end "24:00".
+//   e.g. one ends 11:59 and the next starts 12:00. Upstream's midnight chain
+//   (ends 23:59, the next day starts 00:00) is no gap: the scheduler treats it
+//   as continuous (schedule/chaining.ts), so it is not warned about.
 import { IANAZone } from 'luxon';
 import type { Rule } from './context.ts';
 import type { Schedule } from '../../generated/config.ts';
@@ -115,6 +117,8 @@ export const schedules: Rule = (ctx) => {
         if (same.some((o) => covers(o, endMinute))) continue;
         const next = same.find((o) => o.start % WEEK === (endMinute + 1) % WEEK);
         if (!next) continue;
+        // 23:59 → 00:00 the next day: continuous (schedule/chaining.ts), not a gap.
+        if (endMinute % 1440 === 1439) continue;
         warned.add(w.schedule);
         const s = list[w.schedule];
         const suggestion = hhmm(next.start) === '00:00' ? '24:00' : hhmm(next.start);
