@@ -33,7 +33,8 @@ import type { AutoscaleRef, Config, Pool, StagingConfig } from '../config/model.
 import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
 import type { AutoscaleHistory } from '../model/autoscale-history.ts';
 import type { Resources } from '../model/compute.ts';
-import { isActive } from '../schedule/active.ts';
+import type { ConfigTarget } from './config-target.ts';
+import { configTarget } from './config-target.ts';
 import type { Decision, DecisionCause, DecisionInput, DecisionResult, QueuedRequest, StagedSessionView, StagingDecision } from './types.ts';
 import { makeDecision } from './decision.ts';
 import { classifyServers } from './lifecycle.ts';
@@ -55,6 +56,8 @@ interface Activity {
   why: string;
   /** The schedule could not be evaluated (bad zone/time): nothing is created or scaled down. */
   error: string | null;
+  /** The target in force (schedule windows, pre-warm); null when disabled or on error. */
+  target: ConfigTarget | null;
 }
 
 /** Per-config work of phase 1, finished by the max_instances pass. */
@@ -68,14 +71,16 @@ interface ConfigPlan {
   staging: StagingDecision[];
 }
 
-function activityOf(ref: AutoscaleRef, now: number): Activity {
-  if (ref.autoscale.enabled === false) return { active: false, why: 'config disabled', error: null };
+function activityOf(ref: AutoscaleRef, now: number, bootTimes: readonly number[] | undefined): Activity {
+  if (ref.autoscale.enabled === false) return { active: false, why: 'config disabled', error: null, target: null };
   // A disabled pool takes no sessions, so capacity for it would only be billed.
-  if (ref.pool.enabled === false) return { active: false, why: 'pool disabled', error: null };
+  if (ref.pool.enabled === false) return { active: false, why: 'pool disabled', error: null, target: null };
   try {
-    return { active: isActive(ref.autoscale, now), why: 'schedule inactive', error: null };
+    // Active while a window is, or while pre-warming for one that is about to begin (config-target.ts).
+    const target = configTarget(ref, now, bootTimes);
+    return { active: target.active, why: 'schedule inactive', error: null, target };
   } catch (err) {
-    return { active: true, why: '', error: err instanceof Error ? err.message : String(err) };
+    return { active: true, why: '', error: err instanceof Error ? err.message : String(err), target: null };
   }
 }
 
@@ -118,6 +123,8 @@ function stagingConfigsOf(pool: Pool, autoscale: string): StagingConfig[] {
 export function decide(input: DecisionInput): DecisionResult {
   const now = Date.parse(input.now);
   if (!Number.isFinite(now)) throw new RangeError(`decide: invalid now "${input.now}"`);
+  const realNow = input.clock === undefined ? now : Date.parse(input.clock);
+  if (!Number.isFinite(realNow)) throw new RangeError(`decide: invalid clock "${String(input.clock)}"`);
   const config: Config = input.config;
   const refs = autoscaleConfigs(config);
 
@@ -137,7 +144,7 @@ export function decide(input: DecisionInput): DecisionResult {
     return byName;
   };
   const queuedByPool = groupBy(input.queued, (q) => q.pool);
-  const activity = refs.map((ref) => activityOf(ref, now));
+  const activity = refs.map((ref) => activityOf(ref, now, input.bootTimes?.[autoscaleKey(ref.pool.name, ref.autoscale.name)]));
   const owners = queueOwners(refs, activity);
 
   const plans: ConfigPlan[] = [];
@@ -145,7 +152,9 @@ export function decide(input: DecisionInput): DecisionResult {
   refs.forEach((ref, index) => {
     const { pool, autoscale } = ref;
     const key = autoscaleKey(pool.name, autoscale.name);
-    const act = activity[index] ?? { active: true, why: '', error: null };
+    const act: Activity = activity[index] ?? { active: true, why: '', error: null, target: null };
+    // Sizing reads the targets in force (windows, pre-warm); everything else the config as written.
+    const targeted = act.target?.autoscale ?? autoscale;
     const servers = serversByKey.get(key) ?? [];
     const history: AutoscaleHistory | undefined = input.history[key];
     const timeoutMs = checkinTimeoutMs(autoscale);
@@ -162,13 +171,14 @@ export function decide(input: DecisionInput): DecisionResult {
       active: act.active,
       inactiveWhy: act.why,
       now,
+      clockNow: realNow,
       checkinTimeoutMs: timeoutMs,
       stagedOn,
     });
     plan.lifecycle = life.decisions;
 
     // Staging review (docker pools): what to unstage, what is missing.
-    const stagingConfigs = stagingConfigsOf(pool, autoscale.name);
+    const stagingConfigs = act.target?.staging ?? stagingConfigsOf(pool, autoscale.name);
     for (const s of stagingConfigs) claimedStaging.add(`${pool.name}/${s.name}`);
     if (act.error !== null) {
       // Servers are still repaired (lifecycle above); capacity and staging are left as they are.
@@ -200,7 +210,7 @@ export function decide(input: DecisionInput): DecisionResult {
         scaleDown: life.idleWhileInactive.map((server) => ({ server, reason: `${act.why}: idle server scaled down` })),
       };
     } else if (pool.type === 'server') {
-      sizing = sizeServerPool(autoscale, life.usable, queued.length);
+      sizing = sizeServerPool(targeted, life.usable, queued.length, act.target?.label ?? undefined);
     } else {
       const stagingNeed = zero();
       let stagingCount = 0;
@@ -210,15 +220,29 @@ export function decide(input: DecisionInput): DecisionResult {
       }
       const queuedNeed = zero();
       for (const q of queued) addInto(queuedNeed, workspaceResources(config, q.workspace));
-      sizing = sizeDockerPool(autoscale, life.usable, newAgent, {
+      sizing = sizeDockerPool(targeted, life.usable, newAgent, {
         staging: stagingNeed,
         stagingCount,
         queued: queuedNeed,
         queuedCount: queued.length,
         credits: review.credits,
-      });
+      }, act.target?.label ?? undefined);
     }
     for (const p of sizing.problems) hold(p.cause, p.reason);
+    // A window's max_instances: a cap on this config's servers, below the provider's (which still applies later).
+    const cap = act.target?.cap ?? null;
+    if (cap !== null && sizing.creates > 0) {
+      const leaving = new Set(life.decisions.filter((d) => d.action === 'destroy').map((d) => d.server_id));
+      const present = servers.filter((s) => !s.gone && !leaving.has(s.id)).length;
+      const room = Math.max(0, cap - present);
+      if (room < sizing.creates) {
+        hold(
+          'max-instances',
+          `max_instances: window ${act.target?.capWindow ?? '?'} caps ${key} at ${plural(cap, 'server')} (${present} now); ${plural(sizing.creates - room, 'more server')} wanted`,
+        );
+        sizing = { ...sizing, creates: room };
+      }
+    }
 
     // Scale-down, unless downscale_backoff holds it.
     if (sizing.scaleDown.length > 0) {

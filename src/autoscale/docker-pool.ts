@@ -48,6 +48,8 @@ export function sizeDockerPool(
   usable: readonly ServerView[],
   newAgent: Partial<Resources>,
   demand: DockerDemand,
+  /** Where standby/staging targets come from when a schedule window or pre-warm sets them (autoscale/config-target.ts). */
+  label?: string,
 ): Sizing {
   const available = zero();
   const freeById = new Map<string, Resources>();
@@ -63,7 +65,7 @@ export function sizeDockerPool(
   };
   addInto(wanted, demand.staging);
   addInto(wanted, demand.queued);
-  const parts = ['standby_*'];
+  const parts = [label ?? 'standby_*'];
   if (demand.stagingCount > 0) parts.push(`${plural(demand.stagingCount, 'staged session')} to create`);
   if (demand.queuedCount > 0) parts.push(`${plural(demand.queuedCount, 'queued request')}, aggressive_scaling`);
   const why = `available ${formatResources(available)}; wanted ${formatResources(wanted)} (${parts.join(' + ')})`;

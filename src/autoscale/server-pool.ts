@@ -40,19 +40,20 @@ export function freeSlots(server: ServerView, autoscale: AutoscaleConfig): numbe
   return Math.max(0, server.max_sessions - server.active_sessions);
 }
 
-function wantedText(minimum: number, queued: number): string {
-  if (queued === 0) return 'minimum_available_sessions';
-  return `minimum_available_sessions ${minimum} + ${plural(queued, 'queued request')}, aggressive_scaling`;
+/** `label`: where the minimum comes from when a schedule window or pre-warm sets it (autoscale/config-target.ts). */
+function wantedText(minimum: number, queued: number, label?: string): string {
+  if (queued === 0) return label ?? 'minimum_available_sessions';
+  return `${label ? `${label}; ` : ''}minimum_available_sessions ${minimum} + ${plural(queued, 'queued request')}, aggressive_scaling`;
 }
 
-export function sizeServerPool(autoscale: AutoscaleConfig, usable: readonly ServerView[], queued: number): Sizing {
+export function sizeServerPool(autoscale: AutoscaleConfig, usable: readonly ServerView[], queued: number, label?: string): Sizing {
   const slots = slotsPerServer(autoscale);
   const minimum = minimumAvailable(autoscale);
   const wanted = minimum + queued;
   let available = 0;
   for (const server of usable) available += freeSlots(server, autoscale);
   const result: Sizing = { creates: 0, createReason: '', scaleDown: [], problems: [] };
-  const why = wantedText(minimum, queued);
+  const why = wantedText(minimum, queued, label);
   if (available < wanted) {
     result.creates = Math.ceil((wanted - available) / slots);
     result.createReason = `scale-up: ${plural(available, 'session')} available, ${wanted} wanted (${why})`;

@@ -66,6 +66,18 @@ export interface DecisionInput {
   providerCapacity: Readonly<Record<string, Resources>>;
   /** ISO instant the decision is for. */
   now: string;
+  /**
+   * ISO instant of the real clock, when `now` is a what-if instant (`plan --at`). Check-in
+   * timeouts are judged by it: a server seconds old has not timed out because the plan looks
+   * at next Saturday. Default `now`.
+   */
+  clock?: string;
+  /**
+   * Boot durations (ms, create → first running check-in) per `pool/autoscale`,
+   * oldest first, the newest 20 (autoscale/boot-history.ts); `prewarm: auto`
+   * takes their median. Optional: none known.
+   */
+  bootTimes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export type DecisionAction = 'create' | 'destroy' | 'drain' | 'hold';
