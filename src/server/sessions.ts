@@ -1,5 +1,5 @@
 // The session API (API key required: `Authorization: Bearer KEY`).
-//   POST   /api/v1/sessions {pool, user, zone?, workspace?, credential?}
+//   POST   /api/v1/sessions {pool, user, zone?, workspace?, credential?, ssh_private_key?}
 //          201 placed | 202 queued (aggressive scaling) | 503 no_resources
 //   GET    /api/v1/sessions/:id
 //   DELETE /api/v1/sessions/:id
@@ -7,15 +7,15 @@
 // Allocation is store.allocateSession: one transaction, so concurrent
 // requests (across replicas too) never overfill a server.
 import type { Context, Hono } from 'hono';
-import { sourceDir } from '../config/lookup.ts';
 import type { Config, Pool } from '../config/model.ts';
 import { hasRoom } from '../state/placement.ts';
 import type { NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './app.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
-import type { Connection } from './connection.ts';
-import { SSO_CRED, connectionSourceFor, renderConnection } from './connection.ts';
+import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
+import { poolUsesUserKey, renderConnectionAnswer } from './connection-answer.ts';
+import { readUserSshKey } from './user-ssh-key.ts';
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, rejectControl, stringField } from './request-body.ts';
@@ -57,20 +57,28 @@ function aggressive(config: Config, pool: Pool, zone: string | null, nowMs: numb
 
 export function registerSessions(app: Hono, ctx: AppContext): void {
   const nextId = createSessionIdGenerator();
-  // {sso_cred} of queued requests, until they are placed (never persisted).
-  const pendingCredentials = new Map<string, string>();
+  // Per-request secrets ({sso_cred}, the user's SSH key) of queued requests, and
+  // the user's SSH key of placed ones, in memory only (never persisted). A
+  // session's entry goes when it ends (GET or DELETE) or when the map is full.
+  const pendingSecrets = new Map<string, SessionSecrets>();
 
-  function connectionFor(config: Config, server: ServerRecord, session: SessionRecord, credential: string | undefined): Connection | null {
-    const source = connectionSourceFor(config, server);
+  function connectionFor(config: Config, server: ServerRecord, session: SessionRecord, secrets: SessionSecrets, apiKey: string): ConnectionAnswer | null {
     try {
-      const conn = renderConnection(source, { user: session.user, credential }, { env: ctx.env, baseDir: sourceDir(config, `Pool/${server.pool}`) });
-      if (credential === undefined && (conn.password.includes(SSO_CRED) || conn.username.includes(SSO_CRED))) {
-        return { username: conn.username.split(SSO_CRED).join(''), password: '' };
-      }
-      return conn;
+      // Key material only to the API key that owns the session.
+      return renderConnectionAnswer(config, server, { user: session.user, secrets, includeKeys: session.api_key === apiKey }, ctx.env);
     } catch (err) {
-      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err) }, 'connection password cannot be resolved');
+      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err) }, 'connection credentials cannot be resolved');
       return null;
+    }
+  }
+
+  function keepSecrets(id: string, secrets: SessionSecrets): void {
+    if (secrets.credential === undefined && secrets.sshPrivateKey === undefined) return;
+    pendingSecrets.set(id, secrets);
+    // Sessions that end without a GET or DELETE here (expiry) leave entries: bound the map, oldest out.
+    for (const oldest of pendingSecrets.keys()) {
+      if (pendingSecrets.size <= MAX_PENDING_CREDENTIALS) break;
+      pendingSecrets.delete(oldest);
     }
   }
 
@@ -122,11 +130,18 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const zone = stringField(body, 'zone', { max: 200 }) ?? null;
     const workspaceName = stringField(body, 'workspace', { max: 200 }) ?? null;
     const credential = stringField(body, 'credential', { max: 4096 });
+    const sshPrivateKey = readUserSshKey(body);
 
     const pool = config.pools.find((p) => p.name === poolName);
     if (!pool) {
       ctx.metrics.sessionRequest('unknown_pool');
       throw new ApiError(404, 'unknown_pool', `no pool named "${poolName}"`);
+    }
+    if (sshPrivateKey !== undefined && !poolUsesUserKey(pool)) {
+      throw new ApiError(400, 'invalid_field', `"ssh_private_key" is only accepted by pools whose SSH connections use the user's key (use_user_private_key); pool "${pool.name}" does not`);
+    }
+    if (sshPrivateKey === undefined && poolUsesUserKey(pool)) {
+      throw new ApiError(400, 'invalid_field', `"ssh_private_key" is required: pool "${pool.name}" connects with the user's own SSH key (use_user_private_key)`);
     }
     if (zone !== null && !config.zones.some((z) => z.name === zone)) throw new ApiError(400, 'unknown_zone', `no zone named "${zone}"`);
     let resources: Resources | null = null;
@@ -158,11 +173,14 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
         const session = result.session;
         const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
         if (!server) throw new Error(`placed session ${session.id} has no server`);
-        const connection = connectionFor(config, server, session, credential);
-        if (connection === null) {
+        const secrets: SessionSecrets = { credential, sshPrivateKey };
+        const answer = connectionFor(config, server, session, secrets, apiKey);
+        if (answer === null) {
           await ctx.store.endSession(session.id, 'connection_unresolved', now, 'failed');
           throw new ApiError(500, 'connection_unresolved', `the connection credentials of pool "${pool.name}" cannot be resolved; see the server log`);
         }
+        // The user's key stays for GET /api/v1/sessions/:id (the password credential does not: the client has it).
+        if (sshPrivateKey !== undefined) keepSecrets(session.id, { sshPrivateKey });
         ctx.metrics.sessionRequest('placed');
         ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged_from: staged?.from ?? null }, `session ${session.id} placed on ${server.id}`);
         // Exactly the documented shape; GET /api/v1/sessions/:id has the details (user, ip, progress...).
@@ -172,20 +190,14 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
             status: 'running',
             pool: pool.name,
             server: { id: server.id, hostname: server.hostname, port: server.connection_port, connection_type: server.connection_type },
-            connection,
+            connection: answer.connection,
+            connection_info: answer.connection_info,
           },
           201,
         );
       }
       case 'queued': {
-        if (credential !== undefined) {
-          pendingCredentials.set(result.session.id, credential);
-          // Sessions that end without a GET or DELETE here (expiry) leave entries: bound the map, oldest out.
-          for (const oldest of pendingCredentials.keys()) {
-            if (pendingCredentials.size <= MAX_PENDING_CREDENTIALS) break;
-            pendingCredentials.delete(oldest);
-          }
-        }
+        keepSecrets(result.session.id, { credential, sshPrivateKey });
         ctx.metrics.sessionRequest('queued');
         ctx.log.info({ event: 'session-queued', session_id: result.session.id, pool: pool.name, position: result.position, api_key: apiKey }, `session ${result.session.id} queued (position ${result.position})`);
         ctx.onQueueEvent(`session ${result.session.id} queued in pool ${pool.name}`);
@@ -210,13 +222,13 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     }
   });
 
-  async function loadSession(c: Context): Promise<{ config: Config; session: SessionRecord }> {
+  async function loadSession(c: Context): Promise<{ config: Config; session: SessionRecord; apiKey: string }> {
     const config = ctx.requireConfig();
-    authenticate(c, ctx, config);
+    const apiKey = authenticate(c, ctx, config);
     const id = c.req.param('id') ?? '';
     const session = id.length <= 200 ? await ctx.store.getSession(id) : undefined;
     if (!session || session.staged) throw new ApiError(404, 'unknown_session', `no session with id "${id}"`);
-    return { config, session };
+    return { config, session, apiKey };
   }
 
   function statusMessage(session: SessionRecord): string {
@@ -239,12 +251,12 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
   }
 
   app.get('/api/v1/sessions/:id', async (c) => {
-    const { config, session } = await loadSession(c);
+    const { config, session, apiKey } = await loadSession(c);
     const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
     const position = session.status === 'queued' ? await ctx.store.queuePosition(session.id) : null;
-    const credential = pendingCredentials.get(session.id);
-    const connection = session.status === 'running' && server ? connectionFor(config, server, session, credential) : null;
-    if (session.status === 'ended' || session.status === 'failed') pendingCredentials.delete(session.id);
+    const secrets = pendingSecrets.get(session.id) ?? {};
+    const answer = session.status === 'running' && server ? connectionFor(config, server, session, secrets, apiKey) : null;
+    if (session.status === 'ended' || session.status === 'failed') pendingSecrets.delete(session.id);
     return c.json({
       id: session.id,
       status: session.status,
@@ -256,7 +268,8 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       position,
       progress: server ? server.status_progress : 0,
       server: server ? serverInfo(server) : null,
-      connection,
+      connection: answer?.connection ?? null,
+      connection_info: answer?.connection_info ?? null,
       created_at: session.created_at,
       last_keepalive_at: session.last_keepalive_at,
       ended_at: session.ended_at,
@@ -266,7 +279,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
 
   app.delete('/api/v1/sessions/:id', async (c) => {
     const { config, session } = await loadSession(c);
-    pendingCredentials.delete(session.id);
+    pendingSecrets.delete(session.id);
     if (session.status === 'ended' || session.status === 'failed') {
       return c.json({ id: session.id, status: session.status, end_reason: session.end_reason });
     }

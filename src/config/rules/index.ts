@@ -7,6 +7,7 @@ import { autoscaleTypeMatches, poolTypeFields } from './pool-type.ts';
 import { connectionTypeFields, connectionTypeRequired, sessionsPerServer } from './connection.ts';
 import { startupScriptVariables, userDataSize } from './startup-script.ts';
 import { sshKeys } from './ssh-key.ts';
+import { sshKeyFields } from './ssh-key-fields.ts';
 import { certificates } from './certificates.ts';
 import { activeDirectory } from './active-directory.ts';
 import { ldapTls } from './ldap.ts';
@@ -14,6 +15,7 @@ import { registerDns } from './dns.ts';
 import { stateBackend } from './settings.ts';
 import { secretReferences } from './secrets.ts';
 import { schedules } from './schedules.ts';
+import { scheduleTargets } from './schedule-targets.ts';
 import { stagingFits } from './staging-fit.ts';
 
 export const RULES: readonly Rule[] = [
@@ -28,6 +30,7 @@ export const RULES: readonly Rule[] = [
   startupScriptVariables,
   userDataSize,
   sshKeys,
+  sshKeyFields,
   certificates,
   activeDirectory,
   ldapTls,
@@ -35,6 +38,7 @@ export const RULES: readonly Rule[] = [
   stateBackend,
   secretReferences,
   schedules,
+  scheduleTargets,
   stagingFits,
 ];
 
@@ -66,6 +70,8 @@ export const DIAGNOSTIC_CODES = {
   'user-data-too-large': 'an aws startup script above 16,384 bytes when rendered with worst-case values',
   'ssh-key-invalid': 'an SSH key that is not RSA PKCS#1 PEM, 2048 bits',
   'ssh-key-unchecked': 'an SSH key file that cannot be read (warning)',
+  'ssh-key-conflict': 'connection_private_key / connection_passphrase beside use_user_private_key: true',
+  'ssh-passphrase-without-key': 'connection_passphrase without connection_private_key',
   'certificate-invalid': 'ca_cert / nginx_cert that is not a readable PEM certificate',
   'ad-config-incomplete': 'AD computer records without ldap_config or ad_computer_container_dn',
   'ldaps-required': 'AD computer records with an ldap:// LdapConfig',
@@ -79,5 +85,9 @@ export const DIAGNOSTIC_CODES = {
   'schedule-empty-window': 'start equals end',
   'schedule-no-days': 'a schedule without days',
   'schedule-gap': 'chained schedules leave a one-minute gap (warning)',
+  'schedule-staging-unknown': "a window's staging_num_sessions names a staging config that does not use this autoscale config",
+  'schedule-cap-above-provider': "a window's max_instances above the VM provider's (warning: it only lowers the cap)",
+  'prewarm-invalid': 'prewarm is not auto, off or a duration',
+  'prewarm-needs-checkin': 'prewarm auto with require_checkin false (nothing checks in to learn boot times from)',
   'staging-does-not-fit': 'a staged workspace needs more cores, memory or GPUs than one agent offers',
 } as const;
