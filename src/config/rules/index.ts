@@ -87,7 +87,6 @@ export const DIAGNOSTIC_CODES = {
   'schedule-gap': 'chained schedules leave a one-minute gap (warning)',
   'schedule-staging-unknown': "a window's staging_num_sessions names a staging config that does not use this autoscale config",
   'schedule-cap-above-provider': "a window's max_instances above the VM provider's (warning: it only lowers the cap)",
-  'prewarm-invalid': 'prewarm is not auto, off or a duration',
   'prewarm-needs-checkin': 'prewarm auto with require_checkin false (nothing checks in to learn boot times from)',
   'staging-does-not-fit': 'a staged workspace needs more cores, memory or GPUs than one agent offers',
 } as const;

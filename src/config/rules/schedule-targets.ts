@@ -6,11 +6,11 @@
 //   is not in the pool or does not use this autoscale config.
 // schedule-cap-above-provider (warning): a window's max_instances above the VM
 //   provider's: it is a lower cap only, the provider's still applies.
-// prewarm-invalid: prewarm is not auto, off or a duration.
+// (A prewarm that is not auto, off or a duration is a schema error: the
+// schema's pattern is the grammar parseDuration reads.)
 // prewarm-needs-checkin: prewarm auto learns boot times from check-ins; with
 //   require_checkin false nothing checks in, so give a duration instead.
 import type { Rule } from './context.ts';
-import { parseDuration } from '../../util/duration.ts';
 
 const SERVER_ONLY = ['minimum_available_sessions'] as const;
 const DOCKER_ONLY = ['standby_cores', 'standby_memory_mb', 'standby_gpus', 'staging_num_sessions'] as const;
@@ -56,23 +56,13 @@ export const scheduleTargets: Rule = (ctx) => {
           }
         }
       });
-      const prewarm = a.prewarm;
-      if (prewarm === undefined || prewarm === 'off') return;
-      if (prewarm === 'auto') {
-        if (a.require_checkin === false) {
-          ctx.report(
-            'error',
-            'prewarm-needs-checkin',
-            'prewarm: auto learns boot times from running check-ins, but require_checkin is false; give a duration (e.g. prewarm: 20m) or turn require_checkin on',
-            { doc: pool, path: ['autoscale', i, 'prewarm'] },
-          );
-        }
-        return;
-      }
-      try {
-        parseDuration(prewarm);
-      } catch {
-        ctx.report('error', 'prewarm-invalid', `prewarm "${prewarm}" is not auto, off or a duration such as 20m`, { doc: pool, path: ['autoscale', i, 'prewarm'] });
+      if (a.prewarm === 'auto' && a.require_checkin === false) {
+        ctx.report(
+          'error',
+          'prewarm-needs-checkin',
+          'prewarm: auto learns boot times from running check-ins, but require_checkin is false; give a duration (e.g. prewarm: 20m) or turn require_checkin on',
+          { doc: pool, path: ['autoscale', i, 'prewarm'] },
+        );
       }
     });
   }
