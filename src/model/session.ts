@@ -25,4 +25,9 @@ export interface SessionRecord {
   end_reason: string | null;
   /** Which API key created it. */
   api_key: string | null;
+  /**
+   * A targeted request (`server_id` on POST /api/v1/sessions): the only server
+   * it may be placed on. Absent/null: any server of the pool.
+   */
+  target_server_id?: string | null;
 }

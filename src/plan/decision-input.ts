@@ -54,6 +54,8 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
   const staged: StagedSessionView[] = [];
   for (const s of snapshot.sessions) {
     if (s.status === 'queued' && s.server_id === null) {
+      // A targeted request waits for its own server (already coming up): no demand for a new one.
+      if (s.target_server_id) continue;
       queued.push({ id: s.id, pool: s.pool, workspace: s.workspace, created_at: s.created_at });
       continue;
     }
@@ -123,5 +125,7 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
     history: snapshot.history,
     providerCapacity: args.providerCapacity ?? {},
     now,
+    // Check-in timeouts are judged on the real clock, also when `now` is a what-if `--at`.
+    ...(args.observedAt !== undefined && args.observedAt !== now ? { clock: args.observedAt } : {}),
   };
 }

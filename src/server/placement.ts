@@ -78,7 +78,10 @@ function olderFirst(a: ServerRecord, b: ServerRecord): number {
 }
 
 /** The placement decision itself; returns the chosen server id or null when nothing has room. */
-export function choosePlacement(candidates: readonly PlacementCandidate[], request: NewSession, rules: PlacementRules): string | null {
+export function choosePlacement(all: readonly PlacementCandidate[], request: NewSession, rules: PlacementRules): string | null {
+  // A targeted request (server_id) may go to its server only.
+  const target = request.target_server_id ?? null;
+  const candidates = target === null ? all : all.filter((c) => c.server.id === target);
   const eligible = candidates.filter(
     (c) => c.server.pool === request.pool && isUsable(c.server, rules) && (request.zone === null || rules.zoneOf(c.server) === request.zone),
   );

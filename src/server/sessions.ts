@@ -1,6 +1,7 @@
 // The session API (API key required: `Authorization: Bearer KEY`).
-//   POST   /api/v1/sessions {pool, user, zone?, workspace?, credential?, ssh_private_key?}
+//   POST   /api/v1/sessions {pool, user, zone?, workspace?, credential?, ssh_private_key?, server_id?}
 //          201 placed | 202 queued (aggressive scaling) | 503 no_resources
+//          server_id: a targeted request (targeted-request.ts)
 //   GET    /api/v1/sessions/:id
 //   DELETE /api/v1/sessions/:id
 //   POST   /api/v1/sessions/:id/keepalive
@@ -16,6 +17,7 @@ import { bearerToken, matchApiKey } from './api-keys.ts';
 import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
 import { poolUsesUserKey, renderConnectionAnswer } from './connection-answer.ts';
 import { readUserSshKey } from './user-ssh-key.ts';
+import { judgeTarget, noRoomReason } from './targeted-request.ts';
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, rejectControl, stringField } from './request-body.ts';
@@ -93,8 +95,13 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
    */
   async function claimStaged(config: Config, pool: Pool, request: NewSession, nowMs: number): Promise<{ session: SessionRecord; from: string } | undefined> {
     if (pool.type !== 'docker_agent' || request.workspace === null || request.resources === null) return undefined;
+    const target = request.target_server_id ?? null;
     const staged = (await ctx.store.listSessions({ pool: pool.name, status: ['running'] })).filter(
-      (s) => s.staged && s.workspace === request.workspace && (request.zone === null || s.zone === null || s.zone === request.zone),
+      (s) =>
+        s.staged &&
+        s.workspace === request.workspace &&
+        (request.zone === null || s.zone === null || s.zone === request.zone) &&
+        (target === null || s.server_id === target),
     );
     if (staged.length === 0) return undefined;
     const rules = rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs));
@@ -131,6 +138,8 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const workspaceName = stringField(body, 'workspace', { max: 200 }) ?? null;
     const credential = stringField(body, 'credential', { max: 4096 });
     const sshPrivateKey = readUserSshKey(body);
+    const targetText = stringField(body, 'server_id', { max: 300 });
+    const targetId = targetText === undefined ? null : rejectControl('server_id', targetText);
 
     const pool = config.pools.find((p) => p.name === poolName);
     if (!pool) {
@@ -162,8 +171,30 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const now = new Date(nowMs).toISOString();
     const request: NewSession = { id: nextId(nowMs), pool: pool.name, user, zone, workspace: workspaceName, resources, api_key: apiKey, now };
 
+    let queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
+    // A targeted request: its server or nothing (queued only for a server still coming up, with aggressive scaling).
+    const targetServer = targetId === null ? undefined : await ctx.store.getServer(targetId);
+    const targetRules = targetServer ? rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs)) : undefined;
+    if (targetId !== null) {
+      if (!targetServer || !targetRules || targetServer.pool !== pool.name) {
+        ctx.metrics.sessionRequest('rejected');
+        throw new ApiError(404, 'unknown_server', `no server or agent "${targetId}" in pool "${pool.name}"`);
+      }
+      const targetZone = targetRules.zoneOf(targetServer);
+      if (zone !== null && targetZone !== zone) {
+        throw new ApiError(400, 'invalid_field', `server "${targetId}" is in zone ${targetZone ?? '(none)'}, not "${zone}"`);
+      }
+      const verdict = judgeTarget(targetServer, targetRules, queueAllowed);
+      if (verdict.kind === 'reject') {
+        ctx.metrics.sessionRequest('rejected');
+        ctx.log.info({ event: 'session-rejected', pool: pool.name, server_id: targetId, api_key: apiKey }, `targeted request for ${targetId} refused: ${verdict.reason}`);
+        return c.json({ error: 'no_resources', message: `No resources are available for the request: ${verdict.reason}.`, server_id: targetId }, 503);
+      }
+      request.target_server_id = targetId;
+      queueAllowed = verdict.kind === 'queue';
+    }
+
     const staged = await claimStaged(config, pool, request, nowMs);
-    const queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
     const result = staged
       ? { outcome: 'placed' as const, session: staged.session }
       : await ctx.store.allocateSession(request, ctx.chooser(config, nowMs), { onNoCapacity: queueAllowed ? 'queue' : 'reject' });
@@ -206,13 +237,21 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
             id: result.session.id,
             status: 'queued',
             position: result.position,
-            message: `no server in pool "${pool.name}" has a free slot; a server is being provisioned (aggressive scaling). Poll GET /api/v1/sessions/${result.session.id}`,
+            message: targetServer
+              ? `server "${targetServer.id}" is still starting; the request waits for its check-in (aggressive scaling). Poll GET /api/v1/sessions/${result.session.id}`
+              : `no server in pool "${pool.name}" has a free slot; a server is being provisioned (aggressive scaling). Poll GET /api/v1/sessions/${result.session.id}`,
           },
           202,
         );
       }
       case 'rejected':
         ctx.metrics.sessionRequest('rejected');
+        if (targetServer && targetRules) {
+          const on = await ctx.store.listSessions({ server_id: targetServer.id, status: ['running'] });
+          const reason = noRoomReason(targetServer, on, resources, targetRules);
+          ctx.log.info({ event: 'session-rejected', pool: pool.name, server_id: targetServer.id, api_key: apiKey }, `targeted request refused: ${reason}`);
+          return c.json({ error: 'no_resources', message: `No resources are available for the request: ${reason}.`, server_id: targetServer.id }, 503);
+        }
         ctx.log.info({ event: 'session-rejected', pool: pool.name, api_key: apiKey }, `no resources in pool ${pool.name}`);
         return c.json({ error: 'no_resources', message: `No resources are available in pool "${pool.name}": every usable server is full. Try again later.` }, 503);
       default: {

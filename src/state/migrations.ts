@@ -143,6 +143,14 @@ ALTER TABLE autoscale_history ADD COLUMN last_create_error TEXT;
 ALTER TABLE state_meta ADD COLUMN server_version BIGINT NOT NULL DEFAULT 0;
 `,
   },
+  {
+    // Targeted session requests (server_id): a queued one must remember its server across replicas and restarts.
+    version: 4,
+    name: 'target server of targeted session requests',
+    sql: `
+ALTER TABLE sessions ADD COLUMN target_server_id TEXT;
+`,
+  },
 ];
 
 const SUBSTITUTIONS: Record<Dialect, Record<string, string>> = {

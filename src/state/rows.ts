@@ -167,6 +167,7 @@ export const SESSION_COLUMNS = [
   'ended_at',
   'end_reason',
   'api_key',
+  'target_server_id',
 ] as const;
 
 export function sessionParams(s: SessionRecord): SqlValue[] {
@@ -189,6 +190,7 @@ export function sessionParams(s: SessionRecord): SqlValue[] {
     s.ended_at,
     s.end_reason,
     s.api_key,
+    s.target_server_id ?? null,
   ];
 }
 
@@ -210,6 +212,8 @@ export function sessionFromRow(row: Row): SessionRecord {
     ended_at: optStr(row, 'ended_at'),
     end_reason: optStr(row, 'end_reason'),
     api_key: optStr(row, 'api_key'),
+    // Only targeted sessions carry the field (untargeted records stay as they were).
+    ...(optStr(row, 'target_server_id') !== null ? { target_server_id: optStr(row, 'target_server_id') } : {}),
   };
 }
 

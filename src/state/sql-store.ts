@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { PoolformError } from '../util/errors.ts';
 import { migrate } from './migrations.ts';
-import { hasRoom, isUsable } from './placement.ts';
+import { createAllocator, queuePositionIn } from './sql-allocation.ts';
 import {
   RESOURCE_COLUMNS,
   SERVER_COLUMNS,
@@ -25,15 +25,10 @@ import {
 } from './rows.ts';
 import type { SqlDriver, SqlRunner, SqlValue } from './sql-driver.ts';
 import type {
-  AllocationOptions,
-  AllocationResult,
   AuditEntry,
   AutoscaleHistory,
   IntentRecord,
   LockInfo,
-  NewSession,
-  PlacementCandidate,
-  PlacementChooser,
   ResourceRecord,
   ServerRecord,
   SessionRecord,
@@ -55,12 +50,13 @@ const UPSERT_RESOURCE = upsertSql('resources', RESOURCE_COLUMNS, 'address', true
 const UPSERT_SERVER = upsertSql('servers', SERVER_COLUMNS, 'id', true);
 const UPSERT_INTENT = upsertSql('intents', ['id', 'address', 'type', 'payload', 'created_at'], 'id', true);
 const UPSERT_SESSION = upsertSql('sessions', SESSION_COLUMNS, 'id');
-const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`;
 const BUMP_SERIAL = 'UPDATE state_meta SET serial = serial + 1 WHERE id = 1';
 /** A change to the servers table that is infrastructure (record created, replaced, removed, address set). */
 const BUMP_SERVERS = 'UPDATE state_meta SET serial = serial + 1, server_version = server_version + 1 WHERE id = 1';
 /** A runtime change to a server (check-in, progress, status): placement must see it, saved plans must not go stale. */
 const BUMP_SERVER_VERSION = 'UPDATE state_meta SET server_version = server_version + 1 WHERE id = 1';
+/** After a BUMP_SERVERS / BUMP_SERVER_VERSION: the row remembers the version that wrote it (placement index catch-up reads `sv > seen`). */
+const STAMP_SERVER = 'UPDATE servers SET sv = (SELECT server_version FROM state_meta WHERE id = 1) WHERE id = ?';
 
 const SESSION_ORDER = 'ORDER BY created_ms, id';
 
@@ -68,110 +64,6 @@ async function readMeta(tx: SqlRunner): Promise<StateMeta> {
   const row = await tx.get('SELECT lineage, serial FROM state_meta WHERE id = 1');
   if (!row) throw new PoolformError('state-corrupt', 'state has no lineage row (state_meta); the state database is damaged');
   return { lineage: String(row['lineage']), serial: Number(row['serial']) };
-}
-
-/**
- * A server is offered only when a session could go there: enabled, running,
- * and (server pools) fewer running sessions than max_sessions. Docker agents
- * (capacity set) are offered whatever their load; the chooser weighs resources.
- * Leaving full servers out keeps allocation cheap in large, busy pools.
- */
-const OFFERED =
-  "v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND (v.capacity IS NOT NULL OR v.max_sessions > " +
-  "(SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
-
-/**
- * The usable servers of each pool, as of a server version. Every write to the
- * servers table (check-ins included, which do not bump the serial) bumps
- * `state_meta.server_version` in the same transaction, so while it is
- * unchanged the cached records are exactly what the table holds, and an
- * allocation reads one small row instead of every server of the pool.
- * Records are frozen: choosers see them but must not change them.
- */
-type ServerCache = Map<string, { version: number; servers: readonly ServerRecord[] }>;
-
-async function readServerVersion(tx: SqlRunner): Promise<number> {
-  const row = await tx.get('SELECT server_version FROM state_meta WHERE id = 1');
-  if (!row) throw new PoolformError('state-corrupt', 'state has no lineage row (state_meta); the state database is damaged');
-  return Number(row['server_version']);
-}
-
-async function usableServers(tx: SqlRunner, pool: string, cache: ServerCache): Promise<readonly ServerRecord[]> {
-  const version = await readServerVersion(tx);
-  const hit = cache.get(pool);
-  if (hit && hit.version === version) return hit.servers;
-  const servers = (
-    await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])
-  ).map((row) => Object.freeze(serverFromRow(row)));
-  cache.set(pool, { version, servers });
-  return servers;
-}
-
-/** The pool's servers that could take a session, with their running sessions, read inside the caller's transaction. */
-async function readCandidates(tx: SqlRunner, pool: string, cache: ServerCache): Promise<PlacementCandidate[]> {
-  const servers = await usableServers(tx, pool, cache);
-  if (servers.length === 0) return [];
-  const counts = new Map<string, number>();
-  for (const row of await tx.all(
-    "SELECT s.server_id AS id, COUNT(*) AS n FROM sessions s JOIN servers v ON v.id = s.server_id WHERE v.pool = ? AND s.status = 'running' GROUP BY s.server_id",
-    [pool],
-  )) {
-    counts.set(String(row['id']), Number(row['n']));
-  }
-  const byId = new Map<string, PlacementCandidate>();
-  for (const server of servers) {
-    if (server.capacity === null && (counts.get(server.id) ?? 0) >= server.max_sessions) continue;
-    byId.set(server.id, { server, sessions: [] });
-  }
-  if (byId.size > 0 && counts.size > 0) {
-    const sessions = await tx.all(
-      `SELECT s.* FROM sessions s WHERE s.status = 'running' AND s.server_id IN (SELECT v.id FROM servers v WHERE ${OFFERED}) ORDER BY s.created_ms, s.id`,
-      [pool],
-    );
-    for (const row of sessions) {
-      const session = sessionFromRow(row);
-      if (session.server_id !== null) byId.get(session.server_id)?.sessions.push(session);
-    }
-  }
-  return [...byId.values()];
-}
-
-/** The store re-checks the chooser's pick: a pick without room is a bug in the chooser, never an over-allocation. */
-function checkedChoice(candidates: readonly PlacementCandidate[], chosen: string, request: NewSession): PlacementCandidate {
-  const candidate = candidates.find((c) => c.server.id === chosen);
-  if (!candidate || !isUsable(candidate.server) || !hasRoom(candidate, request.resources)) {
-    throw new PoolformError('placement-invalid', `placement chose server ${chosen}, which is not a usable server with room in pool ${request.pool}`);
-  }
-  return candidate;
-}
-
-async function queuePositionIn(tx: SqlRunner, session: { pool: string; created_at: string; id: string }): Promise<number> {
-  const row = await tx.get(
-    "SELECT COUNT(*) AS n FROM sessions WHERE pool = ? AND status = 'queued' AND (created_ms < ? OR (created_ms = ? AND id <= ?))",
-    [session.pool, toMs(session.created_at), toMs(session.created_at), session.id],
-  );
-  return Number(row?.['n'] ?? 0);
-}
-
-function newSessionRecord(request: NewSession, serverId: string | null): SessionRecord {
-  return {
-    id: request.id,
-    pool: request.pool,
-    user: request.user,
-    zone: request.zone,
-    workspace: request.workspace,
-    server_id: serverId,
-    status: serverId === null ? 'queued' : 'running',
-    resources: request.resources,
-    staged: false,
-    staging: null,
-    created_at: request.now,
-    updated_at: request.now,
-    last_keepalive_at: request.now,
-    ended_at: null,
-    end_reason: null,
-    api_key: request.api_key,
-  };
 }
 
 /**
@@ -185,7 +77,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
   });
 
   let closed = false;
-  const serverCache: ServerCache = new Map();
+  const allocator = createAllocator(driver);
 
   const store: StateStore = {
     meta: () => driver.read(readMeta),
@@ -236,7 +128,10 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     putServer: (server: ServerRecord) =>
       driver.write(async (tx) => {
-        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) await tx.run(BUMP_SERVERS);
+        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) {
+          await tx.run(BUMP_SERVERS);
+          await tx.run(STAMP_SERVER, [server.id]);
+        }
       }),
 
     updateServerStatus: (id, update) =>
@@ -250,6 +145,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         const n = await tx.run(`${sql} WHERE id = ?`, [...params, id]);
         if (n === 0) return undefined;
         await tx.run(BUMP_SERVER_VERSION);
+        await tx.run(STAMP_SERVER, [id]);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
       }),
@@ -269,68 +165,27 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         );
         if (n === 0) return undefined;
         await tx.run(BUMP_SERVERS);
+        await tx.run(STAMP_SERVER, [id]);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
       }),
 
-    deleteServer: (id) =>
-      driver.write(async (tx) => {
+    deleteServer: async (id) => {
+      const deleted = await driver.write(async (tx) => {
         const n = await tx.run('DELETE FROM servers WHERE id = ?', [id]);
         if (n > 0) await tx.run(BUMP_SERVERS);
         return n > 0;
-      }),
+      });
+      if (deleted) allocator.serverDeleted(id);
+      return deleted;
+    },
 
     // ------------------------------------------------------------ sessions
 
-    allocateSession: (request: NewSession, choose: PlacementChooser, options: AllocationOptions) =>
-      driver.write(async (tx): Promise<AllocationResult> => {
-        const candidates = await readCandidates(tx, request.pool, serverCache);
-        const chosen = choose(candidates, request);
-        if (chosen !== null) {
-          checkedChoice(candidates, chosen, request);
-          const session = newSessionRecord(request, chosen);
-          await tx.run(INSERT_SESSION, sessionParams(session));
-          return { outcome: 'placed', session };
-        }
-        if (options.onNoCapacity === 'reject') return { outcome: 'rejected' };
-        const session = newSessionRecord(request, null);
-        await tx.run(INSERT_SESSION, sessionParams(session));
-        return { outcome: 'queued', session, position: await queuePositionIn(tx, session) };
-      }, `alloc:${request.pool}`),
+    // Placement through the capacity index; see sql-allocation.ts for the contract.
+    allocateSession: (request, choose, options) => allocator.allocate(request, choose, options),
 
-    assignQueued: (pool, choose, now) =>
-      driver.write(async (tx) => {
-        const queued = (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'queued' ${SESSION_ORDER}`, [pool])).map(sessionFromRow);
-        if (queued.length === 0) return [];
-        const candidates = await readCandidates(tx, pool, serverCache);
-        const placed: SessionRecord[] = [];
-        for (const q of queued) {
-          const request: NewSession = {
-            id: q.id,
-            pool: q.pool,
-            user: q.user,
-            zone: q.zone,
-            workspace: q.workspace,
-            resources: q.resources,
-            api_key: q.api_key,
-            now,
-          };
-          const chosen = choose(candidates, request);
-          if (chosen === null) break; // FIFO: nobody overtakes the head of the queue
-          const candidate = checkedChoice(candidates, chosen, request);
-          // The keepalive clock starts when the session is handed out, not when it was queued.
-          const session: SessionRecord = { ...q, status: 'running', server_id: chosen, updated_at: now, last_keepalive_at: now };
-          // Still queued? (It may have been ended meanwhile by a request that does not take the pool lock.)
-          const n = await tx.run(
-            "UPDATE sessions SET status = 'running', server_id = ?, updated_at = ?, last_keepalive_at = ?, last_keepalive_ms = ? WHERE id = ? AND status = 'queued'",
-            [chosen, now, now, toMs(now), q.id],
-          );
-          if (n === 0) continue;
-          candidate.sessions.push(session);
-          placed.push(session);
-        }
-        return placed;
-      }, `alloc:${pool}`),
+    assignQueued: (pool, choose, now) => allocator.assignQueued(pool, choose, now),
 
     getSession: async (id) => {
       const row = await driver.get('SELECT * FROM sessions WHERE id = ?', [id]);
@@ -368,10 +223,14 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
     // Under the pool's allocation lock: a staged session written by the reconciler and a
     // user allocation on another replica are serialized, so the allocation counts it.
-    putSession: (session) =>
-      driver.write(async (tx) => {
+    // The server row is locked too (PostgreSQL), like every writer that puts a running session on a server.
+    putSession: async (session) => {
+      await driver.write(async (tx) => {
+        if (session.server_id !== null && session.status === 'running') await allocator.lockServer(tx, session.server_id);
         await tx.run(UPSERT_SESSION, sessionParams(session));
-      }, `alloc:${session.pool}`),
+      }, `alloc:${session.pool}`);
+      allocator.sessionWritten(session);
+    },
 
     keepalive: (id, at) =>
       driver.write(async (tx) => {
@@ -383,19 +242,22 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         return row ? sessionFromRow(row) : undefined;
       }),
 
-    endSession: (id, reason, at, status = 'ended') =>
-      driver.write(async (tx) => {
+    endSession: async (id, reason, at, status = 'ended') => {
+      const { n, session } = await driver.write(async (tx) => {
         // A session that already ended keeps its first end (idempotent DELETE).
-        await tx.run(
+        const changed = await tx.run(
           "UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')",
           [status, reason, at, at, id],
         );
         const row = await tx.get('SELECT * FROM sessions WHERE id = ?', [id]);
-        return row ? sessionFromRow(row) : undefined;
-      }),
+        return { n: changed, session: row ? sessionFromRow(row) : undefined };
+      });
+      if (n > 0 && session) allocator.sessionsEnded([session]);
+      return session;
+    },
 
-    expireSessions: (now, keepaliveMs, queueMs) =>
-      driver.write(async (tx) => {
+    expireSessions: async (now, keepaliveMs, queueMs) => {
+      const expired = await driver.write(async (tx) => {
         const nowMs = toMs(now);
         const idle = (
           await tx.all(`SELECT * FROM sessions WHERE status = 'running' AND staged = 0 AND last_keepalive_ms < ? ${SESSION_ORDER}`, [nowMs - keepaliveMs])
@@ -421,7 +283,10 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
           if (n > 0) changed.push({ ...s, status: 'failed', end_reason: 'queue_timeout', ended_at: now, updated_at: now });
         }
         return changed;
-      }),
+      });
+      allocator.sessionsEnded(expired);
+      return expired;
+    },
 
     activeSessionCount: async (serverId) => {
       const row = await driver.get("SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND status IN ('queued', 'running')", [serverId]);

@@ -64,6 +64,8 @@ export interface NewSession {
   resources: Resources | null;
   api_key: string | null;
   now: string;
+  /** A targeted request: only this server may take it (the chooser enforces it; queued ones remember it). */
+  target_server_id?: string | null;
 }
 
 /**
