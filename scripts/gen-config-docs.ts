@@ -1,21 +1,23 @@
-// Regenerates the field reference in docs/readme/10-config.md from
-// schemas/poolform.schema.json: `node scripts/gen-config-docs.ts`
-// (`--check` exits 1 when the document is stale).
-import { readFile, writeFile } from 'node:fs/promises';
+// Regenerates the configuration field reference docs/reference/configuration.md
+// from schemas/poolform.schema.json: `node scripts/gen-config-docs.ts`
+// (`--check` exits 1 when the page is stale). Hand-written pages under docs/
+// are never generated; see docs/index.md.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { spliceFieldReference } from './gen-config-docs-lib.ts';
+import { renderReferencePage } from './gen-config-docs-lib.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const docPath = `${root}docs/readme/10-config.md`;
+const docPath = `${root}docs/reference/configuration.md`;
 const schema = JSON.parse(await readFile(`${root}schemas/poolform.schema.json`, 'utf8')) as Record<string, unknown>;
-const current = await readFile(docPath, 'utf8');
-const next = spliceFieldReference(current, schema);
+const next = renderReferencePage(schema);
 if (process.argv.includes('--check')) {
+  const current = await readFile(docPath, 'utf8').catch(() => '');
   if (next !== current) {
-    console.error('docs/readme/10-config.md is stale: run `node scripts/gen-config-docs.ts`');
+    console.error('docs/reference/configuration.md is stale: run `npm run gen`');
     process.exitCode = 1;
   }
 } else {
+  await mkdir(`${root}docs/reference`, { recursive: true });
   await writeFile(docPath, next);
-  console.log('wrote docs/readme/10-config.md');
+  console.log('wrote docs/reference/configuration.md');
 }
