@@ -7,7 +7,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('diagnostic codes', () => {
-  it('every code a rule or the loader reports is listed, documented in the README part and tested', () => {
+  it('every code a rule or the loader reports is listed, documented in docs/configuration.md and tested', () => {
     const sources = [
       ...readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `${here}${f}`),
       `${here}../load.ts`,
@@ -20,7 +20,7 @@ describe('diagnostic codes', () => {
       }
     }
     const listed = Object.keys(DIAGNOSTIC_CODES);
-    const docs = readFileSync(`${root}docs/readme/10-config.md`, 'utf8');
+    const docs = readFileSync(`${root}docs/configuration.md`, 'utf8');
     const tests = readdirSync(here).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(`${here}${f}`, 'utf8')).join('\n');
     expect(reported.size).toBeGreaterThan(20);
     for (const code of reported) {
