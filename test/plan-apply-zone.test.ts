@@ -77,7 +77,7 @@ describe.skipIf(!enabled)('a missing hosted zone', () => {
     expect(plan.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
     expect(plan.stdout).toMatch(new RegExp(`Error: .*base_domain_name ${BASE.replace(/\./g, '\\.')}`));
     expect(plan.stdout).not.toMatch(/Warnings[^]*hosted zone/);
-    expect(plan.stderr).toMatch(/Error: the plan has 1 error/);
+    expect(plan.stderr).toMatch(/poolform plan: error \[plan-errors\]: the plan has 1 error/);
 
     const detailed = await runCli(['plan', root, '--state', state(), '--detailed-exitcode', '-out', join(root, 'p.plan')], { env: ENV });
     expect(detailed.code).toBe(1);

@@ -345,7 +345,7 @@ describe('a provider that cannot be observed', () => {
       expect(r.stdout).toMatch(/Error: LdapConfig corp \(OU=Desktops,DC=corp,DC=example,DC=test\) could not be observed: /);
       expect(r.stdout).not.toContain('Your pools match');
       expect(r.stdout).toContain('No changes. But the plan has errors (above)');
-      expect(r.stderr).toContain('Error: the plan has 1 error to fix first');
+      expect(r.stderr).toContain('error [plan-errors]: the plan has 1 error to fix first');
     }
     const json = await runCli(['plan', ws.config, '--state', ws.state, '--json'], { env });
     expect(json.code).toBe(1);

@@ -96,7 +96,7 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     ? await observeAll({ config: deps.config, registry: deps.registry, previousResources: snapshot.resources, intents: snapshot.intents })
     : null;
   for (const e of observed?.errors ?? []) {
-    log.warn({ kind: e.kind, provider: e.provider, scope: e.scope, code: e.code }, `could not observe ${e.kind} provider ${e.provider}: ${e.message}`);
+    log.warn({ kind: e.kind, provider: e.provider, scope: e.scope, code: e.code }, `could not observe ${e.kind} provider ${e.provider}: error [${e.code}]: ${e.message}`);
   }
   const providerCapacity = observed ? await providerCapacities(deps.config, deps.registry, observed, log) : {};
   const now = deps.clock().toISOString();

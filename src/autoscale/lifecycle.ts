@@ -30,6 +30,8 @@ export interface LifecycleInput {
   /** Why inactive, for reasons: "schedule inactive" or "config disabled". */
   inactiveWhy: string;
   now: number;
+  /** The real clock (epoch ms), which check-in timeouts are judged by even in a what-if plan; default `now`. */
+  clockNow?: number;
   checkinTimeoutMs: number;
   /** Staged (unused) sessions per server id: they are removed when the config is inactive, so they do not keep an agent busy. */
   stagedOn: ReadonlyMap<string, number>;
@@ -70,7 +72,7 @@ export function classifyServers(input: LifecycleInput): Lifecycle {
         continue;
       case 'provisioning':
       case 'starting': {
-        const age = now - Date.parse(server.created_at);
+        const age = (input.clockNow ?? now) - Date.parse(server.created_at);
         if (sessions === 0 && age >= input.checkinTimeoutMs) {
           emit(
             server,

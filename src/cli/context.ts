@@ -16,6 +16,8 @@ export interface CliContext {
   readLine(): Promise<string>;
   /** The exit code the process will end with (commands set it; only bin/ calls process.exit). */
   exitCode: number;
+  /** The command being run (`plan`, `state list`), set before its action: errors are prefixed `poolform <command>:`. */
+  command?: string;
 }
 
 /** Exit codes: 0 ok, 1 failure / invalid, 2 usage error (and plan --detailed-exitcode: 2 = changes). */

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './context.ts';
 import { EXIT_USAGE } from './context.ts';
+import { thrownErrorLine } from './error-line.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerPlan } from './commands/plan.ts';
@@ -32,6 +33,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerForceUnlock(program, ctx);
   registerServe(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
+  // `poolform <command>: ...` in every error line: the full path of the command being run.
+  program.hook('preAction', (_program, action) => {
+    const names: string[] = [];
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name());
+    ctx.command = names.join(' ');
+  });
   return program;
 }
 
@@ -67,7 +74,7 @@ export async function main(argv: readonly string[], ctx: CliContext = processCon
       // --help and --version end through here with exit code 0.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    ctx.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.stderr.write(thrownErrorLine(ctx.command, err));
     return 1;
   }
   return ctx.exitCode;

@@ -21,6 +21,7 @@ import { describeStore, openStore, resolveStateDir, stateBackend, type StateBack
 import { sqliteFileFor } from '../state/sqlite-store.ts';
 import type { StateStore } from '../state/types.ts';
 import { EXIT_FAILURE, type CliContext } from './context.ts';
+import { thrownErrorLine } from './error-line.ts';
 
 export interface StoreOptionValues {
   /** `--state PATH` */
@@ -151,13 +152,13 @@ export async function withCliStore<T>(
 
 /**
  * Runs a command action: operational errors (PoolformError, LockHeldError,
- * a bad duration) become one `Error: ...` line on stderr and exit code 1.
+ * a bad duration) become one `poolform <command>: error [code]: ...` line on stderr and exit code 1.
  */
 export async function runCommand(ctx: CliContext, fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
-    ctx.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.stderr.write(thrownErrorLine(ctx.command, err));
     ctx.exitCode = EXIT_FAILURE;
   }
 }

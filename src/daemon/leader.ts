@@ -4,6 +4,7 @@
 // 10s) and is renewed every ttl/3, so a dead leader is replaced within one
 // ttl plus one renewal period (≤ 4/3 × ttl; 13.3 s by default). A replica
 // that fails to renew (store unreachable) stops leading at once.
+import { errorCodeOf } from '../util/error-code.ts';
 import type { StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Clock, Log } from '../server/types.ts';
@@ -71,7 +72,7 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
         options.onChange(true);
       }
     } catch (err) {
-      log.warn({ event: 'leader-lease-error', err: errorMessage(err) }, 'cannot renew the leader lease');
+      log.warn({ event: 'leader-lease-error', err: errorMessage(err), code: errorCodeOf(err) }, 'cannot renew the leader lease');
       set(false);
     }
   };

@@ -122,6 +122,25 @@ export function parseSavedPlan(text: string): SavedPlanFile {
   return data as unknown as SavedPlanFile;
 }
 
+/** How far a plan's decision instant may sit from its creation and still count as "now". */
+const WHAT_IF_TOLERANCE_MS = 1_000;
+
+/**
+ * Throws PoolformError `saved-plan-what-if` for a plan decided for another instant than the one
+ * it was made at (`plan --at`): its decisions (schedules, check-in ages) describe a world that is
+ * not the real one, so it is never applied. `plan` refuses `-out` with `--at`; this guards plan
+ * files written otherwise (older versions, edits).
+ */
+export function assertDecidedForNow(plan: Pick<Plan, 'at' | 'created_at'>): void {
+  const at = Date.parse(plan.at);
+  const created = Date.parse(plan.created_at);
+  if (Number.isFinite(at) && Number.isFinite(created) && Math.abs(at - created) <= WHAT_IF_TOLERANCE_MS) return;
+  throw new PoolformError(
+    'saved-plan-what-if',
+    `this plan was decided for ${plan.at} (plan --at), not for when it was made (${plan.created_at}); a what-if plan is never applied. Run poolform plan -out FILE without --at.`,
+  );
+}
+
 /** Throws PoolformError `saved-plan-stale` when the state is no longer the one the plan was made against. */
 export function assertNotStale(plan: Pick<Plan, 'lineage' | 'serial'>, current: StateMeta): void {
   if (plan.lineage !== current.lineage) {

@@ -16,6 +16,8 @@ import type { Config } from '../config/model.ts';
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
 import type { PlacementChooser, StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
+import { errorCodeOf } from '../util/error-code.ts';
+import { isClientAbort } from './client-abort.ts';
 import type { KeySet } from './api-keys.ts';
 import { resolveApiKeys } from './api-keys.ts';
 import { ApiError, errorResponse } from './errors.ts';
@@ -146,8 +148,13 @@ export function createApp(deps: AppDeps): Hono {
       if (err.status === 401) log.warn({ event: 'auth-failed', method: c.req.method, path: c.req.path, error: err.error }, `${c.req.method} ${c.req.path}: ${err.message}`);
       return errorResponse(c, err.status, err.error, err.message, err.headers);
     }
+    // The client went away mid-request (stalled body, closed connection): its doing, not ours.
+    if (isClientAbort(err)) {
+      log.debug({ event: 'client-aborted', method: c.req.method, path: c.req.path, err: errorMessage(err) }, 'client went away before the request finished');
+      return errorResponse(c, 400, 'client_aborted', 'the request was aborted by the client');
+    }
     // Our fault: log the message (never bodies or secrets), answer without internals.
-    log.error({ event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err) }, 'request failed');
+    log.error({ event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err), code: errorCodeOf(err) }, `request failed: error [${errorCodeOf(err)}]`);
     return errorResponse(c, 500, 'internal', 'internal error; see the server log');
   });
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no such endpoint: ${c.req.method} ${c.req.path}`));

@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { applyPlan } from '../../apply/apply-plan.ts';
 import type { ApplyEvent, ApplyResult } from '../../apply/types.ts';
 import { renderPlanText, summaryLine } from '../../plan/render-text.ts';
-import { assertConfigUnchanged, assertNotStale, configDigest } from '../../plan/saved-plan.ts';
+import { assertConfigUnchanged, assertDecidedForNow, assertNotStale, configDigest } from '../../plan/saved-plan.ts';
 import type { Plan, ResourceChange } from '../../plan/types.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
@@ -64,7 +64,7 @@ function progress(ctx: CliContext): (event: ApplyEvent) => void {
         ctx.stdout.write(`${change.address}: ${VERBS[change.action][1]} after ${Math.round(event.ms / 100) / 10}s\n`);
         break;
       case 'failed':
-        ctx.stdout.write(`${change.address}: failed: ${outcome.message ?? ''}\n`);
+        ctx.stdout.write(`${change.address}: failed [${outcome.code ?? 'apply-failed'}]: ${outcome.message ?? ''}\n`);
         break;
       case 'skipped':
         ctx.stdout.write(`${change.address}: skipped: ${outcome.message ?? ''}\n`);
@@ -92,7 +92,7 @@ function report(ctx: CliContext, result: ApplyResult): void {
   }
   if (result.failures.length > 0) {
     ctx.stderr.write(`\n${result.failures.length} change${result.failures.length === 1 ? '' : 's'} failed:\n`);
-    for (const f of result.failures) ctx.stderr.write(`  Error: ${f.address}: ${f.message ?? 'failed'}\n`);
+    for (const f of result.failures) ctx.stderr.write(`  error [${f.code ?? 'apply-failed'}]: ${f.address}: ${f.message ?? 'failed'}\n`);
     ctx.stderr.write('Run `poolform apply` again to retry: what succeeded is recorded, unfinished creates are adopted or cleaned up.\n');
     ctx.exitCode = EXIT_FAILURE;
   } else {
@@ -148,6 +148,7 @@ async function applySavedPlan(ctx: CliContext, file: string, options: ApplyOptio
   const world = await openWorld(ctx, config, options.state ?? saved.state_path);
   try {
     await withLock(ctx, world.store, 'apply', waitMs, async () => {
+      assertDecidedForNow(saved.plan);
       assertNotStale(saved.plan, await world.store.meta());
       assertConfigUnchanged(saved, configDigest(config));
       if (hasPlanErrors(saved.plan)) {

@@ -6,6 +6,7 @@
 // the holder is gone or must be stopped.
 import type { Command } from 'commander';
 import { EXIT_FAILURE, type CliContext } from '../context.ts';
+import { errorLine } from '../error-line.ts';
 import { addStoreOptions, runCommand, withCliStore, type StoreOptionValues } from '../store-options.ts';
 
 export function registerForceUnlock(program: Command, ctx: CliContext): void {
@@ -21,9 +22,12 @@ export function registerForceUnlock(program: Command, ctx: CliContext): void {
         const removed = await store.forceUnlock(id);
         if (!removed) {
           ctx.stderr.write(
-            `Error: no lock with id ${id}` +
-              (current ? `; the state is locked by ${current.operation} (pid ${current.pid} on ${current.host}), lock id ${current.id}` : '; the state is not locked') +
-              '\n',
+            errorLine(
+              ctx.command,
+              'lock-not-found',
+              `no lock with id ${id}` +
+                (current ? `; the state is locked by ${current.operation} (pid ${current.pid} on ${current.host}), lock id ${current.id}` : '; the state is not locked'),
+            ),
           );
           ctx.exitCode = EXIT_FAILURE;
           return;

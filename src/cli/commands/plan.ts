@@ -37,6 +37,7 @@ import { parseDuration } from '../../util/duration.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { errorLine, warningLine } from '../error-line.ts';
 import type { CliStore } from '../store-options.ts';
 import { addStoreOptions, openCliStore, runCommand } from '../store-options.ts';
 
@@ -60,7 +61,7 @@ export async function loadConfigOrReport(ctx: CliContext, dir: string): Promise<
   const result = await loadConfig(resolve(ctx.cwd, dir));
   if (!result.config) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
-    ctx.stderr.write(`Error: the configuration in ${dir} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; run \`poolform validate ${dir}\`):\n`);
+    ctx.stderr.write(errorLine(ctx.command, 'config-invalid', `the configuration in ${dir} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; run \`poolform validate ${dir}\`):`));
     for (const d of errors.slice(0, 20)) ctx.stderr.write(`  ${formatDiagnostic(d)}\n`);
     ctx.exitCode = EXIT_FAILURE;
     return undefined;
@@ -101,7 +102,7 @@ export async function runCli(ctx: CliContext, fn: () => Promise<void>): Promise<
     await fn();
   } catch (error) {
     if (error instanceof UsageError) {
-      ctx.stderr.write(`Error: ${error.message}\n`);
+      ctx.stderr.write(errorLine(ctx.command, 'usage', error.message));
       ctx.exitCode = EXIT_USAGE;
       return;
     }
@@ -120,7 +121,7 @@ export interface CliWorld {
 /** Opens state and providers for `config`. `POOLFORM_CRASH_AFTER=N` (test hook) wraps the providers with the crash hook. */
 export async function openWorld(ctx: CliContext, config: Config, state: string | undefined): Promise<CliWorld> {
   const opened = await openCliStore(ctx, { state }, config);
-  let registry = createProviderRegistry({ config, stateDir: opened.stateDir, env: ctx.env, warn: (m) => ctx.stderr.write(`Warning: ${m}\n`) });
+  let registry = createProviderRegistry({ config, stateDir: opened.stateDir, env: ctx.env, warn: (m) => ctx.stderr.write(warningLine(ctx.command, m)) });
   const crashAfter = parseCrashAfter(ctx.env['POOLFORM_CRASH_AFTER']);
   if (crashAfter !== undefined) registry = withCrashAfter(registry, crashAfter);
   return { config, opened, store: opened.store, registry };
@@ -182,7 +183,7 @@ export function hasPlanErrors(plan: Plan): boolean {
 /** One stderr summary of a plan's plan-time errors; exit 1. */
 export function reportPlanErrors(ctx: CliContext, plan: Plan, out?: string): void {
   const n = plan.fatal_errors?.length ?? 0;
-  ctx.stderr.write(`Error: the plan has ${n} error${n === 1 ? '' : 's'} to fix first${out ? `; it was not saved to ${out}` : ''}:\n`);
+  ctx.stderr.write(errorLine(ctx.command, 'plan-errors', `the plan has ${n} error${n === 1 ? '' : 's'} to fix first${out ? `; it was not saved to ${out}` : ''}:`));
   for (const e of plan.fatal_errors ?? []) ctx.stderr.write(`  ${e}\n`);
   ctx.exitCode = EXIT_FAILURE;
 }
@@ -240,6 +241,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       const format = options.json ? 'json' : (options.format ?? 'text');
       if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format takes text, json or markdown, not ${JSON.stringify(format)}`);
       const at = parseAt(options.at);
+      if (at && out) {
+        throw new UsageError(`-out cannot be used with --at: a plan decided for ${options.at ?? ''} describes another instant and is never applied (drop --at to save a plan, or -out to look ahead)`);
+      }
       const refresh = parseBool(options.refresh, '--refresh', true);
       const lock = parseBool(options.lock, '--lock', true);
       const waitMs = parseLockTimeout(options.lockTimeout);

@@ -9,7 +9,8 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import { formatDiagnostics } from '../../config/format.ts';
 import { InvalidConfigError, parseListen, startServe } from '../../daemon/serve.ts';
 import type { LogLevel } from '../../daemon/log.ts';
-import { errorMessage, isPoolformError } from '../../util/errors.ts';
+import { errorMessage } from '../../util/errors.ts';
+import { errorLine, thrownErrorLine } from '../error-line.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
@@ -34,13 +35,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
         try {
           parseListen(flags.listen);
         } catch (err) {
-          ctx.stderr.write(`Error: ${errorMessage(err)}\n`);
+          ctx.stderr.write(errorLine(ctx.command ?? 'serve', 'usage', errorMessage(err)));
           ctx.exitCode = EXIT_USAGE;
           return;
         }
       }
       if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel)) {
-        ctx.stderr.write(`Error: invalid --log-level "${flags.logLevel}" (one of ${LOG_LEVELS.join(', ')})\n`);
+        ctx.stderr.write(errorLine(ctx.command ?? 'serve', 'usage', `invalid --log-level "${flags.logLevel}" (one of ${LOG_LEVELS.join(', ')})`));
         ctx.exitCode = EXIT_USAGE;
         return;
       }
@@ -58,9 +59,9 @@ export function registerServe(program: Command, ctx: CliContext): void {
       } catch (err) {
         if (err instanceof InvalidConfigError) {
           ctx.stderr.write(formatDiagnostics(err.diagnostics, 'text', { dir }));
-          ctx.stderr.write(`\npoolform serve: the configuration in ${dir} is invalid; fix it and start again\n`);
+          ctx.stderr.write(`\n${errorLine(ctx.command ?? 'serve', 'config-invalid', `the configuration in ${dir} is invalid; fix it and start again`)}`);
         } else {
-          ctx.stderr.write(`Error: ${isPoolformError(err) ? err.message : errorMessage(err)}\n`);
+          ctx.stderr.write(thrownErrorLine(ctx.command ?? 'serve', err));
         }
         ctx.exitCode = EXIT_FAILURE;
         return;
@@ -77,7 +78,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
               ctx.exitCode = EXIT_OK;
             })
             .catch((err: unknown) => {
-              ctx.stderr.write(`Error during shutdown: ${errorMessage(err)}\n`);
+              ctx.stderr.write(thrownErrorLine(ctx.command ?? 'serve', err));
               ctx.exitCode = EXIT_FAILURE;
             })
             .finally(resolve);

@@ -4,6 +4,7 @@
 //   rm ADDR...       forget resources without destroying them (takes the state lock)
 //   pull             the whole state as JSON, secrets redacted
 // Every subcommand takes --state PATH and --config DIR (cli/store-options.ts).
+import { errorLine } from '../error-line.ts';
 import type { Command } from 'commander';
 import { exportState } from '../../state/export.ts';
 import { withStateLock } from '../../state/lock-holder.ts';
@@ -116,7 +117,7 @@ export function registerState(program: Command, ctx: CliContext): void {
       withCliStore(ctx, options, async ({ store }) => {
         const resource = await store.getResource(address);
         if (!resource) {
-          ctx.stderr.write(`Error: no resource at ${address} in state (see \`poolform state list\`)\n`);
+          ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `no resource at ${address} in state (see \`poolform state list\`)`));
           ctx.exitCode = EXIT_FAILURE;
           return;
         }
@@ -152,7 +153,7 @@ export function registerState(program: Command, ctx: CliContext): void {
           const missing: string[] = [];
           for (const a of addresses) if (!(await store.getResource(a))) missing.push(a);
           if (missing.length > 0) {
-            ctx.stderr.write(`Error: not in state: ${missing.join(', ')} (nothing was removed)\n`);
+            ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `not in state: ${missing.join(', ')} (nothing was removed)`));
             ctx.exitCode = EXIT_FAILURE;
             return;
           }
