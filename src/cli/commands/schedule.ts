@@ -12,6 +12,10 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import { loadConfig } from '../../config/load.ts';
 import { fileLineReader, formatText } from '../../config/format.ts';
 import { buildScheduleReport, formatScheduleText } from '../../schedule/report.ts';
+import type { ReportLead } from '../../schedule/report.ts';
+import type { Config } from '../../config/model.ts';
+import { autoscaleConfigs } from '../../config/model.ts';
+import { prewarmLead } from '../../autoscale/prewarm.ts';
 
 interface ScheduleOptions {
   at?: string;
@@ -70,11 +74,26 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
   }
   let report;
   try {
-    report = buildScheduleReport(loaded.config, atMs, count);
+    report = buildScheduleReport(loaded.config, atMs, count, leadsOf(loaded.config));
   } catch (err) {
     ctx.stderr.write(`poolform schedule: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
   }
   ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleText(loaded.config, report, count));
   return EXIT_OK;
+}
+
+/**
+ * Pre-warm leads as far as the configuration says. `schedule` reads no state,
+ * so `prewarm: auto` shows the estimate used before any server has booted
+ * (checkin_timeout / 2); `plan --at` uses the learned boot time.
+ */
+function leadsOf(config: Config): (pool: string, autoscale: string) => ReportLead | null {
+  const leads = new Map<string, ReportLead | null>();
+  for (const { pool, autoscale } of autoscaleConfigs(config)) {
+    const lead = prewarmLead(autoscale);
+    const auto = autoscale.prewarm === 'auto' && lead ? { ms: lead.ms, why: `auto: ${lead.why} (schedule reads no state; plan --at uses the learned boot time)` } : lead;
+    leads.set(`${pool.name}/${autoscale.name}`, auto);
+  }
+  return (pool, autoscale) => leads.get(`${pool}/${autoscale}`) ?? null;
 }
