@@ -10,47 +10,52 @@
 //   replica serves the API. Queue events and check-ins that a standby
 //   receives wake the leader through the store (WAKE_LEASE), so the leader
 //   reconciles at once for them too.
+// - A failed run (it threw, changes failed, a provider could not be reached)
+//   is retried with backoff (backoff.ts: 1 s doubling to 5 min) in place of
+//   the regular interval; a clean run resets it.
 // - One reconcile at a time; triggers that arrive meanwhile coalesce into one
-//   more run. Each run: expire idle/queued sessions, take the state lock
+//   more run (trigger-queue.ts). Each run: expire idle/queued sessions, take the state lock
 //   (waiting up to lockWaitMs: a CLI `apply` holding it makes the run skip
 //   and retry soon, never interleave), run the pipeline per apply_policy,
 //   release the lock, place queued sessions, write one audit line per
 //   decision.
+//
+// This module wires the parts: trigger-queue.ts (coalescing), wake.ts (standby →
+// leader), transition-timer.ts (schedule edges), config-reload.ts, housekeeping.ts
+// (session expiry), decision-audit.ts, queue-placement.ts, summary.ts, backoff.ts.
+// Clock and timers are injected (DaemonOptions.clock / timers).
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Config, Diagnostic, LoadResult } from '../config/model.ts';
+import type { Config, LoadResult } from '../config/model.ts';
 import type { StateStore } from '../state/types.ts';
 import { LockHeldError } from '../state/types.ts';
-import { durationOr } from '../util/duration.ts';
 import { errorMessage } from '../util/errors.ts';
+import { errorCodeOf } from '../util/error-code.ts';
 import type { Metrics } from '../server/metrics.ts';
 import type { ActiveCheck } from '../server/app.ts';
-import { createPlacementChooser } from '../server/placement.ts';
-import { retireIfSingleUse } from '../server/single-use.ts';
 import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
+import { afterRun, backoffDelay, NO_FAILURES } from './backoff.ts';
+import type { BackoffPolicy, BackoffState } from './backoff.ts';
+import { createConfigHolder } from './config-reload.ts';
+import { createDecisionAudit, decisionAuditEntries } from './decision-audit.ts';
+import { expireSessions, safeDuration } from './housekeeping.ts';
 import { createLeaderElector } from './leader.ts';
 import type { LeaderElector } from './leader.ts';
 import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
-import { activeCheck, nextTransition } from './schedule-clock.ts';
+import { placeQueuedSessions } from './queue-placement.ts';
+import { activeCheck } from './schedule-clock.ts';
+import { outcomeMessage, reconcileSummary } from './summary.ts';
+import { realTimers } from './timers.ts';
+import type { TimerHandle, Timers } from './timers.ts';
+import { createTransitionTimer } from './transition-timer.ts';
+import { createTriggerQueue } from './trigger-queue.ts';
+import { createWakeChannel } from './wake.ts';
 import { watchConfigDir } from './watcher.ts';
 import type { ConfigWatcher } from './watcher.ts';
 
-/** Longest a timer may wait (setTimeout's limit is 2^31-1 ms). */
-const MAX_TIMER_MS = 2_000_000_000;
 /** After a run skipped because the lock was busy, try again this soon. */
 const LOCK_RETRY_MS = 2_000;
-/** Triggers within this window coalesce into one run. */
-const TRIGGER_COALESCE_MS = 50;
-/** Triggered runs start at least this long after the previous one ended (bursts of events cannot hammer the providers). */
-const MIN_GAP_MS = 500;
-/**
- * Events on a standby replica (a queued request, a check-in) must make the
- * leader reconcile at once too. The standby stamps the WAKE_LEASE row (a
- * lease with a zero ttl, so any replica may take it at any time) and the
- * leader polls that one row every WAKE_POLL_MS.
- */
-export const WAKE_LEASE = 'serve-wake';
-const WAKE_POLL_MS = 250;
+export { WAKE_LEASE } from './wake.ts';
 
 export interface DaemonOptions {
   dir: string;
@@ -75,6 +80,10 @@ export interface DaemonOptions {
   /** How long a reconcile waits for the state lock (default 10 s). */
   lockWaitMs?: number;
   isActive?: ActiveCheck;
+  /** Timers (default the process's); tests inject fakes (daemon/fake-timers.ts). */
+  timers?: Timers;
+  /** Requeue after a failed run (default 1 s doubling to 5 min). */
+  backoff?: BackoffPolicy;
 }
 
 export interface Daemon {
@@ -85,12 +94,6 @@ export interface Daemon {
   trigger(reason: string): void;
   /** An API event (queued request, check-in): the leader reconciles now, also when this replica is a standby. */
   notify(reason: string): void;
-  /**
-   * Remember a check-in this process accepted. A check-in that lands while
-   * apply is still recording the server's creation (a VM that boots faster
-   * than apply finishes) can be overwritten by apply's "waiting for check-in"
-   * record; after each reconcile the daemon re-asserts such check-ins.
-   */
   /** Run a reconcile now and wait for it (tests, `--once`). */
   reconcileNow(reason: string): Promise<ReconcileSummary>;
   reload(): Promise<void>;
@@ -102,49 +105,40 @@ export interface Daemon {
 export function createDaemon(options: DaemonOptions): Daemon {
   const { store, log, metrics, dir } = options;
   const clock = options.clock ?? Date.now;
+  const timers = options.timers ?? realTimers;
   const replicaId = options.replicaId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const isActive = options.isActive ?? activeCheck;
   const lockWaitMs = options.lockWaitMs ?? 10_000;
+  const leaseStore = options.leaseStore ?? store;
 
-  let config: Config | undefined = options.initial.config;
-  let diagnostics: Diagnostic[] = options.initial.diagnostics;
-  let loadedAt: string | null = config ? new Date(clock()).toISOString() : null;
   let last: ReconcileSummary | null = null;
   let stopped = true;
   let watcher: ConfigWatcher | undefined;
-  let intervalTimer: NodeJS.Timeout | undefined;
-  let transitionTimer: NodeJS.Timeout | undefined;
-  let triggerTimer: NodeJS.Timeout | undefined;
-  let wakeTimer: NodeJS.Timeout | undefined;
-  /** The last wake stamp seen (holder + time), so each stamp triggers one run. */
-  let lastWake = '';
-  let wakeSending = false;
-  /** Wake stamps strictly increase, so two events within one millisecond still differ. */
-  let lastWakeSentMs = 0;
-  let wakePending = false;
-  const leaseStore = options.leaseStore ?? store;
+  /** The next regular run (interval) or retry (backoff), and when it is due. */
+  let requeueTimer: TimerHandle | undefined;
   let nextAt: number | null = null;
-  let running: Promise<ReconcileSummary> | undefined;
-  let again: string[] = [];
-  let reloading: Promise<void> = Promise.resolve();
-  /** Decisions of the previous run, so that standing ones are not audited every tick. */
-  let lastDecisions = new Set<string>();
-  /** Changes held in the previous run, so a standing hold is not logged at info every tick. */
-  let lastHeld = new Set<string>();
-  let lastEndMs: number | null = null;
+  const lockRetryTimers = new Set<TimerHandle>();
+  let backoff: BackoffState = NO_FAILURES;
+  const audit = createDecisionAudit();
 
-  const settings = () => config?.settings;
+  const holder = createConfigHolder({
+    dir,
+    load: options.load,
+    initial: options.initial,
+    log,
+    clock,
+    onLoaded: () => {
+      transitions.arm();
+      trigger('config changed');
+    },
+  });
+  const settings = () => holder.config()?.settings;
   const policy = (): ApplyPolicy => settings()?.apply_policy ?? 'safe';
   const intervalMs = (): number => safeDuration(settings()?.reconcile_interval, '30s');
   const leaseMs = (): number => safeDuration(settings()?.leader_lease, '10s');
 
-  function safeDuration(text: string | undefined, fallback: string): number {
-    try {
-      return durationOr(text, fallback);
-    } catch {
-      return durationOr(undefined, fallback);
-    }
-  }
+  const queue = createTriggerQueue<ReconcileSummary>({ clock, timers, run: doReconcile, onSettled: armRequeue });
+  const trigger = (reason: string): void => queue.trigger(reason);
 
   const leader: LeaderElector = createLeaderElector({
     store: leaseStore,
@@ -157,151 +151,56 @@ export function createDaemon(options: DaemonOptions): Daemon {
     },
   });
 
-  function armInterval(): void {
-    if (intervalTimer) clearTimeout(intervalTimer);
+  const transitions = createTransitionTimer({ clock, timers, log, config: () => holder.config(), onTransition: trigger });
+  const wake = createWakeChannel({
+    store: leaseStore,
+    replicaId,
+    clock,
+    timers,
+    log,
+    isLeader: () => leader.isLeader(),
+    onWake: (from) => trigger(`event on replica ${from}`),
+  });
+
+  /** The next run: after the interval, or after the backoff delay while runs fail. */
+  function armRequeue(): void {
+    timers.clear(requeueTimer);
+    requeueTimer = undefined;
     if (stopped) return;
-    const ms = intervalMs();
+    const retrying = backoff.failures > 0;
+    const ms = retrying ? backoffDelay(backoff.failures, options.backoff) : intervalMs();
     nextAt = clock() + ms;
-    intervalTimer = setTimeout(() => trigger('interval'), Math.min(ms, MAX_TIMER_MS));
-  }
-
-  function armTransition(): void {
-    if (transitionTimer) clearTimeout(transitionTimer);
-    transitionTimer = undefined;
-    if (stopped || !config) return;
-    const next = nextTransition(config, clock());
-    if (!next) return;
-    // A few ms past the edge so the schedule already reads the new state.
-    const rawWait = Math.max(0, next.at - clock()) + 20;
-    const wait = Math.min(rawWait, MAX_TIMER_MS);
-    transitionTimer = setTimeout(() => {
-      // A transition further away than setTimeout can wait (~23 days): this was only a stopover.
-      if (rawWait > MAX_TIMER_MS) {
-        armTransition();
-        return;
-      }
-      log.info({ event: 'schedule-transition', pool: next.pool, autoscale: next.autoscale, active: next.active }, `schedule transition: ${next.pool}/${next.autoscale} ${next.active ? 'active' : 'inactive'}`);
-      trigger(`schedule transition ${next.pool}/${next.autoscale} → ${next.active ? 'active' : 'inactive'}`);
-      armTransition();
-    }, wait);
-  }
-
-  /** A standby passes its events on to the leader (one write in flight, the latest event wins). */
-  function wakeLeader(): void {
-    if (wakeSending) {
-      wakePending = true;
-      return;
-    }
-    wakeSending = true;
-    wakePending = false;
-    lastWakeSentMs = Math.max(clock(), lastWakeSentMs + 1);
-    leaseStore
-      .tryAcquireLease(WAKE_LEASE, replicaId, 0, new Date(lastWakeSentMs).toISOString())
-      .catch((err: unknown) => log.warn({ event: 'wake-error', err: errorMessage(err) }, 'cannot wake the leader'))
-      .finally(() => {
-        wakeSending = false;
-        if (wakePending && !stopped) wakeLeader();
-      });
-  }
-
-  function armWakePoll(): void {
-    if (stopped) return;
-    wakeTimer = setTimeout(() => {
-      void pollWake().finally(armWakePoll);
-    }, WAKE_POLL_MS);
-  }
-
-  async function pollWake(): Promise<void> {
-    if (!leader.isLeader()) return;
-    try {
-      const wake = await leaseStore.getLease(WAKE_LEASE);
-      if (!wake) return;
-      const stamp = `${wake.holder}@${wake.expires_at}`;
-      if (stamp === lastWake) return;
-      lastWake = stamp;
-      // The first stamp seen may predate this replica's leadership: one spare run at most.
-      if (wake.holder !== replicaId) trigger(`event on replica ${wake.holder}`);
-    } catch (err) {
-      log.debug({ event: 'wake-poll-error', err: errorMessage(err) }, 'cannot read the wake-up row');
-    }
+    requeueTimer = timers.set(() => trigger(retrying ? `retry after ${backoff.failures} failed run(s)` : 'interval'), ms);
   }
 
   /** An event from the API (queued request, check-in): reconcile now, on whichever replica leads. */
   function notify(reason: string): void {
     if (stopped) return;
     if (!leader.isLeader() && leader.leaderId() !== null && leader.leaderId() !== replicaId) {
-      wakeLeader();
+      wake.send();
       return;
     }
     trigger(reason);
   }
 
-  function trigger(reason: string): void {
-    if (stopped) return;
-    again.push(reason);
-    if (running || triggerTimer) return;
-    const gap = lastEndMs === null ? 0 : Math.max(0, lastEndMs + MIN_GAP_MS - clock());
-    triggerTimer = setTimeout(() => {
-      triggerTimer = undefined;
-      void kick();
-    }, Math.max(TRIGGER_COALESCE_MS, gap));
-  }
-
-  async function kick(): Promise<void> {
-    if (running || stopped || again.length === 0) return;
-    const reasons = again;
-    again = [];
-    const distinct = [...new Set(reasons)];
-    const shown = distinct.slice(0, 5).join('; ');
-    await runOnce(distinct.length > 5 ? `${shown} (+${distinct.length - 5} more)` : shown || 'trigger');
-  }
-
-  function runOnce(reason: string): Promise<ReconcileSummary> {
-    if (running) return running;
-    const p = doReconcile(reason).finally(() => {
-      running = undefined;
-      lastEndMs = clock();
-      armInterval();
-      // Triggers that arrived during the run: one more run, through trigger() so the minimum gap applies.
-      if (again.length > 0 && !stopped) {
-        const pending = again;
-        again = [];
-        for (const r of pending) trigger(r);
-      }
-    });
-    running = p;
-    return p;
-  }
-
-  function summary(startMs: number, trig: string, result: ReconcileSummary['result'], message: string, outcome?: ReconcileOutcome): ReconcileSummary {
-    const end = clock();
-    return {
-      started_at: new Date(startMs).toISOString(),
-      finished_at: new Date(end).toISOString(),
-      duration_ms: end - startMs,
-      result,
-      trigger: trig,
-      message,
-      changes: outcome?.changes.length ?? 0,
-      applied: outcome?.applied ?? 0,
-      failed: outcome?.failed ?? 0,
-      held: outcome?.held.length ?? 0,
-      plan: (outcome?.changes ?? []).slice(0, 200),
-      held_changes: (outcome?.held ?? []).slice(0, 200),
-      decisions: (outcome?.decisions ?? []).slice(0, 200).map((d) => ({ action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason })),
-      errors: (outcome?.errors ?? []).slice(0, 50),
-    };
+  /** Counts the run towards the backoff: a run that threw, failed changes or could not reach a provider is a failure. */
+  function settle(s: ReconcileSummary, outcome?: ReconcileOutcome): void {
+    if (s.result === 'skipped') return;
+    const failed = s.result === 'error' || (outcome !== undefined && (outcome.failed > 0 || outcome.providerErrors.length > 0));
+    backoff = afterRun(backoff, failed, options.backoff).state;
   }
 
   async function doReconcile(trig: string): Promise<ReconcileSummary> {
     const startMs = clock();
-    const cfg = config;
-    if (!cfg) return finish(summary(startMs, trig, 'skipped', 'no valid configuration loaded'));
-    if (!leader.isLeader()) return finish(summary(startMs, trig, 'skipped', `not the leader (leader: ${leader.leaderId() ?? 'none'})`), false);
+    const summary = (result: ReconcileSummary['result'], message: string, outcome?: ReconcileOutcome): ReconcileSummary =>
+      reconcileSummary(startMs, clock(), trig, result, message, outcome);
+    const cfg = holder.config();
+    if (!cfg) return finish(summary('skipped', 'no valid configuration loaded'));
+    if (!leader.isLeader()) return finish(summary('skipped', `not the leader (leader: ${leader.leaderId() ?? 'none'})`), false);
     const now = new Date(startMs);
     const nowIso = now.toISOString();
     try {
-      await expire(cfg, nowIso);
+      await expireSessions(store, log, cfg, nowIso);
     } catch (err) {
       log.warn({ event: 'expire-error', err: errorMessage(err) }, 'expiring sessions failed');
     }
@@ -311,10 +210,14 @@ export function createDaemon(options: DaemonOptions): Daemon {
     } catch (err) {
       if (err instanceof LockHeldError) {
         log.warn({ event: 'reconcile-skipped', reason: 'locked', holder: err.holder.operation, holder_pid: err.holder.pid }, err.message);
-        setTimeout(() => trigger('retry after lock'), LOCK_RETRY_MS).unref();
-        return finish(summary(startMs, trig, 'skipped', err.message));
+        const t = timers.set(() => {
+          lockRetryTimers.delete(t);
+          trigger('retry after lock');
+        }, LOCK_RETRY_MS);
+        lockRetryTimers.add(t);
+        return finish(summary('skipped', err.message));
       }
-      return finish(summary(startMs, trig, 'error', `cannot take the state lock: ${errorMessage(err)}`));
+      return finish(summary('error', `cannot take the state lock: ${errorMessage(err)}`));
     }
     let outcome: ReconcileOutcome;
     try {
@@ -331,8 +234,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
         clock: () => new Date(clock()),
       });
     } catch (err) {
-      log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err) }, `reconcile failed: ${errorMessage(err)}`);
-      return finish(summary(startMs, trig, 'error', errorMessage(err)));
+      log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err), code: errorCodeOf(err) }, `reconcile failed: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
+      return finish(summary('error', errorMessage(err)));
     } finally {
       await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err) }, 'cannot release the state lock'));
     }
@@ -340,130 +243,54 @@ export function createDaemon(options: DaemonOptions): Daemon {
     try {
       await afterApply(cfg, outcome, nowIso);
     } catch (err) {
-      // Runs are started with `void kick()`: a rejection here would be unhandled and end the process.
+      // Runs are started from a timer: a rejection here would be unhandled and end the process.
       log.error({ event: 'after-apply-error', err: errorMessage(err) }, `after the reconcile: ${errorMessage(err)}`);
     }
-    const msg =
-      `${outcome.changes.length} change(s): ${outcome.applied} applied, ${outcome.failed} failed, ${outcome.held.length} held` +
-      (outcome.errors.length > 0 ? `; ${outcome.errors.length} error(s)` : '');
+    const msg = outcomeMessage(outcome);
     log.info({ event: 'reconcile', trigger: trig, policy: policy(), changes: outcome.changes.length, applied: outcome.applied, failed: outcome.failed, held: outcome.held.length, duration_ms: clock() - startMs }, `reconcile (${trig}): ${msg}`);
-    return finish(summary(startMs, trig, 'ok', msg, outcome));
+    return finish(summary('ok', msg, outcome), true, outcome);
   }
 
-  function finish(s: ReconcileSummary, record = true): ReconcileSummary {
+  function finish(s: ReconcileSummary, record = true, outcome?: ReconcileOutcome): ReconcileSummary {
     if (record || last === null) last = s;
+    settle(s, outcome);
     metrics.observeReconcile(s.duration_ms / 1000, s.result);
     return s;
   }
 
-  async function expire(cfg: Config, nowIso: string): Promise<void> {
-    const keepalive = safeDuration(cfg.settings.session_keepalive_timeout, '1h');
-    const queue = safeDuration(cfg.settings.queue_timeout, '15m');
-    const changed = await store.expireSessions(nowIso, keepalive, queue);
-    if (changed.length === 0) return;
-    for (const s of changed) {
-      if (s.status === 'ended') await retireIfSingleUse(store, s.server_id, nowIso);
-      log.info({ event: 'session-expired', session_id: s.id, pool: s.pool, reason: s.end_reason }, `session ${s.id} ${s.status}: ${s.end_reason ?? ''}`);
-    }
-    await store.appendAudit(
-      changed.map((s) => ({
-        at: nowIso,
-        actor: 'serve',
-        action: s.status === 'failed' ? 'session-queue-timeout' : 'session-expire',
-        address: null,
-        reason: s.end_reason === 'queue_timeout' ? `queued request ${s.id} not placed within queue_timeout` : `session ${s.id} had no keepalive within session_keepalive_timeout`,
-        detail: { session_id: s.id, pool: s.pool },
-      })),
-    );
-  }
-
   async function afterApply(cfg: Config, outcome: ReconcileOutcome, nowIso: string): Promise<void> {
-    // One audit line per decision, with its reason. A decision repeated unchanged from the
-    // previous run (a standing hold, a backoff) is logged at debug and not audited again.
-    // A decision about one server (a destroy held by apply_policy, a drain) is the same decision while
-    // its kind holds, though its reason's ages ("starting for 31m") change: keyed by the reason's prefix.
-    const keyOf = (d: ReconcileOutcome['decisions'][number]): string =>
-      [d.action, d.pool, d.autoscale, d.server_id ?? '', d.server_id ? d.reason.split(':')[0] : d.reason].join('\u0000');
-    const fresh = outcome.decisions.filter((d) => !lastDecisions.has(keyOf(d)));
-    lastDecisions = new Set(outcome.decisions.map(keyOf));
-    for (const d of outcome.decisions) {
+    const review = audit.review(outcome);
+    for (const { decision: d, fresh } of review.decisions) {
       const line = { event: 'decision', action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason };
       const msg = `${d.action} ${d.pool}/${d.autoscale}${d.server_id ? ` ${d.server_id}` : ''}: ${d.reason}`;
-      if (fresh.includes(d)) log.info(line, msg);
+      if (fresh) log.info(line, msg);
       else log.debug({ ...line, repeated: true }, msg);
     }
     // A held change stays held every run until an admin applies it: logged at info once, then at debug.
-    const heldKey = (h: ReconcileOutcome['held'][number]): string => `${h.action} ${h.address}`; // reasons carry ages that change every run
-    for (const h of outcome.held) {
+    for (const { change: h, fresh } of review.held) {
       const line = { event: 'held', address: h.address, action: h.action, reason: h.reason, policy: policy() };
       const msg = `held by apply_policy ${policy()}: ${h.action} ${h.address}`;
-      if (lastHeld.has(heldKey(h))) log.debug({ ...line, repeated: true }, msg);
-      else log.info(line, msg);
+      if (fresh) log.info(line, msg);
+      else log.debug({ ...line, repeated: true }, msg);
     }
-    lastHeld = new Set(outcome.held.map(heldKey));
-    if (!outcome.audited && fresh.length > 0) {
+    if (!outcome.audited && review.fresh.length > 0) {
       await store
-        .appendAudit(
-          fresh.map((d) => ({
-            at: nowIso,
-            actor: 'serve',
-            action: d.action,
-            address: d.server_id ? `vm.${d.pool}.${d.autoscale}.${d.server_id}` : null,
-            reason: d.reason,
-            detail: { pool: d.pool, autoscale: d.autoscale, policy: policy() },
-          })),
-        )
+        .appendAudit(decisionAuditEntries(review.fresh, nowIso, policy()))
         .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err) }, 'cannot write the audit log'));
     }
-    // Servers that became running without a check-in (require_checkin: false) can take queued requests now.
-    const chooser = createPlacementChooser(cfg, (pool, autoscale) => isActive(cfg, pool, autoscale, clock()));
-    for (const pool of cfg.pools) {
-      try {
-        const placed = await store.assignQueued(pool.name, chooser, nowIso);
-        for (const s of placed) log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
-      } catch (err) {
-        log.warn({ event: 'assign-error', pool: pool.name, err: errorMessage(err) }, 'placing queued sessions failed');
-      }
-    }
-  }
-
-  async function reloadNow(): Promise<void> {
-    let result: LoadResult;
-    try {
-      result = await options.load(dir);
-    } catch (err) {
-      result = { diagnostics: [{ severity: 'error', code: 'load-failed', message: errorMessage(err), file: '', line: 0, column: 0, path: '' }] };
-    }
-    diagnostics = result.diagnostics;
-    if (!result.config) {
-      const errors = result.diagnostics.filter((d) => d.severity === 'error');
-      for (const d of errors) {
-        log.error({ event: 'config-invalid', file: d.file, line: d.line, column: d.column, code: d.code }, `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`);
-      }
-      log.warn({ event: 'config-rejected', errors: errors.length }, `configuration in ${dir} is invalid (${errors.length} error(s)); still serving the last good configuration`);
-      return;
-    }
-    config = result.config;
-    loadedAt = new Date(clock()).toISOString();
-    log.info({ event: 'config-loaded', dir, pools: config.pools.length, warnings: result.diagnostics.length }, `configuration reloaded from ${dir}`);
-    armTransition();
-    trigger('config changed');
-  }
-
-  function reload(): Promise<void> {
-    reloading = reloading.then(reloadNow, reloadNow);
-    return reloading;
+    await placeQueuedSessions({ store, log, clock, isActive }, cfg, nowIso);
   }
 
   return {
     replicaId,
     async start() {
       stopped = false;
+      queue.start();
       await leader.start();
       if (options.watch !== false) {
         watcher = watchConfigDir(dir, (paths) => {
           log.info({ event: 'config-change', files: paths.length }, `config change detected (${paths.length} path(s))`);
-          void reload();
+          void holder.reload();
         }, {
           debounceMs: options.debounceMs ?? 300,
           // The state directory (SQLite WAL, local VM directories) often sits inside DIR: never a config change.
@@ -472,32 +299,37 @@ export function createDaemon(options: DaemonOptions): Daemon {
         });
         await watcher.ready;
       }
-      armTransition();
-      armInterval();
-      armWakePoll();
+      transitions.start();
+      armRequeue();
+      wake.start();
       trigger('start');
     },
     async stop() {
       stopped = true;
-      for (const t of [intervalTimer, transitionTimer, triggerTimer, wakeTimer]) if (t) clearTimeout(t);
-      intervalTimer = transitionTimer = triggerTimer = wakeTimer = undefined;
-      again = [];
+      queue.stop();
+      transitions.stop();
+      wake.stop();
+      timers.clear(requeueTimer);
+      requeueTimer = undefined;
+      for (const t of lockRetryTimers) timers.clear(t);
+      lockRetryTimers.clear();
       await watcher?.close();
-      await reloading.catch(() => undefined);
+      await holder.settled();
+      const running = queue.current();
       if (running) await running.catch(() => undefined);
       await leader.stop({ release: true });
     },
     trigger,
     notify,
-    reconcileNow: (reason) => runOnce(reason),
-    reload,
-    getConfig: () => config,
+    reconcileNow: (reason) => queue.runNow(reason),
+    reload: () => holder.reload(),
+    getConfig: () => holder.config(),
     status: () => ({
       replica_id: replicaId,
       is_leader: leader.isLeader(),
       leader_id: leader.leaderId(),
       apply_policy: policy(),
-      config: { dir, loaded_at: loadedAt, errors: diagnostics },
+      config: { dir, loaded_at: holder.loadedAt(), errors: holder.diagnostics() },
       last_reconcile: last,
       next_reconcile_at: nextAt === null ? null : new Date(nextAt).toISOString(),
     }),

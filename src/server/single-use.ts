@@ -4,7 +4,7 @@
 // minimum_available_sessions requires).
 import type { ServerRecord, StateStore } from '../state/types.ts';
 
-export async function retireIfSingleUse(store: StateStore, serverId: string | null, at: string): Promise<ServerRecord | undefined> {
+export async function retireIfSingleUse(store: Pick<StateStore, 'getServer' | 'updateServerStatus'>, serverId: string | null, at: string): Promise<ServerRecord | undefined> {
   if (serverId === null) return undefined;
   const server = await store.getServer(serverId);
   if (!server || server.autoscale === null || server.reusable || server.status === 'draining' || server.status === 'destroying') return undefined;
