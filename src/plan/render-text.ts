@@ -5,6 +5,7 @@
 import type { JsonObject, JsonValue } from '../model/json.ts';
 import { jsonEqual } from './json-attrs.ts';
 import { redactNullable } from './redact.ts';
+import { displaySafe } from '../util/display-safe.ts';
 import type { ChangeAction, DriftEntry, Plan, ResourceChange } from './types.ts';
 import { KNOWN_AFTER_APPLY, SENSITIVE, summarize } from './types.ts';
 
@@ -15,6 +16,12 @@ export function formatValue(value: JsonValue | undefined): string {
   if (value === undefined) return 'null';
   if (value === SENSITIVE || value === KNOWN_AFTER_APPLY) return value;
   return JSON.stringify(value);
+}
+
+/** ` ("Friendly name")` of a fixed server or agent, for the headline; empty when it has none. */
+function friendlyLabel(c: ResourceChange): string {
+  const name = (c.after ?? c.before)?.['friendly_name'];
+  return typeof name === 'string' && name !== '' ? ` (${JSON.stringify(displaySafe(name))})` : '';
 }
 
 function isAdopt(c: ResourceChange): boolean {
@@ -109,7 +116,7 @@ export function renderChange(c: ResourceChange): string[] {
       throw new Error(`unknown action ${String(never)}`);
     }
   }
-  return [`  # ${c.address} ${headline(c)}`, `  # (${c.reason})`, ...block(SYMBOLS[c.action], c.address, lines, hidden)];
+  return [`  # ${c.address}${friendlyLabel(c)} ${headline(c)}`, `  # (${c.reason})`, ...block(SYMBOLS[c.action], c.address, lines, hidden)];
 }
 
 function renderDrift(d: DriftEntry): string[] {

@@ -5,6 +5,7 @@
 import type { Hono } from 'hono';
 import type { AppContext } from './app.ts';
 import { occupying } from './placement.ts';
+import { poolFriendlyName, serverFriendlyName } from './friendly-names.ts';
 
 export function registerStatus(app: Hono, ctx: AppContext): void {
   app.get('/api/v1/status', async (c) => {
@@ -28,6 +29,7 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
         .reduce((n, s) => n + Math.max(0, s.max_sessions - (byServer.get(s.id) ?? 0)), 0);
       return {
         name,
+        friendly_name: poolFriendlyName(config, name),
         type: def?.type ?? null,
         in_config: def !== undefined,
         enabled: def ? def.enabled !== false : false,
@@ -57,6 +59,7 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
         id: s.id,
         pool: s.pool,
         autoscale: s.autoscale,
+        friendly_name: serverFriendlyName(config, s),
         hostname: s.hostname,
         ip: s.ip,
         status: s.status,
