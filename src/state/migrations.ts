@@ -151,6 +151,46 @@ ALTER TABLE state_meta ADD COLUMN server_version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN target_server_id TEXT;
 `,
   },
+  {
+    // The placement capacity index (sql-allocation.ts) catches up with servers written by other
+    // processes by reading only the rows stamped after the server version it has seen.
+    version: 5,
+    name: 'server row version stamp (placement index catch-up)',
+    sql: `
+ALTER TABLE servers ADD COLUMN sv BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX servers_pool_sv ON servers (pool, sv);
+`,
+  },
+  {
+    // prewarm: auto learns boot times (create → first running check-in, one row per server, the
+    // newest 20 per autoscale config kept); idle server-/core-hours per config are accrued in
+    // 5-minute buckets from the daemon's rounds (the cursor is the last sample), for /status and /metrics.
+    version: 6,
+    name: 'boot times and idle usage per autoscale config',
+    sql: `
+CREATE TABLE boot_times (
+  server_id TEXT PRIMARY KEY,
+  config_key TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  running_at TEXT NOT NULL,
+  running_ms BIGINT NOT NULL
+);
+CREATE INDEX boot_times_key ON boot_times (config_key, running_ms);
+CREATE TABLE idle_usage (
+  config_key TEXT NOT NULL,
+  bucket_ms BIGINT NOT NULL,
+  idle_server_ms DOUBLE PRECISION NOT NULL,
+  idle_core_ms DOUBLE PRECISION NOT NULL,
+  PRIMARY KEY (config_key, bucket_ms)
+);
+CREATE TABLE idle_cursor (
+  config_key TEXT PRIMARY KEY,
+  at_ms BIGINT NOT NULL,
+  idle_servers DOUBLE PRECISION NOT NULL,
+  idle_cores DOUBLE PRECISION NOT NULL
+);
+`,
+  },
 ];
 
 const SUBSTITUTIONS: Record<Dialect, Record<string, string>> = {

@@ -1,0 +1,353 @@
+// Session allocation over a SqlDriver, with a per-pool capacity index
+// (capacity-index.ts) so that a placement costs the same in a pool of 100
+// servers as in one of 10,000.
+//
+// Contract (both backends, any number of processes on one database):
+// - The chooser decides from the index (no read of the pool); the store then
+//   re-checks the one chosen server in the database inside the write
+//   transaction that inserts the session: the server row is locked
+//   (PostgreSQL: SELECT ... FOR UPDATE; SQLite: the write transaction is
+//   already exclusive), still usable, and its running sessions leave room.
+//   Only then is the session inserted. A pick that fails the check (another
+//   process filled or changed that server) refreshes that server in the index
+//   and the chooser is asked again: the index can make placement uneven for a
+//   moment, never over-full.
+// - Every writer that puts a running session on a server takes the same row
+//   lock first (allocation, queue assignment, putSession), so a count read
+//   under the lock is exact on PostgreSQL under READ COMMITTED.
+// - The index is kept current by the paths that commit in this process; it
+//   catches writes of other processes by `state_meta.server_version` (every
+//   server write bumps it and stamps the row's `sv`, so a refresh reads only
+//   the servers written since), by the re-check above, by a full rebuild
+//   when the index finds no room and is older than NO_ROOM_REBUILD_MS, and
+//   by a full rebuild every REBUILD_MS.
+import { PoolformError } from '../util/errors.ts';
+import { type IndexedChooser, PoolCapacityIndex } from './capacity-index.ts';
+import { hasRoom } from './placement.ts';
+import { SESSION_COLUMNS, serverFromRow, sessionFromRow, sessionParams, toMs } from './rows.ts';
+import type { SqlDriver, SqlRunner } from './sql-driver.ts';
+import type { AllocationOptions, AllocationResult, NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from './types.ts';
+
+/** Full rebuild of a pool's index at least this often (sessions ended by other processes are seen then). */
+export const REBUILD_MS = 30_000;
+/** When the index finds no room, rebuild it from the database first unless it is younger than this. */
+export const NO_ROOM_REBUILD_MS = 1_000;
+/** More servers written since the last refresh than this: rebuild the pool instead of reading them one by one. */
+const INCREMENTAL_LIMIT = 64;
+/** Picks per request re-checked in the database before giving up (each failed one refreshes that server). */
+const MAX_ATTEMPTS = 8;
+
+const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`;
+const RUNNING_ON = "SELECT * FROM sessions WHERE server_id = ? AND status = 'running' ORDER BY created_ms, id";
+
+export interface Allocator {
+  allocate(request: NewSession, choose: PlacementChooser, options: AllocationOptions): Promise<AllocationResult>;
+  assignQueued(pool: string, choose: PlacementChooser, now: string): Promise<SessionRecord[]>;
+  /** Locks the server row a running session is about to be written on (PostgreSQL), inside the caller's transaction. */
+  lockServer(tx: SqlRunner, serverId: string): Promise<void>;
+  /** After a commit: a session was written (staged session, upsert). */
+  sessionWritten(session: SessionRecord): void;
+  /** After a commit: these sessions stopped running. */
+  sessionsEnded(sessions: readonly SessionRecord[]): void;
+  /** After a commit: a server row was deleted. */
+  serverDeleted(id: string): void;
+}
+
+interface Check {
+  ok: boolean;
+  /** The server as the database holds it (undefined: gone), with its running sessions. */
+  server?: ServerRecord;
+  sessions?: SessionRecord[];
+}
+
+async function readServerVersion(tx: Pick<SqlRunner, 'get'>): Promise<number> {
+  const row = await tx.get('SELECT server_version FROM state_meta WHERE id = 1');
+  if (!row) throw new PoolformError('state-corrupt', 'state has no lineage row (state_meta); the state database is damaged');
+  return Number(row['server_version']);
+}
+
+async function queuePositionIn(tx: SqlRunner, session: { pool: string; created_at: string; id: string }): Promise<number> {
+  const row = await tx.get(
+    "SELECT COUNT(*) AS n FROM sessions WHERE pool = ? AND status = 'queued' AND (created_ms < ? OR (created_ms = ? AND id <= ?))",
+    [session.pool, toMs(session.created_at), toMs(session.created_at), session.id],
+  );
+  return Number(row?.['n'] ?? 0);
+}
+
+export { queuePositionIn };
+
+export function newSessionRecord(request: NewSession, serverId: string | null): SessionRecord {
+  return {
+    id: request.id,
+    pool: request.pool,
+    user: request.user,
+    zone: request.zone,
+    workspace: request.workspace,
+    server_id: serverId,
+    status: serverId === null ? 'queued' : 'running',
+    resources: request.resources,
+    staged: false,
+    staging: null,
+    created_at: request.now,
+    updated_at: request.now,
+    last_keepalive_at: request.now,
+    ended_at: null,
+    end_reason: null,
+    api_key: request.api_key,
+    // issue 16: a targeted request remembers its server (a queued one is placed there only).
+    ...(request.target_server_id ? { target_server_id: request.target_server_id } : {}),
+  };
+}
+
+function invalidPick(chosen: string, pool: string): PoolformError {
+  return new PoolformError('placement-invalid', `placement chose server ${chosen}, which is not a usable server with room in pool ${pool}`);
+}
+
+export function createAllocator(driver: SqlDriver, clock: () => number = Date.now): Allocator {
+  const forUpdate = driver.dialect === 'postgres' ? ' FOR UPDATE' : '';
+  const lockSql = `SELECT * FROM servers WHERE id = ?${forUpdate}`;
+  const indexes = new Map<string, PoolCapacityIndex>();
+  /** One refresh per pool at a time; concurrent callers share it. */
+  const refreshing = new Map<string, Promise<PoolCapacityIndex>>();
+
+  async function build(pool: string): Promise<PoolCapacityIndex> {
+    const { version, servers, sessions } = await driver.read(async (tx) => ({
+      version: await readServerVersion(tx),
+      servers: (await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])).map(serverFromRow),
+      sessions: (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'running' AND server_id IS NOT NULL ORDER BY created_ms, id`, [pool])).map(
+        sessionFromRow,
+      ),
+    }));
+    const byServer = new Map<string, SessionRecord[]>();
+    for (const s of sessions) {
+      const id = s.server_id ?? '';
+      const list = byServer.get(id);
+      if (list) list.push(s);
+      else byServer.set(id, [s]);
+    }
+    const idx = new PoolCapacityIndex(pool, version, clock());
+    // Reservations of this process still in flight stay counted.
+    for (const p of indexes.get(pool)?.pending() ?? []) idx.reserve(p);
+    for (const server of servers) idx.setServer(server, byServer.get(server.id) ?? []);
+    return idx;
+  }
+
+  /** Reads the servers written since the index's version; null when a rebuild is cheaper. */
+  async function catchUp(idx: PoolCapacityIndex): Promise<boolean> {
+    const changed = await driver.read(async (tx) => {
+      const version = await readServerVersion(tx);
+      const rows = await tx.all(`SELECT * FROM servers WHERE pool = ? AND sv > ? LIMIT ${INCREMENTAL_LIMIT + 1}`, [idx.pool, idx.version]);
+      if (rows.length > INCREMENTAL_LIMIT) return null;
+      const out: { server: ServerRecord; sessions: SessionRecord[] }[] = [];
+      for (const row of rows) {
+        const server = serverFromRow(row);
+        out.push({ server, sessions: (await tx.all(RUNNING_ON, [server.id])).map(sessionFromRow) });
+      }
+      return { version, out };
+    });
+    if (changed === null) return false;
+    for (const { server, sessions } of changed.out) idx.setServer(server, sessions);
+    idx.version = Math.max(idx.version, changed.version);
+    return true;
+  }
+
+  async function refresh(pool: string, rebuild: boolean): Promise<PoolCapacityIndex> {
+    let idx = indexes.get(pool);
+    if (!idx || rebuild || clock() - idx.builtAt >= REBUILD_MS) {
+      idx = await build(pool);
+      indexes.set(pool, idx);
+      return idx;
+    }
+    const version = await readServerVersion(driver);
+    if (version !== idx.version && !(await catchUp(idx))) {
+      idx = await build(pool);
+      indexes.set(pool, idx);
+    }
+    return idx;
+  }
+
+  /** The pool's index, current with the database's server version. */
+  function fresh(pool: string, rebuild = false): Promise<PoolCapacityIndex> {
+    const running = refreshing.get(pool);
+    if (running && !rebuild) return running;
+    const p = (running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => refresh(pool, rebuild))
+      .finally(() => {
+        if (refreshing.get(pool) === p) refreshing.delete(pool);
+      });
+    refreshing.set(pool, p);
+    return p;
+  }
+
+  function pick(idx: PoolCapacityIndex, choose: PlacementChooser, request: NewSession): string | null {
+    // issue 16: a targeted request (target_server_id) goes through the plain chooser, which honours the target.
+    const indexed = request.target_server_id ? undefined : (choose as IndexedChooser).indexed;
+    return indexed ? indexed(idx, request) : choose(idx.all(), request);
+  }
+
+  /** Applies to the pool's current index (and the one the reservation was made on, if replaced since). */
+  function settle(idx: PoolCapacityIndex, sessionId: string, committed: boolean): void {
+    for (const target of new Set([idx, indexes.get(idx.pool)])) {
+      if (!target) continue;
+      if (committed) target.commit(sessionId);
+      else target.release(sessionId);
+    }
+  }
+
+  function learn(pool: string, serverId: string, check: Check): void {
+    const idx = indexes.get(pool);
+    if (!idx) return;
+    if (check.server) idx.setServer(check.server, check.sessions ?? []);
+    else idx.removeServer(serverId);
+  }
+
+  /** Inside a write transaction: lock the server row, read it and its running sessions, and say whether one more session fits. */
+  async function checkServer(tx: SqlRunner, serverId: string, pool: string, resources: Resources | null): Promise<Check> {
+    const row = await tx.get(lockSql, [serverId]);
+    if (!row) return { ok: false };
+    const server = serverFromRow(row);
+    const sessions = (await tx.all(RUNNING_ON, [serverId])).map(sessionFromRow);
+    return { ok: server.pool === pool && hasRoom({ server, sessions }, resources), server, sessions };
+  }
+
+  /** Picks from the index and reserves there; null when the chooser finds no room (after one rebuild if the index was not fresh). */
+  async function pickAndReserve(
+    pool: string,
+    choose: PlacementChooser,
+    request: NewSession,
+    session: (serverId: string) => SessionRecord,
+    rebuilt: { done: boolean },
+  ): Promise<{ idx: PoolCapacityIndex; session: SessionRecord } | null> {
+    for (;;) {
+      const idx = indexes.get(pool) ?? (await fresh(pool));
+      const chosen = pick(idx, choose, request);
+      if (chosen === null) {
+        if (rebuilt.done || clock() - idx.builtAt < NO_ROOM_REBUILD_MS) return null;
+        rebuilt.done = true;
+        await fresh(pool, true);
+        continue;
+      }
+      const candidate = idx.get(chosen);
+      if (!candidate || !hasRoom(candidate, request.resources)) throw invalidPick(chosen, pool);
+      const s = session(chosen);
+      idx.reserve(s);
+      return { idx, session: s };
+    }
+  }
+
+  const allocator: Allocator = {
+    allocate: async (request, choose, options) => {
+      await fresh(request.pool);
+      const rebuilt = { done: false };
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const picked = await pickAndReserve(request.pool, choose, request, (id) => newSessionRecord(request, id), rebuilt);
+        if (picked === null) break;
+        const { idx, session } = picked;
+        const serverId = session.server_id ?? '';
+        let check: Check;
+        try {
+          check = await driver.write(async (tx) => {
+            const c = await checkServer(tx, serverId, request.pool, request.resources);
+            if (c.ok) await tx.run(INSERT_SESSION, sessionParams(session));
+            return c;
+          });
+        } catch (err) {
+          settle(idx, session.id, false);
+          throw err;
+        }
+        settle(idx, session.id, check.ok);
+        if (check.ok) return { outcome: 'placed', session };
+        learn(request.pool, serverId, check);
+      }
+      if (options.onNoCapacity === 'reject') return { outcome: 'rejected' };
+      const queued = newSessionRecord(request, null);
+      // Under the pool's lock: queue positions and assignQueued see queued sessions in one order.
+      return driver.write(async (tx) => {
+        await tx.run(INSERT_SESSION, sessionParams(queued));
+        return { outcome: 'queued' as const, session: queued, position: await queuePositionIn(tx, queued) };
+      }, `alloc:${request.pool}`);
+    },
+
+    assignQueued: async (pool, choose, now) => {
+      await fresh(pool);
+      const reserved: { idx: PoolCapacityIndex; id: string }[] = [];
+      let placed: SessionRecord[];
+      try {
+        placed = await driver.write(async (tx) => {
+          const queued = (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'queued' ORDER BY created_ms, id`, [pool])).map(sessionFromRow);
+          const out: SessionRecord[] = [];
+          const rebuilt = { done: true }; // no rebuild inside the transaction (SQLite: one connection)
+          for (const q of queued) {
+            const request: NewSession = {
+              id: q.id,
+              pool: q.pool,
+              user: q.user,
+              zone: q.zone,
+              workspace: q.workspace,
+              resources: q.resources,
+              api_key: q.api_key,
+              now,
+              target_server_id: q.target_server_id ?? null,
+            };
+            // The keepalive clock starts when the session is handed out, not when it was queued.
+            const running = (serverId: string): SessionRecord => ({ ...q, status: 'running', server_id: serverId, updated_at: now, last_keepalive_at: now });
+            let done = false;
+            for (let attempt = 0; attempt < MAX_ATTEMPTS && !done; attempt++) {
+              const picked = await pickAndReserve(pool, choose, request, running, rebuilt);
+              // issue 16: a targeted request waits for its own server only; it holds up nobody else.
+              if (picked === null && q.target_server_id) break;
+              if (picked === null) return out; // FIFO: nobody overtakes the head of the queue
+              reserved.push({ idx: picked.idx, id: q.id });
+              const serverId = picked.session.server_id ?? '';
+              const check = await checkServer(tx, serverId, pool, q.resources);
+              if (!check.ok) {
+                picked.idx.release(q.id);
+                reserved.pop();
+                learn(pool, serverId, check);
+                continue;
+              }
+              done = true;
+              // Still queued? (It may have been ended meanwhile by a request that does not take the pool lock.)
+              const n = await tx.run(
+                "UPDATE sessions SET status = 'running', server_id = ?, updated_at = ?, last_keepalive_at = ?, last_keepalive_ms = ? WHERE id = ? AND status = 'queued'",
+                [serverId, now, now, toMs(now), q.id],
+              );
+              if (n === 0) {
+                picked.idx.release(q.id);
+                reserved.pop();
+                continue;
+              }
+              out.push(picked.session);
+            }
+            if (!done && !q.target_server_id) return out;
+          }
+          return out;
+        }, `alloc:${pool}`);
+      } catch (err) {
+        for (const r of reserved) settle(r.idx, r.id, false);
+        throw err;
+      }
+      for (const r of reserved) settle(r.idx, r.id, true);
+      return placed;
+    },
+
+    lockServer: async (tx, serverId) => {
+      if (forUpdate !== '') await tx.get(lockSql, [serverId]);
+    },
+
+    sessionWritten: (session) => {
+      for (const idx of indexes.values()) idx.removeSession(session.id);
+      if (session.status === 'running') indexes.get(session.pool)?.addSession(session);
+    },
+
+    sessionsEnded: (sessions) => {
+      for (const s of sessions) indexes.get(s.pool)?.removeSession(s.id);
+    },
+
+    serverDeleted: (id) => {
+      for (const idx of indexes.values()) idx.removeServer(id);
+    },
+  };
+  return allocator;
+}
