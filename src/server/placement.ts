@@ -23,6 +23,7 @@
 // Staged sessions are handed out by the caller (claimStagedSession) before
 // this chooser is asked for a fresh slot.
 import type { Config } from '../config/model.ts';
+import { type PoolCapacityView, withIndexedPath } from '../state/capacity-index.ts';
 import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
 
 export interface PlacementRules {
@@ -109,6 +110,44 @@ export function choosePlacement(all: readonly PlacementCandidate[], request: New
 }
 
 /**
+ * The same decision as choosePlacement, taken from the store's capacity index
+ * without looking at every server: the user's servers for affinity, then the
+ * least loaded server with room of each placement class (the servers of one
+ * autoscale config share zone and schedule, so the first of a class decides
+ * for all of it; fixed servers have a zone each and are walked until one
+ * fits). Docker agents and targeted requests go through choosePlacement on
+ * the few candidates concerned. A property test holds the two equal.
+ */
+export function chooseIndexed(view: PoolCapacityView, request: NewSession, rules: PlacementRules): string | null {
+  const target = request.target_server_id ?? null;
+  if (target !== null) {
+    const c = view.get(target);
+    return c ? choosePlacement([c], request, rules) : null;
+  }
+  if (rules.poolType === 'docker_agent') return choosePlacement(view.all(), request, rules);
+  const eligible = (c: PlacementCandidate): boolean =>
+    c.server.pool === request.pool && isUsable(c.server, rules) && (request.zone === null || rules.zoneOf(c.server) === request.zone);
+  const byLoad = (a: PlacementCandidate, b: PlacementCandidate): number =>
+    occupying(a.sessions).length - occupying(b.sessions).length || olderFirst(a.server, b.server);
+  const sticky = view
+    .ofUser(request.user)
+    .filter((c) => eligible(c) && hasSlot(c) && occupying(c.sessions).some((s) => !s.staged && s.user === request.user));
+  if (sticky.length > 0) return [...sticky].sort(byLoad)[0]?.server.id ?? null;
+  let best: PlacementCandidate | undefined;
+  for (const cls of view.classes()) {
+    for (const c of view.withRoom(cls)) {
+      if (!eligible(c) || !hasSlot(c)) {
+        if (cls === 'fixed') continue;
+        break;
+      }
+      if (best === undefined || byLoad(c, best) < 0) best = c;
+      break;
+    }
+  }
+  return best?.server.id ?? null;
+}
+
+/**
  * Placement rules derived from the configuration. `isActive(pool, autoscale)`
  * says whether an autoscale config is active now (schedule and enabled); the
  * caller evaluates schedules, keeping this module free of clocks.
@@ -135,12 +174,16 @@ export function rulesFromConfig(config: Config, pool: string, isActive: (pool: s
 /** A PlacementChooser for the store, built from the configuration. */
 export function createPlacementChooser(config: Config, isActive: (pool: string, autoscale: string) => boolean): PlacementChooser {
   const cache = new Map<string, PlacementRules>();
-  return (candidates, request) => {
-    let rules = cache.get(request.pool);
+  const rulesFor = (pool: string): PlacementRules => {
+    let rules = cache.get(pool);
     if (!rules) {
-      rules = rulesFromConfig(config, request.pool, isActive);
-      cache.set(request.pool, rules);
+      rules = rulesFromConfig(config, pool, isActive);
+      cache.set(pool, rules);
     }
-    return choosePlacement(candidates, request, rules);
+    return rules;
   };
+  return withIndexedPath(
+    (candidates, request) => choosePlacement(candidates, request, rulesFor(request.pool)),
+    (view, request) => chooseIndexed(view, request, rulesFor(request.pool)),
+  );
 }
