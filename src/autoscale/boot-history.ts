@@ -2,20 +2,12 @@
 // their first `running` check-in. The state keeps the samples (one per server,
 // recorded by the check-in endpoint); the decision core reads the newest
 // BOOT_SAMPLES of them per config to size `prewarm: auto`. Pure.
+import type { BootSample } from '../model/capacity-usage.ts';
+
+export type { BootSample };
 
 /** Samples the median is taken over. */
 export const BOOT_SAMPLES = 20;
-
-/** One server's boot, as the state keeps it. */
-export interface BootSample {
-  pool: string;
-  autoscale: string;
-  server_id: string;
-  /** ISO time the server record was created. */
-  created_at: string;
-  /** ISO time of its first `running` check-in. */
-  running_at: string;
-}
 
 /** Milliseconds from create to first running check-in (never negative), or null when the times are unusable. */
 export function bootMs(sample: Pick<BootSample, 'created_at' | 'running_at'>): number | null {

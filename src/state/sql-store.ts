@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { PoolformError } from '../util/errors.ts';
 import { migrate } from './migrations.ts';
+import type { IdleCursor } from './idle-buckets.ts';
+import { IDLE_BUCKET_MS, IDLE_KEEP_MS, idleIncrements } from './idle-buckets.ts';
 import { createAllocator, queuePositionIn } from './sql-allocation.ts';
 import {
   RESOURCE_COLUMNS,
@@ -46,6 +48,8 @@ export interface StateLocker {
   close(): Promise<void>;
 }
 
+/** Boot samples kept per autoscale config (prewarm: auto takes the median of the newest 20). */
+const BOOT_SAMPLES_KEPT = 20;
 const UPSERT_RESOURCE = upsertSql('resources', RESOURCE_COLUMNS, 'address', true);
 const UPSERT_SERVER = upsertSql('servers', SERVER_COLUMNS, 'id', true);
 const UPSERT_INTENT = upsertSql('intents', ['id', 'address', 'type', 'payload', 'created_at'], 'id', true);
@@ -348,6 +352,78 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       driver.write(async (tx) => {
         await tx.run(upsertSql('autoscale_history', HISTORY_COLUMNS, 'key'), historyParams(key, h));
       }),
+
+    // ------------------------------------------------------------ boot times, idle usage (capacity-usage.ts)
+
+    recordBoot: (b) =>
+      driver.write(async (tx) => {
+        const key = `${b.pool}/${b.autoscale}`;
+        const n = await tx.run(
+          'INSERT INTO boot_times (server_id, config_key, created_at, running_at, running_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (server_id) DO NOTHING',
+          [b.server_id, key, b.created_at, b.running_at, toMs(b.running_at)],
+        );
+        if (n === 0) return;
+        await tx.run(
+          'DELETE FROM boot_times WHERE config_key = ? AND server_id NOT IN ' +
+            '(SELECT server_id FROM (SELECT server_id FROM boot_times WHERE config_key = ? ORDER BY running_ms DESC, server_id DESC LIMIT ?) AS newest)',
+          [key, key, BOOT_SAMPLES_KEPT],
+        );
+      }),
+
+    listBoots: async () =>
+      (await driver.all('SELECT * FROM boot_times ORDER BY running_ms, server_id')).map((row) => {
+        const key = String(row['config_key']);
+        const slash = key.indexOf('/');
+        return {
+          pool: key.slice(0, slash),
+          autoscale: key.slice(slash + 1),
+          server_id: String(row['server_id']),
+          created_at: String(row['created_at']),
+          running_at: String(row['running_at']),
+        };
+      }),
+
+    accrueIdle: (now, levels, maxGapMs) =>
+      driver.write(async (tx) => {
+        const nowMs = toMs(now);
+        const cursors = new Map<string, IdleCursor>();
+        for (const row of await tx.all('SELECT * FROM idle_cursor')) {
+          cursors.set(String(row['config_key']), { at_ms: Number(row['at_ms']), servers: Number(row['idle_servers']), cores: Number(row['idle_cores']) });
+        }
+        for (const [key, cursor] of cursors) {
+          for (const inc of idleIncrements(cursor, nowMs, maxGapMs)) {
+            await tx.run(
+              'INSERT INTO idle_usage (config_key, bucket_ms, idle_server_ms, idle_core_ms) VALUES (?, ?, ?, ?) ' +
+                'ON CONFLICT (config_key, bucket_ms) DO UPDATE SET idle_server_ms = idle_usage.idle_server_ms + excluded.idle_server_ms, ' +
+                'idle_core_ms = idle_usage.idle_core_ms + excluded.idle_core_ms',
+              [key, inc.bucket_ms, inc.server_ms, inc.core_ms],
+            );
+          }
+        }
+        // A sample older than now (a clock that went back) is not replaced by an earlier one.
+        for (const [key, level] of Object.entries(levels)) {
+          const previous = cursors.get(key);
+          if (previous && previous.at_ms > nowMs) continue;
+          await tx.run(
+            'INSERT INTO idle_cursor (config_key, at_ms, idle_servers, idle_cores) VALUES (?, ?, ?, ?) ' +
+              'ON CONFLICT (config_key) DO UPDATE SET at_ms = excluded.at_ms, idle_servers = excluded.idle_servers, idle_cores = excluded.idle_cores',
+            [key, nowMs, level.servers, level.cores],
+          );
+        }
+        // Configs no longer sampled stop accruing.
+        for (const key of cursors.keys()) if (!(key in levels)) await tx.run('DELETE FROM idle_cursor WHERE config_key = ?', [key]);
+        await tx.run('DELETE FROM idle_usage WHERE bucket_ms < ?', [nowMs - IDLE_KEEP_MS]);
+      }),
+
+    idleTotals: async (since) => {
+      const out: Record<string, { server_ms: number; core_ms: number }> = {};
+      const rows = await driver.all(
+        'SELECT config_key, SUM(idle_server_ms) AS server_ms, SUM(idle_core_ms) AS core_ms FROM idle_usage WHERE bucket_ms >= ? GROUP BY config_key ORDER BY config_key',
+        [Math.floor(toMs(since) / IDLE_BUCKET_MS) * IDLE_BUCKET_MS],
+      );
+      for (const row of rows) out[String(row['config_key'])] = { server_ms: Number(row['server_ms'] ?? 0), core_ms: Number(row['core_ms'] ?? 0) };
+      return out;
+    },
 
     getOrCreateSecret: async (name, generate) => {
       const existing = await driver.get('SELECT value FROM secrets WHERE name = ?', [name]);

@@ -25,6 +25,7 @@ import type { IntentRecord, ResourceRecord } from '../model/resource.ts';
 import type { ServerRecord, ServerStatus } from '../model/server.ts';
 import type { SessionRecord, SessionStatus } from '../model/session.ts';
 import type { AutoscaleHistory } from '../model/autoscale-history.ts';
+import type { BootSample, IdleLevel, IdleTotals } from '../model/capacity-usage.ts';
 import type { Snapshot, StateMeta } from '../model/snapshot.ts';
 
 export interface LockInfo {
@@ -194,6 +195,22 @@ export interface StateStore {
 
   getHistory(): Promise<Record<string, AutoscaleHistory>>;
   putHistory(key: string, history: AutoscaleHistory): Promise<void>;
+
+  /**
+   * A server's first `running` check-in (prewarm: auto). One sample per server
+   * (a later one for the same server is ignored); the newest 20 per config are kept.
+   */
+  recordBoot(sample: BootSample): Promise<void>;
+  /** Every kept boot sample, oldest first. */
+  listBoots(): Promise<BootSample[]>;
+  /**
+   * Accrues idle time per config up to `now`: the time since each config's last
+   * sample (at most `maxGapMs`: a daemon that was down does not guess) counts at
+   * the level that sample saw; then `levels` become the new samples. Kept 48 h.
+   */
+  accrueIdle(now: string, levels: Readonly<Record<string, IdleLevel>>, maxGapMs: number): Promise<void>;
+  /** Idle time per config accrued from `since` (ISO; 5-minute buckets) on. */
+  idleTotals(since: string): Promise<Record<string, IdleTotals>>;
 
   /** A named secret generated once and kept (e.g. the check-in JWT signing key). */
   getOrCreateSecret(name: string, generate: () => string): Promise<string>;
