@@ -4,10 +4,19 @@
 import { fixedServerId } from '../plan/planner.ts';
 import { bool, num, str } from '../plan/json-attrs.ts';
 import type { ResourceChange } from '../plan/types.ts';
-import type { ServerRecord } from '../state/types.ts';
+import type { JsonObject, Resources, ServerRecord } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
 import type { StepContext } from './step-context.ts';
+
+function capacityOf(after: JsonObject): Resources | null {
+  const c = after['capacity'];
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) return null;
+  const cores = num(c, 'cores');
+  const memory = num(c, 'memory_mb');
+  if (cores === null || memory === null) return null;
+  return { cores, memory_mb: memory, gpus: num(c, 'gpus') ?? 0 };
+}
 
 async function putFixedServer(ctx: StepContext, change: ResourceChange): Promise<void> {
   const { store } = ctx.deps;
@@ -35,7 +44,8 @@ async function putFixedServer(ctx: StepContext, change: ResourceChange): Promise
     status_progress: existing?.status_progress ?? 100,
     max_sessions: num(after, 'max_sessions') ?? 1,
     reusable: bool(after, 'reusable') ?? true,
-    capacity: null,
+    // Fixed docker agents (agents:) carry their size; fixed servers have none.
+    capacity: capacityOf(after),
     enabled: bool(after, 'enabled') ?? true,
     created_at: existing?.created_at ?? now,
     updated_at: now,

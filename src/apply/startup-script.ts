@@ -3,7 +3,7 @@
 // connection password, AD join credential): it goes to the provider and
 // nowhere else — never to logs, state or errors.
 import { dirname, join } from 'node:path';
-import { signCheckinToken } from '../auth/checkin-token.ts';
+import { MANAGER_PURPOSE, signCheckinToken } from '../auth/checkin-token.ts';
 import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import { domainFromSearchBase } from '../plan/attributes.ts';
@@ -52,6 +52,12 @@ export async function startupValues(args: StartupScriptArgs): Promise<TemplateVa
   const source = config.sources[`Pool/${args.pool.name}`];
   const baseDir = source ? dirname(join(config.dir, source.file)) : config.dir;
   const password = autoscale.connection_password ? resolveSecret(autoscale.connection_password, { env: args.env, baseDir }) : '';
+  const docker = args.pool.type === 'docker_agent';
+  // The agent's proxy certificate and key (PEM; the key is a secret reference).
+  const nginxCert = docker && autoscale.nginx_cert ? resolveSecret(autoscale.nginx_cert, { env: args.env, baseDir }) : '';
+  const nginxKey = docker && autoscale.nginx_key ? resolveSecret(autoscale.nginx_key, { env: args.env, baseDir }) : '';
+  // A docker agent registers (POST /api/v1/agents/register) with its own token: same lifetime, another purpose.
+  const managerToken = docker ? await signCheckinToken(args.signingKey, args.serverId, args.nowMs, lifetimeMs, MANAGER_PURPOSE) : '';
   return {
     server_id: args.serverId,
     server_hostname: args.hostname,
@@ -59,12 +65,13 @@ export async function startupValues(args: StartupScriptArgs): Promise<TemplateVa
     checkin_jwt: jwt,
     upstream_auth_address: zone?.upstream_auth_address ?? args.apiAddress,
     provider_name: args.providerKind,
-    // A docker agent registers with the same per-server token it checks in with.
-    manager_token: jwt,
+    manager_token: managerToken,
     connection_username: autoscale.connection_username ?? '',
     connection_password: password,
     ad_join_credential: args.adJoinCredential ?? '',
     domain: ldap ? domainFromSearchBase(ldap.search_base) : '',
+    nginx_cert: nginxCert,
+    nginx_key: nginxKey,
   };
 }
 

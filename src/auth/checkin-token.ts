@@ -7,6 +7,14 @@ import { decode, sign, verify } from 'hono/jwt';
 
 export const CHECKIN_KEY_NAME = 'checkin-signing-key';
 export const CHECKIN_PURPOSE = 'checkin';
+/**
+ * `{manager_token}`: what a docker agent registers with (POST
+ * /api/v1/agents/register, server/agent-register.ts). Same key and subject
+ * as the check-in token, another purpose: neither is accepted in the
+ * other's place.
+ */
+export const MANAGER_PURPOSE = 'agent-register';
+export type TokenPurpose = typeof CHECKIN_PURPOSE | typeof MANAGER_PURPOSE;
 
 export function generateSigningKey(): string {
   return randomBytes(32).toString('base64url');
@@ -14,15 +22,21 @@ export function generateSigningKey(): string {
 
 export interface CheckinClaims {
   sub: string;
-  purpose: typeof CHECKIN_PURPOSE;
+  purpose: TokenPurpose;
   iat: number;
   exp: number;
 }
 
 /** Signs a token for `serverId`, valid `lifetimeMs` from `nowMs`. */
-export async function signCheckinToken(key: string, serverId: string, nowMs: number, lifetimeMs: number): Promise<string> {
+export async function signCheckinToken(
+  key: string,
+  serverId: string,
+  nowMs: number,
+  lifetimeMs: number,
+  purpose: TokenPurpose = CHECKIN_PURPOSE,
+): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
-  const claims: CheckinClaims = { sub: serverId, purpose: CHECKIN_PURPOSE, iat, exp: iat + Math.floor(lifetimeMs / 1000) };
+  const claims: CheckinClaims = { sub: serverId, purpose, iat, exp: iat + Math.floor(lifetimeMs / 1000) };
   return sign({ ...claims }, key, 'HS256');
 }
 
@@ -30,7 +44,7 @@ export async function signCheckinToken(key: string, serverId: string, nowMs: num
  * The server id a token was issued for, or null when the token is malformed,
  * forged, expired (against `nowMs`) or not a check-in token.
  */
-export async function verifyCheckinToken(key: string, token: string, nowMs: number): Promise<string | null> {
+export async function verifyCheckinToken(key: string, token: string, nowMs: number, purpose: TokenPurpose = CHECKIN_PURPOSE): Promise<string | null> {
   try {
     // Only HS256: with an options object hono/jwt does not hold the header's
     // `alg` to the one given, so a token claiming another algorithm is refused
@@ -43,7 +57,7 @@ export async function verifyCheckinToken(key: string, token: string, nowMs: numb
     if (typeof exp !== 'number' || exp * 1000 <= nowMs) return null;
     const nbf = payload['nbf'];
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf * 1000 > nowMs)) return null;
-    if (payload['purpose'] !== CHECKIN_PURPOSE) return null;
+    if (payload['purpose'] !== purpose) return null;
     const sub = payload['sub'];
     return typeof sub === 'string' && sub ? sub : null;
   } catch {

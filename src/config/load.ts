@@ -17,11 +17,14 @@ import type {
 } from '../generated/config.ts';
 import { discoverFiles } from './discover.ts';
 import { applyPoolDefaults } from './defaults.ts';
-import { MAX_FILE_BYTES, MAX_TOTAL_BYTES, parseFile } from './parse.ts';
+import { parseFile } from './parse.ts';
+import type { ConfigBudgets } from './budgets.ts';
+import { BUDGET_CEILINGS, budgetsFromSettings, overBudget } from './budgets.ts';
+import { inspectDocument } from './inspect.ts';
 import type { ParsedDocument } from './parse.ts';
 import { validateDocument } from './schema-validator.ts';
 import type { SourceDocument } from './source.ts';
-import { fromPointer, positionOf, positionOfNode } from './source.ts';
+import { fromPointer, positionOf, positionOfNode, positionOfOffset } from './source.ts';
 import { createRuleContext } from './rules/context.ts';
 import { RULES } from './rules/index.ts';
 
@@ -43,10 +46,24 @@ export function defaultSettings(): Settings {
 }
 
 export interface LoadOptions {
-  /** Budget for all files together (default MAX_TOTAL_BYTES); files past it are not read. */
+  /** Byte budget of all files together (overrides Settings and the ceiling; tests). */
   maxTotalBytes?: number;
+  /** Budgets that override both Settings.config_limits and the ceilings (tests, benchmarks). */
+  budgets?: Partial<ConfigBudgets>;
 }
 
+interface ReadFile {
+  file: string;
+  bytes: number;
+  documents: ParsedDocument[];
+}
+
+/**
+ * Reads and parses every file within the budget ceilings (Settings is not
+ * known yet), then applies the effective budgets (Settings.config_limits,
+ * defaults) to what was read: an over-budget file or document is a
+ * `config-too-large` diagnostic and is left out.
+ */
 export async function loadConfig(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   const root = resolve(dir);
   const info = await stat(root).catch(() => undefined);
@@ -65,37 +82,96 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
     return { diagnostics: [dirDiagnostic('no-config-files', `no *.yaml or *.yml files in ${dir}`)] };
   }
 
-  const parsed: ParsedDocument[] = [];
-  const budget = options.maxTotalBytes ?? MAX_TOTAL_BYTES;
+  const overrides: Partial<ConfigBudgets> = { ...options.budgets, ...(options.maxTotalBytes !== undefined ? { maxTotalBytes: options.maxTotalBytes } : {}) };
+  const ceilings: ConfigBudgets = { ...BUDGET_CEILINGS, ...overrides };
+  const read: ReadFile[] = [];
   let total = 0;
+  let nodes = 0;
   for (const file of files) {
-    const size = (await stat(file.absPath).catch(() => undefined))?.size ?? 0;
-    if (size <= MAX_FILE_BYTES) {
-      // Files refused for their own size (file-too-large) do not count.
-      total += size;
-      if (total > budget) {
-        const mb = (budget / 1024 / 1024).toFixed(0);
-        diagnostics.push({
-          severity: 'error',
-          code: 'config-too-large',
-          message: `the configuration files exceed ${mb} MB together; this file and the ones after it (in path order) are not read`,
-          file: file.file,
-          line: 1,
-          column: 1,
-          path: '',
-        });
-        break;
-      }
+    const result = await parseFile(file, {
+      maxFileBytes: ceilings.maxFileBytes,
+      maxYamlNodes: Math.max(0, ceilings.maxYamlNodes - nodes),
+      maxDepth: ceilings.maxDepth,
+      maxKeysPerMapping: ceilings.maxKeysPerMapping,
+    });
+    // Files refused for their own size (nothing read) do not count.
+    total += result.bytes;
+    if (total > ceilings.maxTotalBytes) {
+      diagnostics.push(overBudget('maxTotalBytes', ceilings.maxTotalBytes, 'the configuration files are too large together; this file and the ones after it (in path order) are not read', { file: file.file, line: 1, column: 1 }));
+      break;
     }
-    const result = await parseFile(file);
     diagnostics.push(...result.diagnostics);
-    parsed.push(...result.documents);
+    nodes += result.nodes;
+    read.push({ file: file.file, bytes: result.bytes, documents: result.documents });
+    if (result.exhausted) break;
   }
-  return assemble(root, parsed, diagnostics);
+
+  const budgets = { ...budgetsFromSettings(firstSettings(read)), ...overrides };
+  const parsed = applyBudgets(read, budgets, diagnostics);
+  if (parsed.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
+    // Every file empty (or only comments): most likely a checkout or a generator gone wrong.
+    // Loading it as "no objects" would make plan deregister every fixed server.
+    diagnostics.push(dirDiagnostic('no-config-documents', `the YAML files in ${dir} hold no documents (all empty or comments only); refusing an empty configuration`));
+  }
+  return assemble(root, parsed, diagnostics, budgets);
+}
+
+/** The first document that says `kind: Settings` (its budgets apply to the whole load). */
+function firstSettings(read: readonly ReadFile[]): Settings | undefined {
+  for (const f of read) {
+    for (const d of f.documents) {
+      const v = d.value as Record<string, unknown> | null;
+      if (v !== null && typeof v === 'object' && v['kind'] === 'Settings') return v as unknown as Settings;
+    }
+  }
+  return undefined;
+}
+
+/** Applies the effective budgets to what was read: over-budget files and documents become diagnostics and are left out. */
+function applyBudgets(read: readonly ReadFile[], budgets: ConfigBudgets, diagnostics: Diagnostic[]): ParsedDocument[] {
+  const out: ParsedDocument[] = [];
+  let total = 0;
+  let nodes = 0;
+  for (const f of read) {
+    if (f.bytes > budgets.maxFileBytes) {
+      diagnostics.push(overBudget('maxFileBytes', budgets.maxFileBytes, 'this file is too large; it is not read', { file: f.file, line: 1, column: 1 }));
+      continue;
+    }
+    total += f.bytes;
+    if (total > budgets.maxTotalBytes) {
+      diagnostics.push(overBudget('maxTotalBytes', budgets.maxTotalBytes, 'the configuration files are too large together; this file and the ones after it (in path order) are not read', { file: f.file, line: 1, column: 1 }));
+      return out;
+    }
+    for (const d of f.documents) {
+      const { stats, source } = d;
+      const at = (offset: number) => {
+        const p = positionOfOffset(source, offset);
+        return { file: source.file, line: p.line, column: p.column };
+      };
+      if (nodes + stats.nodes > budgets.maxYamlNodes) {
+        // Walk the document again with what is left, to point at where the budget runs out.
+        const report = inspectDocument(source, { maxYamlNodes: budgets.maxYamlNodes - nodes, maxDepth: Number.MAX_SAFE_INTEGER, maxKeysPerMapping: Number.MAX_SAFE_INTEGER, maxAliases: Number.MAX_SAFE_INTEGER });
+        const where = report.problems[0]?.offset ?? source.doc.range[0];
+        diagnostics.push(overBudget('maxYamlNodes', budgets.maxYamlNodes, `the configuration reaches more than ${budgets.maxYamlNodes.toLocaleString('en-US')} YAML nodes here (aliases count as what they expand to); this document and the ones after it are not read`, at(where)));
+        return out;
+      }
+      nodes += stats.nodes;
+      if (stats.depth > budgets.maxDepth) {
+        diagnostics.push(overBudget('maxDepth', budgets.maxDepth, `nesting reaches ${stats.depth} levels here`, at(stats.depthOffset)));
+        continue;
+      }
+      if (stats.maxKeys > budgets.maxKeysPerMapping) {
+        diagnostics.push(overBudget('maxKeysPerMapping', budgets.maxKeysPerMapping, `this mapping has ${stats.maxKeys.toLocaleString('en-US')} keys`, at(stats.maxKeysOffset)));
+        continue;
+      }
+      out.push(d);
+    }
+  }
+  return out;
 }
 
 /** Schema-validates parsed documents, builds the Config and runs the rules. Exported for tests and tools that parse themselves. */
-export function assemble(root: string, parsed: readonly ParsedDocument[], diagnostics: Diagnostic[]): LoadResult {
+export function assemble(root: string, parsed: readonly ParsedDocument[], diagnostics: Diagnostic[], budgets?: ConfigBudgets): LoadResult {
   const declared = new Map<string, Set<string>>();
   const valid: { source: SourceDocument; value: PoolformDocument }[] = [];
   for (const { source, value } of parsed) {
@@ -175,6 +251,7 @@ export function assemble(root: string, parsed: readonly ParsedDocument[], diagno
         remember(`Pool/${pool.name}`);
         for (const [part, items] of [
           ['servers', pool.servers],
+          ['agents', pool.agents],
           ['autoscale', pool.autoscale],
           ['staging', pool.staging],
         ] as const) {
@@ -195,7 +272,7 @@ export function assemble(root: string, parsed: readonly ParsedDocument[], diagno
   const firstSettings = settingsDocs[0];
   if (firstSettings) config.settings = firstSettings;
 
-  const ctx = createRuleContext(config, sourceMap, declared, diagnostics, settingsDocs);
+  const ctx = createRuleContext(config, sourceMap, declared, diagnostics, settingsDocs, budgets ?? budgetsFromSettings(config.settings));
   for (const rule of RULES) {
     try {
       rule(ctx);

@@ -7,6 +7,7 @@
 // - ad_computer: name, server_id, container_dn, dns_host_name, dn, intent_id;
 // - server:      the fixed server's configuration.
 import type { AutoscaleConfig, Config, FixedServer, Pool } from '../config/model.ts';
+import type { FixedAgent } from '../generated/config.ts';
 import type { DnsRecord, ObservedComputer, ObservedVm } from '../model/observed.ts';
 import type { Resources } from '../model/compute.ts';
 import type { JsonObject } from '../model/json.ts';
@@ -46,6 +47,28 @@ export function fixedServerAttributes(pool: Pool, server: FixedServer): JsonObje
     agent_installed: server.agent_installed ?? false,
   };
 }
+
+/**
+ * Desired attributes of a fixed docker agent (`server.<pool>.<name>` of a
+ * docker agent pool's `agents:`): registered like a fixed server, sized by
+ * its own cores / memory / GPUs, never destroyed.
+ */
+export function fixedAgentAttributes(pool: Pool, agent: FixedAgent): JsonObject {
+  return {
+    pool: pool.name,
+    name: agent.name,
+    kind: 'agent',
+    hostname: agent.hostname,
+    friendly_name: agent.friendly_name ?? null,
+    zone: agent.zone ?? null,
+    enabled: agent.enabled ?? true,
+    capacity: { cores: agent.cores, memory_mb: agent.memory_mb, gpus: agent.gpus ?? 0 },
+    max_sessions: FIXED_AGENT_MAX_SESSIONS,
+  };
+}
+
+/** Docker agents are limited by resources, not slots. */
+const FIXED_AGENT_MAX_SESSIONS = 1_000_000;
 
 /** Session slots of an autoscaled server. Docker agents are limited by resources, not slots. */
 export function autoscaleMaxSessions(pool: Pool, autoscale: AutoscaleConfig): number {
@@ -126,7 +149,8 @@ export function newVmAttributes(args: NewVmArgs): JsonObject {
     connection_password: secretShown(autoscale.connection_password),
     max_sessions: autoscaleMaxSessions(pool, autoscale),
     reusable: autoscale.reusable ?? true,
-    require_checkin: pool.type === 'server' ? (autoscale.require_checkin ?? true) : false,
+    // Docker agents too: an agent takes sessions only after it checked in (or registered) running.
+    require_checkin: autoscale.require_checkin ?? true,
     capacity: capacity ? { ...capacity } : null,
     startup_script: SENSITIVE,
   };

@@ -1,7 +1,7 @@
 // Fixed servers (`server.<pool>.<name>`): registered, no infrastructure.
 // Created, updated and deleted as the YAML changes; apply keeps a removed
 // server that still has sessions (draining) until it is empty.
-import { fixedServerAttributes } from './attributes.ts';
+import { fixedAgentAttributes, fixedServerAttributes } from './attributes.ts';
 import { fixedServerAddress, nameOf } from './addresses.ts';
 import { jsonEqual, str } from './json-attrs.ts';
 import type { PlanContext } from './plan-context.ts';
@@ -10,10 +10,15 @@ export function planFixedServers(ctx: PlanContext): void {
   const { config, snapshot, resources, put } = ctx;
   const desiredFixed = new Set<string>();
   for (const pool of config.pools) {
-    for (const server of pool.servers ?? []) {
+    // Fixed servers (server pools) and fixed docker agents (agents:) are registered alike.
+    const entries = [
+      ...(pool.servers ?? []).map((s) => ({ name: s.name, after: fixedServerAttributes(pool, s), what: 'fixed server' })),
+      ...(pool.agents ?? []).map((a) => ({ name: a.name, after: fixedAgentAttributes(pool, a), what: 'fixed docker agent' })),
+    ];
+    for (const server of entries) {
       const address = fixedServerAddress(pool.name, server.name);
       desiredFixed.add(address);
-      const after = fixedServerAttributes(pool, server);
+      const after = server.after;
       const existing = resources.get(address);
       if (!existing) {
         put({
@@ -23,7 +28,7 @@ export function planFixedServers(ctx: PlanContext): void {
           action: 'create',
           before: null,
           after,
-          reason: `fixed server ${server.name} added to pool ${pool.name}`,
+          reason: `${server.what} ${server.name} added to pool ${pool.name}`,
           depends_on: [],
           provider: null,
           pool: pool.name,

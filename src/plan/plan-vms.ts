@@ -192,7 +192,7 @@ export function planVms(ctx: PlanContext): Decision[] {
       case 'present': {
         const vm = presence.vm;
         const ref = autoscales.get(autoscaleKey(vm.pool, vm.autoscale));
-        const requireCheckin = ref ? ref.pool.type === 'server' && (ref.autoscale.require_checkin ?? true) : true;
+        const requireCheckin = ref ? (ref.autoscale.require_checkin ?? true) : true;
         const base = ref
           ? newVmAttributes({
               config,

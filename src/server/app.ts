@@ -3,6 +3,7 @@
 // of replicas can answer requests against one store.
 //
 //   POST   /api/set_server_status?token=JWT   server check-in (per-server JWT)
+//   POST   /api/v1/agents/register            docker agent registration (Bearer {manager_token})
 //   POST   /api/v1/sessions                   request a session (API key)
 //   GET    /api/v1/sessions/:id               status, progress, queue position
 //   DELETE /api/v1/sessions/:id               end it
@@ -26,6 +27,7 @@ import { createMetrics } from './metrics.ts';
 import { createPlacementChooser } from './placement.ts';
 import { MAX_BODY_BYTES } from './request-body.ts';
 import { registerCheckin } from './checkin.ts';
+import { registerAgentRegistration } from './agent-register.ts';
 import { registerSessions } from './sessions.ts';
 import { registerStatus } from './status.ts';
 import type { Clock, Log, ServeStatus } from './types.ts';
@@ -169,6 +171,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   registerCheckin(app, ctx);
+  registerAgentRegistration(app, ctx);
   registerSessions(app, ctx);
   registerStatus(app, ctx);
   return app;

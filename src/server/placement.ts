@@ -155,7 +155,7 @@ export function chooseIndexed(view: PoolCapacityView, request: NewSession, rules
 export function rulesFromConfig(config: Config, pool: string, isActive: (pool: string, autoscale: string) => boolean): PlacementRules {
   const poolDef = config.pools.find((p) => p.name === pool);
   const autoscales = new Map((poolDef?.autoscale ?? []).map((a) => [a.name, a]));
-  const fixedZones = new Map((poolDef?.servers ?? []).map((s) => [`fixed.${pool}.${s.name}`, s.zone ?? null]));
+  const fixedZones = new Map([...(poolDef?.servers ?? []), ...(poolDef?.agents ?? [])].map((s) => [`fixed.${pool}.${s.name}`, s.zone ?? null]));
   return {
     poolType: poolDef?.type ?? 'server',
     autoscaleActive: (server) => {

@@ -14,7 +14,7 @@ export const WORST_CASE_LENGTHS = {
   checkin_jwt: 600, // HS256 JWT with claims, with headroom
   upstream_auth_address: 259, // 253-char host + ":65535"
   provider_name: 5, // "local"
-  manager_token: 64,
+  manager_token: 600, // a JWT like checkin_jwt (docker agents register with it)
   connection_username: 64,
   connection_password: 64,
   ad_join_credential: 64,

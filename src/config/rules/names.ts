@@ -30,6 +30,7 @@ export const duplicateNames: Rule = (ctx) => {
   for (const pool of c.pools) {
     unique(ctx, `autoscale config (pool ${pool.name})`, pool.autoscale ?? [], (i) => ({ doc: pool, path: ['autoscale', i] }));
     unique(ctx, `server (pool ${pool.name})`, pool.servers ?? [], (i) => ({ doc: pool, path: ['servers', i] }));
+    unique(ctx, `agent (pool ${pool.name})`, pool.agents ?? [], (i) => ({ doc: pool, path: ['agents', i] }));
     unique(ctx, `staging config (pool ${pool.name})`, pool.staging ?? [], (i) => ({ doc: pool, path: ['staging', i] }));
   }
   for (const settings of ctx.settingsDocuments) {

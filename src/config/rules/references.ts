@@ -23,6 +23,7 @@ export const references: Rule = (ctx) => {
       check(ctx, 'Zone', a.zone, pool, [...at, 'zone']);
     });
     (pool.servers ?? []).forEach((s, i) => check(ctx, 'Zone', s.zone, pool, ['servers', i, 'zone']));
+    (pool.agents ?? []).forEach((s, i) => check(ctx, 'Zone', s.zone, pool, ['agents', i, 'zone']));
     const autoscaleNames = (pool.autoscale ?? []).map((a) => a.name);
     (pool.staging ?? []).forEach((s, i) => {
       check(ctx, 'Workspace', s.workspace, pool, ['staging', i, 'workspace']);

@@ -4,21 +4,65 @@
 // template-stray-brace (warning): a single `{` or `}` that is not a variable;
 // literal braces are written `{{` and `}}`.
 // user-data-too-large: for aws providers, the script rendered with worst-case
-// values must fit EC2's 16,384-byte user-data limit.
+// values must fit EC2's 16,384-byte user-data limit. {nginx_cert} and
+// {nginx_key} count with each docker autoscale config's own PEM texts (inline
+// or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
 import { AWS_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
+import { overBudgetMessage } from '../budgets.ts';
+
+/** Unknown variables reported one by one per script; the rest are counted. */
+const MAX_REPORTS = 20;
+import { readFileValue } from './file-values.ts';
+import type { RuleContext } from './context.ts';
+import type { TemplateValues } from '../../template/startup-script.ts';
+
+/** Length assumed for a PEM key validate cannot read (`${env:...}`, a missing file): a 4096-bit RSA key in PKCS#1 is about 3,250 characters. */
+export const UNKNOWN_PEM_LENGTH = 3300;
+
+function pemLength(ctx: RuleContext, doc: object, value: string | undefined): number {
+  if (value === undefined) return 0;
+  const source = ctx.sourceOf(doc);
+  if (!source) return UNKNOWN_PEM_LENGTH;
+  const v = readFileValue(value, source.absPath);
+  return v.kind === 'inline' || v.kind === 'file' ? Buffer.byteLength(v.text, 'utf8') : UNKNOWN_PEM_LENGTH;
+}
+
+/** Worst-case values for each way a provider's script is rendered: once per docker autoscale config using it (its nginx PEMs), else the plain worst case. */
+function worstCasesFor(ctx: RuleContext, provider: string): Required<TemplateValues>[] {
+  const cases: Required<TemplateValues>[] = [WORST_CASE_VALUES];
+  for (const pool of ctx.config.pools) {
+    if (pool.type !== 'docker_agent') continue;
+    for (const a of pool.autoscale ?? []) {
+      if (a.vm_provider !== provider || (a.nginx_cert === undefined && a.nginx_key === undefined)) continue;
+      cases.push({ ...WORST_CASE_VALUES, nginx_cert: 'c'.repeat(pemLength(ctx, pool, a.nginx_cert)), nginx_key: 'k'.repeat(pemLength(ctx, pool, a.nginx_key)) });
+    }
+  }
+  return cases;
+}
 
 export const startupScriptVariables: Rule = (ctx) => {
   for (const provider of ctx.config.vmProviders) {
     const source = ctx.sourceOf(provider);
     if (!source) continue;
     const script = provider.startup_script;
+    const bytes = Buffer.byteLength(script, 'utf8');
+    if (bytes > ctx.budgets.maxTemplateBytes) {
+      ctx.report('error', 'config-too-large', overBudgetMessage('maxTemplateBytes', ctx.budgets.maxTemplateBytes, `this startup script is ${bytes.toLocaleString('en-US')} bytes`), {
+        doc: provider,
+        path: ['startup_script'],
+        target: 'key',
+      });
+      continue;
+    }
     let strays = 0;
+    let unknown = 0;
     for (const token of scanTemplate(script)) {
-      if (token.kind === 'variable' && !isTemplateVariable(token.name)) {
+      // Each report locates its token in the source (linear in the script): report a bounded number.
+      if (token.kind === 'variable' && !isTemplateVariable(token.name) && unknown++ < MAX_REPORTS) {
         const needle = `{${token.name}}`;
         const hint = closest(token.name, TEMPLATE_VARIABLES);
         ctx.report(
@@ -36,6 +80,9 @@ export const startupScriptVariables: Rule = (ctx) => {
         });
       }
     }
+    if (unknown > MAX_REPORTS) {
+      ctx.report('error', 'unknown-template-variable', `${unknown - MAX_REPORTS} more unknown startup-script variables not shown`, { doc: provider, path: ['startup_script'] });
+    }
   }
 };
 
@@ -46,8 +93,8 @@ export function worstCaseRenderedBytes(script: string): number {
 
 export const userDataSize: Rule = (ctx) => {
   for (const provider of ctx.config.vmProviders) {
-    if (provider.type !== 'aws') continue;
-    const bytes = worstCaseRenderedBytes(provider.startup_script);
+    if (provider.type !== 'aws' || Buffer.byteLength(provider.startup_script, 'utf8') > ctx.budgets.maxTemplateBytes) continue;
+    const bytes = Math.max(...worstCasesFor(ctx, provider.name).map((values) => Buffer.byteLength(renderTemplate(provider.startup_script, values), 'utf8')));
     if (bytes > AWS_USER_DATA_LIMIT) {
       ctx.report(
         'error',
