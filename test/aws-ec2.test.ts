@@ -315,7 +315,7 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     const calls = countCalls(h.client);
     const refused = await rejection(h.provider.create(request()));
     expect(refused.code).toBe('max-instances-reached');
-    expect(refused.details['nothing_created']).toBe(true);
+    expect(refused.nothingCreated).toBe(true);
     expect(refused.message).toContain('max_instances (2)');
     expect(calls.count('RunInstances')).toBe(0);
 
@@ -487,7 +487,7 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
     expect(error.code).toBe('aws-insufficient-capacity');
     expect(error.retryable).toBe(true);
     // Retry later, but nothing was launched: no instance can appear for that intent.
-    expect(error.details['nothing_created']).toBe(true);
+    expect(error.nothingCreated).toBe(true);
     expect(error.message).toContain('aws_ec2_instance_type t3.medium');
     expect(rest.every((s) => s.status === 'fulfilled')).toBe(true);
     // Not retried by the SDK (the autoscaler retries later with backoff).

@@ -142,7 +142,7 @@ describe('applyPlan', () => {
   it('one failure stops only what depends on it; the rest completes; the next apply finishes', async () => {
     let failDns = true;
     const registry = interceptRegistry(registryFor(config), (call, next) => {
-      if (call.method === 'dns.upsert' && failDns) return Promise.reject(new PoolformError('dns-down', 'DNS provider unavailable', { retryable: true }));
+      if (call.method === 'dns.upsert' && failDns) return Promise.reject(new PoolformError('provider-error', 'DNS provider unavailable', { retryable: true }));
       return next();
     });
     const plan = await planFor(registry);
@@ -159,7 +159,7 @@ describe('applyPlan', () => {
 
   it('a failed VM create skips its DNS record; the next plan discards its intent', async () => {
     const registry = interceptRegistry(registryFor(config), (call, next) => {
-      if (call.method === 'vm.create') return Promise.reject(new PoolformError('capacity', 'InsufficientInstanceCapacity'));
+      if (call.method === 'vm.create') return Promise.reject(new PoolformError('aws-insufficient-capacity', 'InsufficientInstanceCapacity'));
       return next();
     });
     const result = await applyPlan(await planFor(registry), deps(registry));
@@ -328,7 +328,7 @@ describe('applyPlan', () => {
     const registry = interceptRegistry(registryFor(config), (call, next) => {
       if (call.method === 'dns.upsert') upserts.push(call.items);
       // Every 7th VM create fails: its DNS record is skipped, the rest go in one batch.
-      if (call.method === 'vm.create' && ++creates % 7 === 0) return Promise.reject(new PoolformError('capacity', 'no capacity'));
+      if (call.method === 'vm.create' && ++creates % 7 === 0) return Promise.reject(new PoolformError('aws-insufficient-capacity', 'no capacity'));
       return next();
     });
     const plan = await planFor(registry, config);

@@ -5,7 +5,7 @@
 //   create → server record `starting` (`running` without require_checkin;
 //   unless the VM already checked in: its status is never downgraded) →
 //   resource recorded → intent removed. A create the provider refused without
-//   making anything (`details.nothing_created`) drops its intent and server
+//   making anything (PoolformError.nothingCreated) drops its intent and server
 //   record at once; a retryable refusal (capacity) feeds the create backoff.
 //   A crash anywhere leaves either
 //   nothing at the provider (the next plan discards the intent) or a VM the
@@ -264,14 +264,14 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
   } catch (error) {
     const code = isPoolformError(error) ? error.code : 'provider-error';
     const retryable = isPoolformError(error) ? error.retryable : true;
-    if (isPoolformError(error) && error.details['nothing_created'] === true) {
+    if (isPoolformError(error) && error.nothingCreated) {
       // The provider says it made nothing (AWS answered RunInstances with an error):
       // nothing can appear for this intent, so it and the provisioning record go now.
       await forgetRefusedCreate(ctx, change.address, serverId, intent.id).catch(() => undefined);
       if (retryable) {
         // Capacity, instance limits, throttling after retries: the autoscaler backs off.
-        const awsCode = error.details['aws_code'];
-        ctx.createFailures.push({ pool: poolName, autoscale: autoscaleName, error: typeof awsCode === 'string' ? `${awsCode} (${code})` : code });
+        const providerCode = error.providerCode;
+        ctx.createFailures.push({ pool: poolName, autoscale: autoscaleName, error: providerCode !== undefined ? `${providerCode} (${code})` : code });
       }
       throw error;
     }

@@ -1,7 +1,8 @@
 // Finds the config files of a directory: every *.yaml / *.yml below it,
 // recursively, skipping hidden entries (.git, editor folders) and node_modules.
 // Symbolic links are followed, but every directory and file is read once
-// (by its real path): a link loop or a file linked in twice does not load
+// (by its device and inode, so a hard link counts as the same file as well as
+// a symbolic one): a link loop or a file linked in twice does not load
 // documents twice. Sorted by relative path so diagnostics and config order
 // are deterministic; of two paths to one file, the first in that order is used.
 import { readdir, realpath, stat } from 'node:fs/promises';
@@ -36,7 +37,9 @@ export async function discoverFiles(dir: string): Promise<DiscoveredFile[]> {
       }
       if (isDir) await visit(abs, depth + 1);
       else if (isFile && CONFIG_FILE.test(entry.name)) {
-        found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs, real: await realpath(abs).catch(() => abs) });
+        // Device + inode identify the file across symbolic and hard links alike.
+        const id = await stat(abs, { bigint: true }).then((s) => `${s.dev}:${s.ino}`, () => abs);
+        found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs, real: id });
       }
     }
   };

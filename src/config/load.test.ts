@@ -143,7 +143,9 @@ describe('loadConfig', () => {
       laughs.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
     }
     const bomb = await loadStrings({ 'lol.yaml': `kind: Zone\nname: lol\n${laughs.join('\n')}\n` });
-    expect(codes(bomb)).toEqual(['yaml-alias-limit']);
+    // Alias expansions count toward the node budget: the bomb is refused at the alias where it runs out.
+    expect(codes(bomb)).toEqual(['config-too-large']);
+    expect(bomb.diagnostics[0]?.message).toMatch(/max_yaml_nodes/);
 
     const deep = await loadStrings({ 'deep.yaml': `${'['.repeat(20000)}${']'.repeat(20000)}\n` });
     expect(deep.config).toBeUndefined();
@@ -154,7 +156,8 @@ describe('loadConfig', () => {
       expect(JSON.stringify(nesting.diagnostics)).not.toMatch(/call stack/i);
     }
 
-    expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual([]);
+    // Files that are all empty are no configuration: plan must not read them as "deregister everything".
+    expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual(['no-config-documents']);
   }, 30_000);
 
   it('refuses a 50 MB file with a diagnostic, without parsing it', async () => {
@@ -165,7 +168,8 @@ describe('loadConfig', () => {
       for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) await handle.write(chunk);
       await handle.close();
       const r = await loadConfig(dir);
-      expect(r.diagnostics).toMatchObject([{ code: 'file-too-large', file: 'huge.yaml', severity: 'error' }]);
+      expect(r.diagnostics).toMatchObject([{ code: 'config-too-large', file: 'huge.yaml', line: 1, severity: 'error' }]);
+      expect(r.diagnostics[0]?.message).toMatch(/max_file_bytes/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

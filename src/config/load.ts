@@ -157,7 +157,7 @@ function applyBudgets(read: readonly ReadFile[], budgets: ConfigBudgets, diagnos
       }
       nodes += stats.nodes;
       if (stats.depth > budgets.maxDepth) {
-        diagnostics.push(overBudget('maxDepth', budgets.maxDepth, `nesting reaches ${stats.depth} levels here`, at(stats.depthOffset)));
+        diagnostics.push(overBudget('maxDepth', budgets.maxDepth, `nesting is too deep (${stats.depth} levels here)`, at(stats.depthOffset)));
         continue;
       }
       if (stats.maxKeys > budgets.maxKeysPerMapping) {

@@ -1,9 +1,23 @@
 // Secret references: YAML holds `${env:NAME}` or `${file:PATH}`, resolved at
 // plan/apply/serve time (validate never needs the values). PATH is relative to
 // the directory of the config file that holds it (or absolute).
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { PoolformError } from '../util/errors.ts';
+import { readRegularFileSync } from './bounded-read.ts';
+
+/** A `${file:...}` secret is at most this long (keys and certificates are kilobytes). */
+export const MAX_SECRET_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The text of a secret file: a regular file of at most MAX_SECRET_FILE_BYTES,
+ * read without blocking on a FIFO and never more than the limit + 1 byte.
+ * Throws an Error naming the path (never the content).
+ */
+export function readSecretFile(path: string): string {
+  const r = readRegularFileSync(path, MAX_SECRET_FILE_BYTES);
+  if (!r.ok) throw new Error(r.reason === 'too-large' ? `${path} is larger than 1 MB` : r.message);
+  return r.bytes.toString('utf8');
+}
 
 const REF = /^\$\{(env|file):([^}]+)\}$/;
 
@@ -45,8 +59,9 @@ export function resolveSecret(value: string, ctx: SecretContext): string {
   }
   const path = isAbsolute(ref.path) ? ref.path : resolve(ctx.baseDir, ref.path);
   try {
-    return (ctx.readFile ?? ((p: string) => readFileSync(p, 'utf8')))(path);
+    return (ctx.readFile ?? readSecretFile)(path);
   } catch (cause) {
-    throw new PoolformError('secret-unresolved', `secret \${file:${ref.path}} cannot be read (${path})`, { cause });
+    const why = cause instanceof Error ? cause.message : String(cause);
+    throw new PoolformError('secret-unresolved', `secret \${file:${ref.path}} cannot be read: ${why}`, { cause });
   }
 }

@@ -77,12 +77,34 @@ export function lookupNode(source: SourceDocument, path: readonly PathSegment[])
 type MapNode = YAMLMap<unknown, unknown>;
 type PairNode = Pair<unknown, unknown>;
 
+/**
+ * Each mapping's entries by key, built on a mapping's first lookup: a config
+ * with thousands of errors in one large mapping (unknown fields) locates each
+ * in constant time instead of scanning the mapping per error.
+ */
+const pairIndex = new WeakMap<MapNode, { byKey: Map<string, PairNode>; merges: PairNode[] }>();
+
+function indexOf(map: MapNode): { byKey: Map<string, PairNode>; merges: PairNode[] } {
+  let index = pairIndex.get(map);
+  if (!index) {
+    index = { byKey: new Map(), merges: [] };
+    for (const p of map.items) {
+      if (!isPair(p)) continue;
+      if (isScalar(p.key) && (typeof p.key.value === 'symbol' || p.key.value === '<<')) index.merges.push(p);
+      const k = scalarKey(p.key);
+      if (k !== undefined && !index.byKey.has(k)) index.byKey.set(k, p);
+    }
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
 /** The entry for `key`, also through `<<` merge keys (own keys win, as in the loaded value). */
 function findPair(source: SourceDocument, map: MapNode, key: string, depth: number): PairNode | undefined {
-  const own = map.items.find((p) => isPair(p) && scalarKey(p.key) === key);
+  const index = indexOf(map);
+  const own = index.byKey.get(key);
   if (own || depth > 20) return own;
-  for (const p of map.items) {
-    if (!(isScalar(p.key) && (typeof p.key.value === 'symbol' || p.key.value === '<<'))) continue;
+  for (const p of index.merges) {
     const targets = isSeq(p.value) ? p.value.items : [p.value];
     for (const t of targets) {
       const resolved = isAlias(t) ? t.resolve(source.doc) : t;

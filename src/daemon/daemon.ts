@@ -10,9 +10,10 @@
 //   replica serves the API. Queue events and check-ins that a standby
 //   receives wake the leader through the store (WAKE_LEASE), so the leader
 //   reconciles at once for them too.
-// - A failed run (it threw, changes failed, a provider could not be reached)
-//   is retried with backoff (backoff.ts: 1 s doubling to 5 min) in place of
-//   the regular interval; a clean run resets it.
+// - A failed run (it threw a retryable error, changes failed, a provider could
+//   not be reached) is retried with backoff (backoff.ts: 1 s doubling to 5 min)
+//   in place of the regular interval; a clean run resets it; a terminal error
+//   waits for the interval or an event (requeue.ts).
 // - One reconcile at a time; triggers that arrive meanwhile coalesce into one
 //   more run (trigger-queue.ts). Each run: expire idle/queued sessions, take the state lock
 //   (waiting up to lockWaitMs: a CLI `apply` holding it makes the run skip
@@ -29,12 +30,12 @@ import { randomUUID } from 'node:crypto';
 import type { Config, LoadResult } from '../config/model.ts';
 import type { StateStore } from '../state/types.ts';
 import { LockHeldError } from '../state/types.ts';
-import { errorMessage } from '../util/errors.ts';
+import { dispositionOf, errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
 import type { Metrics } from '../server/metrics.ts';
 import type { ActiveCheck } from '../server/app.ts';
 import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
-import { afterRun, backoffDelay, NO_FAILURES } from './backoff.ts';
+import { NO_FAILURES } from './backoff.ts';
 import type { BackoffPolicy, BackoffState } from './backoff.ts';
 import { createConfigHolder } from './config-reload.ts';
 import { createDecisionAudit, decisionAuditEntries } from './decision-audit.ts';
@@ -43,6 +44,8 @@ import { createLeaderElector } from './leader.ts';
 import type { LeaderElector } from './leader.ts';
 import type { ApplyPolicy, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
 import { placeQueuedSessions } from './queue-placement.ts';
+import { nextRequeue } from './requeue.ts';
+import type { Requeue, RunResult } from './requeue.ts';
 import { activeCheck } from './schedule-clock.ts';
 import { outcomeMessage, reconcileSummary } from './summary.ts';
 import { realTimers } from './timers.ts';
@@ -119,6 +122,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   let nextAt: number | null = null;
   const lockRetryTimers = new Set<TimerHandle>();
   let backoff: BackoffState = NO_FAILURES;
+  /** The requeue the last run asked for (undefined before the first run: the interval). */
+  let requeue: Requeue | undefined;
   const audit = createDecisionAudit();
 
   const holder = createConfigHolder({
@@ -162,15 +167,14 @@ export function createDaemon(options: DaemonOptions): Daemon {
     onWake: (from) => trigger(`event on replica ${from}`),
   });
 
-  /** The next run: after the interval, or after the backoff delay while runs fail. */
+  /** The next run: after the interval, sooner when the last run asked for it, or after the backoff delay while runs fail (requeue.ts). */
   function armRequeue(): void {
     timers.clear(requeueTimer);
     requeueTimer = undefined;
     if (stopped) return;
-    const retrying = backoff.failures > 0;
-    const ms = retrying ? backoffDelay(backoff.failures, options.backoff) : intervalMs();
-    nextAt = clock() + ms;
-    requeueTimer = timers.set(() => trigger(retrying ? `retry after ${backoff.failures} failed run(s)` : 'interval'), ms);
+    const next = requeue ?? { delayMs: intervalMs(), reason: 'interval' };
+    nextAt = clock() + next.delayMs;
+    requeueTimer = timers.set(() => trigger(next.reason), next.delayMs);
   }
 
   /** An event from the API (queued request, check-in): reconcile now, on whichever replica leads. */
@@ -183,11 +187,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
     trigger(reason);
   }
 
-  /** Counts the run towards the backoff: a run that threw, failed changes or could not reach a provider is a failure. */
-  function settle(s: ReconcileSummary, outcome?: ReconcileOutcome): void {
-    if (s.result === 'skipped') return;
-    const failed = s.result === 'error' || (outcome !== undefined && (outcome.failed > 0 || outcome.providerErrors.length > 0));
-    backoff = afterRun(backoff, failed, options.backoff).state;
+  /** Decides the next run from this one (requeue.ts): interval, earlier, or backoff. */
+  function settle(result: RunResult): void {
+    requeue = nextRequeue(backoff, result, intervalMs(), options.backoff);
+    backoff = requeue.state;
   }
 
   async function doReconcile(trig: string): Promise<ReconcileSummary> {
@@ -217,7 +220,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
         lockRetryTimers.add(t);
         return finish(summary('skipped', err.message));
       }
-      return finish(summary('error', `cannot take the state lock: ${errorMessage(err)}`));
+      return finish(summary('error', `cannot take the state lock: ${errorMessage(err)}`), true, { kind: 'error', disposition: 'retryable' });
     }
     let outcome: ReconcileOutcome;
     try {
@@ -235,7 +238,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       });
     } catch (err) {
       log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err), code: errorCodeOf(err) }, `reconcile failed: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
-      return finish(summary('error', errorMessage(err)));
+      return finish(summary('error', errorMessage(err)), true, { kind: 'error', disposition: dispositionOf(err) });
     } finally {
       await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err) }, 'cannot release the state lock'));
     }
@@ -248,12 +251,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
     }
     const msg = outcomeMessage(outcome);
     log.info({ event: 'reconcile', trigger: trig, policy: policy(), changes: outcome.changes.length, applied: outcome.applied, failed: outcome.failed, held: outcome.held.length, duration_ms: clock() - startMs }, `reconcile (${trig}): ${msg}`);
-    return finish(summary('ok', msg, outcome), true, outcome);
+    return finish(summary('ok', msg, outcome), true, { kind: 'done', outcome });
   }
 
-  function finish(s: ReconcileSummary, record = true, outcome?: ReconcileOutcome): ReconcileSummary {
+  function finish(s: ReconcileSummary, record = true, result: RunResult = { kind: 'skipped' }): ReconcileSummary {
     if (record || last === null) last = s;
-    settle(s, outcome);
+    settle(result);
     metrics.observeReconcile(s.duration_ms / 1000, s.result);
     return s;
   }

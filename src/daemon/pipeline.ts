@@ -54,6 +54,11 @@ export interface ReconcileOutcome {
   providerErrors: { provider: string; message: string }[];
   /** Whether the pipeline already wrote its audit entries (the daemon then does not). */
   audited: boolean;
+  /**
+   * Run again after this long at the latest, when sooner than the interval (e.g.
+   * an intent's grace period or a backoff ends then). Absent: the interval.
+   */
+  requeueAfterMs?: number | null;
 }
 
 export type ReconcileFn = (request: ReconcileRequest) => Promise<ReconcileOutcome>;

@@ -5,6 +5,8 @@
 // callers must treat its resources as UNKNOWN (keep them, plan nothing against
 // them), never as gone.
 
+import type { PoolformErrorCode } from '../util/errors.ts';
+
 export type VmState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
 export interface ObservedVm {
@@ -51,7 +53,7 @@ export interface ObserveError {
   /** Base domain (dns) or container DN (directory); null for VM providers. */
   scope: string | null;
   /** PoolformError code, or `provider-error` for anything else. */
-  code: string;
+  code: PoolformErrorCode;
   message: string;
   retryable: boolean;
 }

@@ -77,7 +77,7 @@ function argsFor(c: Case): BuildPlanArgs {
   }
   let observed = c.refresh ? observedWith({ vms, dns, computers }) : null;
   if (observed && c.vmObserveFails) {
-    observed = { ...observed, vms: new Map(), errors: [{ kind: 'vm', provider: 'local', scope: null, code: 'x', message: 'down', retryable: true }] };
+    observed = { ...observed, vms: new Map(), errors: [{ kind: 'vm', provider: 'local', scope: null, code: 'provider-error', message: 'down', retryable: true }] };
   }
   return {
     config: testConfig(),

@@ -296,7 +296,7 @@ describe('buildPlan', () => {
   it('holds creates when the DNS provider could not be observed', () => {
     const observed = convergedObserved();
     observed.dns.clear();
-    observed.errors.push({ kind: 'dns', provider: 'hosts', scope: 'desk.example.com', code: 'x', message: 'zone missing', retryable: false });
+    observed.errors.push({ kind: 'dns', provider: 'hosts', scope: 'desk.example.com', code: 'provider-error', message: 'zone missing', retryable: false });
     const p = plan({ snapshot: converged(), observed, result: { decisions: [create], staging: [] } });
     expect(p.changes.filter((c) => c.type === 'vm')).toEqual([]);
     expect(p.errors.join('\n')).toContain('DnsProvider hosts (desk.example.com) could not be observed: zone missing');

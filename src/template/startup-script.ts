@@ -31,44 +31,66 @@ export type TemplateToken =
   | { kind: 'variable'; name: string; offset: number; length: number }
   | { kind: 'stray-brace'; offset: number };
 
-/** Splits a template into text and `{variable}` tokens (offsets into the template). */
+/** The end of the identifier (`[A-Za-z_][A-Za-z0-9_]*`) starting at `from`, or `from` when there is none. */
+function identifierEnd(s: string, from: number): number {
+  let i = from;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+    const digit = c >= 0x30 && c <= 0x39;
+    if (!letter && !(digit && i > from)) break;
+  }
+  return i;
+}
+
+/**
+ * Splits a template into text and `{variable}` tokens (offsets into the
+ * template), in one pass: a `{` is a variable only when an identifier and
+ * `}` follow it directly, so no search runs past the identifier (2 MB of
+ * stray `{` used to search to the end for each one), and text runs are
+ * sliced, not built a character at a time.
+ */
 export function scanTemplate(template: string): TemplateToken[] {
   const tokens: TemplateToken[] = [];
   let text = '';
+  let runStart = 0; // start of the current run of plain characters (not yet in `text`)
   let textStart = 0;
+  const flushRun = (end: number): void => {
+    if (end > runStart) {
+      if (!text) textStart = runStart;
+      text += template.slice(runStart, end);
+    }
+  };
   const flush = (end: number): void => {
+    flushRun(end);
     if (text) tokens.push({ kind: 'text', text, offset: textStart });
     text = '';
-    textStart = end;
   };
   for (let i = 0; i < template.length; i++) {
-    const ch = template[i];
-    if (ch === '{' && template[i + 1] === '{') {
-      text += '{';
+    const ch = template.charCodeAt(i);
+    if (ch !== 0x7b && ch !== 0x7d) continue; // neither { nor }
+    const next = template.charCodeAt(i + 1);
+    if (ch === next) {
+      // `{{` or `}}`: one literal brace, part of the text.
+      flushRun(i);
+      if (!text) textStart = i;
+      text += template[i];
       i++;
-    } else if (ch === '}' && template[i + 1] === '}') {
-      text += '}';
-      i++;
-    } else if (ch === '{') {
-      const close = template.indexOf('}', i + 1);
-      const name = close === -1 ? '' : template.slice(i + 1, close);
-      if (close !== -1 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-        flush(i);
-        tokens.push({ kind: 'variable', name, offset: i, length: close - i + 1 });
+      runStart = i + 1;
+    } else if (ch === 0x7b) {
+      const close = identifierEnd(template, i + 1);
+      flush(i);
+      if (close > i + 1 && template.charCodeAt(close) === 0x7d) {
+        tokens.push({ kind: 'variable', name: template.slice(i + 1, close), offset: i, length: close - i + 1 });
         i = close;
-        textStart = i + 1;
       } else {
-        flush(i);
         tokens.push({ kind: 'stray-brace', offset: i });
-        textStart = i + 1;
       }
-    } else if (ch === '}') {
+      runStart = i + 1;
+    } else {
       flush(i);
       tokens.push({ kind: 'stray-brace', offset: i });
-      textStart = i + 1;
-    } else {
-      if (!text) textStart = i;
-      text += ch;
+      runStart = i + 1;
     }
   }
   flush(template.length);

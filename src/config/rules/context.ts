@@ -2,6 +2,8 @@
 // in), the source document of each object, and a way to report a diagnostic
 // at a path inside a document. Rules never throw and never read secret values.
 import type { Config, Diagnostic, Settings, Severity } from '../model.ts';
+import type { ConfigBudgets } from '../budgets.ts';
+import { budgetsFromSettings } from '../budgets.ts';
 import type { PathSegment, Position, SourceDocument } from '../source.ts';
 import { positionOf, toPointer } from '../source.ts';
 
@@ -22,6 +24,8 @@ export interface RuleContext {
   readonly declared: ReadonlyMap<string, ReadonlySet<string>>;
   /** Every schema-valid Settings document (config.settings is the first). */
   readonly settingsDocuments: readonly Settings[];
+  /** The effective budgets of this load (Settings.config_limits over the defaults). */
+  readonly budgets: ConfigBudgets;
   /** The source document of a top-level config object. */
   sourceOf(doc: object): SourceDocument | undefined;
   report(severity: Severity, code: string, message: string, at: ReportAt): void;
@@ -35,6 +39,7 @@ export function createRuleContext(
   declared: ReadonlyMap<string, ReadonlySet<string>>,
   out: Diagnostic[],
   settingsDocuments: readonly Settings[] = [],
+  budgets: ConfigBudgets = budgetsFromSettings(config.settings),
 ): RuleContext {
   const sourceOf = (doc: object): SourceDocument | undefined => {
     if ('doc' in doc && 'lines' in doc && 'file' in doc) return doc as SourceDocument;
@@ -44,6 +49,7 @@ export function createRuleContext(
     config,
     declared,
     settingsDocuments,
+    budgets,
     sourceOf,
     report(severity, code, message, at) {
       const source = sourceOf(at.doc);

@@ -11,6 +11,7 @@
 import { IANAZone } from 'luxon';
 import type { Rule } from './context.ts';
 import type { Schedule } from '../../generated/config.ts';
+import { overBudgetMessage } from '../budgets.ts';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -66,15 +67,68 @@ export function isValidTimeZone(name: string): boolean {
   return valid;
 }
 
-function covers(w: Window, minute: number): boolean {
-  const m = ((minute - w.start) % WEEK + WEEK) % WEEK;
-  return m < w.end - w.start;
+interface ZoneIndex {
+  /** Disjoint, sorted [start, end) minute-of-week intervals that some window of the zone covers. */
+  covered: [number, number][];
+  /** The first window (in config order) starting at each minute of the week. */
+  startingAt: Map<number, Window>;
+}
+
+/** Per time zone: the union of its windows (wrapping ones split at the week's end) and the windows by start minute. */
+function indexByZone(ws: readonly Window[], list: readonly Schedule[]): Map<string, ZoneIndex> {
+  const raw = new Map<string, { intervals: [number, number][]; startingAt: Map<number, Window> }>();
+  for (const w of ws) {
+    const tz = list[w.schedule]?.timezone ?? '';
+    let z = raw.get(tz);
+    if (!z) raw.set(tz, (z = { intervals: [], startingAt: new Map() }));
+    const start = w.start % WEEK;
+    const end = start + (w.end - w.start);
+    if (end <= WEEK) z.intervals.push([start, end]);
+    else z.intervals.push([start, WEEK], [0, end - WEEK]);
+    if (!z.startingAt.has(start)) z.startingAt.set(start, w);
+  }
+  const out = new Map<string, ZoneIndex>();
+  for (const [tz, z] of raw) {
+    z.intervals.sort((a, b) => a[0] - b[0]);
+    const covered: [number, number][] = [];
+    for (const [a, b] of z.intervals) {
+      const last = covered[covered.length - 1];
+      if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+      else covered.push([a, b]);
+    }
+    out.set(tz, { covered, startingAt: z.startingAt });
+  }
+  return out;
+}
+
+/** Whether a minute of the week lies in one of the sorted disjoint intervals (binary search). */
+function isCovered(covered: readonly [number, number][], minute: number): boolean {
+  let lo = 0;
+  let hi = covered.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const iv = covered[mid];
+    if (!iv) return false;
+    if (minute < iv[0]) hi = mid - 1;
+    else if (minute >= iv[1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 export const schedules: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
     (pool.autoscale ?? []).forEach((a, i) => {
       const list = a.schedules ?? [];
+      if (list.length > ctx.budgets.maxSchedules) {
+        // Checked per schedule below, so bounded first.
+        ctx.report('error', 'config-too-large', overBudgetMessage('maxSchedules', ctx.budgets.maxSchedules, `this autoscale config has ${list.length.toLocaleString('en-US')} schedules`), {
+          doc: pool,
+          path: ['autoscale', i, 'schedules'],
+          target: 'key',
+        });
+        return;
+      }
       const ok = list.map((s, j) => {
         const at = ['autoscale', i, 'schedules', j];
         let good = true;
@@ -107,15 +161,18 @@ export const schedules: Rule = (ctx) => {
         return good;
       });
       // Gaps are only meaningful between schedules in the same time zone.
+      // Linear-logarithmic: per zone, the windows' union sorted once
+      // (coverage by binary search) and a map of start minute → first window.
       const ws = windows(list, ok);
+      const zones = indexByZone(ws, list);
       const warned = new Set<number>();
       for (const w of ws) {
         if (warned.has(w.schedule)) continue;
-        const tz = list[w.schedule]?.timezone;
+        const tz = list[w.schedule]?.timezone ?? '';
         const endMinute = w.end % WEEK;
-        const same = ws.filter((o) => list[o.schedule]?.timezone === tz);
-        if (same.some((o) => covers(o, endMinute))) continue;
-        const next = same.find((o) => o.start % WEEK === (endMinute + 1) % WEEK);
+        const zone = zones.get(tz);
+        if (!zone || isCovered(zone.covered, endMinute)) continue;
+        const next = zone.startingAt.get((endMinute + 1) % WEEK);
         if (!next) continue;
         // 23:59 → 00:00 the next day: continuous (schedule/chaining.ts), not a gap.
         if (endMinute % 1440 === 1439) continue;

@@ -48,15 +48,15 @@ describe('toEc2Error', () => {
   });
 
   it('says when a refused launch certainly created nothing (AWS answered), and not when that is unknown', () => {
-    const created = (error: Error, operation = 'RunInstances'): unknown => toEc2Error(error, config, operation).details['nothing_created'];
+    const created = (error: Error, operation = 'RunInstances'): unknown => toEc2Error(error, config, operation).nothingCreated;
     expect(created(awsError('InsufficientInstanceCapacity', 'no capacity', 500))).toBe(true);
     expect(created(awsError('InstanceLimitExceeded'))).toBe(true);
     expect(created(awsError('RequestLimitExceeded', 'slow down', 503))).toBe(true);
     expect(created(awsError('InvalidAMIID.NotFound'))).toBe(true);
     expect(created(awsError('UnauthorizedOperation', 'no', 403))).toBe(true);
-    expect(created(awsError('InternalError', 'oops', 500))).toBeUndefined();
-    expect(created(new Error('socket hang up'))).toBeUndefined();
-    expect(created(awsError('InvalidAMIID.NotFound'), 'DescribeImages')).toBeUndefined();
+    expect(created(awsError('InternalError', 'oops', 500))).toBe(false);
+    expect(created(new Error('socket hang up'))).toBe(false);
+    expect(created(awsError('InvalidAMIID.NotFound'), 'DescribeImages')).toBe(false);
   });
 
   it('a missing credential chain is a clear, non-retryable error', () => {

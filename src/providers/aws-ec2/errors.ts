@@ -6,6 +6,7 @@
 // unreadable.
 import type { AwsVmProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
+import type { AwsErrorCode } from '../../util/errors.ts';
 import { CAPACITY_CODES, LIMIT_CODES, THROTTLING_CODES } from './retry.ts';
 
 export { THROTTLING_CODES } from './retry.ts';
@@ -45,12 +46,13 @@ export function genericAwsError(service: string, operation: string, region: stri
       'aws-no-credentials',
       `no AWS credentials for ${service}:${operation}: set access_key_id and secret_access_key (secret references such as \${env:AWS_SECRET_ACCESS_KEY}) on the provider, ` +
         "or give the SDK's default chain credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or container role)",
-      { cause: error, details: { aws_code: shape.name } },
+      { cause: error, providerCode: shape.name, details: { aws_code: shape.name } },
     );
   }
   if (THROTTLING_CODES.has(shape.name)) {
     return new PoolformError('aws-throttled', `${service}:${operation} in ${region} is still throttled by AWS (${shape.name}) after retries; poolform will try again later`, {
       retryable: true,
+      providerCode: shape.name,
       cause: error,
       details: { aws_code: shape.name },
     });
@@ -58,6 +60,7 @@ export function genericAwsError(service: string, operation: string, region: stri
   const retryable = shape.status === undefined || shape.status >= 500 || shape.fault === 'server';
   return new PoolformError('aws-error', `${service}:${operation} in ${region} failed: ${shape.name}: ${shape.message}`, {
     retryable,
+    providerCode: shape.name,
     cause: error,
     details: { aws_code: shape.name, ...(shape.status !== undefined ? { http_status: shape.status } : {}) },
   });
@@ -76,7 +79,7 @@ export function awsRefused(error: unknown): boolean {
 
 /**
  * Maps an EC2 error from `operation` (RunInstances, DescribeInstances, ...) for the given provider config.
- * `details.nothing_created` is true when a RunInstances was refused by AWS
+ * `nothingCreated` is true when a RunInstances was refused by AWS
  * (awsRefused): no instance can appear later for that intent, even when the
  * error is retryable (capacity, limits: try again later).
  */
@@ -84,7 +87,7 @@ export function toEc2Error(error: unknown, config: AwsVmProvider, operation: str
   if (error instanceof PoolformError) return error;
   const mapped = mapEc2Error(error, config, operation);
   if (operation !== 'RunInstances' || !awsRefused(error)) return mapped;
-  return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, cause: error, details: { ...mapped.details, nothing_created: true } });
+  return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, nothingCreated: true, providerCode: mapped.providerCode, cause: error, details: mapped.details });
 }
 
 function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): PoolformError {
@@ -92,8 +95,8 @@ function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): 
   const code = shape.name;
   const region = config.aws_region;
   const where = `VmProvider ${config.name}`;
-  const fail = (poolformCode: string, message: string, retryable = false): PoolformError =>
-    new PoolformError(poolformCode, `${where}: ${message}`, { retryable, cause: error, details: { aws_code: code, operation } });
+  const fail = (poolformCode: AwsErrorCode, message: string, retryable = false): PoolformError =>
+    new PoolformError(poolformCode, `${where}: ${message}`, { retryable, providerCode: code, cause: error, details: { aws_code: code, operation } });
 
   if (CAPACITY_CODES.has(code)) {
     const subnet = config.aws_ec2_subnet_id ? ` (aws_ec2_subnet_id ${config.aws_ec2_subnet_id})` : '';
@@ -147,5 +150,5 @@ function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): 
     return fail('aws-invalid-request', `ec2:${operation} rejected the launch request (check the aws_ec2_* fields and aws_ec2_config_override): ${code}: ${shape.message}`);
   }
   const generic = genericAwsError('ec2', operation, region, error);
-  return new PoolformError(generic.code, `${where}: ${generic.message}`, { retryable: generic.retryable, cause: error, details: generic.details });
+  return new PoolformError(generic.code, `${where}: ${generic.message}`, { retryable: generic.retryable, providerCode: generic.providerCode, cause: error, details: generic.details });
 }

@@ -24,7 +24,7 @@ export function assertUserDataFits(providerName: string, script: string): void {
       'user-data-too-large',
       `VmProvider ${providerName}: the rendered startup_script is ${bytes} bytes; EC2 user data is limited to ${USER_DATA_MAX_BYTES} bytes. ` +
         'Shorten startup_script (for example, have it download the rest of the setup).',
-      { details: { bytes, limit: USER_DATA_MAX_BYTES, nothing_created: true } },
+      { nothingCreated: true, details: { bytes, limit: USER_DATA_MAX_BYTES } },
     );
   }
 }

@@ -206,7 +206,7 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
       throw new PoolformError(
         'user-data-too-large',
         `VmProvider ${config.name}: the user data after aws_ec2_config_override is ${finalBytes} bytes; EC2 allows ${USER_DATA_MAX_BYTES}`,
-        { details: { bytes: finalBytes, limit: USER_DATA_MAX_BYTES, nothing_created: true } },
+        { nothingCreated: true, details: { bytes: finalBytes, limit: USER_DATA_MAX_BYTES } },
       );
     }
 
@@ -220,7 +220,7 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
         throw new PoolformError(
           'max-instances-reached',
           `VmProvider ${config.name}: max_instances (${config.max_instances}) reached: ${live} instances exist${launchingNote}; raise max_instances to launch more`,
-          { retryable: true, details: { max_instances: config.max_instances, live, launching: reserved, nothing_created: true } },
+          { retryable: true, nothingCreated: true, details: { max_instances: config.max_instances, live, launching: reserved } },
         );
       }
       reserved++;

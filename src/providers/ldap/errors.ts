@@ -5,6 +5,7 @@
 // server's text and the cause are scrubbed of the passwords in play anyway.
 import { ResultCodeError } from 'ldapts';
 import { PoolformError } from '../../util/errors.ts';
+import type { LdapErrorCode } from '../../util/errors.ts';
 
 /** What the provider was doing; decides which right an access error names. */
 export type LdapOperation = 'connect' | 'bind' | 'search' | 'read' | 'add' | 'set-password' | 'delete' | 'delete-tree';
@@ -76,7 +77,7 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
   const message = error instanceof Error ? error.message : String(error);
   const safeCause = new Error(scrub(message, secrets));
   const details: Record<string, unknown> = { url: ctx.url, operation: ctx.operation, ...(ctx.dn ? { dn: ctx.dn } : {}) };
-  const fail = (code: string, text: string, retryable = false): PoolformError => {
+  const fail = (code: LdapErrorCode, text: string, retryable = false): PoolformError => {
     const d: Record<string, unknown> = { ...details };
     const c = codeOf(error);
     if (c !== undefined) d['cause_code'] = c;

@@ -94,7 +94,7 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
       }
       if (BATCH_REJECTIONS.has(code)) throw error; // handled by the batch logic
       const generic = genericAwsError('route53', operation, region, error);
-      throw new PoolformError(generic.code, `DnsProvider ${config.name}: ${generic.message}`, { retryable: generic.retryable, cause: error, details: generic.details });
+      throw new PoolformError(generic.code, `DnsProvider ${config.name}: ${generic.message}`, { retryable: generic.retryable, providerCode: generic.providerCode, cause: error, details: generic.details });
     }
   }
 
