@@ -1,12 +1,24 @@
 #!/usr/bin/env node
-// Entry point. The sources are TypeScript run by Node's built-in type stripping
-// (Node >= 22.22), so there is no build step. On an older Node this re-runs
-// itself through scripts/with-node.sh, which provides Node 24.
+// Entry point. What it runs (docs/development.md#how-the-command-runs):
+// - an installed package (inside node_modules, or shipped without src/): the
+//   compiled dist/cli/main.js (`npm run build`, run by `prepare` and `npm pack`);
+// - a clone: the TypeScript sources, src/cli/main.ts, by Node's type stripping,
+//   so tests and `npx poolform` never run a stale dist/;
+// - POOLFORM_RUN=dist or POOLFORM_RUN=src forces one (benchmarks, package test).
+// On a Node older than 22.22 an installed package says so in one line and
+// stops; a clone re-runs itself through scripts/with-node.sh (Node 24).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+const here = fileURLToPath(new URL('..', import.meta.url));
+const inClone = existsSync(`${here}src/cli/main.ts`) && !here.split(/[\\/]/).includes('node_modules');
+const run = process.env.POOLFORM_RUN === 'dist' || process.env.POOLFORM_RUN === 'src' ? process.env.POOLFORM_RUN : inClone ? 'src' : 'dist';
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 22)) {
+if ((major < 22 || (major === 22 && minor < 22)) && !inClone) {
+  process.stderr.write(`poolform needs Node.js >= 22.22 (this is ${process.versions.node}): install Node 24 LTS (https://nodejs.org, or your package manager), then run poolform again\n`);
+  process.exit(1);
+} else if (major < 22 || (major === 22 && minor < 22)) {
   const script = fileURLToPath(new URL('../scripts/with-node.sh', import.meta.url));
   const self = fileURLToPath(import.meta.url);
   // The child (Node 24) does the work; this process only relays. Supervisors, `docker stop`
@@ -39,6 +51,11 @@ if (major < 22 || (major === 22 && minor < 22)) {
       throw err;
     });
   }
-  const { main } = await import('../src/cli/main.ts');
+  const entry = run === 'src' ? '../src/cli/main.ts' : '../dist/cli/main.js';
+  if (run === 'dist' && !existsSync(fileURLToPath(new URL(entry, import.meta.url)))) {
+    process.stderr.write(`poolform: ${here}dist/ is missing: run \`npm run build\` there (or \`npm ci\`, which builds it)\n`);
+    process.exit(1);
+  }
+  const { main } = await import(entry);
   process.exitCode = await main(process.argv);
 }

@@ -11,7 +11,7 @@ import type { ResourceChange } from '../plan/types.ts';
 import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import type { KeyedLimiter } from '../providers/call-limit.ts';
-import { generateJoinPassword } from '../providers/ldap/index.ts';
+import { generateJoinPassword } from '../providers/ldap/password.ts';
 import type { ApplyDeps, ApplyLog } from './types.ts';
 import { silentLog } from './types.ts';
 

@@ -1,37 +1,48 @@
 // The `poolform` command line. Each subcommand lives in cli/commands/<name>.ts
-// and registers itself on the program; this file only wires them together.
+// and registers itself on the program; commands/index.ts lists them. Only the
+// module of the command being run is imported (the others appear in help as
+// their one-line summary), so `--help` and `--version` load no command at all.
 import { createInterface } from 'node:readline';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import type { CliContext } from './context.ts';
 import { EXIT_USAGE } from './context.ts';
 import { thrownErrorLine } from './error-line.ts';
-import { registerValidate } from './commands/validate.ts';
-import { registerSchedule } from './commands/schedule.ts';
-import { registerPlan } from './commands/plan.ts';
-import { registerApply } from './commands/apply.ts';
-import { registerShow } from './commands/show.ts';
-import { registerState } from './commands/state.ts';
-import { registerForceUnlock } from './commands/force-unlock.ts';
-import { registerServe } from './commands/serve.ts';
+import { COMMANDS, type CommandEntry } from './commands/index.ts';
 
-export function buildProgram(ctx: CliContext): Command {
+/** The command `argv` (node, script, args...) runs, or asks help for (`help NAME`); undefined for none. */
+export function commandNamed(argv: readonly string[]): CommandEntry | undefined {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/**
+ * The program, with the real command of `argv` (or every command when `argv`
+ * is undefined, e.g. for shell completion) and one-line stand-ins for the rest.
+ */
+export async function buildProgram(ctx: CliContext, argv?: readonly string[]): Promise<Command> {
+  const wanted = argv === undefined ? undefined : commandNamed(argv);
+  const standIns = new Map<string, string>();
   const program = new Command('poolform')
     .description('Pools-as-code: validate, plan, apply and serve autoscaled server pools declared in YAML.')
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride()
+    .configureHelp({ subcommandTerm: (cmd) => standIns.get(cmd.name()) ?? new Help().subcommandTerm(cmd) })
     .configureOutput({
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
     });
-  registerValidate(program, ctx);
-  registerSchedule(program, ctx);
-  registerPlan(program, ctx);
-  registerApply(program, ctx);
-  registerShow(program, ctx);
-  registerState(program, ctx);
-  registerForceUnlock(program, ctx);
-  registerServe(program, ctx);
+  const registers = await Promise.all(COMMANDS.map((c) => (argv === undefined || c === wanted ? c.load() : undefined)));
+  COMMANDS.forEach((entry, i) => {
+    const register = registers[i];
+    if (register) {
+      register(program, ctx);
+    } else {
+      program.command(entry.name).description(entry.summary);
+      standIns.set(entry.name, entry.term);
+    }
+  });
   for (const sub of program.commands) sub.exitOverride();
   // `poolform <command>: ...` in every error line: the full path of the command being run.
   program.hook('preAction', (_program, action) => {
@@ -66,7 +77,7 @@ export function processContext(): CliContext {
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
-  const program = buildProgram(ctx);
+  const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync([...argv]);
   } catch (err) {

@@ -9,16 +9,14 @@ import type { Config } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { DnsProvider, LdapConfig, VmProvider } from '../generated/config.ts';
 import { PoolformError, isPoolformError } from '../util/errors.ts';
-import { createEc2VmProvider } from './aws-ec2/index.ts';
 import type { AwsCredentials, Ec2VmProviderOptions } from './aws-ec2/index.ts';
-import { createLdapDirectoryProvider } from './ldap/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
 import { createLocalDnsProvider } from './local/dns.ts';
 import type { LocalDnsProviderOptions } from './local/dns.ts';
 import { createLocalVmProvider } from './local/vm.ts';
 import type { LocalVmProviderOptions } from './local/vm.ts';
-import { createRoute53DnsProvider } from './route53/index.ts';
 import type { Route53DnsProviderOptions } from './route53/index.ts';
+import { lazyDirectoryFactory, lazyDnsFactory, lazyVmFactory } from './lazy-client.ts';
 import type { DirectoryProviderClient, DnsProviderClient, VmProviderClient } from './types.ts';
 
 /** How each kind of client is built. Defaults: the real implementations. */
@@ -30,12 +28,18 @@ export interface ProviderFactories {
   ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
 }
 
+/**
+ * The real implementations. Providers with an SDK are imported on first use
+ * (lazy-client.ts), so a command loads only the SDKs its configuration uses:
+ * a new provider's factory is `lazyVmFactory('<kind>', async () => (await import('./<dir>/index.ts')).create...)`,
+ * never a static import of its module.
+ */
 export const defaultProviderFactories: ProviderFactories = {
   localVm: createLocalVmProvider,
-  awsVm: createEc2VmProvider,
+  awsVm: lazyVmFactory('aws', async () => (await import('./aws-ec2/index.ts')).createEc2VmProvider),
   localDns: createLocalDnsProvider,
-  route53: createRoute53DnsProvider,
-  ldap: createLdapDirectoryProvider,
+  route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
+  ldap: lazyDirectoryFactory('ldap', async () => (await import('./ldap/index.ts')).createLdapDirectoryProvider),
 };
 
 export interface ProviderRegistryOptions {

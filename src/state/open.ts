@@ -9,7 +9,6 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Settings } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import { PoolformError } from '../util/errors.ts';
-import { createPostgresStore } from './postgres-store.ts';
 import { createSqliteStore, sqliteFileFor } from './sqlite-store.ts';
 import type { StateStore } from './types.ts';
 
@@ -73,6 +72,8 @@ export function describeStore(options: OpenStoreOptions): string {
 /** Opens the configured backend and applies pending migrations. */
 export async function openStore(options: OpenStoreOptions): Promise<StateStore> {
   if (stateBackend(options.settings) === 'postgres') {
+    // Imported on use: the `pg` driver is loaded only where PostgreSQL is the backend.
+    const { createPostgresStore } = await import('./postgres-store.ts');
     return createPostgresStore({ url: resolveDatabaseUrl(options) });
   }
   return createSqliteStore({ path: sqliteFileFor(resolveStateDir(options)) });

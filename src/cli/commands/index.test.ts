@@ -1,0 +1,41 @@
+import { Command, Help } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { CliContext } from '../context.ts';
+import { commandNamed } from '../main.ts';
+import { COMMANDS } from './index.ts';
+
+const ctx: CliContext = {
+  stdout: { write: () => undefined },
+  stderr: { write: () => undefined },
+  env: {},
+  cwd: '/',
+  stdinIsTTY: false,
+  readLine: async () => '',
+  exitCode: 0,
+};
+
+describe('the command list (commands/index.ts)', () => {
+  it('names, help terms and summaries match what each module registers', async () => {
+    for (const entry of COMMANDS) {
+      const program = new Command('poolform');
+      (await entry.load())(program, ctx);
+      const registered = program.commands.find((c) => c.name() === entry.name);
+      expect(registered, `${entry.name}: its module registers no command of that name`).toBeDefined();
+      if (!registered) continue;
+      expect(registered.description(), `${entry.name}: summary`).toBe(entry.summary);
+      expect(new Help().subcommandTerm(registered), `${entry.name}: term`).toBe(entry.term);
+    }
+  });
+
+  it('names are unique', () => {
+    expect(new Set(COMMANDS.map((c) => c.name)).size).toBe(COMMANDS.length);
+  });
+
+  it('finds the command argv runs, or asks help for', () => {
+    expect(commandNamed(['node', 'poolform', 'plan', 'dir', '--json'])?.name).toBe('plan');
+    expect(commandNamed(['node', 'poolform', '--no-color', 'state', 'list'])?.name).toBe('state');
+    expect(commandNamed(['node', 'poolform', 'help', 'apply'])?.name).toBe('apply');
+    expect(commandNamed(['node', 'poolform', '--version'])).toBeUndefined();
+    expect(commandNamed(['node', 'poolform', 'valdate'])).toBeUndefined();
+  });
+});
