@@ -4,6 +4,7 @@
 //   reconcileOnce: planOnce + applyPlan, under the state lock
 // Dependencies are injected; nothing here reads the environment.
 import { decide } from '../autoscale/decide.ts';
+import { bootTimesByConfig } from '../autoscale/boot-history.ts';
 import type { DecisionInput, DecisionResult } from '../autoscale/types.ts';
 import { dirname, join } from 'node:path';
 import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
@@ -110,6 +111,9 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     providerCapacity,
     sessionsStarted: await sessionsStarted(deps.store, snapshot),
   });
+  // prewarm: auto reads the configs' boot times (create → first running check-in) from the state.
+  const bootTimes = bootTimesByConfig(await deps.store.listBoots());
+  if (Object.keys(bootTimes).length > 0) input.bootTimes = bootTimes;
   const result = decide(input);
   const plan = buildPlan({
     config: deps.config,

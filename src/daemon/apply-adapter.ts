@@ -7,6 +7,7 @@
 // here as session-level changes: `stage` puts a pre-created session on the
 // chosen agent through the allocation transaction (so it can never overfill
 // the agent), `unstage` ends an unused staged session.
+import { idleLevels, MAX_IDLE_GAP_MS } from './idle-accrual.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decisionCause } from '../autoscale/decision.ts';
 import { nextHistory } from '../autoscale/history.ts';
@@ -173,6 +174,12 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     } catch (err) {
       errors.push(`recording held failed starts: ${errorMessage(err)}`);
     }
+  }
+  // What idle capacity cost since the last round (daemon/idle-accrual.ts): /status and /metrics show the last 24 h.
+  try {
+    await store.accrueIdle(request.now.toISOString(), idleLevels(result.input), MAX_IDLE_GAP_MS);
+  } catch (err) {
+    errors.push(`recording idle capacity: ${errorMessage(err)}`);
   }
   const staged: DecisionLine[] = [];
   if (request.policy !== 'manual') {

@@ -100,6 +100,12 @@ export async function applyCheckin(ctx: AppContext, server: ServerRecord, body: 
       const key = autoscaleKey(server.pool, server.autoscale);
       const history = (await ctx.store.getHistory())[key];
       if (history && history.consecutive_failures > 0) await ctx.store.putHistory(key, historyAfterCheckin(history));
+      // Its boot time (create → first running check-in) feeds prewarm: auto; the store keeps the first one per server.
+      try {
+        await ctx.store.recordBoot({ pool: server.pool, autoscale: server.autoscale, server_id: serverId, created_at: server.created_at, running_at: at });
+      } catch (err) {
+        ctx.log.warn({ event: 'boot-record-failed', server_id: serverId }, `could not record the boot time of ${serverId}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
     const config = ctx.getConfig();
     if (config) {

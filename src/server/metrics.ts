@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Config } from '../config/model.ts';
 import type { StateStore } from '../state/types.ts';
 import type { ServeStatus } from './types.ts';
+import { autoscaleCosts, COST_WINDOW_MS } from './capacity-cost.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -20,7 +21,7 @@ export interface Metrics {
    * every provider its error counter, so dashboards and alerts see the series
    * before the first event.
    */
-  refresh(store: StateStore, status: ServeStatus | undefined, config?: Config): Promise<void>;
+  refresh(store: StateStore, status: ServeStatus | undefined, config?: Config, nowMs?: number): Promise<void>;
 }
 
 export function createMetrics(): Metrics {
@@ -40,6 +41,25 @@ export function createMetrics(): Metrics {
   const requests = new Counter({ name: 'poolform_session_requests_total', help: 'Session requests by outcome.', labelNames: ['outcome'], registers: [registry] });
   const leader = new Gauge({ name: 'poolform_leader', help: '1 when this replica holds the leader lease and runs the reconcile loop.', labelNames: ['replica'], registers: [registry] });
   const leaderInfo = new Gauge({ name: 'poolform_leader_info', help: 'The replica that currently leads (value 1).', labelNames: ['leader'], registers: [registry] });
+  const idleServerHours = new Gauge({
+    name: 'poolform_idle_server_hours_24h',
+    help: 'Idle server-hours over the last 24 h per autoscale config (servers that existed with no session on them).',
+    labelNames: ['pool', 'autoscale'],
+    registers: [registry],
+  });
+  const idleCoreHours = new Gauge({
+    name: 'poolform_idle_core_hours_24h',
+    help: 'Idle core-hours over the last 24 h per docker agent autoscale config (cores no session used).',
+    labelNames: ['pool', 'autoscale'],
+    registers: [registry],
+  });
+  const targetActive = new Gauge({ name: 'poolform_autoscale_active', help: 'The schedule of an autoscale config is active now (1) or not (0).', labelNames: ['pool', 'autoscale'], registers: [registry] });
+  const targetValue = new Gauge({
+    name: 'poolform_autoscale_target',
+    help: 'The target in force per autoscale config (schedule windows applied): minimum_available_sessions, standby_cores, standby_memory_mb, standby_gpus, max_instances (absent: no window cap).',
+    labelNames: ['pool', 'autoscale', 'target'],
+    registers: [registry],
+  });
   const configErrors = new Gauge({ name: 'poolform_config_errors', help: 'Error diagnostics of the latest config load (the last good config keeps serving).', registers: [registry] });
 
   return {
@@ -54,7 +74,7 @@ export function createMetrics(): Metrics {
     sessionRequest(outcome) {
       requests.inc({ outcome });
     },
-    async refresh(store, status, config) {
+    async refresh(store, status, config, nowMs) {
       const [srv, sess] = await Promise.all([store.listServers(), store.listSessions({ status: ['queued', 'running'] })]);
       servers.reset();
       sessions.reset();
@@ -83,6 +103,24 @@ export function createMetrics(): Metrics {
         sessions.set({ pool, status: st }, n);
       }
       for (const [pool, n] of qc) queue.set({ pool }, n);
+      idleServerHours.reset();
+      idleCoreHours.reset();
+      targetActive.reset();
+      targetValue.reset();
+      if (config) {
+        const now = nowMs ?? Date.now();
+        for (const c of autoscaleCosts(config, await store.idleTotals(new Date(now - COST_WINDOW_MS).toISOString()), now)) {
+          const labels = { pool: c.pool, autoscale: c.autoscale };
+          idleServerHours.set(labels, c.idle_server_hours_24h);
+          if (c.idle_core_hours_24h !== null) idleCoreHours.set(labels, c.idle_core_hours_24h);
+          if (!c.target) continue;
+          targetActive.set(labels, c.target.active ? 1 : 0);
+          const t = c.target.targets;
+          const names = c.type === 'server' ? (['minimum_available_sessions'] as const) : (['standby_cores', 'standby_memory_mb', 'standby_gpus'] as const);
+          for (const name of names) targetValue.set({ ...labels, target: name }, t[name]);
+          if (t.max_instances !== null) targetValue.set({ ...labels, target: 'max_instances' }, t.max_instances);
+        }
+      }
       if (status) {
         leader.reset();
         leader.set({ replica: status.replica_id }, status.is_leader ? 1 : 0);

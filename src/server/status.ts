@@ -4,14 +4,22 @@
 // credentials. GET /metrics: Prometheus text from this app's registry.
 import type { Hono } from 'hono';
 import type { AppContext } from './app.ts';
+import { autoscaleCosts, COST_WINDOW_MS } from './capacity-cost.ts';
 import { occupying } from './placement.ts';
+import { requireStatusAccess } from './roles.ts';
 import { poolFriendlyName, serverFriendlyName } from './friendly-names.ts';
 
 export function registerStatus(app: Hono, ctx: AppContext): void {
   app.get('/api/v1/status', async (c) => {
     const config = ctx.getConfig();
+    requireStatusAccess(c, ctx, config);
     const status = ctx.getStatus();
-    const [servers, sessions] = await Promise.all([ctx.store.listServers(), ctx.store.listSessions({ status: ['queued', 'running'] })]);
+    const nowMs = ctx.clock();
+    const [servers, sessions, idle] = await Promise.all([
+      ctx.store.listServers(),
+      ctx.store.listSessions({ status: ['queued', 'running'] }),
+      ctx.store.idleTotals(new Date(nowMs - COST_WINDOW_MS).toISOString()),
+    ]);
     const byServer = new Map<string, number>();
     for (const s of occupying(sessions)) {
       if (s.server_id !== null && s.status === 'running') byServer.set(s.server_id, (byServer.get(s.server_id) ?? 0) + 1);
@@ -55,6 +63,8 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
       last_reconcile: status?.last_reconcile ?? null,
       next_reconcile_at: status?.next_reconcile_at ?? null,
       pools,
+      // Per autoscale config: the target in force and what idle capacity cost over the last 24 h.
+      autoscale: autoscaleCosts(config, idle, nowMs),
       servers: servers.map((s) => ({
         id: s.id,
         pool: s.pool,
@@ -84,7 +94,7 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
   });
 
   app.get('/metrics', async (c) => {
-    await ctx.metrics.refresh(ctx.store, ctx.getStatus(), ctx.getConfig());
+    await ctx.metrics.refresh(ctx.store, ctx.getStatus(), ctx.getConfig(), ctx.clock());
     const text = await ctx.metrics.registry.metrics();
     return c.body(text, 200, { 'Content-Type': ctx.metrics.registry.contentType });
   });
