@@ -108,7 +108,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   const lockSql = `SELECT * FROM servers WHERE id = ?${forUpdate}`;
   const indexes = new Map<string, PoolCapacityIndex>();
   /** One refresh per pool at a time; concurrent callers share it. */
-  const refreshing = new Map<string, Promise<PoolCapacityIndex>>();
+  const refreshing = new Map<string, { promise: Promise<PoolCapacityIndex>; rebuild: boolean }>();
 
   async function build(pool: string): Promise<PoolCapacityIndex> {
     const { version, servers, sessions } = await driver.read(async (tx) => ({
@@ -151,9 +151,10 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     return true;
   }
 
-  async function refresh(pool: string, rebuild: boolean): Promise<PoolCapacityIndex> {
+  /** `rebuildBefore`: rebuild unless the index was built at or after this instant (another caller rebuilt it meanwhile). */
+  async function refresh(pool: string, rebuildBefore: number | undefined): Promise<PoolCapacityIndex> {
     let idx = indexes.get(pool);
-    if (!idx || rebuild || clock() - idx.builtAt >= REBUILD_MS) {
+    if (!idx || (rebuildBefore !== undefined && idx.builtAt < rebuildBefore) || clock() - idx.builtAt >= REBUILD_MS) {
       idx = await build(pool);
       indexes.set(pool, idx);
       return idx;
@@ -166,18 +167,23 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     return idx;
   }
 
-  /** The pool's index, current with the database's server version. */
+  /**
+   * The pool's index, current with the database's server version (or rebuilt
+   * from the database when `rebuild`). One refresh per pool runs at a time;
+   * callers arriving meanwhile share it, or the next one.
+   */
   function fresh(pool: string, rebuild = false): Promise<PoolCapacityIndex> {
     const running = refreshing.get(pool);
-    if (running && !rebuild) return running;
-    const p = (running ?? Promise.resolve())
+    if (running && (running.rebuild || !rebuild)) return running.promise;
+    const rebuildBefore = rebuild ? clock() : undefined;
+    const promise: Promise<PoolCapacityIndex> = (running?.promise ?? Promise.resolve())
       .catch(() => undefined)
-      .then(() => refresh(pool, rebuild))
+      .then(() => refresh(pool, rebuildBefore))
       .finally(() => {
-        if (refreshing.get(pool) === p) refreshing.delete(pool);
+        if (refreshing.get(pool)?.promise === promise) refreshing.delete(pool);
       });
-    refreshing.set(pool, p);
-    return p;
+    refreshing.set(pool, { promise, rebuild });
+    return promise;
   }
 
   function pick(idx: PoolCapacityIndex, choose: PlacementChooser, request: NewSession): string | null {
