@@ -23,6 +23,7 @@ import { bool, num, str } from '../plan/json-attrs.ts';
 import type { ResourceChange } from '../plan/types.ts';
 import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
 import { assertUserDataFits } from '../providers/aws-ec2/launch-request.ts';
+import { assertCustomDataFits } from '../providers/azure/custom-data.ts';
 import type { VmRef } from '../providers/types.ts';
 import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
 import { PoolformError, errorMessage, isPoolformError } from '../util/errors.ts';
@@ -224,6 +225,7 @@ async function renderChecked(ctx: StepContext, spec: VmCreateSpec, adPassword: s
     adJoinCredential: adPassword,
   });
   if (vmConfig.type === 'aws') assertUserDataFits(vmConfig.name, userData);
+  if (vmConfig.type === 'azure') assertCustomDataFits(vmConfig.name, userData);
   return userData;
 }
 

@@ -96,7 +96,7 @@ function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
   return issue;
 }
 
-const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'local'], DnsProvider: ['route53', 'local'] };
+const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'local'], DnsProvider: ['route53', 'azure', 'local'] };
 const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];
 
 function lastSegment(pointer: string): string {

@@ -7,11 +7,11 @@ export type PoolformDocument = Settings | Zone | VmProvider | DnsProvider | Ldap
 /**
  * A VM provider config: where autoscaled servers are created.
  */
-export type VmProvider = AwsVmProvider | LocalVmProvider;
+export type VmProvider = AwsVmProvider | AzureVmProvider | LocalVmProvider;
 /**
  * A DNS provider config: where autoscaled servers' names are registered.
  */
-export type DnsProvider = Route53DnsProvider | LocalDnsProvider;
+export type DnsProvider = Route53DnsProvider | AzureDnsProvider | LocalDnsProvider;
 /**
  * Day of the week.
  */
@@ -62,6 +62,10 @@ export interface Settings {
      * The key itself (secret reference).
      */
     secret: string;
+    /**
+     * What the key may do. sessions: request sessions and read, keep alive and end only the sessions it created (another key's session is 404). admin: every session, and /api/v1/status once any admin key is configured.
+     */
+    role?: "sessions" | "admin";
   }[];
   /**
    * Accept plaintext secrets in YAML (reported as warnings instead of errors). Not recommended.
@@ -209,6 +213,149 @@ export interface AwsVmProvider {
   endpoint?: string;
 }
 /**
+ * Azure VM provider: each server is a virtual machine with its own network interface (and optional public IP) and a managed OS disk, all created and deleted together in resource_group.
+ */
+export interface AzureVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "azure";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent as osProfile.customData (at most 65,535 bytes after rendering, before base64). Linux images run it with cloud-init; Windows images only store it as C:\AzureData\CustomData.bin (run it from a scheduled task in the image). Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * Azure subscription id (a GUID): the `/subscriptions/{id}` part of every ARM URL.
+   */
+  subscription_id: string;
+  /**
+   * Microsoft Entra tenant (directory) id, a GUID or a verified domain such as contoso.onmicrosoft.com: the token authority `{login host}/{tenant_id}`.
+   */
+  tenant_id: string;
+  /**
+   * Application (client) id of the app registration (with client_secret), or of a user-assigned managed identity (with use_managed_identity). Not a secret. Omit client_id, client_secret and use_managed_identity to use DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload identity, managed identity, Azure CLI).
+   */
+  client_id?: string;
+  /**
+   * Client secret of the app registration (secret reference).
+   */
+  client_secret?: string;
+  /**
+   * Get tokens from the managed identity of the machine poolform runs on (inside Azure); client_id picks a user-assigned identity.
+   */
+  use_managed_identity?: boolean;
+  /**
+   * Azure cloud: picks the login host (login.microsoftonline.com / .us / login.chinacloudapi.cn) and the ARM host (management.azure.com / management.usgovcloudapi.net / management.chinacloudapi.cn).
+   */
+  cloud?: "public" | "usgov" | "china";
+  /**
+   * Resource group that holds the VMs, their NICs, public IPs and OS disks (must exist).
+   */
+  resource_group: string;
+  /**
+   * Azure region name, e.g. eastus, westeurope.
+   */
+  location: string;
+  /**
+   * VM size (hardwareProfile.vmSize), e.g. Standard_D4s_v5.
+   */
+  vm_size: string;
+  /**
+   * Image to boot: a Marketplace image {publisher, offer, sku, version} or {id} of a managed image or Azure Compute Gallery image (version).
+   */
+  image:
+    | {
+        /**
+         * Image publisher, e.g. Canonical.
+         */
+        publisher: string;
+        /**
+         * Image offer, e.g. ubuntu-24_04-lts.
+         */
+        offer: string;
+        /**
+         * Image SKU, e.g. server.
+         */
+        sku: string;
+        /**
+         * Image version: latest or major.minor.patch.
+         */
+        version?: string;
+      }
+    | {
+        /**
+         * ARM id of a managed image, gallery image (latest version) or gallery image version.
+         */
+        id: string;
+      };
+  /**
+   * Operating system of the image: picks osProfile.linuxConfiguration or windowsConfiguration.
+   */
+  os_type: "linux" | "windows";
+  /**
+   * ARM id of the subnet the NIC joins (/subscriptions/…/resourceGroups/…/providers/Microsoft.Network/virtualNetworks/…/subnets/…).
+   */
+  subnet_id: string;
+  /**
+   * ARM id of a network security group for the NIC (default: only the subnet's NSG applies).
+   */
+  nsg_id?: string;
+  /**
+   * Give each VM a Standard, static public IP address (deleted with the VM).
+   */
+  public_ip?: boolean;
+  /**
+   * OS disk storage account type (osDisk.managedDisk.storageAccountType); default: Azure's choice for the size.
+   */
+  os_disk_type?: "Standard_LRS" | "StandardSSD_LRS" | "StandardSSD_ZRS" | "Premium_LRS" | "Premium_ZRS";
+  /**
+   * OS disk size in GB (at least the image's size).
+   */
+  os_disk_size_gb?: number;
+  /**
+   * Administrator account name (osProfile.adminUsername; 1-20 characters; Azure refuses names such as admin, administrator, root).
+   */
+  admin_username: string;
+  /**
+   * Administrator password (secret reference). Required for Windows; on Linux password login is disabled when ssh_public_key is set.
+   */
+  admin_password?: string;
+  /**
+   * Linux only: OpenSSH public key installed in /home/<admin_username>/.ssh/authorized_keys.
+   */
+  ssh_public_key?: string;
+  /**
+   * Extra tags on the VM, NIC, public IP and OS disk (Azure allows 50 per resource; poolform's own take 7).
+   */
+  tags?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Custom Azure Resource Manager endpoint URL (tests, Azure Stack); default from cloud.
+   */
+  endpoint?: string;
+  /**
+   * Custom Microsoft Entra authority host URL (tests, Azure Stack); default from cloud.
+   */
+  authority_host?: string;
+}
+/**
  * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.
  */
 export interface LocalVmProvider {
@@ -301,6 +448,75 @@ export interface Route53DnsProvider {
    * Custom Route 53 endpoint URL (emulators).
    */
   endpoint?: string;
+}
+/**
+ * Azure DNS provider: A records in the Azure DNS zone of the autoscale config's base_domain_name.
+ */
+export interface AzureDnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "azure";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Azure subscription id (a GUID): the `/subscriptions/{id}` part of every ARM URL.
+   */
+  subscription_id: string;
+  /**
+   * Microsoft Entra tenant (directory) id, a GUID or a verified domain such as contoso.onmicrosoft.com: the token authority `{login host}/{tenant_id}`.
+   */
+  tenant_id: string;
+  /**
+   * Application (client) id of the app registration (with client_secret), or of a user-assigned managed identity (with use_managed_identity). Not a secret. Omit client_id, client_secret and use_managed_identity to use DefaultAzureCredential (AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload identity, managed identity, Azure CLI).
+   */
+  client_id?: string;
+  /**
+   * Client secret of the app registration (secret reference).
+   */
+  client_secret?: string;
+  /**
+   * Get tokens from the managed identity of the machine poolform runs on (inside Azure); client_id picks a user-assigned identity.
+   */
+  use_managed_identity?: boolean;
+  /**
+   * Azure cloud: picks the login host (login.microsoftonline.com / .us / login.chinacloudapi.cn) and the ARM host (management.azure.com / management.usgovcloudapi.net / management.chinacloudapi.cn).
+   */
+  cloud?: "public" | "usgov" | "china";
+  /**
+   * Resource group that holds the DNS zone.
+   */
+  resource_group: string;
+  /**
+   * DNS zone to write in; by default the zone named like base_domain_name, else its closest parent zone in resource_group.
+   */
+  zone_name?: string;
+  /**
+   * Record TTL in seconds.
+   */
+  ttl?: number;
+  /**
+   * Which address of the VM the A record points at.
+   */
+  ip?: "private" | "public";
+  /**
+   * Custom Azure Resource Manager endpoint URL (tests, Azure Stack); default from cloud.
+   */
+  endpoint?: string;
+  /**
+   * Custom Microsoft Entra authority host URL (tests, Azure Stack); default from cloud.
+   */
+  authority_host?: string;
 }
 /**
  * Local DNS provider: writes a hosts-format file under the state path.

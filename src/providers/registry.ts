@@ -1,6 +1,7 @@
 // The provider clients of one configuration, built lazily per provider config
-// name: VmProvider `local` → local VMs, `aws` → EC2; DnsProvider `local` →
-// hosts file, `route53` → Route 53; LdapConfig → LDAPS directory. Secret
+// name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs;
+// DnsProvider `local` → hosts file, `route53` → Route 53, `azure` → Azure DNS;
+// LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
 // client is first built, so `plan --refresh=false` and unused providers never
 // need them. Factories are injectable (tests, fault injection, benchmarks).
@@ -10,6 +11,8 @@ import { resolveSecret } from '../config/secrets.ts';
 import type { DnsProvider, LdapConfig, VmProvider } from '../generated/config.ts';
 import { PoolformError, isPoolformError } from '../util/errors.ts';
 import type { AwsCredentials, Ec2VmProviderOptions } from './aws-ec2/index.ts';
+import type { AzureVmProviderOptions } from './azure/index.ts';
+import type { AzureDnsProviderOptions } from './azure-dns/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
 import { createLocalDnsProvider } from './local/dns.ts';
 import type { LocalDnsProviderOptions } from './local/dns.ts';
@@ -23,8 +26,10 @@ import type { DirectoryProviderClient, DnsProviderClient, VmProviderClient } fro
 export interface ProviderFactories {
   localVm(options: LocalVmProviderOptions): VmProviderClient;
   awsVm(options: Ec2VmProviderOptions): VmProviderClient;
+  azureVm(options: AzureVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
+  azureDns(options: AzureDnsProviderOptions): DnsProviderClient;
   ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
 }
 
@@ -37,8 +42,10 @@ export interface ProviderFactories {
 export const defaultProviderFactories: ProviderFactories = {
   localVm: createLocalVmProvider,
   awsVm: lazyVmFactory('aws', async () => (await import('./aws-ec2/index.ts')).createEc2VmProvider),
+  azureVm: lazyVmFactory('azure', async () => (await import('./azure/index.ts')).createAzureVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
+  azureDns: lazyDnsFactory('azure', async () => (await import('./azure-dns/index.ts')).createAzureDnsProvider),
   ldap: lazyDirectoryFactory('ldap', async () => (await import('./ldap/index.ts')).createLdapDirectoryProvider),
 };
 
@@ -144,6 +151,14 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             const credentials = awsCredentials('VmProvider', p);
             return factories.awsVm({ config: p, ...(credentials ? { credentials } : {}) });
           }
+          case 'azure': {
+            const clientSecret = p.client_secret === undefined ? undefined : secret('VmProvider', name, 'client_secret', p.client_secret);
+            const adminPassword = p.admin_password === undefined ? undefined : secret('VmProvider', name, 'admin_password', p.admin_password);
+            return factories.azureVm({
+              config: p,
+              secrets: { ...(clientSecret !== undefined ? { clientSecret } : {}), ...(adminPassword !== undefined ? { adminPassword } : {}) },
+            });
+          }
           default: {
             const never: never = p;
             throw new PoolformError('unknown-provider-type', `VmProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);
@@ -160,6 +175,10 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
           case 'route53': {
             const credentials = awsCredentials('DnsProvider', p);
             return factories.route53({ config: p, ...(credentials ? { credentials } : {}) });
+          }
+          case 'azure': {
+            const clientSecret = p.client_secret === undefined ? undefined : secret('DnsProvider', name, 'client_secret', p.client_secret);
+            return factories.azureDns({ config: p, ...(clientSecret !== undefined ? { clientSecret } : {}) });
           }
           default: {
             const never: never = p;

@@ -31,3 +31,6 @@ export const WORST_CASE_VALUES: Required<TemplateValues> = Object.fromEntries(
 
 /** AWS EC2 user data limit, in bytes, before base64 encoding. */
 export const AWS_USER_DATA_LIMIT = 16_384;
+
+/** Azure osProfile.customData limit, in bytes, after base64 decoding (VM API: "maximum length of the binary array is 65535 bytes"). */
+export const AZURE_CUSTOM_DATA_LIMIT = 65_535;

@@ -3,13 +3,13 @@
 // variable's line and column inside the (block) scalar.
 // template-stray-brace (warning): a single `{` or `}` that is not a variable;
 // literal braces are written `{{` and `}}`.
-// user-data-too-large: for aws providers, the script rendered with worst-case
+// user-data-too-large: for aws (and azure: customData, 65,535 bytes) providers, the script rendered with worst-case
 // values must fit EC2's 16,384-byte user-data limit. {nginx_cert} and
 // {nginx_key} count with each docker autoscale config's own PEM texts (inline
 // or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
-import { AWS_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
+import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
 import { overBudgetMessage } from '../budgets.ts';
@@ -93,13 +93,15 @@ export function worstCaseRenderedBytes(script: string): number {
 
 export const userDataSize: Rule = (ctx) => {
   for (const provider of ctx.config.vmProviders) {
-    if (provider.type !== 'aws' || Buffer.byteLength(provider.startup_script, 'utf8') > ctx.budgets.maxTemplateBytes) continue;
+    // EC2 user data; Azure osProfile.customData (65,535 bytes once base64-decoded).
+    const limit = provider.type === 'aws' ? { bytes: AWS_USER_DATA_LIMIT, what: 'EC2 user data' } : provider.type === 'azure' ? { bytes: AZURE_CUSTOM_DATA_LIMIT, what: 'Azure customData' } : undefined;
+    if (!limit || Buffer.byteLength(provider.startup_script, 'utf8') > ctx.budgets.maxTemplateBytes) continue;
     const bytes = Math.max(...worstCasesFor(ctx, provider.name).map((values) => Buffer.byteLength(renderTemplate(provider.startup_script, values), 'utf8')));
-    if (bytes > AWS_USER_DATA_LIMIT) {
+    if (bytes > limit.bytes) {
       ctx.report(
         'error',
         'user-data-too-large',
-        `startup script renders to up to ${bytes} bytes with worst-case variable values; EC2 user data is limited to ${AWS_USER_DATA_LIMIT} bytes`,
+        `startup script renders to up to ${bytes} bytes with worst-case variable values; ${limit.what} is limited to ${limit.bytes} bytes`,
         { doc: provider, path: ['startup_script'] },
       );
     }
