@@ -294,7 +294,7 @@ export interface AzureVmProvider {
          */
         sku: string;
         /**
-         * Image version: latest or major.minor.patch.
+         * Image version: latest (when omitted) or major.minor.patch.
          */
         version?: string;
       }
