@@ -16,6 +16,7 @@ import type { AutoscaleConfig, Schedule } from '../generated/config.ts';
 import type { CompiledSchedule, Window } from './windows.ts';
 import { compileSchedule, scheduleContains, windowOnDay } from './windows.ts';
 import { DAY_MS, localDay } from './zone-time.ts';
+import { linkChains } from './chaining.ts';
 
 /** The scaling targets of one autoscale config. */
 export interface Targets {
@@ -133,7 +134,11 @@ function compile(config: TargetConfig, staging: Readonly<Record<string, number>>
     compiled = {
       kind: 'scheduled',
       base,
-      windows: (config.schedules ?? []).map((s) => ({ compiled: compileSchedule(s), label: describeWindow(s), ...windowTargets(base, s) })),
+      // Upstream 23:59 → 00:00 chains run to midnight, as in isActive (chaining.ts).
+      windows: linkChains((config.schedules ?? []).map(compileSchedule), (config.schedules ?? []).map((s) => s.timezone)).map((compiled, i) => {
+        const s = (config.schedules ?? [])[i] as Schedule;
+        return { compiled, label: describeWindow(s), ...windowTargets(base, s) };
+      }),
     };
   return compiled;
 }
