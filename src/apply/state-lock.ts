@@ -3,7 +3,7 @@
 // taken over, so re-running apply after a crash just works; any other holder
 // makes us wait up to `waitMs`, then fail with who holds it (LockHeldError).
 import { newLockInfo } from '../state/lock-holder.ts';
-import type { LockInfo, StateStore } from '../state/types.ts';
+import type { LockInfo, LockStore } from '../state/types.ts';
 import { LockHeldError } from '../state/types.ts';
 
 export interface LockOptions {
@@ -15,7 +15,7 @@ export interface LockOptions {
   now?: Date;
 }
 
-export async function acquireStateLock(store: StateStore, options: LockOptions): Promise<LockInfo> {
+export async function acquireStateLock(store: LockStore, options: LockOptions): Promise<LockInfo> {
   const lock = newLockInfo(options.operation, options.now);
   try {
     await store.acquireLock(lock, { waitMs: options.waitMs });
@@ -31,7 +31,7 @@ export async function acquireStateLock(store: StateStore, options: LockOptions):
 }
 
 /** Runs `fn` holding the state lock; releases it afterwards even when `fn` throws. */
-export async function withStateLock<T>(store: StateStore, options: LockOptions, fn: (lock: LockInfo) => Promise<T>): Promise<T> {
+export async function withStateLock<T>(store: LockStore, options: LockOptions, fn: (lock: LockInfo) => Promise<T>): Promise<T> {
   const lock = await acquireStateLock(store, options);
   try {
     return await fn(lock);

@@ -28,7 +28,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Config, LoadResult } from '../config/model.ts';
-import type { StateStore } from '../state/types.ts';
+import type { LeaseStore, StateStore } from '../state/types.ts';
 import { LockHeldError } from '../state/types.ts';
 import { dispositionOf, errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
@@ -64,7 +64,7 @@ export interface DaemonOptions {
   dir: string;
   store: StateStore;
   /** Store (connection pool) for the leader lease alone, so renewals never queue behind request traffic; default `store`. */
-  leaseStore?: StateStore | undefined;
+  leaseStore?: LeaseStore | undefined;
   log: Log;
   metrics: Metrics;
   reconcile: ReconcileFn;

@@ -5,7 +5,7 @@
 import type { Config } from '../config/model.ts';
 import { retireIfSingleUse } from '../server/single-use.ts';
 import type { Log } from '../server/types.ts';
-import type { SessionRecord, StateStore } from '../state/types.ts';
+import type { AuditStore, InfrastructureStore, SessionRecord, SessionStore } from '../state/types.ts';
 import { durationOr } from '../util/duration.ts';
 
 /** A duration setting, or the fallback when it does not parse (validation reports it). */
@@ -17,7 +17,7 @@ export function safeDuration(text: string | undefined, fallback: string): number
   }
 }
 
-export type ExpiryStore = Pick<StateStore, 'expireSessions' | 'appendAudit' | 'getServer' | 'updateServerStatus'>;
+export type ExpiryStore = Pick<SessionStore, 'expireSessions'> & Pick<AuditStore, 'appendAudit'> & Pick<InfrastructureStore, 'getServer' | 'updateServerStatus'>;
 
 /** Expires sessions as of `nowIso`; returns the sessions that changed. */
 export async function expireSessions(store: ExpiryStore, log: Log, config: Config, nowIso: string): Promise<SessionRecord[]> {

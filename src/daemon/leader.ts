@@ -5,7 +5,7 @@
 // ttl plus one renewal period (≤ 4/3 × ttl; 13.3 s by default). A replica
 // that fails to renew (store unreachable) stops leading at once.
 import { errorCodeOf } from '../util/error-code.ts';
-import type { StateStore } from '../state/types.ts';
+import type { LeaseStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Clock, Log } from '../server/types.ts';
 
@@ -23,7 +23,7 @@ export interface LeaderElector {
 }
 
 export interface LeaderOptions {
-  store: StateStore;
+  store: LeaseStore;
   replicaId: string;
   ttlMs: () => number;
   clock: Clock;

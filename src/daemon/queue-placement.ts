@@ -5,10 +5,10 @@ import type { Config } from '../config/model.ts';
 import type { ActiveCheck } from '../server/app.ts';
 import { createPlacementChooser } from '../server/placement.ts';
 import type { Clock, Log } from '../server/types.ts';
-import type { SessionRecord, StateStore } from '../state/types.ts';
+import type { SessionRecord, SessionStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 
-export type QueueStore = Pick<StateStore, 'assignQueued'>;
+export type QueueStore = Pick<SessionStore, 'assignQueued'>;
 
 export async function placeQueuedSessions(
   deps: { store: QueueStore; log: Log; clock: Clock; isActive: ActiveCheck },

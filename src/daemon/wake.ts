@@ -4,14 +4,14 @@
 // that one row every WAKE_POLL_MS; each new stamp from another replica is one
 // trigger.
 import type { Clock, Log } from '../server/types.ts';
-import type { StateStore } from '../state/types.ts';
+import type { LeaseStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { TimerHandle, Timers } from './timers.ts';
 
 export const WAKE_LEASE = 'serve-wake';
 export const WAKE_POLL_MS = 250;
 
-export type WakeStore = Pick<StateStore, 'tryAcquireLease' | 'getLease'>;
+export type WakeStore = LeaseStore;
 
 export interface WakeChannelOptions {
   store: WakeStore;

@@ -101,7 +101,11 @@ export class LockHeldError extends Error {
   }
 }
 
-export interface StateStore {
+// The store is composed from role interfaces; a consumer (or a test fake) takes only
+// the role it needs, e.g. `store: LeaseStore` or `Pick<SessionStore, 'assignQueued'>`.
+
+/** Infrastructure state (resources, servers, intents, autoscale history): what plan and apply read and write. Mutations bump `serial` (see the top of this file). */
+export interface InfrastructureStore {
   /** Lineage and serial. The store creates its lineage (UUID) on first open. */
   meta(): Promise<StateMeta>;
   snapshot(): Promise<Snapshot>;
@@ -136,6 +140,16 @@ export interface StateStore {
     update: { ip: string | null; status: ServerStatus; message: string; progress: number; at: string },
   ): Promise<ServerRecord | undefined>;
 
+  putIntent(intent: IntentRecord): Promise<void>;
+  listIntents(): Promise<IntentRecord[]>;
+  deleteIntent(id: string): Promise<void>;
+
+  getHistory(): Promise<Record<string, AutoscaleHistory>>;
+  putHistory(key: string, history: AutoscaleHistory): Promise<void>;
+}
+
+/** User sessions: allocation, the queue, keepalives, expiry. Runtime data: never bumps `serial`. */
+export interface SessionStore {
   /**
    * One transaction: read the pool's usable candidates, let `choose` pick,
    * insert the session. Concurrent calls (across processes, for PostgreSQL
@@ -172,11 +186,10 @@ export interface StateStore {
   expireSessions(now: string, keepaliveMs: number, queueMs: number): Promise<SessionRecord[]>;
   /** Running (or queued-for) sessions on a server, read fresh; apply checks this under the lock before a destroy. */
   activeSessionCount(serverId: string): Promise<number>;
+}
 
-  putIntent(intent: IntentRecord): Promise<void>;
-  listIntents(): Promise<IntentRecord[]>;
-  deleteIntent(id: string): Promise<void>;
-
+/** The state lock that serialises plan/apply runs. */
+export interface LockStore {
   /**
    * Take the state lock. Waits up to `waitMs` (0 = fail at once) then throws LockHeldError.
    * Taking it again with the id already held succeeds (no-op). SQLite: a holder that is a
@@ -188,14 +201,27 @@ export interface StateStore {
   getLock(): Promise<LockInfo | undefined>;
   /** Remove the lock with this id whoever holds it. Returns false when no such lock. */
   forceUnlock(id: string): Promise<boolean>;
+}
 
+/** Named leases (leader election of `serve` replicas, the wake-up row). */
+export interface LeaseStore {
+  /**
+   * Leader lease for several `serve` replicas. Returns true when `holder`
+   * holds the lease named `name` until now + ttlMs (acquired or renewed).
+   */
+  tryAcquireLease(name: string, holder: string, ttlMs: number, now: string): Promise<boolean>;
+  getLease(name: string): Promise<{ holder: string; expires_at: string } | undefined>;
+}
+
+/** The audit log. */
+export interface AuditStore {
   appendAudit(entries: AuditEntry[]): Promise<void>;
   /** The latest `limit` entries, newest first. */
   listAudit(limit: number): Promise<AuditEntry[]>;
+}
 
-  getHistory(): Promise<Record<string, AutoscaleHistory>>;
-  putHistory(key: string, history: AutoscaleHistory): Promise<void>;
-
+/** Capacity usage history (boot samples, idle time) for prewarming and reports. */
+export interface UsageStore {
   /**
    * A server's first `running` check-in (prewarm: auto). One sample per server
    * (a later one for the same server is ignored); the newest 20 per config are kept.
@@ -211,16 +237,15 @@ export interface StateStore {
   accrueIdle(now: string, levels: Readonly<Record<string, IdleLevel>>, maxGapMs: number): Promise<void>;
   /** Idle time per config accrued from `since` (ISO; 5-minute buckets) on. */
   idleTotals(since: string): Promise<Record<string, IdleTotals>>;
+}
 
+/** Generated secrets kept in state (e.g. the check-in signing key). */
+export interface SecretStore {
   /** A named secret generated once and kept (e.g. the check-in JWT signing key). */
   getOrCreateSecret(name: string, generate: () => string): Promise<string>;
+}
 
-  /**
-   * Leader lease for several `serve` replicas. Returns true when `holder`
-   * holds the lease named `name` until now + ttlMs (acquired or renewed).
-   */
-  tryAcquireLease(name: string, holder: string, ttlMs: number, now: string): Promise<boolean>;
-  getLease(name: string): Promise<{ holder: string; expires_at: string } | undefined>;
-
+/** Everything a backend (SQLite, PostgreSQL) provides. */
+export interface StateStore extends InfrastructureStore, SessionStore, LockStore, LeaseStore, AuditStore, UsageStore, SecretStore {
   close(): Promise<void>;
 }
