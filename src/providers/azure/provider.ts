@@ -45,7 +45,7 @@ export interface AzureVmProviderInternals {
   operationTimeoutMs?: number;
   /** How old a VM listing may be to admit a create against max_instances (default 5,000 ms). */
   snapshotMaxAgeMs?: number;
-  /** How often observe sweeps leftover NICs/IPs/disks (default 15 minutes; 0 = every observe). */
+  /** How often observe sweeps leftover NICs/IPs/disks: the first observe of a process, then at most this often (default 15 minutes; 0 = every observe; Infinity = never). */
   sweepIntervalMs?: number;
   /** Age (from the created-at tag) before a leftover is deleted (default 15 minutes). */
   orphanGraceMs?: number;
@@ -334,7 +334,8 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
 
   async function sweepOrphans(snap: Snapshot): Promise<void> {
     const at = now();
-    if (at - lastSweep < sweepIntervalMs) return;
+    // The first observe of a process sweeps, then every sweepIntervalMs (Infinity: never).
+    if (sweepIntervalMs === Number.POSITIVE_INFINITY || at - lastSweep < sweepIntervalMs) return;
     lastSweep = at;
     const keep = (name: string | undefined, tags: Record<string, string> | undefined): string | undefined => {
       if (!name || !ownedBy(tags, config.name)) return undefined;
