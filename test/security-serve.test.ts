@@ -3,6 +3,7 @@
 // API keys behave across reloads and key files, bodies are bounded on a real
 // socket (chunked, no Content-Length), and no secret reaches the logs,
 // /api/v1/status or /metrics. Real SQLite store, real config, real watcher.
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -466,5 +467,97 @@ describe('bodies on a real socket', () => {
     expect(session?.status).toBe('ended');
     const audit = (await h.store.listAudit(1000)).filter((e) => JSON.stringify(e).includes(id));
     expect(audit.length).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('SSH key material (issue 16) stays with the session owner', () => {
+  const keyPair = (cipher?: string) =>
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: cipher ? { type: 'pkcs1', format: 'pem', cipher, passphrase: 'x' } : { type: 'pkcs1', format: 'pem' },
+    }).privateKey;
+  const POOL_KEY = keyPair();
+  const PASSPHRASE = 'SshPass-S3cr3t-5e5e';
+  const USER_KEY = keyPair();
+  const SSH_POOLS = `kind: Pool
+name: sshkey
+type: server
+servers:
+  - name: k1
+    hostname: k1.example.com
+    connection_type: ssh
+    connection_username: deploy
+    connection_private_key: \${env:SSH_KEY}
+    connection_passphrase: \${env:SSH_PASS}
+---
+kind: Pool
+name: sshuser
+type: server
+servers:
+  - name: u1
+    hostname: u1.example.com
+    connection_type: ssh
+    connection_username: "{sso_username}"
+    use_user_private_key: true
+`;
+  /** Whole keys and each of their base64 lines: a partial leak counts too. */
+  const keyProbes = [POOL_KEY, USER_KEY].flatMap((k) => [k.trim(), ...k.split('\n').filter((l) => l.length > 40)]);
+
+  it('keys reach only the owning API key; never logs, status, metrics, the store or error answers', async () => {
+    const dir = configDir(`  - name: portal\n    secret: \${env:API_KEY}\n  - name: ops\n    role: admin\n    secret: \${env:ADMIN_KEY}`);
+    writeFileSync(join(dir, 'ssh.yaml'), SSH_POOLS);
+    const ADMIN_KEY = 'AdminKey-S3cr3t-6f6f';
+    const h = await harness(dir, { API_KEY, ADMIN_KEY, CONN_PW, SSH_KEY: POOL_KEY, SSH_PASS: PASSPHRASE });
+    await addServer(h.store, { id: 'fixed.sshkey.k1', pool: 'sshkey', autoscale: null, max_sessions: 1, status: 'running', connection_type: 'ssh' });
+    await addServer(h.store, { id: 'fixed.sshuser.u1', pool: 'sshuser', autoscale: null, max_sessions: 1, status: 'running', connection_type: 'ssh' });
+
+    // Refused user keys: the answer never echoes the key.
+    for (const bad of [keyPair('aes-256-cbc'), POOL_KEY.replace('RSA PRIVATE', 'OPENSSH PRIVATE'), `${USER_KEY.slice(0, 200)}garbage`]) {
+      const res = await post(h.app, '/api/v1/sessions', { pool: 'sshuser', user: 'eve', ssh_private_key: bad }, bearer(API_KEY));
+      expect(res.status).toBe(400);
+      const text = await res.text();
+      for (const line of bad.split('\n').filter((l) => l.length > 40)) expect(text).not.toContain(line);
+    }
+
+    const k = await post(h.app, '/api/v1/sessions', { pool: 'sshkey', user: 'alice' }, bearer(API_KEY));
+    expect(k.status).toBe(201);
+    const kj = (await k.json()) as { id: string; connection: Record<string, string> };
+    expect(kj.connection).toMatchObject({ private_key: POOL_KEY, passphrase: PASSPHRASE });
+    const u = await post(h.app, '/api/v1/sessions', { pool: 'sshuser', user: 'bob', ssh_private_key: USER_KEY }, bearer(API_KEY));
+    expect(u.status).toBe(201);
+    const uj = (await u.json()) as { id: string; connection: Record<string, string> };
+    expect(uj.connection['private_key']).toBe(USER_KEY);
+
+    // An admin key reads both sessions, without their key material.
+    for (const id of [kj.id, uj.id]) {
+      const text = await (await h.app.request(`/api/v1/sessions/${id}`, { headers: bearer(ADMIN_KEY) })).text();
+      expect(JSON.parse(text)).toMatchObject({ id });
+      for (const p of [...keyProbes, PASSPHRASE]) expect(text).not.toContain(p);
+    }
+
+    const status = await (await h.app.request('/api/v1/status', { headers: bearer(ADMIN_KEY) })).text();
+    const metrics = await (await h.app.request('/metrics')).text();
+    const stored = JSON.stringify([await h.store.listSessions({}), await h.store.listServers(), await h.store.listAudit(100), await h.store.listResources()]);
+    for (const p of [...keyProbes, PASSPHRASE]) {
+      expect(status.includes(p), 'status').toBe(false);
+      expect(metrics.includes(p), 'metrics').toBe(false);
+      expect(h.logText().includes(p), 'logs').toBe(false);
+      expect(stored.includes(p), 'store').toBe(false);
+    }
+  });
+
+  it('an unresolvable private key → 500 naming the pool, never a key or the reference value; the slot is freed', async () => {
+    const dir = configDir();
+    writeFileSync(join(dir, 'ssh.yaml'), SSH_POOLS);
+    const h = await harness(dir, { API_KEY, CONN_PW, SSH_PASS: PASSPHRASE });
+    await addServer(h.store, { id: 'fixed.sshkey.k1', pool: 'sshkey', autoscale: null, max_sessions: 1, status: 'running', connection_type: 'ssh' });
+    const res = await post(h.app, '/api/v1/sessions', { pool: 'sshkey', user: 'alice' }, bearer(API_KEY));
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ error: 'connection_unresolved' });
+    expect(text).not.toContain(PASSPHRASE);
+    expect(h.logText()).not.toContain(PASSPHRASE);
+    expect((await h.store.listSessions({ status: ['running'] })).length).toBe(0);
   });
 });
