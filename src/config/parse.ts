@@ -32,7 +32,7 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 /** Alias expansions the yaml library allows per alias when building values (defeats "billion laughs" together with the node budget). */
 export const MAX_ALIAS_COUNT = 100;
-const STACK_OVERFLOW = /maximum call stack size exceeded/i;
+const STACK_OVERFLOW = /maximum call stack size exceeded|stack overflow/i;
 const TOO_DEEP = 'nesting is too deep to parse (thousands of levels); flatten this document';
 
 export interface ParsedDocument {
@@ -98,7 +98,8 @@ export async function parseFile(f: DiscoveredFile, limits: ParseLimits = CEILING
 }
 
 /** Lexer token types that create a YAML node (a scalar, a collection, an alias, a sequence entry). */
-const NODE_TOKENS = new Set(['scalar', 'flow-map-start', 'flow-seq-start', 'seq-item-ind', 'explicit-key-ind', 'alias']);
+// (`:` too: `: : :` makes empty keys and values; `---` makes a document.)
+const NODE_TOKENS = new Set(['scalar', 'flow-map-start', 'flow-seq-start', 'seq-item-ind', 'explicit-key-ind', 'map-value-ind', 'alias', 'doc-start', 'directive-line']);
 /** Tokens that are not text of the file (the lexer's mode markers). */
 const CONTROL = /^[\u0000-\u0008\u000e-\u001f]$/;
 const TRIVIA = new Set(['space', 'newline', 'comment']);
@@ -110,22 +111,31 @@ const TRIVIA = new Set(['space', 'newline', 'comment']);
  * errors have few nodes but a million errors). Returns the offset where a
  * limit is first exceeded, or undefined.
  */
-export function preScan(text: string, maxNodes: number): { offset: number; what: string } | undefined {
-  const maxTokens = maxNodes * 4;
+export function preScan(text: string, maxNodes: number, maxDepth = Number.MAX_SAFE_INTEGER): { offset: number; what: string; budget: 'maxYamlNodes' | 'maxDepth' } | undefined {
+  const maxTokens = maxNodes * 2;
   let nodes = 0;
   let tokens = 0;
   let offset = 0;
+  let flowDepth = 0;
   for (const token of new Lexer().lex(text)) {
     const control = token.length === 1 && CONTROL.test(token);
     const type = CST.tokenType(token);
     if (control && type === 'scalar') {
-      if (++nodes > maxNodes) return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes` };
+      if (++nodes > maxNodes) return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes`, budget: 'maxYamlNodes' };
     } else if (!control) {
       if (type && NODE_TOKENS.has(type) && type !== 'scalar' && ++nodes > maxNodes) {
-        return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes` };
+        return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes`, budget: 'maxYamlNodes' };
       }
       if ((!type || !TRIVIA.has(type)) && ++tokens > maxTokens) {
-        return { offset, what: `this file holds more than ${maxTokens.toLocaleString('en-US')} YAML tokens` };
+        return { offset, what: `this file holds more than ${maxTokens.toLocaleString('en-US')} YAML tokens`, budget: 'maxYamlNodes' };
+      }
+      // Flow collections nest without indentation: `[[[[...` thousands deep would overflow the parser.
+      if (type === 'flow-seq-start' || type === 'flow-map-start') {
+        if (++flowDepth > maxDepth) return { offset, what: `nesting is too deep (more than ${maxDepth.toLocaleString('en-US')} levels of [ and {)`, budget: 'maxDepth' };
+      } else if (type === 'flow-seq-end' || type === 'flow-map-end') {
+        // An unmatched `]` or `}` is one parse error (and error objects cost memory like nodes).
+        if (flowDepth === 0 && ++nodes > maxNodes) return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes or stray brackets`, budget: 'maxYamlNodes' };
+        flowDepth = Math.max(0, flowDepth - 1);
       }
       offset += token.length;
     }
@@ -138,10 +148,11 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
   const documents: ParsedDocument[] = [];
   const lines = new LineCounter();
 
-  const over = preScan(text, limits.maxYamlNodes);
+  const over = preScan(text, limits.maxYamlNodes, limits.maxDepth);
   if (over) {
     const p = positionAt(text, over.offset);
-    return { documents, diagnostics: [overBudget('maxYamlNodes', limits.maxYamlNodes, `${over.what}; it is not parsed`, { file: f.file, ...p })], nodes: 0, exhausted: true };
+    const limit = over.budget === 'maxDepth' ? limits.maxDepth : limits.maxYamlNodes;
+    return { documents, diagnostics: [overBudget(over.budget, limit, `${over.what}; it is not parsed`, { file: f.file, ...p })], nodes: 0, exhausted: over.budget === 'maxYamlNodes' };
   }
 
   let docs;
@@ -217,7 +228,12 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
     if (value === null || value === undefined) return;
     documents.push({ source, value, stats: report.stats });
   });
-  if (raw.length > 0) {
+  const overflow = raw.find((e) => STACK_OVERFLOW.test(e.message));
+  if (overflow) {
+    // The parser overflows its stack once per level beyond what it can nest: one diagnostic says it all.
+    const p = positionAt(text, overflow.start);
+    diagnostics.push(fileDiagnostic(f.file, 'yaml-syntax', TOO_DEEP, p.line, p.column));
+  } else if (raw.length > 0) {
     const source: SourceDocument | undefined = list[0] ? { file: f.file, absPath: f.absPath, index: 0, doc: list[0], lines, text } : undefined;
     for (const d of collapseSyntaxErrors(raw, text, (offset) => (source ? positionOfOffset(source, offset) : positionAt(text, offset)), f.file)) diagnostics.push(d);
   }
