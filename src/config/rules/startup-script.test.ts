@@ -84,6 +84,18 @@ describe('user-data-too-large', () => {
     expect(only(r, 'user-data-too-large')).toMatchObject([{ path: '/startup_script', line: 8, column: 17 }]);
   });
 
+  it('counts {nginx_cert} / {nginx_key} with the docker autoscale config\'s own PEMs (an env key as a 4096-bit key)', async () => {
+    const body = `"${'x'.repeat(13_500)}{nginx_cert}{nginx_key}"`;
+    const agents = (cert: string) =>
+      `kind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n    nginx_cert: \${file:cert.pem}\n    nginx_key: \${env:NGINX_KEY}\n${cert}`;
+    const pem = (n: number) => `-----BEGIN CERTIFICATE-----\n${'MIIB'.repeat(n)}\n-----END CERTIFICATE-----\n`;
+    // Without a docker config using them the variables render empty: fits.
+    expect(codes(await loadStrings({ 'a.yaml': `${provider(body, 'aws')}\n---\n${serverPool()}` }))).toEqual([]);
+    const r = await loadStrings({ 'a.yaml': `${provider(body, 'aws')}\n---\n${agents('')}`, 'cert.pem': pem(10) });
+    // 13,500 + a 3,300-character key assumed for ${env:...} + the certificate: over 16,384.
+    expect(only(r, 'user-data-too-large')).toHaveLength(1);
+  });
+
   it('does not apply to the local provider', async () => {
     const body = `"${'x'.repeat(20_000)}"`;
     expect(codes(await loadStrings({ 'a.yaml': `${provider(body)}\n---\n${serverPool()}` }))).toEqual([]);
