@@ -7,7 +7,7 @@
 // here as session-level changes: `stage` puts a pre-created session on the
 // chosen agent through the allocation transaction (so it can never overfill
 // the agent), `unstage` ends an unused staged session.
-import { idleLevels, MAX_IDLE_GAP_MS } from './idle-accrual.ts';
+import { idleLevels, maxIdleGapMs } from './idle-accrual.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { decisionCause } from '../autoscale/decision.ts';
 import { nextHistory } from '../autoscale/history.ts';
@@ -24,6 +24,7 @@ import type { PlacementChooser, StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Log } from '../server/types.ts';
 import type { ApplyPolicy, DecisionLine, ReconcileFn, ReconcileOutcome } from './pipeline.ts';
+import { findPool, findPoolStaging, findStaging, findWorkspace } from '../config/lookup.ts';
 
 function pipelinePolicy(policy: ApplyPolicy): PipelinePolicy {
   switch (policy) {
@@ -96,7 +97,7 @@ async function applyStaging(
   const errors: string[] = [];
   const done: DecisionLine[] = [];
   const autoscaleOf = (d: StagingDecision): string =>
-    config.pools.find((p) => p.name === d.pool)?.staging?.find((s) => s.name === d.staging)?.autoscale ?? d.staging;
+    findPoolStaging(config, d.pool, d.staging)?.autoscale ?? d.staging;
   for (const d of decisions) {
     try {
       if (d.action === 'unstage') {
@@ -109,9 +110,9 @@ async function applyStaging(
         continue;
       }
       if (!d.server_id) continue;
-      const pool = config.pools.find((p) => p.name === d.pool);
-      const staging = pool?.staging?.find((s) => s.name === d.staging);
-      const workspace = staging ? config.workspaces.find((w) => w.name === staging.workspace) : undefined;
+      const pool = findPool(config, d.pool);
+      const staging = pool ? findStaging(pool, d.staging) : undefined;
+      const workspace = staging ? findWorkspace(config, staging.workspace) : undefined;
       if (!pool || !staging || !workspace) continue;
       const resources = { cores: workspace.cores ?? 1, memory_mb: workspace.memory_mb ?? 2048, gpus: workspace.gpus ?? 0 };
       const target = d.server_id;
@@ -177,7 +178,7 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
   }
   // What idle capacity cost since the last round (daemon/idle-accrual.ts): /status and /metrics show the last 24 h.
   try {
-    await store.accrueIdle(request.now.toISOString(), idleLevels(result.input), MAX_IDLE_GAP_MS);
+    await store.accrueIdle(request.now.toISOString(), idleLevels(result.input), maxIdleGapMs(config.settings.reconcile_interval));
   } catch (err) {
     errors.push(`recording idle capacity: ${errorMessage(err)}`);
   }
