@@ -366,6 +366,7 @@ describe('sessions: placement, queue, lifecycle', () => {
       pool: 'desktops',
       server: { id: a.id, hostname: a.hostname, port: 3389, connection_type: 'rdp' },
       connection: { username: 'svc', password: 'hunter2' },
+      connection_info: {},
     });
     const second = await json(await post(h.app, '/api/v1/sessions', { pool: 'desktops', user: 'bob' }));
     expect((second['server'] as Record<string, unknown>)['id']).toBe(b.id);
