@@ -5,6 +5,7 @@
 // Dependencies are injected; nothing here reads the environment.
 import { decide } from '../autoscale/decide.ts';
 import { bootTimesByConfig } from '../autoscale/boot-history.ts';
+import { prewarmNotes } from '../plan/prewarm-notes.ts';
 import type { DecisionInput, DecisionResult } from '../autoscale/types.ts';
 import { dirname, join } from 'node:path';
 import { autoscaleConfigs, autoscaleKey } from '../config/model.ts';
@@ -126,6 +127,8 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     providerCapacity,
     ...(deps.targets ? { targets: deps.targets } : {}),
   });
+  const prewarm = prewarmNotes(deps.config, Date.parse(at), bootTimes);
+  if (prewarm.length > 0) plan.prewarm = prewarm;
   if (deps.env) plan.errors.push(...unresolvedSecrets(deps.config, plan, deps.env));
   return { plan, snapshot, observed, input, result };
 }

@@ -167,6 +167,12 @@ export function renderPlanText(plan: Plan): string {
     out.push('');
   }
 
+  if (plan.prewarm && plan.prewarm.length > 0) {
+    out.push('Pre-warming (prewarm) ahead of rising schedule targets:', '');
+    for (const line of plan.prewarm) out.push(`  ${line}`);
+    out.push('');
+  }
+
   if (plan.cleanup && plan.cleanup.length > 0) {
     out.push('State housekeeping apply will also do (after an interrupted apply):', '');
     for (const c of plan.cleanup) out.push(`  ${c.kind === 'intent' ? `discard intent ${c.id}` : `remove server record ${c.id}`} (${c.address}): ${c.reason}`);

@@ -87,6 +87,8 @@ export interface Plan {
   waiting?: string[];
   /** State housekeeping after an interrupted apply (absent: none). */
   cleanup?: StateCleanup[];
+  /** When pre-warming configs next act on a rising target, for people (plan/prewarm-notes.ts). Absent: none. */
+  prewarm?: string[];
 }
 
 /** Terraform-like summary counts: a replace counts as one add and one destroy. */
