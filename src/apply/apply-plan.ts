@@ -44,11 +44,6 @@ function runChange(ctx: StepContext, change: ResourceChange): Promise<void> {
   }
 }
 
-/** Steps take their provider's limiter slot around each provider call themselves (never nested), so the graph adds none. */
-function keyOf(): string | null {
-  return null;
-}
-
 async function runCleanup(ctx: StepContext, plan: Plan): Promise<number> {
   const { store } = ctx.deps;
   let done = 0;
@@ -129,8 +124,6 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
   const cleaned = policy === 'manual' ? 0 : await runCleanup(ctx, plan);
 
   const outcomes = await executeGraph(run, {
-    limiter,
-    keyOf,
     run: (change) => runChange(ctx, change),
     // One batched call per DNS zone (upserts, deletes) and per VM provider (destroys).
     groupOf: (change) => dnsGroupKey(change) ?? vmDestroyGroupKey(change),

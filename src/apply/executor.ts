@@ -1,14 +1,14 @@
 // Runs plan changes as a dependency graph: a change starts once everything
 // in its `depends_on` (within the run) has been applied; if one of those
 // failed or was skipped, it is skipped too. Independent changes run
-// concurrently, at most `limit` per provider key at once. One failure stops
-// only what depends on it; the rest completes.
+// concurrently; the steps take their provider's limiter slot around each
+// provider call themselves (apply/step-context.ts), so the graph adds none.
+// One failure stops only what depends on it; the rest completes.
 //
 // Groups: changes with the same group key (e.g. every DNS upsert of one zone)
 // run together, as one step with one batched provider call, once the
 // dependencies of all members have settled. Batches are therefore the same
 // on every run of the same plan (deterministic call counts).
-import type { KeyedLimiter } from '../providers/call-limit.ts';
 import type { ResourceChange } from '../plan/types.ts';
 import { errorMessage, isPoolformError } from '../util/errors.ts';
 import type { ChangeOutcome } from './types.ts';
@@ -22,9 +22,6 @@ export class SkipChange extends Error {
 }
 
 export interface ExecuteOptions {
-  limiter: KeyedLimiter;
-  /** Limiter key of a single change (e.g. `vm:local`); null = not limited here. */
-  keyOf(change: ResourceChange): string | null;
   run(change: ResourceChange): Promise<void>;
   /** Group key of a change, or null when it runs alone. */
   groupOf?(change: ResourceChange): string | null;
@@ -112,8 +109,7 @@ export async function executeGraph(changes: readonly ResourceChange[], options: 
       options.onEnd?.(change, outcome, now() - t0);
       return outcome;
     };
-    const key = options.keyOf(change);
-    return new Map([[change.address, await (key === null ? body() : options.limiter(key, body))]]);
+    return new Map([[change.address, await body()]]);
   };
 
   const runGroup = async (key: string, list: readonly ResourceChange[], path: readonly string[]): Promise<Map<string, ChangeOutcome>> => {

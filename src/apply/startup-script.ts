@@ -10,6 +10,7 @@ import { domainFromSearchBase } from '../plan/attributes.ts';
 import { renderTemplate } from '../template/startup-script.ts';
 import type { TemplateValues } from '../template/startup-script.ts';
 import { durationOr } from '../util/duration.ts';
+import { findLdapConfig, findZone } from '../config/lookup.ts';
 
 export const DEFAULT_CHECKIN_TOKEN_LIFETIME = '4h';
 
@@ -47,8 +48,8 @@ export async function startupValues(args: StartupScriptArgs): Promise<TemplateVa
     durationOr(autoscale.checkin_timeout, '30m') + CHECKIN_TOKEN_MARGIN_MS,
   );
   const jwt = await signCheckinToken(args.signingKey, args.serverId, args.nowMs, lifetimeMs);
-  const zone = autoscale.zone ? config.zones.find((z) => z.name === autoscale.zone) : undefined;
-  const ldap = autoscale.ldap_config ? config.ldapConfigs.find((l) => l.name === autoscale.ldap_config) : undefined;
+  const zone = autoscale.zone ? findZone(config, autoscale.zone) : undefined;
+  const ldap = autoscale.ldap_config ? findLdapConfig(config, autoscale.ldap_config) : undefined;
   const source = config.sources[`Pool/${args.pool.name}`];
   const baseDir = source ? dirname(join(config.dir, source.file)) : config.dir;
   const password = autoscale.connection_password ? resolveSecret(autoscale.connection_password, { env: args.env, baseDir }) : '';

@@ -14,23 +14,6 @@ import type { StateStore } from '../state/types.ts';
  */
 export type ApplyPolicy = 'all' | 'safe' | 'manual';
 
-/** The policy for Settings.apply_policy (`auto` applies everything; default `safe`). */
-export function policyFromSettings(applyPolicy: 'safe' | 'auto' | 'manual' | undefined): ApplyPolicy {
-  switch (applyPolicy) {
-    case 'auto':
-      return 'all';
-    case 'manual':
-      return 'manual';
-    case 'safe':
-    case undefined:
-      return 'safe';
-    default: {
-      const never: never = applyPolicy;
-      throw new Error(`unknown apply_policy ${String(never)}`);
-    }
-  }
-}
-
 /** Structured log lines (pino-compatible). Never given secret values. */
 export interface ApplyLog {
   info(fields: object, message?: string): void;

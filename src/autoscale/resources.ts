@@ -1,6 +1,7 @@
 // Resource vectors (cores, memory MB, GPUs) of docker agents and sessions.
 import type { Config } from '../config/model.ts';
 import type { Resources } from '../model/compute.ts';
+import { findWorkspace } from '../config/lookup.ts';
 
 export const DIMENSIONS = ['cores', 'memory_mb', 'gpus'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
@@ -33,7 +34,7 @@ export function fits(need: Readonly<Resources>, free: Readonly<Resources>): bool
 
 /** What one session of the named workspace needs (schema defaults fill what the workspace leaves out). */
 export function workspaceResources(config: Config, name: string | null): Resources {
-  const workspace = name === null ? undefined : config.workspaces.find((w) => w.name === name);
+  const workspace = name === null ? undefined : findWorkspace(config, name);
   return {
     cores: workspace?.cores ?? DEFAULT_SESSION_RESOURCES.cores,
     memory_mb: workspace?.memory_mb ?? DEFAULT_SESSION_RESOURCES.memory_mb,

@@ -5,6 +5,7 @@ import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
 import type { Resources } from '../model/compute.ts';
 import { parseDuration } from '../util/duration.ts';
 import { defaultDownscaleBackoff } from '../config/defaults.ts';
+import { findVmProvider } from '../config/lookup.ts';
 
 export const DEFAULT_CHECKIN_TIMEOUT = '30m';
 /** Upstream's defaults: server pools destroy at once, docker agent pools wait 30 minutes after a create (config/defaults.ts). */
@@ -33,7 +34,7 @@ export function configReusable(autoscale: AutoscaleConfig): boolean {
 
 /** The provider's max_instances, or null when the provider config does not exist. */
 export function maxInstances(config: Config, provider: string): number | null {
-  const found = config.vmProviders.find((p) => p.name === provider);
+  const found = findVmProvider(config, provider);
   return found ? found.max_instances : null;
 }
 
@@ -49,7 +50,7 @@ export function agentCapacity(
   providerCapacity: Readonly<Record<string, Resources>>,
 ): Partial<Resources> {
   const reported = providerCapacity[autoscale.vm_provider];
-  const provider = config.vmProviders.find((p) => p.name === autoscale.vm_provider);
+  const provider = findVmProvider(config, autoscale.vm_provider);
   const local = provider?.type === 'local' ? provider : undefined;
   const result: Partial<Resources> = {};
   const cores = autoscale.agent_cores_override ?? reported?.cores ?? local?.cores;

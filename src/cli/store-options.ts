@@ -42,11 +42,6 @@ export interface CliStore {
   close(): Promise<void>;
 }
 
-/** Adds only `--state PATH`: for commands that take the config directory as an argument (plan, apply, serve). */
-export function addStateOption(command: Command): Command {
-  return command.option('--state <path>', 'state directory (default: Settings.state.path, else ./state)');
-}
-
 /** Adds `--state PATH` and `--config DIR` to a command (commands without a config argument: state, force-unlock). */
 export function addStoreOptions(command: Command): Command {
   return command

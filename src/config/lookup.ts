@@ -39,6 +39,18 @@ export function findStaging(pool: Pool, name: string): StagingConfig | undefined
   return (pool.staging ?? []).find((s) => s.name === name);
 }
 
+/** The autoscale config `autoscale` of pool `pool`, by names. */
+export function findPoolAutoscale(config: Config, pool: string, autoscale: string): AutoscaleConfig | undefined {
+  const p = findPool(config, pool);
+  return p ? findAutoscale(p, autoscale) : undefined;
+}
+
+/** The staging config `staging` of pool `pool`, by names. */
+export function findPoolStaging(config: Config, pool: string, staging: string): StagingConfig | undefined {
+  const p = findPool(config, pool);
+  return p ? findStaging(p, staging) : undefined;
+}
+
 /** Autoscale config by its `pool/autoscale` key (see autoscaleKey in model.ts). */
 export function findAutoscaleByKey(config: Config, key: string): { pool: Pool; autoscale: AutoscaleConfig } | undefined {
   const slash = key.indexOf('/');

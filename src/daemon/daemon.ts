@@ -33,7 +33,7 @@ import { LockHeldError } from '../state/types.ts';
 import { dispositionOf, errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
 import type { Metrics } from '../server/metrics.ts';
-import type { ActiveCheck } from '../server/app.ts';
+import type { ActiveCheck } from '../server/context.ts';
 import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
 import { NO_FAILURES } from './backoff.ts';
 import type { BackoffPolicy, BackoffState } from './backoff.ts';
@@ -332,7 +332,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       is_leader: leader.isLeader(),
       leader_id: leader.leaderId(),
       apply_policy: policy(),
-      config: { dir, loaded_at: holder.loadedAt(), errors: holder.diagnostics() },
+      config: { dir, loaded_at: holder.loadedAt(), rejected_at: holder.rejectedAt(), errors: holder.diagnostics() },
       last_reconcile: last,
       next_reconcile_at: nextAt === null ? null : new Date(nextAt).toISOString(),
     }),

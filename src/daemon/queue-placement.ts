@@ -2,7 +2,7 @@
 // (require_checkin: false) can take queued requests now. Places each pool's
 // queued sessions in FIFO order; a pool that fails is logged and the others go on.
 import type { Config } from '../config/model.ts';
-import type { ActiveCheck } from '../server/app.ts';
+import type { ActiveCheck } from '../server/context.ts';
 import { createPlacementChooser } from '../server/placement.ts';
 import type { Clock, Log } from '../server/types.ts';
 import type { SessionRecord, SessionStore } from '../state/types.ts';

@@ -5,10 +5,11 @@
 import type { Config } from '../config/model.ts';
 import { autoscaleConfigs } from '../config/model.ts';
 import { isActive, transitions } from '../schedule/index.ts';
-import type { ActiveCheck } from '../server/app.ts';
+import type { ActiveCheck } from '../server/context.ts';
+import { findPoolAutoscale } from '../config/lookup.ts';
 
 export const activeCheck: ActiveCheck = (config, pool, autoscale, nowMs) => {
-  const a = config.pools.find((p) => p.name === pool)?.autoscale?.find((x) => x.name === autoscale);
+  const a = findPoolAutoscale(config, pool, autoscale);
   if (!a) return false;
   try {
     return isActive(a, nowMs);

@@ -16,6 +16,7 @@ import { str } from './json-attrs.ts';
 import type { Observed } from '../model/observed.ts';
 import { intentGraceFor, withinIntentGrace } from './intent-grace.ts';
 import { isStopped, vmPresence } from './vm-presence.ts';
+import { findPoolAutoscale } from '../config/lookup.ts';
 
 export interface DecisionInputArgs {
   config: Config;
@@ -40,8 +41,7 @@ function addResources(a: Resources, b: Resources): Resources {
 
 /** The VmProvider config an autoscale config uses, by pool/autoscale name. */
 function configuredVmProvider(config: Config, pool: string, autoscale: string): string | null {
-  const p = config.pools.find((x) => x.name === pool);
-  return p?.autoscale?.find((a) => a.name === autoscale)?.vm_provider ?? null;
+  return findPoolAutoscale(config, pool, autoscale)?.vm_provider ?? null;
 }
 
 export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {

@@ -9,6 +9,7 @@
 // `create_retryable: false` on it) has nothing to wait for.
 import type { Config } from '../config/model.ts';
 import type { IntentRecord } from '../model/resource.ts';
+import { findVmProvider } from '../config/lookup.ts';
 
 export const INTENT_GRACE_MS = 10 * 60_000;
 
@@ -19,7 +20,7 @@ export const INTENT_GRACE_MS = 10 * 60_000;
  */
 export function intentGraceFor(config: Config, provider: string, override?: number): number {
   if (override !== undefined) return override;
-  return config.vmProviders.find((p) => p.name === provider)?.type === 'local' ? 0 : INTENT_GRACE_MS;
+  return findVmProvider(config, provider)?.type === 'local' ? 0 : INTENT_GRACE_MS;
 }
 
 /** Milliseconds since the intent was written (0 when its time cannot be read). */

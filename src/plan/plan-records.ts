@@ -25,6 +25,7 @@ import { str } from './json-attrs.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
 import type { ResourceChange } from './types.ts';
 import { KNOWN_AFTER_APPLY, SENSITIVE } from './types.ts';
+import { findDnsProvider, findLdapConfig } from '../config/lookup.ts';
 
 export function planRecords(ctx: PlanContext): void {
   const { config, snapshot, observed, resources, serverPlans, changes, drift, autoscales } = ctx;
@@ -57,12 +58,12 @@ export function planRecords(ctx: PlanContext): void {
   };
 
   const dnsSettings = (provider: string): { ttl: number; ip: 'private' | 'public' } => {
-    const p = config.dnsProviders.find((x) => x.name === provider);
+    const p = findDnsProvider(config, provider);
     return { ttl: p?.ttl ?? DEFAULT_DNS_TTL, ip: p?.ip ?? 'private' };
   };
 
   const ldapDomain = (ldapConfig: string): string => {
-    const l = config.ldapConfigs.find((x) => x.name === ldapConfig);
+    const l = findLdapConfig(config, ldapConfig);
     return l ? domainFromSearchBase(l.search_base) : '';
   };
 

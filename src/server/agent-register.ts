@@ -15,10 +15,11 @@
 // docker agent → 401 and nothing changes.
 import type { Hono } from 'hono';
 import { MANAGER_PURPOSE, verifyCheckinToken } from '../auth/checkin-token.ts';
-import type { AppContext } from './app.ts';
+import type { AppContext } from './context.ts';
 import { bearerToken } from './api-keys.ts';
 import { applyCheckin } from './checkin.ts';
 import { ApiError } from './errors.ts';
+import { findPool } from '../config/lookup.ts';
 
 function unauthorized(message: string): ApiError {
   return new ApiError(401, 'invalid_token', message, { 'WWW-Authenticate': 'Bearer realm="poolform-agents"' });
@@ -33,7 +34,8 @@ export function registerAgentRegistration(app: Hono, ctx: AppContext): void {
     if (serverId === null) throw unauthorized('manager token is malformed, expired or not signed by this poolform');
     const server = await ctx.store.getServer(serverId);
     if (!server) throw unauthorized('manager token belongs to an agent poolform no longer knows');
-    const pool = ctx.getConfig()?.pools.find((p) => p.name === server.pool);
+    const cfg = ctx.getConfig();
+    const pool = cfg ? findPool(cfg, server.pool) : undefined;
     if (server.capacity === null && pool?.type !== 'docker_agent') throw unauthorized('manager token belongs to a server that is not a docker agent');
     const text = await c.req.text();
     let body: Record<string, unknown> = {};

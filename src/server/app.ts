@@ -32,9 +32,12 @@ import { registerSessions } from './sessions.ts';
 import { registerStatus } from './status.ts';
 import type { Clock, Log, ServeStatus } from './types.ts';
 import { silentLog } from './types.ts';
+import { findPoolAutoscale } from '../config/lookup.ts';
 
-/** Whether an autoscale config is active at `nowMs` (enabled and inside its schedules). */
-export type ActiveCheck = (config: Config, pool: string, autoscale: string, nowMs: number) => boolean;
+// AppContext and ActiveCheck live in context.ts (route modules import them from there,
+// so app.ts ↔ route modules is no cycle); re-exported for existing importers.
+export type { ActiveCheck, AppContext } from './context.ts';
+import type { ActiveCheck, AppContext } from './context.ts';
 
 export interface AppDeps {
   store: StateStore;
@@ -56,33 +59,12 @@ export interface AppDeps {
   getStatus?: () => ServeStatus | undefined;
 }
 
-/** Shared by the route modules. */
-export interface AppContext {
-  store: StateStore;
-  getConfig: () => Config | undefined;
-  /** The config, or 503 not_ready. */
-  requireConfig: () => Config;
-  clock: Clock;
-  log: Log;
-  metrics: Metrics;
-  env: Readonly<Record<string, string | undefined>>;
-  onQueueEvent: (reason: string) => void;
-  onCheckin: (serverId: string, status: string) => void;
-  isActive: ActiveCheck;
-  getStatus: () => ServeStatus | undefined;
-  /** The check-in signing key (created in the store on first use). */
-  signingKey: () => Promise<string>;
-  /** API keys of the current config. */
-  apiKeys: (config: Config) => KeySet;
-  /** The placement chooser for the current config at `nowMs`. */
-  chooser: (config: Config, nowMs: number) => PlacementChooser;
-}
 
 /** How soon API keys that could not be resolved are tried again. */
 const KEY_RETRY_MS = 5_000;
 
 const defaultActive: ActiveCheck = (config, pool, autoscale) => {
-  const a = config.pools.find((p) => p.name === pool)?.autoscale?.find((x) => x.name === autoscale);
+  const a = findPoolAutoscale(config, pool, autoscale);
   return a !== undefined && a.enabled !== false;
 };
 

@@ -11,7 +11,7 @@ import { verifyCheckinToken } from '../auth/checkin-token.ts';
 import { historyAfterCheckin } from '../autoscale/history.ts';
 import { autoscaleKey } from '../config/model.ts';
 import type { ServerRecord, ServerStatus } from '../state/types.ts';
-import type { AppContext } from './app.ts';
+import type { AppContext } from './context.ts';
 import { ApiError } from './errors.ts';
 import { displaySafe } from '../util/display-safe.ts';
 import { readJsonObject, stringField } from './request-body.ts';

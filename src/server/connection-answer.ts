@@ -15,7 +15,7 @@
 // (`includeKeys`); it is never logged, stored or shown in status. Resolving a
 // secret reference that cannot be read throws PoolformError
 // `secret-unresolved` naming the reference, never a value.
-import { sourceDir } from '../config/lookup.ts';
+import { findAutoscale, findPool, sourceDir } from '../config/lookup.ts';
 import type { Config, Pool } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { JsonValue, ServerRecord } from '../state/types.ts';
@@ -48,9 +48,9 @@ export interface ConnectionAnswer {
 
 /** The config entry a server's connection comes from (undefined: gone from the config). */
 export function connectionEntryFor(config: Config, server: ServerRecord): ConnectionEntry | undefined {
-  const pool = config.pools.find((p) => p.name === server.pool);
+  const pool = findPool(config, server.pool);
   if (!pool) return undefined;
-  if (server.autoscale !== null) return pool.autoscale?.find((a) => a.name === server.autoscale);
+  if (server.autoscale !== null) return findAutoscale(pool, server.autoscale);
   const prefix = `fixed.${server.pool}.`;
   const name = server.id.startsWith(prefix) ? server.id.slice(prefix.length) : server.id;
   return pool.servers?.find((s) => s.name === name);

@@ -9,6 +9,7 @@
 import type { Config } from '../config/model.ts';
 import { resolveSecret } from '../config/secrets.ts';
 import type { ServerRecord } from '../state/types.ts';
+import { findAutoscale, findPool } from '../config/lookup.ts';
 
 export const SSO_USERNAME = '{sso_username}';
 export const SSO_CRED = '{sso_cred}';
@@ -26,9 +27,9 @@ export interface Connection {
 
 /** The config entry a server's connection settings come from. */
 export function connectionSourceFor(config: Config, server: ServerRecord): ConnectionSource {
-  const pool = config.pools.find((p) => p.name === server.pool);
+  const pool = findPool(config, server.pool);
   if (server.autoscale !== null) {
-    const a = pool?.autoscale?.find((x) => x.name === server.autoscale);
+    const a = pool ? findAutoscale(pool, server.autoscale) : undefined;
     return { username: a?.connection_username ?? '', password: a?.connection_password ?? '' };
   }
   const prefix = `fixed.${server.pool}.`;

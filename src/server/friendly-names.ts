@@ -4,16 +4,17 @@
 // being served, so a renamed entry shows its new name at once.
 import type { Config } from '../config/model.ts';
 import type { ServerRecord } from '../state/types.ts';
+import { findPool } from '../config/lookup.ts';
 
 /** The pool's friendly_name, or null. */
 export function poolFriendlyName(config: Config | undefined, pool: string): string | null {
-  return config?.pools.find((p) => p.name === pool)?.friendly_name ?? null;
+  return (config ? findPool(config, pool) : undefined)?.friendly_name ?? null;
 }
 
 /** A fixed server's or fixed agent's friendly_name (`fixed.<pool>.<name>`), or null. */
 export function serverFriendlyName(config: Config | undefined, server: Pick<ServerRecord, 'id' | 'pool' | 'autoscale'>): string | null {
   if (!config || server.autoscale !== null) return null;
-  const pool = config.pools.find((p) => p.name === server.pool);
+  const pool = findPool(config, server.pool);
   const prefix = `fixed.${server.pool}.`;
   if (!pool || !server.id.startsWith(prefix)) return null;
   const name = server.id.slice(prefix.length);

@@ -25,6 +25,7 @@
 import type { Config } from '../config/model.ts';
 import { type PoolCapacityView, withIndexedPath } from '../state/capacity-index.ts';
 import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import { findPool } from '../config/lookup.ts';
 
 export interface PlacementRules {
   poolType: 'server' | 'docker_agent';
@@ -153,7 +154,7 @@ export function chooseIndexed(view: PoolCapacityView, request: NewSession, rules
  * caller evaluates schedules, keeping this module free of clocks.
  */
 export function rulesFromConfig(config: Config, pool: string, isActive: (pool: string, autoscale: string) => boolean): PlacementRules {
-  const poolDef = config.pools.find((p) => p.name === pool);
+  const poolDef = findPool(config, pool);
   const autoscales = new Map((poolDef?.autoscale ?? []).map((a) => [a.name, a]));
   const fixedZones = new Map([...(poolDef?.servers ?? []), ...(poolDef?.agents ?? [])].map((s) => [`fixed.${pool}.${s.name}`, s.zone ?? null]));
   return {

@@ -12,7 +12,7 @@ import type { Config, Pool } from '../config/model.ts';
 import { hasRoom } from '../state/placement.ts';
 import type { NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
-import type { AppContext } from './app.ts';
+import type { AppContext } from './context.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
 import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
 import { poolUsesUserKey, renderConnectionAnswer } from './connection-answer.ts';
@@ -23,6 +23,8 @@ import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, rejectControl, stringField } from './request-body.ts';
 import { becameEmptyWhileDraining, retireIfSingleUse } from './single-use.ts';
 import { createSessionIdGenerator } from './session-id.ts';
+import { maySeeSession, roleOf } from './roles.ts';
+import { findPool, findWorkspace } from '../config/lookup.ts';
 
 const AUTH_HEADERS = { 'WWW-Authenticate': 'Bearer realm="poolform"' };
 /** Credentials of queued SSO requests kept in memory at most (far beyond any real queue). */
@@ -141,7 +143,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const targetText = stringField(body, 'server_id', { max: 300 });
     const targetId = targetText === undefined ? null : rejectControl('server_id', targetText);
 
-    const pool = config.pools.find((p) => p.name === poolName);
+    const pool = findPool(config, poolName);
     if (!pool) {
       ctx.metrics.sessionRequest('unknown_pool');
       throw new ApiError(404, 'unknown_pool', `no pool named "${poolName}"`);
@@ -156,7 +158,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     let resources: Resources | null = null;
     if (pool.type === 'docker_agent') {
       if (workspaceName === null) throw new ApiError(400, 'invalid_field', `"workspace" is required for docker agent pool "${pool.name}"`);
-      const ws = config.workspaces.find((w) => w.name === workspaceName);
+      const ws = findWorkspace(config, workspaceName);
       if (!ws) throw new ApiError(400, 'unknown_workspace', `no workspace named "${workspaceName}"`);
       resources = { cores: ws.cores ?? 1, memory_mb: ws.memory_mb ?? 2048, gpus: ws.gpus ?? 0 };
     } else if (workspaceName !== null && !config.workspaces.some((w) => w.name === workspaceName)) {
@@ -266,7 +268,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const apiKey = authenticate(c, ctx, config);
     const id = c.req.param('id') ?? '';
     const session = id.length <= 200 ? await ctx.store.getSession(id) : undefined;
-    if (!session || session.staged) throw new ApiError(404, 'unknown_session', `no session with id "${id}"`);
+    // Another key's session is 404 like a missing one, unless the caller is an admin (roles.ts).
+    if (!session || session.staged || !maySeeSession({ name: apiKey, role: roleOf(config, apiKey) }, session)) {
+      throw new ApiError(404, 'unknown_session', `no session with id "${id}"`);
+    }
     return { config, session, apiKey };
   }
 

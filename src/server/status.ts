@@ -3,11 +3,12 @@
 // result, current config errors, which replica leads). No secrets, no user
 // credentials. GET /metrics: Prometheus text from this app's registry.
 import type { Hono } from 'hono';
-import type { AppContext } from './app.ts';
+import type { AppContext } from './context.ts';
 import { autoscaleCosts, COST_WINDOW_MS } from './capacity-cost.ts';
 import { occupying } from './placement.ts';
 import { requireStatusAccess } from './roles.ts';
 import { poolFriendlyName, serverFriendlyName } from './friendly-names.ts';
+import { findPool } from '../config/lookup.ts';
 
 export function registerStatus(app: Hono, ctx: AppContext): void {
   app.get('/api/v1/status', async (c) => {
@@ -29,7 +30,7 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
       .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
     const poolNames = new Set<string>([...(config?.pools ?? []).map((p) => p.name), ...servers.map((s) => s.pool)]);
     const pools = [...poolNames].map((name) => {
-      const def = config?.pools.find((p) => p.name === name);
+      const def = config ? findPool(config, name) : undefined;
       const ps = servers.filter((s) => s.pool === name);
       const running = sessions.filter((s) => s.pool === name && s.status === 'running' && !s.staged).length;
       const usableSlots = ps
@@ -57,6 +58,9 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
         dir: status?.config.dir ?? config?.dir ?? null,
         loaded: config !== undefined,
         loaded_at: status?.config.loaded_at ?? null,
+        // The latest load was rejected: the configuration served is the last good one (loaded_at).
+        rejected_at: status?.config.rejected_at ?? null,
+        serving_last_good: config !== undefined && (status?.config.errors.some((d) => d.severity === 'error') ?? false),
         errors: status?.config.errors.filter((d) => d.severity === 'error') ?? [],
         warnings: status?.config.errors.filter((d) => d.severity === 'warning') ?? [],
       },

@@ -6,7 +6,7 @@ import type { AwsCredentials } from '../aws-ec2/index.ts';
 import type { BackoffOptions } from '../aws-ec2/retry.ts';
 import type { DnsProviderClient } from '../types.ts';
 import { createRoute53Client } from './client.ts';
-import { createRoute53Provider, DEFAULT_TTL } from './provider.ts';
+import { createRoute53Provider } from './provider.ts';
 
 export { createRoute53Client } from './client.ts';
 export type { Route53ClientSettings } from './client.ts';
@@ -26,16 +26,6 @@ export interface Route53DnsProviderOptions {
   /** Longest a change waits to be sent while calls keep arriving (default 1,000 ms). */
   batchMaxWaitMs?: number;
   now?: () => number;
-}
-
-/** The TTL records of this provider config get (config `ttl`, default 60 s). */
-export function route53RecordTtl(config: Route53DnsProvider): number {
-  return config.ttl ?? DEFAULT_TTL;
-}
-
-/** The address a server's A record points at: its private IP by default, the public one with `ip: public`. */
-export function route53RecordAddress(config: Route53DnsProvider, vm: { private_ip: string | null; public_ip: string | null }): string | null {
-  return (config.ip ?? 'private') === 'public' ? vm.public_ip : vm.private_ip;
 }
 
 export function createRoute53DnsProvider(options: Route53DnsProviderOptions): DnsProviderClient {
