@@ -65,7 +65,7 @@ export const BUDGET_CEILINGS: Readonly<ConfigBudgets> = {
   maxTotalBytes: 64 * MIB,
   maxYamlNodes: 500_000,
   maxDepth: 512,
-  maxKeysPerMapping: 200_000,
+  maxKeysPerMapping: 100_000,
   maxSchedules: 100_000,
   maxTemplateBytes: 16 * MIB,
 };

@@ -23,6 +23,8 @@ export interface ConfigHolder {
   diagnostics(): Diagnostic[];
   /** When the served config was loaded (ISO), null when none valid yet. */
   loadedAt(): string | null;
+  /** When the latest load was rejected (ISO): the last good config is being served. Null after a good load. */
+  rejectedAt(): string | null;
   /** Reload DIR (queued behind a reload in progress). Never rejects. */
   reload(): Promise<void>;
   /** Resolves when the reloads started so far are done. */
@@ -35,6 +37,7 @@ export function createConfigHolder(options: ConfigHolderOptions): ConfigHolder {
   let diagnostics: Diagnostic[] = options.initial.diagnostics;
   let loadedAt: string | null = config ? new Date(clock()).toISOString() : null;
   let reloading: Promise<void> = Promise.resolve();
+  let rejectedAt: string | null = null;
 
   async function reloadNow(): Promise<void> {
     let result: LoadResult;
@@ -45,6 +48,7 @@ export function createConfigHolder(options: ConfigHolderOptions): ConfigHolder {
     }
     diagnostics = result.diagnostics;
     if (!result.config) {
+      rejectedAt = new Date(clock()).toISOString();
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       for (const d of errors) {
         log.error({ event: 'config-invalid', file: d.file, line: d.line, column: d.column, code: d.code }, `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`);
@@ -54,6 +58,7 @@ export function createConfigHolder(options: ConfigHolderOptions): ConfigHolder {
     }
     config = result.config;
     loadedAt = new Date(clock()).toISOString();
+    rejectedAt = null;
     log.info({ event: 'config-loaded', dir, pools: config.pools.length, warnings: result.diagnostics.length }, `configuration reloaded from ${dir}`);
     options.onLoaded?.(config);
   }
@@ -62,6 +67,7 @@ export function createConfigHolder(options: ConfigHolderOptions): ConfigHolder {
     config: () => config,
     diagnostics: () => diagnostics,
     loadedAt: () => loadedAt,
+    rejectedAt: () => rejectedAt,
     reload() {
       reloading = reloading.then(reloadNow, reloadNow);
       return reloading;

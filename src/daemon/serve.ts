@@ -5,9 +5,11 @@
 // benchmarks too.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve as serveHttp } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { loadConfig } from '../config/load.ts';
+import { loadConfigInWorker } from '../config/load-worker.ts';
 import { sourceDir } from '../config/lookup.ts';
 import type { Config, Diagnostic, LoadResult } from '../config/model.ts';
 import { openStore, resolveDatabaseUrl, resolveStateDir, stateBackend } from '../state/open.ts';
@@ -16,6 +18,7 @@ import type { StateStore } from '../state/types.ts';
 import { PoolformError, errorMessage } from '../util/errors.ts';
 import { createApp } from '../server/app.ts';
 import { resolveApiKeys } from '../server/api-keys.ts';
+import { statusNeedsAdmin } from '../server/roles.ts';
 import { createMetrics } from '../server/metrics.ts';
 import type { Log } from '../server/types.ts';
 import { createDaemon } from './daemon.ts';
@@ -25,6 +28,8 @@ import type { LogLevel } from './log.ts';
 import type { ReconcileFn } from './pipeline.ts';
 import { applyPipeline } from './apply-adapter.ts';
 import { activeCheck } from './schedule-clock.ts';
+import { loadTls } from './tls.ts';
+import type { TlsPaths } from './tls.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 
@@ -42,6 +47,11 @@ export function parseListen(text: string): ListenAddress {
   }
   const host = m[1] ?? m[2] ?? '';
   return { host: host === '' ? '0.0.0.0' : host, port };
+}
+
+/** Whether a bind address only accepts local connections. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** host:port as others reach it (a wildcard bind is reached on loopback). */
@@ -76,6 +86,8 @@ export interface ServeOptions {
   store?: StateStore | undefined;
   /** Current time in epoch ms (default Date.now): the API, the daemon and apply's records share it (tests). */
   clock?: (() => number) | undefined;
+  /** `--tls-cert/--tls-key`: serve HTTPS instead of plain HTTP (files read and checked before anything starts). */
+  tls?: TlsPaths | undefined;
 }
 
 export interface ServeHandle {
@@ -101,6 +113,7 @@ export class InvalidConfigError extends PoolformError {
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
+  const tls = options.tls ? loadTls(options.tls, options.cwd) : undefined;
   const initial: LoadResult = await loadConfig(options.dir);
   const config = initial.config;
   if (!config) throw new InvalidConfigError(options.dir, initial.diagnostics);
@@ -146,7 +159,12 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   let address: AddressInfo;
   try {
     ({ server, address } = await new Promise<{ server: Server; address: AddressInfo }>((resolve, reject) => {
-      const s = serveHttp({ fetch: app.fetch, hostname: listen.host, port: listen.port }, (info) => resolve({ server: s as Server, address: info }));
+      const s = serveHttp(
+        tls
+          ? { fetch: app.fetch, hostname: listen.host, port: listen.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } }
+          : { fetch: app.fetch, hostname: listen.host, port: listen.port },
+        (info) => resolve({ server: s as Server, address: info }),
+      );
       (s as Server).once('error', reject);
     }));
   } catch (err) {
@@ -156,7 +174,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   // `{upstream_auth_address}` is host[:port] (startup scripts add the scheme, as in the reference's
   // `https://{upstream_auth_address}/api/...`), so Settings.public_url contributes its host and port.
   const upstreamAuthAddress = settings.public_url ? hostPortOf(settings.public_url) : reachableAddress(listen.host, address.port);
-  const url = `http://${reachableAddress(listen.host, address.port)}`;
+  const url = `${tls ? 'https' : 'http'}://${reachableAddress(listen.host, address.port)}`;
 
   daemon = createDaemon({
     dir: options.dir,
@@ -169,7 +187,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     stateDir,
     env: options.env,
     replicaId: options.replicaId,
-    load: loadConfig,
+    // Reloads run in a worker thread with the load budgets: a huge or hostile config cannot block the API or crash serve.
+    load: (dir) => loadConfigInWorker(dir),
     initial,
     watch: options.watch,
     isActive: activeCheck,
@@ -177,6 +196,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   });
   await daemon.start();
   reportApiKeys(config, options.env, log);
+  if (!tls && !isLoopback(listen.host)) {
+    log.warn({ event: 'serve-plaintext', listen: `${listen.host}:${address.port}` }, 'serving plain HTTP on a non-loopback address: API keys, check-in tokens and connection passwords cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy in front');
+  }
   log.info({ event: 'serve-started', url, replica: daemon.replicaId, state_dir: stateDir, policy: settings.apply_policy ?? 'safe' }, `poolform serve listening on ${url}`);
 
   let stopping: Promise<void> | undefined;
@@ -216,6 +238,9 @@ function reportApiKeys(config: Config, env: Readonly<Record<string, string | und
   if (declared === 0) {
     log.warn({ event: 'api-keys-none' }, 'no Settings.api_keys: the session API refuses every request (check-ins still work)');
     return;
+  }
+  if (!statusNeedsAdmin(config)) {
+    log.warn({ event: 'status-open' }, 'no API key has role admin: /api/v1/status is readable without a key (give one key `role: admin` to protect it)');
   }
   const set = resolveApiKeys(config, env);
   for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);

@@ -57,6 +57,8 @@ export interface ServeStatus {
     loaded_at: string | null;
     /** Diagnostics of the latest load; errors here mean the last good config is still being served. */
     errors: Diagnostic[];
+    /** When the latest load was rejected (null/absent: the latest load is the one served). */
+    rejected_at?: string | null;
   };
   last_reconcile: ReconcileSummary | null;
   next_reconcile_at: string | null;
