@@ -29,7 +29,8 @@ export type CoreErrorCode =
   | 'tls-file-unreadable'
   | 'tls-invalid'
   | 'session-not-found'
-  | 'server-not-found';
+  | 'server-not-found'
+  | 'state-new-unconfirmed';
 
 /** The state store. */
 export type StateErrorCode = 'state-locked' | 'state-missing' | 'state-corrupt' | 'state-open-failed' | 'state-config';

@@ -7,8 +7,8 @@
 // Holds the state lock throughout (a second apply fails at once with who
 // holds it, or waits --lock-timeout). Exit 1 if any change failed.
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { access, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { applyPlan } from '../../apply/apply-plan.ts';
 import type { ApplyEvent, ApplyResult } from '../../apply/types.ts';
@@ -19,6 +19,7 @@ import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
 import type { CliContext } from '../context.ts';
 import { addStoreOptions } from '../store-options.ts';
+import { needsNewStateConfirmation } from '../new-state.ts';
 import type { CliWorld } from './plan.ts';
 import {
   cliApiAddress,
@@ -194,7 +195,23 @@ export function registerApply(program: Command, ctx: CliContext): void {
       const config = await loadConfigOrReport(ctx, target);
       if (!config) return;
       const world = await openWorld(ctx, config, options.state);
+      let discardNewState = false;
       try {
+        if (needsNewStateConfirmation(world.newState)) {
+          const info = world.newState;
+          const why = `the state at ${info.file} is new while ${info.suggestion ?? ''} holds one: applying would create every server of the configuration a second time`;
+          if (!ctx.stdinIsTTY) {
+            discardNewState = info.created;
+            throw new PoolformError('state-new-unconfirmed', `${why}. Pass --state ${info.suggestion ?? 'PATH'} (or --state ${dirname(info.file)} to really start a new state), or set Settings.state.path`);
+          }
+          ctx.stdout.write(`\nWarning: ${why}.\n  Only 'yes' will be accepted to use the new state.\n\n  Use the new state? `);
+          if ((await ctx.readLine()).trim() !== 'yes') {
+            discardNewState = info.created;
+            ctx.stdout.write(`\nApply cancelled. Did you mean --state ${info.suggestion ?? ''}?\n`);
+            ctx.exitCode = EXIT_FAILURE;
+            return;
+          }
+        }
         await withLock(ctx, world.store, 'apply', waitMs, async () => {
           const plan = await planWorld(ctx, world, { refresh, targets: options.target });
           ctx.stdout.write(renderPlanText(plan));
@@ -221,7 +238,13 @@ export function registerApply(program: Command, ctx: CliContext): void {
         });
       } finally {
         await world.opened.close();
+        // A state file this refused apply created is removed again: the next run asks again.
+        if (discardNewState && world.newState) await removeSqliteFiles(world.newState.file);
       }
     }),
   );
+}
+
+async function removeSqliteFiles(file: string): Promise<void> {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) await rm(f, { force: true });
 }

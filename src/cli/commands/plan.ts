@@ -38,6 +38,8 @@ import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import type { CliContext } from '../context.ts';
 import { errorLine, warningLine } from '../error-line.ts';
+import { describeNewState, newStateNotice, stateFileFor } from '../new-state.ts';
+import type { NewState } from '../new-state.ts';
 import type { CliStore } from '../store-options.ts';
 import { addStoreOptions, openCliStore, runCommand } from '../store-options.ts';
 
@@ -116,15 +118,29 @@ export interface CliWorld {
   opened: CliStore;
   store: StateStore;
   registry: ProviderRegistry;
+  /** Set when the state is brand-new (new-state.ts); plan and apply say so, apply may ask. */
+  newState?: NewState | undefined;
 }
 
 /** Opens state and providers for `config`. `POOLFORM_CRASH_AFTER=N` (test hook) wraps the providers with the crash hook. */
 export async function openWorld(ctx: CliContext, config: Config, state: string | undefined): Promise<CliWorld> {
+  const before = stateFileFor(config, state, ctx.cwd);
   const opened = await openCliStore(ctx, { state }, config);
+  let newState: NewState | undefined;
+  if (before) {
+    try {
+      newState = describeNewState(config, state, before.file, before.exists, (await opened.store.meta()).serial);
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
+    // Said when the path was not chosen (the default ./state depends on the working directory) or another state is near.
+    if (newState && (!newState.explicit || newState.suggestion)) ctx.stderr.write(newStateNotice(ctx.command, newState));
+  }
   let registry = createProviderRegistry({ config, stateDir: opened.stateDir, env: ctx.env, warn: (m) => ctx.stderr.write(warningLine(ctx.command, m)) });
   const crashAfter = parseCrashAfter(ctx.env['POOLFORM_CRASH_AFTER']);
   if (crashAfter !== undefined) registry = withCrashAfter(registry, crashAfter);
-  return { config, opened, store: opened.store, registry };
+  return { config, opened, store: opened.store, registry, newState };
 }
 
 /** Plans with the CLI's clock, new server ids and environment (plan and apply share it). */

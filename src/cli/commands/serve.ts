@@ -9,12 +9,15 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import { formatDiagnostics } from '../../config/format.ts';
 import { InvalidConfigError, parseListen, startServe } from '../../daemon/serve.ts';
 import type { LogLevel } from '../../daemon/log.ts';
+import { tlsPathsFrom } from '../../daemon/tls.ts';
 import { errorMessage } from '../../util/errors.ts';
 import { errorLine, thrownErrorLine } from '../error-line.ts';
 
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'silent'];
 
 interface ServeFlags {
+  tlsCert?: string;
+  tlsKey?: string;
   listen?: string;
   state?: string;
   logLevel?: string;
@@ -30,6 +33,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--state <path>', 'state directory (default: Settings.state.path, else ./state)')
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error, silent (default: Settings.log_level)')
     .option('--no-watch', 'do not watch DIR for changes')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --tls-key')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .action(async (dir: string, flags: ServeFlags) => {
       if (flags.listen !== undefined) {
         try {
@@ -45,6 +50,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.exitCode = EXIT_USAGE;
         return;
       }
+      let tls;
+      try {
+        tls = tlsPathsFrom(flags.tlsCert, flags.tlsKey);
+      } catch (err) {
+        ctx.stderr.write(thrownErrorLine(ctx.command ?? 'serve', err));
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       let handle;
       try {
         handle = await startServe({
@@ -55,6 +68,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
           cwd: ctx.cwd,
           logLevel: flags.logLevel as LogLevel | undefined,
           watch: flags.watch,
+          tls,
         });
       } catch (err) {
         if (err instanceof InvalidConfigError) {
