@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { documentValidator, poolformSchema } from './schema-validator.ts';
 import type { JsonSchema } from './schema-validator.ts';
-import { spliceFieldReference } from '../../scripts/gen-config-docs-lib.ts';
+import { renderReferencePage } from '../../scripts/gen-config-docs-lib.ts';
 import { poolTypeOnlyFields, sshOnlyFields } from './rules/schema-fields.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,7 +36,7 @@ describe('the combined schema', () => {
     expect(poolTypeOnlyFields('AutoscaleConfig', 'server')).toEqual(expect.arrayContaining(['connection_type', 'connection_port', 'ad_create_machine_record', 'reusable', 'minimum_available_sessions', 'max_simultaneous_sessions_per_server']));
     expect(poolTypeOnlyFields('AutoscaleConfig', 'server')).not.toContain('register_dns');
     expect(poolTypeOnlyFields('Pool', 'server')).toEqual(['servers']);
-    expect(poolTypeOnlyFields('Pool', 'docker_agent')).toEqual(['staging']);
+    expect(poolTypeOnlyFields('Pool', 'docker_agent')).toEqual(['agents', 'staging']);
     expect(sshOnlyFields('FixedServer').sort()).toEqual(['connection_passphrase', 'connection_private_key', 'use_user_private_key']);
     expect(sshOnlyFields('AutoscaleConfig').sort()).toEqual(['connection_passphrase', 'connection_private_key', 'use_user_private_key']);
   });
@@ -57,9 +57,9 @@ describe('the combined schema', () => {
 });
 
 describe('docs and examples', () => {
-  it('docs/readme/10-config.md field reference is fresh (node scripts/gen-config-docs.ts)', () => {
-    const doc = readFileSync(`${root}docs/readme/10-config.md`, 'utf8');
-    expect(doc).toBe(spliceFieldReference(doc, poolformSchema()));
+  it('docs/reference/configuration.md is fresh (run `npm run gen` when this fails)', () => {
+    const doc = readFileSync(`${root}docs/reference/configuration.md`, 'utf8');
+    expect(doc).toBe(renderReferencePage(poolformSchema()));
   });
 
   it('every config.example file starts with the yaml-language-server schema modeline', () => {

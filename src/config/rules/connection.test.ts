@@ -12,8 +12,9 @@ describe('connection-type-required', () => {
 
 describe('field-not-for-connection-type', () => {
   it('accepts SSH key fields on SSH', async () => {
-    const pool = serverPool('connection_private_key: ${env:KEY}\nconnection_passphrase: ${env:PASS}\nuse_user_private_key: true').replace('rdp', 'ssh');
+    const pool = serverPool('connection_private_key: ${env:KEY}\nconnection_passphrase: ${env:PASS}').replace('rdp', 'ssh');
     expect(codes(await load(pool))).toEqual([]);
+    expect(codes(await load(serverPool('use_user_private_key: true').replace('rdp', 'ssh')))).toEqual([]);
   });
   it('rejects SSH key fields on RDP, but not use_user_private_key: false', async () => {
     const r = await load(serverPool('connection_private_key: ${env:KEY}\nuse_user_private_key: false'));
