@@ -103,6 +103,39 @@ export interface Settings {
    * Log level of `serve`.
    */
   log_level?: "trace" | "debug" | "info" | "warn" | "error";
+  /**
+   * Budgets of loading the configuration (validate, plan, apply and serve's reloads). Going over one is a `config-too-large` error naming it, at the file and line. Raise one only for a configuration that really is this large; each has a maximum that keeps a load under 1 GiB of memory. The budgets apply from the Settings document on; files are first read within the maximums.
+   */
+  config_limits?: {
+    /**
+     * Bytes of one YAML file (default 16 MiB, at most 32 MiB).
+     */
+    max_file_bytes?: number;
+    /**
+     * Bytes of all YAML files together (default 16 MiB, at most 64 MiB).
+     */
+    max_total_bytes?: number;
+    /**
+     * YAML nodes of all files together: every scalar and collection, keys included, an alias counting as the size of what it expands to (default 300,000, at most 500,000; a node costs about 1 KB of memory while loading).
+     */
+    max_yaml_nodes?: number;
+    /**
+     * Nesting depth of mappings and sequences in one document (default 64, at most 512).
+     */
+    max_depth?: number;
+    /**
+     * Entries of one mapping (default 10,000, at most 100,000).
+     */
+    max_keys_per_mapping?: number;
+    /**
+     * Schedules of one autoscale config (default 1,000, at most 100,000).
+     */
+    max_schedules?: number;
+    /**
+     * Bytes of one startup script (default 1 MiB, at most 16 MiB).
+     */
+    max_template_bytes?: number;
+  };
 }
 /**
  * A deployment zone: where servers run and the address they call back to.
