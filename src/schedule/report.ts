@@ -133,7 +133,7 @@ export function formatScheduleText(config: Config, report: ScheduleReport, count
     for (const s of schedules) out += `  schedule ${describeSchedule(s)}\n`;
     const pool = refs[i]?.pool;
     if (pool && entry.target) out += `  target in force: ${targetText(pool, entry.target)}\n`;
-    if (entry.prewarm) out += `  prewarm: ${entry.prewarm.why} ahead of a rising target\n`;
+    if (entry.prewarm) out += `  pre-warm: rising targets start early (${entry.prewarm.why})\n`;
     if (autoscale?.enabled === false || schedules.length === 0) return;
     const zones = [...new Set(schedules.map((s) => s.timezone))];
     const atMs = Date.parse(report.at);
