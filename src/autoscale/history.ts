@@ -12,14 +12,21 @@
 import type { AutoscaleHistory } from '../model/autoscale-history.ts';
 import type { Decision } from './types.ts';
 import { decisionCause } from './decision.ts';
+import { isStoppedOutside } from './lifecycle.ts';
 
 export function emptyHistory(): AutoscaleHistory {
   return { last_create_at: null, last_destroy_at: null, consecutive_failures: 0, last_failure_at: null };
 }
 
-/** Failed starts: a server that timed out waiting for check-in, or that reported failure. */
+/**
+ * Failed starts: a server that timed out waiting for check-in, or that reported failure.
+ * A VM stopped (or terminated: `gone`) outside poolform is not one: it is replaced at once and
+ * backs nothing off, since the config's servers do start (issue 12: a VM stopped by hand froze
+ * scale-up for checkin_timeout).
+ */
 function isFailure(decision: Decision): boolean {
   if (decision.action !== 'destroy' && decision.action !== 'drain') return false;
+  if (isStoppedOutside(decision.reason)) return false;
   const cause = decisionCause(decision);
   return cause === 'checkin-timeout' || cause === 'failed';
 }

@@ -37,6 +37,17 @@ export interface LifecycleInput {
   stagedOn: ReadonlyMap<string, number>;
 }
 
+/**
+ * How a failed decision names a VM stopped (by hand, by the provider) outside poolform.
+ * Not a failed start: it is replaced, but it does not back off further creates (history.ts).
+ */
+export const STOPPED_AT_PROVIDER = 'the VM is stopped at the provider';
+
+/** Whether `reason` is that of a VM stopped outside poolform (see STOPPED_AT_PROVIDER). */
+export function isStoppedOutside(reason: string): boolean {
+  return reason.startsWith(`failed: ${STOPPED_AT_PROVIDER}`);
+}
+
 /** True when the server is a non-reusable server whose session has ended. */
 export function usedUp(server: ServerView, autoscale: AutoscaleConfig): boolean {
   const reusable = server.reusable ?? configReusable(autoscale);
@@ -62,7 +73,7 @@ export function classifyServers(input: LifecycleInput): Lifecycle {
       case 'destroying':
         continue; // a delete is in flight; it still counts toward max_instances
       case 'failed': {
-        const what = server.stopped ? 'the VM is stopped at the provider' : 'the server reported failure';
+        const what = server.stopped ? STOPPED_AT_PROVIDER : 'the server reported failure';
         if (sessions === 0) emit(server, 'destroy', 'failed', `failed: ${what}; destroying it (replaced as the minimum requires)`);
         else emit(server, 'drain', 'failed', `failed: ${what} but ${busy}; draining, destroyed when empty`);
         continue;

@@ -7,6 +7,7 @@ import type { AppContext } from './context.ts';
 import { autoscaleCosts, COST_WINDOW_MS } from './capacity-cost.ts';
 import { occupying } from './placement.ts';
 import { requireStatusAccess } from './roles.ts';
+import { holdsOf } from './holds.ts';
 import { poolFriendlyName, serverFriendlyName } from './friendly-names.ts';
 import { findPool } from '../config/lookup.ts';
 
@@ -65,6 +66,8 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
         warnings: status?.config.errors.filter((d) => d.severity === 'warning') ?? [],
       },
       last_reconcile: status?.last_reconcile ?? null,
+      // What the autoscaler holds back (backoffs, caps), with the reason and when the hold ends.
+      holds: holdsOf(status?.last_reconcile?.decisions),
       next_reconcile_at: status?.next_reconcile_at ?? null,
       pools,
       // Per autoscale config: the target in force and what idle capacity cost over the last 24 h.
