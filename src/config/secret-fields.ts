@@ -11,6 +11,24 @@ const SECRET_REF = '#/$defs/SecretRef';
 export const MASK = '(sensitive)';
 
 let cached: ReadonlySet<string> | undefined;
+let cachedAll: ReadonlySet<string> | undefined;
+
+/** Every property name anywhere in the schema (secret or not). */
+function schemaFieldNames(): ReadonlySet<string> {
+  if (cachedAll) return cachedAll;
+  const names = new Set<string>();
+  const seen = new Set<unknown>();
+  const visit = (schema: unknown): void => {
+    if (schema === null || typeof schema !== 'object' || seen.has(schema)) return;
+    seen.add(schema);
+    const props = (schema as JsonSchema)['properties'];
+    if (!Array.isArray(schema) && props !== null && typeof props === 'object') for (const name of Object.keys(props)) names.add(name);
+    for (const v of Object.values(schema as Record<string, unknown>)) visit(v);
+  };
+  visit(poolformSchema());
+  cachedAll = names;
+  return cachedAll;
+}
 
 /** Every property name whose schema is a SecretRef, anywhere in the schema. */
 export function secretFieldNames(): ReadonlySet<string> {
@@ -37,11 +55,42 @@ export function secretFieldNames(): ReadonlySet<string> {
   return cached;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Any `key:` (block or flow style), capturing the key. */
+const KEY = /(?:^|[\s{,\-])["']?([A-Za-z0-9_.-]+)["']?\s*:[ \t]+/g;
+
+function editDistanceAtMost(a: string, b: string, max: number): boolean {
+  if (Math.abs(a.length - b.length) > max) return false;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur.push(v);
+      best = Math.min(best, v);
+    }
+    if (best > max) return false;
+    prev = cur;
+  }
+  return (prev[b.length] ?? max + 1) <= max;
 }
 
-let keyPattern: RegExp | undefined;
+/**
+ * Whether the value of `key` must be masked: a secret field of the schema, or
+ * a misspelling of one (within two edits: `bind_pasword` is an unknown field,
+ * but its value is still the password the admin meant to write). Other
+ * unknown keys (`password_hint`) are shown.
+ * `url` is a secret field (state.url) but LDAP URLs are not: only URL passwords are masked.
+ */
+export function isSecretLikeKey(key: string): boolean {
+  if (key === 'url') return false;
+  const names = secretFieldNames();
+  if (names.has(key)) return true;
+  if (schemaFieldNames().has(key)) return false; // a known field that is not a secret (checkin_token_lifetime)
+  if (key.length < 5) return false;
+  for (const n of names) if (n !== 'url' && editDistanceAtMost(key.toLowerCase(), n, 2)) return true;
+  return false;
+}
 
 /** The end (exclusive) of the YAML scalar that starts at `from`. */
 function scalarEnd(line: string, from: number, flow: boolean): number {
@@ -65,7 +114,8 @@ function scalarEnd(line: string, from: number, flow: boolean): number {
 }
 
 /**
- * `line` with the value of every secret field on it replaced by `(sensitive)`
+ * `line` with the value of every secret field on it (and of keys that look
+ * like one, see isSecretLikeKey) replaced by `(sensitive)`
  * (block style `key: value` and flow style `{ key: value, ... }`), and the
  * password of any `scheme://user:password@host` URL (a database URL) masked.
  * References (`${env:NAME}`, `${file:PATH}`), the SSO placeholder and
@@ -73,10 +123,10 @@ function scalarEnd(line: string, from: number, flow: boolean): number {
  */
 export function maskSecretLine(line: string): string {
   // `url` (Settings.state.url) is a secret field, but LDAP URLs are not: for URLs only the password part is masked.
-  keyPattern ??= new RegExp(`(?:^|[\\s{,\\-])["']?(?:${[...secretFieldNames()].filter((n) => n !== 'url').map(escapeRegExp).join('|')})["']?\\s*:[ \\t]+`, 'g');
   let out = '';
   let last = 0;
-  for (const m of line.matchAll(keyPattern)) {
+  for (const m of line.matchAll(KEY)) {
+    if (!isSecretLikeKey(m[1] ?? '')) continue;
     const from = (m.index ?? 0) + m[0].length;
     if (from < last) continue;
     const flow = line.lastIndexOf('{', from) !== -1;
