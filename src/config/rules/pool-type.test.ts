@@ -17,6 +17,8 @@ describe('field-not-for-pool-type', () => {
   it('accepts docker fields on docker pools and server fields on server pools', async () => {
     expect(codes(await load(dockerPool('standby_cores: 4\nstandby_memory_mb: 8192\nstandby_gpus: 1\ndownscale_backoff: 600')))).toEqual([]);
     expect(codes(await load(serverPool('minimum_available_sessions: 1\nrequire_checkin: false')))).toEqual([]);
+    // require_checkin / checkin_timeout apply to docker agents too (issue 16).
+    expect(codes(await load(dockerPool('require_checkin: false\ncheckin_timeout: 20m')))).toEqual([]);
   });
   it('rejects standby_* on a server pool, at the key', async () => {
     const r = await load(serverPool('standby_cores: 4'));
