@@ -6,7 +6,7 @@
 //   SSH key; docker agents that take sessions only once registered; fixed
 //   docker agents; targeted requests; friendly_name; chained day schedules.
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -426,7 +426,8 @@ describe('chained day schedules (23:59 → 00:00)', () => {
 
 describe('secrets of issue 16 never leak', () => {
   it('no private key, passphrase, user key or nginx key in plan/apply output, logs, status, state or errors', async () => {
-    const secrets = [POOL_KEY, POOL_KEY_PASS, USER_KEY, NGINX_KEY].flatMap((s) => [s.trim(), ...s.split('\n').filter((l) => l.length > 40)]);
+    const cert = readFileSync(join(configDir, 'proxy-cert.pem'), 'utf8');
+    const secrets = [POOL_KEY, POOL_KEY_PASS, USER_KEY, NGINX_KEY, cert].flatMap((s) => [s.trim(), ...s.split('\n').filter((l) => l.length > 40)]);
     const status = (await get('/api/v1/status', K3)).text;
     const dump = JSON.stringify([
       await store.listResources(),
