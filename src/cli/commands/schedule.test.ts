@@ -44,7 +44,8 @@ describe('poolform schedule', () => {
     // Friday 2024-03-08 20:00 UTC = 15:00 EST.
     const { code, out } = await run(['.', '--at', '2024-03-08T20:00:00Z', '--count', '3', '--json']);
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toEqual({
+    // Extra fields (target, target_changes, prewarm) are checked below.
+    expect(JSON.parse(out)).toMatchObject({
       at: '2024-03-08T20:00:00.000Z',
       autoscale: [
         {
@@ -71,6 +72,15 @@ describe('poolform schedule', () => {
         { pool: 'night', name: 'off', active: false, transitions: [] },
       ],
     });
+    // The target in force and its next changes (MINIMAL: minimum_available_sessions 2 while active).
+    const day = JSON.parse(out).autoscale[0];
+    expect(day.target).toMatchObject({ active: true, targets: { minimum_available_sessions: 2, max_instances: null }, windows: {} });
+    expect(day.target_changes.map((c: { at: string; active: boolean }) => [c.at, c.active])).toEqual([
+      ['2024-03-08T23:00:00.000Z', false],
+      ['2024-03-11T11:00:00.000Z', true],
+      ['2024-03-11T22:00:00.000Z', false],
+    ]);
+    expect(day.prewarm).toBeNull();
   });
 
   it('text: times in the schedule zone and in UTC; default count is 5', async () => {
@@ -81,7 +91,7 @@ describe('poolform schedule', () => {
     expect(out).toContain('active    Mon 2024-03-11 07:00 EDT (America/New_York)  = 2024-03-11T11:00:00Z UTC');
     expect(out).toContain('night/always: active (no schedules: always active)');
     expect(out).toContain('night/off: inactive (disabled: never active)');
-    const day = out.slice(out.indexOf('desktops/day'), out.indexOf('night/overnight'));
+    const day = out.slice(out.indexOf('desktops/day'), out.indexOf('  next target changes'));
     expect(day).toContain('  at Fri 2024-03-08 15:00 EST (America/New_York)\n');
     expect(day.match(/EST|EDT/g)).toHaveLength(6); // the instant itself + 5 transitions
     expect(out.startsWith('at 2024-03-08T20:00:00.000Z\n')).toBe(true);
@@ -111,7 +121,7 @@ autoscale:
     // Spring forward 2026-03-08: 02:30 does not exist; active from 03:00 EDT (07:00Z).
     expect(await main(['node', 'poolform', 'schedule', '--at', '2026-03-08T06:59:00Z', '--count', '2', '--json'], ctx)).toBe(0);
     const spring = JSON.parse(ctx.out());
-    expect(spring.autoscale[0]).toEqual({
+    expect(spring.autoscale[0]).toMatchObject({
       pool: 'p',
       name: 'gap',
       active: false,
