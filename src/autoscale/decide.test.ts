@@ -117,6 +117,14 @@ describe('failures, check-in timeout and backoff', () => {
     expect(run(input(config, { servers: [young] })).decisions).toEqual([]);
   });
 
+  it('docker agents awaiting their registration time out the same way (issue 16)', () => {
+    const c = makeConfig({ pools: [dockerPool('agents', [{ standby_cores: 1, agent_cores_override: 4, agent_memory_override_gb: 8, checkin_timeout: '20m' }])] });
+    const slow = server({ pool: 'agents', autoscale: 'as0', status: 'starting', created_at: ago(21), id: 'slow-agent', capacity: { cores: 4, memory_mb: 8192, gpus: 0 } });
+    expect(destroyed(run(input(c, { servers: [slow] })).decisions)).toEqual(['slow-agent']);
+    const young = server({ pool: 'agents', autoscale: 'as0', status: 'starting', created_at: ago(19), id: 'young-agent', capacity: { cores: 4, memory_mb: 8192, gpus: 0 } });
+    expect(destroyed(run(input(c, { servers: [young] })).decisions)).toEqual([]);
+  });
+
   it('the default checkin_timeout is 30 minutes', () => {
     const c = makeConfig({ pools: [serverPool('desk', [{ minimum_available_sessions: 1 }])] });
     const s29 = server({ pool: 'desk', autoscale: 'as0', status: 'starting', created_at: ago(29), id: 's29' });
