@@ -395,6 +395,7 @@ describe('friendly_name', () => {
     expect(servers.find((s) => s['id'] === 'fixed.rdp.r1')?.['friendly_name']).toBeNull();
     expect(planText).toContain('# server.sshkey.s1 ("Build box 1") will be created');
     expect(planText).toContain('# server.containers.a1 ("Rack agent 1") will be created');
+    expect(planText).toContain('# (fixed docker agent a1 added to pool containers ("Browser containers"))');
   });
 });
 
