@@ -64,6 +64,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./force-unlock.ts')).registerForceUnlock,
   },
   {
+    name: 'sessions',
+    term: 'sessions',
+    summary: 'list or end sessions (reads and writes the state; works with or without serve running)',
+    load: async () => (await import('./sessions.ts')).registerSessions,
+  },
+  {
+    name: 'servers',
+    term: 'servers',
+    summary: 'list servers, drain one before maintenance, undrain it after (works on the state)',
+    load: async () => (await import('./servers.ts')).registerServers,
+  },
+  {
     name: 'serve',
     term: 'serve [options] [dir]',
     summary: 'Serve the check-in and session API and keep the pools reconciled (watches DIR for changes).',
