@@ -9,6 +9,7 @@ import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killLocalVms, localVmIds, runCli } from './fixtures/plan/harness.ts';
 import { FAKE_CREDENTIALS, motoForSuite, requireMoto } from './support/moto.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireMoto();
 const BASE = 'zone-missing.example.test';
@@ -69,14 +70,14 @@ afterAll(async () => {
 const state = (): string => join(root, '.state');
 
 describe.skipIf(!enabled)('a missing hosted zone', () => {
-  it('is a plan-time error: the plan renders, exit 1 (even with --detailed-exitcode), no plan saved, apply refuses', { timeout: 60_000 }, async () => {
+  it('is a plan-time error: the plan renders, exit 1 (even with --detailed-exitcode), no plan saved, apply refuses', { timeout: testTimeout(60_000) }, async () => {
     const plan = await runCli(['plan', root, '--state', state()], { env: ENV });
     expect(plan.code).toBe(1);
     // The rest renders (the fixed server); the autoscaled VM waits for its zone.
     expect(plan.stdout).toContain('+ server.desktops.legacy1');
     expect(plan.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
     expect(plan.stdout).toMatch(new RegExp(`Error: .*base_domain_name ${BASE.replace(/\./g, '\\.')}`));
-    expect(plan.stdout).not.toMatch(/Warnings[^]*hosted zone/);
+    expect(plan.stdout).not.toMatch(/Warnings[\s\S]*hosted zone/);
     expect(plan.stderr).toMatch(/poolform plan: error \[plan-errors\]: the plan has 1 error/);
 
     const detailed = await runCli(['plan', root, '--state', state(), '--detailed-exitcode', '-out', join(root, 'p.plan')], { env: ENV });

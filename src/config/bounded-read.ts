@@ -75,7 +75,7 @@ export function readRegularFileSync(path: string, limit: number): BoundedReadRes
 
 /** The same, without blocking the event loop (config files, which may be megabytes). */
 export async function readRegularFile(path: string, limit: number): Promise<BoundedReadResult> {
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, FLAGS);
   } catch (err) {

@@ -71,7 +71,7 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   if (!info.isDirectory()) return { diagnostics: [dirDiagnostic('config-dir-missing', `${dir} is not a directory`)] };
 
   const diagnostics: Diagnostic[] = [];
-  let files;
+  let files: Awaited<ReturnType<typeof discoverFiles>>;
   try {
     files = await discoverFiles(root);
   } catch (err) {

@@ -155,6 +155,7 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
     return { documents, diagnostics: [overBudget(over.budget, limit, `${over.what}; it is not parsed`, { file: f.file, ...p })], nodes: 0, exhausted: over.budget === 'maxYamlNodes' };
   }
 
+  // biome-ignore lint/suspicious/noImplicitAnyLet: its type is the parser's overload chosen by the options below (narrowed by control flow)
   let docs;
   // Parse errors are data here: without stack traces a million of them cost little.
   const stackTraceLimit = Error.stackTraceLimit;

@@ -12,7 +12,7 @@ describe('the combined schema', () => {
   it('documents every property, nested ones included, with its own description (editor hover docs)', () => {
     const missing: string[] = [];
     const walk = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`));
+      if (Array.isArray(node)) for (const [i, item] of node.entries()) walk(item, `${at}/${i}`);
       if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
       const props = (node as JsonSchema)['properties'];
       if (props !== null && typeof props === 'object') {

@@ -23,7 +23,7 @@ export const activeCheck: ActiveCheck = (config, pool, autoscale, nowMs) => {
 export function nextTransition(config: Config, nowMs: number): { at: number; pool: string; autoscale: string; active: boolean } | null {
   let best: { at: number; pool: string; autoscale: string; active: boolean } | null = null;
   for (const { pool, autoscale } of autoscaleConfigs(config)) {
-    let next;
+    let next: ReturnType<typeof transitions>[number] | undefined;
     try {
       next = transitions(autoscale, nowMs, 1)[0];
     } catch {

@@ -45,7 +45,13 @@ describe('wake channel', () => {
   it('a standby does not poll', async () => {
     const time = fakeTime();
     let reads = 0;
-    const store: WakeStore = { tryAcquireLease: async () => true, getLease: async () => (reads++, undefined) };
+    const store: WakeStore = {
+      tryAcquireLease: async () => true,
+      getLease: async () => {
+        reads++;
+        return undefined;
+      },
+    };
     const ch = createWakeChannel({ store, replicaId: 'b', clock: time.clock, timers: time.timers, log: silentLog, isLeader: () => false, onWake: () => undefined });
     ch.start();
     await time.advance(WAKE_POLL_MS * 3);

@@ -118,7 +118,7 @@ export function parseSavedPlan(text: string): SavedPlanFile {
   if (plan['format_version'] !== '1.0') throw invalid('plan format_version is not 1.0');
   if (typeof plan['lineage'] !== 'string' || typeof plan['serial'] !== 'number') throw invalid('plan lineage/serial missing');
   for (const k of ['changes', 'drift', 'decisions', 'held', 'errors']) if (!Array.isArray(plan[k])) throw invalid(`plan.${k} is missing`);
-  (plan['changes'] as unknown[]).forEach((c, i) => checkChange(c, `plan.changes[${i}]`));
+  for (const [i, c] of (plan['changes'] as unknown[]).entries()) checkChange(c, `plan.changes[${i}]`);
   return data as unknown as SavedPlanFile;
 }
 

@@ -302,7 +302,7 @@ export function prewarmedTargetAt(
       for (const key of Object.keys({ ...result.windows, ...later.windows })) {
         const fromLater = later.windows[key];
         const fromNow = result.windows[key];
-        const winner = valueOf(merged.targets, key) === valueOf(result.targets, key) && result.active ? fromNow : fromLater;
+        const winner = targetValue(merged.targets, key) === targetValue(result.targets, key) && result.active ? fromNow : fromLater;
         if (winner !== undefined) windows[key] = winner;
       }
       result = { active: merged.active, targets: merged.targets, windows };
@@ -311,7 +311,7 @@ export function prewarmedTargetAt(
   return { ...result, rising };
 }
 
-function valueOf(t: Targets, key: string): number | null {
+function targetValue(t: Targets, key: string): number | null {
   if (key.startsWith('staging:')) return t.staging[key.slice('staging:'.length)] ?? 0;
   return t[key as TargetField];
 }

@@ -15,7 +15,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/model.ts';
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
-import type { PlacementChooser, StateStore } from '../state/types.ts';
+import type { StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
 import { isClientAbort } from './client-abort.ts';

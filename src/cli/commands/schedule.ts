@@ -72,7 +72,7 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
     ctx.stderr.write(formatText(errors, { dir: dir === '.' ? '' : dir, sourceLine: fileLineReader(abs) }));
     return EXIT_FAILURE;
   }
-  let report;
+  let report: ReturnType<typeof buildScheduleReport>;
   try {
     report = buildScheduleReport(loaded.config, atMs, count, leadsOf(loaded.config));
   } catch (err) {

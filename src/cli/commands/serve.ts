@@ -50,7 +50,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.exitCode = EXIT_USAGE;
         return;
       }
-      let tls;
+      let tls: ReturnType<typeof tlsPathsFrom>;
       try {
         tls = tlsPathsFrom(flags.tlsCert, flags.tlsKey);
       } catch (err) {
@@ -58,7 +58,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         ctx.exitCode = EXIT_USAGE;
         return;
       }
-      let handle;
+      let handle: Awaited<ReturnType<typeof startServe>>;
       try {
         handle = await startServe({
           dir,

@@ -40,6 +40,6 @@ function check(ctx: RuleContext, doc: object, path: PathSegment[], field: string
 export const certificates: Rule = (ctx) => {
   for (const ldap of ctx.config.ldapConfigs) check(ctx, ldap, ['ca_cert'], 'ca_cert', ldap.ca_cert);
   for (const pool of ctx.config.pools) {
-    (pool.autoscale ?? []).forEach((a, i) => check(ctx, pool, ['autoscale', i, 'nginx_cert'], 'nginx_cert', a.nginx_cert));
+    for (const [i, a] of (pool.autoscale ?? []).entries()) check(ctx, pool, ['autoscale', i, 'nginx_cert'], 'nginx_cert', a.nginx_cert);
   }
 };

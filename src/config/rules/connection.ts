@@ -43,8 +43,8 @@ export const connectionTypeRequired: Rule = (ctx) => {
 
 export const connectionTypeFields: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
-    (pool.autoscale ?? []).forEach((a, i) => sshOnly(ctx, pool, ['autoscale', i], a as unknown as Record<string, unknown>, 'AutoscaleConfig'));
-    (pool.servers ?? []).forEach((s, i) => sshOnly(ctx, pool, ['servers', i], s as unknown as Record<string, unknown>, 'FixedServer'));
+    for (const [i, a] of (pool.autoscale ?? []).entries()) sshOnly(ctx, pool, ['autoscale', i], a as unknown as Record<string, unknown>, 'AutoscaleConfig');
+    for (const [i, s] of (pool.servers ?? []).entries()) sshOnly(ctx, pool, ['servers', i], s as unknown as Record<string, unknown>, 'FixedServer');
   }
 };
 

@@ -22,8 +22,8 @@ export const references: Rule = (ctx) => {
       check(ctx, 'LdapConfig', a.ldap_config, pool, [...at, 'ldap_config']);
       check(ctx, 'Zone', a.zone, pool, [...at, 'zone']);
     });
-    (pool.servers ?? []).forEach((s, i) => check(ctx, 'Zone', s.zone, pool, ['servers', i, 'zone']));
-    (pool.agents ?? []).forEach((s, i) => check(ctx, 'Zone', s.zone, pool, ['agents', i, 'zone']));
+    for (const [i, s] of (pool.servers ?? []).entries()) check(ctx, 'Zone', s.zone, pool, ['servers', i, 'zone']);
+    for (const [i, s] of (pool.agents ?? []).entries()) check(ctx, 'Zone', s.zone, pool, ['agents', i, 'zone']);
     const autoscaleNames = (pool.autoscale ?? []).map((a) => a.name);
     (pool.staging ?? []).forEach((s, i) => {
       check(ctx, 'Workspace', s.workspace, pool, ['staging', i, 'workspace']);

@@ -52,7 +52,7 @@ export function walkSecrets(schema: JsonSchema, value: unknown, path: PathSegmen
     }
   }
   const items = schema['items'] as JsonSchema | undefined;
-  if (items && Array.isArray(value)) value.forEach((v, i) => walkSecrets(items, v, [...path, i], visit));
+  if (items && Array.isArray(value)) for (const [i, v] of value.entries()) walkSecrets(items, v, [...path, i], visit);
 }
 
 export const secretReferences: Rule = (ctx) => {

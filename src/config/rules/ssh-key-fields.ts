@@ -40,7 +40,7 @@ function check(ctx: RuleContext, doc: object, at: PathSegment[], item: KeyFields
 
 export const sshKeyFields: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
-    (pool.autoscale ?? []).forEach((a, i) => check(ctx, pool, ['autoscale', i], a));
-    (pool.servers ?? []).forEach((s, i) => check(ctx, pool, ['servers', i], s));
+    for (const [i, a] of (pool.autoscale ?? []).entries()) check(ctx, pool, ['autoscale', i], a);
+    for (const [i, s] of (pool.servers ?? []).entries()) check(ctx, pool, ['servers', i], s);
   }
 };

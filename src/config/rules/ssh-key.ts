@@ -78,7 +78,7 @@ function check(ctx: RuleContext, doc: object, path: PathSegment[], value: string
 
 export const sshKeys: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
-    (pool.autoscale ?? []).forEach((a, i) => check(ctx, pool, ['autoscale', i, 'connection_private_key'], a.connection_private_key));
-    (pool.servers ?? []).forEach((s, i) => check(ctx, pool, ['servers', i, 'connection_private_key'], s.connection_private_key));
+    for (const [i, a] of (pool.autoscale ?? []).entries()) check(ctx, pool, ['autoscale', i, 'connection_private_key'], a.connection_private_key);
+    for (const [i, s] of (pool.servers ?? []).entries()) check(ctx, pool, ['servers', i, 'connection_private_key'], s.connection_private_key);
   }
 };

@@ -22,6 +22,7 @@
 // lock, not here.
 import { spawn as spawnChild } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LocalVmProvider } from '../../generated/config.ts';
@@ -270,7 +271,7 @@ export function createLocalVmProvider(options: LocalVmProviderOptions): VmProvid
     name: config.name,
 
     async observe(): Promise<ObservedVm[]> {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await readdir(root, { withFileTypes: true });
       } catch (error) {
