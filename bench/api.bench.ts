@@ -1,10 +1,14 @@
-// Session API throughput: each virtual user creates a session
+// Session API throughput as pools grow: each virtual user creates a session
 // (POST /api/v1/sessions) and ends it (DELETE /api/v1/sessions/:id), against
-// the real app on a real SQLite state file holding 1,000 running servers.
-// Baseline in the same run: a bare Hono handler doing the same two requests
-// with no work behind them. Loopback only, in-process servers on free ports,
-// bounded durations. Last line: JSON result. (PostgreSQL, one replica vs two:
-// replicas.bench.ts.)
+// the real app on a real SQLite state file holding 100, 1,000 and 10,000
+// running servers (a fresh state per size). Baseline in the same run: a bare
+// Hono handler doing the same two requests with no work behind them.
+// Loopback only, in-process servers on free ports, bounded durations.
+// Prints ratios, never pass/fail (issue 13's goals beside them):
+//   flat:      req/s at 10,000 servers ÷ req/s at 100        (goal ≥ 0.7)
+//   framework: req/s at 1,000 servers ÷ bare Hono req/s      (goal ≥ 0.5)
+//   p99 at 10,000 servers, 10 connections                     (goal < 20 ms)
+// Last line: JSON result. (PostgreSQL, one replica vs two: replicas.bench.ts.)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,58 +16,84 @@ import { Hono } from 'hono';
 import { loadConfig } from '../src/config/load.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { createApp } from '../src/server/app.ts';
-import { CONNECTIONS, DURATION_S, KEY, addServers, benchConfigYaml, cannon, describe, listen } from './session-cannon.ts';
+import { CONNECTIONS, DURATION_S, KEY, addServers, benchConfigYaml, cannon, describe, listen, warmUp } from './session-cannon.ts';
+import type { Result } from './session-cannon.ts';
 
-const SERVERS = 1000;
+const SIZES = [100, 1000, 10_000] as const;
 
-async function main(): Promise<void> {
+async function measure(servers: number): Promise<Result & { leftover: number }> {
   const cfgDir = mkdtempSync(join(tmpdir(), 'poolform-bench-cfg-'));
   const stateDir = mkdtempSync(join(tmpdir(), 'poolform-bench-state-'));
-  writeFileSync(join(cfgDir, 'bench.yaml'), benchConfigYaml(SERVERS));
-  const loaded = await loadConfig(cfgDir);
-  if (!loaded.config) throw new Error(`bench config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-  const config = loaded.config;
-  const store = await createSqliteStore({ path: join(stateDir, 'poolform.db') });
-  await addServers(store, SERVERS);
-  const app = createApp({ store, getConfig: () => config, env: { BENCH_API_KEY: KEY } });
-  const real = await listen(app.fetch);
+  try {
+    writeFileSync(join(cfgDir, 'bench.yaml'), benchConfigYaml(servers));
+    const loaded = await loadConfig(cfgDir);
+    if (!loaded.config) throw new Error(`bench config invalid: ${JSON.stringify(loaded.diagnostics)}`);
+    const config = loaded.config;
+    const store = await createSqliteStore({ path: join(stateDir, 'poolform.db') });
+    await addServers(store, servers);
+    const app = createApp({ store, getConfig: () => config, env: { BENCH_API_KEY: KEY } });
+    const real = await listen(app.fetch);
+    await warmUp(real.url);
+    const r = await cannon(real.url, `poolform api, ${servers} servers`);
+    const leftover = (await store.listSessions({ status: ['running'] })).length;
+    await new Promise<void>((res) => real.server.close(() => res()));
+    await store.close();
+    return { ...r, leftover };
+  } finally {
+    rmSync(cfgDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
 
+async function main(): Promise<void> {
   const bare = new Hono();
   let n = 0;
   bare.post('/api/v1/sessions', (c) => c.json({ id: `s${++n}`, status: 'running' }, 201));
   bare.delete('/api/v1/sessions/:id', (c) => c.json({ id: c.req.param('id'), status: 'ended' }));
   const baseline = await listen(bare.fetch);
 
-  process.stdout.write(`session create+delete, ${SERVERS} servers in state, ${CONNECTIONS} connections, ${DURATION_S}s each\n`);
+  process.stdout.write(`session create+delete on SQLite, ${SIZES.join(' / ')} servers in state, ${CONNECTIONS} connections, ${DURATION_S}s each\n`);
   const base = await cannon(baseline.url, 'bare hono');
   process.stdout.write(describe('bare hono handler', base));
-  const api = await cannon(real.url, 'poolform api');
-  process.stdout.write(describe('poolform api (sqlite)', api));
-  const leftover = (await store.listSessions({ status: ['running'] })).length;
-  const ratio = base.rps > 0 ? api.rps / base.rps : 0;
-  process.stdout.write(`throughput ratio api/bare: ${ratio.toFixed(3)}; sessions left running: ${leftover}\n`);
-
-  await new Promise<void>((r) => real.server.close(() => r()));
   await new Promise<void>((r) => baseline.server.close(() => r()));
-  await store.close();
-  rmSync(cfgDir, { recursive: true, force: true });
-  rmSync(stateDir, { recursive: true, force: true });
+
+  const runs = new Map<number, Result & { leftover: number }>();
+  for (const size of SIZES) {
+    const r = await measure(size);
+    runs.set(size, r);
+    process.stdout.write(describe(`poolform api, ${String(size).padStart(6)} servers`, r) + `  sessions left running: ${r.leftover}\n`);
+  }
+  const at = (size: number): Result & { leftover: number } => runs.get(size) ?? { rps: 0, pairsPerSec: 0, p50: 0, p99: 0, non2xx: 0, errors: 0, leftover: 0 };
+  const flat = at(100).rps > 0 ? at(10_000).rps / at(100).rps : 0;
+  const framework = base.rps > 0 ? at(1000).rps / base.rps : 0;
+  process.stdout.write(`flat in pool size: req/s at 10,000 ÷ at 100 = ${flat.toFixed(3)} (goal ≥ 0.7)\n`);
+  process.stdout.write(`close to the framework: req/s at 1,000 ÷ bare Hono = ${framework.toFixed(3)} (goal ≥ 0.5)\n`);
+  process.stdout.write(`p99 at 10,000 servers, ${CONNECTIONS} connections: ${at(10_000).p99} ms (goal < 20 ms)\n`);
+
+  const perSize: Record<string, number> = {};
+  for (const size of SIZES) {
+    const r = at(size);
+    perSize[`api_${size}_rps`] = Math.round(r.rps);
+    perSize[`api_${size}_p50_ms`] = r.p50;
+    perSize[`api_${size}_p99_ms`] = r.p99;
+    perSize[`api_${size}_non2xx`] = r.non2xx;
+  }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'api',
-      servers: SERVERS,
+      backend: 'sqlite',
+      sizes: SIZES,
       connections: CONNECTIONS,
       duration_s: DURATION_S,
-      api_rps: Math.round(api.rps),
-      api_pairs_per_s: Math.round(api.pairsPerSec),
-      api_p50_ms: api.p50,
-      api_p99_ms: api.p99,
-      api_non2xx: api.non2xx,
       bare_rps: Math.round(base.rps),
       bare_p50_ms: base.p50,
       bare_p99_ms: base.p99,
-      throughput_ratio: Number(ratio.toFixed(4)),
-      p99_ratio: base.p99 > 0 ? Number((api.p99 / base.p99).toFixed(2)) : null,
+      ...perSize,
+      flat_ratio_10000_vs_100: Number(flat.toFixed(4)),
+      framework_ratio_1000: Number(framework.toFixed(4)),
+      p99_10000_ms: at(10_000).p99,
+      // Kept from the one-size bench: the 1,000-server run against bare Hono.
+      throughput_ratio: Number(framework.toFixed(4)),
     })}\n`,
   );
 }

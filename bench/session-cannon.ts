@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import autocannon from 'autocannon';
 import { serve } from '@hono/node-server';
-import type { StateStore } from '../src/state/types.ts';
+import type { ServerRecord, StateStore } from '../src/state/types.ts';
 import { serverRecord } from '../test/fixtures/plan/builders.ts';
 
 export const KEY = 'bench-key-0123456789abcdef';
@@ -38,14 +38,28 @@ autoscale:
 `;
 }
 
-/** Puts `count` running servers of two slots each into the store. */
-export async function addServers(store: StateStore, count: number): Promise<void> {
+/** `count` running servers of two slots each (pool bench, autoscale config a). */
+export function benchServers(count: number): ServerRecord[] {
   const t0 = Date.parse('2026-01-01T00:00:00.000Z');
-  for (let i = 0; i < count; i++) {
+  return Array.from({ length: count }, (_, i) => {
     const at = new Date(t0 + i * 1000).toISOString();
     const id = `bench${String(i).padStart(5, '0')}`;
-    await store.putServer(serverRecord(id, { pool: 'bench', autoscale: 'a', address: `vm.bench.a.${id}`, hostname: id, created_at: at, updated_at: at, checked_in_at: at }));
-  }
+    return serverRecord(id, { pool: 'bench', autoscale: 'a', address: `vm.bench.a.${id}`, hostname: id, created_at: at, updated_at: at, checked_in_at: at });
+  });
+}
+
+/** Puts `count` running servers of two slots each into the store. */
+export async function addServers(store: StateStore, count: number): Promise<void> {
+  for (const server of benchServers(count)) await store.putServer(server);
+}
+
+/** One create+delete through the app, so that its first request (capacity index build) is not measured. */
+export async function warmUp(url: string): Promise<void> {
+  const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+  const res = await fetch(`${url}/api/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ pool: 'bench', user: 'warm-up' }) });
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 201 || body.id === undefined) throw new Error(`warm-up request answered ${res.status}`);
+  await (await fetch(`${url}/api/v1/sessions/${body.id}`, { method: 'DELETE', headers })).arrayBuffer();
 }
 
 export async function listen(fetch: (req: Request) => Response | Promise<Response>): Promise<{ server: Server; url: string }> {

@@ -38,6 +38,19 @@ const INCREMENTAL_LIMIT = 64;
 const MAX_ATTEMPTS = 8;
 
 const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})`;
+/**
+ * SQLite's one-statement placement on a server of a server pool: inserted only while the server
+ * is usable and has fewer running sessions than its limit (the write transaction is exclusive,
+ * so the count cannot change under it). 0 rows: full, changed, or a docker agent: the caller
+ * reads the server (checkServer).
+ */
+const INSERT_IF_ROOM =
+  `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) SELECT ${SESSION_COLUMNS.map(() => '?').join(', ')} ` +
+  "WHERE EXISTS (SELECT 1 FROM servers v WHERE v.id = ? AND v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND v.capacity IS NULL " +
+  "AND v.max_sessions > (SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
+/** PostgreSQL: the row lock first; the count after it (READ COMMITTED: a new snapshot that sees the previous holder's commit). */
+const LOCK_LIGHT = "SELECT pool, enabled, status, max_sessions, capacity FROM servers WHERE id = ? FOR UPDATE";
+const COUNT_RUNNING = "SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND status = 'running'";
 const RUNNING_ON = "SELECT * FROM sessions WHERE server_id = ? AND status = 'running' ORDER BY created_ms, id";
 
 export interface Allocator {
@@ -217,6 +230,26 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     return { ok: server.pool === pool && hasRoom({ server, sessions }, resources), server, sessions };
   }
 
+  /** Inside a write transaction: inserts the session on its server if it has room (the common case in few statements), else says why not. */
+  async function placeOn(tx: SqlRunner, session: SessionRecord, resources: Resources | null): Promise<Check> {
+    const serverId = session.server_id ?? '';
+    if (driver.dialect === 'sqlite') {
+      if ((await tx.run(INSERT_IF_ROOM, [...sessionParams(session), serverId, session.pool])) > 0) return { ok: true };
+    } else {
+      const row = await tx.get(LOCK_LIGHT, [serverId]);
+      if (row && row['capacity'] === null && String(row['pool']) === session.pool && Number(row['enabled']) === 1 && row['status'] === 'running') {
+        const n = Number((await tx.get(COUNT_RUNNING, [serverId]))?.['n'] ?? 0);
+        if (n < Number(row['max_sessions'])) {
+          await tx.run(INSERT_SESSION, sessionParams(session));
+          return { ok: true };
+        }
+      }
+    }
+    const check = await checkServer(tx, serverId, session.pool, resources);
+    if (check.ok) await tx.run(INSERT_SESSION, sessionParams(session));
+    return check;
+  }
+
   /** Picks from the index and reserves there; null when the chooser finds no room (after one rebuild if the index was not fresh). */
   async function pickAndReserve(
     pool: string,
@@ -253,11 +286,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
         const serverId = session.server_id ?? '';
         let check: Check;
         try {
-          check = await driver.write(async (tx) => {
-            const c = await checkServer(tx, serverId, request.pool, request.resources);
-            if (c.ok) await tx.run(INSERT_SESSION, sessionParams(session));
-            return c;
-          });
+          check = await driver.write((tx) => placeOn(tx, session, request.resources));
         } catch (err) {
           settle(idx, session.id, false);
           throw err;
@@ -276,6 +305,9 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     },
 
     assignQueued: async (pool, choose, now) => {
+      // Nothing queued (the common case when a session ends): no write transaction at all. A request
+      // queued after this read is placed by the next assignQueued (its own queue event triggers one).
+      if (!(await driver.get("SELECT 1 AS q FROM sessions WHERE pool = ? AND status = 'queued' LIMIT 1", [pool]))) return [];
       await fresh(pool);
       const reserved: { idx: PoolCapacityIndex; id: string }[] = [];
       let placed: SessionRecord[];

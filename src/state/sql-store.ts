@@ -249,12 +249,13 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
     endSession: async (id, reason, at, status = 'ended') => {
       const { n, session } = await driver.write(async (tx) => {
         // A session that already ended keeps its first end (idempotent DELETE).
-        const changed = await tx.run(
-          "UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running')",
+        const changed = await tx.get(
+          "UPDATE sessions SET status = ?, end_reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running') RETURNING *",
           [status, reason, at, at, id],
         );
+        if (changed) return { n: 1, session: sessionFromRow(changed) };
         const row = await tx.get('SELECT * FROM sessions WHERE id = ?', [id]);
-        return { n: changed, session: row ? sessionFromRow(row) : undefined };
+        return { n: 0, session: row ? sessionFromRow(row) : undefined };
       });
       if (n > 0 && session) allocator.sessionsEnded([session]);
       return session;

@@ -68,6 +68,15 @@ function toRow(names: readonly string[], values: readonly unknown[]): Row {
   return row;
 }
 
+interface PendingWrite {
+  fn: (tx: SqlRunner) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Write transactions committed together at most (bounds the latency of the first in a group). */
+const MAX_GROUP = 64;
+
 /**
  * One connection per store. node:sqlite is synchronous but the store API is
  * async, so calls are serialized through the file's queue: a transaction is
@@ -80,6 +89,8 @@ class SqliteDriver implements SqlDriver {
   readonly #statements = new Map<string, Prepared>();
   readonly #file: string;
   readonly #direct: SqlRunner;
+  /** Write transactions waiting for the next group commit. */
+  readonly #pendingWrites: PendingWrite[] = [];
 
   constructor(file: string) {
     this.#file = file;
@@ -178,8 +189,63 @@ class SqliteDriver implements SqlDriver {
     return this.#serialized(async () => this.#db.exec(sql));
   }
 
+  /**
+   * Group commit: write transactions queued while the file is busy run
+   * together in one SQLite transaction, each inside its own savepoint (a
+   * failing one rolls back alone), and all of them resolve only after the
+   * one COMMIT. Each sees the writes of those before it, exactly as if they
+   * had run one after another; a caller learns of success only once its
+   * writes are committed. Fewer commits: fewer WAL frames and syscalls.
+   */
   write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    return this.#serialized(() => this.#transaction('BEGIN IMMEDIATE', fn));
+    return new Promise<T>((resolve, reject) => {
+      this.#pendingWrites.push({ fn, resolve: resolve as (v: unknown) => void, reject } as PendingWrite);
+      if (this.#pendingWrites.length === 1) void this.#serialized(() => this.#flushWrites());
+    });
+  }
+
+  async #flushWrites(): Promise<void> {
+    const batch = this.#pendingWrites.splice(0, MAX_GROUP);
+    if (this.#pendingWrites.length > 0) void this.#serialized(() => this.#flushWrites());
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      const only = batch[0] as PendingWrite;
+      await this.#transaction('BEGIN IMMEDIATE', only.fn).then(only.resolve, only.reject);
+      return;
+    }
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    try {
+      for (const w of batch) {
+        this.#db.exec('SAVEPOINT group_write');
+        try {
+          const value = await w.fn(this.#direct);
+          this.#db.exec('RELEASE group_write');
+          outcomes.push({ ok: true, value });
+        } catch (err) {
+          if (this.#db.isTransaction) {
+            this.#db.exec('ROLLBACK TO group_write');
+            this.#db.exec('RELEASE group_write');
+          }
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    batch.forEach((w, i) => {
+      const o = outcomes[i];
+      if (o?.ok) w.resolve(o.value);
+      else w.reject(o?.value);
+    });
   }
 
   read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
