@@ -44,6 +44,14 @@ if ((major < 22 || (major === 22 && minor < 22)) && !inClone) {
     process.exit(code ?? 1);
   });
 } else {
+  // Node 22 flags node:sqlite (the default state backend) as experimental on
+  // every run; that is not the user's concern. Other warnings pass through.
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = (warning, ...rest) => {
+    const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
+    if (type === 'ExperimentalWarning' && String(warning).includes('SQLite')) return;
+    emitWarning(warning, ...rest);
+  };
   // `poolform state list | head -1`: a reader that goes away is not an error.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err) => {

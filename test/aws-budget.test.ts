@@ -10,12 +10,13 @@ import { createEc2Client, createEc2VmProvider } from '../src/providers/aws-ec2/i
 import { createRoute53Client, createRoute53DnsProvider } from '../src/providers/route53/index.ts';
 import type { DnsRecord } from '../src/providers/types.ts';
 import { countCalls, FAKE_CREDENTIALS, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireMoto();
 const endpoint = motoForSuite(enabled).endpoint;
 
 describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
-  it('observe of 1,000 instances: ≤ 2 DescribeInstances; destroy of 1,000: one TerminateInstances', { timeout: 90_000 }, async () => {
+  it('observe of 1,000 instances: ≤ 2 DescribeInstances; destroy of 1,000: one TerminateInstances', { timeout: testTimeout(300_000) }, async () => {
     const raw = new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
     const ami = await motoAmi(raw);
     // Fast setup: one RunInstances of 1,000 carrying the ownership tags observe needs
@@ -84,7 +85,7 @@ describe.skipIf(!enabled)('AWS API-call budget with 1,000 resources', () => {
     expect(freshCalls.count('TerminateInstances')).toBe(1);
   });
 
-  it('1,000 records: upsert in 2 requests, observe in one walk of the zone', { timeout: 60_000 }, async () => {
+  it('1,000 records: upsert in 2 requests, observe in one walk of the zone', { timeout: testTimeout(300_000) }, async () => {
     const base = 'budget.poolform.test';
     const client = createRoute53Client({ endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
     await client.send(new CreateHostedZoneCommand({ Name: base, CallerReference: 'budget' }));

@@ -17,6 +17,7 @@ import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRe
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './fixtures/plan/harness.ts';
 import { FAKE_CREDENTIALS, motoForSuite, motoAmi, requireMoto } from './support/moto.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireMoto();
 const BASE = 'desk.example.test';
@@ -134,7 +135,7 @@ async function expectRecordsMatch(instances: Instance[], ip: 'private' | 'public
 }
 
 describe.skipIf(!enabled)('poolform apply with aws + route53 against moto', () => {
-  it('creates, converges, replaces drift and destroys', { timeout: 120_000 }, async () => {
+  it('creates, converges, replaces drift and destroys', { timeout: testTimeout(120_000) }, async () => {
     // 1. apply creates 3 instances and 3 records.
     const first = await apply();
     expect(first.stderr).toBe('');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const BIN = fileURLToPath(new URL('../bin/poolform.js', import.meta.url));
 
@@ -80,6 +81,6 @@ describe.skipIf(OLD_NODE === undefined)('bin/poolform.js on an old system Node f
         if (open) await new Promise((r) => setTimeout(r, 50));
       }
       expect(open, out).toBe(false);
-    }, 90_000);
+    }, testTimeout(90_000));
   }
 });

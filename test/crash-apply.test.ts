@@ -16,6 +16,7 @@ import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { Workspace } from './fixtures/plan/harness.ts';
 import { BASE_ENV, localDnsRecords, localVmIds, makeWorkspace, runChild, runCli } from './fixtures/plan/harness.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 /** Mutating provider calls (what POOLFORM_CRASH_AFTER counts) of a full apply of the fixture, measured in-process. */
 async function mutatingCallsOfFullApply(): Promise<number> {
@@ -71,7 +72,7 @@ async function assertConverged(ws: Workspace, expectedVms: number): Promise<void
 }
 
 describe('crash safety', () => {
-  it('SIGKILL after each provider call of a full apply, then apply again: no duplicates, no orphans, No changes.', { timeout: 300_000 }, async () => {
+  it('SIGKILL after each provider call of a full apply, then apply again: no duplicates, no orphans, No changes.', { timeout: testTimeout(300_000) }, async () => {
     const calls = await mutatingCallsOfFullApply();
     // Two VM creates and one batched DNS upsert for the zone.
     expect(calls).toBe(3);
@@ -91,7 +92,7 @@ describe('crash safety', () => {
     }
   });
 
-  it('a crash at each provider call of a destroy is finished by the next apply', { timeout: 120_000 }, async () => {
+  it('a crash at each provider call of a destroy is finished by the next apply', { timeout: testTimeout(120_000) }, async () => {
     // Scale-down to zero destroys: one batched DNS delete, then one batched VM destroy.
     for (const n of [1, 2]) {
       const ws = makeWorkspace('basic');
@@ -110,7 +111,7 @@ describe('crash safety', () => {
     }
   });
 
-  it('two applies started at once: exactly one proceeds, no duplicates', { timeout: 120_000 }, async () => {
+  it('two applies started at once: exactly one proceeds, no duplicates', { timeout: testTimeout(120_000) }, async () => {
     const ws = makeWorkspace('basic');
     try {
       // Enough VMs that the first apply holds the lock while the second starts.

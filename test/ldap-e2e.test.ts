@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { killLocalVms, runChild, runCli } from './fixtures/plan/harness.ts';
 import { canBind, requireSamba, sambaForSuite } from './support/samba.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireSamba();
 const { need } = sambaForSuite(enabled, { realm: 'E2E.POOLFORM.TEST' });
@@ -172,7 +173,7 @@ const readdirSafe = (dir: string): string[] => (existsSync(dir) ? readdirSync(di
 
 const serverIdOf = (c: Computer): string | undefined => /server-id=(\S+)/.exec(c.description)?.[1];
 
-describe.skipIf(!enabled)('poolform apply with AD computer records against Samba', { timeout: 180_000 }, () => {
+describe.skipIf(!enabled)('poolform apply with AD computer records against Samba', { timeout: testTimeout(180_000) }, () => {
   it('creates the record, renders a join credential that binds, keeps it out of state and output, and removes the record with the VM', async () => {
     const d = need();
     const ws = await workspace(1);

@@ -16,6 +16,7 @@ import { isPoolformError } from '../src/util/errors.ts';
 import type { PoolformError } from '../src/util/errors.ts';
 import { canBind, poolformDelegationSddl, requireSamba } from './support/samba.ts';
 import { sambaForSuite } from './support/samba.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireSamba();
 let conformanceOu = '';
@@ -118,10 +119,10 @@ defineDirectoryProviderConformance(
       foreignExists: async (name) => (await readComputer(`CN=${name},${ou}`)) !== undefined,
     };
   },
-  { timeout: 60_000 },
+  { timeout: testTimeout(60_000) },
 );
 
-describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout: 60_000 }, () => {
+describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout: testTimeout(60_000) }, () => {
   it('creates the computer object in the OU with the expected attributes, and the join credential binds', async () => {
     const d = need();
     const p = provider();

@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import type { PostgresServer } from './support/postgres.ts';
 import { requirePostgres, startPostgres } from './support/postgres.ts';
 import { BIN } from './serve-process.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const run = requirePostgres();
 const WORKFLOW = fileURLToPath(new URL('../examples/ci/poolform.yml', import.meta.url));
@@ -63,7 +64,7 @@ describe.skipIf(!run)('examples/ci workflow on a PostgreSQL state', () => {
     url = await pg.createDatabase();
     repo = mkdtempSync(join(tmpdir(), 'poolform-ci-repo-'));
     mkdirSync(join(repo, 'pools'));
-  }, 120_000);
+  }, testTimeout(120_000));
   afterAll(async () => {
     await pg?.stop();
     if (repo) rmSync(repo, { recursive: true, force: true });
@@ -129,5 +130,5 @@ describe.skipIf(!run)('examples/ci workflow on a PostgreSQL state', () => {
     // Nothing left to do: plan records exit code 0.
     expect(step(planScript).code).toBe(0);
     expect(readFileSync(join(repo, 'github-output'), 'utf8')).toContain('exitcode=0');
-  }, 240_000);
+  }, testTimeout(240_000));
 });

@@ -16,6 +16,7 @@ import type { ServeProcess } from './serve-process.ts';
 import { getJson, postJson, runCli, serversOf, startServeProcess, waitFor } from './serve-process.ts';
 import { createPostgresStore } from '../src/state/postgres-store.ts';
 import { CHECKIN_KEY_NAME, generateSigningKey, signCheckinToken } from '../src/auth/checkin-token.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const run = requirePostgres();
 const KEY = 'replica-key-9e8d7c';
@@ -131,7 +132,7 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
     } finally {
       await client.end();
     }
-  }, 90_000);
+  }, testTimeout(90_000));
 
   it('a CLI apply while both replicas run waits for the state lock and never corrupts state', async () => {
     const env = { POOLFORM_API_KEY: KEY, POOLFORM_DATABASE_URL: url };
@@ -187,7 +188,7 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
       await holder.releaseLock(lockId).catch(() => undefined);
       await holder.close();
     }
-  }, 180_000);
+  }, testTimeout(180_000));
 
   it('a check-in answered by the standby makes the leader reconcile at once', async () => {
     const { leaderIndex, standbyId } = await waitFor(async () => {
@@ -217,7 +218,7 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
       const last = (await statusOf(leader))['last_reconcile'] as { trigger: string; started_at: string } | null;
       return last !== null && Date.parse(last.started_at) >= sent && last.trigger.includes(`event on replica ${standbyId}`);
     }, 10_000, "the leader's run for the standby's check-in");
-  }, 30_000);
+  }, testTimeout(30_000));
 
   it('SIGKILL the leader: the other replica leads within 4/3 × leader_lease and reconciles', async () => {
     // Lease renewals have their own connection pool, so the burst does not make leadership lapse;
@@ -245,5 +246,5 @@ describe.skipIf(!run)('serve replicas on PostgreSQL', () => {
     }, 15_000, 'the new leader to reconcile');
     const metrics = await (await fetch(`${standby.url}/metrics`)).text();
     expect(metrics).toMatch(/poolform_leader\{replica="[^"]+"\} 1/);
-  }, 60_000);
+  }, testTimeout(60_000));
 });

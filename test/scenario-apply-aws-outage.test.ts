@@ -13,6 +13,7 @@ import { createEc2Client } from '../src/providers/aws-ec2/index.ts';
 import { createRoute53Client } from '../src/providers/route53/index.ts';
 import { awsError, countCalls, FAKE_CREDENTIALS, injectFaults, motoForSuite, requireMoto } from './support/moto.ts';
 import { awsFleetForSuite, FAST_AWS_RETRY, fleetReconcile } from './support/aws-fleet.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireMoto();
 const { endpoint } = motoForSuite(enabled);
@@ -21,7 +22,7 @@ const { base: BASE, liveInstances, aRecords } = fleet;
 const FAST_RETRY = FAST_AWS_RETRY;
 
 describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
-  it('partial success is recorded, failures are clear, the next round converges without duplicates', { timeout: 120_000 }, async () => {
+  it('partial success is recorded, failures are clear, the next round converges without duplicates', { timeout: testTimeout(120_000) }, async () => {
     const loaded = await loadConfig(fleet.root);
     const config: Config | undefined = loaded.config;
     if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);

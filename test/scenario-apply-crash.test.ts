@@ -18,6 +18,7 @@ import { withCallCounter } from '../src/providers/crash-after.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { BASE_ENV, killLocalVms, localDnsRecords, localVmIds, runChild, runCli } from './fixtures/plan/harness.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 function config(desktops: number, labs: number): string {
   return `kind: VmProvider
@@ -158,7 +159,7 @@ async function assertConverged(ws: Ws, expected: { desktops: number; labs: numbe
 }
 
 describe('crash recovery, two pools, two providers, shared DNS file', () => {
-  it('SIGKILL after every mutating call of a create and of a scale-to-zero; the next apply converges', { timeout: 300_000 }, async () => {
+  it('SIGKILL after every mutating call of a create and of a scale-to-zero; the next apply converges', { timeout: testTimeout(300_000) }, async () => {
     const probe = workspace(2, 2);
     let calls: number;
     try {

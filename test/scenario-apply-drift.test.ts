@@ -14,6 +14,7 @@ import { createSeededIdGen } from '../src/plan/names.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { motoForSuite, requireMoto } from './support/moto.ts';
 import { AWS_FAKE_ENV, awsFleetForSuite } from './support/aws-fleet.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const enabled = requireMoto();
 const { endpoint } = motoForSuite(enabled);
@@ -24,7 +25,7 @@ const ENV = AWS_FAKE_ENV;
 const serverIdOf = (i: Instance): string | undefined => i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value;
 
 describe.skipIf(!enabled)('drift at AWS', () => {
-  it('a stopped instance is replaced, a hand-edited record is put back', { timeout: 120_000 }, async () => {
+  it('a stopped instance is replaced, a hand-edited record is put back', { timeout: testTimeout(120_000) }, async () => {
     const loaded = await loadConfig(fleet.root);
     const config: Config | undefined = loaded.config;
     if (!config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);

@@ -15,6 +15,7 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { Workspace } from './fixtures/plan/harness.ts';
 import { BASE_ENV, localDnsRecords, localVmIds, makeWorkspace } from './fixtures/plan/harness.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const N = 300;
 let ws: Workspace;
@@ -33,7 +34,7 @@ async function setMin(min: number): Promise<void> {
 }
 
 describe('300 VMs on the local provider', () => {
-  it('plans and applies in bounded time with batched provider calls', { timeout: 120_000 }, async () => {
+  it('plans and applies in bounded time with batched provider calls', { timeout: testTimeout(120_000) }, async () => {
     await setMin(N);
     const store = await createSqliteStore({ path: ws.state });
     try {

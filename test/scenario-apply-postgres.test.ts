@@ -11,13 +11,14 @@ import { localVmIds, makeWorkspace, runChild, runCli } from './fixtures/plan/har
 import { createPostgresStore } from '../src/state/postgres-store.ts';
 import type { PostgresServer } from './support/postgres.ts';
 import { requirePostgres, startPostgres } from './support/postgres.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const run = requirePostgres();
 let pg: PostgresServer | undefined;
 
 beforeAll(async () => {
   if (run) pg = await startPostgres({ database: 'poolform_scenario' });
-}, 60_000);
+}, testTimeout(60_000));
 afterAll(async () => {
   await pg?.stop();
 });
@@ -42,7 +43,7 @@ state:
 const readText = (p: string): string => readFileSync(p, 'utf8');
 
 describe.skipIf(!run)('two processes on one PostgreSQL state', () => {
-  it('concurrent applies, a held lock, --lock-timeout', { timeout: 120_000 }, async () => {
+  it('concurrent applies, a held lock, --lock-timeout', { timeout: testTimeout(120_000) }, async () => {
     const url = await pg!.createDatabase();
     const env = { POOLFORM_DATABASE_URL: url };
     const ws = workspace(15);

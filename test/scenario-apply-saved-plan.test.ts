@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { killLocalVms, localVmIds, makeWorkspace, runCli } from './fixtures/plan/harness.ts';
 import { type ServeProcess, postJson, startServeProcess, waitFor } from './serve-process.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const ENV = { DESKTOP_PASSWORD: 'pw-Sekr1t-value' };
 
@@ -140,7 +141,7 @@ describe('saved plan next to a running serve', () => {
     const stale = await runCli(['apply', file2, '--lock-timeout', '20s'], { env: ENV });
     expect(stale.code).toBe(1);
     expect(stale.stderr).toContain('Saved plan is stale');
-  }, 60_000);
+  }, testTimeout(60_000));
 });
 
 describe('saved plan and the config it was made from', () => {

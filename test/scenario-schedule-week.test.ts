@@ -18,6 +18,7 @@ import { createSeededIdGen } from '../src/plan/names.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { killLocalVms } from './fixtures/plan/harness.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const CONFIG = `kind: VmProvider
 name: local
@@ -56,7 +57,7 @@ const berlin = (ms: number) =>
   new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms).replace(',', '');
 
 describe('a week of scheduled capacity with pre-warming', () => {
-  it('creates VMs ahead of each ramp-up and removes them after it', { timeout: 300_000 }, async () => {
+  it('creates VMs ahead of each ramp-up and removes them after it', { timeout: testTimeout(300_000) }, async () => {
     const configDir = join(root, 'config');
     const stateDir = join(root, 'state');
     mkdirSync(configDir, { recursive: true });

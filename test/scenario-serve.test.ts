@@ -12,6 +12,7 @@ import { startServe } from '../src/daemon/serve.ts';
 import type { ServeHandle } from '../src/daemon/serve.ts';
 import { silentLog } from '../src/server/types.ts';
 import { killLocalVms, waitFor } from './serve-process.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const KEY = 'scenario-key-0123456789';
 const AUTH = { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' };
@@ -126,7 +127,7 @@ describe('serve scenarios', () => {
     // The first failure is replaced at once; the second starts the back-off: no create/delete loop.
     expect(timeouts.length).toBeGreaterThanOrEqual(2);
     expect(creates.length).toBeLessThanOrEqual(timeouts.length + 1);
-  }, 40_000);
+  }, testTimeout(40_000));
 
   it('under apply_policy safe the destroys of servers that never check in are held, and creates still back off (no pile-up to max_instances)', async () => {
     const { handle } = await serve(configYaml({ script: '#!/bin/sh\n  echo "booting {server_id}, no check-in"', interval: '1s', policy: 'safe', autoscale: NO_CHECKIN.replace('checkin_timeout: 1s', 'checkin_timeout: 2s') }));
@@ -146,7 +147,7 @@ describe('serve scenarios', () => {
     // The first failure was replaced at once, the second started the back-off: at most one server beyond the failed ones.
     expect(st.servers.length).toBeLessThanOrEqual(timedOut.length + 1);
     expect(st.servers.length).toBeLessThan(4); // max_instances is 4: no pile-up
-  }, 40_000);
+  }, testTimeout(40_000));
 
   it('a drained server is destroyed as soon as its last session ends, not a reconcile_interval later', async () => {
     const autoscale = (name: string, min: number): string => `  - name: ${name}
@@ -175,7 +176,7 @@ describe('serve scenarios', () => {
     await waitFor(async () => !(await status(handle)).servers.some((s) => s.id === server.id), 10_000, 'the drained server destroyed');
     const audit = await handle.store.listAudit(200);
     expect(audit.some((a) => a.action === 'destroy' && (a.address ?? '').endsWith(server.id))).toBe(true);
-  }, 40_000);
+  }, testTimeout(40_000));
 
   it('a schedule edge reconciles at once: idle servers go, busy ones drain until their session ends, and servers come back with the next window', async () => {
     // The clock is the wall clock shifted back (less than the 4 h check-in token lifetime, which
@@ -262,7 +263,7 @@ describe('serve scenarios', () => {
       'servers back for the next window',
     );
     expect(back.map((s) => s.id)).not.toContain(busy);
-  }, 60_000);
+  }, testTimeout(60_000));
 
   it('a running server that later reports failure is drained, its session keeps running, and it is replaced', async () => {
     const script = `#!/bin/sh
@@ -301,5 +302,5 @@ describe('serve scenarios', () => {
     expect(get.status).toBe('running');
     expect((await fetch(`${handle.url}/api/v1/sessions/${session.id}`, { method: 'DELETE', headers: AUTH })).status).toBe(200);
     await waitFor(async () => !(await status(handle)).servers.some((s) => s.id === first.id), 10_000, 'the failed server destroyed once empty');
-  }, 60_000);
+  }, testTimeout(60_000));
 });

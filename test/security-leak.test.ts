@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliContext } from '../src/cli/context.ts';
 import { main } from '../src/cli/main.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 const ENV = {
   SEC_API_KEY: 'ApiKey-Leak-Probe-1a',
@@ -164,7 +165,7 @@ describe('no secret value in any CLI output channel', () => {
     }
   });
 
-  it('plan (text, json, markdown, saved file), show, apply, state pull, the state files', { timeout: 120_000 }, async () => {
+  it('plan (text, json, markdown, saved file), show, apply, state pull, the state files', { timeout: testTimeout(120_000) }, async () => {
     const saved = join(root, 'saved.plan');
     for (const args of [[], ['--json'], ['--format', 'markdown'], ['-out', saved]]) {
       const r = await run('plan', cfg, '--state', state, ...args);

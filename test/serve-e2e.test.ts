@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { ServeProcess } from './serve-process.ts';
 import { getJson, killLocalVms, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
+import { testTimeout } from '../src/testing/timeouts.ts';
 
 /** The local VMs' startup scripts check in with curl. With CI=true a missing curl fails the suite; elsewhere it skips. */
 function requireCurl(): boolean {
@@ -104,7 +105,7 @@ describe.skipIf(!hasCurl)('npm start demo: serve on a copy of config.example', (
     } finally {
       await store.close();
     }
-  }, 90_000);
+  }, testTimeout(90_000));
 });
 
 function fixture(opts: { maxInstances: number; min: number; aggressive: boolean; bootDelay: string }): string {
@@ -229,5 +230,5 @@ describe.skipIf(!hasCurl)('serve end to end: capacity, queueing, live config edi
       await store.close();
     }
     expect(readFileSync(join(cfg, 'pools.yaml'), 'utf8')).toContain('aggressive_scaling: true');
-  }, 120_000);
+  }, testTimeout(120_000));
 });

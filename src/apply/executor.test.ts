@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResourceChange } from '../plan/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import { executeGraph, SkipChange } from './executor.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 function change(address: string, depends_on: string[] = [], type: ResourceChange['type'] = 'vm'): ResourceChange {
   return { address, type, name: address, action: 'create', before: null, after: {}, reason: 'test', depends_on, provider: 'local', pool: 'p' };
@@ -115,7 +116,7 @@ describe('executeGraph', () => {
           for (const [i, o] of outcomes.entries()) if (o.status === 'applied') expect(spec[i]?.[0]).toBe(false);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: propertyRuns(100) },
     );
   });
 });

@@ -13,6 +13,7 @@ import { agentFree } from './docker-pool.ts';
 import { freeSlots } from './server-pool.ts';
 import { agentCapacity } from './settings.ts';
 import { applyInstantly, localProvider, makeConfig } from './testing.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const NOW = '2024-01-10T12:00:00.000Z'; // a Wednesday
 const NOW_MS = Date.parse(NOW);
@@ -177,7 +178,7 @@ describe('decision invariants', () => {
           if (d.action === 'destroy') expect(busy.has(d.server_id ?? '')).toBe(false);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -208,7 +209,7 @@ describe('decision invariants', () => {
           expect(liveCount(after.servers, provider)).toBeLessThanOrEqual(Math.max(max, before));
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -221,7 +222,7 @@ describe('decision invariants', () => {
         const second = decide(next);
         expect(moves(second)).toEqual([]);
       }),
-      { numRuns: 3000 },
+      { numRuns: propertyRuns(3000) },
     );
   });
 
@@ -231,7 +232,7 @@ describe('decision invariants', () => {
         const shuffled = { ...input, servers: [...input.servers].reverse(), staged: [...input.staged].reverse() };
         expect(decide(shuffled).decisions).toEqual(decide(input).decisions);
       }),
-      { numRuns: 1000 },
+      { numRuns: propertyRuns(1000) },
     );
   });
 
@@ -281,7 +282,7 @@ describe('decision invariants', () => {
           }
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
   });
 });

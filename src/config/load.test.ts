@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load.ts';
 import { codes, loadStrings, MINIMAL, writeConfigDir } from '../../test/fixtures/config/load-strings.ts';
+import { testTimeout } from '../testing/timeouts.ts';
 
 describe('loadConfig', () => {
   it('accepts the minimal config of the issue and fills schema defaults', async () => {
@@ -158,7 +159,7 @@ describe('loadConfig', () => {
 
     // Files that are all empty are no configuration: plan must not read them as "deregister everything".
     expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual(['no-config-documents']);
-  }, 30_000);
+  }, testTimeout(30_000));
 
   it('refuses a 50 MB file with a diagnostic, without parsing it', async () => {
     const dir = await writeConfigDir({ 'ok.yaml': 'kind: Zone\nname: a\n' });
@@ -173,7 +174,7 @@ describe('loadConfig', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, testTimeout(30_000));
 
   it('reads the files together only up to a size budget (config-too-large), so many big files cannot exhaust memory', async () => {
     const pad = `# ${'x'.repeat(1000)}\n`.repeat(3);

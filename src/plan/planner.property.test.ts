@@ -26,6 +26,7 @@ import {
 import { createSeededIdGen, isValidHostname, isValidServerId } from './names.ts';
 import { buildPlan } from './planner.ts';
 import type { BuildPlanArgs } from './planner.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const ids = ['aaaaaaaa', 'bbbbbbbb', 'cccccccc', 'dddddddd', 'eeeeeeee', 'ffffffff'];
 
@@ -126,7 +127,7 @@ describe('buildPlan properties', () => {
         }
         if (!c.refresh) expect(plan.drift).toEqual([]);
       }),
-      { numRuns: 400 },
+      { numRuns: propertyRuns(400) },
     );
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createKeyedLimiter, createLimiter, mapLimit } from './call-limit.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -32,7 +33,7 @@ describe('call limiter', () => {
         expect(limit.active).toBe(0);
         expect(limit.pending).toBe(0);
       }),
-      { numRuns: 40 },
+      { numRuns: propertyRuns(40) },
     );
   });
 

@@ -2,16 +2,22 @@
 // imported on first use. `poolform validate`, `--help`, or a plan of a
 // configuration without AWS never loads the AWS SDK. The registry's factories
 // stay synchronous: a lazy factory returns at once a client that imports the
-// real factory, builds the real client on its first call, and forwards every
-// call to it. An error thrown while building surfaces from that first call.
+// real factory, builds the real client, and forwards every call to it. An
+// error thrown while building surfaces from the calls.
 import type { DirectoryProviderClient, DnsProviderClient, VmProviderClient } from './types.ts';
 
 type Factory<O, C> = (options: O) => C;
 
-/** The real client, built once from the imported factory on first use. */
+/**
+ * The real client: its module is imported and the client built as soon as the
+ * registry hands the client out (a client is asked for when it is about to be
+ * used; construction-time warnings come out then). Every call awaits it. A
+ * failure to build is reported by each call, never as an unhandled rejection.
+ */
 function onFirstUse<O, C>(load: () => Promise<Factory<O, C>>, options: O): () => Promise<C> {
-  let client: Promise<C> | undefined;
-  return () => (client ??= load().then((factory) => factory(options)));
+  const client = load().then((factory) => factory(options));
+  client.catch(() => undefined);
+  return () => client;
 }
 
 /** `kind` is the real client's kind (`aws`, `route53`, `ldap`); `name` comes from `options.config.name`. */

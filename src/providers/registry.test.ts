@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isPoolformError } from '../util/errors.ts';
 import type { Ec2VmProviderOptions } from './aws-ec2/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
@@ -112,7 +112,7 @@ describe('provider registry', () => {
     expect(seen.ldap[0]).toMatchObject({ bindPassword: 'pw!', caCert: 'PEM DATA' });
   });
 
-  it("hands the injected warn to the LDAP provider (tls_insecure_skip_verify), not process.emitWarning", () => {
+  it("hands the injected warn to the LDAP provider (tls_insecure_skip_verify), not process.emitWarning", async () => {
     const config = {
       ...testConfig(),
       ldapConfigs: [
@@ -126,6 +126,8 @@ describe('provider registry', () => {
     try {
       const registry = createProviderRegistry({ config, stateDir, env: {}, warn: (m) => warnings.push(m) });
       registry.directory('corp');
+      // The LDAP module is imported when the client is handed out (lazy-client.ts); it warns once built.
+      await vi.waitFor(() => expect(warnings).toHaveLength(1));
     } finally {
       process.off('warning', onWarning);
     }

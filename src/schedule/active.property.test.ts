@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Day, Schedule } from '../generated/config.ts';
 import { isActive, transitions } from './active.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const ZONES = [
   'UTC',
@@ -61,7 +62,7 @@ describe('schedule properties', () => {
           expect(isActive(c, x)).toBe(expected);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -79,7 +80,7 @@ describe('schedule properties', () => {
           expect(gap).toBeLessThan(8 * 86_400_000);
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: propertyRuns(1500) },
     );
   });
 });

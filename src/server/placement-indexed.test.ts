@@ -7,6 +7,7 @@ import type { NewSession, PlacementCandidate, ServerRecord, SessionRecord } from
 import type { PlacementRules } from './placement.ts';
 import { chooseIndexed, choosePlacement } from './placement.ts';
 import { serverRecord, session as sessionRecord } from '../../test/fixtures/plan/builders.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const USERS = ['u1', 'u2', 'u3', 'u4'];
 const TIMES = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z'];
@@ -81,7 +82,7 @@ describe('indexed placement', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 

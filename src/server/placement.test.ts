@@ -5,6 +5,7 @@ import type { PlacementRules } from './placement.ts';
 import { choosePlacement, freeResources, occupying } from './placement.ts';
 import { createSessionIdGenerator } from './session-id.ts';
 import { serverRecord, session as sessionRecord } from '../../test/fixtures/plan/builders.ts';
+import { propertyRuns } from '../testing/property-runs.ts';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -159,7 +160,7 @@ describe('property: placement never exceeds capacity', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 
@@ -186,7 +187,7 @@ describe('property: placement never exceeds capacity', () => {
           expect(f.gpus).toBeGreaterThanOrEqual(0);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

@@ -15,6 +15,7 @@ import { withIndexedPath } from './capacity-index.ts';
 import { createPostgresStore } from './postgres-store.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 import type { AllocationResult, NewSession, ServerRecord, SessionRecord, StateStore } from './types.ts';
+import { testTimeout } from '../testing/timeouts.ts';
 
 const SERVERS = 10_000;
 const REQUESTS = 1_000;
@@ -79,7 +80,7 @@ function scaleSuite(name: string, open: (servers: ServerRecord[], sessions: Sess
       } finally {
         for (const h of handles) await h.close();
       }
-    }, 180_000);
+    }, testTimeout(180_000));
 
     it(`${SERVERS} empty servers of two slots, ${REQUESTS} concurrent requests on one handle: all placed, one per server (spread evenly)`, async () => {
       const [store, ...rest] = await open(servers(2), []);
@@ -93,7 +94,7 @@ function scaleSuite(name: string, open: (servers: ServerRecord[], sessions: Sess
       } finally {
         await s.close();
       }
-    }, 180_000);
+    }, testTimeout(180_000));
   });
 }
 
@@ -117,7 +118,7 @@ describe('allocation at scale', () => {
     let pg: PostgresServer;
     beforeAll(async () => {
       pg = await startPostgres();
-    }, 60_000);
+    }, testTimeout(60_000));
     afterAll(async () => {
       await pg?.stop();
     });

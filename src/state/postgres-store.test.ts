@@ -7,6 +7,7 @@ import { createPostgresStore } from './postgres-store.ts';
 import { defineStoreSuite, leastLoaded, makeRequest, makeServer } from './store-suite.ts';
 import { runChild, startChild } from './testdata/children.ts';
 import { LockHeldError } from './types.ts';
+import { testTimeout } from '../testing/timeouts.ts';
 
 const run = requirePostgres();
 
@@ -50,7 +51,7 @@ describe.skipIf(!run)('postgres', () => {
       const store = await createPostgresStore({ url });
       expect((await store.meta()).serial).toBe(0);
       await store.close();
-    }, 60_000);
+    }, testTimeout(60_000));
 
     it('stores opened by several processes at once share one lineage', async () => {
       const url = await server.createDatabase();
@@ -78,7 +79,7 @@ describe.skipIf(!run)('postgres', () => {
       } finally {
         await store.close();
       }
-    }, 30_000);
+    }, testTimeout(30_000));
 
     it('force-unlock terminates a live holder in another process and frees the lock', async () => {
       const url = await server.createDatabase();
@@ -96,7 +97,7 @@ describe.skipIf(!run)('postgres', () => {
         await holder.done.catch(() => undefined);
         await store.close();
       }
-    }, 30_000);
+    }, testTimeout(30_000));
 
     it('separate processes allocating at once never over-allocate', async () => {
       const url = await server.createDatabase();
@@ -115,7 +116,7 @@ describe.skipIf(!run)('postgres', () => {
       } finally {
         await store.close();
       }
-    }, 60_000);
+    }, testTimeout(60_000));
 
     it('lease renewals do not wait behind allocations that hold every pool connection', async () => {
       const url = await server.createDatabase();
@@ -139,7 +140,7 @@ describe.skipIf(!run)('postgres', () => {
         await blocker.end().catch(() => undefined);
         await store.close();
       }
-    }, 30_000);
+    }, testTimeout(30_000));
 
     it('refuses to open with a clear error and no password in it when the database is unreachable', async () => {
       const err = await createPostgresStore({ url: 'postgres://poolform:hunter2secret@127.0.0.1:1/nowhere' }).catch((e: unknown) => e);

@@ -10,6 +10,7 @@ import { at, defineStoreSuite, leastLoaded, makeRequest, makeServer } from './st
 import { SERVER_COLUMNS, SESSION_COLUMNS, serverParams, sessionParams } from './rows.ts';
 import { runChild, startChild } from './testdata/children.ts';
 import { LockHeldError, type StateStore } from './types.ts';
+import { testTimeout } from '../testing/timeouts.ts';
 
 defineStoreSuite('sqlite store', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'poolform-sqlite-'));
@@ -128,7 +129,7 @@ describe('sqlite store specifics', () => {
     const running = await store.listSessions({ status: ['running'] });
     expect(running).toHaveLength(10);
     for (const [id, max] of Object.entries(limits)) expect(running.filter((s) => s.server_id === id)).toHaveLength(max);
-  }, 60_000);
+  }, testTimeout(60_000));
 
   it('separate processes taking the lock at once: exactly one gets it', async () => {
     const path = join(dir, 'poolform.db');
@@ -142,7 +143,7 @@ describe('sqlite store specifics', () => {
     const winners = results.filter((r) => r.got);
     expect(winners).toHaveLength(1);
     for (const r of results.filter((x) => !x.got)) expect(r.holder).toBe(winners[0]?.id);
-  }, 60_000);
+  }, testTimeout(60_000));
 
   it('stays fast with 10,000 servers and 50,000 sessions (indexes, one read per table)', async () => {
     const path = join(dir, 'poolform.db');
@@ -187,7 +188,7 @@ describe('sqlite store specifics', () => {
     expect(snapshotMs).toBeLessThan(10_000);
     expect(allocMs).toBeLessThan(2_000);
     expect(expireMs).toBeLessThan(3_000);
-  }, 120_000);
+  }, testTimeout(120_000));
 });
 
 describe('sqlite store open errors', () => {

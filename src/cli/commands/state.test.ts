@@ -10,6 +10,7 @@ import { at, makeRequest, makeResource, makeServer } from '../../state/store-sui
 import { newLockInfo } from '../../state/lock-holder.ts';
 import type { StateStore } from '../../state/types.ts';
 import { type CliResult, runMain } from '../../../test/support/cli.ts';
+import { testTimeout } from '../../testing/timeouts.ts';
 
 let dir: string;
 let stateDir: string;
@@ -275,7 +276,7 @@ describe.skipIf(!requirePostgres())('state commands on the PostgreSQL backend', 
     const rm = await run(['state', 'rm', '--config', config, 'vm.desktops.aws.pg1'], dir, env);
     expect(rm.code).toBe(0);
     expect((await run(['state', 'list', '--config', config], dir, env)).out).toBe('');
-  }, 60_000);
+  }, testTimeout(60_000));
 
   it('force-unlock ends a live holder on PostgreSQL', async () => {
     const url = await pg.createDatabase();
@@ -295,5 +296,5 @@ describe.skipIf(!requirePostgres())('state commands on the PostgreSQL backend', 
     } finally {
       await holder.close();
     }
-  }, 60_000);
+  }, testTimeout(60_000));
 });

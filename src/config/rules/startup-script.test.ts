@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { codes, loadStrings, MINIMAL, only, serverPool } from '../../../test/fixtures/config/load-strings.ts';
 import { worstCaseRenderedBytes } from './startup-script.ts';
+import { propertyRuns } from '../../testing/property-runs.ts';
+import { testTimeout } from '../../testing/timeouts.ts';
 
 const provider = (script: string, type: 'local' | 'aws' = 'local') =>
   type === 'local'
@@ -53,9 +55,9 @@ describe('unknown-template-variable', () => {
           expect([d[0]?.line, d[0]?.column]).toEqual([6 + row, indent + col + 1]);
         },
       ),
-      { numRuns: 25 },
+      { numRuns: propertyRuns(25) },
     );
-  }, 30_000);
+  }, testTimeout(30_000));
 });
 
 describe('template-stray-brace', () => {

@@ -16,6 +16,7 @@ import {
   planDelete,
   planUpsert,
 } from './records.ts';
+import { propertyRuns } from '../../testing/property-runs.ts';
 
 const rec = (over: Partial<DnsRecord> = {}): DnsRecord => ({ fqdn: 'pf-1.agents.example.com', type: 'A', value: '10.0.0.1', ttl: 60, server_id: 'srv-1', ...over });
 
@@ -119,7 +120,7 @@ describe('packBatches', () => {
           }
         }
       }),
-      { numRuns: 50 },
+      { numRuns: propertyRuns(50) },
     );
   });
 
