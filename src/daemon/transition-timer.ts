@@ -4,6 +4,7 @@
 import type { Config } from '../config/model.ts';
 import type { Clock, Log } from '../server/types.ts';
 import { nextTransition } from './schedule-clock.ts';
+import { nextTargetEdge } from './target-clock.ts';
 import { MAX_TIMER_MS } from './timers.ts';
 import type { TimerHandle, Timers } from './timers.ts';
 
@@ -35,7 +36,10 @@ export function createTransitionTimer(options: TransitionTimerOptions): Transiti
     timer = undefined;
     const config = options.config();
     if (stopped || !config) return;
-    const next = nextTransition(config, clock());
+    // On/off transitions, and (per-window targets, fixed pre-warm) target changes and pre-warm starts (target-clock.ts).
+    const onOff = nextTransition(config, clock());
+    const target = nextTargetEdge(config, clock());
+    const next = target && (!onOff || target.at < onOff.at) ? target : onOff;
     if (!next) return;
     const rawWait = Math.max(0, next.at - clock()) + TRANSITION_SLACK_MS;
     timer = timers.set(
