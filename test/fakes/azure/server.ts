@@ -77,7 +77,7 @@ export interface FakeAzureOptions {
   clientSecret?: string;
   /** Items per list page (default 1000). */
   pageSize?: number;
-  /** Polls an operation reports InProgress before it ends (default 1). */
+  /** Polls an operation reports InProgress before it ends (default 1; 0 = ARM's synchronous answers, no polling). */
   pollsToComplete?: number;
   /** DNS zones that exist (name → resource group). */
   dnsZones?: Record<string, string>;
@@ -290,8 +290,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       resource.properties['provisioningState'] = 'Succeeded';
       return { status: 200, body: view(resource) };
     }
-    const { url } = newOperation(resource.location, 'Microsoft.Network', () => (resource.properties['provisioningState'] = 'Succeeded'), asyncError(fault));
-    return { status: 201, body: view(resource), headers: { 'Azure-AsyncOperation': url } };
+    return created(resource, 'Microsoft.Network', () => (resource.properties['provisioningState'] = 'Succeeded'), fault);
   }
 
   // Azure REST: Network Interfaces - Create Or Update (Microsoft.Network 2024-05-01): 201 + Azure-AsyncOperation.
@@ -325,8 +324,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     nics.set(lower(id), resource);
     if (existing) return { status: 200, body: view(resource) };
     resource.properties['provisioningState'] = 'Updating';
-    const { url } = newOperation(resource.location, 'Microsoft.Network', () => (resource.properties['provisioningState'] = 'Succeeded'), asyncError(fault));
-    return { status: 201, body: view(resource), headers: { 'Azure-AsyncOperation': url } };
+    return created(resource, 'Microsoft.Network', () => (resource.properties['provisioningState'] = 'Succeeded'), fault);
   }
 
   // Azure REST: Virtual Machines - Create Or Update (Microsoft.Compute 2024-07-01): 201 + Azure-AsyncOperation;
@@ -392,14 +390,29 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       properties: { diskState: 'Attached', provisioningState: 'Succeeded', diskSizeGB: osDisk['diskSizeGB'] ?? 30, managedBy: id },
     });
     // An allocation failure leaves the VM in the Failed state (ARM keeps the resource).
-    const { url } = newOperation(
-      location,
+    return created(
+      vm,
       'Microsoft.Compute',
       () => (vm.properties['provisioningState'] = 'Succeeded'),
-      asyncError(fault),
+      fault,
       () => (vm.properties['provisioningState'] = 'Failed'),
     );
-    return { status: 201, body: view(vm), headers: { 'Azure-AsyncOperation': url } };
+  }
+
+  /**
+   * The answer to a PUT that created a resource: with `pollsToComplete: 0` (and no
+   * asynchronous fault) the operation completes at once and ARM's synchronous
+   * form is sent (201, provisioningState Succeeded, no Azure-AsyncOperation);
+   * else 201 with the Azure-AsyncOperation header to poll.
+   */
+  function created(resource: ArmResource, provider: string, complete: () => void, fault?: Fault, fail?: () => void): Reply {
+    const error = asyncError(fault);
+    if (pollsToComplete <= 0 && !error) {
+      complete();
+      return { status: 201, body: view(resource) };
+    }
+    const { url } = newOperation(resource.location, provider, complete, error, fail);
+    return { status: 201, body: view(resource), headers: { 'Azure-AsyncOperation': url } };
   }
 
   function asyncError(fault: Fault | undefined): { code: string; message: string } | undefined {
@@ -445,6 +458,10 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   function deleteReply(resource: ArmResource | undefined, provider: string, remove: () => void, fault?: Fault): Reply {
     // Azure REST: ... - Delete: 202 Accepted with Azure-AsyncOperation + Location; 204 when it does not exist.
     if (!resource) return { status: 204 };
+    if (pollsToComplete <= 0 && !asyncError(fault)) {
+      remove();
+      return { status: 200 };
+    }
     resource.properties['provisioningState'] = 'Deleting';
     const { op, url } = newOperation(resource.location, provider, remove, asyncError(fault));
     const location = `${base}${sub}/providers/${provider}/locations/${resource.location}/operationResults/${op.id}?api-version=${API}`;
