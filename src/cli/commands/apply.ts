@@ -101,7 +101,7 @@ function report(ctx: CliContext, result: ApplyResult): void {
   }
 }
 
-async function runApply(ctx: CliContext, world: CliWorld, plan: Plan): Promise<void> {
+export async function runApply(ctx: CliContext, world: CliWorld, plan: Plan): Promise<void> {
   const result = await applyPlan(plan, {
     config: world.config,
     store: world.store,
@@ -117,7 +117,7 @@ async function runApply(ctx: CliContext, world: CliWorld, plan: Plan): Promise<v
   report(ctx, result);
 }
 
-function hasWork(plan: Plan): boolean {
+export function hasWork(plan: Plan): boolean {
   return plan.changes.length > 0 || (plan.cleanup?.length ?? 0) > 0;
 }
 

@@ -46,6 +46,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./apply.ts')).registerApply,
   },
   {
+    name: 'destroy',
+    term: 'destroy [options] [dir]',
+    summary: 'destroy everything poolform manages (or --target ADDR); busy servers are drained first unless --force',
+    load: async () => (await import('./destroy.ts')).registerDestroy,
+  },
+  {
     name: 'show',
     term: 'show [options] <file>',
     summary: 'print a saved plan (from `poolform plan -out FILE`)',

@@ -25,6 +25,7 @@ import { parseCrashAfter, withCrashAfter } from '../../providers/crash-after.ts'
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createIdGen } from '../../plan/names.ts';
+import { destroyConfig } from '../../plan/destroy-config.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
@@ -219,6 +220,7 @@ interface PlanOptions {
   lock?: string | boolean;
   lockTimeout?: string;
   state?: string;
+  destroy?: boolean;
 }
 
 export async function writeSavedPlan(ctx: CliContext, file: string, plan: Plan, config: Config, statePath: string): Promise<void> {
@@ -244,6 +246,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .option('--refresh [bool]', 'ask the providers what exists (default true; --refresh=false trusts the state)')
     .option('--lock [bool]', 'take the state lock while planning (default true)')
     .option('--lock-timeout <duration>', 'wait this long for the state lock (default 0: fail at once)')
+    .option('--destroy', 'plan the tear-down of everything poolform manages (what `poolform destroy` would do)')
     .allowExcessArguments(true);
   addStoreOptions(command);
   command.action((dirArg: string, options: PlanOptions, cmd: Command) =>
@@ -266,7 +269,9 @@ export function registerPlan(program: Command, ctx: CliContext): void {
 
       const config = await loadConfigOrReport(ctx, dir);
       if (!config) return;
-      const world = await openWorld(ctx, config, options.state);
+      // --destroy: plan against the configuration without pools (plan/destroy-config.ts); a saved
+      // destroy plan still records the real configuration's digest, so `apply FILE` checks it as usual.
+      const world = await openWorld(ctx, options.destroy ? destroyConfig(config) : config, options.state);
       try {
         const make = () => planWorld(ctx, world, { refresh, targets: options.target, ...(at ? { at } : {}) });
         const plan = lock ? await withLock(ctx, world.store, 'plan', waitMs, make) : await make();

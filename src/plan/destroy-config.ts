@@ -1,0 +1,11 @@
+// `plan --destroy` / `destroy`: the configuration with no pools. Planned against
+// the state, it destroys every server poolform manages (VMs with their DNS and
+// AD records, fixed server registrations), with the usual safety: an idle
+// server is destroyed, a busy one is drained first (no new sessions) and
+// destroyed once its sessions end. Providers, zones and settings stay, so the
+// providers can be asked what exists and told to delete it. Pure.
+import type { Config } from '../config/model.ts';
+
+export function destroyConfig(config: Config): Config {
+  return { ...config, pools: [] };
+}
