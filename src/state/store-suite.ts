@@ -444,6 +444,21 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(await store.activeSessionCount('s2')).toBe(2);
       });
 
+      it('a queued targeted session remembers its server, is placed there only, and holds up nobody (issue 16)', async () => {
+        const targeted: PlacementChooser = (candidates, request) =>
+          leastLoaded(request.target_server_id ? candidates.filter((c) => c.server.id === request.target_server_id) : candidates, request);
+        const t = await store.allocateSession(makeRequest('t1', { now: at(1), target_server_id: 'sT' }), targeted, { onNoCapacity: 'queue' });
+        expect(t).toMatchObject({ outcome: 'queued', session: { target_server_id: 'sT' } });
+        await store.allocateSession(makeRequest('q2', { now: at(2) }), targeted, { onNoCapacity: 'queue' });
+        await store.putServer(makeServer({ id: 's1', max_sessions: 1, created_at: at(0) }));
+        expect((await store.assignQueued('desktops', targeted, at(3))).map((x) => [x.id, x.server_id])).toEqual([['q2', 's1']]);
+        expect(await store.getSession('t1')).toMatchObject({ status: 'queued', server_id: null, target_server_id: 'sT' });
+        await store.putServer(makeServer({ id: 'sT', max_sessions: 1, created_at: at(0) }));
+        expect((await store.assignQueued('desktops', targeted, at(4))).map((x) => [x.id, x.server_id])).toEqual([['t1', 'sT']]);
+        // Untargeted records carry no target field at all.
+        expect(await store.getSession('q2')).not.toHaveProperty('target_server_id');
+      });
+
       it('never lets a later queued session overtake the head of the queue', async () => {
         await store.allocateSession(makeRequest('big', { pool: 'agents', now: at(1), resources: { cores: 8, memory_mb: 1, gpus: 0 } }), noRoom, {
           onNoCapacity: 'queue',
