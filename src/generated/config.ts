@@ -374,7 +374,7 @@ export interface AzureVmProvider {
    */
   ssh_public_key?: string;
   /**
-   * Extra tags on the VM, NIC, public IP and OS disk (Azure allows 50 per resource; poolform's own take 7).
+   * Extra tags on the VM, NIC, public IP and OS disk (Azure allows 50 per resource; poolform's own take up to 10).
    */
   tags?: {
     [k: string]: string | undefined;

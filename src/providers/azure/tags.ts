@@ -2,7 +2,8 @@
 // IP, OS disk). observe() reports only VMs tagged `poolform:managed=true` for
 // this provider config; destroy() refuses VMs without the tags; the orphan
 // sweep removes only NICs/IPs/disks carrying them. Azure allows 50 tags per
-// resource (names ≤ 512, values ≤ 256 characters; no < > % & \ ? /): these take 9.
+// resource (names ≤ 512, values ≤ 256 characters; no < > % & \ ? /): these take
+// up to 10 (8 on every resource, the 2 address tags on the VM).
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { VmCreateRequest } from '../types.ts';
 
@@ -19,7 +20,7 @@ export const TAG_CREATED_AT = 'poolform:created-at';
 export const TAG_PRIVATE_IP = 'poolform:private-ip';
 export const TAG_PUBLIC_IP = 'poolform:public-ip';
 
-export const OWN_TAG_COUNT = 9;
+export const OWN_TAG_COUNT = 10;
 
 /** Tags for every resource of one VM; the config's own tags first, poolform's win. */
 export function ownershipTags(config: AzureVmProvider, request: VmCreateRequest, createdAt: string): Record<string, string> {
