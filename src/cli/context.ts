@@ -18,6 +18,10 @@ export interface CliContext {
   exitCode: number;
   /** The command being run (`plan`, `state list`), set before its action: errors are prefixed `poolform <command>:`. */
   command?: string;
+  /** Whether stdout is a terminal (colour is only for terminals). */
+  stdoutIsTTY?: boolean;
+  /** Colour plan output (cli/color.ts); set by main() from the terminal, NO_COLOR and --no-color. */
+  color?: boolean;
 }
 
 /** Exit codes: 0 ok, 1 failure / invalid, 2 usage error (and plan --detailed-exitcode: 2 = changes). */

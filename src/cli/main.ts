@@ -7,6 +7,8 @@ import { Command, CommanderError, Help } from 'commander';
 import type { CliContext } from './context.ts';
 import { EXIT_USAGE } from './context.ts';
 import { thrownErrorLine } from './error-line.ts';
+import { colorWanted } from './color.ts';
+import { normalizeSingleDash, takeNoColor } from './terraform-flags.ts';
 import { COMMANDS, type CommandEntry } from './commands/index.ts';
 
 /** The command `argv` (node, script, args...) runs, or asks help for (`help NAME`); undefined for none. */
@@ -60,6 +62,7 @@ export function processContext(): CliContext {
     env: process.env,
     cwd: process.cwd(),
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
     readLine: () =>
       new Promise((resolve) => {
         const rl = createInterface({ input: process.stdin });
@@ -76,7 +79,11 @@ export function processContext(): CliContext {
 }
 
 /** Runs the CLI and returns the exit code. */
-export async function main(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+export async function main(rawArgv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  // Terraform habits: `-auto-approve`, `-target=ADDR`, `-no-color`... (terraform-flags.ts); --no-color for every command.
+  const { args, noColor } = takeNoColor(normalizeSingleDash(rawArgv.slice(2)));
+  const argv = [...rawArgv.slice(0, 2), ...args];
+  ctx.color = colorWanted(ctx.stdoutIsTTY ?? false, ctx.env, noColor);
   const program = await buildProgram(ctx, argv);
   try {
     await program.parseAsync([...argv]);

@@ -18,6 +18,7 @@ import type { Plan, ResourceChange } from '../../plan/types.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { planForTerminal } from '../color.ts';
 import { addStoreOptions } from '../store-options.ts';
 import { needsNewStateConfirmation } from '../new-state.ts';
 import type { CliWorld } from './plan.ts';
@@ -214,7 +215,7 @@ export function registerApply(program: Command, ctx: CliContext): void {
         }
         await withLock(ctx, world.store, 'apply', waitMs, async () => {
           const plan = await planWorld(ctx, world, { refresh, targets: options.target });
-          ctx.stdout.write(renderPlanText(plan));
+          ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
           if (hasPlanErrors(plan)) {
             reportPlanErrors(ctx, plan);
             ctx.stderr.write('Nothing was applied.\n');

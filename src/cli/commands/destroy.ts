@@ -17,6 +17,7 @@ import type { ServerRecord, StateStore } from '../../state/types.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { planForTerminal } from '../color.ts';
 import { warningLine } from '../error-line.ts';
 import { addStoreOptions } from '../store-options.ts';
 import { hasWork, runApply } from './apply.ts';
@@ -93,7 +94,7 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
         await warnIfServeLeads(ctx, world.store);
         await withLock(ctx, world.store, 'destroy', waitMs, async () => {
           let plan = await planWorld(ctx, world, { refresh: true, targets: options.target });
-          ctx.stdout.write(renderPlanText(plan));
+          ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
           if (hasPlanErrors(plan)) {
             reportPlanErrors(ctx, plan);
             ctx.stderr.write('Nothing was destroyed.\n');

@@ -38,6 +38,7 @@ import { parseDuration } from '../../util/duration.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { planForTerminal } from '../color.ts';
 import { errorLine, warningLine } from '../error-line.ts';
 import { describeNewState, newStateNotice, stateFileFor } from '../new-state.ts';
 import type { NewState } from '../new-state.ts';
@@ -283,7 +284,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         if (format === 'json') ctx.stdout.write(renderPlanJson(plan));
         else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));
         else {
-          ctx.stdout.write(renderPlanText(plan));
+          ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
           if (out && !failed) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);
         }
         if (failed) {

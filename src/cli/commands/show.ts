@@ -5,6 +5,7 @@ import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
 import { EXIT_OK } from '../context.ts';
 import type { CliContext } from '../context.ts';
+import { planForTerminal } from '../color.ts';
 import { readSavedPlanFile, runCli } from './plan.ts';
 
 export function registerShow(program: Command, ctx: CliContext): void {
@@ -16,7 +17,7 @@ export function registerShow(program: Command, ctx: CliContext): void {
     .action((file: string, options: { json?: boolean }) =>
       runCli(ctx, async () => {
         const saved = await readSavedPlanFile(ctx, file);
-        ctx.stdout.write(options.json ? renderPlanJson(saved.plan) : renderPlanText(saved.plan));
+        ctx.stdout.write(options.json ? renderPlanJson(saved.plan) : planForTerminal(ctx.color, renderPlanText(saved.plan)));
         ctx.exitCode = EXIT_OK;
       }),
     );
