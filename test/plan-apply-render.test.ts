@@ -84,6 +84,7 @@ const scenarios: Record<string, () => Plan> = {
       code: 'dns-zone-not-found',
       message: 'DnsProvider r53: no Route 53 hosted zone found for base_domain_name corp.example.net; create the hosted zone, or set hosted_zone_id',
       retryable: false,
+      field: 'base_domain_name',
     });
     return make({
       snapshot: emptySnapshot({

@@ -24,6 +24,7 @@ import { errorMessage } from '../util/errors.ts';
 import { applyPlan } from './apply-plan.ts';
 import type { ApplyDeps, ApplyLog, ApplyResult } from './types.ts';
 import { silentLog } from './types.ts';
+import { addPlanDiagnostics } from '../plan/diagnostics.ts';
 
 export interface PlanOnceDeps {
   config: Config;
@@ -129,7 +130,12 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
   });
   const prewarm = prewarmNotes(deps.config, Date.parse(at), bootTimes);
   if (prewarm.length > 0) plan.prewarm = prewarm;
-  if (deps.env) plan.errors.push(...unresolvedSecrets(deps.config, plan, deps.env));
+  if (deps.env) {
+    addPlanDiagnostics(
+      plan,
+      unresolvedSecrets(deps.config, plan, deps.env).map((message) => ({ code: 'secret-unresolved' as const, severity: 'warning' as const, address: null, message })),
+    );
+  }
   return { plan, snapshot, observed, input, result };
 }
 

@@ -56,6 +56,8 @@ export interface ObserveError {
   code: PoolformErrorCode;
   message: string;
   retryable: boolean;
+  /** The configuration field the message names (PoolformError.field), if any. */
+  field?: string;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { ServerRecord } from '../model/server.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { nameOf } from './addresses.ts';
 import { str } from './json-attrs.ts';
+import type { PlanDiagnostic, PlanDiagnosticCode, PlanDiagnosticSeverity } from './diagnostics.ts';
 import type { IdGen } from './names.ts';
 import type { DriftEntry, ResourceChange, StateCleanup } from './types.ts';
 
@@ -64,8 +65,11 @@ export interface PlanContext {
   result: DecisionResult;
   changes: Map<string, ResourceChange>;
   drift: DriftEntry[];
+  /** Every diagnostic, in order (plan/diagnostics.ts). */
+  diagnostics: PlanDiagnostic[];
+  /** Distinct diagnostic messages, in order (the plan's `errors`). */
   errors: string[];
-  /** Plan-time errors (a subset of `errors`) that make `plan` fail. */
+  /** Messages of `error` diagnostics (a subset of `errors`) that make `plan` fail. */
   fatalErrors: string[];
   /** What the plan waits for (e.g. a just-launched VM the provider does not list yet). */
   waiting: string[];
@@ -80,7 +84,8 @@ export interface PlanContext {
   /** Every autoscaled server the plan knows, by server id. */
   serverPlans: Map<string, ServerPlan>;
   put(change: ResourceChange): ResourceChange;
-  addError(message: string): void;
+  /** Records a diagnostic (a message already recorded is listed once). */
+  report(code: PlanDiagnosticCode, message: string, options?: { severity?: PlanDiagnosticSeverity; address?: string | null }): void;
   /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */
   unknownProvider(kind: ObserveKind, provider: string, scope: string | null, consequence: string): void;
   /** ok: listing known; unrefreshed: trust state; unknown: do nothing on it. */
@@ -92,17 +97,18 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
   const { config, snapshot, observed, result } = args;
   const changes = new Map<string, ResourceChange>();
   const drift: DriftEntry[] = [];
+  const diagnostics: PlanDiagnostic[] = [];
   const errors: string[] = [];
-  const errorSet = new Set<string>();
   const fatalErrors: string[] = [];
   const waiting: string[] = [];
   const cleanup: StateCleanup[] = [];
 
-  const addError = (message: string): void => {
-    if (!errorSet.has(message)) {
-      errorSet.add(message);
-      errors.push(message);
-    }
+  const report = (code: PlanDiagnosticCode, message: string, options: { severity?: PlanDiagnosticSeverity; address?: string | null } = {}): void => {
+    const severity = options.severity ?? 'warning';
+    if (diagnostics.some((d) => d.message === message && d.severity === severity)) return;
+    diagnostics.push({ code, severity, address: options.address ?? null, message });
+    if (!errors.includes(message)) errors.push(message);
+    if (severity === 'error' && !fatalErrors.includes(message)) fatalErrors.push(message);
   };
 
   const resources = new Map(snapshot.resources.map((r) => [r.address, r]));
@@ -146,24 +152,23 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
   // Every failed listing is reported once, whatever depends on it.
   for (const e of observed?.errors ?? []) {
     if (e.code === 'dns-zone-not-found') {
-      // A configuration problem, not an outage: a plan-time error naming base_domain_name.
-      const what = e.message.includes('base_domain_name') ? e.message : `DnsProvider ${e.provider}: no hosted zone for base_domain_name ${e.scope ?? ''}: ${e.message}`;
+      // A configuration problem, not an outage: a plan-time error naming base_domain_name
+      // (the provider's message names it when the zone was looked up by it: `field`).
+      const what = e.field === 'base_domain_name' ? e.message : `DnsProvider ${e.provider}: no hosted zone for base_domain_name ${e.scope ?? ''}: ${e.message}`;
       const message = `${what}; no DNS records in ${e.scope ?? 'it'} are created or deleted until it exists`;
-      addError(message);
-      fatalErrors.push(message);
+      report('dns-zone-missing', message, { severity: 'error', address: e.scope });
       continue;
     }
     // Fatal too: with part of the world unknown the plan cannot say the pools match, and
     // applying half a picture is not what an admin reviewed (plan exits 1, apply refuses;
     // the daemon keeps reconciling what it can see).
     const message = `${describe(e.kind, e.provider, e.scope)} could not be observed: [${e.code}] ${e.message}; nothing that depends on it is created or destroyed`;
-    addError(message);
-    fatalErrors.push(message);
+    report('provider-unobserved', message, { severity: 'error', address: e.scope });
   }
   /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */
   const unknownProvider = (kind: ObserveKind, provider: string, scope: string | null, consequence: string): void => {
     if (observed && observeErrorFor(observed, kind, provider, scope ?? undefined)) return;
-    addError(`${describe(kind, provider, scope)} is not configured or was not observed; ${consequence}`);
+    report('provider-unknown', `${describe(kind, provider, scope)} is not configured or was not observed; ${consequence}`, { address: scope });
   };
 
   /** ok: listing known; unrefreshed: trust state; unknown: do nothing on it. */
@@ -184,6 +189,7 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     result,
     changes,
     drift,
+    diagnostics,
     errors,
     fatalErrors,
     waiting,
@@ -196,7 +202,7 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     takenHostnames,
     serverPlans: new Map(),
     put,
-    addError,
+    report,
     unknownProvider,
     scopeStatus,
     vmStatus,

@@ -29,7 +29,7 @@ import { findDnsProvider, findLdapConfig } from '../config/lookup.ts';
 
 export function planRecords(ctx: PlanContext): void {
   const { config, snapshot, observed, resources, serverPlans, changes, drift, autoscales } = ctx;
-  const { put, addError, unknownProvider, scopeStatus } = ctx;
+  const { put, report, unknownProvider, scopeStatus } = ctx;
   /**
    * VMs that still exist at a provider but that poolform does not manage (no server plan:
    * forgotten with `state rm`). Their records are theirs, not orphans: deleting them would
@@ -151,7 +151,7 @@ export function planRecords(ctx: PlanContext): void {
         unknownProvider('directory', ad.ldapConfig, ad.containerDn, 'its computer records are left as they are');
       } else if (isNew) {
         if (seen && seen.server_id !== null && seen.server_id !== sp.serverId) {
-          addError(`${address}: a computer record with that name belongs to server ${seen.server_id}`);
+          report('computer-name-taken', `${address}: a computer record with that name belongs to server ${seen.server_id}`, { address });
         }
         let c: ResourceChange;
         if (stateRec && seen !== null) {

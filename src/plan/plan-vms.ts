@@ -24,7 +24,7 @@ const SERVER_STATUS_DRAINING = 'draining';
 
 export function planVms(ctx: PlanContext): Decision[] {
   const { args, config, snapshot, observed, result, resources, serversById, autoscales, takenIds, takenHostnames, serverPlans, cleanup, drift } = ctx;
-  const { put, addError, unknownProvider, scopeStatus, vmStatus } = ctx;
+  const { put, report, unknownProvider, scopeStatus, vmStatus } = ctx;
   // ---------------------------------------------------------------- VMs in state
   /** Gone VMs per `pool/autoscale`, in address order: replaced by create decisions, else forgotten. */
   const goneByAutoscale = new Map<string, ServerPlan[]>();
@@ -152,7 +152,7 @@ export function planVms(ctx: PlanContext): Decision[] {
     if (intent.type !== 'vm') {
       // Records are reconciled from what the DNS provider / directory lists (adopted or removed below).
       if (observed === null) {
-        addError(`unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`);
+        report('intent-unresolved', `unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`, { address: intent.address });
       } else {
         discardIntent(intent, 'unfinished record create: what it made is adopted or removed from the provider listing');
       }
@@ -167,7 +167,7 @@ export function planVms(ctx: PlanContext): Decision[] {
     const presence = vmPresence(observed, provider, serverId, intent.id);
     switch (presence.kind) {
       case 'unrefreshed':
-        addError(`unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`);
+        report('intent-unresolved', `unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`, { address: intent.address });
         serverPlans.set(serverId, unresolved(intent, serverId, provider));
         break;
       case 'unknown':
@@ -292,7 +292,7 @@ export function planVms(ctx: PlanContext): Decision[] {
   for (const d of creates) {
     const ref = autoscales.get(autoscaleKey(d.pool, d.autoscale));
     if (!ref) {
-      addError(`decision to create in ${d.pool}/${d.autoscale}: no such autoscale config`);
+      report('autoscale-unknown', `decision to create in ${d.pool}/${d.autoscale}: no such autoscale config`);
       continue;
     }
     const { pool, autoscale } = ref;
@@ -323,7 +323,7 @@ export function planVms(ctx: PlanContext): Decision[] {
       else missing.push(id);
     }
     if (missing.length > 0) {
-      addError(`a create in ${pool.name}/${autoscale.name} waits for the destroy of ${missing.join(', ')} (max_instances), which is not in this plan`);
+      report('create-waits-for-destroy', `a create in ${pool.name}/${autoscale.name} waits for the destroy of ${missing.join(', ')} (max_instances), which is not in this plan`);
       continue;
     }
 

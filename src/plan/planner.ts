@@ -64,7 +64,7 @@ export function buildPlan(args: BuildPlanArgs): Plan {
     // Like Terraform, say when a target matches nothing (a typo, or a new VM's id from an earlier plan: ids are drawn anew).
     for (const t of targets) {
       const known = list.some((c) => matchesTarget(c.address, t)) || snapshot.resources.some((r) => matchesTarget(r.address, t));
-      if (!known) errors.push(`--target ${t} matches no resource in state and no change in this plan`);
+      if (!known) ctx.report('target-unmatched', `--target ${t} matches no resource in state and no change in this plan`);
     }
     list = list.filter((c) => selected.has(c.address));
     driftList = drift.filter((d) => targets.some((t) => matchesTarget(d.address, t)) || selected.has(d.address));
@@ -89,6 +89,7 @@ export function buildPlan(args: BuildPlanArgs): Plan {
   };
   if (cleanupList.length > 0) plan.cleanup = cleanupList;
   if (fatalErrors.length > 0) plan.fatal_errors = [...fatalErrors];
+  if (ctx.diagnostics.length > 0) plan.diagnostics = [...ctx.diagnostics];
   if (waiting.length > 0) plan.waiting = [...waiting];
   return plan;
 }

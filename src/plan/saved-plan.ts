@@ -64,8 +64,10 @@ function redactChange(c: ResourceChange): ResourceChange {
 }
 
 export function serializeSavedPlan(file: Omit<SavedPlanFile, 'kind' | 'version'>): string {
+  // diagnostics are in memory only: the file keeps the string lists (errors, fatal_errors).
+  const { diagnostics: _inMemory, ...saved } = file.plan;
   const plan: Plan = {
-    ...file.plan,
+    ...saved,
     changes: file.plan.changes.map(redactChange),
     held: file.plan.held.map(redactChange),
     drift: file.plan.drift.map((d) => ({ ...d, before: redactNullable(d.before), after: redactNullable(d.after) })),

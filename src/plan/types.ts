@@ -4,6 +4,7 @@
 import type { Decision } from '../autoscale/types.ts';
 import type { JsonObject } from '../model/json.ts';
 import type { ResourceType } from '../model/resource.ts';
+import type { PlanDiagnostic } from './diagnostics.ts';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete';
 
@@ -89,6 +90,12 @@ export interface Plan {
   cleanup?: StateCleanup[];
   /** When pre-warming configs next act on a rising target, for people (plan/prewarm-notes.ts). Absent: none. */
   prewarm?: string[];
+  /**
+   * The typed form of `errors` / `fatal_errors` (plan/diagnostics.ts), for code that
+   * decides on them. In memory only: saved plans and `--json` keep the string lists
+   * (a plan read from a file has none). Absent: none.
+   */
+  diagnostics?: PlanDiagnostic[];
 }
 
 /** Terraform-like summary counts: a replace counts as one add and one destroy. */

@@ -134,6 +134,7 @@ function toError(kind: ObserveKind, provider: string, scope: string | null, erro
     code: isPoolformError(error) ? error.code : 'provider-error',
     message: errorMessage(error),
     retryable: isPoolformError(error) ? error.retryable : true,
+    ...(isPoolformError(error) && error.field !== undefined ? { field: error.field } : {}),
   };
 }
 

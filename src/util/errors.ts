@@ -142,6 +142,8 @@ export interface PoolformErrorOptions {
   nothingCreated?: boolean;
   /** The provider's own error code (e.g. AWS `InsufficientInstanceCapacity`), for people and metrics. */
   providerCode?: string;
+  /** The configuration field the failure is about, when the message names it (e.g. `base_domain_name`). */
+  field?: string;
   cause?: unknown;
   /** Extra, non-secret context for logs and JSON output. */
   details?: Record<string, unknown>;
@@ -154,6 +156,8 @@ export class PoolformError extends Error {
   readonly nothingCreated: boolean;
   /** The provider's own error code, when it gave one. */
   readonly providerCode: string | undefined;
+  /** The configuration field the message names, if any. */
+  readonly field: string | undefined;
   readonly details: Record<string, unknown>;
 
   constructor(code: PoolformErrorCode, message: string, options: PoolformErrorOptions = {}) {
@@ -164,6 +168,7 @@ export class PoolformError extends Error {
     // details.nothing_created is the older, untyped spelling (providers written before the field): honoured, not to be used.
     this.nothingCreated = options.nothingCreated ?? options.details?.['nothing_created'] === true;
     this.providerCode = options.providerCode;
+    this.field = options.field;
     this.details = options.details ?? {};
   }
 }

@@ -36,6 +36,6 @@ export async function findZone(
   throw new PoolformError(
     'dns-zone-not-found',
     `DnsProvider ${config.name}: no Azure DNS zone for base_domain_name ${normalizeName(baseDomain)} in resource_group ${config.resource_group}; create the zone, or set zone_name`,
-    { details: { base_domain_name: normalizeName(baseDomain) } },
+    { field: 'base_domain_name', details: { base_domain_name: normalizeName(baseDomain) } },
   );
 }

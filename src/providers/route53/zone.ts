@@ -45,6 +45,6 @@ export async function findHostedZone(client: Route53Client, config: Route53DnsPr
   throw new PoolformError(
     'dns-zone-not-found',
     `DnsProvider ${config.name}: no Route 53 hosted zone found for base_domain_name ${normalizeName(baseDomain)}; create the hosted zone, or set hosted_zone_id`,
-    { details: { base_domain_name: normalizeName(baseDomain) } },
+    { field: 'base_domain_name', details: { base_domain_name: normalizeName(baseDomain) } },
   );
 }
