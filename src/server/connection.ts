@@ -5,11 +5,10 @@
 //   {sso_cred}     → the request's `credential` (the user's own password)
 // SSO assumes the portal authenticated the user against the same directory
 // (LDAP/AD) the servers trust; poolform only passes the identity through and
-// never stores the credential.
-import type { Config } from '../config/model.ts';
+// never stores the credential. Which config entry a server's settings come
+// from, and the SSH key material and connection_info around them, are
+// connection-answer.ts's.
 import { resolveSecret } from '../config/secrets.ts';
-import type { ServerRecord } from '../state/types.ts';
-import { findAutoscale, findPool } from '../config/lookup.ts';
 
 export const SSO_USERNAME = '{sso_username}';
 export const SSO_CRED = '{sso_cred}';
@@ -23,19 +22,6 @@ export interface ConnectionSource {
 export interface Connection {
   username: string;
   password: string;
-}
-
-/** The config entry a server's connection settings come from. */
-export function connectionSourceFor(config: Config, server: ServerRecord): ConnectionSource {
-  const pool = findPool(config, server.pool);
-  if (server.autoscale !== null) {
-    const a = pool ? findAutoscale(pool, server.autoscale) : undefined;
-    return { username: a?.connection_username ?? '', password: a?.connection_password ?? '' };
-  }
-  const prefix = `fixed.${server.pool}.`;
-  const name = server.id.startsWith(prefix) ? server.id.slice(prefix.length) : server.id;
-  const f = pool?.servers?.find((s) => s.name === name);
-  return { username: f?.connection_username ?? '', password: f?.connection_password ?? '' };
 }
 
 function substitute(text: string, user: string, credential: string | undefined): string {
