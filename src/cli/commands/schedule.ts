@@ -3,6 +3,9 @@
 // now) and its next N (default 5) transitions, in each schedule's own time
 // zone and in UTC. Exit 0 ok, 1 invalid configuration (diagnostics on
 // stderr), 2 usage error (bad --at / --count, missing DIR).
+// With `prewarm: auto` configs, the learned boot times are read from the state
+// when `--state PATH` is given or the configured SQLite state exists (read
+// only; a state that cannot be read falls back to checkin_timeout / 2).
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -16,11 +19,15 @@ import type { ReportLead } from '../../schedule/report.ts';
 import type { Config } from '../../config/model.ts';
 import { autoscaleConfigs } from '../../config/model.ts';
 import { prewarmLead } from '../../autoscale/prewarm.ts';
+import { bootTimesByConfig } from '../../autoscale/boot-history.ts';
+import { stateBackend } from '../../state/open.ts';
+import { withCliStore } from '../store-options.ts';
 
 interface ScheduleOptions {
   at?: string;
   count: string;
   json?: boolean;
+  state?: string;
 }
 
 const MAX_COUNT = 1000;
@@ -33,6 +40,7 @@ export function registerSchedule(program: Command, ctx: CliContext): void {
     .option('--at <time>', 'ISO 8601 instant to evaluate (default: now; without an offset it is UTC)')
     .option('--count <n>', 'transitions to list per autoscale config', '5')
     .option('--json', 'print JSON')
+    .option('--state <path>', 'state directory to read learned boot times from (prewarm: auto; default: Settings.state.path when it exists)')
     .action(async (dir: string, options: ScheduleOptions) => {
       ctx.exitCode = await runSchedule(ctx, dir, options, Date.now());
     });
@@ -74,7 +82,7 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
   }
   let report: ReturnType<typeof buildScheduleReport>;
   try {
-    report = buildScheduleReport(loaded.config, atMs, count, leadsOf(loaded.config));
+    report = buildScheduleReport(loaded.config, atMs, count, leadsOf(loaded.config, await bootTimesOf(ctx, loaded.config, options.state)));
   } catch (err) {
     ctx.stderr.write(`poolform schedule: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT_FAILURE;
@@ -84,16 +92,32 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
 }
 
 /**
- * Pre-warm leads as far as the configuration says. `schedule` reads no state,
- * so `prewarm: auto` shows the estimate used before any server has booted
- * (checkin_timeout / 2); `plan --at` uses the learned boot time.
+ * Boot times for `prewarm: auto` (null: not read). Read only when some config
+ * uses auto, and only from a state that exists: `--state`, else the configured
+ * SQLite state (a PostgreSQL state is read only with --state given).
  */
-function leadsOf(config: Config): (pool: string, autoscale: string) => ReportLead | null {
+async function bootTimesOf(ctx: CliContext, config: Config, state: string | undefined): Promise<Record<string, number[]> | null> {
+  if (!autoscaleConfigs(config).some(({ autoscale }) => autoscale.prewarm === 'auto')) return null;
+  if (state === undefined && stateBackend(config.settings) !== 'sqlite') return null;
+  try {
+    return await withCliStore(ctx, { state }, async ({ store }) => bootTimesByConfig(await store.listBoots()), config, { mustExist: true });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Pre-warm leads: a fixed duration as written; `prewarm: auto` from the
+ * learned boot times when the state was read, else the estimate used before
+ * any server has booted (checkin_timeout / 2), said so.
+ */
+function leadsOf(config: Config, bootTimes: Record<string, number[]> | null): (pool: string, autoscale: string) => ReportLead | null {
   const leads = new Map<string, ReportLead | null>();
   for (const { pool, autoscale } of autoscaleConfigs(config)) {
-    const lead = prewarmLead(autoscale);
-    const auto = autoscale.prewarm === 'auto' && lead ? { ms: lead.ms, why: `auto: ${lead.why} (schedule reads no state; plan --at uses the learned boot time)` } : lead;
-    leads.set(`${pool.name}/${autoscale.name}`, auto);
+    const key = `${pool.name}/${autoscale.name}`;
+    const lead = prewarmLead(autoscale, bootTimes?.[key] ?? []);
+    const unread = autoscale.prewarm === 'auto' && bootTimes === null && lead;
+    leads.set(key, unread ? { ms: lead.ms, why: `auto: ${lead.why} (no state read; pass --state to use the learned boot time)` } : lead);
   }
   return (pool, autoscale) => leads.get(`${pool}/${autoscale}`) ?? null;
 }
