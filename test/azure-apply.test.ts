@@ -268,4 +268,55 @@ describe('apply with the Azure providers', () => {
       rmSync(ws.root, { recursive: true, force: true });
     }
   });
+
+  it('a quota refusal fails only its VM, leaves no NIC/IP behind and backs the autoscaler off; later the pool completes', { timeout: 60_000 }, async () => {
+    const fake = await startFakeAzure({ dnsZones: { [BASE]: DNS_RG } });
+    const ws = workspace(fake, 3);
+    const store = await createSqliteStore({ path: ws.state });
+    try {
+      const loaded = await loadConfig(ws.config);
+      if (!loaded.config) throw new Error('config invalid');
+      const config = loaded.config;
+      const policies = [trustFake(fake)];
+      let shift = 0;
+      const now = () => Date.now() + shift;
+      const registry = createProviderRegistry({
+        config,
+        stateDir: ws.state,
+        env: ws.env,
+        factories: {
+          azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5, now }),
+          azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, now }),
+        },
+      });
+      const deps = { config, store, registry, clock: () => new Date(now()), idGen: createSeededIdGen(5), newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' };
+      fake.inject({ method: 'PUT', path: '/virtualmachines/', status: 409, code: 'OperationNotAllowed', message: 'Operation could not be completed as it results in exceeding approved Total Regional Cores quota.' });
+      const first = await reconcileOnce(deps);
+      expect(first.applied.failures).toHaveLength(1);
+      expect(first.applied.failures[0]).toMatchObject({ code: 'azure-quota-exceeded' });
+      expect(fake.vms.size).toBe(2);
+      expect(fake.nics.size).toBe(2);
+      expect(fake.publicIps.size).toBe(2);
+      const snap = await store.snapshot();
+      expect(snap.intents).toEqual([]);
+      expect(snap.history['agents/fleet']).toMatchObject({ create_errors: 1, last_create_error: 'OperationNotAllowed (azure-quota-exceeded)' });
+      // Inside the backoff nothing is created (no create/delete loop).
+      shift = 30_000;
+      const held = await planOnce(deps);
+      expect(held.plan.changes).toEqual([]);
+      expect(held.plan.decisions.find((d) => d.action === 'hold')?.cause).toBe('backoff');
+      // Past it, the missing VM is created.
+      shift = 3 * 60_000;
+      const second = await reconcileOnce(deps);
+      expect(second.applied.failures).toEqual([]);
+      expect(fake.vms.size).toBe(3);
+      expect(fake.nics.size).toBe(3);
+      expect(fake.recordSets.size).toBe(3);
+    } finally {
+      await store.close();
+      releaseFakeAgent(fake);
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
 });
