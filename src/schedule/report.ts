@@ -1,6 +1,7 @@
 // What `poolform schedule` shows: for every autoscale config (config order)
 // whether it is active at an instant and its next transitions. Pure: the
 // instant comes in as an argument; the CLI reads the clock.
+import { zoneLabel } from './zone-label.ts';
 import { DateTime } from 'luxon';
 import type { Config } from '../config/model.ts';
 import { autoscaleConfigs } from '../config/model.ts';
@@ -112,9 +113,15 @@ function describeSchedule(s: { days: string[]; start: string; end: string; timez
   return `${days || '(no days)'} ${s.start}–${s.end}${overnight} ${s.timezone}`;
 }
 
-/** "Mon 2024-03-11 18:00 EDT" in a zone. */
+/** "Mon 2024-03-11 18:00 EDT" in a zone (abbreviation, else the IANA name: never "GMT+1"; zone-label.ts). */
 function localTime(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm ZZZZ');
+  return `${DateTime.fromMillis(ms, { zone }).toFormat('ccc yyyy-LL-dd HH:mm')} ${zoneLabel(ms, zone)}`;
+}
+
+/** localTime plus the IANA name in parentheses, unless the label already is it. */
+function localTimeNamed(ms: number, zone: string): string {
+  const shown = localTime(ms, zone);
+  return shown.endsWith(` ${zone}`) ? shown : `${shown} (${zone})`;
 }
 
 /** Human-readable report: times in each schedule's own zone(s) and in UTC. `count`: how many were asked for (0: none listed, no "no transitions" note). */
@@ -137,7 +144,7 @@ export function formatScheduleText(config: Config, report: ScheduleReport, count
     if (autoscale?.enabled === false || schedules.length === 0) return;
     const zones = [...new Set(schedules.map((s) => s.timezone))];
     const atMs = Date.parse(report.at);
-    out += `  at ${zones.map((z) => `${localTime(atMs, z)} (${z})`).join(', ')}\n`;
+    out += `  at ${zones.map((z) => localTimeNamed(atMs, z)).join(', ')}\n`;
     if (entry.transitions.length === 0) {
       if (count !== 0) out += '  no transitions ahead\n';
       return;
@@ -145,7 +152,7 @@ export function formatScheduleText(config: Config, report: ScheduleReport, count
     out += '  next transitions:\n';
     for (const t of entry.transitions) {
       const ms = Date.parse(t.at);
-      const local = zones.map((z) => `${localTime(ms, z)} (${z})`).join(', ');
+      const local = zones.map((z) => localTimeNamed(ms, z)).join(', ');
       out += `    ${(t.active ? 'active' : 'inactive').padEnd(8)}  ${local}  = ${t.at.replace('.000Z', 'Z')} UTC\n`;
     }
     if (pool && entry.target_changes.length > 0) {
