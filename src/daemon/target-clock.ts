@@ -41,7 +41,7 @@ export function nextTargetEdge(config: Config, nowMs: number): TargetEdge | null
         if (lead > 0 && change.active) consider({ at: at - lead, pool: pool.name, autoscale: autoscale.name, active: true, kind: 'pre-warm start' });
       }
     } catch {
-      continue; // an invalid schedule never passes validate
+      // An invalid schedule never passes validate.
     }
   }
   return best;

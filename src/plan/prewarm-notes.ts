@@ -54,7 +54,7 @@ export function prewarmNotes(config: Config, atMs: number, bootTimes: Readonly<R
         break;
       }
     } catch {
-      continue;
+      // An invalid schedule: decide() holds the config and says why.
     }
   }
   return out;
