@@ -396,6 +396,11 @@ describe('friendly_name', () => {
     expect(planText).toContain('# server.sshkey.s1 ("Build box 1") will be created');
     expect(planText).toContain('# server.containers.a1 ("Rack agent 1") will be created');
     expect(planText).toContain('# (fixed docker agent a1 added to pool containers ("Browser containers"))');
+    const list = await runCli(['servers', 'list', '--state', statePath], { env: ENV });
+    expect(list.stdout).toMatch(/fixed\.sshkey\.s1\s+sshkey\s+\(fixed\).*Build box 1/);
+    expect(list.stdout).toMatch(/fixed\.containers\.a1\s+containers\s+\(fixed\).*Rack agent 1/);
+    const json = JSON.parse((await runCli(['servers', 'list', '--state', statePath, '--json'], { env: ENV })).stdout) as Record<string, unknown>[];
+    expect(json.find((s) => s['id'] === 'fixed.containers.a1')?.['friendly_name']).toBe('Rack agent 1');
   });
 });
 

@@ -81,6 +81,16 @@ async function setEnabled(ctx: CliContext, options: DrainOptions, id: string, en
   );
 }
 
+/** friendly_name of fixed servers and agents, as last applied (their `server.<pool>.<name>` resource attributes). */
+async function friendlyNames(store: StateStore): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  for (const r of await store.listResources()) {
+    const name = r.type === 'server' ? r.attributes['friendly_name'] : undefined;
+    if (typeof name === 'string' && name !== '') names.set(r.address, name);
+  }
+  return names;
+}
+
 function takesSessions(s: ServerRecord): string {
   return s.enabled ? 'yes' : 'no (drained)';
 }
@@ -105,6 +115,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
         options,
         async ({ store }) => {
           const counts = await sessionCounts(store);
+          const names = await friendlyNames(store);
           const list = (await store.listServers()).filter((s) => !options.pool || s.pool === options.pool).sort((a, b) => (a.pool === b.pool ? (a.id < b.id ? -1 : 1) : a.pool < b.pool ? -1 : 1));
           if (options.json) {
             ctx.stdout.write(
@@ -113,6 +124,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
                   id: s.id,
                   pool: s.pool,
                   autoscale: s.autoscale,
+                  friendly_name: names.get(s.address) ?? null,
                   address: s.address,
                   hostname: s.hostname,
                   ip: s.ip,
@@ -135,8 +147,17 @@ export function registerServers(program: Command, ctx: CliContext): void {
           }
           ctx.stdout.write(
             renderTable(
-              ['ID', 'POOL', 'AUTOSCALE', 'HOSTNAME', 'STATUS', 'SESSIONS', 'NEW SESSIONS'],
-              list.map((s) => [s.id, s.pool, s.autoscale ?? '(fixed)', displaySafe(s.hostname), s.status, `${counts.get(s.id) ?? 0}/${s.max_sessions}`, takesSessions(s)]),
+              ['ID', 'POOL', 'AUTOSCALE', 'HOSTNAME', 'STATUS', 'SESSIONS', 'NEW SESSIONS', 'NAME'],
+              list.map((s) => [
+                s.id,
+                s.pool,
+                s.autoscale ?? '(fixed)',
+                displaySafe(s.hostname),
+                s.status,
+                `${counts.get(s.id) ?? 0}/${s.max_sessions}`,
+                takesSessions(s),
+                displaySafe(names.get(s.address) ?? ''),
+              ]),
             ),
           );
         },
