@@ -40,9 +40,9 @@ export function reanchor(error: RawYamlError, text: string): { offset: number; m
   if (!INDENT_CODES.has(error.code)) return undefined;
   const noticed = lineStartOf(text, error.start);
   const base = indentAt(text, noticed);
+  // The offending line is the next line with content after the one where the error was noticed.
   let next = text.indexOf('\n', error.start);
-  const limit = Math.max(error.end, error.start);
-  while (next !== -1 && next < limit) {
+  while (next !== -1) {
     const start = next + 1;
     const indent = indentAt(text, start);
     const rest = text[start + indent];
@@ -71,8 +71,15 @@ export function reanchor(error: RawYamlError, text: string): { offset: number; m
 export function collapseSyntaxErrors(errors: readonly RawYamlError[], text: string, position: (offset: number) => { line: number; column: number }, file: string): Diagnostic[] {
   if (errors.length === 0) return [];
   let first: { offset: number; message: string } | undefined;
-  for (const e of errors) {
+  // Errors noticed at one spot belong to one mistake: once one of them is re-anchored, all are.
+  const movedAt = new Map<number, { offset: number; message: string }>();
+  const moves = errors.map((e) => {
     const moved = reanchor(e, text);
+    if (moved && !movedAt.has(e.start)) movedAt.set(e.start, moved);
+    return moved;
+  });
+  for (const [i, e] of errors.entries()) {
+    const moved = moves[i] ?? movedAt.get(e.start);
     const candidate = moved ?? { offset: e.start, message: e.message };
     // Prefer the earliest; on a tie, the re-anchored (more helpful) one.
     if (!first || candidate.offset < first.offset || (candidate.offset === first.offset && moved)) first = candidate;
