@@ -5,7 +5,9 @@
 // create, so poolform learns a 15-minute boot time; before it has any, it
 // pre-warms by checkin_timeout / 2. Each weekday the ramp-up capacity is
 // created before 07:30 and runs when the window opens; after each window the
-// surplus is removed, and after 19:00 every server is gone. The week crosses
+// surplus is removed, and after 19:00 every server is gone, except on
+// Wednesday where a late user's desktop is drained at 19:00 (never destroyed
+// while busy) and removed once the session ends. The week crosses
 // the spring-forward change (Sun 2024-03-31) into Monday 04-01 (CEST).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,6 +70,7 @@ describe('a week of scheduled capacity with pre-warming', () => {
     const store = await createSqliteStore({ path: stateDir });
     const registry = createProviderRegistry({ config, stateDir, env: {} });
     let now = START;
+    let lateServer = '';
     let seq = 0;
     const deps = {
       config,
@@ -91,7 +94,38 @@ describe('a week of scheduled capacity with pre-warming', () => {
           await store.updateServerStatus(s.id, { status: 'running', message: 'ready', progress: 100, at, checkedIn: true });
           await store.recordBoot({ pool: s.pool, autoscale: s.autoscale, server_id: s.id, created_at: s.created_at, running_at: at });
         }
+        // Wednesday: a user works late on one desktop, 18:45 to 19:30 (past the end of the last window).
+        const label = berlin(now);
+        if (label === 'Wed 18:45') {
+          const server = (await store.listServers()).find((s) => s.autoscale !== null && s.status === 'running');
+          if (!server) throw new Error('expected a running server on Wednesday evening');
+          lateServer = server.id;
+          const at = new Date(now).toISOString();
+          await store.putSession({
+            id: 'late-session',
+            pool: 'desktops',
+            user: 'late',
+            zone: null,
+            workspace: null,
+            server_id: server.id,
+            status: 'running',
+            resources: null,
+            staged: false,
+            staging: null,
+            created_at: at,
+            updated_at: at,
+            last_keepalive_at: at,
+            ended_at: null,
+            end_reason: null,
+            api_key: null,
+          });
+        }
+        if (label === 'Wed 19:30') await store.endSession('late-session', 'deleted', new Date(now).toISOString());
         const round = await reconcileOnce(deps);
+        if (label === 'Wed 19:00') {
+          // The window closed with the late user on: drained, never destroyed.
+          expect(round.result.decisions.find((d) => d.server_id === lateServer)?.action).toBe('drain');
+        }
         expect(round.applied.failures).toEqual([]);
         await store.accrueIdle(new Date(now).toISOString(), idleLevels(round.input), maxIdleGapMs('15m'));
         const servers = (await store.listServers()).filter((s) => s.autoscale !== null);
@@ -130,9 +164,12 @@ describe('a week of scheduled capacity with pre-warming', () => {
       // After the ramp-up: down to 3, then 1, then nothing.
       expect(at(`${day} 09:30`)[0]?.servers, `${day} 09:30`).toBe(3);
       expect(at(`${day} 17:00`)[0]?.servers, `${day} 17:00`).toBe(1);
-      expect(at(`${day} 19:00`)[0]?.servers, `${day} 19:00`).toBe(0);
+      expect(at(`${day} 19:00`)[0]?.servers, `${day} 19:00`).toBe(day === 'Wed' ? 1 : 0); // Wednesday: the late user's desktop
       expect(at(`${day} 23:45`)[0]?.servers, `${day} 23:45`).toBe(0);
     }
+    // The late user's desktop goes once the session has ended.
+    expect(at('Wed 19:15')[0]?.servers).toBe(1);
+    expect(at('Wed 19:30')[0]?.servers).toBe(0);
     // From Tuesday on the learned boot time (15m, median of the servers so far) is the lead.
     expect(at('Tue 07:15')[0]?.reasons.join('\n')).toMatch(/pre-warm: window 07:30 needs 6, boot time 15m \(median of \d+\)/);
     expect(at('Tue 09:30')[0]?.reasons.join('\n')).toContain('window mon-fri 09:30–17:00 Europe/Berlin: minimum 3');
