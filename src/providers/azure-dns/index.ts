@@ -4,7 +4,7 @@ import { DnsManagementClient } from '@azure/arm-dns';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { AzureDnsProvider } from '../../generated/config.ts';
-import { armClientOptions, type AzureRetryOptions } from '../azure/client.ts';
+import { armClientOptions, type AzureRetryOptions } from '../azure/client-options.ts';
 import { cloudHosts } from '../azure/cloud.ts';
 import { createAzureCredential } from '../azure/credential.ts';
 import type { DnsProviderClient } from '../types.ts';

@@ -3,8 +3,8 @@
 //
 // Retries: the SDK pipeline's own retry policies handle 429/503 with
 // Retry-After (throttlingRetryPolicy) and transient network/5xx failures
-// (exponential backoff); both are bounded here by `maxRetries` and
-// `maxRetryDelayInMs`. Capacity and quota refusals (409) are not retried: they
+// (exponential backoff); both are bounded here by `maxRetries` (and the
+// backoff by `maxRetryDelayInMs`; Azure's Retry-After is honoured as sent). Capacity and quota refusals (409) are not retried: they
 // surface as PoolformError and the autoscaler backs off.
 //
 // `additionalPolicies` lets tests trust the fake's self-signed certificate
@@ -14,16 +14,9 @@ import type { TokenCredential } from '@azure/core-auth';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient } from '@azure/arm-network';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
-import { armScope } from './cloud.ts';
+import { armClientOptions, type AzureRetryOptions } from './client-options.ts';
 
-export interface AzureRetryOptions {
-  /** Retries after the first attempt (default 5). */
-  maxRetries?: number;
-  /** Base delay for exponential backoff of transient errors (default 800 ms). */
-  retryDelayInMs?: number;
-  /** Upper bound of one delay, Retry-After included (default 30 s). */
-  maxRetryDelayInMs?: number;
-}
+export { armClientOptions, type AzureRetryOptions } from './client-options.ts';
 
 export interface AzureClientSettings {
   credential: TokenCredential;
@@ -37,21 +30,6 @@ export interface AzureClientSettings {
 export interface AzureArmClients {
   compute: ComputeManagementClient;
   network: NetworkManagementClient;
-}
-
-/** Options shared by every ARM client: endpoint, scope, retry bounds, extra policies. */
-export function armClientOptions(settings: Omit<AzureClientSettings, 'credential' | 'subscriptionId'>) {
-  return {
-    endpoint: settings.endpoint,
-    credentials: { scopes: [armScope(settings.endpoint)] },
-    credentialScopes: [armScope(settings.endpoint)],
-    retryOptions: {
-      maxRetries: settings.retry?.maxRetries ?? 5,
-      retryDelayInMs: settings.retry?.retryDelayInMs ?? 800,
-      maxRetryDelayInMs: settings.retry?.maxRetryDelayInMs ?? 30_000,
-    },
-    ...(settings.additionalPolicies ? { additionalPolicies: settings.additionalPolicies.map((policy) => ({ policy, position: 'perCall' as const })) } : {}),
-  };
 }
 
 export function createAzureArmClients(settings: AzureClientSettings): AzureArmClients {
