@@ -76,7 +76,7 @@ describe.skipIf(!enabled)('a missing hosted zone', () => {
     // The rest renders (the fixed server); the autoscaled VM waits for its zone.
     expect(plan.stdout).toContain('+ server.desktops.legacy1');
     expect(plan.stdout).toContain('Plan: 1 to add, 0 to change, 0 to destroy.');
-    expect(plan.stdout).toMatch(new RegExp(`Error: .*base_domain_name ${BASE.replace(/\./g, '\\.')}`));
+    expect(plan.stdout).toMatch(new RegExp(`Error \\[dns-zone-missing\\]: .*base_domain_name ${BASE.replace(/\./g, '\\.')}`));
     expect(plan.stdout).not.toMatch(/Warnings[\s\S]*hosted zone/);
     expect(plan.stderr).toMatch(/poolform plan: error \[plan-errors\]: the plan has 1 error/);
 

@@ -342,7 +342,7 @@ describe('a provider that cannot be observed', () => {
     for (const extra of [[], ['--detailed-exitcode']]) {
       const r = await runCli(['plan', ws.config, '--state', ws.state, ...extra], { env });
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/Error: LdapConfig corp \(OU=Desktops,DC=corp,DC=example,DC=test\) could not be observed: /);
+      expect(r.stdout).toMatch(/Error \[provider-unobserved\]: LdapConfig corp \(OU=Desktops,DC=corp,DC=example,DC=test\) could not be observed: /);
       expect(r.stdout).not.toContain('Your pools match');
       expect(r.stdout).toContain('No changes. But the plan has errors (above)');
       expect(r.stderr).toContain('error [plan-errors]: the plan has 1 error to fix first');

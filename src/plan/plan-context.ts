@@ -162,7 +162,7 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     // Fatal too: with part of the world unknown the plan cannot say the pools match, and
     // applying half a picture is not what an admin reviewed (plan exits 1, apply refuses;
     // the daemon keeps reconciling what it can see).
-    const message = `${describe(e.kind, e.provider, e.scope)} could not be observed: [${e.code}] ${e.message}; nothing that depends on it is created or destroyed`;
+    const message = `${describe(e.kind, e.provider, e.scope)} could not be observed: ${e.message}${e.code === 'provider-error' ? '' : ` [${e.code}]`}; nothing that depends on it is created or destroyed`;
     report('provider-unobserved', message, { severity: 'error', address: e.scope });
   }
   /** Reports a provider scope that is unknown without a recorded error (e.g. its config was removed). */

@@ -66,6 +66,8 @@ export function planToJson(plan: Plan): JsonObject {
     held_changes: plan.held.map(changeJson),
     errors: [...plan.errors],
     fatal_errors: [...(plan.fatal_errors ?? [])],
+    // The same problems with their stable codes (plan/diagnostics.ts), for tools that search by code.
+    diagnostics: (plan.diagnostics ?? []).map((d): JsonValue => ({ code: d.code, severity: d.severity, address: d.address, message: d.message })),
     waiting: [...(plan.waiting ?? [])],
     decisions: plan.decisions.map((d) => {
       const out: JsonObject = { action: d.action, pool: d.pool, autoscale: d.autoscale, reason: d.reason };

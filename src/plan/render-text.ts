@@ -192,7 +192,9 @@ export function renderPlanText(plan: Plan): string {
     for (const e of warnings) out.push(`  - ${e}`);
     out.push('');
   }
-  for (const e of fatal) out.push(`Error: ${e}`, '');
+  // With its code when the planner typed it (`Error [dns-zone-missing]: ...`), so output can be searched by code.
+  const codeOf = new Map((plan.diagnostics ?? []).map((d) => [d.message, d.code]));
+  for (const e of fatal) out.push(`Error${codeOf.has(e) ? ` [${codeOf.get(e) ?? ''}]` : ''}: ${e}`, '');
 
   out.push(summaryLine(plan));
   return `${out.join('\n')}\n`;
