@@ -1,8 +1,9 @@
-// Session throughput and p99 on a PostgreSQL state: one replica vs two, in
-// the same run (issue 8). Each replica is its own Node process (this script
-// re-run with --worker) serving the real session API against one database
-// that holds 1,000 running servers; the load (create + delete a session per
-// virtual user, autocannon, loopback) is split evenly between the replicas.
+// Session throughput and p99 on a PostgreSQL state as pools grow (100, 1,000
+// and 10,000 running servers; issue 13) and one replica vs two (issue 8), in
+// the same run. Each replica is its own Node process (this script re-run with
+// --worker) serving the real session API against one database; the load
+// (create + delete a session per virtual user, autocannon, loopback) is split
+// evenly between the replicas.
 // The replicas run the API only, not the reconcile loop (it would add the
 // same background work to both runs). Prints a ratio, never pass/fail.
 // Without PostgreSQL installed it says so and reports nulls.
@@ -15,10 +16,11 @@ import { loadConfig } from '../src/config/load.ts';
 import { createApp } from '../src/server/app.ts';
 import { createPostgresStore } from '../src/state/postgres-store.ts';
 import { postgresAvailable, startPostgres } from '../test/support/postgres.ts';
-import { CONNECTIONS, DURATION_S, KEY, addServers, benchConfigYaml, cannonAll, describe, listen } from './session-cannon.ts';
+import { bulkSeedPostgres } from '../test/support/bulk-seed.ts';
+import { CONNECTIONS, DURATION_S, KEY, benchConfigYaml, benchServers, cannonAll, describe, listen, warmUp } from './session-cannon.ts';
 import type { Result } from './session-cannon.ts';
 
-const SERVERS = 1000;
+const SIZES = [100, 1000, 10_000] as const;
 const SELF = fileURLToPath(import.meta.url);
 
 /** Worker mode: serve the session API on a free port against POOLFORM_DATABASE_URL until SIGTERM. */
@@ -69,10 +71,21 @@ async function runWith(replicas: number, cfgDir: string, dbUrl: string): Promise
   const workers = [];
   try {
     for (let i = 0; i < replicas; i++) workers.push(await startWorker(cfgDir, dbUrl));
+    // Each replica builds its capacity index on its first allocation: not measured.
+    for (const w of workers) await warmUp(w.url);
     return await cannonAll(workers.map((w) => w.url), `postgres ${replicas} replica(s)`);
   } finally {
     for (const w of workers) await stopWorker(w);
   }
+}
+
+/** A fresh database holding `servers` running servers (migrated by a store, rows inserted in bulk). */
+async function seededDatabase(pg: Awaited<ReturnType<typeof startPostgres>>, servers: number): Promise<string> {
+  const dbUrl = await pg.createDatabase();
+  const seed = await createPostgresStore({ url: dbUrl });
+  await seed.close();
+  await bulkSeedPostgres(dbUrl, benchServers(servers));
+  return dbUrl;
 }
 
 async function main(): Promise<void> {
@@ -82,37 +95,54 @@ async function main(): Promise<void> {
     return;
   }
   const cfgDir = mkdtempSync(join(tmpdir(), 'poolform-bench-replicas-'));
-  writeFileSync(join(cfgDir, 'bench.yaml'), benchConfigYaml(SERVERS));
+  writeFileSync(join(cfgDir, 'bench.yaml'), benchConfigYaml(Math.max(...SIZES)));
   const pg = await startPostgres();
   try {
-    const dbUrl = await pg.createDatabase();
-    const seed = await createPostgresStore({ url: dbUrl });
-    await addServers(seed, SERVERS);
-    await seed.close();
-    process.stdout.write(`postgres state, ${SERVERS} servers, session create+delete, ${CONNECTIONS} connections split over the replicas, ${DURATION_S}s each\n`);
-    const one = await runWith(1, cfgDir, dbUrl);
-    process.stdout.write(describe('1 replica ', one));
-    const two = await runWith(2, cfgDir, dbUrl);
-    process.stdout.write(describe('2 replicas', two));
-    const throughput = one.rps > 0 ? two.rps / one.rps : null;
-    const p99 = one.p99 > 0 ? two.p99 / one.p99 : null;
-    process.stdout.write(`two vs one replica: throughput ×${throughput?.toFixed(2) ?? '?'}, p99 ×${p99?.toFixed(2) ?? '?'}\n`);
+    process.stdout.write(
+      `postgres state, ${SIZES.join(' / ')} servers, session create+delete, ${CONNECTIONS} connections split over the replicas, ${DURATION_S}s each\n`,
+    );
+    const one = new Map<number, Result>();
+    const two = new Map<number, Result>();
+    for (const size of SIZES) {
+      const dbUrl = await seededDatabase(pg, size);
+      const r1 = await runWith(1, cfgDir, dbUrl);
+      one.set(size, r1);
+      process.stdout.write(describe(`${String(size).padStart(6)} servers, 1 replica `, r1));
+      const r2 = await runWith(2, cfgDir, dbUrl);
+      two.set(size, r2);
+      process.stdout.write(describe(`${String(size).padStart(6)} servers, 2 replicas`, r2));
+    }
+    const empty: Result = { rps: 0, pairsPerSec: 0, p50: 0, p99: 0, non2xx: 0, errors: 0 };
+    const get = (m: Map<number, Result>, size: number): Result => m.get(size) ?? empty;
+    const ratio = (a: number, b: number): number | null => (b > 0 ? Number((a / b).toFixed(3)) : null);
+    const flat1 = ratio(get(one, 10_000).rps, get(one, 100).rps);
+    const flat2 = ratio(get(two, 10_000).rps, get(two, 100).rps);
+    const throughput = ratio(get(two, 1000).rps, get(one, 1000).rps);
+    const p99 = ratio(get(two, 1000).p99, get(one, 1000).p99);
+    process.stdout.write(`flat in pool size (req/s at 10,000 ÷ at 100): 1 replica ${flat1 ?? '?'}, 2 replicas ${flat2 ?? '?'} (goal ≥ 0.7)\n`);
+    process.stdout.write(`p99 at 10,000 servers: 1 replica ${get(one, 10_000).p99} ms, 2 replicas ${get(two, 10_000).p99} ms\n`);
+    process.stdout.write(`two vs one replica at 1,000 servers: throughput ×${throughput ?? '?'}, p99 ×${p99 ?? '?'}\n`);
+    const perSize: Record<string, number> = {};
+    for (const size of SIZES) {
+      for (const [n, m] of [[1, one], [2, two]] as const) {
+        const r = get(m, size);
+        perSize[`pg_${size}_${n}r_rps`] = Math.round(r.rps);
+        perSize[`pg_${size}_${n}r_p50_ms`] = r.p50;
+        perSize[`pg_${size}_${n}r_p99_ms`] = r.p99;
+        perSize[`pg_${size}_${n}r_non2xx`] = r.non2xx;
+      }
+    }
     process.stdout.write(
       `${JSON.stringify({
         bench: 'replicas',
-        servers: SERVERS,
+        sizes: SIZES,
         connections: CONNECTIONS,
         duration_s: DURATION_S,
-        pg_1_replica_rps: Math.round(one.rps),
-        pg_1_replica_p50_ms: one.p50,
-        pg_1_replica_p99_ms: one.p99,
-        pg_1_replica_non2xx: one.non2xx,
-        pg_2_replicas_rps: Math.round(two.rps),
-        pg_2_replicas_p50_ms: two.p50,
-        pg_2_replicas_p99_ms: two.p99,
-        pg_2_replicas_non2xx: two.non2xx,
-        pg_2_vs_1_throughput_ratio: throughput === null ? null : Number(throughput.toFixed(3)),
-        pg_2_vs_1_p99_ratio: p99 === null ? null : Number(p99.toFixed(3)),
+        ...perSize,
+        pg_flat_ratio_10000_vs_100_1_replica: flat1,
+        pg_flat_ratio_10000_vs_100_2_replicas: flat2,
+        pg_2_vs_1_throughput_ratio: throughput,
+        pg_2_vs_1_p99_ratio: p99,
       })}\n`,
     );
   } finally {

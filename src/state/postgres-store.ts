@@ -55,11 +55,64 @@ function toPg(sql: string): string {
   return out;
 }
 
+const statementNames = new Map<string, string>();
+
+/**
+ * A named (prepared) statement: each connection parses and plans it once and
+ * then only binds and executes it. The shared SQL is a fixed set of strings,
+ * so the names stay few; the one dynamic statement (listSessions' IN list)
+ * has a handful of shapes.
+ */
+function prepared(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  const text = toPg(sql);
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `pf${statementNames.size + 1}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: [...params] };
+}
+
+/**
+ * A prepared statement whose result columns changed under it (a migration by
+ * another process added a column to a `SELECT *`): PostgreSQL refuses to run
+ * it again on that connection. The connection is dropped (its statements go
+ * with it) and the work is retried once on another.
+ */
+function isStalePlan(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '0A000' && /cached plan/i.test(String((err as Error).message));
+}
+
+/** Runs `fn` on a pooled connection; a stale prepared plan drops the connection and retries once. */
+async function onConnection<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await pool.connect();
+    let drop = false;
+    try {
+      return await fn(client);
+    } catch (err) {
+      drop = isStalePlan(err);
+      if (!drop || attempt > 0) throw err;
+    } finally {
+      client.release(drop);
+    }
+  }
+}
+
+function pooledRunner(pool: pg.Pool): SqlRunner {
+  return {
+    all: (sql, params = []) => onConnection(pool, (c) => runnerFor(c).all(sql, params)),
+    get: (sql, params = []) => onConnection(pool, (c) => runnerFor(c).get(sql, params)),
+    run: (sql, params = []) => onConnection(pool, (c) => runnerFor(c).run(sql, params)),
+    exec: (sql) => onConnection(pool, (c) => runnerFor(c).exec(sql)),
+  };
+}
+
 function runnerFor(client: pg.ClientBase | pg.Pool): SqlRunner {
   return {
-    all: async (sql, params = []) => (await client.query(toPg(sql), [...params])).rows as Row[],
-    get: async (sql, params = []) => (await client.query(toPg(sql), [...params])).rows[0] as Row | undefined,
-    run: async (sql, params = []) => (await client.query(toPg(sql), [...params])).rowCount ?? 0,
+    all: async (sql, params = []) => (await client.query(prepared(sql, params))).rows as Row[],
+    get: async (sql, params = []) => (await client.query(prepared(sql, params))).rows[0] as Row | undefined,
+    run: async (sql, params = []) => (await client.query(prepared(sql, params))).rowCount ?? 0,
     exec: async (sql) => {
       await client.query(sql);
     },
@@ -86,8 +139,8 @@ class PostgresDriver implements SqlDriver {
     // An idle connection dropped by the server must not crash the process; the pool reconnects.
     this.pool.on('error', () => undefined);
     this.#leasePool.on('error', () => undefined);
-    this.#direct = runnerFor(this.pool);
-    this.lease = runnerFor(this.#leasePool);
+    this.#direct = pooledRunner(this.pool);
+    this.lease = pooledRunner(this.#leasePool);
   }
 
   all(sql: string, params?: readonly SqlValue[]): Promise<Row[]> {
@@ -104,6 +157,16 @@ class PostgresDriver implements SqlDriver {
   }
 
   async #transaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>, lockKey?: string): Promise<T> {
+    try {
+      return await this.#transactionOnce(begin, fn, lockKey);
+    } catch (err) {
+      // Rolled back, and the connection dropped: safe to run the transaction again.
+      if (!isStalePlan(err)) throw err;
+      return this.#transactionOnce(begin, fn, lockKey);
+    }
+  }
+
+  async #transactionOnce<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>, lockKey?: string): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
@@ -117,6 +180,7 @@ class PostgresDriver implements SqlDriver {
         await client.query('ROLLBACK').catch(() => {
           broken = true;
         });
+        if (isStalePlan(err)) broken = true;
         throw err;
       }
     } finally {

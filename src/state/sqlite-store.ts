@@ -118,6 +118,8 @@ class SqliteDriver implements SqlDriver {
       }
     }
     this.#db.exec('PRAGMA synchronous = NORMAL');
+    // 32 MiB of page cache (default 2 MiB): a 10,000-server state stays in memory.
+    this.#db.exec('PRAGMA cache_size = -32768');
     this.#db.exec('PRAGMA foreign_keys = OFF');
   }
 
