@@ -641,6 +641,11 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     }
     if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'AADSTS70003' } };
     if (form.get('client_id') !== clientId) return { status: 400, body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found.` } };
+    // The ARM audience of this endpoint: `<resource manager>/.default` (the SDK derives it from the endpoint).
+    const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    if (!scopes.includes(`${base}/.default`)) {
+      return { status: 400, body: { error: 'invalid_scope', error_description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid (${scopes.join(' ')}).` } };
+    }
     if (form.get('client_secret') !== clientSecret) {
       return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } };
     }
