@@ -8,6 +8,7 @@ import type { CliContext } from './context.ts';
 import { EXIT_USAGE } from './context.ts';
 import { thrownErrorLine } from './error-line.ts';
 import { colorWanted } from './color.ts';
+import { addHelpExamples } from './help-examples.ts';
 import { normalizeSingleDash, takeNoColor } from './terraform-flags.ts';
 import { COMMANDS, type CommandEntry } from './commands/index.ts';
 
@@ -46,6 +47,7 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
     }
   });
   for (const sub of program.commands) sub.exitOverride();
+  addHelpExamples(program);
   // `poolform <command>: ...` in every error line: the full path of the command being run.
   program.hook('preAction', (_program, action) => {
     const names: string[] = [];
