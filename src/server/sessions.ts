@@ -10,7 +10,8 @@
 import type { Context, Hono } from 'hono';
 import type { Config, Pool } from '../config/model.ts';
 import { hasRoom } from '../state/placement.ts';
-import type { NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import { withIndexedPath } from '../state/capacity-index.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './context.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
@@ -118,10 +119,12 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       const ended = await ctx.store.endSession(s.id, reason, request.now);
       if (!ended || ended.end_reason !== reason) continue; // another request claimed it first
       const target = s.server_id;
-      const onlyTarget: PlacementChooser = (candidates) => {
-        const c = candidates.find((x) => x.server.id === target);
-        return c && hasRoom(c, need) ? target : null;
-      };
+      const onTarget = (c: PlacementCandidate | undefined): string | null => (c && hasRoom(c, need) ? target : null);
+      // The indexed path looks the one agent up instead of listing the pool.
+      const onlyTarget: PlacementChooser = withIndexedPath(
+        (candidates) => onTarget(candidates.find((x) => x.server.id === target)),
+        (view) => onTarget(view.get(target)),
+      );
       const result = await ctx.store.allocateSession(request, onlyTarget, { onNoCapacity: 'reject' });
       if (result.outcome === 'placed') return { session: result.session, from: s.id };
       return undefined;
