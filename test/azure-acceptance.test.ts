@@ -58,7 +58,14 @@ describe.skipIf(!enabled)(`Azure acceptance (real subscription)${enabled ? '' : 
     const intent = `acc-intent-${randomBytes(6).toString('hex')}`;
     const names = resourceNames(intent);
     try {
-      const vm = await client.create({ intent_id: intent, server_id: `acc-${intent}`, hostname: 'pfacc', pool: 'acc', autoscale: 'acc', user_data: config.startup_script });
+      const vm = await client.create({
+        intent_id: intent,
+        server_id: `acc-${intent}`,
+        hostname: 'pfacc',
+        pool: 'acc',
+        autoscale: 'acc',
+        user_data: config.startup_script,
+      });
       expect(vm.provider_id).toBe(names.vm);
       expect(vm.private_ip).not.toBeNull();
       expect((await client.observe()).map((v) => v.provider_id)).toContain(names.vm);
@@ -71,27 +78,31 @@ describe.skipIf(!enabled)(`Azure acceptance (real subscription)${enabled ? '' : 
     expect((await client.observe()).map((v) => v.provider_id)).not.toContain(names.vm);
   });
 
-  it.skipIf(!env['POOLFORM_ACC_AZURE_DNS_ZONE'] || !env['POOLFORM_ACC_AZURE_DNS_RESOURCE_GROUP'])('writes, observes and deletes an A record', { timeout: 5 * 60_000 }, async () => {
-    const config: AzureDnsProvider = {
-      kind: 'DnsProvider',
-      name: 'acc-dns',
-      type: 'azure',
-      subscription_id: need('AZURE_SUBSCRIPTION_ID'),
-      tenant_id: need('AZURE_TENANT_ID'),
-      client_id: need('AZURE_CLIENT_ID'),
-      client_secret: '${env:AZURE_CLIENT_SECRET}',
-      resource_group: need('POOLFORM_ACC_AZURE_DNS_RESOURCE_GROUP'),
-    };
-    const zone = need('POOLFORM_ACC_AZURE_DNS_ZONE');
-    const dns = createAzureDnsProvider({ config, clientSecret: need('AZURE_CLIENT_SECRET') });
-    const record = { fqdn: `pfacc-${randomBytes(4).toString('hex')}.${zone}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc' };
-    try {
-      expect((await dns.upsert(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-      expect((await dns.observe(zone)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-    } finally {
-      expect((await dns.delete(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-    }
-  });
+  it.skipIf(!env['POOLFORM_ACC_AZURE_DNS_ZONE'] || !env['POOLFORM_ACC_AZURE_DNS_RESOURCE_GROUP'])(
+    'writes, observes and deletes an A record',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const config: AzureDnsProvider = {
+        kind: 'DnsProvider',
+        name: 'acc-dns',
+        type: 'azure',
+        subscription_id: need('AZURE_SUBSCRIPTION_ID'),
+        tenant_id: need('AZURE_TENANT_ID'),
+        client_id: need('AZURE_CLIENT_ID'),
+        client_secret: '${env:AZURE_CLIENT_SECRET}',
+        resource_group: need('POOLFORM_ACC_AZURE_DNS_RESOURCE_GROUP'),
+      };
+      const zone = need('POOLFORM_ACC_AZURE_DNS_ZONE');
+      const dns = createAzureDnsProvider({ config, clientSecret: need('AZURE_CLIENT_SECRET') });
+      const record = { fqdn: `pfacc-${randomBytes(4).toString('hex')}.${zone}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc' };
+      try {
+        expect((await dns.upsert(zone, [record])).map((r) => r.error)).toEqual([undefined]);
+        expect((await dns.observe(zone)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
+      } finally {
+        expect((await dns.delete(zone, [record])).map((r) => r.error)).toEqual([undefined]);
+      }
+    },
+  );
 });
 
 describe.skipIf(enabled)('Azure acceptance', () => {

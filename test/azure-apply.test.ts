@@ -163,7 +163,16 @@ async function reconcileLater(fake: FakeAzure, ws: Ws): Promise<void> {
   });
   const store = await createSqliteStore({ path: ws.state });
   try {
-    const round = await reconcileOnce({ config, store, registry, clock: () => new Date(later()), idGen: createSeededIdGen(11), newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
+    const round = await reconcileOnce({
+      config,
+      store,
+      registry,
+      clock: () => new Date(later()),
+      idGen: createSeededIdGen(11),
+      newId: randomUUID,
+      env: ws.env,
+      apiAddress: '127.0.0.1:9',
+    });
     expect(round.applied.failures).toEqual([]);
   } finally {
     await store.close();
@@ -179,7 +188,9 @@ function assertNoDuplicate(fake: FakeAzure, wanted: number): void {
 }
 
 describe('apply with the Azure providers', () => {
-  it('an in-process apply creates 2 VMs and their records with 3 mutating calls; steady state costs one listing per provider', { timeout: 60_000 }, async () => {
+  it('an in-process apply creates 2 VMs and their records with 3 mutating calls; steady state costs one listing per provider', {
+    timeout: 60_000,
+  }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     const store = await createSqliteStore({ path: ws.state });
@@ -251,7 +262,9 @@ describe('apply with the Azure providers', () => {
     }
   });
 
-  it('a kill inside a parallel create (NIC made, VM not yet): no duplicate, the intent waits, then is discarded and its NIC swept', { timeout: 120_000 }, async () => {
+  it('a kill inside a parallel create (NIC made, VM not yet): no duplicate, the intent waits, then is discarded and its NIC swept', {
+    timeout: 120_000,
+  }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     try {
@@ -289,8 +302,23 @@ describe('apply with the Azure providers', () => {
           azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, now }),
         },
       });
-      const deps = { config, store, registry, clock: () => new Date(now()), idGen: createSeededIdGen(5), newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' };
-      fake.inject({ method: 'PUT', path: '/virtualmachines/', status: 409, code: 'OperationNotAllowed', message: 'Operation could not be completed as it results in exceeding approved Total Regional Cores quota.' });
+      const deps = {
+        config,
+        store,
+        registry,
+        clock: () => new Date(now()),
+        idGen: createSeededIdGen(5),
+        newId: randomUUID,
+        env: ws.env,
+        apiAddress: '127.0.0.1:9',
+      };
+      fake.inject({
+        method: 'PUT',
+        path: '/virtualmachines/',
+        status: 409,
+        code: 'OperationNotAllowed',
+        message: 'Operation could not be completed as it results in exceeding approved Total Regional Cores quota.',
+      });
       const first = await reconcileOnce(deps);
       expect(first.applied.failures).toHaveLength(1);
       expect(first.applied.failures[0]).toMatchObject({ code: 'azure-quota-exceeded' });

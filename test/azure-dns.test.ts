@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineDnsProviderConformance } from '../src/providers/conformance.ts';
 import type { DnsRecord } from '../src/providers/types.ts';
-import { PoolformError } from '../src/util/errors.ts';
+import type { PoolformError } from '../src/util/errors.ts';
 import { DNS_RG, fakeDnsProvider, releaseFakeAgent } from './fakes/azure/harness.ts';
 import { type FakeAzure, startFakeAzure } from './fakes/azure/server.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
@@ -47,7 +47,11 @@ describe('Azure DNS provider', { timeout: testTimeout(60_000) }, () => {
     const results = await client.upsert(ZONE, [rec('kasm-aaaa0001', '10.0.0.11')]);
     expect(results.map((r) => r.error)).toEqual([undefined]);
     const stored = fake.recordSets.get(recordKey(`kasm-aaaa0001.${ZONE}`));
-    expect(stored?.properties).toMatchObject({ TTL: 60, ARecords: [{ ipv4Address: '10.0.0.11' }], metadata: { poolform_managed: 'true', poolform_server_id: 'srv-kasm-aaaa0001' } });
+    expect(stored?.properties).toMatchObject({
+      TTL: 60,
+      ARecords: [{ ipv4Address: '10.0.0.11' }],
+      metadata: { poolform_managed: 'true', poolform_server_id: 'srv-kasm-aaaa0001' },
+    });
     // A base domain below the zone finds the enclosing zone.
     const deeper = fakeDnsProvider(fake, { name: 'deeper' });
     const seen = await deeper.observe(ZONE);

@@ -42,7 +42,9 @@ function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
 function leftovers(intentId: string): string[] {
   const names = resourceNames(intentId);
   const wanted = new Set(Object.values(names).map((n) => n.toLowerCase()));
-  return [...fake.vms.values(), ...fake.nics.values(), ...fake.publicIps.values(), ...fake.disks.values()].map((r) => r.name).filter((n) => wanted.has(n.toLowerCase()));
+  return [...fake.vms.values(), ...fake.nics.values(), ...fake.publicIps.values(), ...fake.disks.values()]
+    .map((r) => r.name)
+    .filter((n) => wanted.has(n.toLowerCase()));
 }
 
 defineVmProviderConformance('azure (ARM fake)', async () => ({
@@ -62,14 +64,28 @@ describe('Azure VM provider: what a VM is made of', { timeout: testTimeout(60_00
     expect(vm.provider_id).toBe(names.vm);
     expect(vm.private_ip).toMatch(/^10\.0\./);
     expect(vm.public_ip).toMatch(/^20\.1\./);
-    const owned = fake.tagged(TAG_INTENT_ID, req.intent_id).map((r) => r.type).sort();
-    expect(owned).toEqual(['Microsoft.Compute/disks', 'Microsoft.Compute/virtualMachines', 'Microsoft.Network/networkInterfaces', 'Microsoft.Network/publicIPAddresses']);
+    const owned = fake
+      .tagged(TAG_INTENT_ID, req.intent_id)
+      .map((r) => r.type)
+      .sort();
+    expect(owned).toEqual([
+      'Microsoft.Compute/disks',
+      'Microsoft.Compute/virtualMachines',
+      'Microsoft.Network/networkInterfaces',
+      'Microsoft.Network/publicIPAddresses',
+    ]);
     for (const resource of fake.tagged(TAG_INTENT_ID, req.intent_id)) {
       expect(resource.tags).toMatchObject({ [TAG_MANAGED]: 'true', [TAG_PROVIDER]: 'azure', [TAG_SERVER_ID]: req.server_id, team: 'vdi' });
     }
     // What the VM was asked to be: customData base64 of the script, delete options on disk and NIC.
-    const stored = fake.vms.get(`/subscriptions/${fake.subscriptionId}/resourcegroups/${TEST_RG}/providers/microsoft.compute/virtualmachines/${names.vm}`.toLowerCase());
-    const props = stored?.properties as { storageProfile: { osDisk: { deleteOption: string } }; networkProfile: { networkInterfaces: { properties: { deleteOption: string } }[] }; osProfile: Record<string, unknown> };
+    const stored = fake.vms.get(
+      `/subscriptions/${fake.subscriptionId}/resourcegroups/${TEST_RG}/providers/microsoft.compute/virtualmachines/${names.vm}`.toLowerCase(),
+    );
+    const props = stored?.properties as {
+      storageProfile: { osDisk: { deleteOption: string } };
+      networkProfile: { networkInterfaces: { properties: { deleteOption: string } }[] };
+      osProfile: Record<string, unknown>;
+    };
     expect(props.storageProfile.osDisk.deleteOption).toBe('Delete');
     expect(props.networkProfile.networkInterfaces[0]?.properties.deleteOption).toBe('Delete');
     expect(props.osProfile['computerName']).toBe(req.hostname);
@@ -194,14 +210,26 @@ describe('Azure VM provider: faults', { timeout: testTimeout(60_000) }, () => {
   it('SkuNotAvailable and an asynchronous AllocationFailed are capacity errors with nothing left behind', async () => {
     const client = fakeVmProvider(fake, { name: 'capacity' });
     const unavailable = request();
-    fake.inject({ method: 'PUT', path: '/virtualmachines/', status: 409, code: 'SkuNotAvailable', message: 'The requested size is not available in location eastus.' });
+    fake.inject({
+      method: 'PUT',
+      path: '/virtualmachines/',
+      status: 409,
+      code: 'SkuNotAvailable',
+      message: 'The requested size is not available in location eastus.',
+    });
     const e1 = (await client.create(unavailable).catch((e: unknown) => e)) as PoolformError;
     expect(e1.code).toBe('azure-insufficient-capacity');
     expect(e1.nothingCreated).toBe(true);
     expect(leftovers(unavailable.intent_id)).toEqual([]);
 
     const allocation = request();
-    fake.inject({ method: 'PUT', path: '/virtualmachines/', code: 'AllocationFailed', message: 'Allocation failed. We do not have sufficient capacity.', async: true });
+    fake.inject({
+      method: 'PUT',
+      path: '/virtualmachines/',
+      code: 'AllocationFailed',
+      message: 'Allocation failed. We do not have sufficient capacity.',
+      async: true,
+    });
     const e2 = (await client.create(allocation).catch((e: unknown) => e)) as PoolformError;
     expect(e2.code).toBe('azure-insufficient-capacity');
     expect(e2.retryable).toBe(true);
@@ -234,7 +262,13 @@ describe('Azure VM provider: listing budget', { timeout: testTimeout(60_000) }, 
     try {
       for (let i = 0; i < 1500; i++) {
         local.putDirect('vm', TEST_RG, resourceNames(`bulk-${i}`).vm, {
-          tags: { [TAG_MANAGED]: 'true', [TAG_PROVIDER]: 'azure', [TAG_SERVER_ID]: `bulk-${i}`, [TAG_INTENT_ID]: `bulk-${i}`, 'poolform:private-ip': `10.1.${Math.floor(i / 250)}.${i % 250}` },
+          tags: {
+            [TAG_MANAGED]: 'true',
+            [TAG_PROVIDER]: 'azure',
+            [TAG_SERVER_ID]: `bulk-${i}`,
+            [TAG_INTENT_ID]: `bulk-${i}`,
+            'poolform:private-ip': `10.1.${Math.floor(i / 250)}.${i % 250}`,
+          },
         });
       }
       let clock = Date.now();

@@ -30,10 +30,14 @@ describe('azure provider rules', () => {
   });
 
   it('azure-credentials: client_secret without client_id, or beside use_managed_identity', async () => {
-    expect(only(await load('os_type: linux\nadmin_password: ${env:PW}\nclient_secret: ${env:S}\n'), 'azure-credentials').map((d) => d.path)).toEqual(['/client_secret']);
+    expect(only(await load('os_type: linux\nadmin_password: ${env:PW}\nclient_secret: ${env:S}\n'), 'azure-credentials').map((d) => d.path)).toEqual([
+      '/client_secret',
+    ]);
     const both = await load('os_type: linux\nadmin_password: ${env:PW}\nclient_id: app\nclient_secret: ${env:S}\nuse_managed_identity: true\n');
     expect(only(both, 'azure-credentials')).toHaveLength(1);
-    const dns = await loadStrings({ 'd.yaml': `kind: DnsProvider\nname: d\ntype: azure\nsubscription_id: ${SUB}\ntenant_id: t\nresource_group: rg\nclient_secret: \${env:S}\n` });
+    const dns = await loadStrings({
+      'd.yaml': `kind: DnsProvider\nname: d\ntype: azure\nsubscription_id: ${SUB}\ntenant_id: t\nresource_group: rg\nclient_secret: \${env:S}\n`,
+    });
     expect(codes(dns)).toEqual(['azure-credentials']);
   });
 

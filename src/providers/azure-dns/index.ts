@@ -23,7 +23,13 @@ export interface AzureDnsProviderOptions extends Pick<AzureDnsProviderInternals,
   additionalPolicies?: PipelinePolicy[];
 }
 
-export function createAzureDnsClient(settings: { credential: TokenCredential; subscriptionId: string; endpoint: string; retry?: AzureRetryOptions; additionalPolicies?: PipelinePolicy[] }): DnsManagementClient {
+export function createAzureDnsClient(settings: {
+  credential: TokenCredential;
+  subscriptionId: string;
+  endpoint: string;
+  retry?: AzureRetryOptions;
+  additionalPolicies?: PipelinePolicy[];
+}): DnsManagementClient {
   const options = armClientOptions(settings);
   // arm-dns 5.x builds its URLs from `$host`, its pipeline from `endpoint`.
   return new DnsManagementClient(settings.credential, settings.subscriptionId, { ...options, $host: settings.endpoint });

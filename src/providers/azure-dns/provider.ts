@@ -124,7 +124,10 @@ export function createAzureDnsProviderClient(internals: AzureDnsProviderInternal
   }
 
   function notOwned(fqdn: string): PoolformError {
-    return new PoolformError('dns-record-not-owned', `${where}: an A record ${fqdn} exists that poolform did not create (no ${'poolform_managed'} metadata); poolform leaves it alone`);
+    return new PoolformError(
+      'dns-record-not-owned',
+      `${where}: an A record ${fqdn} exists that poolform did not create (no ${'poolform_managed'} metadata); poolform leaves it alone`,
+    );
   }
 
   async function upsertOne(zone: string, record: DnsRecord, seen: ViewEntry | undefined, retry: boolean): Promise<void> {

@@ -33,4 +33,3 @@ export function armClientOptions(settings: AzureClientOptionSettings) {
     ...(settings.additionalPolicies ? { additionalPolicies: settings.additionalPolicies.map((policy) => ({ policy, position: 'perCall' as const })) } : {}),
   };
 }
-

@@ -41,7 +41,10 @@ export function createAzureCredential(settings: AzureCredentialSettings): TokenC
     // Instance discovery asks login.microsoftonline.com about the authority:
     // skipped when the authority is not a public Entra host (Azure Stack, the test fake).
     const publicAuthority = /^https:\/\/login\.(microsoftonline\.(com|us)|chinacloudapi\.cn)$/.test(settings.authorityHost);
-    return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, { ...common, ...(publicAuthority ? {} : { disableInstanceDiscovery: true }) });
+    return new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {
+      ...common,
+      ...(publicAuthority ? {} : { disableInstanceDiscovery: true }),
+    });
   }
   return new DefaultAzureCredential({ tenantId: settings.tenantId, ...common });
 }

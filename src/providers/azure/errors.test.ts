@@ -38,7 +38,9 @@ describe('Azure error mapping', () => {
   });
 
   it('identity failures are credential errors naming the provider, network failures are retryable', () => {
-    const auth = Object.assign(new Error('ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.\nTrace ID: x'), { name: 'AuthenticationError' });
+    const auth = Object.assign(new Error('ClientSecretCredential authentication failed: AADSTS7000215: Invalid client secret provided.\nTrace ID: x'), {
+      name: 'AuthenticationError',
+    });
     const mapped = toAzureError(auth, ctx);
     expect(mapped.code).toBe('azure-auth-failed');
     expect(mapped.message).toContain('AADSTS7000215');

@@ -26,17 +26,35 @@ export function azureErrorShape(error: unknown): AzureErrorShape {
   if (lro) return { code: lro[1] ?? 'OperationFailed', status: undefined, message: lro[2] ?? error.message, name: error.name, operationFailed: true };
   const record = error as Error & { code?: unknown; statusCode?: unknown; errorResponse?: { error?: unknown } };
   const status = typeof record.statusCode === 'number' ? record.statusCode : undefined;
-  const code = typeof record.code === 'string' && record.code ? record.code : typeof record.errorResponse?.error === 'string' ? record.errorResponse.error : error.name;
+  const code =
+    typeof record.code === 'string' && record.code ? record.code : typeof record.errorResponse?.error === 'string' ? record.errorResponse.error : error.name;
   return { code, status, message: error.message, name: error.name, operationFailed: false };
 }
 
 /** Azure cannot place the VM right now (region/zone capacity). */
-export const CAPACITY_CODES: ReadonlySet<string> = new Set(['AllocationFailed', 'ZonalAllocationFailed', 'OverconstrainedAllocationRequest', 'OverconstrainedZonalAllocationRequest', 'SkuNotAvailable']);
+export const CAPACITY_CODES: ReadonlySet<string> = new Set([
+  'AllocationFailed',
+  'ZonalAllocationFailed',
+  'OverconstrainedAllocationRequest',
+  'OverconstrainedZonalAllocationRequest',
+  'SkuNotAvailable',
+]);
 /** A subscription quota is reached. */
 export const QUOTA_CODES: ReadonlySet<string> = new Set(['QuotaExceeded', 'OperationNotAllowed', 'ResourceQuotaExceeded', 'PublicIPCountLimitReached']);
 export const THROTTLING_CODES: ReadonlySet<string> = new Set(['TooManyRequests', 'SubscriptionRequestsThrottled', 'TenantRequestsThrottled', 'RetryableError']);
-const AUTH_CODES: ReadonlySet<string> = new Set(['AuthenticationFailed', 'InvalidAuthenticationToken', 'ExpiredAuthenticationToken', 'InvalidAuthenticationTokenTenant', 'InvalidAuthenticationTokenAudience']);
-const IDENTITY_ERRORS: ReadonlySet<string> = new Set(['AuthenticationError', 'CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
+const AUTH_CODES: ReadonlySet<string> = new Set([
+  'AuthenticationFailed',
+  'InvalidAuthenticationToken',
+  'ExpiredAuthenticationToken',
+  'InvalidAuthenticationTokenTenant',
+  'InvalidAuthenticationTokenAudience',
+]);
+const IDENTITY_ERRORS: ReadonlySet<string> = new Set([
+  'AuthenticationError',
+  'CredentialUnavailableError',
+  'AggregateAuthenticationError',
+  'AuthenticationRequiredError',
+]);
 
 /** Whether Azure answered with a refusal, so the call certainly did nothing (4xx, throttling, capacity, quota). */
 export function azureRefused(error: unknown): boolean {
@@ -76,10 +94,16 @@ export function toAzureError(error: unknown, ctx: AzureErrorContext): PoolformEr
     );
   }
   if (shape.status === 401 || AUTH_CODES.has(code)) {
-    return fail('azure-auth-failed', `Azure Resource Manager rejected the credentials (${code}); check tenant_id, client_id and client_secret, or the identity's tenant`);
+    return fail(
+      'azure-auth-failed',
+      `Azure Resource Manager rejected the credentials (${code}); check tenant_id, client_id and client_secret, or the identity's tenant`,
+    );
   }
   if (code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed' || shape.status === 403) {
-    return fail('azure-unauthorized', `the Azure identity may not call ${ctx.operation} (${code}): grant it the role in docs/providers/azure.md on the resource group. ${shape.message}`);
+    return fail(
+      'azure-unauthorized',
+      `the Azure identity may not call ${ctx.operation} (${code}): grant it the role in docs/providers/azure.md on the resource group. ${shape.message}`,
+    );
   }
   if (THROTTLING_CODES.has(code) || shape.status === 429) {
     return fail('azure-throttled', `Azure is still throttling ${ctx.operation} (${code}) after retries; poolform will try again later`, true);
@@ -99,9 +123,15 @@ export function toAzureError(error: unknown, ctx: AzureErrorContext): PoolformEr
     );
   }
   if (code === 'ResourceGroupNotFound') return fail('azure-resource-group-not-found', `resource_group does not exist: ${shape.message}`);
-  if (code === 'SubscriptionNotFound' || code === 'InvalidSubscriptionId') return fail('azure-invalid-subscription', `subscription_id is not a subscription the identity can see: ${shape.message}`);
-  if (/ImageNotFound|PlatformImageNotFound|InvalidImageReference|GalleryImageNotFound/i.test(code)) return fail('azure-invalid-image', `image is not available: ${code}: ${shape.message}`);
-  if (/^(InvalidParameter|InvalidRequestFormat|InvalidResourceReference|BadRequest|NicInUse|InvalidRequestContent|PropertyChangeNotAllowed|MissingApiVersionParameter)$/.test(code)) {
+  if (code === 'SubscriptionNotFound' || code === 'InvalidSubscriptionId')
+    return fail('azure-invalid-subscription', `subscription_id is not a subscription the identity can see: ${shape.message}`);
+  if (/ImageNotFound|PlatformImageNotFound|InvalidImageReference|GalleryImageNotFound/i.test(code))
+    return fail('azure-invalid-image', `image is not available: ${code}: ${shape.message}`);
+  if (
+    /^(InvalidParameter|InvalidRequestFormat|InvalidResourceReference|BadRequest|NicInUse|InvalidRequestContent|PropertyChangeNotAllowed|MissingApiVersionParameter)$/.test(
+      code,
+    )
+  ) {
     return fail('azure-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${code}: ${shape.message}`);
   }
   const retryable = shape.status === undefined || shape.status >= 500;

@@ -24,10 +24,11 @@ export interface AzureSecrets {
   adminPassword?: string;
 }
 
-export interface AzureVmProviderOptions extends Pick<
-  AzureVmProviderInternals,
-  'now' | 'pollIntervalMs' | 'operationTimeoutMs' | 'snapshotMaxAgeMs' | 'sweepIntervalMs' | 'orphanGraceMs' | 'destroyConcurrency'
-> {
+export interface AzureVmProviderOptions
+  extends Pick<
+    AzureVmProviderInternals,
+    'now' | 'pollIntervalMs' | 'operationTimeoutMs' | 'snapshotMaxAgeMs' | 'sweepIntervalMs' | 'orphanGraceMs' | 'destroyConcurrency'
+  > {
   config: AzureVmProvider;
   secrets?: AzureSecrets;
   /** Injected credential (tests); default from the config (credential.ts). */

@@ -29,7 +29,18 @@ import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef, 
 import { assertCustomDataFits } from './custom-data.ts';
 import { azureErrorShape, azureRefused, toAzureError } from './errors.ts';
 import { namesFromVm, nameOfId, resourceNames, vmNameOf } from './names.ts';
-import { ownedBy, ownershipTags, TAG_AUTOSCALE, TAG_CREATED_AT, TAG_HOSTNAME, TAG_INTENT_ID, TAG_POOL, TAG_PRIVATE_IP, TAG_PUBLIC_IP, TAG_SERVER_ID } from './tags.ts';
+import {
+  ownedBy,
+  ownershipTags,
+  TAG_AUTOSCALE,
+  TAG_CREATED_AT,
+  TAG_HOSTNAME,
+  TAG_INTENT_ID,
+  TAG_POOL,
+  TAG_PRIVATE_IP,
+  TAG_PUBLIC_IP,
+  TAG_SERVER_ID,
+} from './tags.ts';
 import { computerNameFor, nicBody, publicIpBody, vmBody } from './vm-request.ts';
 
 export interface AzureVmProviderInternals {
@@ -138,11 +149,15 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       return await run();
     } catch (error) {
       if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
-        throw new PoolformError('azure-operation-timeout', `${where}: ${operation} did not finish within ${Math.round(operationTimeoutMs / 1000)} s; poolform will look again`, {
-          retryable: true,
-          cause: error,
-          details: { operation },
-        });
+        throw new PoolformError(
+          'azure-operation-timeout',
+          `${where}: ${operation} did not finish within ${Math.round(operationTimeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+            details: { operation },
+          },
+        );
       }
       throw toAzureError(error, { where, operation, what });
     }
@@ -349,13 +364,15 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
     const ips: string[] = [];
     const disks: string[] = [];
     await call('NetworkInterfaces_List', async () => {
-      for await (const page of network.networkInterfaces.list(rg).byPage()) for (const r of page) if (keep(r.name, r.tags) && !r.virtualMachine) nics.push(r.name ?? '');
+      for await (const page of network.networkInterfaces.list(rg).byPage())
+        for (const r of page) if (keep(r.name, r.tags) && !r.virtualMachine) nics.push(r.name ?? '');
     });
     await call('PublicIPAddresses_List', async () => {
       for await (const page of network.publicIPAddresses.list(rg).byPage()) for (const r of page) if (keep(r.name, r.tags)) ips.push(r.name ?? '');
     });
     await call('Disks_ListByResourceGroup', async () => {
-      for await (const page of compute.disks.listByResourceGroup(rg).byPage()) for (const r of page) if (keep(r.name, r.tags) && !r.managedBy) disks.push(r.name ?? '');
+      for await (const page of compute.disks.listByResourceGroup(rg).byPage())
+        for (const r of page) if (keep(r.name, r.tags) && !r.managedBy) disks.push(r.name ?? '');
     });
     for (const name of nics) await deleteQuietly('nic', name).catch(() => undefined);
     for (const name of ips) await deleteQuietly('publicIp', name).catch(() => undefined);

@@ -25,23 +25,52 @@ const config: AzureVmProvider = {
 
 describe('Azure request bodies', () => {
   it('a Windows VM: gallery image, password, 15-character computer name, delete options, customData base64', () => {
-    const body = vmBody({ config, tags: { a: 'b' }, nicId: 'nic-id', osDiskName: 'pf-x-osdisk', computerName: computerNameFor(config, 'desktops-abcdefgh'), userData: 'echo hi', adminPassword: 'Pw-1!aaaa' });
+    const body = vmBody({
+      config,
+      tags: { a: 'b' },
+      nicId: 'nic-id',
+      osDiskName: 'pf-x-osdisk',
+      computerName: computerNameFor(config, 'desktops-abcdefgh'),
+      userData: 'echo hi',
+      adminPassword: 'Pw-1!aaaa',
+    });
     expect(body.storageProfile?.imageReference).toEqual({ id: config.image && 'id' in config.image ? config.image.id : '' });
-    expect(body.storageProfile?.osDisk).toMatchObject({ name: 'pf-x-osdisk', deleteOption: 'Delete', diskSizeGB: 128, managedDisk: { storageAccountType: 'Premium_LRS' } });
+    expect(body.storageProfile?.osDisk).toMatchObject({
+      name: 'pf-x-osdisk',
+      deleteOption: 'Delete',
+      diskSizeGB: 128,
+      managedDisk: { storageAccountType: 'Premium_LRS' },
+    });
     expect(body.networkProfile?.networkInterfaces).toEqual([{ id: 'nic-id', primary: true, deleteOption: 'Delete' }]);
-    expect(body.osProfile).toMatchObject({ computerName: 'desktops-abcdef', adminPassword: 'Pw-1!aaaa', customData: encodeCustomData('echo hi'), windowsConfiguration: { provisionVMAgent: true } });
+    expect(body.osProfile).toMatchObject({
+      computerName: 'desktops-abcdef',
+      adminPassword: 'Pw-1!aaaa',
+      customData: encodeCustomData('echo hi'),
+      windowsConfiguration: { provisionVMAgent: true },
+    });
     expect(Buffer.from(body.osProfile?.customData ?? '', 'base64').toString()).toBe('echo hi');
   });
 
   it('a Linux VM with an SSH key disables password login', () => {
-    const linux: AzureVmProvider = { ...config, os_type: 'linux', image: { publisher: 'Canonical', offer: 'o', sku: 's' }, ssh_public_key: 'ssh-ed25519 AAAA k' };
+    const linux: AzureVmProvider = {
+      ...config,
+      os_type: 'linux',
+      image: { publisher: 'Canonical', offer: 'o', sku: 's' },
+      ssh_public_key: 'ssh-ed25519 AAAA k',
+    };
     const body = vmBody({ config: linux, tags: {}, nicId: 'n', osDiskName: 'd', computerName: 'host', userData: '' });
     expect(body.storageProfile?.imageReference).toEqual({ publisher: 'Canonical', offer: 'o', sku: 's', version: 'latest' });
-    expect(body.osProfile?.linuxConfiguration).toEqual({ disablePasswordAuthentication: true, ssh: { publicKeys: [{ path: '/home/pf/.ssh/authorized_keys', keyData: 'ssh-ed25519 AAAA k' }] } });
+    expect(body.osProfile?.linuxConfiguration).toEqual({
+      disablePasswordAuthentication: true,
+      ssh: { publicKeys: [{ path: '/home/pf/.ssh/authorized_keys', keyData: 'ssh-ed25519 AAAA k' }] },
+    });
   });
 
   it('NIC and public IP bodies', () => {
-    expect(nicBody(config, { t: 'v' }, 'pip-id')).toMatchObject({ networkSecurityGroup: { id: config.nsg_id }, ipConfigurations: [{ subnet: { id: config.subnet_id }, publicIPAddress: { id: 'pip-id' } }] });
+    expect(nicBody(config, { t: 'v' }, 'pip-id')).toMatchObject({
+      networkSecurityGroup: { id: config.nsg_id },
+      ipConfigurations: [{ subnet: { id: config.subnet_id }, publicIPAddress: { id: 'pip-id' } }],
+    });
     expect(nicBody({ ...config, nsg_id: undefined } as AzureVmProvider, {}, undefined).ipConfigurations?.[0]).not.toHaveProperty('publicIPAddress');
     expect(publicIpBody(config, {})).toMatchObject({ sku: { name: 'Standard' }, publicIPAllocationMethod: 'Static', deleteOption: 'Delete' });
   });

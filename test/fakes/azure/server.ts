@@ -109,7 +109,12 @@ export interface FakeAzure {
   /** How many calls had this operation label. */
   count(operation: string): number;
   /** Creates a resource directly (a VM, NIC, IP or record made outside poolform). */
-  putDirect(kind: 'vm' | 'nic' | 'publicIp' | 'disk', resourceGroup: string, name: string, body: { tags?: Record<string, string>; properties?: Json; location?: string }): ArmResource;
+  putDirect(
+    kind: 'vm' | 'nic' | 'publicIp' | 'disk',
+    resourceGroup: string,
+    name: string,
+    body: { tags?: Record<string, string>; properties?: Json; location?: string },
+  ): ArmResource;
   putRecordDirect(resourceGroup: string, zone: string, type: string, relativeName: string, properties: Json): RecordSetState;
   /** Every resource (VM, NIC, IP, disk) tagged with `tag` = `value`. */
   tagged(tag: string, value: string): ArmResource[];
@@ -206,7 +211,13 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     return undefined;
   }
 
-  function newOperation(location: string, provider: string, complete: () => void, error?: { code: string; message: string }, fail?: () => void): { op: Operation; url: string } {
+  function newOperation(
+    location: string,
+    provider: string,
+    complete: () => void,
+    error?: { code: string; message: string },
+    fail?: () => void,
+  ): { op: Operation; url: string } {
     const id = randomUUID();
     const op: Operation = { id, polls: 0, status: 'InProgress', complete, ...(error ? { error } : {}), ...(fail ? { fail } : {}) };
     operations.set(id, op);
@@ -309,8 +320,16 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
         if (!pip) throw new HttpError(400, 'InvalidResourceReference', `Resource ${pipId} referenced by resource ${id} was not found.`);
         pip.properties['ipConfiguration'] = { id: `${id}/ipConfigurations/${String(c['name'] ?? 'ipconfig1')}` };
       }
-      const prevIp = ((previous[i]?.['properties'] as Json | undefined) ?? {})['privateIPAddress'];
-      return { ...c, id: `${id}/ipConfigurations/${String(c['name'] ?? 'ipconfig1')}`, properties: { ...cp, privateIPAddress: prevIp ?? `10.0.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 4}`, privateIPAllocationMethod: 'Dynamic' } };
+      const prevIp = (previous[i]?.['properties'] as Json | undefined)?.['privateIPAddress'];
+      return {
+        ...c,
+        id: `${id}/ipConfigurations/${String(c['name'] ?? 'ipconfig1')}`,
+        properties: {
+          ...cp,
+          privateIPAddress: prevIp ?? `10.0.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 4}`,
+          privateIPAllocationMethod: 'Dynamic',
+        },
+      };
     });
     const resource: ArmResource = {
       id,
@@ -319,7 +338,12 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       location: String(body['location'] ?? 'eastus'),
       tags: (body['tags'] as Record<string, string> | undefined) ?? {},
       etag: `W/"${etag()}"`,
-      properties: { ...props, ipConfigurations, provisioningState: 'Succeeded', ...(existing?.properties['virtualMachine'] ? { virtualMachine: existing.properties['virtualMachine'] } : {}) },
+      properties: {
+        ...props,
+        ipConfigurations,
+        provisioningState: 'Succeeded',
+        ...(existing?.properties['virtualMachine'] ? { virtualMachine: existing.properties['virtualMachine'] } : {}),
+      },
     };
     nics.set(lower(id), resource);
     if (existing) return { status: 200, body: view(resource) };
@@ -353,7 +377,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       const nic = nicId ? nics.get(lower(nicId)) : undefined;
       if (!nic) throw new HttpError(400, 'InvalidResourceReference', `Resource ${nicId ?? '(none)'} referenced by resource ${id} was not found.`);
       const attached = refId(nic.properties['virtualMachine']);
-      if (attached && lower(attached) !== lower(id)) throw new HttpError(400, 'NicInUse', `Network Interface ${nicId} is used by existing resource ${attached}.`);
+      if (attached && lower(attached) !== lower(id))
+        throw new HttpError(400, 'NicInUse', `Network Interface ${nicId} is used by existing resource ${attached}.`);
     }
     const storage = (props['storageProfile'] as Json | undefined) ?? {};
     const osDisk = (storage['osDisk'] as Json | undefined) ?? {};
@@ -370,7 +395,10 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       properties: {
         ...props,
         osProfile: visibleOs,
-        storageProfile: { ...storage, osDisk: { ...osDisk, name: diskName, managedDisk: { ...((osDisk['managedDisk'] as Json | undefined) ?? {}), id: diskId } } },
+        storageProfile: {
+          ...storage,
+          osDisk: { ...osDisk, name: diskName, managedDisk: { ...((osDisk['managedDisk'] as Json | undefined) ?? {}), id: diskId } },
+        },
         vmId: randomUUID(),
         timeCreated: new Date().toISOString(),
         provisioningState: 'Creating',
@@ -438,7 +466,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       const nic = nics.get(lower(refId(ref) ?? ''));
       if (!nic) continue;
       delete nic.properties['virtualMachine'];
-      const option = ((ref['properties'] as Json | undefined) ?? {})['deleteOption'];
+      const option = (ref['properties'] as Json | undefined)?.['deleteOption'];
       if (option === 'Delete') deleteNic(nic);
     }
   }
@@ -446,7 +474,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   function deleteNic(nic: ArmResource): void {
     nics.delete(lower(nic.id));
     for (const c of (nic.properties['ipConfigurations'] as Json[] | undefined) ?? []) {
-      const pipId = refId(((c['properties'] as Json | undefined) ?? {})['publicIPAddress']);
+      const pipId = refId((c['properties'] as Json | undefined)?.['publicIPAddress']);
       const pip = pipId ? publicIps.get(lower(pipId)) : undefined;
       if (!pip) continue;
       delete pip.properties['ipConfiguration'];
@@ -472,7 +500,6 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
 
   function route(method: string, url: URL, body: Json, headers: IncomingMessage['headers'], fault?: Fault): Reply & { operation: string } {
     const path = url.pathname;
-    const p = lower(path);
 
     // Azure REST: Operation status (Azure-AsyncOperation): GET .../locations/{l}/operations/{id}
     let m = /^\/subscriptions\/[^/]+\/providers\/([^/]+)\/locations\/([^/]+)\/(operations|operationresults)\/([^/]+)$/i.exec(path);
@@ -519,16 +546,33 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       if (sub1 === undefined) {
         // Azure REST: Zones - Get
         if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', 'only GET on zones');
-        return { operation: 'Zones_Get', status: 200, body: { id: zoneId, name: zone, type: 'Microsoft.Network/dnszones', location: 'global', etag: 'zone', properties: { numberOfRecordSets: recordSets.size } } };
+        return {
+          operation: 'Zones_Get',
+          status: 200,
+          body: {
+            id: zoneId,
+            name: zone,
+            type: 'Microsoft.Network/dnszones',
+            location: 'global',
+            etag: 'zone',
+            properties: { numberOfRecordSets: recordSets.size },
+          },
+        };
       }
       const recordType = sub1.toUpperCase();
       if (sub2 === undefined) {
         // Azure REST: Record Sets - List By Type (GET .../dnsZones/{z}/{type}) / List All By Dns Zone (.../recordsets): $top + nextLink
         if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', 'only GET on a record type');
         const prefix = lower(`${zoneId}/`);
-        const all = [...recordSets.values()].filter((r) => lower(r.id).startsWith(prefix) && (recordType === 'RECORDSETS' || lower(r.type).endsWith(`/${lower(recordType)}`)));
+        const all = [...recordSets.values()].filter(
+          (r) => lower(r.id).startsWith(prefix) && (recordType === 'RECORDSETS' || lower(r.type).endsWith(`/${lower(recordType)}`)),
+        );
         all.sort((a, b) => a.id.localeCompare(b.id));
-        return { operation: recordType === 'RECORDSETS' ? 'RecordSets_ListAllByDnsZone' : 'RecordSets_ListByType', status: 200, body: page(all, url, (r) => ({ ...r })) };
+        return {
+          operation: recordType === 'RECORDSETS' ? 'RecordSets_ListAllByDnsZone' : 'RecordSets_ListByType',
+          status: 200,
+          body: page(all, url, (r) => ({ ...r })),
+        };
       }
       const relative = lower(decodeURIComponent(sub2));
       const id = `${zoneId}/${recordType}/${relative}`;
@@ -537,7 +581,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       const ifMatch = headers['if-match'];
       const ifNoneMatch = headers['if-none-match'];
       const checkPreconditions = (): void => {
-        if (ifNoneMatch === '*' && existing) throw new HttpError(412, 'PreconditionFailed', `The Record set ${relative} exists already and hence cannot be created again.`);
+        if (ifNoneMatch === '*' && existing)
+          throw new HttpError(412, 'PreconditionFailed', `The Record set ${relative} exists already and hence cannot be created again.`);
         if (typeof ifMatch === 'string' && ifMatch !== '*' && (!existing || existing.etag !== ifMatch)) {
           throw new HttpError(412, 'PreconditionFailed', `The Record set ${relative} has been modified (etag mismatch).`);
         }
@@ -545,7 +590,12 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       };
       if (method === 'GET') {
         // Azure REST: Record Sets - Get
-        if (!existing) throw new HttpError(404, 'NotFound', `The resource record '${relative}' does not exist in resource group '${rg}' of subscription '${subscriptionId}'.`);
+        if (!existing)
+          throw new HttpError(
+            404,
+            'NotFound',
+            `The resource record '${relative}' does not exist in resource group '${rg}' of subscription '${subscriptionId}'.`,
+          );
         return { operation: 'RecordSets_Get', status: 200, body: { ...existing } };
       }
       if (method === 'PUT') {
@@ -617,12 +667,21 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       if (kind === 'vm') return { operation: 'VirtualMachines_Delete', ...deleteReply(resource, provider, () => resource && cascadeVmDelete(resource), fault) };
       if (kind === 'nic') {
         const attached = resource ? refId(resource.properties['virtualMachine']) : undefined;
-        if (attached) throw new HttpError(400, 'NicInUse', `Network Interface ${id} is used by existing resource ${attached}. In order to delete the network interface, it must be dissociated from the resource.`);
+        if (attached)
+          throw new HttpError(
+            400,
+            'NicInUse',
+            `Network Interface ${id} is used by existing resource ${attached}. In order to delete the network interface, it must be dissociated from the resource.`,
+          );
         return { operation: 'NetworkInterfaces_Delete', ...deleteReply(resource, provider, () => resource && deleteNic(resource), fault) };
       }
       if (kind === 'publicIp') {
         if (resource?.properties['ipConfiguration']) {
-          throw new HttpError(400, 'PublicIPAddressCannotBeDeleted', `Public IP address ${id} can not be deleted since it is still allocated to resource ${refId(resource.properties['ipConfiguration'])}.`);
+          throw new HttpError(
+            400,
+            'PublicIPAddressCannotBeDeleted',
+            `Public IP address ${id} can not be deleted since it is still allocated to resource ${refId(resource.properties['ipConfiguration'])}.`,
+          );
         }
         return { operation: 'PublicIPAddresses_Delete', ...deleteReply(resource, provider, () => resource && publicIps.delete(lower(id)), fault) };
       }
@@ -640,11 +699,21 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       return { status: 400, body: { error: 'invalid_tenant', error_description: `AADSTS90002: Tenant '${tenant}' not found.` } };
     }
     if (form.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'AADSTS70003' } };
-    if (form.get('client_id') !== clientId) return { status: 400, body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found.` } };
+    if (form.get('client_id') !== clientId)
+      return {
+        status: 400,
+        body: { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found.` },
+      };
     // The ARM audience of this endpoint: `<resource manager>/.default` (the SDK derives it from the endpoint).
     const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
     if (!scopes.includes(`${base}/.default`)) {
-      return { status: 400, body: { error: 'invalid_scope', error_description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid (${scopes.join(' ')}).` } };
+      return {
+        status: 400,
+        body: {
+          error: 'invalid_scope',
+          error_description: `AADSTS70011: The provided value for the input parameter 'scope' is not valid (${scopes.join(' ')}).`,
+        },
+      };
     }
     if (form.get('client_secret') !== clientSecret) {
       return { status: 401, body: { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' } };
@@ -714,7 +783,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7) : undefined;
       if (!bearer) throw new HttpError(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
       if (!tokens.has(bearer)) throw new HttpError(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
-      if (!url.searchParams.get('api-version')) throw new HttpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      if (!url.searchParams.get('api-version'))
+        throw new HttpError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
       const fault = nextFault(method, lower(path));
       if (fault && !fault.async) {
         const status = fault.status ?? 500;
