@@ -96,6 +96,19 @@ servers:
     max_simultaneous_sessions: 2
 ---
 kind: Pool
+name: mixed
+type: server
+servers:
+  - name: m-ssh
+    hostname: 10.0.0.31
+    connection_type: ssh
+    use_user_private_key: true
+  - name: m-rdp
+    hostname: 10.0.0.32
+    connection_type: rdp
+    max_simultaneous_sessions: 1
+---
+kind: Pool
 name: rdp
 type: server
 servers:
@@ -275,6 +288,22 @@ describe('SSH keys and connection_info in the session answer', () => {
     const id = String(placed.body['id']);
     expect((await get(`/api/v1/sessions/${id}`)).body['connection']).toEqual({ username: 'bob', password: '', private_key: USER_KEY });
     expect((await get(`/api/v1/sessions/${id}`, K3)).body['connection']).toEqual({ username: 'bob', password: '' });
+  });
+});
+
+describe('a pool mixing user-key SSH and other connections', () => {
+  it('a request without a key goes only where none is needed; a targeted one at a user-key server needs the key', async () => {
+    const first = await post('/api/v1/sessions', { pool: 'mixed', user: 'm1' });
+    expect(first.status).toBe(201);
+    expect((first.body['server'] as Record<string, unknown>)['id']).toBe('fixed.mixed.m-rdp');
+    // m-rdp is full now; the SSH server is free but needs the user's key.
+    expect((await post('/api/v1/sessions', { pool: 'mixed', user: 'm2' })).status).toBe(503);
+    const targeted = await post('/api/v1/sessions', { pool: 'mixed', user: 'm2', server_id: 'fixed.mixed.m-ssh' });
+    expect(targeted.status).toBe(400);
+    expect(targeted.body['message']).toContain('"ssh_private_key" is required');
+    const withKey = await post('/api/v1/sessions', { pool: 'mixed', user: 'm2', ssh_private_key: USER_KEY });
+    expect(withKey.status).toBe(201);
+    expect(withKey.body['connection']).toMatchObject({ private_key: USER_KEY });
   });
 });
 

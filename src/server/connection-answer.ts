@@ -61,6 +61,17 @@ export function poolUsesUserKey(pool: Pool): boolean {
   return [...(pool.servers ?? []), ...(pool.autoscale ?? [])].some((e) => e.use_user_private_key === true);
 }
 
+/** Whether every connection of the pool does (a request without a key could go nowhere). */
+export function poolNeedsUserKey(pool: Pool): boolean {
+  const entries = [...(pool.servers ?? []), ...(pool.autoscale ?? [])];
+  return entries.length > 0 && entries.every((e) => e.use_user_private_key === true);
+}
+
+/** Whether this server's connection uses the requesting user's SSH key. */
+export function serverUsesUserKey(config: Config, server: ServerRecord): boolean {
+  return connectionEntryFor(config, server)?.use_user_private_key === true;
+}
+
 function substituteUser(value: unknown, user: string): JsonValue {
   if (typeof value === 'string') return value.split(SSO_USERNAME).join(user);
   if (Array.isArray(value)) return value.map((v) => substituteUser(v, user));

@@ -16,7 +16,7 @@ import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './context.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
 import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
-import { poolUsesUserKey, renderConnectionAnswer } from './connection-answer.ts';
+import { poolNeedsUserKey, poolUsesUserKey, renderConnectionAnswer, serverUsesUserKey } from './connection-answer.ts';
 import { readUserSshKey } from './user-ssh-key.ts';
 import { judgeTarget, noRoomReason } from './targeted-request.ts';
 import { ApiError } from './errors.ts';
@@ -154,7 +154,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     if (sshPrivateKey !== undefined && !poolUsesUserKey(pool)) {
       throw new ApiError(400, 'invalid_field', `"ssh_private_key" is only accepted by pools whose SSH connections use the user's key (use_user_private_key); pool "${pool.name}" does not`);
     }
-    if (sshPrivateKey === undefined && poolUsesUserKey(pool)) {
+    if (sshPrivateKey === undefined && poolNeedsUserKey(pool)) {
       throw new ApiError(400, 'invalid_field', `"ssh_private_key" is required: pool "${pool.name}" connects with the user's own SSH key (use_user_private_key)`);
     }
     if (zone !== null && !config.zones.some((z) => z.name === zone)) throw new ApiError(400, 'unknown_zone', `no zone named "${zone}"`);
@@ -195,14 +195,23 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
         ctx.log.info({ event: 'session-rejected', pool: pool.name, server_id: targetId, api_key: apiKey }, `targeted request for ${targetId} refused: ${verdict.reason}`);
         return c.json({ error: 'no_resources', message: `No resources are available for the request: ${verdict.reason}.`, server_id: targetId }, 503);
       }
+      if (sshPrivateKey === undefined && serverUsesUserKey(config, targetServer)) {
+        throw new ApiError(400, 'invalid_field', `"ssh_private_key" is required: server "${targetId}" connects with the user's own SSH key (use_user_private_key)`);
+      }
       request.target_server_id = targetId;
       queueAllowed = verdict.kind === 'queue';
     }
+    // A pool mixing connections: a request without the user's key only goes where no key is needed.
+    const baseChooser = ctx.chooser(config, nowMs);
+    const chooser: PlacementChooser =
+      sshPrivateKey === undefined && poolUsesUserKey(pool)
+        ? (candidates, req) => baseChooser(candidates.filter((c) => !serverUsesUserKey(config, c.server)), req)
+        : baseChooser;
 
     const staged = await claimStaged(config, pool, request, nowMs);
     const result = staged
       ? { outcome: 'placed' as const, session: staged.session }
-      : await ctx.store.allocateSession(request, ctx.chooser(config, nowMs), { onNoCapacity: queueAllowed ? 'queue' : 'reject' });
+      : await ctx.store.allocateSession(request, chooser, { onNoCapacity: queueAllowed ? 'queue' : 'reject' });
 
     switch (result.outcome) {
       case 'placed': {
