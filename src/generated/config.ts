@@ -51,7 +51,7 @@ export interface Settings {
     url?: string;
   };
   /**
-   * API keys accepted by the session API (`Authorization: Bearer KEY`).
+   * API keys accepted by the session API (`Authorization: Bearer KEY`), each `{name, secret, role}`. role `sessions` (default): only the sessions the key created (another key's session answers 404); `admin`: every session, and /api/v1/status once any admin key exists.
    */
   api_keys?: {
     /**
