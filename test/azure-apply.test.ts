@@ -347,4 +347,20 @@ describe('apply with the Azure providers', () => {
       rmSync(ws.root, { recursive: true, force: true });
     }
   });
+
+  it('plan with a wrong client secret is a plan error naming the provider, without the secret', { timeout: 60_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 1);
+    try {
+      const plan = await runChild(['plan', ws.config, '--state', ws.state], { ...ws.env, AZURE_CLIENT_SECRET: 'wrong-secret-value' });
+      expect(plan.code).not.toBe(0);
+      expect(plan.stderr).toContain('VmProvider azure');
+      expect(plan.stderr).toContain('AADSTS7000215');
+      expect(`${plan.stdout}${plan.stderr}`).not.toContain('wrong-secret-value');
+      expect(fake.vms.size).toBe(0);
+    } finally {
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
 });

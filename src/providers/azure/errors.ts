@@ -63,9 +63,11 @@ export function azureRefused(error: unknown): boolean {
   return shape.status !== undefined && shape.status >= 400 && shape.status < 500;
 }
 
+/** The Entra error sentence (`AADSTS7000215: Invalid client secret provided.`), else the first line. */
 function firstLine(text: string): string {
-  const line = text.split('\n').find((l) => /AADSTS\d+/.test(l)) ?? text.split('\n')[0] ?? text;
-  return line.trim().slice(0, 300);
+  const aadsts = /AADSTS\d+:[^.\n]*\.?/.exec(text);
+  if (aadsts) return aadsts[0].trim();
+  return (text.split('\n')[0] ?? text).trim().slice(0, 300);
 }
 
 export interface AzureErrorContext {
