@@ -35,6 +35,10 @@ describe('error lines', () => {
       [['plan', dir, '--at', 'yesterday'], /^poolform plan: error \[usage\]: --at takes/m],
       [['state', 'show', 'vm.a.b.c', '--state', join(dir, 'missing')], /^poolform state show: error \[state-missing\]: no state at/m],
       [['force-unlock', 'abc', '--state', join(dir, 'missing')], /^poolform force-unlock: error \[state-missing\]/m],
+      [['validate', join(dir, 'nope')], /^poolform validate: error \[config-dir-missing\]: .*no such directory/m],
+      [['validate', dir, '--format', 'xml'], /^poolform validate: error \[usage\]: unknown format "xml"/m],
+      [['schedule', dir, '--at', 'yesterday'], /^poolform schedule: error \[usage\]: invalid --at/m],
+      [['completion', 'fish'], /^poolform completion: error \[usage\]: unknown shell "fish"/m],
     ];
     for (const [args, pattern] of cases) {
       const r = await runCli(args, { cwd: dir });

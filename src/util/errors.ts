@@ -30,7 +30,8 @@ export type CoreErrorCode =
   | 'tls-invalid'
   | 'session-not-found'
   | 'server-not-found'
-  | 'state-new-unconfirmed';
+  | 'state-new-unconfirmed'
+  | 'config-dir-missing';
 
 /** The state store. */
 export type StateErrorCode = 'state-locked' | 'state-missing' | 'state-corrupt' | 'state-open-failed' | 'state-config';
@@ -104,6 +105,18 @@ export type AzureErrorCode =
   | 'azure-invalid-image'
   | 'azure-invalid-request';
 
+/** Google Cloud (Compute Engine VMs, Cloud DNS, OAuth tokens). */
+export type GcpErrorCode =
+  | 'gcp-error'
+  | 'gcp-throttled'
+  | 'gcp-auth-failed'
+  | 'gcp-unauthorized'
+  | 'gcp-insufficient-capacity'
+  | 'gcp-quota-exceeded'
+  | 'gcp-operation-timeout'
+  | 'gcp-invalid-request'
+  | 'gcp-not-found';
+
 /** LDAP / Active Directory. */
 export type LdapErrorCode =
   | 'ldap-error'
@@ -129,7 +142,7 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | LdapErrorCode;
+export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */

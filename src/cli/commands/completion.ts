@@ -3,6 +3,7 @@
 // program defines them when it is generated (every command module is loaded
 // for that, once), so completing costs the shell nothing at run time.
 import type { Command } from 'commander';
+import { errorLine } from '../error-line.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT_OK, EXIT_USAGE } from '../context.ts';
 
@@ -16,7 +17,7 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
     .addHelpText('after', '\nExample:\n  poolform completion bash > /etc/bash_completion.d/poolform\n  poolform completion zsh > "${fpath[1]}/_poolform"\n')
     .action(async (shell: string) => {
       if (shell !== 'bash' && shell !== 'zsh') {
-        ctx.stderr.write(`poolform completion: unknown shell "${shell}" (expected ${SHELLS.join(' or ')})\n`);
+        ctx.stderr.write(errorLine('completion', 'usage', `unknown shell "${shell}" (expected ${SHELLS.join(' or ')})`));
         ctx.exitCode = EXIT_USAGE;
         return;
       }

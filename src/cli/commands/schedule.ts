@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { errorLine, thrownErrorLine } from '../error-line.ts';
 import { DateTime } from 'luxon';
 import type { CliContext } from '../context.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
@@ -57,13 +58,13 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
   if (options.at !== undefined) {
     const parsed = parseAt(options.at);
     if (parsed === null) {
-      ctx.stderr.write(`poolform schedule: invalid --at "${options.at}" (expected an ISO 8601 time such as 2024-03-11T09:00:00Z)\n`);
+      ctx.stderr.write(errorLine('schedule', 'usage', `invalid --at "${options.at}" (expected an ISO 8601 time such as 2024-03-11T09:00:00Z)`));
       return EXIT_USAGE;
     }
     atMs = parsed;
   }
   if (!/^\d+$/.test(options.count.trim()) || Number(options.count) > MAX_COUNT) {
-    ctx.stderr.write(`poolform schedule: invalid --count "${options.count}" (expected a whole number from 0 to ${MAX_COUNT})\n`);
+    ctx.stderr.write(errorLine('schedule', 'usage', `invalid --count "${options.count}" (expected a whole number from 0 to ${MAX_COUNT})`));
     return EXIT_USAGE;
   }
   const count = Number(options.count);
@@ -71,7 +72,7 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
   const abs = resolve(ctx.cwd, dir);
   const info = await stat(abs).catch(() => undefined);
   if (!info?.isDirectory()) {
-    ctx.stderr.write(`poolform schedule: ${dir}: ${info ? 'not a directory' : 'no such directory'}\n`);
+    ctx.stderr.write(errorLine('schedule', 'config-dir-missing', `${dir}: ${info ? 'not a directory' : 'no such directory'}`));
     return EXIT_USAGE;
   }
   const loaded = await loadConfig(abs);
@@ -84,7 +85,7 @@ export async function runSchedule(ctx: CliContext, dir: string, options: Schedul
   try {
     report = buildScheduleReport(loaded.config, atMs, count, leadsOf(loaded.config, await bootTimesOf(ctx, loaded.config, options.state)));
   } catch (err) {
-    ctx.stderr.write(`poolform schedule: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.stderr.write(thrownErrorLine('schedule', err));
     return EXIT_FAILURE;
   }
   ctx.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatScheduleText(loaded.config, report, count));

@@ -101,7 +101,7 @@ export function registerState(program: Command, ctx: CliContext): void {
       } catch (err) {
         // No state yet: nothing to list (said on stderr so scripts reading stdout see an empty list).
         if (!(err instanceof PoolformError) || err.code !== 'state-missing') throw err;
-        ctx.stderr.write(`Note: ${err.message}\n`);
+        ctx.stderr.write(`poolform ${ctx.command ?? 'state list'}: note: ${err.message}\n`);
       }
     }),
   );

@@ -4,6 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { errorLine } from '../error-line.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../context.ts';
 import { loadConfig } from '../../config/load.ts';
@@ -26,13 +27,13 @@ export function registerValidate(program: Command, ctx: CliContext): void {
 
 export async function runValidate(ctx: CliContext, dir: string, format: string): Promise<number> {
   if (!isDiagnosticFormat(format)) {
-    ctx.stderr.write(`poolform validate: unknown format "${format}" (expected ${FORMATS.join(', ')})\n`);
+    ctx.stderr.write(errorLine('validate', 'usage', `unknown format "${format}" (expected ${FORMATS.join(', ')})`));
     return EXIT_USAGE;
   }
   const abs = resolve(ctx.cwd, dir);
   const info = await stat(abs).catch(() => undefined);
   if (!info?.isDirectory()) {
-    ctx.stderr.write(`poolform validate: ${dir}: ${info ? 'not a directory' : 'no such directory'}\n`);
+    ctx.stderr.write(errorLine('validate', 'config-dir-missing', `${dir}: ${info ? 'not a directory' : 'no such directory'}`));
     return EXIT_USAGE;
   }
   const result = await loadConfig(abs);
