@@ -160,6 +160,20 @@ describe('Azure VM provider: what a VM is made of', { timeout: testTimeout(60_00
     await client.destroy([{ provider_id: b.provider_id, server_id: b.server_id }]);
   });
 
+  it('a NIC Azure still holds for the deleted VM (NicReservedForAnotherVm) does not fail the destroy', async () => {
+    const client = fakeVmProvider(fake, { name: 'reserved' });
+    const vm = await client.create(request());
+    fake.inject({ method: 'DELETE', path: '/networkinterfaces/', status: 400, code: 'NicReservedForAnotherVm', message: 'Nic(s) in request is reserved for another Virtual Machine for 180 seconds.' });
+    const [result] = await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+    expect(result?.error).toBeUndefined();
+    expect([...fake.vms.values()].map((v) => v.name)).not.toContain(vm.provider_id);
+    fake.inject({ method: 'DELETE', path: '/networkinterfaces/', status: 403, code: 'AuthorizationFailed', message: 'no delete permission' });
+    const other = await client.create(request());
+    const [denied] = await client.destroy([{ provider_id: other.provider_id, server_id: other.server_id }]);
+    expect((denied?.error as PoolformError).code).toBe('azure-unauthorized');
+    await client.destroy([{ provider_id: other.provider_id, server_id: other.server_id }]);
+  });
+
   it('destroy refuses a VM without the ownership tags and leaves it', async () => {
     const foreign = fake.putDirect('vm', TEST_RG, resourceNames('intent-foreign').vm, { tags: {} });
     const client = fakeVmProvider(fake);

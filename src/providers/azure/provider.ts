@@ -73,6 +73,9 @@ interface Snapshot {
 
 const capacityCache = new Map<string, Promise<Resources | undefined>>();
 
+/** Refusals to delete a NIC, IP or disk that is still (or recently) attached. */
+const STILL_ATTACHED: ReadonlySet<string> = new Set(['NicInUse', 'NicReservedForAnotherVm', 'PublicIPAddressCannotBeDeleted', 'InUsePublicIpAddressCannotBeDeleted', 'OperationNotAllowed']);
+
 /** Clears the per-process VM size cache (tests). */
 export function clearAzureCaches(): void {
   capacityCache.clear();
@@ -236,9 +239,16 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   async function deleteAll(vmName: string, vmExists: boolean): Promise<void> {
     const names = namesFromVm(vmName);
     if (vmExists) await deleteQuietly('vm', names.vm);
-    await deleteQuietly('nic', names.nic);
-    await deleteQuietly('publicIp', names.publicIp);
-    await deleteQuietly('disk', names.osDisk);
+    // Azure keeps a deleted VM's NIC reserved for a while (NicReservedForAnotherVm)
+    // and may still be detaching the IP or disk: those refusals leave the resource
+    // to the orphan sweep instead of failing a destroy whose VM is gone.
+    const later = (error: unknown): void => {
+      const code = error instanceof PoolformError ? error.providerCode : undefined;
+      if (code === undefined || !STILL_ATTACHED.has(code)) throw error;
+    };
+    await deleteQuietly('nic', names.nic).catch(later);
+    await deleteQuietly('publicIp', names.publicIp).catch(later);
+    await deleteQuietly('disk', names.osDisk).catch(later);
   }
 
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
