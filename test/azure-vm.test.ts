@@ -163,7 +163,13 @@ describe('Azure VM provider: what a VM is made of', { timeout: testTimeout(60_00
   it('a NIC Azure still holds for the deleted VM (NicReservedForAnotherVm) does not fail the destroy', async () => {
     const client = fakeVmProvider(fake, { name: 'reserved' });
     const vm = await client.create(request());
-    fake.inject({ method: 'DELETE', path: '/networkinterfaces/', status: 400, code: 'NicReservedForAnotherVm', message: 'Nic(s) in request is reserved for another Virtual Machine for 180 seconds.' });
+    fake.inject({
+      method: 'DELETE',
+      path: '/networkinterfaces/',
+      status: 400,
+      code: 'NicReservedForAnotherVm',
+      message: 'Nic(s) in request is reserved for another Virtual Machine for 180 seconds.',
+    });
     const [result] = await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
     expect(result?.error).toBeUndefined();
     expect([...fake.vms.values()].map((v) => v.name)).not.toContain(vm.provider_id);

@@ -74,7 +74,13 @@ interface Snapshot {
 const capacityCache = new Map<string, Promise<Resources | undefined>>();
 
 /** Refusals to delete a NIC, IP or disk that is still (or recently) attached. */
-const STILL_ATTACHED: ReadonlySet<string> = new Set(['NicInUse', 'NicReservedForAnotherVm', 'PublicIPAddressCannotBeDeleted', 'InUsePublicIpAddressCannotBeDeleted', 'OperationNotAllowed']);
+const STILL_ATTACHED: ReadonlySet<string> = new Set([
+  'NicInUse',
+  'NicReservedForAnotherVm',
+  'PublicIPAddressCannotBeDeleted',
+  'InUsePublicIpAddressCannotBeDeleted',
+  'OperationNotAllowed',
+]);
 
 /** Clears the per-process VM size cache (tests). */
 export function clearAzureCaches(): void {
