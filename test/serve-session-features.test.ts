@@ -399,7 +399,7 @@ describe('targeted requests (server_id)', () => {
     const queued = await post('/api/v1/sessions', { pool: 'rdp', user: 'q1', server_id: 'burst-1' });
     expect(queued.status).toBe(202);
     const id = String(queued.body['id']);
-    expect((await get(`/api/v1/sessions/${id}`)).body['status']).toBe('queued');
+    expect((await get(`/api/v1/sessions/${id}`)).body).toMatchObject({ status: 'queued', target_server_id: 'burst-1' });
 
     const key = await store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey);
     const token = await signCheckinToken(key, 'burst-1', Date.now(), HOUR);

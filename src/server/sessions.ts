@@ -321,6 +321,8 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       user: session.user,
       zone: session.zone,
       workspace: session.workspace,
+      // A targeted request's server (server_id on POST), else null.
+      target_server_id: session.target_server_id ?? null,
       position,
       progress: server ? server.status_progress : 0,
       server: server ? serverInfo(server) : null,
