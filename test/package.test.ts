@@ -5,7 +5,7 @@
 // Also: lazy loading as a property of the built module graph, and the one-line
 // refusal on a Node that is too old. Integration: runs npm and many processes.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,7 +40,7 @@ beforeAll(() => {
   tarball = join(work, readdirSync(work).find((f) => /^poolform-.*\.tgz$/.test(f)) ?? '');
 }, testTimeout(300_000));
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }));
 
 describe('npm pack', () => {
   it('holds the built CLI, the schema and the docs; no sources, tests or benches', () => {
@@ -107,6 +107,7 @@ for (const { label, node } of nodes) {
       expect(r.status, output(r)).toBe(0);
       expect(`${r.stdout}${r.stderr}`, 'no engine warnings on a supported Node').not.toMatch(/EBADENGINE|Unsupported engine/);
       cpSync(join(root, 'config.example'), `${project}-example`, { recursive: true });
+      mkdirSync(project, { recursive: true });
       writeFileSync(
         join(project, 'pools.yaml'),
         'kind: VmProvider\nname: local\ntype: local\nmax_instances: 2\nstartup_script: "echo {server_id}"\n---\nkind: Pool\nname: desktops\ntype: server\nautoscale:\n  - name: day\n    vm_provider: local\n    connection_type: rdp\n    connection_port: 3389\n    minimum_available_sessions: 1\n    max_simultaneous_sessions_per_server: 1\n',
@@ -153,17 +154,20 @@ for (const { label, node } of nodes) {
       const url = await new Promise<string>((resolve, reject) => {
         child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${text}`)));
         const check = setInterval(() => {
-          const m = /listening on (http:\/\/[^\s]+)/.exec(text);
+          const m = /listening on (http:\/\/[\d.]+:\d+)/.exec(text);
           if (m?.[1]) {
             clearInterval(check);
             resolve(m[1]);
           }
         }, 50);
       });
-      const health = await fetch(`${url}/healthz`);
-      expect(health.status).toBe(200);
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
+      try {
+        const health = await fetch(`${url}/healthz`);
+        expect(health.status).toBe(200);
+      } finally {
+        child.kill('SIGTERM');
+      }
       expect(await exited).toBe(0);
     });
 
