@@ -75,7 +75,7 @@ export const DIAGNOSTIC_CODES = {
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
   'azure-ssh-key-windows': 'ssh_public_key on an azure VM provider for Windows',
-  'azure-subnet-subscription': "an azure subnet_id in another subscription than subscription_id",
+  'azure-subnet-subscription': 'an azure subnet_id in another subscription than subscription_id',
   'ssh-key-invalid': 'an SSH key that is not RSA PKCS#1 PEM, 2048 bits',
   'ssh-key-unchecked': 'an SSH key file that cannot be read (warning)',
   'ssh-key-conflict': 'connection_private_key / connection_passphrase beside use_user_private_key: true',

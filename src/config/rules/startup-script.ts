@@ -91,10 +91,16 @@ export function worstCaseRenderedBytes(script: string): number {
   return Buffer.byteLength(renderTemplate(script, WORST_CASE_VALUES), 'utf8');
 }
 
+/** Startup-script size limits by VM provider type (bytes of the rendered script). */
+const USER_DATA_LIMITS: Readonly<Record<string, { bytes: number; what: string } | undefined>> = {
+  aws: { bytes: AWS_USER_DATA_LIMIT, what: 'EC2 user data' },
+  azure: { bytes: AZURE_CUSTOM_DATA_LIMIT, what: 'Azure customData' },
+};
+
 export const userDataSize: Rule = (ctx) => {
   for (const provider of ctx.config.vmProviders) {
     // EC2 user data; Azure osProfile.customData (65,535 bytes once base64-decoded).
-    const limit = provider.type === 'aws' ? { bytes: AWS_USER_DATA_LIMIT, what: 'EC2 user data' } : provider.type === 'azure' ? { bytes: AZURE_CUSTOM_DATA_LIMIT, what: 'Azure customData' } : undefined;
+    const limit = USER_DATA_LIMITS[provider.type];
     if (!limit || Buffer.byteLength(provider.startup_script, 'utf8') > ctx.budgets.maxTemplateBytes) continue;
     const bytes = Math.max(...worstCasesFor(ctx, provider.name).map((values) => Buffer.byteLength(renderTemplate(provider.startup_script, values), 'utf8')));
     if (bytes > limit.bytes) {
