@@ -229,7 +229,7 @@ describe('apply with the Azure providers', () => {
     }
   });
 
-  it('SIGKILL after each mutating call of a create, then of a scale-down: the next apply converges, nothing orphaned', { timeout: 240_000 }, async () => {
+  it('SIGKILL after each mutating call of a create, then of a scale-down: the next apply converges, nothing orphaned', { timeout: 400_000 }, async () => {
     // One provider call at a time, so that the kill never lands inside another create (that case: the next test).
     for (const n of [1, 2, 3]) {
       const fake = await fakeFor();
