@@ -204,7 +204,11 @@ let app: Hono;
 function auth(key = K1): Record<string, string> {
   return { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' };
 }
-async function post(path: string, body: unknown, headers: Record<string, string> = auth()): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = auth(),
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const res = await app.request(path, { method: 'POST', headers, body: JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as Record<string, unknown>, text };
@@ -335,7 +339,12 @@ describe('fixed docker agents (agents:)', () => {
       'kind: Pool\nname: s\ntype: server\nagents:\n  - { name: a, hostname: h, cores: 1, memory_mb: 1024 }\n---\nkind: Pool\nname: d\ntype: docker_agent\nservers:\n  - { name: x, hostname: h, connection_type: rdp }\n',
     );
     const r = await loadConfig(dir);
-    expect(r.diagnostics.filter((d) => d.code === 'field-not-for-pool-type').map((d) => d.path).sort()).toEqual(['/agents', '/servers']);
+    expect(
+      r.diagnostics
+        .filter((d) => d.code === 'field-not-for-pool-type')
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['/agents', '/servers']);
   });
 });
 
@@ -388,8 +397,30 @@ describe('targeted requests (server_id)', () => {
 
   it('queued for a starting server only in an aggressively scaling pool, then placed there when it checks in', async () => {
     const created = new Date(now.ms - 60_000).toISOString();
-    await store.putServer(serverRecord('burst-1', { pool: 'rdp', autoscale: 'burst', address: 'vm.rdp.burst.burst-1', status: 'starting', max_sessions: 1, checked_in_at: null, created_at: created, updated_at: created }));
-    await store.putServer(serverRecord('slow-1', { pool: 'plain', autoscale: 'slow', address: 'vm.plain.slow.slow-1', status: 'starting', max_sessions: 1, checked_in_at: null, created_at: created, updated_at: created }));
+    await store.putServer(
+      serverRecord('burst-1', {
+        pool: 'rdp',
+        autoscale: 'burst',
+        address: 'vm.rdp.burst.burst-1',
+        status: 'starting',
+        max_sessions: 1,
+        checked_in_at: null,
+        created_at: created,
+        updated_at: created,
+      }),
+    );
+    await store.putServer(
+      serverRecord('slow-1', {
+        pool: 'plain',
+        autoscale: 'slow',
+        address: 'vm.plain.slow.slow-1',
+        status: 'starting',
+        max_sessions: 1,
+        checked_in_at: null,
+        created_at: created,
+        updated_at: created,
+      }),
+    );
 
     const refused = await post('/api/v1/sessions', { pool: 'plain', user: 'q0', server_id: 'slow-1' });
     expect(refused.status).toBe(503);
@@ -437,7 +468,15 @@ describe('chained day schedules (23:59 → 00:00)', () => {
   it('an agent of a Wed 15:00–23:59 / Thu 00:00–23:59 / Fri 00:00–11:00 config takes sessions at 23:59:30 on Wednesday and Thursday', async () => {
     const created = '2024-01-01T00:00:00.000Z';
     await store.putServer(
-      serverRecord('night-1', { pool: 'night', autoscale: 'sched', address: 'vm.night.sched.night-1', capacity: { cores: 8, memory_mb: 16384, gpus: 0 }, max_sessions: 1_000_000, created_at: created, updated_at: created }),
+      serverRecord('night-1', {
+        pool: 'night',
+        autoscale: 'sched',
+        address: 'vm.night.sched.night-1',
+        capacity: { cores: 8, memory_mb: 16384, gpus: 0 },
+        max_sessions: 1_000_000,
+        created_at: created,
+        updated_at: created,
+      }),
     );
     const saved = now.ms;
     try {

@@ -24,19 +24,23 @@ function literalActive(list: readonly Schedule[], ms: number): boolean {
 describe('linkChains', () => {
   it('activity differs from the literal reading only in the minute before local midnight, and only by being on', () => {
     fc.assert(
-      fc.property(fc.array(schedule, { minLength: 1, maxLength: 4 }).filter((l) => l.every((s) => s.start !== s.end)), fc.integer({ min: 0, max: 14 * 1440 - 1 }), (list, minuteOfFortnight) => {
-        const ms = Date.parse('2024-03-04T00:00:00Z') + minuteOfFortnight * 60_000 + 30_000;
-        const chained = isActive({ schedules: list }, ms);
-        const literal = literalActive(list, ms);
-        if (chained === literal) return;
-        expect(chained).toBe(true);
-        // Local time 23:59 in some schedule's zone.
-        const inLastMinute = list.some((s) => {
-          const parts = new Intl.DateTimeFormat('en-GB', { timeZone: s.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
-          return parts === '23:59';
-        });
-        expect(inLastMinute).toBe(true);
-      }),
+      fc.property(
+        fc.array(schedule, { minLength: 1, maxLength: 4 }).filter((l) => l.every((s) => s.start !== s.end)),
+        fc.integer({ min: 0, max: 14 * 1440 - 1 }),
+        (list, minuteOfFortnight) => {
+          const ms = Date.parse('2024-03-04T00:00:00Z') + minuteOfFortnight * 60_000 + 30_000;
+          const chained = isActive({ schedules: list }, ms);
+          const literal = literalActive(list, ms);
+          if (chained === literal) return;
+          expect(chained).toBe(true);
+          // Local time 23:59 in some schedule's zone.
+          const inLastMinute = list.some((s) => {
+            const parts = new Intl.DateTimeFormat('en-GB', { timeZone: s.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+            return parts === '23:59';
+          });
+          expect(inLastMinute).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -47,7 +51,10 @@ describe('linkChains', () => {
       { days: ['thu'], start: '00:00', end: '10:00', timezone: 'UTC' },
       { days: ['mon'], start: '00:00', end: '10:00', timezone: 'Europe/Paris' },
     ];
-    const [wed] = linkChains(list.map(compileSchedule), list.map((s) => s.timezone));
+    const [wed] = linkChains(
+      list.map(compileSchedule),
+      list.map((s) => s.timezone),
+    );
     expect(wed?.chainMask).toBe(1 << 2); // Wednesday only: Monday's 00:00 start is in another zone
   });
 });

@@ -37,8 +37,10 @@ describe('renderConnectionAnswer', () => {
     expect(other.connection).toEqual({ username: 'ann', password: '' });
   });
 
-  it('use_user_private_key: the request\'s key; other protocols never carry key fields', () => {
-    expect(renderConnectionAnswer(config, fixed('user', 'ssh'), { user: 'bo', secrets: { sshPrivateKey: 'USERPEM' }, includeKeys: true }, env).connection).toEqual({
+  it("use_user_private_key: the request's key; other protocols never carry key fields", () => {
+    expect(
+      renderConnectionAnswer(config, fixed('user', 'ssh'), { user: 'bo', secrets: { sshPrivateKey: 'USERPEM' }, includeKeys: true }, env).connection,
+    ).toEqual({
       username: '',
       password: '',
       private_key: 'USERPEM',
@@ -50,7 +52,9 @@ describe('renderConnectionAnswer', () => {
   });
 
   it('an unresolvable key reference throws naming the reference, not a value', () => {
-    expect(() => renderConnectionAnswer(config, fixed('ssh', 'ssh'), { user: 'ann', secrets: {}, includeKeys: true }, { PASS: 'pass' })).toThrow(/\$\{env:KEY\} is not set/);
+    expect(() => renderConnectionAnswer(config, fixed('ssh', 'ssh'), { user: 'ann', secrets: {}, includeKeys: true }, { PASS: 'pass' })).toThrow(
+      /\$\{env:KEY\} is not set/,
+    );
   });
 
   it('poolUsesUserKey and an entry without connection_info', () => {

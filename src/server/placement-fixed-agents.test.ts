@@ -22,7 +22,14 @@ const rules = rulesFromConfig(config, 'c', () => true);
 const agent = (id: string, autoscale: string | null, cores: number) =>
   serverRecord(id, { pool: 'c', autoscale, capacity: { cores, memory_mb: 16384, gpus: 0 }, max_sessions: 1_000_000 });
 const request = (zone: string | null): NewSession => ({
-  id: 'r', pool: 'c', user: 'u', zone, workspace: 'w', resources: { cores: 2, memory_mb: 1024, gpus: 0 }, api_key: null, now: '2026-01-01T00:00:00.000Z',
+  id: 'r',
+  pool: 'c',
+  user: 'u',
+  zone,
+  workspace: 'w',
+  resources: { cores: 2, memory_mb: 1024, gpus: 0 },
+  api_key: null,
+  now: '2026-01-01T00:00:00.000Z',
 });
 
 describe('fixed docker agents in placement', () => {

@@ -11,7 +11,17 @@ const server = (id: string, over: Partial<ServerRecord> = {}): ServerRecord =>
   serverRecord(id, { pool: 'p', autoscale: 'a', address: `vm.p.a.${id}`, hostname: id, created_at: T0, updated_at: T0, ...over });
 const rules: PlacementRules = { poolType: 'server', autoscaleActive: (s) => s.autoscale !== 'off', zoneOf: () => null };
 const agentRules: PlacementRules = { ...rules, poolType: 'docker_agent' };
-const request = (over: Partial<NewSession> = {}): NewSession => ({ id: 'r', pool: 'p', user: 'u', zone: null, workspace: null, resources: null, api_key: null, now: T0, ...over });
+const request = (over: Partial<NewSession> = {}): NewSession => ({
+  id: 'r',
+  pool: 'p',
+  user: 'u',
+  zone: null,
+  workspace: null,
+  resources: null,
+  api_key: null,
+  now: T0,
+  ...over,
+});
 
 describe('judgeTarget', () => {
   it('places on a usable server; queues for a starting one only with aggressive scaling; otherwise says why', () => {
@@ -49,7 +59,10 @@ describe('judgeTarget', () => {
 describe('choosePlacement with a target', () => {
   it('never places a targeted request on another server (property)', () => {
     const statuses: ServerStatus[] = ['running', 'starting', 'draining', 'failed'];
-    const arb = fc.array(fc.record({ status: fc.constantFrom(...statuses), max: fc.integer({ min: 1, max: 3 }), used: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 6 });
+    const arb = fc.array(fc.record({ status: fc.constantFrom(...statuses), max: fc.integer({ min: 1, max: 3 }), used: fc.integer({ min: 0, max: 3 }) }), {
+      minLength: 1,
+      maxLength: 6,
+    });
     fc.assert(
       fc.property(arb, fc.nat(), (specs, pick) => {
         const candidates: PlacementCandidate[] = specs.map((spec, i) => ({

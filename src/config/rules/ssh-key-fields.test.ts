@@ -14,7 +14,8 @@ describe('ssh-key-conflict / ssh-passphrase-without-key', () => {
     expect(only(r, 'ssh-key-conflict').map((d) => d.path)).toEqual(['/autoscale/0/connection_private_key', '/autoscale/0/connection_passphrase']);
   });
   it('rejects a passphrase without a key (fixed servers too)', async () => {
-    const pool = 'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: 10.0.0.1\n    connection_type: ssh\n    connection_passphrase: ${env:X}\n';
+    const pool =
+      'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: 10.0.0.1\n    connection_type: ssh\n    connection_passphrase: ${env:X}\n';
     const r = await load(pool);
     expect(only(r, 'ssh-passphrase-without-key')).toMatchObject([{ path: '/servers/0/connection_passphrase', line: 14 }]);
     expect(JSON.stringify(r.diagnostics)).not.toContain('${env:X}');
