@@ -7,11 +7,13 @@
 // listing budget.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
+import { createProviderRegistry } from '../src/providers/registry.ts';
+import { testConfig } from '../src/providers/testing.ts';
 import { resourceNames } from '../src/providers/azure/names.ts';
 import { TAG_CREATED_AT, TAG_INTENT_ID, TAG_MANAGED, TAG_PROVIDER, TAG_SERVER_ID } from '../src/providers/azure/tags.ts';
 import type { VmCreateRequest } from '../src/providers/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
-import { azureVmConfig, fakeVmProvider, releaseFakeAgent, TEST_RG } from './fakes/azure/harness.ts';
+import { azureDnsConfig, azureVmConfig, fakeVmProvider, releaseFakeAgent, TEST_RG } from './fakes/azure/harness.ts';
 import { type FakeAzure, startFakeAzure } from './fakes/azure/server.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
 
@@ -312,5 +314,17 @@ describe('Azure VM provider: listing budget', { timeout: testTimeout(60_000) }, 
       releaseFakeAgent(local);
       await local.close();
     }
+  });
+});
+
+describe('Azure providers in the registry', () => {
+  it('type azure builds the Azure clients; a missing secret reference is an error naming the field', () => {
+    const config = testConfig({ vmProviders: [azureVmConfig(fake)], dnsProviders: [azureDnsConfig(fake)] });
+    const resolved = createProviderRegistry({ config, stateDir: '/nonexistent', env: { AZURE_CLIENT_SECRET: 'x' } });
+    expect(resolved.vm('azure').kind).toBe('azure');
+    expect(resolved.dns('azdns').kind).toBe('azure');
+    const missing = createProviderRegistry({ config, stateDir: '/nonexistent', env: {} });
+    expect(() => missing.vm('azure')).toThrow(/VmProvider azure: client_secret: .*AZURE_CLIENT_SECRET/);
+    expect(() => missing.dns('azdns')).toThrow(/DnsProvider azdns: client_secret: .*AZURE_CLIENT_SECRET/);
   });
 });
