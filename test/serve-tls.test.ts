@@ -79,6 +79,21 @@ describe('serve over TLS', () => {
     }
   });
 
+  it('Settings.tls (paths relative to the Settings file) serves HTTPS without flags', async (ctx) => {
+    if (!hasOpenssl) ctx.skip();
+    mkdirSync(join(root, 'cfg-tls', 'tls'), { recursive: true });
+    writeFileSync(join(root, 'cfg-tls', 'tls', 'a.crt'), readFileSync(join(root, 'a.crt')));
+    writeFileSync(join(root, 'cfg-tls', 'tls', 'a.key'), readFileSync(join(root, 'a.key')));
+    writeFileSync(join(root, 'cfg-tls', 'settings.yaml'), 'kind: Settings\nreconcile_interval: 1h\ntls:\n  cert_file: tls/a.crt\n  key_file: tls/a.key\n');
+    const handle = await startServe({ dir: join(root, 'cfg-tls'), listen: '127.0.0.1:0', stateDir: join(root, 'state3'), env: {}, cwd: '/', log: silentLog, reconcile: idle, watch: false });
+    try {
+      expect(handle.url).toMatch(/^https:/);
+      expect((await get(`${handle.url}/healthz`, readFileSync(join(root, 'a.crt')))).status).toBe(200);
+    } finally {
+      await handle.stop();
+    }
+  });
+
   it('a key that does not match the certificate fails at start with tls-invalid; one flag alone is a usage error', async (ctx) => {
     if (!hasOpenssl) ctx.skip();
     const bad = await runCli(['serve', join(root, 'cfg'), '--listen', '127.0.0.1:0', '--state', join(root, 'state2'), '--tls-cert', join(root, 'a.crt'), '--tls-key', join(root, 'b.key')], { cwd: root });

@@ -113,11 +113,16 @@ export class InvalidConfigError extends PoolformError {
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeHandle> {
-  const tls = options.tls ? loadTls(options.tls, options.cwd) : undefined;
   const initial: LoadResult = await loadConfig(options.dir);
   const config = initial.config;
   if (!config) throw new InvalidConfigError(options.dir, initial.diagnostics);
   const settings = config.settings;
+  // --tls-cert/--tls-key (relative to the working directory) win over Settings.tls (relative to the Settings file).
+  const tls = options.tls
+    ? loadTls(options.tls, options.cwd)
+    : settings.tls
+      ? loadTls({ cert: settings.tls.cert_file, key: settings.tls.key_file }, sourceDir(config, 'Settings'))
+      : undefined;
   const log: Log = options.log ?? createLogger({ level: options.logLevel ?? settings.log_level ?? 'info' });
   const listen = parseListen(options.listen ?? settings.listen ?? DEFAULT_LISTEN);
   const stateDir = resolveStateDir({ settings, stateDir: options.stateDir, cwd: options.cwd });

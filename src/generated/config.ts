@@ -7,11 +7,11 @@ export type PoolformDocument = Settings | Zone | VmProvider | DnsProvider | Ldap
 /**
  * A VM provider config: where autoscaled servers are created.
  */
-export type VmProvider = AwsVmProvider | AzureVmProvider | LocalVmProvider;
+export type VmProvider = AwsVmProvider | AzureVmProvider | GcpVmProvider | LocalVmProvider;
 /**
  * A DNS provider config: where autoscaled servers' names are registered.
  */
-export type DnsProvider = Route53DnsProvider | AzureDnsProvider | LocalDnsProvider;
+export type DnsProvider = Route53DnsProvider | AzureDnsProvider | GcpDnsProvider | LocalDnsProvider;
 /**
  * Day of the week.
  */
@@ -29,6 +29,19 @@ export interface Settings {
    * HOST:PORT the `serve` API listens on (default 127.0.0.1:8080); `--listen` overrides it.
    */
   listen?: string;
+  /**
+   * Serve the API over HTTPS (default: plain HTTP, fine on loopback only). Paths are relative to this Settings file's directory; `--tls-cert`/`--tls-key` override both. Read at start: a new certificate takes effect at the next start.
+   */
+  tls?: {
+    /**
+     * PEM certificate (chain) file.
+     */
+    cert_file: string;
+    /**
+     * PEM private key file of cert_file (keep it readable by poolform only).
+     */
+    key_file: string;
+  };
   /**
    * Base URL servers use to reach this API when a zone sets no upstream_auth_address (default: http://<listen address>).
    */
@@ -389,6 +402,109 @@ export interface AzureVmProvider {
   authority_host?: string;
 }
 /**
+ * Google Cloud (Compute Engine) VM provider: each server is an instance in one zone whose boot disk is created from source_image and deleted with it (autoDelete).
+ */
+export interface GcpVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "gcp";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on instances created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent as the instance metadata value `startup-script` (Linux) or `windows-startup-script-ps1` (Windows); at most 262,144 bytes after rendering (Compute's limit per metadata value). The guest environment runs it at every boot. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * Google Cloud project id (not the number), e.g. my-project-123.
+   */
+  project: string;
+  /**
+   * Zone the instances run in, e.g. us-east4-b.
+   */
+  zone: string;
+  /**
+   * Service-account key (the JSON file's content) as a secret reference, e.g. ${file:sa-key.json}. Omit to use Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's ADC file, or the metadata server on Google Cloud).
+   */
+  credentials_json?: string;
+  /**
+   * Machine type (machineType: zones/{zone}/machineTypes/{type}), e.g. e2-standard-4 or custom-4-16384.
+   */
+  machine_type: string;
+  /**
+   * Boot image: projects/{project}/global/images/{image} or projects/{project}/global/images/family/{family} (disks[0].initializeParams.sourceImage).
+   */
+  source_image: string;
+  /**
+   * Operating system of the image: picks the metadata key of the startup script (startup-script or windows-startup-script-ps1).
+   */
+  os_type?: "linux" | "windows";
+  /**
+   * Boot disk size in GB (initializeParams.diskSizeGb; at least the image's size). Default: the image's size.
+   */
+  disk_size_gb?: number;
+  /**
+   * Boot disk type (initializeParams.diskType zones/{zone}/diskTypes/{type}). Default: pd-standard (Compute's default).
+   */
+  disk_type?: "pd-standard" | "pd-balanced" | "pd-ssd" | "pd-extreme" | "hyperdisk-balanced";
+  /**
+   * VPC network: a name or global/networks/{name} (networkInterfaces[0].network). Default: the project's default network.
+   */
+  network?: string;
+  /**
+   * Subnetwork: regions/{region}/subnetworks/{name}, or projects/{host project}/regions/… for Shared VPC (networkInterfaces[0].subnetwork). Its region must contain zone.
+   */
+  subnetwork?: string;
+  /**
+   * Give each instance an ephemeral external IP (accessConfigs ONE_TO_ONE_NAT).
+   */
+  public_ip?: boolean;
+  /**
+   * Network tags (tags.items), the targets of firewall rules.
+   *
+   * @maxItems 64
+   */
+  network_tags?: string[];
+  /**
+   * Service account the instances run as (serviceAccounts[0].email); omit for none.
+   */
+  service_account_email?: string;
+  /**
+   * OAuth scopes of that service account (default https://www.googleapis.com/auth/cloud-platform).
+   */
+  scopes?: string[];
+  /**
+   * Extra labels on each instance and its boot disk (GCP allows 64; poolform's own take 6, prefixed poolform-).
+   */
+  labels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Extra instance metadata items {key: value} (e.g. enable-oslogin). The startup-script keys and poolform-* keys are poolform's. All keys and values together stay under 512 KB with the startup script.
+   */
+  metadata?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Custom Compute Engine API endpoint (scheme://host[:port]; tests, Private Service Connect). Default https://compute.googleapis.com.
+   */
+  endpoint?: string;
+}
+/**
  * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.
  */
 export interface LocalVmProvider {
@@ -550,6 +666,51 @@ export interface AzureDnsProvider {
    * Custom Microsoft Entra authority host URL (tests, Azure Stack); default from cloud.
    */
   authority_host?: string;
+}
+/**
+ * Google Cloud DNS provider: A records (with an ownership TXT record) in the managed zone of the autoscale config's base_domain_name.
+ */
+export interface GcpDnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "gcp";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Google Cloud project id that holds the managed zone.
+   */
+  project: string;
+  /**
+   * Service-account key (the JSON file's content) as a secret reference, e.g. ${file:sa-key.json}. Omit to use Application Default Credentials.
+   */
+  credentials_json?: string;
+  /**
+   * Managed zone name to write in; by default the zone whose dnsName is base_domain_name (managedZones.list?dnsName=), else its closest parent zone.
+   */
+  managed_zone?: string;
+  /**
+   * Record TTL in seconds.
+   */
+  ttl?: number;
+  /**
+   * Which address of the VM the A record points at.
+   */
+  ip?: "private" | "public";
+  /**
+   * Custom Cloud DNS API endpoint (scheme://host[:port]; tests). Default https://dns.googleapis.com.
+   */
+  endpoint?: string;
 }
 /**
  * Local DNS provider: writes a hosts-format file under the state path.
