@@ -38,8 +38,8 @@ function runChange(ctx: StepContext, change: ResourceChange): Promise<void> {
     case 'ad_computer':
       return applyComputerChange(ctx, change);
     default: {
-      const never: never = change.type;
-      throw new Error(`unknown resource type ${String(never)}`);
+      const never: never = change;
+      throw new Error(`unknown resource type ${String((never as { type: unknown }).type)}`);
     }
   }
 }

@@ -14,8 +14,8 @@
 // records already gone only forget them.
 import { autoscaleConfigs } from '../config/model.ts';
 import { computerAttributes, dnsRecordAttributes, DEFAULT_DNS_TTL } from '../plan/attributes.ts';
-import { num, str } from '../plan/json-attrs.ts';
-import type { ResourceChange } from '../plan/types.ts';
+import { adComputerAttributeView, dnsRecordAttributeView, vmAttributeView } from '../plan/attribute-views.ts';
+import type { AdComputerChange, DnsRecordChange, ResourceChange } from '../plan/types.ts';
 import type { DnsRecord, ObservedComputer } from '../providers/types.ts';
 import type { JsonObject } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
@@ -24,8 +24,9 @@ import type { StepContext } from './step-context.ts';
 import { required } from './step-context.ts';
 import { precheckVmCreate } from './vm-step.ts';
 
-function dnsRecordOf(attrs: JsonObject, fqdn: string): DnsRecord {
-  return { fqdn, type: 'A', value: str(attrs, 'value') ?? '', ttl: num(attrs, 'ttl') ?? DEFAULT_DNS_TTL, server_id: str(attrs, 'server_id') ?? '' };
+function dnsRecordOf(attrs: JsonObject | null, fqdn: string): DnsRecord {
+  const a = dnsRecordAttributeView(attrs);
+  return { fqdn, type: 'A', value: a.value ?? '', ttl: a.ttl ?? DEFAULT_DNS_TTL, server_id: a.server_id ?? '' };
 }
 
 /** The VM's address for a DNS record, per the DNS provider's `ip` setting. */
@@ -39,8 +40,8 @@ async function vmAddressFor(ctx: StepContext, serverId: string, provider: string
   } catch {
     // Provider config removed: keep the default.
   }
-  const ip =
-    (which === 'public' ? str(vm?.attributes, 'public_ip') : str(vm?.attributes, 'private_ip')) ?? str(vm?.attributes, 'ip') ?? server?.ip ?? null;
+  const attrs = vmAttributeView(vm?.attributes);
+  const ip = (which === 'public' ? attrs.public_ip : attrs.private_ip) ?? attrs.ip ?? server?.ip ?? null;
   if (!ip) throw new PoolformError('dns-no-address', `${address}: server ${serverId} has no address yet`, { retryable: true });
   return ip;
 }
@@ -59,12 +60,12 @@ async function assertServerIdle(ctx: StepContext, serverId: string | null): Prom
 export function dnsGroupKey(change: ResourceChange): string | null {
   if (change.type !== 'dns_record') return null;
   const isDelete = change.action === 'delete';
-  const base = str(isDelete ? change.before : change.after, 'base_domain') ?? '';
+  const base = dnsRecordAttributeView(isDelete ? change.before : change.after).base_domain ?? '';
   return `${isDelete ? 'dns-delete' : 'dns-upsert'}|${change.provider ?? ''}|${base}`;
 }
 
 interface PreparedRecord {
-  change: ResourceChange;
+  change: DnsRecordChange;
   record: DnsRecord;
   /** Upsert creates: the intent persisted before the call. */
   intentId: string | null;
@@ -83,21 +84,21 @@ export async function applyDnsGroup(ctx: StepContext, changes: readonly Resource
   if (!first) return results;
   const provider = first.provider ?? '';
   const isDelete = first.action === 'delete';
-  const base = required(isDelete ? first.before : first.after, 'base_domain', first.address);
+  const base = required(dnsRecordAttributeView(isDelete ? first.before : first.after).base_domain, 'base_domain', first.address);
 
   const prepared: PreparedRecord[] = [];
   for (const change of changes) {
     try {
+      if (change.type !== 'dns_record') throw new PoolformError('plan-invalid', `${change.address}: not a DNS change in a DNS group`);
       if (isDelete) {
-        const before = change.before ?? {};
-        await assertServerIdle(ctx, str(before, 'server_id'));
-        prepared.push({ change, record: dnsRecordOf(before, change.name), intentId: null, call: !change.observed_gone });
+        await assertServerIdle(ctx, dnsRecordAttributeView(change.before).server_id);
+        prepared.push({ change, record: dnsRecordOf(change.before, change.name), intentId: null, call: !change.observed_gone });
       } else {
-        const after = change.after;
-        if (!after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
-        const serverId = required(after, 'server_id', change.address);
+        if (!change.after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
+        const after = dnsRecordAttributeView(change.after);
+        const serverId = required(after.server_id, 'server_id', change.address);
         const value = await vmAddressFor(ctx, serverId, provider, change.address);
-        const record: DnsRecord = { fqdn: change.name, type: 'A', value, ttl: num(after, 'ttl') ?? DEFAULT_DNS_TTL, server_id: serverId };
+        const record: DnsRecord = { fqdn: change.name, type: 'A', value, ttl: after.ttl ?? DEFAULT_DNS_TTL, server_id: serverId };
         const intent =
           change.action === 'update'
             ? null
@@ -150,7 +151,7 @@ export async function applyDnsGroup(ctx: StepContext, changes: readonly Resource
 }
 
 /** A single DNS change (outside a group): the same path with a group of one. */
-export async function applyDnsChange(ctx: StepContext, change: ResourceChange): Promise<void> {
+export async function applyDnsChange(ctx: StepContext, change: DnsRecordChange): Promise<void> {
   const error = (await applyDnsGroup(ctx, [change])).get(change.address);
   if (error !== null && error !== undefined) throw error;
 }
@@ -166,32 +167,32 @@ function recursiveCleanup(ctx: StepContext, ldapConfig: string, containerDn: str
   );
 }
 
-async function deleteComputer(ctx: StepContext, change: ResourceChange): Promise<void> {
-  const before = change.before ?? {};
-  await assertServerIdle(ctx, str(before, 'server_id'));
+async function deleteComputer(ctx: StepContext, change: AdComputerChange): Promise<void> {
+  const before = adComputerAttributeView(change.before);
+  await assertServerIdle(ctx, before.server_id);
   if (!change.observed_gone) {
     const provider = change.provider ?? '';
     const computer: ObservedComputer = {
-      name: str(before, 'name') ?? change.name,
-      dn: required(before, 'dn', change.address),
-      server_id: str(before, 'server_id'),
-      intent_id: str(before, 'intent_id'),
-      dns_host_name: str(before, 'dns_host_name'),
+      name: before.name ?? change.name,
+      dn: required(before.dn, 'dn', change.address),
+      server_id: before.server_id,
+      intent_id: before.intent_id,
+      dns_host_name: before.dns_host_name,
     };
-    const recursive = recursiveCleanup(ctx, provider, str(before, 'container_dn') ?? '');
+    const recursive = recursiveCleanup(ctx, provider, before.container_dn ?? '');
     await ctx.limiter(`ldap:${provider}`, () => ctx.deps.registry.directory(provider).delete(computer, { recursive }));
   }
   await ctx.deps.store.deleteResource(change.address);
 }
 
 /** Creates the record (or sets a fresh password on ours, same intent id) and hands the password to the VM step. */
-async function createComputer(ctx: StepContext, change: ResourceChange, reuseIntentId: string | null): Promise<void> {
-  const after = change.after;
-  if (!after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
+async function createComputer(ctx: StepContext, change: AdComputerChange, reuseIntentId: string | null): Promise<void> {
+  if (!change.after) throw new PoolformError('plan-invalid', `${change.address}: no attributes`);
+  const after = adComputerAttributeView(change.after);
   const provider = change.provider ?? '';
-  const serverId = required(after, 'server_id', change.address);
-  const containerDn = required(after, 'container_dn', change.address);
-  const name = str(after, 'name') ?? change.name;
+  const serverId = required(after.server_id, 'server_id', change.address);
+  const containerDn = required(after.container_dn, 'container_dn', change.address);
+  const name = after.name ?? change.name;
   const password = ctx.newPassword();
   // The VM's startup script (with this join password) must render and fit its provider
   // (EC2 user data limit) before the record exists: a VM that can never launch must not
@@ -208,7 +209,7 @@ async function createComputer(ctx: StepContext, change: ResourceChange, reuseInt
       server_id: serverId,
       name,
       container_dn: containerDn,
-      dns_host_name: str(after, 'dns_host_name') ?? name,
+      dns_host_name: after.dns_host_name ?? name,
       password,
     }),
   );
@@ -224,7 +225,7 @@ async function createComputer(ctx: StepContext, change: ResourceChange, reuseInt
   if (intent) await ctx.deps.store.deleteIntent(intent.id);
 }
 
-export async function applyComputerChange(ctx: StepContext, change: ResourceChange): Promise<void> {
+export async function applyComputerChange(ctx: StepContext, change: AdComputerChange): Promise<void> {
   switch (change.action) {
     case 'create':
       return createComputer(ctx, change, null);
@@ -241,13 +242,13 @@ export async function applyComputerChange(ctx: StepContext, change: ResourceChan
           address: change.address,
           type: 'ad_computer',
           provider: change.provider,
-          provider_id: str(after, 'dn'),
+          provider_id: adComputerAttributeView(after).dn,
           attributes: after,
           status: 'created',
         });
         return;
       }
-      return createComputer(ctx, change, str(change.after, 'intent_id') ?? str(change.before, 'intent_id'));
+      return createComputer(ctx, change, adComputerAttributeView(change.after).intent_id ?? adComputerAttributeView(change.before).intent_id);
     }
     default: {
       const never: never = change.action;

@@ -7,7 +7,7 @@ import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
 import type { CreateFailure } from '../autoscale/history.ts';
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
-import type { ResourceChange } from '../plan/types.ts';
+import type { VmChange } from '../plan/types.ts';
 import type { IntentRecord, JsonObject, ResourceRecord, ResourceType } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import type { KeyedLimiter } from '../providers/call-limit.ts';
@@ -33,7 +33,7 @@ export interface StepContext {
   /** Creates the provider refused with a retryable error that made nothing: fed to the autoscale history (create backoff). */
   createFailures: CreateFailure[];
   /** server id → the plan's VM create (or replace) of that server, so the AD step can check its startup script first. */
-  vmCreates: Map<string, ResourceChange>;
+  vmCreates: Map<string, VmChange>;
 }
 
 export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepContext {
@@ -67,9 +67,8 @@ export function createStepContext(deps: ApplyDeps, limiter: KeyedLimiter): StepC
   };
 }
 
-/** A string attribute a step cannot do without. */
-export function required(attrs: JsonObject | null, key: string, address: string): string {
-  const v = attrs?.[key];
-  if (typeof v !== 'string' || v === '') throw new PoolformError('plan-invalid', `${address}: the plan has no ${key}`);
-  return v;
+/** A string attribute (read through plan/attribute-views.ts) a step cannot do without. */
+export function required(value: string | null, key: string, address: string): string {
+  if (value === null || value === '') throw new PoolformError('plan-invalid', `${address}: the plan has no ${key}`);
+  return value;
 }

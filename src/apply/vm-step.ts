@@ -19,13 +19,13 @@
 //   an interrupted create made).
 import type { AutoscaleConfig, Pool } from '../config/model.ts';
 import { agentCapacity } from '../plan/attributes.ts';
-import { bool, num, str } from '../plan/json-attrs.ts';
-import type { ResourceChange } from '../plan/types.ts';
+import { vmAttributeView } from '../plan/attribute-views.ts';
+import type { ResourceChange, VmChange } from '../plan/types.ts';
 import { KNOWN_AFTER_APPLY } from '../plan/types.ts';
 import { assertUserDataFits } from '../providers/aws-ec2/launch-request.ts';
 import { assertCustomDataFits } from '../providers/azure/custom-data.ts';
 import type { VmRef } from '../providers/types.ts';
-import type { JsonObject, JsonValue, Resources, ServerRecord, ServerStatus } from '../state/types.ts';
+import type { JsonObject, ServerRecord, ServerStatus } from '../state/types.ts';
 import { PoolformError, errorMessage, isPoolformError } from '../util/errors.ts';
 import { SkipChange } from './executor.ts';
 import { renderStartupScript } from './startup-script.ts';
@@ -45,31 +45,24 @@ function stateAttributes(attrs: JsonObject): JsonObject {
   return out;
 }
 
-function resourcesOf(value: JsonValue | undefined): Resources | null {
-  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) return null;
-  const cores = num(value, 'cores');
-  const memory = num(value, 'memory_mb');
-  if (cores === null || memory === null) return null;
-  return { cores, memory_mb: memory, gpus: num(value, 'gpus') ?? 0 };
-}
-
-function serverFromAfter(change: ResourceChange, after: JsonObject, status: ServerStatus, now: string, existing?: ServerRecord): ServerRecord {
-  const serverId = required(after, 'server_id', change.address);
+function serverFromAfter(change: VmChange, afterJson: JsonObject, status: ServerStatus, now: string, existing?: ServerRecord): ServerRecord {
+  const after = vmAttributeView(afterJson);
+  const serverId = required(after.server_id, 'server_id', change.address);
   return {
     id: serverId,
-    pool: required(after, 'pool', change.address),
-    autoscale: required(after, 'autoscale', change.address),
+    pool: required(after.pool, 'pool', change.address),
+    autoscale: required(after.autoscale, 'autoscale', change.address),
     address: change.address,
-    hostname: required(after, 'hostname', change.address),
+    hostname: required(after.hostname, 'hostname', change.address),
     ip: existing?.ip ?? null,
-    connection_type: str(after, 'connection_type') ?? existing?.connection_type ?? null,
-    connection_port: num(after, 'connection_port') ?? existing?.connection_port ?? null,
+    connection_type: after.connection_type ?? existing?.connection_type ?? null,
+    connection_port: after.connection_port ?? existing?.connection_port ?? null,
     status,
     status_message: existing?.status_message ?? '',
     status_progress: existing?.status_progress ?? 0,
-    max_sessions: num(after, 'max_sessions') ?? existing?.max_sessions ?? 1,
-    reusable: bool(after, 'reusable') ?? existing?.reusable ?? true,
-    capacity: resourcesOf(after['capacity']) ?? existing?.capacity ?? null,
+    max_sessions: after.max_sessions ?? existing?.max_sessions ?? 1,
+    reusable: after.reusable ?? existing?.reusable ?? true,
+    capacity: after.capacity ?? existing?.capacity ?? null,
     enabled: existing?.enabled ?? true,
     created_at: existing?.created_at ?? now,
     updated_at: now,
@@ -97,11 +90,15 @@ export function vmDestroyGroupKey(change: ResourceChange): string | null {
 export async function destroyVmGroup(ctx: StepContext, changes: readonly ResourceChange[]): Promise<Map<string, unknown>> {
   const { store } = ctx.deps;
   const results = new Map<string, unknown>();
-  const refs: Array<{ change: ResourceChange; ref: VmRef }> = [];
-  const forget: Array<{ change: ResourceChange; serverId: string }> = [];
+  const refs: Array<{ change: VmChange; ref: VmRef }> = [];
+  const forget: Array<{ change: VmChange; serverId: string }> = [];
   for (const change of changes) {
-    const before = change.before ?? {};
-    const serverId = str(before, 'server_id') ?? change.name;
+    if (change.type !== 'vm') {
+      results.set(change.address, new PoolformError('plan-invalid', `${change.address}: not a VM change in a VM destroy group`));
+      continue;
+    }
+    const before = vmAttributeView(change.before);
+    const serverId = before.server_id ?? change.name;
     try {
       if (change.observed_gone) {
         // Already gone at the provider: sessions on it are dead; forget it.
@@ -124,7 +121,7 @@ export async function destroyVmGroup(ctx: StepContext, changes: readonly Resourc
       }
       const resource = await store.getResource(change.address);
       if (resource) await store.putResource({ ...resource, status: 'deleting', updated_at: ctx.nowIso() });
-      refs.push({ change, ref: { provider_id: resource?.provider_id ?? str(before, 'provider_id') ?? serverId, server_id: serverId } });
+      refs.push({ change, ref: { provider_id: resource?.provider_id ?? before.provider_id ?? serverId, server_id: serverId } });
     } catch (error) {
       results.set(change.address, error);
     }
@@ -157,7 +154,7 @@ export async function destroyVmGroup(ctx: StepContext, changes: readonly Resourc
   return results;
 }
 
-async function destroyVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+async function destroyVm(ctx: StepContext, change: VmChange): Promise<void> {
   const error = (await destroyVmGroup(ctx, [change])).get(change.address);
   if (error !== null && error !== undefined) throw error;
 }
@@ -182,23 +179,23 @@ interface VmCreateSpec {
   fqdn: string | null;
 }
 
-function createSpec(ctx: StepContext, change: ResourceChange): VmCreateSpec {
-  const after = change.after;
-  if (!after) throw new PoolformError('plan-invalid', `${change.address}: a create without attributes`);
-  const poolName = required(after, 'pool', change.address);
-  const autoscaleName = required(after, 'autoscale', change.address);
+function createSpec(ctx: StepContext, change: VmChange): VmCreateSpec {
+  if (!change.after) throw new PoolformError('plan-invalid', `${change.address}: a create without attributes`);
+  const after = vmAttributeView(change.after);
+  const poolName = required(after.pool, 'pool', change.address);
+  const autoscaleName = required(after.autoscale, 'autoscale', change.address);
   const ref = ctx.autoscale(poolName, autoscaleName);
   if (!ref) {
     throw new PoolformError('config-changed', `${change.address}: autoscale config ${poolName}/${autoscaleName} is no longer in the configuration`);
   }
   return {
-    serverId: required(after, 'server_id', change.address),
-    hostname: required(after, 'hostname', change.address),
+    serverId: required(after.server_id, 'server_id', change.address),
+    hostname: required(after.hostname, 'hostname', change.address),
     poolName,
     autoscaleName,
-    provider: change.provider ?? required(after, 'vm_provider', change.address),
+    provider: change.provider ?? required(after.vm_provider, 'vm_provider', change.address),
     ref,
-    fqdn: str(after, 'fqdn'),
+    fqdn: after.fqdn,
   };
 }
 
@@ -234,11 +231,11 @@ async function renderChecked(ctx: StepContext, spec: VmCreateSpec, adPassword: s
  * `change` creates, rendered with the join password the record will get, must render and
  * fit the provider, so that a script that can never launch leaves no AD record behind.
  */
-export async function precheckVmCreate(ctx: StepContext, change: ResourceChange, adPassword: string): Promise<void> {
+export async function precheckVmCreate(ctx: StepContext, change: VmChange, adPassword: string): Promise<void> {
   await renderChecked(ctx, createSpec(ctx, change), adPassword);
 }
 
-async function createVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+async function createVm(ctx: StepContext, change: VmChange): Promise<void> {
   const { store, registry } = ctx.deps;
   const spec = createSpec(ctx, change);
   const after = change.after ?? {};
@@ -285,7 +282,7 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
   }
   ctx.passwords.delete(serverId);
 
-  const requireCheckin = bool(after, 'require_checkin') ?? true;
+  const requireCheckin = vmAttributeView(after).require_checkin ?? true;
   const now = ctx.nowIso();
   const ip = vm.private_ip ?? vm.public_ip;
   // Not a put of the copy read before the create: a VM that boots fast may already have
@@ -327,26 +324,27 @@ async function createVm(ctx: StepContext, change: ResourceChange): Promise<void>
   await store.deleteIntent(intent.id);
 }
 
-async function recordVm(ctx: StepContext, change: ResourceChange): Promise<void> {
+async function recordVm(ctx: StepContext, change: VmChange): Promise<void> {
   const { store } = ctx.deps;
   const after = change.after;
   if (!after) throw new PoolformError('plan-invalid', `${change.address}: an update without attributes`);
-  const serverId = str(after, 'server_id') ?? change.name;
+  const wantedAttrs = vmAttributeView(after);
+  const serverId = wantedAttrs.server_id ?? change.name;
   const existing = await store.getResource(change.address);
   const attributes = stateAttributes({ ...(existing?.attributes ?? {}), ...after });
   await ctx.putResource({
     address: change.address,
     type: 'vm',
     provider: change.provider ?? existing?.provider ?? null,
-    provider_id: str(after, 'provider_id') ?? existing?.provider_id ?? serverId,
+    provider_id: wantedAttrs.provider_id ?? existing?.provider_id ?? serverId,
     attributes,
     status: 'created',
   });
   const server = await store.getServer(serverId);
-  const wanted = str(after, 'status');
+  const wanted = wantedAttrs.status;
   const status = SERVER_STATUSES.find((s) => s === wanted);
   const now = ctx.nowIso();
-  const ip = str(attributes, 'ip');
+  const ip = vmAttributeView(attributes).ip;
   if (server && status === 'draining') {
     await store.putServer({ ...server, status, status_message: change.reason, ip: ip ?? server.ip, updated_at: now });
   } else if (server) {
@@ -366,7 +364,7 @@ async function recordVm(ctx: StepContext, change: ResourceChange): Promise<void>
   if (change.intent_id) await store.deleteIntent(change.intent_id);
 }
 
-export async function applyVmChange(ctx: StepContext, change: ResourceChange): Promise<void> {
+export async function applyVmChange(ctx: StepContext, change: VmChange): Promise<void> {
   switch (change.action) {
     case 'create':
       return createVm(ctx, change);

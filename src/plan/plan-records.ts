@@ -21,7 +21,7 @@ import {
   DEFAULT_DNS_TTL,
 } from './attributes.ts';
 import { adAddress, byAddress, dnsAddress, nameOf } from './addresses.ts';
-import { str } from './json-attrs.ts';
+import { adComputerAttributeView, dnsRecordAttributeView, vmAttributeView } from './attribute-views.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
 import type { ResourceChange } from './types.ts';
 import { KNOWN_AFTER_APPLY, SENSITIVE } from './types.ts';
@@ -52,8 +52,8 @@ export function planRecords(ctx: PlanContext): void {
 
   const vmIp = (sp: ServerPlan, which: 'private' | 'public'): string | null => {
     if (sp.fate === 'create' || sp.fate === 'replace') return null;
-    const attrs = sp.change?.after ?? sp.attrs;
-    const ip = which === 'public' ? (str(attrs, 'public_ip') ?? str(attrs, 'ip')) : (str(attrs, 'private_ip') ?? str(attrs, 'ip'));
+    const attrs = vmAttributeView(sp.change?.after ?? sp.attrs);
+    const ip = which === 'public' ? (attrs.public_ip ?? attrs.ip) : (attrs.private_ip ?? attrs.ip);
     return ip === KNOWN_AFTER_APPLY ? null : ip;
   };
 
@@ -107,7 +107,7 @@ export function planRecords(ctx: PlanContext): void {
           put({ ...base, action: 'create', before: null, after, reason: 'recreate the record deleted outside poolform' });
         } else if (seen && value !== null && seen.value !== value) {
           put({ ...base, action: 'update', before: stateRec.attributes, after, reason: `record points at ${seen.value}, the server is at ${value}` });
-        } else if (vmChange && vmChange.action === 'update' && value !== null && str(stateRec.attributes, 'value') !== value) {
+        } else if (vmChange && vmChange.action === 'update' && value !== null && dnsRecordAttributeView(stateRec.attributes).value !== value) {
           put({ ...base, action: 'update', before: stateRec.attributes, after, reason: `the server's address changed to ${value}` });
         }
       } else if (seen) {
@@ -156,7 +156,7 @@ export function planRecords(ctx: PlanContext): void {
         let c: ResourceChange;
         if (stateRec && seen !== null) {
           // Same record, fresh one-time password (the directory's create is idempotent by the record's intent id).
-          const intentId = str(stateRec.attributes, 'intent_id') ?? seen?.intent_id ?? null;
+          const intentId = adComputerAttributeView(stateRec.attributes).intent_id ?? seen?.intent_id ?? null;
           c = put({
             ...base,
             action: 'update',
@@ -223,11 +223,12 @@ export function planRecords(ctx: PlanContext): void {
   for (const r of [...snapshot.resources].sort(byAddress)) {
     if (r.type !== 'dns_record' && r.type !== 'ad_computer') continue;
     if (desiredRecords.has(r.address)) continue;
-    const serverId = str(r.attributes, 'server_id');
+    // dns_record and ad_computer attributes both carry server_id.
+    const serverId = dnsRecordAttributeView(r.attributes).server_id;
     if (isLive(serverId)) continue; // settings changed under a live server: left alone
     const provider = r.provider ?? '';
     if (r.type === 'dns_record') {
-      const base = str(r.attributes, 'base_domain') ?? nameOf(r.address, 'dns_record').split('.').slice(1).join('.');
+      const base = dnsRecordAttributeView(r.attributes).base_domain ?? nameOf(r.address, 'dns_record').split('.').slice(1).join('.');
       const status = scopeStatus('dns', provider, base);
       if (status === 'unknown') {
         unknownProvider('dns', provider, base, 'its records are left as they are');
@@ -236,7 +237,7 @@ export function planRecords(ctx: PlanContext): void {
       const seen = status === 'ok' && observed ? findDnsRecord(observed, provider, base, nameOf(r.address, 'dns_record')) : undefined;
       deleteRecord(r.address, 'dns_record', provider, r.attributes, serverId, seen === null, 'orphan: its server no longer exists');
     } else {
-      const ou = str(r.attributes, 'container_dn') ?? '';
+      const ou = adComputerAttributeView(r.attributes).container_dn ?? '';
       const status = scopeStatus('directory', provider, ou);
       if (status === 'unknown') {
         unknownProvider('directory', provider, ou, 'its computer records are left as they are');

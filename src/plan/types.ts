@@ -14,16 +14,12 @@ export const SENSITIVE = '(sensitive)';
 /** Shown where a value is only known once apply has run (e.g. a new VM's address). */
 export const KNOWN_AFTER_APPLY = '(known after apply)';
 
-export interface ResourceChange {
+/** What every resource change has, whatever its type. */
+interface ChangeFields {
   address: string;
-  type: ResourceType;
   /** Last segment of the address (server id, fqdn, computer name). */
   name: string;
   action: ChangeAction;
-  /** Attributes before (null for create); never secret values. */
-  before: JsonObject | null;
-  /** Attributes after (null for delete); secret values are SENSITIVE. */
-  after: JsonObject | null;
   reason: string;
   /** Addresses that must succeed first (AD record before its VM, VM before its DNS record). Deletes run in reverse. */
   depends_on: string[];
@@ -42,6 +38,27 @@ export interface ResourceChange {
    */
   observed_gone?: boolean;
 }
+
+/**
+ * A change of one resource type. `before`/`after` stay plain JSON (what state
+ * and saved plans hold); read them through the typed views of
+ * plan/attribute-views.ts (attributesOf, vmAttributeView, ...).
+ */
+export interface ChangeOf<T extends ResourceType> extends ChangeFields {
+  type: T;
+  /** Attributes before (null for create); never secret values. */
+  before: JsonObject | null;
+  /** Attributes after (null for delete); secret values are SENSITIVE. */
+  after: JsonObject | null;
+}
+
+export type VmChange = ChangeOf<'vm'>;
+export type DnsRecordChange = ChangeOf<'dns_record'>;
+export type AdComputerChange = ChangeOf<'ad_computer'>;
+export type ServerChange = ChangeOf<'server'>;
+
+/** A planned change: one variant per resource type (narrow on `type`). */
+export type ResourceChange = VmChange | DnsRecordChange | AdComputerChange | ServerChange;
 
 /** State housekeeping apply does besides the changes (not infrastructure, not counted in the summary). */
 export interface StateCleanup {

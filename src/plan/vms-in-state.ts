@@ -4,7 +4,7 @@
 import { autoscaleKey } from '../config/model.ts';
 import { observedVmAttributes } from './attributes.ts';
 import { byAddress } from './addresses.ts';
-import { str } from './json-attrs.ts';
+import { vmAttributeView } from './attribute-views.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
 import type { ResourceChange } from './types.ts';
 import { vmChange } from './vm-change.ts';
@@ -23,16 +23,17 @@ export function planVmsInState(ctx: PlanContext): VmsInState {
 
   for (const r of snapshot.resources.filter((x) => x.type === 'vm').sort(byAddress)) {
     const parts = r.address.split('.');
-    const serverId = str(r.attributes, 'server_id') ?? parts[3] ?? '';
-    const pool = str(r.attributes, 'pool') ?? parts[1] ?? '';
-    const autoscale = str(r.attributes, 'autoscale') ?? parts[2] ?? '';
+    const attrs = vmAttributeView(r.attributes);
+    const serverId = attrs.server_id ?? parts[3] ?? '';
+    const pool = attrs.pool ?? parts[1] ?? '';
+    const autoscale = attrs.autoscale ?? parts[2] ?? '';
     const provider = r.provider ?? '';
     const presence = vmPresence(observed, provider, serverId);
     const sp: ServerPlan = {
       serverId,
       pool,
       autoscale,
-      hostname: str(r.attributes, 'hostname') ?? serversById.get(serverId)?.hostname ?? serverId,
+      hostname: attrs.hostname ?? serversById.get(serverId)?.hostname ?? serverId,
       address: r.address,
       provider,
       fate: 'keep',
@@ -87,7 +88,7 @@ export function planVmsInState(ctx: PlanContext): VmsInState {
         });
       }
       const ip = vm.private_ip ?? vm.public_ip;
-      const known = str(r.attributes, 'ip');
+      const known = attrs.ip;
       if (ip !== null && known !== null && ip !== known) {
         const after = observedVmAttributes(vm, r.attributes);
         drift.push({ address: r.address, type: 'vm', before: r.attributes, after, reason: `changed outside poolform: address ${known} → ${ip}` });
