@@ -3,6 +3,9 @@
 // provider with an SDK) becomes its own chunk under dist/chunks/, so a command
 // loads only what it uses. Dependencies stay in node_modules (external).
 //
+// The schema validators are compiled here (scripts/build-validators.ts) and
+// ship as code in place of src/config/precompiled-validators.ts.
+//
 // Layout contract: every output file is two folders below the package root
 // (dist/cli/, dist/chunks/), like src/<area>/<file>.ts, so a module that finds
 // a shipped file relative to itself (`new URL('../../schemas/...', import.meta.url)`)
@@ -10,14 +13,23 @@
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
+import { precompiledValidatorsModule } from './build-validators.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
+// The schema validators, compiled now rather than at every start (precompiled-validators.ts).
+const validators = precompiledValidatorsModule();
 await rm(`${root}dist`, { recursive: true, force: true });
 await build({
   cwd: root,
   input: { main: 'src/cli/main.ts' },
   platform: 'node',
+  plugins: [
+    {
+      name: 'precompiled-validators',
+      load: (id) => (id.endsWith('/src/config/precompiled-validators.ts') ? { code: validators, moduleType: 'js' } : null),
+    },
+  ],
   // Bare specifiers (npm packages, node: builtins) are loaded from node_modules at run time.
   external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
   logLevel: 'warn',

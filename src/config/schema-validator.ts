@@ -2,8 +2,9 @@
 // compiled once per process. Schema defaults are written into the validated
 // value (useDefaults), so later stages see every defaulted field.
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, Options, ValidateFunction } from 'ajv/dist/2020.js';
+import { precompiled } from './precompiled-validators.ts';
 
 export const SCHEMA_URL = new URL('../../schemas/poolform.schema.json', import.meta.url);
 
@@ -23,7 +24,7 @@ export function poolformSchema(): JsonSchema {
  * copy given to ajv adds the `kind` const to the union schemas (the shipped
  * schema stays as it is, so the generated types stay plain unions).
  */
-function schemaForAjv(): JsonSchema {
+export function schemaForAjv(): JsonSchema {
   const copy = structuredClone(poolformSchema());
   const defs = copy['$defs'] as Record<string, JsonSchema>;
   for (const kind of ['VmProvider', 'DnsProvider']) {
@@ -36,16 +37,22 @@ function schemaForAjv(): JsonSchema {
 let validatorCache: ValidateFunction | undefined;
 let ajvCache: Ajv2020 | undefined;
 
+/** How the validator is compiled (at first use, or ahead of time by the build: precompiled-validators.ts). */
+export const AJV_OPTIONS: Options = {
+  allErrors: true,
+  discriminator: true,
+  useDefaults: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+};
+
 export function documentValidator(): ValidateFunction {
+  if (!validatorCache && precompiled) validatorCache = precompiled.document;
   if (!validatorCache) {
-    const ajv = new Ajv2020({
-      allErrors: true,
-      discriminator: true,
-      useDefaults: true,
-      verbose: true,
-      strict: true,
-      strictRequired: false,
-    });
+    // ajv's compiler is loaded only here, when no precompiled validator ships (a clone).
+    const { Ajv2020: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 };
+    const ajv = new Ajv(AJV_OPTIONS);
     validatorCache = ajv.compile(schemaForAjv());
     ajvCache = ajv;
   }
@@ -62,17 +69,32 @@ const SPLIT_MIN_ITEMS = 64;
 const ARRAY_KEYWORDS = new Set(['type', 'items', 'default', 'description']);
 const itemValidators = new Map<string, ValidateFunction | null>();
 
+/** The `#/$defs/...` reference of the items of `kind`'s top-level array property `prop`, when that array has no constraint of its own. */
+function splittableItemRef(kind: string, prop: string): string | undefined {
+  const defs = poolformSchema()['$defs'] as Record<string, JsonSchema> | undefined;
+  const schema = (defs?.[kind]?.['properties'] as Record<string, JsonSchema> | undefined)?.[prop];
+  const ref = (schema?.['items'] as JsonSchema | undefined)?.['$ref'];
+  return schema && schema['type'] === 'array' && Object.keys(schema).every((k) => ARRAY_KEYWORDS.has(k)) && typeof ref === 'string' && ref.startsWith('#/') ? ref : undefined;
+}
+
+/** Every reference splittableItemRef can answer (the build precompiles their validators). */
+export function splittableItemRefs(): string[] {
+  const defs = (poolformSchema()['$defs'] ?? {}) as Record<string, JsonSchema>;
+  const refs = Object.entries(defs).flatMap(([kind, def]) => Object.keys((def['properties'] ?? {}) as object).map((prop) => splittableItemRef(kind, prop)));
+  return [...new Set(refs.filter((r): r is string => r !== undefined))].sort();
+}
+
 /** The validator of the items of `kind`'s top-level array property `prop`, when that array has no constraint of its own. */
 function itemValidator(kind: string, prop: string): ValidateFunction | undefined {
   const key = `${kind}/${prop}`;
   let found = itemValidators.get(key);
   if (found === undefined) {
     found = null;
-    const defs = poolformSchema()['$defs'] as Record<string, JsonSchema> | undefined;
-    const schema = (defs?.[kind]?.['properties'] as Record<string, JsonSchema> | undefined)?.[prop];
-    const ref = (schema?.['items'] as JsonSchema | undefined)?.['$ref'];
+    const ref = splittableItemRef(kind, prop);
     const id = poolformSchema()['$id'];
-    if (schema && schema['type'] === 'array' && Object.keys(schema).every((k) => ARRAY_KEYWORDS.has(k)) && typeof ref === 'string' && ref.startsWith('#/') && typeof id === 'string') {
+    if (ref !== undefined && precompiled) {
+      found = precompiled.refs[ref] ?? null;
+    } else if (ref !== undefined && typeof id === 'string') {
       documentValidator();
       found = ajvCache?.getSchema(`${id}${ref}`) ?? null;
     }
@@ -157,7 +179,7 @@ function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
   return issue;
 }
 
-const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'local'], DnsProvider: ['route53', 'azure', 'local'] };
+const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'gcp', 'local'], DnsProvider: ['route53', 'azure', 'gcp', 'local'] };
 const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];
 
 function lastSegment(pointer: string): string {
