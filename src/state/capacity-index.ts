@@ -110,8 +110,8 @@ export class PoolCapacityIndex implements PoolCapacityView {
   readonly #classes = new Map<string, ClassBuckets>();
   /** session id → server id, for the sessions counted here. */
   readonly #sessionServer = new Map<string, string>();
-  /** user → server id → running non-staged sessions there. */
-  readonly #users = new Map<string, Map<string, number>>();
+  /** user → the server of each of their running non-staged sessions (one entry per session; arrays: most users have one). */
+  readonly #users = new Map<string, string[]>();
   /** Sessions placed by this process whose transaction has not committed yet. */
   readonly #pending = new Map<string, SessionRecord>();
 
@@ -138,7 +138,7 @@ export class PoolCapacityIndex implements PoolCapacityView {
     const servers = this.#users.get(user);
     if (!servers) return [];
     const out: PlacementCandidate[] = [];
-    for (const id of servers.keys()) {
+    for (const id of new Set(servers)) {
       const e = this.#entries.get(id);
       if (e) out.push(e);
     }
@@ -171,18 +171,16 @@ export class PoolCapacityIndex implements PoolCapacityView {
 
   #countUser(session: SessionRecord, serverId: string, delta: 1 | -1): void {
     if (session.staged) return;
-    let servers = this.#users.get(session.user);
-    if (!servers) {
-      if (delta < 0) return;
-      servers = new Map();
-      this.#users.set(session.user, servers);
+    const servers = this.#users.get(session.user);
+    if (delta > 0) {
+      if (servers) servers.push(serverId);
+      else this.#users.set(session.user, [serverId]);
+      return;
     }
-    const n = (servers.get(serverId) ?? 0) + delta;
-    if (n > 0) servers.set(serverId, n);
-    else {
-      servers.delete(serverId);
-      if (servers.size === 0) this.#users.delete(session.user);
-    }
+    if (!servers) return;
+    const i = servers.indexOf(serverId);
+    if (i >= 0) servers.splice(i, 1);
+    if (servers.length === 0) this.#users.delete(session.user);
   }
 
   #detachSessions(e: Entry): void {
@@ -207,7 +205,8 @@ export class PoolCapacityIndex implements PoolCapacityView {
     if (server.pool !== this.pool || !isUsable(server)) return;
     const list = sessions.filter((s) => s.status === 'running' && s.server_id === server.id && !this.#pending.has(s.id));
     for (const p of this.#pending.values()) if (p.server_id === server.id) list.push(p);
-    const e: Entry = { server: Object.freeze({ ...server }), sessions: list, cls: placementClass(server), bucket: -1 };
+    // Frozen in place: the store hands over records it read for the index alone.
+    const e: Entry = { server: Object.freeze(server), sessions: list, cls: placementClass(server), bucket: -1 };
     for (const s of list) {
       this.#sessionServer.set(s.id, server.id);
       this.#countUser(s, server.id, 1);

@@ -53,6 +53,37 @@ const LOCK_LIGHT = "SELECT pool, enabled, status, max_sessions, capacity FROM se
 const COUNT_RUNNING = "SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND status = 'running'";
 const RUNNING_ON = "SELECT * FROM sessions WHERE server_id = ? AND status = 'running' ORDER BY created_ms, id";
 
+/**
+ * What placement reads of a running session. A full build of a pool's index
+ * reads every running session of the pool, so it reads these columns only
+ * (several times cheaper than whole rows at 50,000 sessions); the other fields
+ * of the records it holds are left blank (timestamps = created_at, nulls).
+ */
+const PLACEMENT_SESSION_COLUMNS = 'id, pool, user_name, zone, workspace, server_id, staged, resources, created_at';
+
+function placementSession(row: Record<string, unknown>): SessionRecord {
+  const created = String(row['created_at']);
+  const resources = row['resources'];
+  return {
+    id: String(row['id']),
+    pool: String(row['pool']),
+    user: String(row['user_name']),
+    zone: row['zone'] === null || row['zone'] === undefined ? null : String(row['zone']),
+    workspace: row['workspace'] === null || row['workspace'] === undefined ? null : String(row['workspace']),
+    server_id: String(row['server_id']),
+    status: 'running',
+    resources: typeof resources === 'string' ? (JSON.parse(resources) as Resources) : null,
+    staged: Number(row['staged']) === 1,
+    staging: null,
+    created_at: created,
+    updated_at: created,
+    last_keepalive_at: created,
+    ended_at: null,
+    end_reason: null,
+    api_key: null,
+  };
+}
+
 export interface Allocator {
   allocate(request: NewSession, choose: PlacementChooser, options: AllocationOptions): Promise<AllocationResult>;
   assignQueued(pool: string, choose: PlacementChooser, now: string): Promise<SessionRecord[]>;
@@ -124,12 +155,14 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   const refreshing = new Map<string, { promise: Promise<PoolCapacityIndex>; rebuild: boolean }>();
 
   async function build(pool: string): Promise<PoolCapacityIndex> {
+    // The index is as old as its read, not as its construction (a large pool takes a while to index).
+    const readAt = clock();
     const { version, servers, sessions } = await driver.read(async (tx) => ({
       version: await readServerVersion(tx),
       servers: (await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])).map(serverFromRow),
-      sessions: (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'running' AND server_id IS NOT NULL ORDER BY created_ms, id`, [pool])).map(
-        sessionFromRow,
-      ),
+      sessions: (
+        await tx.all(`SELECT ${PLACEMENT_SESSION_COLUMNS} FROM sessions WHERE pool = ? AND status = 'running' AND server_id IS NOT NULL ORDER BY created_ms, id`, [pool])
+      ).map(placementSession),
     }));
     const byServer = new Map<string, SessionRecord[]>();
     for (const s of sessions) {
@@ -138,7 +171,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
       if (list) list.push(s);
       else byServer.set(id, [s]);
     }
-    const idx = new PoolCapacityIndex(pool, version, clock());
+    const idx = new PoolCapacityIndex(pool, version, readAt);
     // Reservations of this process still in flight stay counted.
     for (const p of indexes.get(pool)?.pending() ?? []) idx.reserve(p);
     for (const server of servers) idx.setServer(server, byServer.get(server.id) ?? []);
@@ -256,13 +289,14 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     choose: PlacementChooser,
     request: NewSession,
     session: (serverId: string) => SessionRecord,
-    rebuilt: { done: boolean },
+    rebuilt: { done: boolean; startedAt: number },
   ): Promise<{ idx: PoolCapacityIndex; session: SessionRecord } | null> {
     for (;;) {
       const idx = indexes.get(pool) ?? (await fresh(pool));
       const chosen = pick(idx, choose, request);
       if (chosen === null) {
-        if (rebuilt.done || clock() - idx.builtAt < NO_ROOM_REBUILD_MS) return null;
+        // Rebuild only an index read well before this request began (not one this request waited for).
+        if (rebuilt.done || idx.builtAt >= rebuilt.startedAt - NO_ROOM_REBUILD_MS) return null;
         rebuilt.done = true;
         await fresh(pool, true);
         continue;
@@ -278,7 +312,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   const allocator: Allocator = {
     allocate: async (request, choose, options) => {
       await fresh(request.pool);
-      const rebuilt = { done: false };
+      const rebuilt = { done: false, startedAt: clock() };
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const picked = await pickAndReserve(request.pool, choose, request, (id) => newSessionRecord(request, id), rebuilt);
         if (picked === null) break;
@@ -315,7 +349,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
         placed = await driver.write(async (tx) => {
           const queued = (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'queued' ORDER BY created_ms, id`, [pool])).map(sessionFromRow);
           const out: SessionRecord[] = [];
-          const rebuilt = { done: true }; // no rebuild inside the transaction (SQLite: one connection)
+          const rebuilt = { done: true, startedAt: 0 }; // no rebuild inside the transaction (SQLite: one connection)
           for (const q of queued) {
             const request: NewSession = {
               id: q.id,
