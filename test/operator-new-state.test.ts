@@ -3,10 +3,11 @@
 // apply say so with the path and point at the state next to the config; apply
 // on such a brand-new state refuses without a terminal (even with
 // --auto-approve) and asks on one.
-import { existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Workspace } from './fixtures/plan/harness.ts';
+import { LOCAL_DNS_DIR } from '../src/providers/local/dns.ts';
 import { killLocalVms, localVmIds, makeWorkspace, runCli } from './fixtures/plan/harness.ts';
 
 let ws: Workspace;
@@ -58,6 +59,18 @@ describe('a brand-new state next to an existing one', () => {
     expect(r.stdout).toContain('Use the new state?');
     expect(r.stdout).toContain(`Did you mean --state ${own}?`);
     expect(localVmIds(join(elsewhere, 'state'))).toEqual([]);
+  });
+
+  it('a new state while the providers already hold poolform records (explicit --state) asks too', async () => {
+    expect((await runCli(['apply', ws.config, '--state', own, '--auto-approve'])).code).toBe(0);
+    // Another state whose DNS provider sees the records the first one made (a shared zone).
+    const other = join(elsewhere, 'other');
+    mkdirSync(other, { recursive: true });
+    cpSync(join(own, LOCAL_DNS_DIR), join(other, LOCAL_DNS_DIR), { recursive: true });
+    const r = await runCli(['apply', ws.config, '--state', other, '--auto-approve'], { cwd: elsewhere });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error \[state-new-unconfirmed\]: .*already hold 2 record\(s\) poolform made/);
+    expect(localVmIds(other)).toEqual([]);
   });
 
   it('an explicit --state is a deliberate choice: no note, no extra question', async () => {

@@ -21,6 +21,7 @@ import type { CliContext } from '../context.ts';
 import { planForTerminal } from '../color.ts';
 import { addStoreOptions } from '../store-options.ts';
 import { needsNewStateConfirmation } from '../new-state.ts';
+import type { NewState } from '../new-state.ts';
 import type { CliWorld } from './plan.ts';
 import {
   cliApiAddress,
@@ -197,21 +198,31 @@ export function registerApply(program: Command, ctx: CliContext): void {
       if (!config) return;
       const world = await openWorld(ctx, config, options.state);
       let discardNewState = false;
+      let newStateConfirmed = false;
+      /** Asks (even with --auto-approve) before using a brand-new state; refuses without a terminal. False: cancelled. */
+      const confirmNewState = async (info: NewState, why: string): Promise<boolean> => {
+        if (!ctx.stdinIsTTY) {
+          discardNewState = info.created;
+          throw new PoolformError(
+            'state-new-unconfirmed',
+            `${why}. Pass --state ${info.suggestion ?? 'PATH'} (or --state ${dirname(info.file)} to really start a new state), or set Settings.state.path`,
+          );
+        }
+        ctx.stdout.write(`\nWarning: ${why}.\n  Only 'yes' will be accepted to use the new state.\n\n  Use the new state? `);
+        if ((await ctx.readLine()).trim() !== 'yes') {
+          discardNewState = info.created;
+          ctx.stdout.write(`\nApply cancelled.${info.suggestion ? ` Did you mean --state ${info.suggestion}?` : ''}\n`);
+          ctx.exitCode = EXIT_FAILURE;
+          return false;
+        }
+        newStateConfirmed = true;
+        return true;
+      };
       try {
         if (needsNewStateConfirmation(world.newState)) {
           const info = world.newState;
           const why = `the state at ${info.file} is new while ${info.suggestion ?? ''} holds one: applying would create every server of the configuration a second time`;
-          if (!ctx.stdinIsTTY) {
-            discardNewState = info.created;
-            throw new PoolformError('state-new-unconfirmed', `${why}. Pass --state ${info.suggestion ?? 'PATH'} (or --state ${dirname(info.file)} to really start a new state), or set Settings.state.path`);
-          }
-          ctx.stdout.write(`\nWarning: ${why}.\n  Only 'yes' will be accepted to use the new state.\n\n  Use the new state? `);
-          if ((await ctx.readLine()).trim() !== 'yes') {
-            discardNewState = info.created;
-            ctx.stdout.write(`\nApply cancelled. Did you mean --state ${info.suggestion ?? ''}?\n`);
-            ctx.exitCode = EXIT_FAILURE;
-            return;
-          }
+          if (!(await confirmNewState(info, why))) return;
         }
         await withLock(ctx, world.store, 'apply', waitMs, async () => {
           const plan = await planWorld(ctx, world, { refresh, targets: options.target });
@@ -224,6 +235,13 @@ export function registerApply(program: Command, ctx: CliContext): void {
           if (!hasWork(plan)) {
             ctx.exitCode = EXIT_OK;
             return;
+          }
+          // A brand-new state, yet the providers already hold records poolform made (the plan adopts
+          // them): resources that look managed from another state.
+          const adopted = plan.changes.filter((c) => c.reason.startsWith('adopt:') || c.reason.startsWith('orphan: poolform-owned')).length;
+          if (world.newState && !newStateConfirmed && adopted > 0) {
+            const why = `the state at ${world.newState.file} is new, but the providers already hold ${adopted} record(s) poolform made: they look managed from another state, and applying would create their servers a second time`;
+            if (!(await confirmNewState(world.newState, why))) return;
           }
           if (!options.autoApprove) {
             ctx.stdout.write('\nDo you want to perform these actions?\n  poolform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ');
