@@ -5,6 +5,7 @@ import type { Resources } from '../model/compute.ts';
 import type { DecisionInput, DecisionResult, ServerView } from './types.ts';
 import { agentCapacity, slotsPerServer } from './settings.ts';
 import { workspaceResources } from './resources.ts';
+import { findAutoscale, findPool, findPoolStaging } from '../config/lookup.ts';
 
 export function localProvider(name: string, max_instances: number, extra: Partial<VmProvider> = {}): VmProvider {
   return { kind: 'VmProvider', name, type: 'local', max_instances, startup_script: 'true', ...extra } as VmProvider;
@@ -82,8 +83,8 @@ export function applyInstantly(before: DecisionInput, result: DecisionResult, id
   let n = 0;
   for (const d of result.decisions) {
     if (d.action !== 'create') continue;
-    const pool = before.config.pools.find((p) => p.name === d.pool);
-    const autoscale = pool?.autoscale?.find((a) => a.name === d.autoscale);
+    const pool = findPool(before.config, d.pool);
+    const autoscale = pool ? findAutoscale(pool, d.autoscale) : undefined;
     if (!pool || !autoscale) throw new Error(`create for unknown config ${d.pool}/${d.autoscale}`);
     const cap = agentCapacity(before.config, autoscale, before.providerCapacity);
     const capacity: Resources | null =
@@ -109,7 +110,7 @@ export function applyInstantly(before: DecisionInput, result: DecisionResult, id
     const index = byId.get(serverId);
     const current = index === undefined ? undefined : servers[index];
     if (index === undefined || !current) return;
-    const st = before.config.pools.find((p) => p.name === pool)?.staging?.find((x) => x.name === staging);
+    const st = findPoolStaging(before.config, pool, staging);
     const each = workspaceResources(before.config, st?.workspace ?? null);
     const used = current.used ?? { cores: 0, memory_mb: 0, gpus: 0 };
     servers[index] = {

@@ -21,6 +21,7 @@ import type { LocalVmProviderOptions } from './local/vm.ts';
 import type { Route53DnsProviderOptions } from './route53/index.ts';
 import { lazyDirectoryFactory, lazyDnsFactory, lazyVmFactory } from './lazy-client.ts';
 import type { DirectoryProviderClient, DnsProviderClient, VmProviderClient } from './types.ts';
+import { findDnsProvider, findLdapConfig, findVmProvider } from '../config/lookup.ts';
 
 /** How each kind of client is built. Defaults: the real implementations. */
 export interface ProviderFactories {
@@ -87,17 +88,17 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
   const directories = new Map<string, DirectoryProviderClient>();
 
   const vmConfig = (name: string): VmProvider => {
-    const found = config.vmProviders.find((p) => p.name === name);
+    const found = findVmProvider(config, name);
     if (!found) throw new PoolformError('unknown-vm-provider', `VmProvider ${JSON.stringify(name)} is not defined in the configuration`);
     return found;
   };
   const dnsConfig = (name: string): DnsProvider => {
-    const found = config.dnsProviders.find((p) => p.name === name);
+    const found = findDnsProvider(config, name);
     if (!found) throw new PoolformError('unknown-dns-provider', `DnsProvider ${JSON.stringify(name)} is not defined in the configuration`);
     return found;
   };
   const ldapConfig = (name: string): LdapConfig => {
-    const found = config.ldapConfigs.find((p) => p.name === name);
+    const found = findLdapConfig(config, name);
     if (!found) throw new PoolformError('unknown-ldap-config', `LdapConfig ${JSON.stringify(name)} is not defined in the configuration`);
     return found;
   };

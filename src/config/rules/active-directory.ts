@@ -2,6 +2,7 @@
 // ad_computer_container_dn. ldaps-required: the LdapConfig it uses must be
 // ldaps:// (AD refuses to set account passwords over plain LDAP).
 import type { Rule } from './context.ts';
+import { findLdapConfig } from '../lookup.ts';
 
 export const activeDirectory: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
@@ -15,7 +16,7 @@ export const activeDirectory: Rule = (ctx) => {
           ctx.report('error', 'ad-config-incomplete', `ad_create_machine_record needs ${field}`, { doc: pool, path: [...at, 'ad_create_machine_record'] });
         }
       }
-      const ldap = ctx.config.ldapConfigs.find((l) => l.name === a.ldap_config);
+      const ldap = a.ldap_config === undefined ? undefined : findLdapConfig(ctx.config, a.ldap_config);
       if (ldap && !/^ldaps:\/\//i.test(ldap.url)) {
         ctx.report('error', 'ldaps-required', `LdapConfig ${ldap.name} must use ldaps:// to create AD computer records (AD refuses to set passwords over plain LDAP)`, {
           doc: pool,

@@ -11,6 +11,7 @@
 // prewarm-needs-checkin: prewarm auto learns boot times from check-ins; with
 //   require_checkin false nothing checks in, so give a duration instead.
 import type { Rule } from './context.ts';
+import { findStaging, findVmProvider } from '../lookup.ts';
 
 const SERVER_ONLY = ['minimum_available_sessions'] as const;
 const DOCKER_ONLY = ['standby_cores', 'standby_memory_mb', 'standby_gpus', 'staging_num_sessions'] as const;
@@ -32,7 +33,7 @@ export const scheduleTargets: Rule = (ctx) => {
         }
         if (pool.type === 'docker_agent') {
           for (const name of Object.keys(s.staging_num_sessions ?? {})) {
-            const staging = (pool.staging ?? []).find((x) => x.name === name);
+            const staging = findStaging(pool, name);
             if (staging && staging.autoscale === a.name) continue;
             ctx.report(
               'error',
@@ -45,7 +46,7 @@ export const scheduleTargets: Rule = (ctx) => {
           }
         }
         if (s.max_instances !== undefined) {
-          const provider = ctx.config.vmProviders.find((p) => p.name === a.vm_provider);
+          const provider = findVmProvider(ctx.config, a.vm_provider);
           if (provider && s.max_instances > provider.max_instances) {
             ctx.report(
               'warning',

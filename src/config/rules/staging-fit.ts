@@ -5,6 +5,7 @@
 // providers without overrides the size is unknown and nothing is checked.
 import type { Rule } from './context.ts';
 import type { AutoscaleConfig, VmProvider, Workspace } from '../model.ts';
+import { findAutoscale, findVmProvider, findWorkspace } from '../lookup.ts';
 
 export interface AgentSize {
   cores?: number;
@@ -38,10 +39,10 @@ export const stagingFits: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
     if (pool.type !== 'docker_agent') continue;
     (pool.staging ?? []).forEach((staging, i) => {
-      const workspace = ctx.config.workspaces.find((w) => w.name === staging.workspace);
-      const autoscale = (pool.autoscale ?? []).find((a) => a.name === staging.autoscale);
+      const workspace = findWorkspace(ctx.config, staging.workspace);
+      const autoscale = findAutoscale(pool, staging.autoscale);
       if (!workspace || !autoscale) return; // unknown-reference reports these
-      const provider = ctx.config.vmProviders.find((p) => p.name === autoscale.vm_provider);
+      const provider = findVmProvider(ctx.config, autoscale.vm_provider);
       const problems = misfit(workspace, agentSize(autoscale, provider));
       if (problems.length > 0) {
         ctx.report(
