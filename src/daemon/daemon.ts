@@ -32,6 +32,7 @@ import type { LeaseStore, StateStore } from '../state/types.ts';
 import { LockHeldError } from '../state/types.ts';
 import { dispositionOf, errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
+import { holdUntil } from '../server/holds.ts';
 import type { Metrics } from '../server/metrics.ts';
 import type { ActiveCheck } from '../server/context.ts';
 import type { Clock, Log, ReconcileSummary, ServeStatus } from '../server/types.ts';
@@ -264,7 +265,16 @@ export function createDaemon(options: DaemonOptions): Daemon {
   async function afterApply(cfg: Config, outcome: ReconcileOutcome, nowIso: string): Promise<void> {
     const review = audit.review(outcome);
     for (const { decision: d, fresh } of review.decisions) {
-      const line = { event: 'decision', action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason };
+      const line = {
+        event: 'decision',
+        action: d.action,
+        pool: d.pool,
+        autoscale: d.autoscale,
+        server_id: d.server_id ?? null,
+        reason: d.reason,
+        // A hold says when it ends (null: when something changes, e.g. max_instances).
+        ...(d.action === 'hold' ? { until: holdUntil(d.reason) } : {}),
+      };
       const msg = `${d.action} ${d.pool}/${d.autoscale}${d.server_id ? ` ${d.server_id}` : ''}: ${d.reason}`;
       if (fresh) log.info(line, msg);
       else log.debug({ ...line, repeated: true }, msg);

@@ -13,6 +13,11 @@ export interface HoldView {
 
 const UNTIL = /\b(?:after|until)\s+(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;
 
+/** When a hold's reason says it ends (ISO), else null. */
+export function holdUntil(reason: string): string | null {
+  return UNTIL.exec(reason)?.[1] ?? null;
+}
+
 export function holdsOf(decisions: readonly { action: string; pool: string; autoscale: string; reason: string }[] | undefined): HoldView[] {
   return (decisions ?? [])
     .filter((d) => d.action === 'hold')
