@@ -19,7 +19,7 @@ import type { IdGen } from '../plan/names.ts';
 import { buildPlan } from '../plan/planner.ts';
 import type { Plan } from '../plan/types.ts';
 import { staleLockMessage, withStateLock } from './state-lock.ts';
-import type { Resources, Snapshot, StateStore } from '../state/types.ts';
+import type { Resources, SessionStore, Snapshot, StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { applyPlan } from './apply-plan.ts';
 import type { ApplyDeps, ApplyLog, ApplyResult } from './types.ts';
@@ -82,7 +82,7 @@ async function providerCapacities(config: Config, registry: ProviderRegistry, ob
 }
 
 /** Sessions ever placed on each non-reusable server (a used-up one is destroyed). */
-async function sessionsStarted(store: StateStore, snapshot: Snapshot): Promise<Record<string, number>> {
+async function sessionsStarted(store: Pick<SessionStore, 'listSessions'>, snapshot: Snapshot): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const s of snapshot.servers) {
     if (s.autoscale === null || s.reusable) continue;

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { exportState } from '../../state/export.ts';
 import { withStateLock } from '../../state/lock-holder.ts';
 import { redactJson } from '../../state/redact.ts';
-import type { ResourceRecord, ServerRecord, StateStore } from '../../state/types.ts';
+import type { InfrastructureStore, ResourceRecord, ServerRecord, StateStore } from '../../state/types.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { EXIT_FAILURE, EXIT_USAGE, type CliContext } from '../context.ts';
@@ -56,7 +56,7 @@ function renderResource(resource: ResourceRecord, servers: readonly ServerRecord
   return `${lines.join('\n')}\n`;
 }
 
-async function serversAt(store: StateStore, address: string): Promise<ServerRecord[]> {
+async function serversAt(store: Pick<InfrastructureStore, 'listServers'>, address: string): Promise<ServerRecord[]> {
   return (await store.listServers()).filter((s) => s.address === address);
 }
 
