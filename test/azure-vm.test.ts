@@ -197,6 +197,45 @@ describe('Azure VM provider: what a VM is made of', { timeout: testTimeout(60_00
   });
 });
 
+describe('Azure VM provider: long-running operations', { timeout: testTimeout(60_000) }, () => {
+  it('polls with exponential backoff, capped, and gives up at the bound with a retryable timeout', async () => {
+    const slow = await startFakeAzure({ pollsToComplete: 4 });
+    try {
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+      };
+      const client = fakeVmProvider(slow, {}, { pollIntervalMs: 100, maxPollIntervalMs: 500, sleep });
+      await client.create(request());
+      // NIC and VM: two operations of 4 polls each (the disk-tag update answers at once).
+      expect(waits).toEqual([100, 200, 400, 500, 100, 200, 400, 500]);
+      expect(slow.count('Operations_Get')).toBe(8);
+
+      // A bound the (fake) waits exhaust: the create is a retryable timeout, not a refusal.
+      let clock = Date.now();
+      const stuck = fakeVmProvider(
+        slow,
+        { name: 'stuck' },
+        {
+          pollIntervalMs: 1000,
+          operationTimeoutMs: 2500,
+          sleep: async (ms) => {
+            clock += ms;
+          },
+          now: () => clock,
+        },
+      );
+      const error = (await stuck.create(request()).catch((e: unknown) => e)) as PoolformError;
+      expect(error.code).toBe('azure-operation-timeout');
+      expect(error.retryable).toBe(true);
+      expect(error.nothingCreated).toBe(false);
+    } finally {
+      releaseFakeAgent(slow);
+      await slow.close();
+    }
+  });
+});
+
 describe('Azure VM provider: faults', { timeout: testTimeout(60_000) }, () => {
   it('429 with Retry-After is retried by the SDK and the create completes', async () => {
     const client = fakeVmProvider(fake, { name: 'throttled' });

@@ -27,7 +27,15 @@ export interface AzureSecrets {
 export interface AzureVmProviderOptions
   extends Pick<
     AzureVmProviderInternals,
-    'now' | 'pollIntervalMs' | 'operationTimeoutMs' | 'snapshotMaxAgeMs' | 'sweepIntervalMs' | 'orphanGraceMs' | 'destroyConcurrency'
+    | 'now'
+    | 'pollIntervalMs'
+    | 'maxPollIntervalMs'
+    | 'sleep'
+    | 'operationTimeoutMs'
+    | 'snapshotMaxAgeMs'
+    | 'sweepIntervalMs'
+    | 'orphanGraceMs'
+    | 'destroyConcurrency'
   > {
   config: AzureVmProvider;
   secrets?: AzureSecrets;

@@ -11,8 +11,9 @@
 //   owned VMs are checked for one tagged with the same intent first.
 //   max_instances is checked against the VMs that exist (a listing at most
 //   `snapshotMaxAgeMs` old plus this process's creates). Order: public IP →
-//   NIC → VM, each a long-running operation polled until done (interval from
-//   Retry-After or `pollIntervalMs`, bounded by `operationTimeoutMs`). When
+//   NIC → VM, each a long-running operation polled until done (exponential
+//   backoff from `pollIntervalMs` to `maxPollIntervalMs`, bounded by
+//   `operationTimeoutMs`: long-running.ts). When
 //   Azure refuses the VM (quota, capacity, bad request, allocation failure),
 //   the NIC/IP (and a Failed VM) are deleted again and the error says nothing
 //   was created, so the autoscaler backs off instead of looping.
@@ -22,12 +23,14 @@
 // - capacity(): VirtualMachineSizes_List of the location, cached per process.
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
+import type { OperationState, PollerLike } from '@azure/core-lro';
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
 import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { assertCustomDataFits } from './custom-data.ts';
 import { azureErrorShape, azureRefused, toAzureError } from './errors.ts';
+import { type PollSchedule, untilDone } from './long-running.ts';
 import { namesFromVm, nameOfId, resourceNames, vmNameOf } from './names.ts';
 import {
   ownedBy,
@@ -50,8 +53,12 @@ export interface AzureVmProviderInternals {
   /** Resolved admin_password (secret), when configured. */
   adminPassword?: string;
   now?: () => number;
-  /** Poll interval of long-running operations when Azure sends no Retry-After (default 5,000 ms). */
+  /** First wait before polling a long-running operation; doubles per poll (default 2,000 ms). */
   pollIntervalMs?: number;
+  /** Longest wait between two polls (default 30,000 ms). */
+  maxPollIntervalMs?: number;
+  /** Injected in tests to record the waits between polls. */
+  sleep?: (ms: number) => Promise<void>;
   /** Longest wait for one long-running operation (default 20 minutes). */
   operationTimeoutMs?: number;
   /** How old a VM listing may be to admit a create against max_instances (default 5,000 ms). */
@@ -133,7 +140,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   const rg = config.resource_group;
   const where = `VmProvider ${config.name}`;
   const now = internals.now ?? Date.now;
-  const pollIntervalMs = internals.pollIntervalMs ?? 5000;
+  const pollIntervalMs = internals.pollIntervalMs ?? 2000;
   const operationTimeoutMs = internals.operationTimeoutMs ?? 20 * 60_000;
   const maxAge = internals.snapshotMaxAgeMs ?? 5000;
   const sweepIntervalMs = internals.sweepIntervalMs ?? 15 * 60_000;
@@ -151,7 +158,15 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   let reserved = 0;
   let admission: Promise<unknown> = Promise.resolve();
 
-  const lroOptions = () => ({ updateIntervalInMs: pollIntervalMs, abortSignal: AbortSignal.timeout(operationTimeoutMs) });
+  const schedule: PollSchedule = {
+    pollIntervalMs,
+    maxPollIntervalMs: Math.max(pollIntervalMs, internals.maxPollIntervalMs ?? 30_000),
+    timeoutMs: operationTimeoutMs,
+    now,
+    ...(internals.sleep ? { sleep: internals.sleep } : {}),
+  };
+  /** Waits for a long-running operation on poolform's schedule (long-running.ts). */
+  const done = <T>(poller: PollerLike<OperationState<T>, T>): Promise<T> => untilDone(poller, schedule);
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -220,19 +235,18 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
 
   /** Deletes one resource by name; absent is success. */
   async function deleteQuietly(kind: 'vm' | 'nic' | 'publicIp' | 'disk', name: string): Promise<void> {
-    const options = lroOptions();
     switch (kind) {
       case 'vm':
-        await call('VirtualMachines_Delete', async () => await compute.virtualMachines.delete(rg, name, options));
+        await call('VirtualMachines_Delete', () => done(compute.virtualMachines.delete(rg, name)));
         return;
       case 'nic':
-        await call('NetworkInterfaces_Delete', async () => await network.networkInterfaces.delete(rg, name, options));
+        await call('NetworkInterfaces_Delete', () => done(network.networkInterfaces.delete(rg, name)));
         return;
       case 'publicIp':
-        await call('PublicIPAddresses_Delete', async () => await network.publicIPAddresses.delete(rg, name, options));
+        await call('PublicIPAddresses_Delete', () => done(network.publicIPAddresses.delete(rg, name)));
         return;
       case 'disk':
-        await call('Disks_Delete', async () => await compute.disks.delete(rg, name, options));
+        await call('Disks_Delete', () => done(compute.disks.delete(rg, name)));
         return;
       default: {
         const never: never = kind;
@@ -284,12 +298,12 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       let publicIpId: string | undefined;
       let publicIp: string | undefined;
       if (config.public_ip) {
-        const pip = await call(stage, async () => await network.publicIPAddresses.createOrUpdate(rg, names.publicIp, publicIpBody(config, tags), lroOptions()));
+        const pip = await call(stage, () => done(network.publicIPAddresses.createOrUpdate(rg, names.publicIp, publicIpBody(config, tags))));
         publicIpId = pip.id;
         publicIp = pip.ipAddress;
       }
       stage = 'NetworkInterfaces_CreateOrUpdate';
-      const nic = await call(stage, async () => await network.networkInterfaces.createOrUpdate(rg, names.nic, nicBody(config, tags, publicIpId), lroOptions()));
+      const nic = await call(stage, () => done(network.networkInterfaces.createOrUpdate(rg, names.nic, nicBody(config, tags, publicIpId))));
       if (!nic.id) throw new PoolformError('azure-error', `${where}: NetworkInterfaces_CreateOrUpdate returned no id`, { retryable: true });
       const privateIp = nic.ipConfigurations?.[0]?.privateIPAddress;
       const vmTags = { ...tags, ...(privateIp ? { [TAG_PRIVATE_IP]: privateIp } : {}), ...(publicIp ? { [TAG_PUBLIC_IP]: publicIp } : {}) };
@@ -303,7 +317,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
         userData: request.user_data,
         adminPassword: internals.adminPassword,
       });
-      const vm = await call(stage, async () => await compute.virtualMachines.createOrUpdate(rg, names.vm, body, lroOptions()));
+      const vm = await call(stage, () => done(compute.virtualMachines.createOrUpdate(rg, names.vm, body)));
       if ((vm.provisioningState ?? '').toLowerCase() === 'failed') {
         throw new PoolformError('azure-insufficient-capacity', `${where}: the VM ended in provisioning state Failed`, {
           retryable: true,
@@ -312,7 +326,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
         });
       }
       // The OS disk Azure made from the image gets the same tags (best effort: it is deleted with the VM anyway).
-      await compute.disks.update(rg, names.osDisk, { tags }, lroOptions()).catch(() => undefined);
+      await done(compute.disks.update(rg, names.osDisk, { tags })).catch(() => undefined);
       const observed = toObservedVm({ ...vm, name: vm.name ?? names.vm, tags: vmTags }) ?? {
         provider_id: names.vm,
         server_id: request.server_id,
