@@ -439,6 +439,27 @@ describe('targeted requests (server_id)', () => {
     const got = await get(`/api/v1/sessions/${id}`);
     expect(got.body['status']).toBe('running');
     expect((got.body['server'] as Record<string, unknown>)['id']).toBe('burst-1');
+
+    // Another one queued for a starting server that then fails: it fails too, it never goes elsewhere.
+    await store.putServer(
+      serverRecord('burst-2', {
+        pool: 'rdp',
+        autoscale: 'burst',
+        address: 'vm.rdp.burst.burst-2',
+        status: 'starting',
+        max_sessions: 1,
+        checked_in_at: null,
+        created_at: created,
+        updated_at: created,
+      }),
+    );
+    const doomed = await post('/api/v1/sessions', { pool: 'rdp', user: 'q2', server_id: 'burst-2' });
+    expect(doomed.status).toBe(202);
+    const token2 = await signCheckinToken(key, 'burst-2', Date.now(), HOUR);
+    expect((await post(`/api/set_server_status?token=${token2}`, { status: 'failed' }, {})).status).toBe(200);
+    const failed = await get(`/api/v1/sessions/${String(doomed.body['id'])}`);
+    expect(failed.body).toMatchObject({ status: 'failed', end_reason: 'target_unavailable', target_server_id: 'burst-2' });
+    expect(failed.body['message']).toContain('server burst-2 can no longer take this targeted request');
   });
 });
 

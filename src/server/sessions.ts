@@ -19,6 +19,7 @@ import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
 import { poolNeedsUserKey, poolUsesUserKey, renderConnectionAnswer, serverUsesUserKey } from './connection-answer.ts';
 import { readUserSshKey } from './user-ssh-key.ts';
 import { judgeTarget, noRoomReason } from './targeted-request.ts';
+import { failIfTargetUnavailable } from './orphaned-target.ts';
 import { ApiError } from './errors.ts';
 import { isUsable, rulesFromConfig } from './placement.ts';
 import { readJsonObject, rejectControl, stringField } from './request-body.ts';
@@ -296,6 +297,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       case 'ended':
         return session.end_reason === 'keepalive_timeout' ? 'ended: no keepalive within session_keepalive_timeout' : `ended (${session.end_reason ?? 'deleted'})`;
       case 'failed':
+        if (session.end_reason === 'target_unavailable') return `failed: server ${session.target_server_id ?? '?'} can no longer take this targeted request`;
         return session.end_reason === 'queue_timeout'
           ? 'failed: no server became available within queue_timeout'
           : `failed (${session.end_reason ?? 'unknown'})`;
@@ -307,7 +309,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
   }
 
   app.get('/api/v1/sessions/:id', async (c) => {
-    const { config, session, apiKey } = await loadSession(c);
+    const loaded = await loadSession(c);
+    const { config, apiKey } = loaded;
+    // A queued targeted request whose server can no longer take it fails now (orphaned-target.ts).
+    const session = await failIfTargetUnavailable(ctx.store, ctx.log, loaded.session, new Date(ctx.clock()).toISOString());
     const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
     const position = session.status === 'queued' ? await ctx.store.queuePosition(session.id) : null;
     const secrets = pendingSecrets.get(session.id) ?? {};
