@@ -13,6 +13,7 @@ import { createDaemon } from './daemon.ts';
 import type { Daemon } from './daemon.ts';
 import { fakeTime } from './fake-timers.ts';
 import type { ReconcileOutcome } from './pipeline.ts';
+import { PoolformError } from '../util/errors.ts';
 
 let dir: string | undefined;
 let store: StateStore | undefined;
@@ -26,36 +27,43 @@ afterEach(async () => {
 
 const OK: ReconcileOutcome = { changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: true };
 
+/** A daemon on fake time whose reconcile is `run(n)` for the n-th run (1-based); `at` collects run times (ms after start). */
+async function fakeDaemon(run: (n: number) => ReconcileOutcome) {
+  dir = mkdtempSync(join(tmpdir(), 'poolform-daemon-'));
+  store = await createSqliteStore({ path: join(dir, 'state.db') });
+  const time = fakeTime(Date.parse('2026-01-05T12:00:00Z'));
+  const start = time.clock();
+  const at: number[] = [];
+  const config = makeConfig({ pools: [serverPool('desktops', [{}])] });
+  config.settings.reconcile_interval = '30s';
+  daemon = createDaemon({
+    dir,
+    store,
+    log: silentLog,
+    metrics: createMetrics(),
+    reconcile: async () => {
+      at.push(time.clock() - start);
+      return run(at.length);
+    },
+    upstreamAuthAddress: '127.0.0.1:9',
+    stateDir: dir,
+    load: async () => ({ config, diagnostics: [] }),
+    initial: { config, diagnostics: [] },
+    watch: false,
+    clock: time.clock,
+    timers: time.timers,
+    replicaId: 'r1',
+  });
+  await daemon.start();
+  return { d: daemon, time, start, at };
+}
+
 describe('daemon', () => {
   it('retries a failing reconcile after 1 s, 2 s, 4 s; a clean run goes back to the interval', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'poolform-daemon-'));
-    store = await createSqliteStore({ path: join(dir, 'state.db') });
-    const time = fakeTime(Date.parse('2026-01-05T12:00:00Z'));
-    const start = time.clock();
-    const at: number[] = [];
-    const config = makeConfig({ pools: [serverPool('desktops', [{}])] });
-    config.settings.reconcile_interval = '30s';
-    config.settings.leader_lease = '1h'; // the elector renews on real timers; fake time must not outrun its lease
-    daemon = createDaemon({
-      dir,
-      store,
-      log: silentLog,
-      metrics: createMetrics(),
-      reconcile: async () => {
-        at.push(time.clock() - start);
-        if (at.length <= 3) throw new Error('provider unreachable');
-        return OK;
-      },
-      upstreamAuthAddress: '127.0.0.1:9',
-      stateDir: dir,
-      load: async () => ({ config, diagnostics: [] }),
-      initial: { config, diagnostics: [] },
-      watch: false,
-      clock: time.clock,
-      timers: time.timers,
-      replicaId: 'r1',
+    const { time, start, at } = await fakeDaemon((n) => {
+      if (n <= 3) throw new Error('provider unreachable');
+      return OK;
     });
-    await daemon.start();
     await time.advance(50);
     expect(daemon.status().last_reconcile?.result).toBe('error');
     // Each retry is a trigger, so it starts one coalescing window (50 ms) after its timer.
@@ -65,5 +73,25 @@ describe('daemon', () => {
     expect(daemon.status().next_reconcile_at).toBe(new Date(start + 37_200).toISOString());
     await time.advance(30_050);
     expect(at).toEqual([50, 1_100, 3_150, 7_200, 37_250]);
+  });
+
+  it('a terminal error (bad input) is not retried early: the next run is the interval', async () => {
+    const { time, at } = await fakeDaemon(() => {
+      throw new PoolformError('plan-invalid', 'the plan has no pool');
+    });
+    await time.advance(50);
+    expect(at).toEqual([50]);
+    await time.advance(29_999);
+    expect(at).toEqual([50]);
+    await time.advance(60);
+    expect(at).toEqual([50, 30_100]);
+  });
+
+  it('failed changes count as a failed run (backoff); a clean run may ask for an earlier requeue', async () => {
+    const { time, at } = await fakeDaemon((n) => (n === 1 ? { ...OK, failed: 1 } : { ...OK, requeueAfterMs: 5_000 }));
+    await time.advance(50 + 1_050);
+    expect(at).toEqual([50, 1_100]);
+    await time.advance(5_050);
+    expect(at).toEqual([50, 1_100, 6_150]);
   });
 });

@@ -151,6 +151,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     replicaId,
     ttlMs: leaseMs,
     clock,
+    timers,
     log,
     onChange: (leading) => {
       if (leading) trigger('became leader');

@@ -8,6 +8,8 @@ import { errorCodeOf } from '../util/error-code.ts';
 import type { LeaseStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { Clock, Log } from '../server/types.ts';
+import { realTimers } from './timers.ts';
+import type { TimerHandle, Timers } from './timers.ts';
 
 export const LEADER_LEASE = 'serve-leader';
 
@@ -30,6 +32,8 @@ export interface LeaderOptions {
   log: Log;
   /** Called when this replica becomes (true) or stops being (false) the leader. */
   onChange: (leading: boolean) => void;
+  /** Timers for the renewals (default the process's; tests inject fakes). */
+  timers?: Timers;
 }
 
 export function createLeaderElector(options: LeaderOptions): LeaderElector {
@@ -38,7 +42,8 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
   /** Until when our lease is known to hold (measured from before the renewing call). */
   let leaseUntil = 0;
   let seen: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerHandle | undefined;
+  const timers = options.timers ?? realTimers;
   let stopped = false;
   let inflight: Promise<void> | undefined;
 
@@ -86,7 +91,7 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
 
   const schedule = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => {
+    timer = timers.set(() => {
       void tick().finally(schedule);
     }, Math.max(100, Math.floor(options.ttlMs() / 3)));
   };
@@ -104,7 +109,7 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
     },
     async stop(opts = {}) {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timers.clear(timer);
       await inflight;
       if (opts.release && leading) {
         // Expire our lease now: renew it with a zero-length ttl.
