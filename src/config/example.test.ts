@@ -12,7 +12,7 @@ describe('config.example', () => {
     const config = r.config;
     if (!config) throw new Error('config.example did not load');
 
-    expect(config.settings.api_keys).toEqual([{ name: 'demo', secret: '${env:POOLFORM_API_KEY}' }]);
+    expect(config.settings.api_keys).toEqual([{ name: 'demo', secret: '${env:POOLFORM_API_KEY}', role: 'sessions' }]);
     expect(findZone(config, 'local')?.upstream_auth_address).toBeUndefined();
     const local = findVmProvider(config, 'local');
     expect(local?.startup_script).toContain('/api/set_server_status?token={checkin_jwt}');
