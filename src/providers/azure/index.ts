@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { VmProviderClient } from '../types.ts';
+import { assertAdminPassword } from './admin-password.ts';
 import { type AzureArmClients, type AzureRetryOptions, createAzureArmClients } from './client.ts';
 import { cloudHosts } from './cloud.ts';
 import { createAzureCredential } from './credential.ts';
@@ -50,6 +51,7 @@ export interface AzureVmProviderOptions
 
 export function createAzureVmProvider(options: AzureVmProviderOptions): VmProviderClient {
   const { config } = options;
+  if (options.secrets?.adminPassword !== undefined) assertAdminPassword(config.name, options.secrets.adminPassword, config.os_type);
   const hosts = cloudHosts(config);
   const clients =
     options.clients ??
