@@ -4,26 +4,19 @@
 // at most 87,380 base64 characters. Checked at validate time on the rendered
 // script with worst-case variable values (config/rules/startup-script.ts), and
 // again before any Azure call on the script actually rendered.
-import { PoolformError } from '../../util/errors.ts';
+import { assertScriptFits, scriptBytes } from '../shared/script-size.ts';
 
 export const CUSTOM_DATA_MAX_BYTES = 65_535;
 
 export function customDataBytes(script: string): number {
-  return Buffer.byteLength(script, 'utf8');
+  return scriptBytes(script);
 }
 
 export function encodeCustomData(script: string): string {
   return Buffer.from(script, 'utf8').toString('base64');
 }
 
-/** Throws `user-data-too-large` (nothing created) when the rendered script does not fit. */
+/** Throws `user-data-too-large` (nothing created) when the rendered script does not fit (shared check: providers/shared/script-size.ts). */
 export function assertCustomDataFits(providerName: string, script: string): void {
-  const bytes = customDataBytes(script);
-  if (bytes > CUSTOM_DATA_MAX_BYTES) {
-    throw new PoolformError(
-      'user-data-too-large',
-      `VmProvider ${providerName}: the rendered startup script is ${bytes} bytes; Azure customData allows ${CUSTOM_DATA_MAX_BYTES} bytes (before base64)`,
-      { details: { bytes, limit: CUSTOM_DATA_MAX_BYTES, nothing_created: true } },
-    );
-  }
+  assertScriptFits(`VmProvider ${providerName}`, script, { bytes: CUSTOM_DATA_MAX_BYTES, what: 'Azure customData', note: '(before base64)' });
 }

@@ -135,14 +135,16 @@ interface Operation {
 }
 
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly statusText: string,
-    readonly reason: string,
-    message: string,
-    readonly retryAfter?: number,
-  ) {
+  readonly status: number;
+  readonly statusText: string;
+  readonly reason: string;
+  readonly retryAfter: number | undefined;
+  constructor(status: number, statusText: string, reason: string, message: string, retryAfter?: number) {
     super(message);
+    this.status = status;
+    this.statusText = statusText;
+    this.reason = reason;
+    this.retryAfter = retryAfter;
   }
 }
 
