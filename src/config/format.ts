@@ -1,10 +1,10 @@
 // Renderers for diagnostics: text (terminal), json (tools), github (workflow
 // commands → pull-request annotations). Exported for reuse (serve shows
 // config errors in its status).
-import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Diagnostic } from './model.ts';
 import { maskSecretLine, secretFieldNames } from './secret-fields.ts';
+import { readRegularFileSync } from './bounded-read.ts';
 
 export const FORMATS = ['text', 'json', 'github'] as const;
 export type DiagnosticFormat = (typeof FORMATS)[number];
@@ -50,12 +50,9 @@ export function fileLineReader(dir: string): (file: string, line: number) => str
   return (file, line) => {
     if (!cache.has(file)) {
       const path = isAbsolute(file) ? file : join(dir, file);
-      let lines: string[] | undefined;
-      try {
-        if (statSync(path).size <= 2 * 1024 * 1024) lines = readFileSync(path, 'utf8').split(/\r?\n/);
-      } catch {
-        lines = undefined;
-      }
+      // A regular file only (a FIFO swapped in since the load must not block), at most 2 MB.
+      const read = readRegularFileSync(path, 2 * 1024 * 1024);
+      const lines = read.ok ? read.bytes.toString('utf8').split(/\r?\n/) : undefined;
       cache.set(file, lines);
     }
     return cache.get(file)?.[line - 1];
