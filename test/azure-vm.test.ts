@@ -57,6 +57,27 @@ defineVmProviderConformance('azure (ARM fake)', async () => ({
   },
 }));
 
+// Again with lists of 2 per page (observe follows nextLink) and operations that stay InProgress for 3 polls.
+let paged: FakeAzure;
+beforeAll(async () => {
+  paged = await startFakeAzure({ pageSize: 2, pollsToComplete: 3 });
+});
+afterAll(async () => {
+  releaseFakeAgent(paged);
+  await paged.close();
+});
+defineVmProviderConformance('azure (ARM fake: 2 per page, slow operations)', async () => {
+  // A few VMs already there, so every listing spans pages.
+  for (let i = 0; i < 5; i++) paged.putDirect('vm', TEST_RG, `other-${++seq}`, { tags: {} });
+  return {
+    client: fakeVmProvider(paged, {}, { pollIntervalMs: 1 }),
+    async createForeign() {
+      const vm = paged.putDirect('vm', TEST_RG, `foreign-${++seq}`, { tags: { [TAG_SERVER_ID]: `foreign-${seq}` } });
+      return { provider_id: vm.name, server_id: `foreign-${seq}` };
+    },
+  };
+});
+
 describe('Azure VM provider: what a VM is made of', { timeout: testTimeout(60_000) }, () => {
   it('creates IP, NIC, VM and OS disk with deterministic names, all tagged; destroy leaves nothing behind', async () => {
     const client = fakeVmProvider(fake, { public_ip: true, tags: { team: 'vdi' } });
