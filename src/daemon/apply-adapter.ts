@@ -139,6 +139,12 @@ async function applyStaging(
   return { errors, done };
 }
 
+/**
+ * When the plan waits for something (a VM an interrupted apply launched that the
+ * provider does not list yet), look again this soon rather than after the interval.
+ */
+export const WAITING_REQUEUE_MS = 10_000;
+
 export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutcome> => {
   const { config, store, log } = request;
   const registry = registryFor(config, request.stateDir, request.env, log);
@@ -203,5 +209,6 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     errors,
     providerErrors,
     audited: false,
+    ...((result.plan.waiting?.length ?? 0) > 0 ? { requeueAfterMs: WAITING_REQUEUE_MS } : {}),
   };
 };
