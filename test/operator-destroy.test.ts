@@ -36,6 +36,7 @@ describe('destroy', () => {
     const planned = await runCli(['plan', ws.config, '--state', ws.state, '--destroy', '--detailed-exitcode']);
     expect(planned.code, planned.stderr).toBe(2);
     expect(planned.stdout).toContain(`Plan: 0 to add, 0 to change, ${total} to destroy.`);
+    expect(planned.stdout.startsWith('Destroy plan: ')).toBe(true);
     // Planning changed nothing.
     expect(localVmIds(ws.state)).toHaveLength(2);
 

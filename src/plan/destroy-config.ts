@@ -6,6 +6,10 @@
 // providers can be asked what exists and told to delete it. Pure.
 import type { Config } from '../config/model.ts';
 
+/** The line that opens a destroy plan's text. */
+export const DESTROY_PLAN_NOTE =
+  'Destroy plan: everything poolform manages in this state is destroyed (busy servers are drained first, destroyed once their sessions end).\n\n';
+
 export function destroyConfig(config: Config): Config {
   return { ...config, pools: [] };
 }

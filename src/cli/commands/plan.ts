@@ -25,7 +25,7 @@ import { parseCrashAfter, withCrashAfter } from '../../providers/crash-after.ts'
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createIdGen } from '../../plan/names.ts';
-import { destroyConfig } from '../../plan/destroy-config.ts';
+import { DESTROY_PLAN_NOTE, destroyConfig } from '../../plan/destroy-config.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
@@ -284,6 +284,7 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         if (format === 'json') ctx.stdout.write(renderPlanJson(plan));
         else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));
         else {
+          if (options.destroy) ctx.stdout.write(DESTROY_PLAN_NOTE);
           ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
           if (out && !failed) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);
         }
