@@ -100,4 +100,19 @@ describe('indexed placement', () => {
     expect(idx.sessionIds('x')).toEqual(['other']);
     expect([...idx.withRoom('autoscale:a')].map((c) => c.server.id)).toEqual(['x']);
   });
+
+  it('offers plain choosers the servers that could take a session: full servers out, docker agents in whatever their load', () => {
+    const idx = new PoolCapacityIndex('p', 0, 0);
+    const full = serverRecord('full', { pool: 'p', autoscale: 'a', max_sessions: 1, created_at: TIMES[0], updated_at: TIMES[0] });
+    const free = serverRecord('free', { pool: 'p', autoscale: 'a', max_sessions: 1, created_at: TIMES[1], updated_at: TIMES[0] });
+    const agent = serverRecord('agent', { pool: 'p', autoscale: 'a', max_sessions: 1, capacity: { cores: 1, memory_mb: 1, gpus: 0 }, created_at: TIMES[2], updated_at: TIMES[0] });
+    const draining = serverRecord('draining', { pool: 'p', autoscale: 'a', status: 'draining', created_at: TIMES[0], updated_at: TIMES[0] });
+    idx.setServer(full, [sessionRecord('f1', 'full', { pool: 'p', status: 'running' })]);
+    idx.setServer(free, []);
+    idx.setServer(agent, [sessionRecord('a1', 'agent', { pool: 'p', status: 'running' })]);
+    idx.setServer(draining, []);
+    expect(idx.all().map((c) => c.server.id)).toEqual(['free', 'agent']);
+    expect(idx.get('full')?.sessions.map((s) => s.id)).toEqual(['f1']);
+    expect(idx.get('draining')).toBeUndefined();
+  });
 });

@@ -24,7 +24,7 @@ export interface PoolCapacityView {
   withRoom(cls: string): Iterable<PlacementCandidate>;
   /** Usable servers on which the user has a running session that is not staged. */
   ofUser(user: string): PlacementCandidate[];
-  /** Every usable server of the pool with its running sessions (docker agents; choosers without an indexed path). */
+  /** Every usable server of the pool that could take a session (docker agents whatever their load), oldest first, with its running sessions: for docker pools and choosers without an indexed path. */
   all(): PlacementCandidate[];
   get(serverId: string): PlacementCandidate | undefined;
 }
@@ -146,7 +146,9 @@ export class PoolCapacityIndex implements PoolCapacityView {
   }
 
   all(): PlacementCandidate[] {
-    return [...this.#entries.values()].sort((a, b) => olderFirst(a.server, b.server));
+    const out: PlacementCandidate[] = [];
+    for (const e of this.#entries.values()) if (e.server.capacity !== null || e.sessions.length < e.server.max_sessions) out.push(e);
+    return out.sort((a, b) => olderFirst(a.server, b.server));
   }
 
   get(serverId: string): PlacementCandidate | undefined {
