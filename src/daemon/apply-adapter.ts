@@ -168,12 +168,12 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
   const providerErrors: { provider: string; message: string }[] = [];
   for (const e of result.observed?.errors ?? []) {
     providerErrors.push({ provider: e.provider, message: e.message });
-    errors.push(`observe ${e.kind} provider ${e.provider}: ${e.message}`);
+    errors.push(`observe ${e.kind} provider ${e.provider}: error [${e.code}]: ${e.message}`);
   }
   for (const f of result.applied.failures) {
     const provider = changesByAddress.get(f.address)?.provider ?? 'poolform';
     providerErrors.push({ provider, message: f.message ?? 'failed' });
-    errors.push(`${f.address}: ${f.message ?? 'failed'}`);
+    errors.push(`${f.address}: error [${f.code ?? 'apply-failed'}]: ${f.message ?? 'failed'}`);
   }
   if (request.policy === 'safe' && result.applied.held.length > 0) {
     try {
