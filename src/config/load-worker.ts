@@ -15,12 +15,13 @@ import type { LoadOptions } from './load.ts';
 export interface WorkerLoadOptions extends LoadOptions {
   /** The worker is stopped after this long (default 120 s): a diagnostic, not a hang. */
   timeoutMs?: number;
-  /** Heap of the worker (default 1536 MB; the budgets keep a load under 1 GiB). */
+  /** Heap of the worker (default 1536 MB, at least 32 MB; the budgets keep a load under 1 GiB). */
   maxHeapMb?: number;
 }
 
 export const DEFAULT_WORKER_TIMEOUT_MS = 120_000;
 const DEFAULT_HEAP_MB = 1536;
+const MIN_HEAP_MB = 32;
 
 const WORKER_URL = new URL('./load-worker-main.ts', import.meta.url);
 
@@ -31,7 +32,9 @@ function failure(code: string, message: string): LoadResult {
 
 /** loadConfig in a worker thread; resolves with diagnostics on any failure of the worker (never rejects). */
 export function loadConfigInWorker(dir: string, options: WorkerLoadOptions = {}): Promise<LoadResult> {
-  const { timeoutMs = DEFAULT_WORKER_TIMEOUT_MS, maxHeapMb = DEFAULT_HEAP_MB, ...loadOptions } = options;
+  const { timeoutMs = DEFAULT_WORKER_TIMEOUT_MS, ...loadOptions } = options;
+  // Below a few MB V8 cannot even start the worker and aborts the whole process: never go that low.
+  const maxHeapMb = Math.max(MIN_HEAP_MB, options.maxHeapMb ?? DEFAULT_HEAP_MB);
   return new Promise<LoadResult>((resolve) => {
     let settled = false;
     let worker: Worker;
