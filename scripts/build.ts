@@ -12,10 +12,20 @@
 // finds it in the package as in the clone. test/package.test.ts checks it.
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'rolldown';
+import type { build as Build } from 'rolldown';
 import { precompiledValidatorsModule } from './build-validators.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// `npm ci --omit=dev` in a clone runs `prepare` without rolldown: nothing to
+// build then (a clone runs src/ anyway), which is not an error.
+let build: typeof Build;
+try {
+  ({ build } = await import('rolldown'));
+} catch {
+  if (process.env['npm_lifecycle_event'] !== 'prepare') throw new Error('rolldown is not installed: run `npm ci` (with dev dependencies)');
+  console.log('poolform: rolldown not installed (dev dependencies omitted), dist/ not built; this clone runs src/');
+  process.exit(0);
+}
 const started = Date.now();
 // The schema validators, compiled now rather than at every start (precompiled-validators.ts).
 const validators = precompiledValidatorsModule();

@@ -134,9 +134,12 @@ for (const { label, node } of nodes) {
       ok(['apply', '.', '--auto-approve'], /Apply complete/);
       ok(['state', 'list'], /vm\.desktops\.day\./);
       ok(['state', 'pull'], /"resources"|\{/);
+      ok(['servers', 'list'], /./);
+      ok(['sessions', 'list'], /./);
       ok(['completion', 'bash'], /complete -o default -F _poolform poolform/);
       ok(['completion', 'zsh'], /#compdef poolform/);
       ok(['help', 'plan'], /--detailed-exitcode/);
+      ok(['destroy', '.', '--auto-approve'], /[Dd]estroy/);
       const unlock = poolform(['force-unlock', 'no-such-lock']);
       expect(unlock.status, output(unlock)).not.toBe(0);
       expect(unlock.stderr, 'an error line, not a stack trace').not.toMatch(/\n\s+at /);
