@@ -12,6 +12,7 @@ import type { IntentRecord, ResourceRecord } from '../model/resource.ts';
 import type { ServerRecord } from '../model/server.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { nameOf } from './addresses.ts';
+import { vmAttributeView } from './attribute-views.ts';
 import { str } from './json-attrs.ts';
 import type { PlanDiagnostic, PlanDiagnosticCode, PlanDiagnosticSeverity } from './diagnostics.ts';
 import type { IdGen } from './names.ts';
@@ -127,8 +128,9 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
   }
   for (const r of snapshot.resources) {
     if (r.type === 'vm') {
-      takenIds.add(str(r.attributes, 'server_id') ?? nameOf(r.address, 'vm'));
-      const h = str(r.attributes, 'hostname');
+      const vm = vmAttributeView(r.attributes);
+      takenIds.add(vm.server_id ?? nameOf(r.address, 'vm'));
+      const h = vm.hostname;
       if (h) takenHostnames.add(h.toLowerCase());
     } else if (r.type === 'ad_computer') {
       takenHostnames.add(nameOf(r.address, 'ad_computer'));

@@ -4,7 +4,8 @@
 import { fixedAgentAttributes, fixedServerAttributes } from './attributes.ts';
 import { displaySafe } from '../util/display-safe.ts';
 import { fixedServerAddress, nameOf } from './addresses.ts';
-import { jsonEqual, str } from './json-attrs.ts';
+import { fixedServerAttributeView } from './attribute-views.ts';
+import { jsonEqual } from './json-attrs.ts';
 import type { PlanContext } from './plan-context.ts';
 
 export function planFixedServers(ctx: PlanContext): void {
@@ -76,7 +77,7 @@ export function planFixedServers(ctx: PlanContext): void {
       reason: 'removed from the configuration (kept until its sessions end)',
       depends_on: [],
       provider: null,
-      pool: str(r.attributes, 'pool'),
+      pool: fixedServerAttributeView(r.attributes).pool,
     });
   }
 }
