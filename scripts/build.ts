@@ -12,46 +12,51 @@
 // finds it in the package as in the clone. test/package.test.ts checks it.
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { build as Build } from 'rolldown';
-import { precompiledValidatorsModule } from './build-validators.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// `npm ci --omit=dev` in a clone runs `prepare` without rolldown: nothing to
-// build then (a clone runs src/ anyway), which is not an error.
-let build: typeof Build;
-try {
-  ({ build } = await import('rolldown'));
-} catch {
-  if (process.env['npm_lifecycle_event'] !== 'prepare') throw new Error('rolldown is not installed: run `npm ci` (with dev dependencies)');
-  console.log('poolform: rolldown not installed (dev dependencies omitted), dist/ not built; this clone runs src/');
-  process.exit(0);
-}
-const started = Date.now();
-// The schema validators, compiled now rather than at every start (precompiled-validators.ts).
-const validators = precompiledValidatorsModule();
-await rm(`${root}dist`, { recursive: true, force: true });
-await build({
-  cwd: root,
-  input: { main: 'src/cli/main.ts' },
-  platform: 'node',
-  plugins: [
-    {
-      name: 'precompiled-validators',
-      load: (id) => (id.endsWith('/src/config/precompiled-validators.ts') ? { code: validators, moduleType: 'js' } : null),
+// In a clone, `npm ci` / `npm install` run `prepare`: a build that cannot run
+// (dev dependencies omitted) or fails (someone's half-edited source) must not
+// fail the install, since a clone runs src/ anyway; `npm pack` and a direct
+// `npm run build` fail loudly instead, so no tarball ships without dist/.
+const lenient = process.env['npm_lifecycle_event'] === 'prepare' && ['ci', 'install'].includes(process.env['npm_command'] ?? '');
+
+async function bundle(): Promise<void> {
+  const { build } = await import('rolldown');
+  const { precompiledValidatorsModule } = await import('./build-validators.ts');
+  const started = Date.now();
+  // The schema validators, compiled now rather than at every start (precompiled-validators.ts).
+  const validators = precompiledValidatorsModule();
+  await rm(`${root}dist`, { recursive: true, force: true });
+  await build({
+    cwd: root,
+    input: { main: 'src/cli/main.ts' },
+    platform: 'node',
+    plugins: [
+      {
+        name: 'precompiled-validators',
+        load: (id) => (id.endsWith('/src/config/precompiled-validators.ts') ? { code: validators, moduleType: 'js' } : null),
+      },
+    ],
+    // Bare specifiers (npm packages, node: builtins) are loaded from node_modules at run time.
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    logLevel: 'warn',
+    output: {
+      dir: `${root}dist`,
+      format: 'esm',
+      sourcemap: true,
+      // Maps point at src/ (line numbers for stack traces, `--enable-source-maps`) without
+      // embedding the sources: half the package size.
+      sourcemapExcludeSources: true,
+      entryFileNames: 'cli/[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
     },
-  ],
-  // Bare specifiers (npm packages, node: builtins) are loaded from node_modules at run time.
-  external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
-  logLevel: 'warn',
-  output: {
-    dir: `${root}dist`,
-    format: 'esm',
-    sourcemap: true,
-    // Maps point at src/ (line numbers for stack traces, `--enable-source-maps`) without
-    // embedding the sources: half the package size.
-    sourcemapExcludeSources: true,
-    entryFileNames: 'cli/[name].js',
-    chunkFileNames: 'chunks/[name]-[hash].js',
-  },
-});
-console.log(`built dist/ in ${Date.now() - started} ms`);
+  });
+  console.log(`built dist/ in ${Date.now() - started} ms`);
+}
+
+try {
+  await bundle();
+} catch (error) {
+  if (!lenient) throw error;
+  console.warn(`poolform: dist/ not built (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); this clone runs src/, and \`npm run build\` shows the whole error`);
+}
