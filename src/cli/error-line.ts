@@ -2,7 +2,7 @@
 //
 //   poolform <command>: error [<code>]: <message>
 //
-// The code is the stable one the README's error tables list (PoolformError.code,
+// The code is the stable one the docs' error tables list (PoolformError.code,
 // `state-locked`, `usage`, ...), so searching output for a code finds it. Errors
 // without a code of their own are `unexpected`. Warnings read the same way:
 // `poolform <command>: warning: ...`.

@@ -2,7 +2,7 @@
 // accrued in the state (store.accrueIdle), so /status and /metrics can show
 // idle server-/core-hours over the last 24 h.
 //
-// Definitions (README "Scheduling"): an idle server is an autoscaled server
+// Definitions (docs/schedules-and-scaling.md): an idle server is an autoscaled server
 // the provider still has (not gone) with no session on it (staged sessions
 // count as sessions: they are capacity the config asked for); idle cores are
 // a docker agent's cores no session uses. The level seen at one sample counts

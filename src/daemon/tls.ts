@@ -1,7 +1,7 @@
 // HTTPS for `poolform serve` (`--tls-cert FILE --tls-key FILE`). Without them
 // serve speaks plain HTTP, and session answers carry connection passwords (SSO
 // credentials come back in the 201): anything but loopback then needs TLS,
-// here or in a proxy in front (see the README).
+// here or in a proxy in front (see docs/security.md and docs/daemon-and-api.md).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createSecureContext } from 'node:tls';

@@ -2,7 +2,7 @@
 // keep available at an instant, and when that changes. Pure: instants are
 // arguments, nothing reads the clock.
 //
-// Rules (README "Scheduling"):
+// Rules (docs/schedules-and-scaling.md):
 // - disabled config: never active; no schedules: always active at the base targets;
 // - otherwise active while any window is (windows.ts, DST rules of zone-time.ts);
 // - an active window contributes the base targets (the autoscale config's

@@ -125,7 +125,7 @@ function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): 
     return fail(
       'aws-unauthorized',
       `the AWS credentials (access_key_id/secret_access_key, or the default credential chain) are not allowed to call ec2:${operation} in ${region}; ` +
-        'grant it (see the IAM policy in the AWS section of the README)',
+        'grant it (see the IAM policy in docs/providers/aws.md)',
     );
   }
   if (code === 'AuthFailure' || code === 'InvalidClientTokenId' || code === 'SignatureDoesNotMatch') {

@@ -97,7 +97,7 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
       case 50:
         return fail(
           'ldap-insufficient-access',
-          `the bind account ${JSON.stringify(ctx.bindDn)} lacks the right "${RIGHT_FOR[ctx.operation]}" on ${where}: delegate it on the OU (see the Active Directory section of the README) (${text})`,
+          `the bind account ${JSON.stringify(ctx.bindDn)} lacks the right "${RIGHT_FOR[ctx.operation]}" on ${where}: delegate it on the OU (see "Rights the bind account needs" in docs/active-directory.md) (${text})`,
         );
       case 32:
         if (ctx.operation === 'set-password' || ctx.operation === 'delete' || ctx.operation === 'delete-tree' || ctx.operation === 'read') {

@@ -1,5 +1,5 @@
 // Active Directory computer records over LDAPS (ldapts): the directory
-// provider of an LdapConfig. See README "Active Directory" for the rights the
+// provider of an LdapConfig. See docs/active-directory.md for the rights the
 // bind account needs.
 //
 // Contract (providers/types.ts DirectoryProviderClient), as implemented here:

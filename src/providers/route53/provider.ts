@@ -85,7 +85,7 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
       if (code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation') {
         throw new PoolformError(
           'aws-unauthorized',
-          `DnsProvider ${config.name}: the AWS credentials (access_key_id/secret_access_key, or the default credential chain) are not allowed to call route53:${operation}; grant it (see the IAM policy in the AWS section of the README)`,
+          `DnsProvider ${config.name}: the AWS credentials (access_key_id/secret_access_key, or the default credential chain) are not allowed to call route53:${operation}; grant it (see the IAM policy in docs/providers/aws.md)`,
           { cause: error, details: { aws_code: code } },
         );
       }
