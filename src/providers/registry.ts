@@ -1,6 +1,7 @@
 // The provider clients of one configuration, built lazily per provider config
-// name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs;
-// DnsProvider `local` → hosts file, `route53` → Route 53, `azure` → Azure DNS;
+// name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
+// `gcp` → Compute Engine; DnsProvider `local` → hosts file, `route53` →
+// Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
 // client is first built, so `plan --refresh=false` and unused providers never
@@ -13,6 +14,8 @@ import { PoolformError, isPoolformError } from '../util/errors.ts';
 import type { AwsCredentials, Ec2VmProviderOptions } from './aws-ec2/index.ts';
 import type { AzureVmProviderOptions } from './azure/index.ts';
 import type { AzureDnsProviderOptions } from './azure-dns/index.ts';
+import type { GcpVmProviderOptions } from './gcp/index.ts';
+import type { GcpDnsProviderOptions } from './gcp-dns/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
 import { createLocalDnsProvider } from './local/dns.ts';
 import type { LocalDnsProviderOptions } from './local/dns.ts';
@@ -28,9 +31,11 @@ export interface ProviderFactories {
   localVm(options: LocalVmProviderOptions): VmProviderClient;
   awsVm(options: Ec2VmProviderOptions): VmProviderClient;
   azureVm(options: AzureVmProviderOptions): VmProviderClient;
+  gcpVm(options: GcpVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
   azureDns(options: AzureDnsProviderOptions): DnsProviderClient;
+  gcpDns(options: GcpDnsProviderOptions): DnsProviderClient;
   ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
 }
 
@@ -44,9 +49,11 @@ export const defaultProviderFactories: ProviderFactories = {
   localVm: createLocalVmProvider,
   awsVm: lazyVmFactory('aws', async () => (await import('./aws-ec2/index.ts')).createEc2VmProvider),
   azureVm: lazyVmFactory('azure', async () => (await import('./azure/index.ts')).createAzureVmProvider),
+  gcpVm: lazyVmFactory('gcp', async () => (await import('./gcp/index.ts')).createGcpVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
   azureDns: lazyDnsFactory('azure', async () => (await import('./azure-dns/index.ts')).createAzureDnsProvider),
+  gcpDns: lazyDnsFactory('gcp', async () => (await import('./gcp-dns/index.ts')).createGcpDnsProvider),
   ldap: lazyDirectoryFactory('ldap', async () => (await import('./ldap/index.ts')).createLdapDirectoryProvider),
 };
 
@@ -160,6 +167,11 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
               secrets: { ...(clientSecret !== undefined ? { clientSecret } : {}), ...(adminPassword !== undefined ? { adminPassword } : {}) },
             });
           }
+          case 'gcp': {
+            // No credentials_json: Application Default Credentials.
+            const credentialsJson = p.credentials_json === undefined ? undefined : secret('VmProvider', name, 'credentials_json', p.credentials_json);
+            return factories.gcpVm({ config: p, ...(credentialsJson !== undefined ? { credentialsJson } : {}) });
+          }
           default: {
             const never: never = p;
             throw new PoolformError('unknown-provider-type', `VmProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);
@@ -180,6 +192,10 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
           case 'azure': {
             const clientSecret = p.client_secret === undefined ? undefined : secret('DnsProvider', name, 'client_secret', p.client_secret);
             return factories.azureDns({ config: p, ...(clientSecret !== undefined ? { clientSecret } : {}) });
+          }
+          case 'gcp': {
+            const credentialsJson = p.credentials_json === undefined ? undefined : secret('DnsProvider', name, 'credentials_json', p.credentials_json);
+            return factories.gcpDns({ config: p, ...(credentialsJson !== undefined ? { credentialsJson } : {}) });
           }
           default: {
             const never: never = p;

@@ -34,3 +34,9 @@ export const AWS_USER_DATA_LIMIT = 16_384;
 
 /** Azure osProfile.customData limit, in bytes, after base64 decoding (VM API: "maximum length of the binary array is 65535 bytes"). */
 export const AZURE_CUSTOM_DATA_LIMIT = 65_535;
+
+/** GCP instance metadata: each value at most 262,144 bytes (Compute v1 Metadata.items[].value: "less than or equal to 262144 bytes (256 KiB)"). */
+export const GCP_METADATA_VALUE_LIMIT = 262_144;
+
+/** GCP instance metadata: all keys and values together under 512 KB (Compute v1 Metadata.items[]). */
+export const GCP_METADATA_TOTAL_LIMIT = 512 * 1024;

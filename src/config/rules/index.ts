@@ -7,6 +7,7 @@ import { autoscaleTypeMatches, poolTypeFields } from './pool-type.ts';
 import { connectionTypeFields, connectionTypeRequired, sessionsPerServer } from './connection.ts';
 import { startupScriptVariables, userDataSize } from './startup-script.ts';
 import { azureProviders } from './azure.ts';
+import { gcpProviders } from './gcp.ts';
 import { sshKeys } from './ssh-key.ts';
 import { sshKeyFields } from './ssh-key-fields.ts';
 import { certificates } from './certificates.ts';
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   startupScriptVariables,
   userDataSize,
   azureProviders,
+  gcpProviders,
   sshKeys,
   sshKeyFields,
   certificates,
@@ -70,12 +72,16 @@ export const DIAGNOSTIC_CODES = {
   'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
   'unknown-template-variable': 'an unknown {variable} in a startup script',
   'template-stray-brace': 'a single { or } in a startup script (warning)',
-  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData) when rendered with worst-case values',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value) when rendered with worst-case values',
   'azure-credentials': 'an azure provider with client_secret but no client_id, or with both use_managed_identity and client_secret',
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
   'azure-ssh-key-windows': 'ssh_public_key on an azure VM provider for Windows',
   'azure-subnet-subscription': 'an azure subnet_id in another subscription than subscription_id',
+  'gcp-metadata-reserved': 'a gcp metadata key poolform sets itself (startup-script, windows-startup-script-ps1, sysprep-specialize-script-ps1, poolform-*)',
+  'gcp-metadata-too-large': "a gcp provider's metadata (extra items plus the startup script rendered with worst-case values) at or above 512 KB in total",
+  'gcp-subnetwork-region': "a gcp subnetwork in another region than the zone's",
+  'gcp-scopes-without-service-account': 'gcp scopes without service_account_email',
   'ssh-key-invalid': 'an SSH key that is not RSA PKCS#1 PEM, 2048 bits',
   'ssh-key-unchecked': 'an SSH key file that cannot be read (warning)',
   'ssh-key-conflict': 'connection_private_key / connection_passphrase beside use_user_private_key: true',
