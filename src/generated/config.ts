@@ -43,6 +43,10 @@ export interface Settings {
     key_file: string;
   };
   /**
+   * Serve the read-only web page for operators under /ui/ (login with an API key of role admin; `/` redirects there). false: /ui/ answers 404.
+   */
+  ui?: boolean;
+  /**
    * Base URL servers use to reach this API when a zone sets no upstream_auth_address (default: http://<listen address>).
    */
   public_url?: string;
