@@ -2,6 +2,9 @@
 // key's sessions. Keys have roles: `sessions` (default) sees only the
 // sessions it created (another key's is 404, like a missing one); `admin`
 // sees all, and /api/v1/status needs an admin key once one is configured.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/model.ts';
@@ -9,6 +12,7 @@ import { createApp } from '../src/server/app.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import type { StateStore } from '../src/state/types.ts';
 import { serverRecord } from './fixtures/plan/builders.ts';
+import { runCli } from './fixtures/plan/harness.ts';
 
 const ENV = { KEY_A: 'key-a-Secret-1', KEY_B: 'key-b-Secret-2', KEY_ADMIN: 'key-admin-Secret-3' };
 
@@ -96,5 +100,41 @@ describe('API key roles', () => {
   it('without any admin key, status stays readable without a key (as before roles)', async () => {
     const { app } = await harness([{ name: 'portal-a', secret: '${env:KEY_A}' }]);
     expect((await app.request('/api/v1/status')).status).toBe(200);
+  });
+});
+
+describe('GET /api/v1/sessions and `poolform sessions --api`', () => {
+  it('lists what the key may see; the CLI lists and ends sessions through a running serve', async () => {
+    const { app, store } = await harness(KEYS);
+    const mine = await requestSession(app, ENV.KEY_A, 'alice');
+    const theirs = await requestSession(app, ENV.KEY_B, 'bob');
+    const list = async (key: string): Promise<string[]> =>
+      (((await (await app.request('/api/v1/sessions', { headers: auth(key) })).json()) as { sessions: { id: string }[] }).sessions).map((x) => x.id);
+    expect(await list(ENV.KEY_A)).toEqual([mine]);
+    expect(await list(ENV.KEY_ADMIN)).toEqual([mine, theirs]);
+    expect((await app.request('/api/v1/sessions')).status).toBe(401);
+    expect((await app.request('/api/v1/sessions?status=bogus', { headers: auth(ENV.KEY_A) })).status).toBe(400);
+
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const listed = await runCli(['sessions', 'list', '--api', url, '--json'], { env: { POOLFORM_API_KEY: ENV.KEY_ADMIN } });
+      expect(listed.code, listed.stderr).toBe(0);
+      expect((JSON.parse(listed.stdout) as { id: string }[]).map((x) => x.id)).toEqual([mine, theirs]);
+      const ended = await runCli(['sessions', 'end', theirs, '--api', url], { env: { POOLFORM_API_KEY: ENV.KEY_ADMIN } });
+      expect(ended.code, ended.stderr).toBe(0);
+      expect(ended.stdout).toContain(`Session ${theirs} ended (deleted)`);
+      expect((await store.getSession(theirs))?.status).toBe('ended');
+      // A sessions key cannot end another key's session: the API's 404, with the code.
+      const refused = await runCli(['sessions', 'end', mine, '--api', url], { env: { POOLFORM_API_KEY: ENV.KEY_B } });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^poolform sessions end: error \[api-request-failed\]: DELETE .*: 404 unknown_session/m);
+      const noKey = await runCli(['sessions', 'list', '--api', url], { env: { POOLFORM_API_KEY: undefined } });
+      expect(noKey.stderr).toMatch(/error \[usage\]: --api needs the API key/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -30,6 +30,7 @@ import { registerCheckin } from './checkin.ts';
 import { registerAgentRegistration } from './agent-register.ts';
 import { registerSessions } from './sessions.ts';
 import { registerStatus } from './status.ts';
+import { registerSessionList } from './session-list.ts';
 import type { Clock, Log, ServeStatus } from './types.ts';
 import { silentLog } from './types.ts';
 import { findPoolAutoscale } from '../config/lookup.ts';
@@ -155,6 +156,7 @@ export function createApp(deps: AppDeps): Hono {
   registerCheckin(app, ctx);
   registerAgentRegistration(app, ctx);
   registerSessions(app, ctx);
+  registerSessionList(app, ctx);
   registerStatus(app, ctx);
   return app;
 }

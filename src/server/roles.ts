@@ -12,7 +12,7 @@
 import type { Context } from 'hono';
 import type { Config } from '../config/model.ts';
 import type { SessionRecord } from '../state/types.ts';
-import type { AppContext } from './app.ts';
+import type { AppContext } from './context.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
 import { ApiError } from './errors.ts';
 

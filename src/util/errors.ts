@@ -31,7 +31,8 @@ export type CoreErrorCode =
   | 'session-not-found'
   | 'server-not-found'
   | 'state-new-unconfirmed'
-  | 'config-dir-missing';
+  | 'config-dir-missing'
+  | 'api-request-failed';
 
 /** The state store. */
 export type StateErrorCode = 'state-locked' | 'state-missing' | 'state-corrupt' | 'state-open-failed' | 'state-config';

@@ -8,6 +8,11 @@
 // replica reads the state per request), so what this changes is what the API
 // answers at once. After `end`, queued requests move onto the freed slot at
 // serve's next reconcile (Settings.reconcile_interval) rather than at once.
+//
+// With `--api URL` (or POOLFORM_API_URL) and POOLFORM_API_KEY they go through a
+// running serve instead (GET /api/v1/sessions, DELETE /api/v1/sessions/ID): no
+// access to the state needed, and an ended session's slot goes to the queue at
+// once. What the key sees depends on its role (an admin key: everything).
 import type { Command } from 'commander';
 import { retireIfSingleUse } from '../../server/single-use.ts';
 import type { SessionRecord, SessionStatus } from '../../state/types.ts';
@@ -16,16 +21,41 @@ import { PoolformError } from '../../util/errors.ts';
 import type { CliContext } from '../context.ts';
 import { addStoreOptions, runCommand, withCliStore, type StoreOptionValues } from '../store-options.ts';
 import { renderTable } from '../table.ts';
+import { apiJson, apiTarget } from '../api-client.ts';
 
 interface ListOptions extends StoreOptionValues {
   pool?: string;
   all?: boolean;
   json?: boolean;
+  api?: string;
+}
+
+interface EndOptions extends StoreOptionValues {
+  api?: string;
+}
+
+type SessionView = ReturnType<typeof sessionJson>;
+
+function printList(ctx: CliContext, list: readonly SessionView[], options: ListOptions): void {
+  if (options.json) {
+    ctx.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  if (list.length === 0) {
+    ctx.stdout.write(`No ${options.all ? '' : 'running or queued '}sessions${options.pool ? ` in pool ${options.pool}` : ''}.\n`);
+    return;
+  }
+  ctx.stdout.write(
+    renderTable(
+      ['ID', 'POOL', 'STATUS', 'SERVER', 'USER', 'API KEY', 'CREATED', 'LAST KEEPALIVE'],
+      list.map((s) => [s.id, s.pool, s.status, s.server_id ?? '-', displaySafe(s.user), s.api_key ?? '-', s.created_at, s.last_keepalive_at ?? '-']),
+    ),
+  );
 }
 
 const MUST_EXIST = { mustExist: true };
 
-function sessionJson(s: SessionRecord): Record<string, unknown> {
+function sessionJson(s: SessionRecord) {
   return {
     id: s.id,
     pool: s.pool,
@@ -55,10 +85,18 @@ export function registerSessions(program: Command, ctx: CliContext): void {
       .option('--pool <pool>', 'only this pool')
       .option('--all', 'ended and failed sessions too')
       .option('--json', 'print JSON')
-      .addHelpText('after', '\nExample:\n  poolform sessions list --pool desktops --json --state /var/lib/poolform\n'),
+      .option('--api <url>', 'ask a running serve instead of the state (key in POOLFORM_API_KEY; default POOLFORM_API_URL)')
+      .addHelpText('after', '\nExamples:\n  poolform sessions list --pool desktops --json --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions list --api https://poolform.example.com\n'),
   ).action((options: ListOptions) =>
-    runCommand(ctx, () =>
-      withCliStore(
+    runCommand(ctx, async () => {
+      const api = apiTarget(ctx, options.api);
+      if (api) {
+        const query = new URLSearchParams({ status: options.all ? 'queued,running,ended,failed' : 'queued,running', ...(options.pool ? { pool: options.pool } : {}) });
+        const body = (await apiJson(api, 'GET', `/api/v1/sessions?${query.toString()}`)) as { sessions?: SessionView[] } | null;
+        printList(ctx, body?.sessions ?? [], options);
+        return;
+      }
+      await withCliStore(
         ctx,
         options,
         async ({ store }) => {
@@ -66,25 +104,12 @@ export function registerSessions(program: Command, ctx: CliContext): void {
           const list = (await store.listSessions({ ...(options.pool ? { pool: options.pool } : {}), ...(status ? { status } : {}) }))
             .filter((s) => !s.staged)
             .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
-          if (options.json) {
-            ctx.stdout.write(`${JSON.stringify(list.map(sessionJson), null, 2)}\n`);
-            return;
-          }
-          if (list.length === 0) {
-            ctx.stdout.write(`No ${options.all ? '' : 'running or queued '}sessions${options.pool ? ` in pool ${options.pool}` : ''}.\n`);
-            return;
-          }
-          ctx.stdout.write(
-            renderTable(
-              ['ID', 'POOL', 'STATUS', 'SERVER', 'USER', 'API KEY', 'CREATED', 'LAST KEEPALIVE'],
-              list.map((s) => [s.id, s.pool, s.status, s.server_id ?? '-', displaySafe(s.user), s.api_key ?? '-', s.created_at, s.last_keepalive_at ?? '-']),
-            ),
-          );
+          printList(ctx, list.map(sessionJson), options);
         },
         undefined,
         MUST_EXIST,
-      ),
-    ),
+      );
+    }),
   );
 
   addStoreOptions(
@@ -92,10 +117,17 @@ export function registerSessions(program: Command, ctx: CliContext): void {
       .command('end')
       .description('end a session now (its server slot frees; a single-use server is retired)')
       .argument('<id>', 'session id (see `poolform sessions list`)')
-      .addHelpText('after', '\nExample:\n  poolform sessions end 01JF3ZQ8K2M4X7Y9 --state /var/lib/poolform\n'),
-  ).action((id: string, options: StoreOptionValues) =>
-    runCommand(ctx, () =>
-      withCliStore(
+      .option('--api <url>', 'end it through a running serve (key in POOLFORM_API_KEY; default POOLFORM_API_URL)')
+      .addHelpText('after', '\nExamples:\n  poolform sessions end 01JF3ZQ8K2M4X7Y9 --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions end 01JF3ZQ8K2M4X7Y9 --api https://poolform.example.com\n'),
+  ).action((id: string, options: EndOptions) =>
+    runCommand(ctx, async () => {
+      const api = apiTarget(ctx, options.api);
+      if (api) {
+        const ended = (await apiJson(api, 'DELETE', `/api/v1/sessions/${encodeURIComponent(id)}`)) as { status?: string; end_reason?: string } | null;
+        ctx.stdout.write(`Session ${id} ${ended?.status ?? 'ended'} (${ended?.end_reason ?? 'deleted'}), through ${api.base}.\n`);
+        return;
+      }
+      await withCliStore(
         ctx,
         options,
         async ({ store }) => {
@@ -118,7 +150,7 @@ export function registerSessions(program: Command, ctx: CliContext): void {
         },
         undefined,
         MUST_EXIST,
-      ),
-    ),
+      );
+    }),
   );
 }
