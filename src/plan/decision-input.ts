@@ -12,11 +12,11 @@ import type { DecisionInput, QueuedRequest, ServerView, StagedSessionView } from
 import type { Config } from '../config/model.ts';
 import type { Resources } from '../model/compute.ts';
 import type { Snapshot } from '../model/snapshot.ts';
-import { str } from './json-attrs.ts';
 import type { Observed } from '../model/observed.ts';
 import { intentGraceFor, withinIntentGrace } from './intent-grace.ts';
 import { isStopped, vmPresence } from './vm-presence.ts';
 import { findPoolAutoscale } from '../config/lookup.ts';
+import { intentPayloadView } from '../model/intent-payload.ts';
 
 export interface DecisionInputArgs {
   config: Config;
@@ -76,7 +76,7 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
     const intent = intents.get(server.address);
     const provider =
       resource?.provider ??
-      str(intent?.payload, 'provider') ??
+      intentPayloadView(intent?.payload).provider ??
       configuredVmProvider(config, server.pool, server.autoscale) ??
       '';
     let gone: boolean;

@@ -10,6 +10,7 @@
 import type { Config } from '../config/model.ts';
 import type { IntentRecord } from '../model/resource.ts';
 import { findVmProvider } from '../config/lookup.ts';
+import { intentPayloadView } from '../model/intent-payload.ts';
 
 export const INTENT_GRACE_MS = 10 * 60_000;
 
@@ -31,7 +32,8 @@ export function intentAgeMs(intent: Pick<IntentRecord, 'created_at'>, nowIso: st
 
 /** True when the provider definitively refused the create (nothing can appear later). */
 export function createRefused(intent: Pick<IntentRecord, 'payload'>): boolean {
-  return typeof intent.payload['create_error'] === 'string' && intent.payload['create_retryable'] === false;
+  const payload = intentPayloadView(intent.payload);
+  return payload.create_error !== null && payload.create_retryable === false;
 }
 
 /** True while an unobserved intent should still be waited for. */

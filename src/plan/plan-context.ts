@@ -4,6 +4,7 @@
 import type { DecisionResult } from '../autoscale/types.ts';
 import type { AutoscaleConfig, Config, Pool } from '../config/model.ts';
 import { autoscaleKey } from '../config/model.ts';
+import { intentPayloadView } from '../model/intent-payload.ts';
 import type { Observed, ObserveKind } from '../model/observed.ts';
 import { directoryScopeKey, dnsScopeKey, observeErrorFor } from '../model/observed.ts';
 import type { Resources } from '../model/compute.ts';
@@ -13,7 +14,6 @@ import type { ServerRecord } from '../model/server.ts';
 import type { Snapshot } from '../model/snapshot.ts';
 import { nameOf } from './addresses.ts';
 import { vmAttributeView } from './attribute-views.ts';
-import { str } from './json-attrs.ts';
 import type { PlanDiagnostic, PlanDiagnosticCode, PlanDiagnosticSeverity } from './diagnostics.ts';
 import type { IdGen } from './names.ts';
 import type { DriftEntry, ResourceChange, StateCleanup } from './types.ts';
@@ -137,9 +137,10 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     }
   }
   for (const i of snapshot.intents) {
-    const id = str(i.payload, 'server_id');
+    const payload = intentPayloadView(i.payload);
+    const id = payload.server_id;
     if (id) takenIds.add(id);
-    const h = str(i.payload, 'hostname');
+    const h = payload.hostname;
     if (h) takenHostnames.add(h.toLowerCase());
   }
 

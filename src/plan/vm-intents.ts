@@ -3,12 +3,12 @@
 // discard (state cleanup). Record intents are resolved from the provider
 // listings in plan-records.ts.
 import { autoscaleKey } from '../config/model.ts';
+import { intentPayloadView } from '../model/intent-payload.ts';
 import type { JsonObject } from '../model/json.ts';
 import type { IntentRecord } from '../model/resource.ts';
 import { newVmAttributes, observedVmAttributes } from './attributes.ts';
 import { byAddress, nameOf } from './addresses.ts';
 import { formatAge, intentAgeMs, intentGraceFor, withinIntentGrace } from './intent-grace.ts';
-import { str } from './json-attrs.ts';
 import type { PlanContext, ServerPlan } from './plan-context.ts';
 import type { ResourceChange } from './types.ts';
 import { vmChange } from './vm-change.ts';
@@ -34,8 +34,9 @@ export function planVmIntents(ctx: PlanContext): ResourceChange[] {
       else discardIntent(intent, 'unfinished record create: what it made is adopted or removed from the provider listing');
       continue;
     }
-    const serverId = str(intent.payload, 'server_id') ?? nameOf(intent.address, 'vm');
-    const provider = str(intent.payload, 'provider') ?? '';
+    const payload = intentPayloadView(intent.payload);
+    const serverId = payload.server_id ?? nameOf(intent.address, 'vm');
+    const provider = payload.provider ?? '';
     if (serverPlans.has(serverId)) {
       discardIntent(intent, 'superseded');
       continue;
@@ -118,11 +119,12 @@ export function planVmIntents(ctx: PlanContext): ResourceChange[] {
 /** A server whose unfinished create cannot be resolved in this plan: counted, nothing planned on it. */
 function unresolved(intent: IntentRecord, serverId: string, provider: string): ServerPlan {
   const parts = intent.address.split('.');
+  const payload = intentPayloadView(intent.payload);
   return {
     serverId,
-    pool: str(intent.payload, 'pool') ?? parts[1] ?? '',
-    autoscale: str(intent.payload, 'autoscale') ?? parts[2] ?? '',
-    hostname: str(intent.payload, 'hostname') ?? serverId,
+    pool: payload.pool ?? parts[1] ?? '',
+    autoscale: payload.autoscale ?? parts[2] ?? '',
+    hostname: payload.hostname ?? serverId,
     address: intent.address,
     provider,
     fate: 'keep',

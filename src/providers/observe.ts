@@ -10,6 +10,7 @@ import type { Config } from '../config/model.ts';
 import type { IntentRecord, JsonObject, ResourceRecord } from '../state/types.ts';
 import { errorMessage, isPoolformError } from '../util/errors.ts';
 import type { ProviderRegistry } from './registry.ts';
+import { intentPayloadView } from '../model/intent-payload.ts';
 import type { Observed, ObserveError, ObserveKind } from '../model/observed.ts';
 import { directoryScopeKey, dnsScopeKey, emptyObserved, normalizeDomain, parentDn } from '../model/observed.ts';
 
@@ -105,12 +106,10 @@ export function observeScopes(config: Config, previousResources: readonly Resour
   }
 
   for (const intent of intents) {
-    const provider = str(intent.payload, 'provider');
+    const { provider, base_domain: base, container_dn: ou } = intentPayloadView(intent.payload);
     if (!provider) continue;
     if (intent.type === 'vm') vm.add(provider);
-    const base = str(intent.payload, 'base_domain');
     if (intent.type === 'dns_record' && base) addDns(provider, base);
-    const ou = str(intent.payload, 'container_dn');
     if (intent.type === 'ad_computer' && ou) addDirectory(provider, ou);
   }
 
