@@ -1,5 +1,6 @@
 // LDAP distinguished-name parsing shared by the planner (the AD domain of a
-// search base) and the directory provider. Pure.
+// search base), the observe scopes (comparing OUs) and the directory providers.
+// One parser: escapes (`\,`) and `;` separators are honoured everywhere. Pure.
 import { PoolformError } from '../util/errors.ts';
 
 /** Splits a DN into RDN strings at unescaped commas (values keep their escapes). */
@@ -34,4 +35,22 @@ export function domainFromSearchBase(searchBase: string): string {
     throw new PoolformError('ldap-invalid-search-base', `search base ${JSON.stringify(searchBase)} has no DC= components to derive the AD domain from`);
   }
   return labels.join('.').toLowerCase();
+}
+
+/** Canonical form for comparing DNs: RDNs trimmed, spaces around `=` removed, lower-cased. */
+export function normalizeDn(dn: string): string {
+  return splitDn(dn)
+    .map((rdn) => rdn.replace(/^\s*([^=]+?)\s*=\s*/, '$1='))
+    .join(',')
+    .toLowerCase();
+}
+
+/** The parent DN of `dn` (everything after the first RDN), each RDN trimmed. */
+export function parentDn(dn: string): string {
+  return splitDn(dn).slice(1).join(',');
+}
+
+/** Number of RDNs (for deleting children before parents). */
+export function dnDepth(dn: string): number {
+  return splitDn(dn).length;
 }

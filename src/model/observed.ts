@@ -5,7 +5,10 @@
 // callers must treat its resources as UNKNOWN (keep them, plan nothing against
 // them), never as gone.
 
+import { normalizeDn } from './dn.ts';
 import type { PoolformErrorCode } from '../util/errors.ts';
+
+export { normalizeDn, parentDn } from './dn.ts';
 
 export type VmState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 
@@ -84,10 +87,6 @@ export function normalizeDomain(domain: string): string {
   return domain.trim().toLowerCase().replace(/\.$/, '');
 }
 
-export function normalizeDn(dn: string): string {
-  return dn.trim().replace(/\s*,\s*/g, ',').replace(/\s*=\s*/g, '=').toLowerCase();
-}
-
 /** Key of `Observed.dns`: `<provider>/<base domain, lowercase>`. */
 export function dnsScopeKey(provider: string, baseDomain: string): string {
   return `${provider}/${normalizeDomain(baseDomain)}`;
@@ -96,12 +95,6 @@ export function dnsScopeKey(provider: string, baseDomain: string): string {
 /** Key of `Observed.computers`: `<ldap config>/<container DN, normalized>`. */
 export function directoryScopeKey(ldapConfig: string, containerDn: string): string {
   return `${ldapConfig}/${normalizeDn(containerDn)}`;
-}
-
-/** The parent of a DN (everything after the first unescaped comma). */
-export function parentDn(dn: string): string {
-  const i = dn.search(/(?<!\\),/);
-  return i === -1 ? '' : dn.slice(i + 1).trim();
 }
 
 export function observedDns(observed: Observed, provider: string, baseDomain: string): DnsRecord[] | undefined {
