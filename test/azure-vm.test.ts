@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import { testConfig } from '../src/providers/testing.ts';
-import { resourceNames } from '../src/providers/azure/names.ts';
+import { namesFromVm, resourceNames } from '../src/providers/azure/names.ts';
 import { TAG_CREATED_AT, TAG_INTENT_ID, TAG_MANAGED, TAG_PROVIDER, TAG_SERVER_ID } from '../src/providers/azure/tags.ts';
 import type { VmCreateRequest } from '../src/providers/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
@@ -49,8 +49,17 @@ function leftovers(intentId: string): string[] {
     .filter((n) => wanted.has(n.toLowerCase()));
 }
 
+/** The VM, NIC, IP and disk of a VM name still in a fake. */
+function resourcesOf(target: FakeAzure, vmName: string): string[] {
+  const wanted = new Set(Object.values(namesFromVm(vmName)).map((n) => n.toLowerCase()));
+  return [...target.vms.values(), ...target.nics.values(), ...target.publicIps.values(), ...target.disks.values()]
+    .map((r) => r.name)
+    .filter((n) => wanted.has(n.toLowerCase()));
+}
+
 defineVmProviderConformance('azure (ARM fake)', async () => ({
   client: fakeVmProvider(fake, { public_ip: true }),
+  leftovers: async (vm) => resourcesOf(fake, vm.provider_id),
   async createForeign() {
     const vm = fake.putDirect('vm', TEST_RG, `foreign-${++seq}`, { tags: { [TAG_SERVER_ID]: `foreign-${seq}` } });
     return { provider_id: vm.name, server_id: `foreign-${seq}` };
@@ -71,6 +80,7 @@ defineVmProviderConformance('azure (ARM fake: 2 per page, slow operations)', asy
   for (let i = 0; i < 5; i++) paged.putDirect('vm', TEST_RG, `other-${++seq}`, { tags: {} });
   return {
     client: fakeVmProvider(paged, {}, { pollIntervalMs: 1 }),
+    leftovers: async (vm) => resourcesOf(paged, vm.provider_id),
     async createForeign() {
       const vm = paged.putDirect('vm', TEST_RG, `foreign-${++seq}`, { tags: { [TAG_SERVER_ID]: `foreign-${seq}` } });
       return { provider_id: vm.name, server_id: `foreign-${seq}` };

@@ -63,6 +63,11 @@ export interface VmConformanceSetup {
   userData?: string;
   /** Creates a VM at the provider that poolform does not own; returns ids observe must never report. */
   createForeign?(): Promise<{ server_id?: string; provider_id?: string }>;
+  /**
+   * What of a VM is still at the provider (for clouds where a VM comes with
+   * other resources: NICs, IPs, disks). Checked empty after destroy: no orphans.
+   */
+  leftovers?(vm: ObservedVm): Promise<string[]>;
   cleanup?(): Promise<void>;
 }
 
@@ -130,6 +135,7 @@ export function defineVmProviderConformance(name: string, setup: () => Promise<V
       for (const id of [a.server_id, b.server_id]) {
         expect(all.filter((v) => v.server_id === id).every((v) => isGone(v))).toBe(true);
       }
+      if (s.leftovers) for (const vm of [a, b]) expect(await s.leftovers(vm)).toEqual([]);
     });
 
     it('destroy of an already-gone VM succeeds', async (ctx) => {
@@ -139,6 +145,7 @@ export function defineVmProviderConformance(name: string, setup: () => Promise<V
       assertNoItemErrors(await s.client.destroy([ref]));
       assertNoItemErrors(await s.client.destroy([ref]));
       assertNoItemErrors(await s.client.destroy([]));
+      if (s.leftovers) expect(await s.leftovers(vm)).toEqual([]);
     });
 
     it('observe returns only VMs poolform owns', async (ctx) => {
