@@ -75,9 +75,17 @@ export interface Result {
   p99: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU microseconds of this process per request. With server and load
+   * generator in one process this is the cost of a request on an idle machine
+   * (both run on one thread), so its ratios hold where wall-clock rates do
+   * not: on a machine shared with other work, req/s swing with the load.
+   */
+  cpuUsPerRequest?: number;
 }
 
 export async function cannon(url: string, title: string, connections = CONNECTIONS): Promise<Result> {
+  const cpu0 = process.cpuUsage();
   const r = await autocannon({
     url,
     title,
@@ -111,7 +119,13 @@ export async function cannon(url: string, title: string, connections = CONNECTIO
     p99: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors,
+    cpuUsPerRequest: cpuPerRequest(process.cpuUsage(cpu0), r.requests.total),
   };
+}
+
+/** CPU time of this process (server and load generator both, when in-process) per request answered. */
+function cpuPerRequest(used: NodeJS.CpuUsage, requests: number): number {
+  return requests > 0 ? (used.user + used.system) / requests : 0;
 }
 
 /** One autocannon per URL at once (connections split evenly), merged: rates add up, p50 averages, p99 is the worst. */

@@ -19,8 +19,9 @@
 //   catches writes of other processes by `state_meta.server_version` (every
 //   server write bumps it and stamps the row's `sv`, so a refresh reads only
 //   the servers written since), by the re-check above, by a full rebuild
-//   when the index finds no room and is older than NO_ROOM_REBUILD_MS, and
-//   by a full rebuild every REBUILD_MS.
+//   when the index finds no room and was read more than NO_ROOM_REBUILD_MS
+//   before the request began, and by a full rebuild in the background every
+//   REBUILD_MS (sessions that other processes ended).
 import { PoolformError } from '../util/errors.ts';
 import { type IndexedChooser, PoolCapacityIndex } from './capacity-index.ts';
 import { hasRoom } from './placement.ts';
@@ -28,8 +29,8 @@ import { SESSION_COLUMNS, serverFromRow, sessionFromRow, sessionParams, toMs } f
 import type { SqlDriver, SqlRunner } from './sql-driver.ts';
 import type { AllocationOptions, AllocationResult, NewSession, PlacementChooser, Resources, ServerRecord, SessionRecord } from './types.ts';
 
-/** Full rebuild of a pool's index at least this often (sessions ended by other processes are seen then). */
-export const REBUILD_MS = 30_000;
+/** Full rebuild of a pool's index (in the background) at least this often: sessions ended by other processes are seen then. */
+export const REBUILD_MS = 60_000;
 /** When the index finds no room, rebuild it from the database first unless it is younger than this. */
 export const NO_ROOM_REBUILD_MS = 1_000;
 /** More servers written since the last refresh than this: rebuild the pool instead of reading them one by one. */
@@ -151,6 +152,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   const forUpdate = driver.dialect === 'postgres' ? ' FOR UPDATE' : '';
   const lockSql = `SELECT * FROM servers WHERE id = ?${forUpdate}`;
   const indexes = new Map<string, PoolCapacityIndex>();
+  const rebuildingInBackground = new Set<string>();
   /** One refresh per pool at a time; concurrent callers share it. */
   const refreshing = new Map<string, { promise: Promise<PoolCapacityIndex>; rebuild: boolean }>();
 
@@ -198,13 +200,29 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   }
 
   /** `rebuildBefore`: rebuild unless the index was built at or after this instant (another caller rebuilt it meanwhile). */
+  /** The periodic rebuild runs beside requests (they go on with the current index meanwhile). */
+  function rebuildInBackground(pool: string): void {
+    if (rebuildingInBackground.has(pool)) return;
+    rebuildingInBackground.add(pool);
+    void build(pool)
+      .then(
+        (rebuilt) => {
+          const current = indexes.get(pool);
+          if (!current || current.builtAt < rebuilt.builtAt) indexes.set(pool, rebuilt);
+        },
+        () => undefined, // the next request tries again
+      )
+      .finally(() => rebuildingInBackground.delete(pool));
+  }
+
   async function refresh(pool: string, rebuildBefore: number | undefined): Promise<PoolCapacityIndex> {
     let idx = indexes.get(pool);
-    if (!idx || (rebuildBefore !== undefined && idx.builtAt < rebuildBefore) || clock() - idx.builtAt >= REBUILD_MS) {
+    if (!idx || (rebuildBefore !== undefined && idx.builtAt < rebuildBefore)) {
       idx = await build(pool);
       indexes.set(pool, idx);
       return idx;
     }
+    if (clock() - idx.builtAt >= REBUILD_MS) rebuildInBackground(pool);
     const version = await readServerVersion(driver);
     if (version !== idx.version && !(await catchUp(idx))) {
       idx = await build(pool);
