@@ -144,6 +144,13 @@ describe('aliases', () => {
     expect(auto.diagnostics[0]).toMatchObject({ line: 14 });
   });
 
+  it('more than 10,000 aliases in one document is config-too-large (a fixed limit: resolving aliases is quadratic in the yaml library)', async () => {
+    const r = await loadStrings({ 'a.yaml': `kind: Zone\nname: z\nx: &a 1\ny: [${Array.from({ length: 10_001 }, () => '*a').join(', ')}]\n` });
+    expect(codes(r)).toEqual(['config-too-large']);
+    expect(r.diagnostics[0]).toMatchObject({ file: 'a.yaml', line: 4 });
+    expect(r.diagnostics[0]?.message).toMatch(/10,000 aliases/);
+  });
+
   it('non-circular aliases and merge keys still load', async () => {
     const r = await loadStrings({ 'a.yaml': fixedPool('    connection_info: &ci { a: 1 }\n  - name: s2\n    hostname: h2\n    connection_type: rdp\n    connection_info: *ci\n') });
     expect(codes(r)).toEqual([]);

@@ -29,7 +29,7 @@ export interface DocumentStats {
 
 export type InspectProblem =
   | { kind: 'budget'; budget: BudgetName; limit: number; message: string; offset: number }
-  | { kind: 'error'; code: 'yaml-syntax' | 'yaml-alias-cycle'; message: string; offset: number };
+  | { kind: 'error'; code: 'yaml-syntax' | 'yaml-alias-cycle' | 'config-too-large'; message: string; offset: number };
 
 export interface InspectLimits {
   maxYamlNodes: number;
@@ -101,7 +101,9 @@ export function inspectDocument(source: SourceDocument, limits: InspectLimits): 
     const offset = startOf(node, fallback);
     if (isAlias(node)) {
       if (++aliases > limits.maxAliases) {
-        budget('maxYamlNodes', limits.maxYamlNodes, `more than ${fmt(limits.maxAliases)} aliases in one document`, offset);
+        // A fixed limit, not a Settings budget (see MAX_ALIASES_PER_DOCUMENT).
+        problems.push({ kind: 'error', code: 'config-too-large', message: `more than ${fmt(limits.maxAliases)} aliases in one document (a fixed limit): write the values out, or split the document`, offset });
+        stopped = true;
         return { size: 0, height: 0 };
       }
       const target = anchors.get(node.source);
