@@ -12,7 +12,7 @@ export function precompiledValidatorsModule(): string {
   const id = String(poolformSchema()['$id']);
   const refs = splittableItemRefs();
   const exports: Record<string, string> = { document: id };
-  refs.forEach((ref, i) => (exports[`ref${i}`] = `${id}${ref}`));
+  for (const [i, ref] of refs.entries()) exports[`ref${i}`] = `${id}${ref}`;
   // ajv/dist/standalone is CommonJS: its function is the module's `default` property.
   type Generate = (ajv: Ajv2020, refs: Record<string, string>) => string;
   const module = standalone as unknown as { default?: Generate } & Generate;

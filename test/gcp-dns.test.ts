@@ -77,7 +77,7 @@ describe('Cloud DNS provider', { timeout: 60_000 }, () => {
     await client.delete(ZONE, [moved]);
     fake.putRrsetDirect(ZONE_NAME, { name: `${a.fqdn}.`, type: 'A', ttl: 60, rrdatas: ['10.7.7.7'] });
     const refused = await client.upsert(ZONE, [a]);
-    expect((refused[0]?.error as PoolformError).code).toBe('dns-record-not-owned');
+    expect((refused[0]?.error as PoolformError | undefined)?.code).toBe('dns-record-not-owned');
     expect(fake.rrsets.get(key(a.fqdn, 'A'))?.rrdatas).toEqual(['10.7.7.7']);
   });
 
