@@ -61,16 +61,19 @@ describe('a brand-new state next to an existing one', () => {
     expect(localVmIds(join(elsewhere, 'state'))).toEqual([]);
   });
 
-  it('a new state while the providers already hold poolform records (explicit --state) asks too', async () => {
-    expect((await runCli(['apply', ws.config, '--state', own, '--auto-approve'])).code).toBe(0);
-    // Another state whose DNS provider sees the records the first one made (a shared zone).
-    const other = join(elsewhere, 'other');
+  it('a new state at the default path while the providers already hold poolform records asks too', async () => {
+    // The first state lives somewhere the second run cannot guess (not next to the config).
+    const first = join(ws.root, 'first-state');
+    expect((await runCli(['apply', ws.config, '--state', first, '--auto-approve'])).code).toBe(0);
+    // From another directory, with the default ./state, whose DNS provider sees the records the first made (a shared zone).
+    const other = join(elsewhere, 'state');
     mkdirSync(other, { recursive: true });
-    cpSync(join(own, LOCAL_DNS_DIR), join(other, LOCAL_DNS_DIR), { recursive: true });
-    const r = await runCli(['apply', ws.config, '--state', other, '--auto-approve'], { cwd: elsewhere });
+    cpSync(join(first, LOCAL_DNS_DIR), join(other, LOCAL_DNS_DIR), { recursive: true });
+    const r = await runCli(['apply', ws.config, '--auto-approve'], { cwd: elsewhere });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error \[state-new-unconfirmed\]: .*already hold 2 record\(s\) poolform made/);
     expect(localVmIds(other)).toEqual([]);
+    await killLocalVms(first);
   });
 
   it('an explicit --state is a deliberate choice: no note, no extra question', async () => {

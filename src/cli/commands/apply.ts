@@ -236,10 +236,12 @@ export function registerApply(program: Command, ctx: CliContext): void {
             ctx.exitCode = EXIT_OK;
             return;
           }
-          // A brand-new state, yet the providers already hold records poolform made (the plan adopts
-          // them): resources that look managed from another state.
+          // A brand-new state at the default path, yet the providers already hold records poolform
+          // made (the plan adopts them, or would delete them as orphans): resources that look
+          // managed from another state.
           const adopted = plan.changes.filter((c) => c.reason.startsWith('adopt:') || c.reason.startsWith('orphan: poolform-owned')).length;
-          if (world.newState && !newStateConfirmed && adopted > 0) {
+          // Only where the path was not chosen: an explicit --state / Settings.state.path is deliberate.
+          if (world.newState && !world.newState.explicit && !newStateConfirmed && adopted > 0) {
             const why = `the state at ${world.newState.file} is new, but the providers already hold ${adopted} record(s) poolform made: they look managed from another state, and applying would create their servers a second time`;
             if (!(await confirmNewState(world.newState, why))) return;
           }
