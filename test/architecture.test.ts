@@ -1,6 +1,7 @@
 // Import scan: dependencies point one way (docs/architecture.md):
 //   cli → daemon/server → apply → plan → autoscale → schedule → model,
-// with providers/ and state/ beside apply; config/, generated/, util/, auth/, template/ are shared.
+// with providers/ and state/ beside apply (they import only model/, config/, generated/, util/);
+// config/, generated/, util/, auth/, template/ are shared.
 // The pure core (model/ schedule/ autoscale/ plan/) does no I/O: no node:* I/O modules, no
 // state/ or providers/, no client libraries, only lower layers and the pure shared modules.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +15,9 @@ const PURE = new Set(['model', 'schedule', 'autoscale', 'plan']);
 const PURE_SHARED = [/^generated\//, /^util\/(errors|duration|display-safe)\.ts$/, /^config\/(model|defaults|lookup)\.ts$/];
 const IO_NODE = /^node:(fs|fs\/promises|net|http|https|http2|child_process|worker_threads|cluster|dgram|dns|tls|os|readline|sqlite|process|timers|timers\/promises|vm|inspector)$/;
 const IO_PACKAGES = /^(pg|ldapts|chokidar|pino|prom-client|hono|@hono\/|@aws-sdk\/)/;
+/** providers/ and state/ sit beside apply: they use the model and the shared folders, never each other or the engine. */
+const BESIDE = new Set(['providers', 'state']);
+const BESIDE_MAY_IMPORT = new Set(['model', 'config', 'generated', 'util']);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -40,7 +44,9 @@ function violations(): string[] {
       const target = relative(SRC, resolve(dirname(file), spec));
       const to = target.split('/')[0] ?? '';
       if (to === layer) continue;
-      if (PURE.has(layer)) {
+      if (BESIDE.has(layer)) {
+        if (!BESIDE_MAY_IMPORT.has(to)) found.push(`${what} (${layer}/ imports only model/, config/, generated/, util/)`);
+      } else if (PURE.has(layer)) {
         const lower = RANK[to] !== undefined && PURE.has(to) && (RANK[to] ?? 99) < (RANK[layer] ?? 0);
         if (!lower && !PURE_SHARED.some((re) => re.test(target))) found.push(`${what} (the pure core imports only lower pure layers)`);
       } else if (RANK[layer] !== undefined && RANK[to] !== undefined && (RANK[to] ?? 0) > (RANK[layer] ?? 0)) {

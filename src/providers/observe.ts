@@ -7,7 +7,8 @@
 // the others.
 import { autoscaleConfigs } from '../config/model.ts';
 import type { Config } from '../config/model.ts';
-import type { IntentRecord, JsonObject, ResourceRecord } from '../state/types.ts';
+import type { JsonObject } from '../model/json.ts';
+import type { IntentRecord, ResourceRecord } from '../model/resource.ts';
 import { errorMessage, isPoolformError } from '../util/errors.ts';
 import type { ProviderRegistry } from './registry.ts';
 import { intentPayloadView } from '../model/intent-payload.ts';

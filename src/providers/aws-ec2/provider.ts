@@ -24,7 +24,7 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import type { AwsVmProvider } from '../../generated/config.ts';
-import type { Resources } from '../../state/types.ts';
+import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
 import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { awsErrorCode, toEc2Error } from './errors.ts';

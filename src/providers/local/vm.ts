@@ -26,7 +26,7 @@ import type { Dirent } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LocalVmProvider } from '../../generated/config.ts';
-import type { Resources } from '../../state/types.ts';
+import type { Resources } from '../../model/compute.ts';
 import { parseDuration } from '../../util/duration.ts';
 import { PoolformError, errorMessage } from '../../util/errors.ts';
 import { mapLimit } from '../call-limit.ts';
