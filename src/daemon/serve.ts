@@ -13,7 +13,6 @@ import { loadConfigInWorker } from '../config/load-worker.ts';
 import { sourceDir } from '../config/lookup.ts';
 import type { Config, Diagnostic, LoadResult } from '../config/model.ts';
 import { openStore, resolveDatabaseUrl, resolveStateDir, stateBackend } from '../state/open.ts';
-import { createPostgresStore } from '../state/postgres-store.ts';
 import type { StateStore } from '../state/types.ts';
 import { PoolformError, errorMessage } from '../util/errors.ts';
 import { createApp } from '../server/app.ts';
@@ -133,6 +132,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   let leaseStore: StateStore | undefined;
   if (!options.store && stateBackend(settings) === 'postgres') {
     try {
+      // Imported on use: the `pg` driver loads only where PostgreSQL is the backend.
+      const { createPostgresStore } = await import('../state/postgres-store.ts');
       leaseStore = await createPostgresStore({ url: resolveDatabaseUrl(storeOptions), poolSize: 2 });
     } catch (err) {
       await store.close();
