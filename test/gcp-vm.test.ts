@@ -243,3 +243,44 @@ describe('GCP VM provider: faults', { timeout: 60_000 }, () => {
     expect((error as PoolformError).message).toContain('VmProvider gcp');
   });
 });
+
+describe('GCP provider wiring', () => {
+  it('the registry builds type gcp clients with credentials_json resolved from its reference; a bad key names the field, not the content', async () => {
+    const { createProviderRegistry } = await import('../src/providers/registry.ts');
+    const { testConfig } = await import('../src/providers/testing.ts');
+    const { computeClientOptions } = await import('../src/providers/gcp/index.ts');
+    const seen: (string | undefined)[] = [];
+    const config = testConfig({
+      vmProviders: [{ kind: 'VmProvider', name: 'gce', type: 'gcp', max_instances: 2, startup_script: 'echo', project: 'my-project-1', zone: 'us-east4-b', machine_type: 'e2-small', source_image: 'projects/debian-cloud/global/images/family/debian-12', credentials_json: '${env:GCP_KEY}' }],
+      dnsProviders: [{ kind: 'DnsProvider', name: 'gdns', type: 'gcp', project: 'my-project-1' }],
+    });
+    const registry = createProviderRegistry({
+      config,
+      stateDir: '/nonexistent',
+      env: { GCP_KEY: '{"client_email":"a@b.iam.gserviceaccount.com","private_key":"SECRET-PEM"}' },
+      factories: {
+        gcpVm: (options) => {
+          seen.push(options.credentialsJson);
+          return fakeGcpVmProvider(fake);
+        },
+      },
+    });
+    expect(registry.vm('gce').kind).toBe('gcp');
+    expect(seen).toEqual(['{"client_email":"a@b.iam.gserviceaccount.com","private_key":"SECRET-PEM"}']);
+    expect(registry.dns('gdns').kind).toBe('gcp');
+    const options = computeClientOptions({ where: 'VmProvider gce', credentialsJson: '{"client_email":"a@b","private_key":"k"}', endpoint: 'http://127.0.0.1:8080' });
+    expect(options).toMatchObject({ fallback: true, apiEndpoint: '127.0.0.1', port: 8080, protocol: 'http', credentials: { client_email: 'a@b', private_key: 'k' } });
+    expect(computeClientOptions({ where: 'x' })).toEqual({ fallback: true, scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+    const bad = (() => {
+      try {
+        computeClientOptions({ where: 'VmProvider gce', credentialsJson: '{"private_key":"SECRET-PEM"' });
+      } catch (error) {
+        return error as PoolformError;
+      }
+      return undefined;
+    })();
+    expect(bad?.code).toBe('provider-config');
+    expect(bad?.message).toContain('credentials_json');
+    expect(bad?.message).not.toContain('SECRET-PEM');
+  });
+});
