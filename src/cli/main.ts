@@ -2,6 +2,7 @@
 // and registers itself on the program; commands/index.ts lists them. Only the
 // module of the command being run is imported (the others appear in help as
 // their one-line summary), so `--help` and `--version` load no command at all.
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, CommanderError, Help } from 'commander';
 import type { CliContext } from './context.ts';
@@ -11,6 +12,19 @@ import { colorWanted } from './color.ts';
 import { addHelpExamples } from './help-examples.ts';
 import { normalizeSingleDash, takeNoColor } from './terraform-flags.ts';
 import { COMMANDS, type CommandEntry } from './commands/index.ts';
+
+/**
+ * The version in package.json. Every source and built module sits two folders
+ * below the package root (src/cli/, dist/cli/: see scripts/build.ts), so the
+ * same relative path finds it in a clone and in an installed package.
+ */
+function packageVersion(): string {
+  try {
+    return String((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }).version ?? 'unknown');
+  } catch {
+    return 'unknown';
+  }
+}
 
 /** The command `argv` (node, script, args...) runs, or asks help for (`help NAME`); undefined for none. */
 export function commandNamed(argv: readonly string[]): CommandEntry | undefined {
@@ -28,7 +42,7 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
   const standIns = new Map<string, string>();
   const program = new Command('poolform')
     .description('Pools-as-code: validate, plan, apply and serve autoscaled server pools declared in YAML.')
-    .version('0.1.0')
+    .version(packageVersion())
     .showHelpAfterError()
     .exitOverride()
     .configureHelp({ subcommandTerm: (cmd) => standIns.get(cmd.name()) ?? new Help().subcommandTerm(cmd) })

@@ -1,7 +1,8 @@
 import { Command, Help } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../context.ts';
-import { commandNamed } from '../main.ts';
+import { readFileSync } from 'node:fs';
+import { commandNamed, main } from '../main.ts';
 import { COMMANDS } from './index.ts';
 
 const ctx: CliContext = {
@@ -37,5 +38,12 @@ describe('the command list (commands/index.ts)', () => {
     expect(commandNamed(['node', 'poolform', 'help', 'apply'])?.name).toBe('apply');
     expect(commandNamed(['node', 'poolform', '--version'])).toBeUndefined();
     expect(commandNamed(['node', 'poolform', 'valdate'])).toBeUndefined();
+  });
+
+  it('--version prints the version in package.json', async () => {
+    let out = '';
+    const code = await main(['node', 'poolform', '--version'], { ...ctx, stdout: { write: (s: string) => void (out += s) } });
+    expect(code).toBe(0);
+    expect(out.trim()).toBe((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version);
   });
 });
