@@ -7,8 +7,8 @@
 // The replicas run the API only, not the reconcile loop (it would add the
 // same background work to both runs). Prints a ratio, never pass/fail.
 // Without PostgreSQL installed it says so and reports nulls.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,13 +67,50 @@ async function stopWorker(w: { child: ChildProcess }): Promise<void> {
   await exited;
 }
 
-async function runWith(replicas: number, cfgDir: string, dbUrl: string): Promise<Result> {
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime (clock ticks) of the given processes and of every child of `parent`, from /proc (Linux; 0 elsewhere). */
+function cpuTicks(pids: readonly number[], parent: number): number {
+  let ticks = 0;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command name (which may hold spaces) in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(e);
+    const ppid = Number(fields[1]);
+    if (pids.includes(pid) || pid === parent || ppid === parent) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks;
+}
+
+/**
+ * One load run against `replicas` fresh worker processes. Besides the rates it
+ * measures the CPU time the replicas and the PostgreSQL server spent per
+ * request (from /proc): steady where req/s swing with other load on a shared machine.
+ */
+async function runWith(replicas: number, cfgDir: string, dbUrl: string, postmaster: number): Promise<Result> {
   const workers = [];
   try {
     for (let i = 0; i < replicas; i++) workers.push(await startWorker(cfgDir, dbUrl));
     // Each replica builds its capacity index on its first allocation: not measured.
     for (const w of workers) await warmUp(w.url);
-    return await cannonAll(workers.map((w) => w.url), `postgres ${replicas} replica(s)`);
+    const pids = workers.map((w) => w.child.pid ?? -1);
+    const before = cpuTicks(pids, postmaster);
+    const r = await cannonAll(workers.map((w) => w.url), `postgres ${replicas} replica(s)`);
+    const ticks = cpuTicks(pids, postmaster) - before;
+    const requests = r.rps * DURATION_S;
+    return { ...r, cpuUsPerRequest: requests > 0 && ticks > 0 ? ((ticks / CLK_TCK) * 1e6) / requests : undefined };
   } finally {
     for (const w of workers) await stopWorker(w);
   }
@@ -110,10 +147,16 @@ async function main(): Promise<void> {
     for (const size of [...SIZES, ...[...SIZES].reverse()]) {
       const dbUrl = databases.get(size) ?? '';
       for (const [replicas, runs] of [[1, one], [2, two]] as const) {
-        const r = await runWith(replicas, cfgDir, dbUrl);
+        const r = await runWith(replicas, cfgDir, dbUrl, pg.pid);
         const prev = runs.get(size);
-        if (!prev || r.rps > prev.rps) runs.set(size, r);
-        process.stdout.write(describe(`${String(size).padStart(6)} servers, ${replicas} replica${replicas === 1 ? ' ' : 's'}`, r));
+        const cpuBest = Math.min(r.cpuUsPerRequest ?? Infinity, prev?.cpuUsPerRequest ?? Infinity);
+        runs.set(size, { ...(!prev || r.rps > prev.rps ? r : prev), cpuUsPerRequest: Number.isFinite(cpuBest) ? cpuBest : undefined });
+        process.stdout.write(
+          describe(`${String(size).padStart(6)} servers, ${replicas} replica${replicas === 1 ? ' ' : 's'}`, r).replace(
+            /\n$/,
+            `, CPU (replicas + postgres) ${r.cpuUsPerRequest?.toFixed(0) ?? '?'} µs/request\n`,
+          ),
+        );
       }
     }
     const empty: Result = { rps: 0, pairsPerSec: 0, p50: 0, p99: 0, non2xx: 0, errors: 0 };
@@ -124,6 +167,14 @@ async function main(): Promise<void> {
     const throughput = ratio(get(two, 1000).rps, get(one, 1000).rps);
     const p99 = ratio(get(two, 1000).p99, get(one, 1000).p99);
     process.stdout.write(`flat in pool size (req/s at 10,000 ÷ at 100): 1 replica ${flat1 ?? '?'}, 2 replicas ${flat2 ?? '?'} (goal ≥ 0.7)\n`);
+    const cpu = (m: Map<number, Result>, size: number): number => get(m, size).cpuUsPerRequest ?? 0;
+    const cpuFlat1 = ratio(cpu(one, 100), cpu(one, 10_000));
+    const cpuFlat2 = ratio(cpu(two, 100), cpu(two, 10_000));
+    process.stdout.write(
+      `CPU per request (replicas + postgres), 1 replica: ${SIZES.map((n) => `${n}: ${cpu(one, n).toFixed(0)} µs`).join(', ')}; ` +
+        `2 replicas: ${SIZES.map((n) => `${n}: ${cpu(two, n).toFixed(0)} µs`).join(', ')}\n` +
+        `  as flat ratios (CPU at 100 ÷ CPU at 10,000): 1 replica ${cpuFlat1 ?? '?'}, 2 replicas ${cpuFlat2 ?? '?'}\n`,
+    );
     process.stdout.write(`p99 at 10,000 servers: 1 replica ${get(one, 10_000).p99} ms, 2 replicas ${get(two, 10_000).p99} ms\n`);
     process.stdout.write(`two vs one replica at 1,000 servers: throughput ×${throughput ?? '?'}, p99 ×${p99 ?? '?'}\n`);
     const perSize: Record<string, number> = {};
@@ -143,6 +194,9 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         duration_s: DURATION_S,
         ...perSize,
+        ...Object.fromEntries(SIZES.flatMap((n) => [[`pg_${n}_1r_cpu_us_per_request`, Math.round(cpu(one, n))], [`pg_${n}_2r_cpu_us_per_request`, Math.round(cpu(two, n))]])),
+        pg_cpu_flat_ratio_1_replica: cpuFlat1,
+        pg_cpu_flat_ratio_2_replicas: cpuFlat2,
         pg_flat_ratio_10000_vs_100_1_replica: flat1,
         pg_flat_ratio_10000_vs_100_2_replicas: flat2,
         pg_2_vs_1_throughput_ratio: throughput,
