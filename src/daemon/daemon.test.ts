@@ -60,17 +60,17 @@ async function fakeDaemon(run: (n: number) => ReconcileOutcome) {
 
 describe('daemon', () => {
   it('retries a failing reconcile after 1 s, 2 s, 4 s; a clean run goes back to the interval', async () => {
-    const { time, start, at } = await fakeDaemon((n) => {
+    const { d, time, start, at } = await fakeDaemon((n) => {
       if (n <= 3) throw new Error('provider unreachable');
       return OK;
     });
     await time.advance(50);
-    expect(daemon.status().last_reconcile?.result).toBe('error');
+    expect(d.status().last_reconcile?.result).toBe('error');
     // Each retry is a trigger, so it starts one coalescing window (50 ms) after its timer.
     await time.advance(1_050 + 2_050 + 4_050);
     expect(at).toEqual([50, 1_100, 3_150, 7_200]);
-    expect(daemon.status().last_reconcile?.result).toBe('ok');
-    expect(daemon.status().next_reconcile_at).toBe(new Date(start + 37_200).toISOString());
+    expect(d.status().last_reconcile?.result).toBe('ok');
+    expect(d.status().next_reconcile_at).toBe(new Date(start + 37_200).toISOString());
     await time.advance(30_050);
     expect(at).toEqual([50, 1_100, 3_150, 7_200, 37_250]);
   });

@@ -35,6 +35,13 @@ describe('requeue', () => {
     ]);
   });
 
+  it('a run that failed as a whole backs off to 5 min; partial failures only up to the interval', () => {
+    const whole = sequence(Array.from({ length: 10 }, () => ({ kind: 'error', disposition: 'retryable' }) as const));
+    expect(whole.map(([ms]) => ms)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000]);
+    const partial = sequence(Array.from({ length: 7 }, () => ({ kind: 'done', outcome: { ...OK, failed: 1 } }) as const));
+    expect(partial.map(([ms]) => ms)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, INTERVAL, INTERVAL]);
+  });
+
   it('a terminal error is not retried early and ends the streak', () => {
     expect(sequence([{ kind: 'error', disposition: 'retryable' }, { kind: 'error', disposition: 'terminal' }, { kind: 'error', disposition: 'retryable' }])).toEqual([
       [1_000, 'retry after 1 failed run(s)'],

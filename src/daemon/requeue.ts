@@ -1,10 +1,14 @@
 // When the daemon runs next after a run, as controller-runtime decides a
 // requeue: a clean run waits for the interval (or less, when the outcome asks
 // for an earlier look with `requeueAfterMs`); a run that failed in a way a retry
-// can fix (it threw a retryable error, changes failed, a provider could not be
-// reached) backs off (backoff.ts); a terminal error (bad input no retry can fix)
+// can fix backs off (backoff.ts); a terminal error (bad input no retry can fix)
 // is not retried early: it waits for the interval or an event (a config edit).
-// Pure.
+//
+// One reconcile covers every pool, so a partial failure (the run completed but
+// changes failed or a provider could not be reached) backs off only up to the
+// interval: the healthy pools keep their cadence. A run that failed as a whole
+// (it threw a retryable error: the state store is down, say) backs off fully,
+// to 5 minutes. Pure.
 import type { ErrorDisposition } from '../util/errors.ts';
 import { afterRun, backoffDelay, NO_FAILURES } from './backoff.ts';
 import type { BackoffPolicy, BackoffState } from './backoff.ts';
@@ -41,7 +45,7 @@ export function nextRequeue(state: BackoffState, result: RunResult, intervalMs: 
       if (result.disposition === 'terminal') return interval(NO_FAILURES);
       return retry(afterRun(state, true, policy).state, policy);
     case 'done': {
-      if (outcomeFailed(result.outcome)) return retry(afterRun(state, true, policy).state, policy);
+      if (outcomeFailed(result.outcome)) return retry(afterRun(state, true, policy).state, policy, intervalMs);
       return interval(NO_FAILURES, result.outcome.requeueAfterMs);
     }
     default: {
@@ -51,6 +55,6 @@ export function nextRequeue(state: BackoffState, result: RunResult, intervalMs: 
   }
 }
 
-function retry(state: BackoffState, policy?: BackoffPolicy): Requeue {
-  return { state, delayMs: backoffDelay(state.failures, policy), reason: `retry after ${state.failures} failed run(s)` };
+function retry(state: BackoffState, policy?: BackoffPolicy, capMs = Number.POSITIVE_INFINITY): Requeue {
+  return { state, delayMs: Math.min(capMs, backoffDelay(state.failures, policy)), reason: `retry after ${state.failures} failed run(s)` };
 }
