@@ -65,6 +65,8 @@ describe('destroy', () => {
     expect(await resources()).toEqual([]);
     const after = await destroy('--auto-approve');
     expect(after.stdout).toContain('Nothing to destroy.');
+    expect(after.stdout).toContain('No changes. Nothing poolform manages is left to destroy.');
+    expect(after.stdout).not.toContain('match the configuration');
   });
 
   it('--target limits the tear-down to an address prefix', async () => {

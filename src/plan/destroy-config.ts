@@ -10,6 +10,11 @@ import type { Config } from '../config/model.ts';
 export const DESTROY_PLAN_NOTE =
   'Destroy plan: everything poolform manages in this state is destroyed (busy servers are drained first, destroyed once their sessions end).\n\n';
 
+/** A destroy plan's text: "your pools match the configuration" would be wrong there. */
+export function destroyPlanText(text: string): string {
+  return text.replace('No changes. Your pools match the configuration.', 'No changes. Nothing poolform manages is left to destroy.');
+}
+
 export function destroyConfig(config: Config): Config {
   return { ...config, pools: [] };
 }

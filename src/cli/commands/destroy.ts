@@ -10,7 +10,7 @@
 // stop it first (destroy warns when a serve replica leads this state).
 import type { Command } from 'commander';
 import { LEADER_LEASE } from '../../daemon/leader.ts';
-import { DESTROY_PLAN_NOTE, destroyConfig } from '../../plan/destroy-config.ts';
+import { DESTROY_PLAN_NOTE, destroyConfig, destroyPlanText } from '../../plan/destroy-config.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
 import { matchesTarget } from '../../plan/addresses.ts';
 import type { ServerRecord, StateStore } from '../../state/types.ts';
@@ -95,7 +95,7 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
         await withLock(ctx, world.store, 'destroy', waitMs, async () => {
           let plan = await planWorld(ctx, world, { refresh: true, targets: options.target });
           ctx.stdout.write(DESTROY_PLAN_NOTE);
-          ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
+          ctx.stdout.write(planForTerminal(ctx.color, destroyPlanText(renderPlanText(plan))));
           if (hasPlanErrors(plan)) {
             reportPlanErrors(ctx, plan);
             ctx.stderr.write('Nothing was destroyed.\n');

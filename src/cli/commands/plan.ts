@@ -25,7 +25,7 @@ import { parseCrashAfter, withCrashAfter } from '../../providers/crash-after.ts'
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { createProviderRegistry } from '../../providers/registry.ts';
 import { createIdGen } from '../../plan/names.ts';
-import { DESTROY_PLAN_NOTE, destroyConfig } from '../../plan/destroy-config.ts';
+import { DESTROY_PLAN_NOTE, destroyConfig, destroyPlanText } from '../../plan/destroy-config.ts';
 import { renderPlanJson } from '../../plan/render-json.ts';
 import { renderPlanMarkdown } from '../../plan/render-markdown.ts';
 import { renderPlanText } from '../../plan/render-text.ts';
@@ -285,7 +285,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
         else if (format === 'markdown') ctx.stdout.write(renderPlanMarkdown(plan));
         else {
           if (options.destroy) ctx.stdout.write(DESTROY_PLAN_NOTE);
-          ctx.stdout.write(planForTerminal(ctx.color, renderPlanText(plan)));
+          const text = renderPlanText(plan);
+          ctx.stdout.write(planForTerminal(ctx.color, options.destroy ? destroyPlanText(text) : text));
           if (out && !failed) ctx.stdout.write(`\nSaved the plan to: ${out}\nTo perform exactly these actions, run:\n  poolform apply ${out}\n`);
         }
         if (failed) {
