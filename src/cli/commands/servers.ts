@@ -40,7 +40,7 @@ async function sessionCounts(store: StateStore): Promise<Map<string, number>> {
   return counts;
 }
 
-/** Sets `enabled` on server `id` under the state lock; returns the server before the change. */
+/** Sets `enabled` on server `id` under the state lock and audits it (drain: false, undrain: true). */
 async function setEnabled(ctx: CliContext, options: DrainOptions, id: string, enabled: boolean): Promise<void> {
   const waitMs = parseDuration(options.lockTimeout);
   await withCliStore(
