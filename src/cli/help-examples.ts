@@ -34,4 +34,8 @@ export function addHelpExamples(program: Command): void {
     for (const sub of command.commands) visit(sub);
   };
   for (const command of program.commands) visit(command);
+  program.addHelpText(
+    'after',
+    '\nEvery command also takes --no-color (or NO_COLOR=1), and Terraform\'s single-dash\nspellings (-auto-approve, -target=ADDR, -detailed-exitcode, -out=FILE).\n\nExample:\n  poolform plan pools/ -out tfplan && poolform apply tfplan\n',
+  );
 }
