@@ -11,6 +11,7 @@
 //   GET    /healthz                           liveness
 //   GET    /api/v1/status                     pools, servers, sessions, queue, reconcile, config errors, leader
 //   GET    /metrics                           Prometheus text
+//   GET    /ui/                               read-only web page for operators (admin key; ui/routes.ts)
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/model.ts';
@@ -30,6 +31,7 @@ import { registerCheckin } from './checkin.ts';
 import { registerAgentRegistration } from './agent-register.ts';
 import { registerSessions } from './sessions.ts';
 import { registerStatus } from './status.ts';
+import { registerUi } from './ui/routes.ts';
 import { registerSessionList } from './session-list.ts';
 import type { Clock, Log, ServeStatus } from './types.ts';
 import { silentLog } from './types.ts';
@@ -158,5 +160,7 @@ export function createApp(deps: AppDeps): Hono {
   registerSessions(app, ctx);
   registerSessionList(app, ctx);
   registerStatus(app, ctx);
+  // The operator web page (/ui/, `/` redirects there; Settings.ui: false turns it off).
+  registerUi(app, ctx);
   return app;
 }
