@@ -1,7 +1,9 @@
 // Session placement: which server (or docker agent) of a pool gets a new
-// session. Pure: the store calls the chooser inside its allocation
-// transaction with the pool's candidates read in that transaction, so the
-// "room" seen here is exactly what the transaction will commit against.
+// session. Pure: the store calls the chooser with its capacity index of the
+// pool (chooseIndexed, O(log n)) or the candidates from it (choosePlacement),
+// then re-checks the chosen server's room in the database in the transaction
+// that records the session, and asks again if another process filled it
+// (src/state/sql-allocation.ts).
 //
 // Rules (server pools):
 // - usable servers only: enabled and `running` (the same rule the store

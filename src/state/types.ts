@@ -71,7 +71,10 @@ export interface NewSession {
 
 /**
  * Chooses a server for a request among the pool's candidates, or null when none has room.
- * Pure; called by the store inside its allocation transaction.
+ * Pure; the store offers the candidates from its capacity index (usable servers that could
+ * take a session), re-checks the pick in the database and asks again if it lost a race. A
+ * chooser may carry an indexed path (capacity-index.ts, withIndexedPath) that decides without
+ * listing the pool.
  */
 export type PlacementChooser = (candidates: readonly PlacementCandidate[], request: NewSession) => string | null;
 
