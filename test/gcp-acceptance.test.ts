@@ -39,10 +39,24 @@ describe.skipIf(!enabled)(`GCP acceptance (real project)${enabled ? '' : ` — $
     const intent = `acc-intent-${randomBytes(6).toString('hex')}`;
     const ref = { provider_id: instanceName(intent), server_id: `acc-${randomBytes(3).toString('hex')}` };
     try {
-      const vm = await client.create({ intent_id: intent, server_id: ref.server_id, hostname: ref.server_id, pool: 'acc', autoscale: 'acc', user_data: config.startup_script });
+      const vm = await client.create({
+        intent_id: intent,
+        server_id: ref.server_id,
+        hostname: ref.server_id,
+        pool: 'acc',
+        autoscale: 'acc',
+        user_data: config.startup_script,
+      });
       expect(vm.provider_id).toBe(ref.provider_id);
       expect(vm.private_ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-      const again = await client.create({ intent_id: intent, server_id: ref.server_id, hostname: ref.server_id, pool: 'acc', autoscale: 'acc', user_data: config.startup_script });
+      const again = await client.create({
+        intent_id: intent,
+        server_id: ref.server_id,
+        hostname: ref.server_id,
+        pool: 'acc',
+        autoscale: 'acc',
+        user_data: config.startup_script,
+      });
       expect(again.provider_id).toBe(vm.provider_id);
       expect((await client.observe()).map((v) => v.server_id)).toContain(ref.server_id);
       expect(await client.capacity()).toMatchObject({ cores: expect.any(Number), memory_mb: expect.any(Number) });
@@ -53,16 +67,20 @@ describe.skipIf(!enabled)(`GCP acceptance (real project)${enabled ? '' : ` — $
     expect((await client.observe()).some((v) => v.provider_id === ref.provider_id)).toBe(false);
   });
 
-  it.skipIf(!env['POOLFORM_ACC_GCP_DNS_DOMAIN'])('writes, observes and deletes an A record (POOLFORM_ACC_GCP_DNS_DOMAIN)', { timeout: 5 * 60_000 }, async () => {
-    const domain = env['POOLFORM_ACC_GCP_DNS_DOMAIN'] ?? '';
-    const config: GcpDnsProvider = { kind: 'DnsProvider', name: 'acc-dns', type: 'gcp', project };
-    const dns = createGcpDnsProvider({ config });
-    const record = { fqdn: `pf-acc-${randomBytes(4).toString('hex')}.${domain}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc-dns' };
-    try {
-      expect((await dns.upsert(domain, [record]))[0]?.error).toBeUndefined();
-      expect((await dns.observe(domain)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-    } finally {
-      expect((await dns.delete(domain, [record]))[0]?.error).toBeUndefined();
-    }
-  });
+  it.skipIf(!env['POOLFORM_ACC_GCP_DNS_DOMAIN'])(
+    'writes, observes and deletes an A record (POOLFORM_ACC_GCP_DNS_DOMAIN)',
+    { timeout: 5 * 60_000 },
+    async () => {
+      const domain = env['POOLFORM_ACC_GCP_DNS_DOMAIN'] ?? '';
+      const config: GcpDnsProvider = { kind: 'DnsProvider', name: 'acc-dns', type: 'gcp', project };
+      const dns = createGcpDnsProvider({ config });
+      const record = { fqdn: `pf-acc-${randomBytes(4).toString('hex')}.${domain}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc-dns' };
+      try {
+        expect((await dns.upsert(domain, [record]))[0]?.error).toBeUndefined();
+        expect((await dns.observe(domain)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
+      } finally {
+        expect((await dns.delete(domain, [record]))[0]?.error).toBeUndefined();
+      }
+    },
+  );
 });

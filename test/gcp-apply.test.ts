@@ -181,7 +181,6 @@ const fakeFor = () => startFakeGcp({ dnsZones: { [BASE]: ZONE_NAME } });
 const CREATE_CALLS = 3;
 
 describe('apply with the GCP providers', () => {
-
   it('an in-process apply creates 2 instances and their records; steady state costs one listing per provider', { timeout: 60_000 }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
@@ -241,7 +240,16 @@ describe('apply with the GCP providers', () => {
       const config = await load(ws);
       const store = await createSqliteStore({ path: ws.state });
       try {
-        const round = await reconcileOnce({ config, store, registry: registryFor(fake, config, ws), clock: () => new Date(), idGen: createSeededIdGen(5), newId: randomUUID, env: {}, apiAddress: '127.0.0.1:9' });
+        const round = await reconcileOnce({
+          config,
+          store,
+          registry: registryFor(fake, config, ws),
+          clock: () => new Date(),
+          idGen: createSeededIdGen(5),
+          newId: randomUUID,
+          env: {},
+          apiAddress: '127.0.0.1:9',
+        });
         expect(round.applied.failures.map((f) => f.code)).toEqual(['gcp-insufficient-capacity']);
         expect(fake.instances.size).toBe(1);
         expect(fake.disks.size).toBe(1);

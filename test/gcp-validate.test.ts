@@ -74,7 +74,7 @@ describe('validate: GCP providers', () => {
     ['labels', '{ Team: vdi }'],
     ['labels', '{ team: VDI }'],
     ['os_type', 'macos'],
-    ['credentials_json', "'{\"type\": \"service_account\"}'"],
+    ['credentials_json', '\'{"type": "service_account"}\''],
     ['endpoint', 'compute.googleapis.com'],
   ])('%s: %s is refused at that field', async (field, value) => {
     const found = errors(await validate(vm({ [field]: value })));
@@ -97,7 +97,9 @@ describe('validate: GCP providers', () => {
   });
 
   it('gcp-subnetwork-region and gcp-scopes-without-service-account', async () => {
-    const r = errors(await validate(vm({ subnetwork: 'regions/europe-west1/subnetworks/agents', scopes: '[https://www.googleapis.com/auth/devstorage.read_only]' })));
+    const r = errors(
+      await validate(vm({ subnetwork: 'regions/europe-west1/subnetworks/agents', scopes: '[https://www.googleapis.com/auth/devstorage.read_only]' })),
+    );
     expect(r.map((d) => d.code).sort()).toEqual(['gcp-scopes-without-service-account', 'gcp-subnetwork-region']);
   });
 

@@ -38,7 +38,9 @@ function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
 /** Instances and disks of one intent still at the fake. */
 function leftovers(intentId: string): string[] {
   const name = instanceName(intentId);
-  return [...[...fake.instances.values()].map((i) => `instance:${i.name}`), ...[...fake.disks.values()].map((d) => `disk:${d.name}`)].filter((n) => n.endsWith(`:${name}`));
+  return [...[...fake.instances.values()].map((i) => `instance:${i.name}`), ...[...fake.disks.values()].map((d) => `disk:${d.name}`)].filter((n) =>
+    n.endsWith(`:${name}`),
+  );
 }
 
 defineVmProviderConformance('gcp (Compute fake)', async () => ({
@@ -60,7 +62,13 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
     expect(vm.private_ip).toMatch(/^10\.128\./);
     expect(vm.public_ip).toMatch(/^34\.1\./);
     const inst = fake.instances.get(`${TEST_ZONE}/${name}`);
-    expect(inst?.labels).toMatchObject({ [LABEL_MANAGED]: 'true', [LABEL_PROVIDER]: 'gcp', [LABEL_SERVER_ID]: labelValue('Srv.Upper_1'), [LABEL_INTENT_ID]: labelValue(req.intent_id), team: 'vdi' });
+    expect(inst?.labels).toMatchObject({
+      [LABEL_MANAGED]: 'true',
+      [LABEL_PROVIDER]: 'gcp',
+      [LABEL_SERVER_ID]: labelValue('Srv.Upper_1'),
+      [LABEL_INTENT_ID]: labelValue(req.intent_id),
+      team: 'vdi',
+    });
     for (const v of Object.values(inst?.labels ?? {})) expect(v).toMatch(/^[a-z0-9_-]{0,63}$/);
     expect(inst?.metadata.find((m) => m.key === 'startup-script')?.value).toBe(req.user_data);
     expect(inst?.metadata.find((m) => m.key === 'enable-oslogin')?.value).toBe('TRUE');
@@ -114,7 +122,11 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
       const never = await startFakeGcp({ pollsToComplete: 1_000_000 });
       try {
         let clock = 0;
-        const bounded = fakeGcpVmProvider(never, {}, { now: () => clock, sleep: async (ms) => void (clock += ms), operationTimeoutMs: 60_000, pollIntervalMs: 1000, pollMaxIntervalMs: 10_000 });
+        const bounded = fakeGcpVmProvider(
+          never,
+          {},
+          { now: () => clock, sleep: async (ms) => void (clock += ms), operationTimeoutMs: 60_000, pollIntervalMs: 1000, pollMaxIntervalMs: 10_000 },
+        );
         const error = await bounded.create(request()).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(PoolformError);
         expect((error as PoolformError).code).toBe('gcp-operation-timeout');
@@ -178,7 +190,9 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
 
   it('the rendered script is checked against 262,144 bytes before any call', async () => {
     const before = fake.calls.length;
-    const error = await fakeGcpVmProvider(fake).create(request({ user_data: 'x'.repeat(262_145) })).catch((e: unknown) => e);
+    const error = await fakeGcpVmProvider(fake)
+      .create(request({ user_data: 'x'.repeat(262_145) }))
+      .catch((e: unknown) => e);
     expect((error as PoolformError).code).toBe('user-data-too-large');
     expect((error as PoolformError).nothingCreated).toBe(true);
     expect(fake.calls.length).toBe(before);
@@ -218,7 +232,14 @@ describe('GCP VM provider: faults', { timeout: 60_000 }, () => {
 
   it('QUOTA_EXCEEDED (403 quotaExceeded on insert, or in the operation): gcp-quota-exceeded, nothing created', async () => {
     const client = fakeGcpVmProvider(fake);
-    fake.inject({ method: 'POST', path: '/instances', status: 403, status_text: 'PERMISSION_DENIED', reason: 'quotaExceeded', message: "Quota 'CPUS' exceeded. Limit: 24.0 in region us-east4." });
+    fake.inject({
+      method: 'POST',
+      path: '/instances',
+      status: 403,
+      status_text: 'PERMISSION_DENIED',
+      reason: 'quotaExceeded',
+      message: "Quota 'CPUS' exceeded. Limit: 24.0 in region us-east4.",
+    });
     const sync = await client.create(request()).catch((e: unknown) => e);
     expect(sync).toMatchObject({ code: 'gcp-quota-exceeded', retryable: true, nothingCreated: true });
     fake.inject({ method: 'POST', path: '/instances', asyncCode: 'QUOTA_EXCEEDED', message: "Quota 'CPUS' exceeded." });
@@ -251,7 +272,20 @@ describe('GCP provider wiring', () => {
     const { computeClientOptions } = await import('../src/providers/gcp/index.ts');
     const seen: (string | undefined)[] = [];
     const config = testConfig({
-      vmProviders: [{ kind: 'VmProvider', name: 'gce', type: 'gcp', max_instances: 2, startup_script: 'echo', project: 'my-project-1', zone: 'us-east4-b', machine_type: 'e2-small', source_image: 'projects/debian-cloud/global/images/family/debian-12', credentials_json: '${env:GCP_KEY}' }],
+      vmProviders: [
+        {
+          kind: 'VmProvider',
+          name: 'gce',
+          type: 'gcp',
+          max_instances: 2,
+          startup_script: 'echo',
+          project: 'my-project-1',
+          zone: 'us-east4-b',
+          machine_type: 'e2-small',
+          source_image: 'projects/debian-cloud/global/images/family/debian-12',
+          credentials_json: '${env:GCP_KEY}',
+        },
+      ],
       dnsProviders: [{ kind: 'DnsProvider', name: 'gdns', type: 'gcp', project: 'my-project-1' }],
     });
     const registry = createProviderRegistry({
@@ -268,8 +302,18 @@ describe('GCP provider wiring', () => {
     expect(registry.vm('gce').kind).toBe('gcp');
     expect(seen).toEqual(['{"client_email":"a@b.iam.gserviceaccount.com","private_key":"SECRET-PEM"}']);
     expect(registry.dns('gdns').kind).toBe('gcp');
-    const options = computeClientOptions({ where: 'VmProvider gce', credentialsJson: '{"client_email":"a@b","private_key":"k"}', endpoint: 'http://127.0.0.1:8080' });
-    expect(options).toMatchObject({ fallback: true, apiEndpoint: '127.0.0.1', port: 8080, protocol: 'http', credentials: { client_email: 'a@b', private_key: 'k' } });
+    const options = computeClientOptions({
+      where: 'VmProvider gce',
+      credentialsJson: '{"client_email":"a@b","private_key":"k"}',
+      endpoint: 'http://127.0.0.1:8080',
+    });
+    expect(options).toMatchObject({
+      fallback: true,
+      apiEndpoint: '127.0.0.1',
+      port: 8080,
+      protocol: 'http',
+      credentials: { client_email: 'a@b', private_key: 'k' },
+    });
     expect(computeClientOptions({ where: 'x' })).toEqual({ fallback: true, scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
     const bad = (() => {
       try {

@@ -21,7 +21,7 @@ describe('gcp provider rules', () => {
     expect(codes(await load('subnetwork: regions/us-east4/subnetworks/agents\n'))).toEqual([]);
   });
 
-  it('gcp-metadata-reserved: the startup-script keys and poolform-* are poolform\'s', async () => {
+  it("gcp-metadata-reserved: the startup-script keys and poolform-* are poolform's", async () => {
     const r = await load('metadata:\n  windows-startup-script-ps1: x\n  poolform-server-id: y\n  enable-oslogin: "TRUE"\n');
     expect(only(r, 'gcp-metadata-reserved').map((d) => d.path)).toEqual(['/metadata/windows-startup-script-ps1', '/metadata/poolform-server-id']);
   });
@@ -30,8 +30,10 @@ describe('gcp provider rules', () => {
     expect(codes(await load(`metadata:\n  blob: "${'b'.repeat(523_000)}"\n`))).toEqual(['gcp-metadata-too-large']);
   });
 
-  it('gcp-subnetwork-region: the subnetwork must be in the zone\'s region', async () => {
-    expect(only(await load('subnetwork: projects/host-1/regions/us-central1/subnetworks/s\n'), 'gcp-subnetwork-region').map((d) => d.path)).toEqual(['/subnetwork']);
+  it("gcp-subnetwork-region: the subnetwork must be in the zone's region", async () => {
+    expect(only(await load('subnetwork: projects/host-1/regions/us-central1/subnetworks/s\n'), 'gcp-subnetwork-region').map((d) => d.path)).toEqual([
+      '/subnetwork',
+    ]);
   });
 
   it('gcp-scopes-without-service-account', async () => {

@@ -15,7 +15,8 @@ import { worstCaseRenderedBytes } from './startup-script.ts';
 /** Bytes of poolform's own metadata items (keys + the longest ids and names they hold). */
 export const OWN_METADATA_RESERVE = 2048;
 
-const RESERVED = /^(startup-script|windows-startup-script-ps1|sysprep-specialize-script-ps1|windows-startup-script-cmd|windows-startup-script-bat|poolform-.*)$/;
+const RESERVED =
+  /^(startup-script|windows-startup-script-ps1|sysprep-specialize-script-ps1|windows-startup-script-cmd|windows-startup-script-bat|poolform-.*)$/;
 
 export const gcpProviders: Rule = (ctx) => {
   for (const provider of ctx.config.vmProviders) {
@@ -46,17 +47,27 @@ export const gcpProviders: Rule = (ctx) => {
     const subnetRegion = /(?:^|\/)regions\/([^/]+)\//.exec(provider.subnetwork ?? '')?.[1];
     const zoneRegion = provider.zone.replace(/-[a-z]$/, '');
     if (subnetRegion !== undefined && subnetRegion !== zoneRegion) {
-      ctx.report('error', 'gcp-subnetwork-region', `subnetwork is in region ${subnetRegion}, but zone ${provider.zone} is in ${zoneRegion}: an instance can only use a subnetwork of its own region`, {
-        doc: provider,
-        path: ['subnetwork'],
-      });
+      ctx.report(
+        'error',
+        'gcp-subnetwork-region',
+        `subnetwork is in region ${subnetRegion}, but zone ${provider.zone} is in ${zoneRegion}: an instance can only use a subnetwork of its own region`,
+        {
+          doc: provider,
+          path: ['subnetwork'],
+        },
+      );
     }
     if (provider.scopes !== undefined && provider.service_account_email === undefined) {
-      ctx.report('error', 'gcp-scopes-without-service-account', 'scopes are the OAuth scopes of service_account_email: set service_account_email too, or remove scopes', {
-        doc: provider,
-        path: ['scopes'],
-        target: 'key',
-      });
+      ctx.report(
+        'error',
+        'gcp-scopes-without-service-account',
+        'scopes are the OAuth scopes of service_account_email: set service_account_email too, or remove scopes',
+        {
+          doc: provider,
+          path: ['scopes'],
+          target: 'key',
+        },
+      );
     }
   }
 };

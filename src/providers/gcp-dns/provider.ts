@@ -52,10 +52,13 @@ const CONFLICT = new Set([404, 409, 412]);
 /** One resourceRecordSets.list page as Cloud DNS sent it. */
 function listPage(zone: Zone, pageToken: string | undefined): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    zone.getRecords({ autoPaginate: false, maxResults: 1000, ...(pageToken ? { pageToken } : {}) }, (error: Error | null, _records: unknown, _next: unknown, raw?: unknown) => {
-      if (error) reject(error);
-      else resolve(raw);
-    });
+    zone.getRecords(
+      { autoPaginate: false, maxResults: 1000, ...(pageToken ? { pageToken } : {}) },
+      (error: Error | null, _records: unknown, _next: unknown, raw?: unknown) => {
+        if (error) reject(error);
+        else resolve(raw);
+      },
+    );
   });
 }
 
@@ -90,21 +93,29 @@ export function createGcpDnsProviderClient(internals: GcpDnsProviderInternals): 
       return { name: config.managed_zone, dnsName: String((metadata as { dnsName?: string }).dnsName ?? '') };
     }
     for (const name of enclosingNames(baseDomain)) {
-      const [found] = await call('dns.managedZones.list', async () => await dns.getZones({ dnsName: `${name}.`, autoPaginate: false } as Parameters<DNS['getZones']>[0] & object));
+      const [found] = await call(
+        'dns.managedZones.list',
+        async () => await dns.getZones({ dnsName: `${name}.`, autoPaginate: false } as Parameters<DNS['getZones']>[0] & object),
+      );
       const matches = found.filter((z) => String((z.metadata as { dnsName?: string }).dnsName ?? '').toLowerCase() === `${name}.`);
       if (matches.length > 1) {
         const want = (config.ip ?? 'private') === 'private' ? 'private' : 'public';
         const preferred = matches.filter((z) => ((z.metadata as { visibility?: string }).visibility ?? 'public') === want);
-        if (preferred.length !== 1) throw new PoolformError('dns-zone-ambiguous', `${where}: ${matches.length} managed zones are named ${name}; set managed_zone to choose one`);
+        if (preferred.length !== 1)
+          throw new PoolformError('dns-zone-ambiguous', `${where}: ${matches.length} managed zones are named ${name}; set managed_zone to choose one`);
         return { name: String(preferred[0]?.name), dnsName: `${name}.` };
       }
       if (matches[0]) return { name: String(matches[0].name), dnsName: `${name}.` };
     }
     const base = baseDomain.replace(/\.$/, '').toLowerCase();
-    throw new PoolformError('dns-zone-not-found', `${where}: no Cloud DNS managed zone found for base_domain_name ${base} in project ${config.project}; create the zone, or set managed_zone`, {
-      field: 'base_domain_name',
-      details: { base_domain_name: base },
-    });
+    throw new PoolformError(
+      'dns-zone-not-found',
+      `${where}: no Cloud DNS managed zone found for base_domain_name ${base} in project ${config.project}; create the zone, or set managed_zone`,
+      {
+        field: 'base_domain_name',
+        details: { base_domain_name: base },
+      },
+    );
   }
 
   function zoneOf(baseDomain: string): Promise<ZoneRef> {
@@ -178,7 +189,10 @@ export function createGcpDnsProviderClient(internals: GcpDnsProviderInternals): 
         await runSlice(zone, slice, plan);
       }
     });
-    queues.set(zone.name, work.catch(() => undefined));
+    queues.set(
+      zone.name,
+      work.catch(() => undefined),
+    );
     await work.catch((error: unknown) => {
       for (const r of results) if (!r.error) r.error = error instanceof Error ? error : new Error(String(error));
     });
@@ -214,7 +228,11 @@ export function createGcpDnsProviderClient(internals: GcpDnsProviderInternals): 
         applyToView(view, change);
       } catch (error) {
         r.error = conflict(error)
-          ? new PoolformError('dns-change-rejected', `${where}: Cloud DNS rejected the change for ${r.item.fqdn} (the record changed meanwhile); poolform will look again`, { retryable: true, cause: error })
+          ? new PoolformError(
+              'dns-change-rejected',
+              `${where}: Cloud DNS rejected the change for ${r.item.fqdn} (the record changed meanwhile); poolform will look again`,
+              { retryable: true, cause: error },
+            )
           : error instanceof Error
             ? error
             : new Error(String(error));

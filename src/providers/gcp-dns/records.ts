@@ -89,7 +89,10 @@ export function planUpsert(view: ZoneView, record: DnsRecord): ItemChange {
   const owner = ownerOf(state);
   if (state?.others.has('CNAME')) return { ...NONE, refusal: `${record.fqdn} has a CNAME record; poolform does not replace it` };
   if (state?.a && owner !== record.server_id) {
-    return { ...NONE, refusal: `${record.fqdn} has an A record poolform does not own${owner ? ` (marked for server ${owner})` : ''}; poolform leaves it alone` };
+    return {
+      ...NONE,
+      refusal: `${record.fqdn} has an A record poolform does not own${owner ? ` (marked for server ${owner})` : ''}; poolform leaves it alone`,
+    };
   }
   const a: Rrset = { name, type: 'A', ttl: record.ttl, rrdatas: [record.value] };
   const sameA = state?.a && state.a.ttl === a.ttl && state.a.rrdatas.length === 1 && state.a.rrdatas[0] === record.value;

@@ -18,7 +18,11 @@ describe('GCP error mapping', () => {
     [googleError(8, 429, 'rateLimitExceeded'), 'gcp-throttled', true],
     [googleError(7, 403, 'rateLimitExceeded'), 'gcp-throttled', true],
     [googleError(7, 403, 'quotaExceeded', "Quota 'CPUS' exceeded. Limit: 24.0 in region us-east4."), 'gcp-quota-exceeded', true],
-    [operationError({ error: { errors: [{ code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'no room' }] }, httpErrorStatusCode: 503 }), 'gcp-insufficient-capacity', true],
+    [
+      operationError({ error: { errors: [{ code: 'ZONE_RESOURCE_POOL_EXHAUSTED', message: 'no room' }] }, httpErrorStatusCode: 503 }),
+      'gcp-insufficient-capacity',
+      true,
+    ],
     [operationError({ error: { errors: [{ code: 'QUOTA_EXCEEDED', message: 'quota' }] }, httpErrorStatusCode: 403 }), 'gcp-quota-exceeded', true],
     [googleError(16, 401, 'authError'), 'gcp-auth-failed', false],
     [new Error('Could not load the default credentials. Browse to https://cloud.google.com/docs/authentication'), 'gcp-auth-failed', false],

@@ -56,7 +56,8 @@ function durationMs(value: unknown): number | undefined {
 }
 
 export function gcpErrorShape(error: unknown): GcpErrorShape {
-  if (!(error instanceof Error)) return { status: undefined, reason: 'Error', grpcStatus: undefined, message: String(error), operationFailed: false, retryAfterMs: undefined };
+  if (!(error instanceof Error))
+    return { status: undefined, reason: 'Error', grpcStatus: undefined, message: String(error), operationFailed: false, retryAfterMs: undefined };
   const e = error as Error & {
     code?: unknown;
     httpStatusCode?: unknown;
@@ -66,7 +67,14 @@ export function gcpErrorShape(error: unknown): GcpErrorShape {
     operationError?: { code?: string; status?: number };
   };
   if (e.operationError) {
-    return { status: e.operationError.status, reason: e.operationError.code ?? 'OPERATION_FAILED', grpcStatus: undefined, message: e.message, operationFailed: true, retryAfterMs: undefined };
+    return {
+      status: e.operationError.status,
+      reason: e.operationError.code ?? 'OPERATION_FAILED',
+      grpcStatus: undefined,
+      message: e.message,
+      operationFailed: true,
+      retryAfterMs: undefined,
+    };
   }
   let status: number | undefined;
   let grpcStatus: string | undefined;
@@ -96,7 +104,13 @@ export function gcpErrorShape(error: unknown): GcpErrorShape {
 }
 
 /** Compute cannot place the instance right now (zone capacity). */
-export const CAPACITY_REASONS: ReadonlySet<string> = new Set(['ZONE_RESOURCE_POOL_EXHAUSTED', 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS', 'resourcePoolExhausted', 'STOCKOUT', 'RESOURCE_POOL_EXHAUSTED']);
+export const CAPACITY_REASONS: ReadonlySet<string> = new Set([
+  'ZONE_RESOURCE_POOL_EXHAUSTED',
+  'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS',
+  'resourcePoolExhausted',
+  'STOCKOUT',
+  'RESOURCE_POOL_EXHAUSTED',
+]);
 /** A project/region quota is reached. */
 export const QUOTA_REASONS: ReadonlySet<string> = new Set(['QUOTA_EXCEEDED', 'quotaExceeded', 'limitExceeded', 'QUOTA_LIMIT_EXCEEDED']);
 /** Request-rate limits: retried with backoff, then reported as throttling. */
@@ -174,23 +188,36 @@ export function toGcpError(error: unknown, ctx: GcpErrorContext): PoolformError 
   if (shape.status === 429 || RATE_REASONS.has(shape.reason)) {
     return fail('gcp-throttled', `Google Cloud is still rate-limiting ${ctx.operation} (${shape.reason}) after retries; poolform will try again later`, true);
   }
-  if (shape.status === 401 || shape.grpcStatus === 'UNAUTHENTICATED' || /invalid_grant|invalid_client|Could not load the default credentials|Could not refresh access token/i.test(shape.message)) {
+  if (
+    shape.status === 401 ||
+    shape.grpcStatus === 'UNAUTHENTICATED' ||
+    /invalid_grant|invalid_client|Could not load the default credentials|Could not refresh access token/i.test(shape.message)
+  ) {
     return fail(
       'gcp-auth-failed',
       `Google Cloud rejected the credentials (${shape.reason}): ${short(shape.message)}. Check credentials_json (a service-account key as a secret reference) or Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS)`,
     );
   }
   if (shape.status === 403) {
-    return fail('gcp-unauthorized', `the service account may not call ${ctx.operation} (${shape.reason}): grant it the role in docs/providers/gcp.md. ${short(shape.message)}`);
+    return fail(
+      'gcp-unauthorized',
+      `the service account may not call ${ctx.operation} (${shape.reason}): grant it the role in docs/providers/gcp.md. ${short(shape.message)}`,
+    );
   }
-  if (shape.status === 404) return fail('gcp-not-found', `${ctx.operation}: not found (check project, zone, source_image, machine_type, network): ${short(shape.message)}`);
-  if (shape.status === 400 || shape.status === 412) return fail('gcp-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${shape.reason}: ${short(shape.message)}`);
+  if (shape.status === 404)
+    return fail('gcp-not-found', `${ctx.operation}: not found (check project, zone, source_image, machine_type, network): ${short(shape.message)}`);
+  if (shape.status === 400 || shape.status === 412)
+    return fail('gcp-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${shape.reason}: ${short(shape.message)}`);
   const retryable = shape.status === undefined || shape.status >= 500;
   return fail('gcp-error', `${ctx.operation} failed: ${shape.reason}: ${short(shape.message)}`, retryable);
 }
 
 /** An error for a zonal Operation that ended DONE with `error.errors[]`. */
-export function operationError(op: { error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null; httpErrorStatusCode?: number | null; operationType?: string | null }): Error {
+export function operationError(op: {
+  error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null;
+  httpErrorStatusCode?: number | null;
+  operationType?: string | null;
+}): Error {
   const first = op.error?.errors?.[0];
   const err = new Error(first?.message ?? 'the operation failed') as Error & { operationError: { code?: string; status?: number } };
   err.name = 'OperationError';

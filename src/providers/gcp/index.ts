@@ -14,7 +14,10 @@ export * from './labels.ts';
 export { instanceName, requestIdFor } from './names.ts';
 
 export interface GcpVmProviderOptions
-  extends Pick<GcpVmProviderInternals, 'now' | 'sleep' | 'pollIntervalMs' | 'pollMaxIntervalMs' | 'operationTimeoutMs' | 'retry' | 'snapshotMaxAgeMs' | 'pageSize' | 'destroyConcurrency'> {
+  extends Pick<
+    GcpVmProviderInternals,
+    'now' | 'sleep' | 'pollIntervalMs' | 'pollMaxIntervalMs' | 'operationTimeoutMs' | 'retry' | 'snapshotMaxAgeMs' | 'pageSize' | 'destroyConcurrency'
+  > {
   config: GcpVmProvider;
   /** Resolved credentials_json (a service-account key; secret). */
   credentialsJson?: string;

@@ -177,11 +177,15 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
             );
     } catch (error) {
       if (error instanceof PollTimeoutError) {
-        throw new PoolformError('gcp-operation-timeout', `${where}: ${label} (operation ${name}) did not finish within ${Math.round(poll.timeoutMs / 1000)} s; poolform will look again`, {
-          retryable: true,
-          cause: error,
-          details: { operation: label, gcp_operation: name },
-        });
+        throw new PoolformError(
+          'gcp-operation-timeout',
+          `${where}: ${label} (operation ${name}) did not finish within ${Math.round(poll.timeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+            details: { operation: label, gcp_operation: name },
+          },
+        );
       }
       throw error;
     }
@@ -201,8 +205,10 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     let pageToken: string | undefined;
     do {
       const token = pageToken;
-      const [items, , raw] = await call('compute.instances.list', async () =>
-        await clients.instances.list({ project, zone, filter, maxResults: pageSize, ...(token ? { pageToken: token } : {}) }, { autoPaginate: false }),
+      const [items, , raw] = await call(
+        'compute.instances.list',
+        async () =>
+          await clients.instances.list({ project, zone, filter, maxResults: pageSize, ...(token ? { pageToken: token } : {}) }, { autoPaginate: false }),
       );
       for (const instance of items) {
         if (!ownedBy(instance.labels as Record<string, string> | null | undefined, config.name)) continue;
@@ -284,19 +290,26 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
 
     const name = instanceName(request.intent_id);
     const requestId = requestIdFor(`insert:${request.intent_id}`);
+    /** Whether the insert may have reached Compute (an accepted operation, or an attempt whose outcome is unknown). */
+    let maybeInserted = false;
     try {
-      let instance: Instance | undefined;
       try {
         const [op] = await call('compute.instances.insert', async () => {
-          const [lro] = await clients.instances.insert({ project, zone, requestId, instanceResource: instanceBody(config, name, request) });
-          return [lro.latestResponse as Operation] as const;
+          try {
+            const [lro] = await clients.instances.insert({ project, zone, requestId, instanceResource: instanceBody(config, name, request) });
+            maybeInserted = true;
+            return [lro.latestResponse as Operation] as const;
+          } catch (error) {
+            if (!gcpRefused(error)) maybeInserted = true;
+            throw error;
+          }
         });
         await waitFor(op, 'compute.instances.insert');
       } catch (error) {
         // The name exists: an earlier insert of this intent (another request id, e.g. after 60 minutes) made it.
         if (!isAlreadyExists(error)) throw error;
       }
-      instance = await getInstance(name);
+      const instance = await getInstance(name);
       if (!instance) {
         throw new PoolformError('gcp-error', `${where}: instance ${name} was inserted but cannot be read back; poolform will look again`, { retryable: true });
       }
@@ -318,7 +331,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
       created.set(request.intent_id, { vm: observed, at: now() });
       return observed;
     } catch (error) {
-      throw await afterFailedCreate(error, name);
+      throw await afterFailedCreate(error, name, maybeInserted);
     } finally {
       reserved--;
     }
@@ -332,14 +345,17 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
    * autoscaler's backoff). Unknown outcomes (5xx, timeouts) keep everything:
    * the instance may still appear and the next observe adopts it by intent.
    */
-  async function afterFailedCreate(error: unknown, name: string): Promise<PoolformError> {
+  async function afterFailedCreate(error: unknown, name: string, maybeInserted: boolean): Promise<PoolformError> {
     const mapped = error instanceof PoolformError ? error : toGcpError(error, { where, operation: 'compute.instances.insert', what });
     if (mapped.code === 'not-owned' || !gcpRefused(mapped.cause ?? error)) return mapped;
-    try {
-      const leftover = await getInstance(name);
-      if (leftover && ownedBy(leftover.labels as Record<string, string> | undefined, config.name)) await deleteInstance(name);
-    } catch {
-      return mapped;
+    // Every insert attempt was refused outright: nothing can exist. Otherwise look for (and delete) a leftover.
+    if (maybeInserted) {
+      try {
+        const leftover = await getInstance(name);
+        if (leftover && ownedBy(leftover.labels as Record<string, string> | undefined, config.name)) await deleteInstance(name);
+      } catch {
+        return mapped;
+      }
     }
     return new PoolformError(mapped.code, mapped.message, {
       retryable: mapped.retryable,

@@ -5,12 +5,19 @@ import { backoffDelay, parseRetryAfter, PollTimeoutError, pollUntil, withRetries
 describe('shared backoff', () => {
   it('delays stay within [ceiling/2, ceiling] and never above 4x max even with a hint', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 0.999, noNaN: true }), fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: undefined }), (attempt, baseMs, maxMs, r, hint) => {
-        const d = backoffDelay(attempt, { baseMs, maxMs, random: () => r }, hint);
-        const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
-        expect(d).toBeGreaterThanOrEqual(ceiling / 2);
-        expect(d).toBeLessThanOrEqual(Math.max(ceiling, Math.min(hint ?? 0, maxMs * 4)));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 60_000 }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        fc.option(fc.integer({ min: 0, max: 10_000_000 }), { nil: undefined }),
+        (attempt, baseMs, maxMs, r, hint) => {
+          const d = backoffDelay(attempt, { baseMs, maxMs, random: () => r }, hint);
+          const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
+          expect(d).toBeGreaterThanOrEqual(ceiling / 2);
+          expect(d).toBeLessThanOrEqual(Math.max(ceiling, Math.min(hint ?? 0, maxMs * 4)));
+        },
+      ),
     );
   });
 
@@ -36,7 +43,16 @@ describe('shared backoff', () => {
     expect(calls).toBe(4);
     expect(sleeps).toEqual([5, 5, 5]);
     calls = 0;
-    await expect(withRetries(async () => { calls++; throw new Error('no'); }, () => ({ retry: false }), { maxRetries: 3, baseMs: 1, maxMs: 2 })).rejects.toThrow('no');
+    await expect(
+      withRetries(
+        async () => {
+          calls++;
+          throw new Error('no');
+        },
+        () => ({ retry: false }),
+        { maxRetries: 3, baseMs: 1, maxMs: 2 },
+      ),
+    ).rejects.toThrow('no');
     expect(calls).toBe(1);
   });
 
@@ -55,6 +71,12 @@ describe('shared backoff', () => {
     expect(reads).toBeLessThan(15);
     expect(clock).toBe(60_000);
     let n = 0;
-    expect(await pollUntil(async () => ++n, (v) => v === 3, { baseMs: 1, maxMs: 1, timeoutMs: 1000, sleep: async () => undefined })).toBe(3);
+    expect(
+      await pollUntil(
+        async () => ++n,
+        (v) => v === 3,
+        { baseMs: 1, maxMs: 1, timeoutMs: 1000, sleep: async () => undefined },
+      ),
+    ).toBe(3);
   });
 });

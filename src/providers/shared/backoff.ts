@@ -51,7 +51,11 @@ export const realSleep = (ms: number): Promise<void> => new Promise((resolve) =>
  * `{ retry: true, hintMs? }`), at most `maxRetries` times. The last error is
  * rethrown as is.
  */
-export async function withRetries<T>(fn: (attempt: number) => Promise<T>, classify: (error: unknown) => { retry: boolean; hintMs?: number }, options: RetryOptions): Promise<T> {
+export async function withRetries<T>(
+  fn: (attempt: number) => Promise<T>,
+  classify: (error: unknown) => { retry: boolean; hintMs?: number },
+  options: RetryOptions,
+): Promise<T> {
   const sleep = options.sleep ?? realSleep;
   for (let attempt = 0; ; attempt++) {
     try {

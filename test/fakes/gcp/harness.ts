@@ -48,9 +48,19 @@ export function gcpDnsConfig(fake: FakeGcp, over: Partial<GcpDnsProvider> = {}):
 }
 
 export function fakeGcpVmProvider(fake: FakeGcp, over: Partial<GcpVmProvider> = {}, options: Partial<GcpVmProviderOptions> = {}): VmProviderClient {
-  return createGcpVmProvider({ config: gcpVmConfig(fake, over), authClient: staticTokenAuth(fake) as unknown as GcpAuthClient, ...FAST_GCP_TUNING, ...options });
+  return createGcpVmProvider({
+    config: gcpVmConfig(fake, over),
+    authClient: staticTokenAuth(fake) as unknown as GcpAuthClient,
+    ...FAST_GCP_TUNING,
+    ...options,
+  });
 }
 
 export function fakeGcpDnsProvider(fake: FakeGcp, over: Partial<GcpDnsProvider> = {}, options: Partial<GcpDnsProviderOptions> = {}): DnsProviderClient {
-  return createGcpDnsProvider({ config: gcpDnsConfig(fake, over), authClient: staticTokenAuth(fake) as unknown as GcpAuthClient, ...FAST_GCP_TUNING, ...options });
+  return createGcpDnsProvider({
+    config: gcpDnsConfig(fake, over),
+    authClient: staticTokenAuth(fake) as unknown as GcpAuthClient,
+    ...FAST_GCP_TUNING,
+    ...options,
+  });
 }

@@ -85,6 +85,8 @@ export interface FakeGcpCall {
   /** Method label, e.g. `compute.instances.list`. */
   operation: string;
   status: number;
+  /** When the fake answered (ms since epoch). */
+  at: number;
 }
 
 export interface FakeGcpOptions {
@@ -165,7 +167,8 @@ function parseFilter(filter: string | null): { key: string; value: string }[] {
   const terms: { key: string; value: string }[] = [];
   const re = /labels\.([a-z0-9_-]+)\s*(?:=|eq)\s*(?:"([^"]*)"|([^\s)]+))/g;
   for (const m of filter.matchAll(re)) terms.push({ key: m[1] ?? '', value: m[2] ?? m[3] ?? '' });
-  if (terms.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'filter': '${filter}'. Invalid list filter expression.`);
+  if (terms.length === 0)
+    throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'filter': '${filter}'. Invalid list filter expression.`);
   return terms;
 }
 
@@ -290,20 +293,39 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       if (op) return opJson(op);
     }
     const name = String(body['name'] ?? '');
-    if (!NAME_RE.test(name)) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'resource.name': '${name}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`);
-    if (instances.has(key(zone, name))) throw new HttpError(409, 'ALREADY_EXISTS', 'alreadyExists', `The resource 'projects/${project}/zones/${zone}/instances/${name}' already exists`);
+    if (!NAME_RE.test(name))
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        'invalid',
+        `Invalid value for field 'resource.name': '${name}'. Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?)'`,
+      );
+    if (instances.has(key(zone, name)))
+      throw new HttpError(409, 'ALREADY_EXISTS', 'alreadyExists', `The resource 'projects/${project}/zones/${zone}/instances/${name}' already exists`);
     const labels = (body['labels'] ?? {}) as Record<string, string>;
     const labelEntries = Object.entries(labels);
     if (labelEntries.length > 64) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', 'Too many labels (at most 64).');
     for (const [k, v] of labelEntries) {
-      if (!LABEL_KEY_RE.test(k) || !LABEL_VALUE_RE.test(v)) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'resource.labels': '${k}=${v}'. Label keys and values must follow GCP label rules.`);
+      if (!LABEL_KEY_RE.test(k) || !LABEL_VALUE_RE.test(v))
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          'invalid',
+          `Invalid value for field 'resource.labels': '${k}=${v}'. Label keys and values must follow GCP label rules.`,
+        );
     }
     const items = (((body['metadata'] ?? {}) as Json)['items'] ?? []) as { key: string; value: string }[];
     let total = 0;
     for (const item of items) {
       const bytes = Buffer.byteLength(item.value ?? '', 'utf8');
       total += bytes + Buffer.byteLength(item.key ?? '', 'utf8');
-      if (bytes > 262_144) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'resource.metadata': metadata value of '${item.key}' is larger than 262144 bytes.`);
+      if (bytes > 262_144)
+        throw new HttpError(
+          400,
+          'INVALID_ARGUMENT',
+          'invalid',
+          `Invalid value for field 'resource.metadata': metadata value of '${item.key}' is larger than 262144 bytes.`,
+        );
     }
     if (total > 512 * 1024) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', 'Metadata total size exceeds 512 KB.');
     const diskSpecs = (body['disks'] ?? []) as Json[];
@@ -335,8 +357,19 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
     instances.set(key(zone, name), inst);
     const diskName = String(boot['deviceName'] ?? init['diskName'] ?? name);
     const diskKey = key(zone, String(init['diskName'] ?? name));
-    disks.set(diskKey, { name: String(init['diskName'] ?? name), zone, sizeGb: String(init['diskSizeGb'] ?? '10'), users: [target], labels: { ...((init['labels'] ?? {}) as Record<string, string>) } });
-    inst.disks.push({ source: selfLink(zone, 'disks', String(init['diskName'] ?? name)), deviceName: diskName, autoDelete: boot['autoDelete'] === true, boot: true });
+    disks.set(diskKey, {
+      name: String(init['diskName'] ?? name),
+      zone,
+      sizeGb: String(init['diskSizeGb'] ?? '10'),
+      users: [target],
+      labels: { ...((init['labels'] ?? {}) as Record<string, string>) },
+    });
+    inst.disks.push({
+      source: selfLink(zone, 'disks', String(init['diskName'] ?? name)),
+      deviceName: diskName,
+      autoDelete: boot['autoDelete'] === true,
+      boot: true,
+    });
     const op = newOperation(zone, 'insert', target, () => {
       const live = instances.get(key(zone, name));
       if (live) live.status = 'RUNNING';
@@ -345,7 +378,14 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       // The insert was accepted; the operation ends DONE with an error and nothing remains.
       instances.delete(key(zone, name));
       disks.delete(diskKey);
-      op.error = { errors: [{ code: asyncCode, message: fault?.message ?? `The zone 'projects/${project}/zones/${zone}' does not have enough resources available to fulfill the request.` }] };
+      op.error = {
+        errors: [
+          {
+            code: asyncCode,
+            message: fault?.message ?? `The zone 'projects/${project}/zones/${zone}' does not have enough resources available to fulfill the request.`,
+          },
+        ],
+      };
       op.httpErrorStatusCode = asyncCode === 'QUOTA_EXCEEDED' ? 403 : 503;
       op.status = 'DONE';
     }
@@ -380,7 +420,13 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
   // Compute REST: instances.list (GET …/zones/{zone}/instances?filter=&maxResults=&pageToken=)
   function listInstances(zone: string, q: URLSearchParams): Json {
     const max = q.has('maxResults') ? Number(q.get('maxResults')) : defaultPageSize;
-    if (!Number.isInteger(max) || max < 0 || max > 500) throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for field 'maxResults': '${q.get('maxResults')}'. Must be less than or equal to 500`);
+    if (!Number.isInteger(max) || max < 0 || max > 500)
+      throw new HttpError(
+        400,
+        'INVALID_ARGUMENT',
+        'invalid',
+        `Invalid value for field 'maxResults': '${q.get('maxResults')}'. Must be less than or equal to 500`,
+      );
     const terms = parseFilter(q.get('filter'));
     const all = [...instances.values()]
       .filter((i) => i.zone === zone && terms.every((t) => i.labels[t.key] === t.value))
@@ -389,7 +435,13 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
     const size = max === 0 ? 500 : max;
     const page = all.slice(start, start + size);
     const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : undefined;
-    return { kind: 'compute#instanceList', id: `projects/${project}/zones/${zone}/instances`, items: page.map(instanceJson), ...(next ? { nextPageToken: next } : {}), selfLink: `${base}/compute/v1/projects/${project}/zones/${zone}/instances` };
+    return {
+      kind: 'compute#instanceList',
+      id: `projects/${project}/zones/${zone}/instances`,
+      items: page.map(instanceJson),
+      ...(next ? { nextPageToken: next } : {}),
+      selfLink: `${base}/compute/v1/projects/${project}/zones/${zone}/instances`,
+    };
   }
 
   // ---- Cloud DNS
@@ -400,7 +452,8 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
   }
 
   const rrKey = (zone: string, name: string, type: string): string => `${zone}|${name.toLowerCase()}|${type}`;
-  const sameRrset = (a: FakeRrset, b: FakeRrset): boolean => a.ttl === b.ttl && a.rrdatas.length === b.rrdatas.length && a.rrdatas.every((v, i) => v === b.rrdatas[i]);
+  const sameRrset = (a: FakeRrset, b: FakeRrset): boolean =>
+    a.ttl === b.ttl && a.rrdatas.length === b.rrdatas.length && a.rrdatas.every((v, i) => v === b.rrdatas[i]);
 
   // Cloud DNS REST: changes.create (POST /dns/v1/projects/{project}/managedZones/{managedZone}/changes)
   function createChange(zoneName: string, body: Json): Json {
@@ -416,7 +469,9 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
           found ? 412 : 404,
           found ? 'FAILED_PRECONDITION' : 'NOT_FOUND',
           found ? 'conditionNotMet' : 'notFound',
-          found ? `Precondition not met for 'entity.change.deletions[${d.name}][${d.type}]'` : `The 'entity.change.deletions[${d.name}][${d.type}]' resource named '${d.name} (${d.type})' does not exist.`,
+          found
+            ? `Precondition not met for 'entity.change.deletions[${d.name}][${d.type}]'`
+            : `The 'entity.change.deletions[${d.name}][${d.type}]' resource named '${d.name} (${d.type})' does not exist.`,
         );
       }
       next.delete(k);
@@ -427,7 +482,13 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
         throw new HttpError(400, 'INVALID_ARGUMENT', 'invalid', `Invalid value for 'entity.change.additions[${name}].name'`);
       }
       const k = rrKey(zoneName, name, a.type);
-      if (next.has(k)) throw new HttpError(409, 'ALREADY_EXISTS', 'alreadyExists', `The resource 'entity.change.additions[${name}][${a.type}]' named '${name} (${a.type})' already exists`);
+      if (next.has(k))
+        throw new HttpError(
+          409,
+          'ALREADY_EXISTS',
+          'alreadyExists',
+          `The resource 'entity.change.additions[${name}][${a.type}]' named '${name} (${a.type})' already exists`,
+        );
       next.set(k, { name: name.toLowerCase(), type: a.type, ttl: Number(a.ttl ?? 300), rrdatas: [...(a.rrdatas ?? [])] });
     }
     rrsets.clear();
@@ -448,14 +509,21 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
     const start = q.get('pageToken') ? Number(Buffer.from(q.get('pageToken') ?? '', 'base64url').toString()) : 0;
     const page = all.slice(start, start + max);
     const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
-    return { kind: 'dns#resourceRecordSetsListResponse', rrsets: page.map((r) => ({ kind: 'dns#resourceRecordSet', ...r })), ...(next ? { nextPageToken: next } : {}) };
+    return {
+      kind: 'dns#resourceRecordSetsListResponse',
+      rrsets: page.map((r) => ({ kind: 'dns#resourceRecordSet', ...r })),
+      ...(next ? { nextPageToken: next } : {}),
+    };
   }
 
   // Cloud DNS REST: managedZones.list (GET /dns/v1/projects/{project}/managedZones?dnsName=)
   function listZones(q: URLSearchParams): Json {
     const want = q.get('dnsName')?.toLowerCase();
     const zones = [...dnsZones].filter(([dns]) => !want || dns === (want.endsWith('.') ? want : `${want}.`));
-    return { kind: 'dns#managedZonesListResponse', managedZones: zones.map(([dns, name], i) => ({ kind: 'dns#managedZone', name, dnsName: dns, id: String(9000 + i), visibility: 'public' })) };
+    return {
+      kind: 'dns#managedZonesListResponse',
+      managedZones: zones.map(([dns, name], i) => ({ kind: 'dns#managedZone', name, dnsName: dns, id: String(9000 + i), visibility: 'public' })),
+    };
   }
 
   // ---- routing
@@ -466,7 +534,8 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       const [, p, zone = '', collection, name, wait] = m;
       if (p !== project) throw new HttpError(403, 'PERMISSION_DENIED', 'forbidden', `Required 'compute.instances.list' permission for 'projects/${p}'`);
       if (collection === 'instances') {
-        if (!name && method === 'POST') return { status: 200, json: insertInstance(zone, body, q.get('requestId'), currentFault), operation: 'compute.instances.insert' };
+        if (!name && method === 'POST')
+          return { status: 200, json: insertInstance(zone, body, q.get('requestId'), currentFault), operation: 'compute.instances.insert' };
         if (!name && method === 'GET') return { status: 200, json: listInstances(zone, q), operation: 'compute.instances.list' };
         if (name && method === 'GET') {
           // Compute REST: instances.get
@@ -479,7 +548,8 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       if (collection === 'operations' && name) {
         // Compute REST: zoneOperations.get (GET) and zoneOperations.wait (POST …/wait)
         const op = operations.get(name);
-        if (!op || op.zone !== zone) throw new HttpError(404, 'NOT_FOUND', 'notFound', `The resource 'projects/${project}/zones/${zone}/operations/${name}' was not found`);
+        if (!op || op.zone !== zone)
+          throw new HttpError(404, 'NOT_FOUND', 'notFound', `The resource 'projects/${project}/zones/${zone}/operations/${name}' was not found`);
         if (wait && method === 'POST') {
           while (op.status !== 'DONE') readOperation(op);
           return { status: 200, json: opJson(op), operation: 'compute.zoneOperations.wait' };
@@ -492,11 +562,17 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
         if (!t) throw new HttpError(404, 'NOT_FOUND', 'notFound', `The resource 'projects/${project}/zones/${zone}/machineTypes/${name}' was not found`);
         const cpus = Number(t[1]);
         const perCpu = name.includes('highmem') ? 8192 : name.includes('highcpu') ? 1024 : 4096;
-        return { status: 200, json: { kind: 'compute#machineType', name, guestCpus: cpus, memoryMb: cpus * perCpu, zone }, operation: 'compute.machineTypes.get' };
+        return {
+          status: 200,
+          json: { kind: 'compute#machineType', name, guestCpus: cpus, memoryMb: cpus * perCpu, zone },
+          operation: 'compute.machineTypes.get',
+        };
       }
       if (collection === 'disks' && !name && method === 'GET') {
         // Compute REST: disks.list
-        const items = [...disks.values()].filter((d) => d.zone === zone).map((d) => ({ kind: 'compute#disk', ...d, selfLink: selfLink(zone, 'disks', d.name) }));
+        const items = [...disks.values()]
+          .filter((d) => d.zone === zone)
+          .map((d) => ({ kind: 'compute#disk', ...d, selfLink: selfLink(zone, 'disks', d.name) }));
         return { status: 200, json: { kind: 'compute#diskList', items }, operation: 'compute.disks.list' };
       }
     }
@@ -519,7 +595,7 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
     const path = url.pathname;
     const text = await readBody(req);
     const record = (operation: string, status: number): void => {
-      calls.push({ method, path, operation, status });
+      calls.push({ method, path, operation, status, at: Date.now() });
     };
     const sendJson = (status: number, json: Json, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
@@ -543,13 +619,28 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       const auth = req.headers.authorization ?? '';
       const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!tokens.has(token)) {
-        throw new HttpError(401, 'UNAUTHENTICATED', 'authError', 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.');
+        throw new HttpError(
+          401,
+          'UNAUTHENTICATED',
+          'authError',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        );
       }
       const fault = nextFault(method, path);
       currentFault = undefined;
       if (fault && !fault.asyncCode) {
         const status = fault.status ?? 429;
-        const statusText = fault.status_text ?? (status === 429 ? 'RESOURCE_EXHAUSTED' : status === 403 ? 'PERMISSION_DENIED' : status === 401 ? 'UNAUTHENTICATED' : status >= 500 ? 'UNAVAILABLE' : 'INVALID_ARGUMENT');
+        const statusText =
+          fault.status_text ??
+          (status === 429
+            ? 'RESOURCE_EXHAUSTED'
+            : status === 403
+              ? 'PERMISSION_DENIED'
+              : status === 401
+                ? 'UNAUTHENTICATED'
+                : status >= 500
+                  ? 'UNAVAILABLE'
+                  : 'INVALID_ARGUMENT');
         const reason = fault.reason ?? (status === 429 ? 'rateLimitExceeded' : status >= 500 ? 'backendError' : 'invalid');
         throw new HttpError(status, statusText, reason, fault.message ?? `${reason} (injected)`, fault.retryAfter);
       }
@@ -570,7 +661,7 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       currentFault = undefined;
       const e = error instanceof HttpError ? error : new HttpError(500, 'INTERNAL', 'backendError', error instanceof Error ? error.message : String(error));
       record(`${label}.error`, e.status);
-      calls[calls.length - 1] = { method, path, operation: guessOperation(method, path), status: e.status };
+      calls[calls.length - 1] = { method, path, operation: guessOperation(method, path), status: e.status, at: Date.now() };
       sendJson(e.status, errorBody(e, domain), e.retryAfter !== undefined ? { 'retry-after': String(e.retryAfter) } : {});
     }
   }
