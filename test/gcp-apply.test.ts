@@ -232,6 +232,25 @@ describe('apply with the GCP providers', () => {
     }
   });
 
+  it('rejected credentials are a plan error naming the provider; nothing is created', { timeout: 60_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    const store = await createSqliteStore({ path: ws.state });
+    try {
+      const config = await load(ws);
+      const registry = registryFor(fake, config, ws);
+      fake.revokeTokens();
+      const { plan } = await planOnce({ config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(7) });
+      const text = [...plan.errors, ...(plan.fatal_errors ?? [])].join('\n');
+      expect(text).toMatch(/VmProvider gce: .*credentials/);
+      expect(fake.count('compute.instances.insert')).toBe(0);
+    } finally {
+      await store.close();
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+
   it('a capacity refusal fails only its instance, leaves nothing behind, and later the pool completes', { timeout: 60_000 }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
