@@ -45,6 +45,8 @@ function leftovers(intentId: string): string[] {
 
 defineVmProviderConformance('gcp (Compute fake)', async () => ({
   client: fakeGcpVmProvider(fake, { public_ip: true }),
+  // The instance and its boot disk (same name) are both gone after destroy.
+  leftovers: async (vm) => [...[...fake.instances.values()].map((i) => `instance:${i.name}`), ...[...fake.disks.values()].map((d) => `disk:${d.name}`)].filter((n) => n.endsWith(`:${vm.provider_id}`)),
   async createForeign() {
     const n = ++seq;
     fake.putInstanceDirect(TEST_ZONE, `foreign-${n}`, { team: 'other' });
