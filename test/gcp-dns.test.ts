@@ -96,6 +96,18 @@ describe('Cloud DNS provider', { timeout: 60_000 }, () => {
     expect(missing).toMatchObject({ code: 'dns-zone-not-found', field: 'base_domain_name' });
   });
 
+  it('a throttled change (429) is retried and lands once', async () => {
+    const client = fakeGcpDnsProvider(fake);
+    const a = rec('kasm-thr00001', '10.0.0.51');
+    await client.observe(ZONE);
+    const before = fake.count('dns.changes.create');
+    fake.inject({ method: 'POST', path: '/changes', status: 429, retryAfter: 1 });
+    expect((await client.upsert(ZONE, [a]))[0]?.error).toBeUndefined();
+    expect(fake.count('dns.changes.create') - before).toBe(2);
+    expect(fake.rrsets.get(key(a.fqdn, 'A'))?.rrdatas).toEqual(['10.0.0.51']);
+    await client.delete(ZONE, [a]);
+  });
+
   it('credential errors name the provider', async () => {
     const revoked = await startFakeGcp({ dnsZones: { [ZONE]: ZONE_NAME } });
     try {
