@@ -1,5 +1,6 @@
 // `npm run build`: bundles src/ into dist/ with rolldown (ES modules, source
-// maps). One entry, dist/cli/main.js; every dynamic import (each command, each
+// maps). Entries dist/cli/main.js (the CLI) and dist/cli/config-worker.js
+// (serve's config-loading worker thread); every dynamic import (each command, each
 // provider with an SDK) becomes its own chunk under dist/chunks/, so a command
 // loads only what it uses. Dependencies stay in node_modules (external).
 //
@@ -29,7 +30,8 @@ async function bundle(): Promise<void> {
   await rm(`${root}dist`, { recursive: true, force: true });
   await build({
     cwd: root,
-    input: { main: 'src/cli/main.ts' },
+    // The config-loading worker thread of serve (src/config/load-worker.ts) is an entry of its own: dist/cli/config-worker.js.
+    input: { main: 'src/cli/main.ts', 'config-worker': 'src/config/load-worker-main.ts' },
     platform: 'node',
     plugins: [
       {
@@ -37,8 +39,10 @@ async function bundle(): Promise<void> {
         load: (id) => (id.endsWith('/src/config/precompiled-validators.ts') ? { code: validators, moduleType: 'js' } : null),
       },
     ],
-    // Bare specifiers (npm packages, node: builtins) are loaded from node_modules at run time.
-    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
+    // Bare specifiers (npm packages, node: builtins) are loaded from node_modules at run time,
+    // except the transform's own helpers (@oxc-project/runtime), which are bundled: they are
+    // rolldown's, not a dependency of the package.
+    external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0') && !id.startsWith('@oxc-project/runtime'),
     logLevel: 'warn',
     output: {
       dir: `${root}dist`,
