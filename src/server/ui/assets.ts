@@ -33,6 +33,8 @@ h3 { font-size: 1rem; margin: 12px 0 4px; }
 .summary dl, dl.counts, dl.details { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 6px 12px; margin: 0 0 12px; }
 dl.details { grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
 dl div { min-width: 0; }
+.summary .span2 { grid-column: span 2; }
+.trigger { font-weight: 400; }
 dt { font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
 dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .summary { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; margin-bottom: 12px; }
@@ -70,6 +72,7 @@ body.login main { max-width: 480px; margin-top: 8vh; }
 .login-form { display: grid; gap: 8px; margin: 16px 0; }
 .login-form input { max-width: none; }
 @media (max-width: 640px) {
+  .summary .span2 { grid-column: auto; }
   body { font-size: 14px; }
   main { padding: 8px 10px 24px; }
   .cards, .cards.wide { grid-template-columns: 1fr; }
@@ -187,3 +190,6 @@ export const UI_JS = String.raw`// poolform web page: refreshes the live part of
   document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
 })();
 `;
+
+/** A tiny icon, so browsers do not ask for /favicon.ico (a 404 in the console). */
+export const UI_FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#14213d"/><rect x="3" y="9" width="2" height="4" fill="#f0a500"/><rect x="7" y="6" width="2" height="7" fill="#f0a500"/><rect x="11" y="3" width="2" height="10" fill="#f0a500"/></svg>';

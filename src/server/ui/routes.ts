@@ -11,7 +11,7 @@
 //   GET  /ui/api/view          {at, html} of a page's live part (the script polls it)
 //   GET  /ui/api/data          the page data as JSON
 //   GET  /ui/login, POST /ui/login, POST /ui/logout
-//   GET  /ui/assets/ui.css, /ui/assets/ui.js
+//   GET  /ui/assets/ui.css, /ui/assets/ui.js, /ui/assets/favicon.svg
 //
 // CSRF: every state-changing request is login/logout, the cookie is
 // SameSite=Strict, and a cross-origin Origin header is refused.
@@ -22,7 +22,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../context.ts';
 import { matchApiKey } from '../api-keys.ts';
 import { roleOf } from '../roles.ts';
-import { UI_CSS, UI_JS } from './assets.ts';
+import { UI_CSS, UI_FAVICON, UI_JS } from './assets.ts';
 import { loadUiData } from './data.ts';
 import type { SafeHtml } from './html.ts';
 import { html } from './html.ts';
@@ -39,7 +39,8 @@ const MAX_LOGIN_BODY = 4096;
 const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the login form, which the origin check refuses.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
 };
 
@@ -89,6 +90,7 @@ export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}):
   app.get('/ui', (c) => c.redirect('/ui/', 302));
 
   app.get('/ui/assets/ui.css', (c) => c.body(UI_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS }));
+  app.get('/ui/assets/favicon.svg', (c) => c.body(UI_FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400', ...SECURITY_HEADERS }));
   app.get('/ui/assets/ui.js', (c) => c.body(UI_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS }));
 
   app.get('/ui/login', (c) => {

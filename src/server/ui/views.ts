@@ -34,7 +34,7 @@ function summary(d: UiData): SafeHtml {
 <div><dt>Configuration</dt><dd>${d.config.loaded ? (errors > 0 ? html`${badge('error')} serving the last good one (${errors} error${errors === 1 ? '' : 's'})` : badge('ok')) : badge('failed')}</dd></div>
 <div><dt>Apply policy</dt><dd>${d.apply_policy}</dd></div>
 <div><dt>Leader</dt><dd>${d.leader ?? 'none'}</dd></div>
-<div><dt>Last reconcile</dt><dd>${r ? html`${badge(r.result)} ${time(r.finished_at)} (${r.trigger})` : 'not yet'}</dd></div>
+<div class="span2"><dt>Last reconcile</dt><dd>${r ? html`${badge(r.result)} ${time(r.finished_at)}<br><span class="muted small trigger">${r.trigger.length > 140 ? `${r.trigger.slice(0, 140)}…` : r.trigger}</span>` : 'not yet'}</dd></div>
 <div><dt>Next reconcile</dt><dd>${time(d.next_reconcile_at)}</dd></div>
 </dl></section>`;
 }
@@ -132,9 +132,9 @@ ${table('checkins', 'Check-ins', checkinColumns, checkins, { empty: 'No check-in
 ${table('server-events', 'Other events', auditColumns, other, { empty: 'No other events in the recent audit log.' })}`;
 }
 
-function timelineSvg(t: WeekTimeline, caption: string, idBase: string): SafeHtml {
+function timelineSvg(t: WeekTimeline, caption: string, idBase: string, fill: string): SafeHtml {
   const rows = t.days.map((day) => {
-    const segs = day.segments.map((s) => html`<rect x="${(s.from * 240).toFixed(2)}" y="1" width="${Math.max(0.5, (s.to - s.from) * 240).toFixed(2)}" height="12" fill="#0b5cad"><title>active ${localTime(Date.parse(s.fromIso), t.zone)} – ${localTime(Date.parse(s.toIso), t.zone)}</title></rect>`);
+    const segs = day.segments.map((s) => html`<rect x="${(s.from * 240).toFixed(2)}" y="1" width="${Math.max(0.5, (s.to - s.from) * 240).toFixed(2)}" height="12" fill="${fill}"><title>active ${localTime(Date.parse(s.fromIso), t.zone)} – ${localTime(Date.parse(s.toIso), t.zone)}</title></rect>`);
     const spoken = day.segments.length === 0 ? 'inactive all day' : day.segments.map((s) => `active ${DateTime.fromISO(s.fromIso, { zone: t.zone }).toFormat('HH:mm')}–${s.to >= 1 ? '24:00' : DateTime.fromISO(s.toIso, { zone: t.zone }).toFormat('HH:mm')}`).join(', ');
     return html`<div class="day"><span class="day-label">${day.label}${day.dst ? html` <abbr class="dst" title="daylight saving change: ${day.hours}-hour day">DST</abbr>` : ''}</span><svg viewBox="0 0 240 14" preserveAspectRatio="none" class="track" role="img" aria-label="${day.label}: ${spoken}"><rect x="0" y="1" width="240" height="12" fill="#e6e9ee"/>${[6, 12, 18].map((h) => html`<line x1="${h * 10}" y1="0" x2="${h * 10}" y2="14" stroke="#8a8f98" stroke-width="0.5"/>`)}${segs}</svg></div>`;
   });
@@ -148,10 +148,13 @@ export function schedulesView(config: Config | undefined, nowMs: number, viewerZ
     const schedules = autoscale.schedules ?? [];
     const zone = schedules[0]?.timezone ?? 'UTC';
     const disabled = autoscale.enabled === false || pool.enabled === false;
-    const cfg = disabled ? { ...autoscale, enabled: false } : autoscale;
+    // A disabled config is never active; its windows are still drawn (grey, "not in force") so people see what enabling it would do.
+    const cfg = { ...autoscale, enabled: true };
+    const notInForce = disabled ? ' (not in force: disabled)' : '';
     let body: SafeHtml;
     try {
       const week = weekTimeline(cfg, zone, nowMs);
+      const fill = disabled ? '#6b7280' : '#0b5cad';
       const viewer = viewerZone && viewerZone !== zone ? weekTimeline(cfg, viewerZone, nowMs) : null;
       const next = transitions(cfg, nowMs, 6);
       const changes = targetChanges(cfg, nowMs, 4);
@@ -159,11 +162,11 @@ export function schedulesView(config: Config | undefined, nowMs: number, viewerZ
         const at = DateTime.fromMillis(ms, { zone });
         return at.offset !== DateTime.fromMillis(nowMs, { zone }).offset ? html` <abbr class="dst" title="UTC offset differs from now (daylight saving)">DST</abbr>` : '';
       };
-      body = html`${timelineSvg(week, `This week in ${zone} (the schedule's zone)`, `tl-${i}-cfg`)}${viewer ? timelineSvg(viewer, `This week in ${viewer.zone} (your zone)`, `tl-${i}-you`) : ''}
+      body = html`${timelineSvg(week, `This week in ${zone} (the schedule's zone)${notInForce}`, `tl-${i}-cfg`, fill)}${viewer ? timelineSvg(viewer, `This week in ${viewer.zone} (your zone)${notInForce}`, `tl-${i}-you`, fill) : ''}
 ${
   next.length === 0
-    ? html`<p class="muted">No transitions: ${disabled ? 'disabled, never active' : schedules.length === 0 ? 'no schedules, always active' : 'the state does not change'}.</p>`
-    : html`<div class="table-wrap" role="region" aria-labelledby="tr-${i}" tabindex="0"><table><caption id="tr-${i}">Next transitions</caption><thead><tr><th scope="col">Becomes</th><th scope="col">${zone}</th>${viewerZone && viewerZone !== zone ? html`<th scope="col">Your zone (${viewerZone})</th>` : ''}<th scope="col">UTC</th></tr></thead><tbody>${next.map((t) => {
+    ? html`<p class="muted">No transitions: ${schedules.length === 0 ? `no schedules, always active${disabled ? ' once enabled' : ''}` : 'the state does not change'}.</p>`
+    : html`<div class="table-wrap" role="region" aria-labelledby="tr-${i}" tabindex="0"><table><caption id="tr-${i}">Next transitions${notInForce}</caption><thead><tr><th scope="col">Becomes</th><th scope="col">${zone}</th>${viewerZone && viewerZone !== zone ? html`<th scope="col">Your zone (${viewerZone})</th>` : ''}<th scope="col">UTC</th></tr></thead><tbody>${next.map((t) => {
         const ms = Date.parse(t.at);
         return html`<tr><td>${badge(t.active ? 'active' : 'inactive')}</td><td>${localTime(ms, zone)}${dstNote(ms)}</td>${viewerZone && viewerZone !== zone ? html`<td>${localTime(ms, viewerZone)}</td>` : ''}<td>${t.at}</td></tr>`;
       })}</tbody></table></div>`
@@ -173,7 +176,7 @@ ${changes.length > 0 ? html`<h3>Next target changes</h3><ul class="plain">${chan
       body = html`<p class="error">The schedule cannot be evaluated: ${err instanceof Error ? err.message : String(err)}</p>`;
     }
     return html`<section class="card" aria-labelledby="sched-${i}"><h2 id="sched-${i}">${pool.name} / ${autoscale.name}</h2>
-<p>${disabled ? badge('inactive') : ''} ${schedules.length === 0 ? html`<span class="muted">No schedules: always active while enabled.</span>` : html`<span class="muted">Windows:</span> ${schedules.map((s, k) => html`${k > 0 ? '; ' : ''}${describeWindow(s)}`)}`}</p>
+<p>${disabled ? html`${badge('inactive')} disabled · ` : ''}${schedules.length === 0 ? html`<span class="muted">No schedules: always active while enabled.</span>` : html`<span class="muted">Windows:</span> ${schedules.map((s, k) => html`${k > 0 ? '; ' : ''}${describeWindow(s)}`)}`}</p>
 ${body}</section>`;
   })}</div>`;
 }
