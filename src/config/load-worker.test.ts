@@ -7,11 +7,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load.ts';
-import { loadConfigInWorker } from './load-worker.ts';
+import { loadConfigInWorker, workerUrl } from './load-worker.ts';
 
 const example = fileURLToPath(new URL('../../config.example', import.meta.url));
 
 describe('loadConfigInWorker', () => {
+  it('finds its entry in a clone (TypeScript) and in the built package (dist/cli/config-worker.js)', () => {
+    expect(workerUrl('file:///repo/src/config/load-worker.ts').href).toBe('file:///repo/src/config/load-worker-main.ts');
+    expect(workerUrl('file:///pkg/dist/chunks/serve-abc123.js').href).toBe('file:///pkg/dist/cli/config-worker.js');
+    expect(workerUrl('file:///pkg/dist/cli/main.js').href).toBe('file:///pkg/dist/cli/config-worker.js');
+  });
+
   it('returns what loadConfig returns', async () => {
     const [inWorker, direct] = await Promise.all([loadConfigInWorker(example), loadConfig(example)]);
     expect(inWorker.diagnostics).toEqual(direct.diagnostics);

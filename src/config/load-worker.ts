@@ -8,6 +8,8 @@
 //   and keeps serving its last good configuration (config-reload.ts).
 // The result crosses the thread boundary by structured clone: a Config is
 // plain data (no functions, no class instances).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic, LoadResult } from './model.ts';
 import type { LoadOptions } from './load.ts';
@@ -23,7 +25,15 @@ export const DEFAULT_WORKER_TIMEOUT_MS = 120_000;
 const DEFAULT_HEAP_MB = 1536;
 const MIN_HEAP_MB = 32;
 
-const WORKER_URL = new URL('./load-worker-main.ts', import.meta.url);
+/**
+ * The worker's entry: the TypeScript source in a clone; in the built package
+ * (scripts/build.ts) the entry dist/cli/config-worker.js, which is where
+ * `../cli/` leads from any module of dist/ (every output file is two folders
+ * below the package root).
+ */
+export function workerUrl(moduleUrl: string = import.meta.url): URL {
+  return moduleUrl.endsWith('.ts') ? new URL('./load-worker-main.ts', moduleUrl) : new URL('../cli/config-worker.js', moduleUrl);
+}
 
 function failure(code: string, message: string): LoadResult {
   const d: Diagnostic = { severity: 'error', code, message, file: '', line: 0, column: 0, path: '' };
@@ -35,6 +45,11 @@ export function loadConfigInWorker(dir: string, options: WorkerLoadOptions = {})
   const { timeoutMs = DEFAULT_WORKER_TIMEOUT_MS, ...loadOptions } = options;
   // Below a few MB V8 cannot even start the worker and aborts the whole process: never go that low.
   const maxHeapMb = Math.max(MIN_HEAP_MB, options.maxHeapMb ?? DEFAULT_HEAP_MB);
+  const url = workerUrl();
+  if (!existsSync(fileURLToPath(url))) {
+    // A build without the worker entry: load in this thread (same budgets) rather than not at all.
+    return import('./load.ts').then(({ loadConfig }) => loadConfig(dir, loadOptions)).catch((err: unknown) => failure('config-load-failed', `loading the configuration in ${dir} failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
   return new Promise<LoadResult>((resolve) => {
     let settled = false;
     let worker: Worker;
@@ -46,7 +61,7 @@ export function loadConfigInWorker(dir: string, options: WorkerLoadOptions = {})
       void worker.terminate().catch(() => undefined);
     };
     try {
-      worker = new Worker(WORKER_URL, {
+      worker = new Worker(url, {
         workerData: { dir, options: loadOptions },
         resourceLimits: { maxOldGenerationSizeMb: maxHeapMb, stackSizeMb: 8 },
         stdout: false,
