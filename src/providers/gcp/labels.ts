@@ -1,5 +1,6 @@
 // Ownership labels on every instance (and its boot disk) poolform creates in
-// Compute Engine. observe() lists with a `filter` on the first two, so only
+// Compute Engine (keys with underscores: list filters name them as field
+// paths, `labels.poolform_managed`, where a hyphen is not safe). observe() lists with a `filter` on the first two, so only
 // poolform's instances of this provider config come back; destroy() refuses
 // instances without them. GCP label rules: keys start with a lowercase
 // letter, keys and values use lowercase letters, digits, `_` and `-`, at most
@@ -10,12 +11,12 @@ import { createHash } from 'node:crypto';
 import type { GcpVmProvider } from '../../generated/config.ts';
 import type { VmCreateRequest } from '../types.ts';
 
-export const LABEL_MANAGED = 'poolform-managed';
-export const LABEL_PROVIDER = 'poolform-provider';
-export const LABEL_POOL = 'poolform-pool';
-export const LABEL_AUTOSCALE = 'poolform-autoscale';
-export const LABEL_SERVER_ID = 'poolform-server-id';
-export const LABEL_INTENT_ID = 'poolform-intent-id';
+export const LABEL_MANAGED = 'poolform_managed';
+export const LABEL_PROVIDER = 'poolform_provider';
+export const LABEL_POOL = 'poolform_pool';
+export const LABEL_AUTOSCALE = 'poolform_autoscale';
+export const LABEL_SERVER_ID = 'poolform_server_id';
+export const LABEL_INTENT_ID = 'poolform_intent_id';
 
 /** Metadata keys holding the exact (unsanitized) values. */
 export const META_SERVER_ID = 'poolform-server-id';
