@@ -299,7 +299,6 @@ export function createDaemon(options: DaemonOptions): Daemon {
     replicaId,
     async start() {
       stopped = false;
-      queue.start();
       await leader.start();
       if (options.watch !== false) {
         watcher = watchConfigDir(dir, (paths) => {
@@ -316,6 +315,10 @@ export function createDaemon(options: DaemonOptions): Daemon {
       transitions.start();
       armRequeue();
       wake.start();
+      // Triggers before this point (becoming leader, a config edit while the watcher
+      // starts) are subsumed by the start run: accepting them earlier made a second run
+      // whenever the watcher took longer than the coalescing window to get ready.
+      queue.start();
       trigger('start');
     },
     async stop() {
