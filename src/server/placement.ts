@@ -155,10 +155,35 @@ export function chooseIndexed(view: PoolCapacityView, request: NewSession, rules
  * says whether an autoscale config is active now (schedule and enabled); the
  * caller evaluates schedules, keeping this module free of clocks.
  */
+/** What placement needs of a pool's configuration, computed once per loaded config (a pool may list thousands of fixed servers; requests must not pay for that). */
+interface PoolShape {
+  poolDef: ReturnType<typeof findPool>;
+  autoscales: Map<string, NonNullable<NonNullable<ReturnType<typeof findPool>>['autoscale']>[number]>;
+  fixedZones: Map<string, string | null>;
+}
+const shapes = new WeakMap<Config, Map<string, PoolShape>>();
+
+function poolShape(config: Config, pool: string): PoolShape {
+  let byPool = shapes.get(config);
+  if (!byPool) {
+    byPool = new Map();
+    shapes.set(config, byPool);
+  }
+  let shape = byPool.get(pool);
+  if (!shape) {
+    const poolDef = findPool(config, pool);
+    shape = {
+      poolDef,
+      autoscales: new Map((poolDef?.autoscale ?? []).map((a) => [a.name, a])),
+      fixedZones: new Map([...(poolDef?.servers ?? []), ...(poolDef?.agents ?? [])].map((s) => [`fixed.${pool}.${s.name}`, s.zone ?? null])),
+    };
+    byPool.set(pool, shape);
+  }
+  return shape;
+}
+
 export function rulesFromConfig(config: Config, pool: string, isActive: (pool: string, autoscale: string) => boolean): PlacementRules {
-  const poolDef = findPool(config, pool);
-  const autoscales = new Map((poolDef?.autoscale ?? []).map((a) => [a.name, a]));
-  const fixedZones = new Map([...(poolDef?.servers ?? []), ...(poolDef?.agents ?? [])].map((s) => [`fixed.${pool}.${s.name}`, s.zone ?? null]));
+  const { poolDef, autoscales, fixedZones } = poolShape(config, pool);
   return {
     poolType: poolDef?.type ?? 'server',
     autoscaleActive: (server) => {
