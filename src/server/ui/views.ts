@@ -80,7 +80,8 @@ const serverColumns: Column<ServerView>[] = [
   { label: 'Status', cell: (s) => html`${badge(s.status)}${s.enabled ? '' : html` <span class="muted">disabled</span>`}`, sortValue: (s) => s.status },
   { label: 'Progress', cell: (s) => `${s.status_progress}%`, sortValue: (s) => s.status_progress, numeric: true },
   { label: 'Message', cell: (s) => s.status_message },
-  { label: 'Sessions', cell: (s) => `${s.sessions}/${s.max_sessions}`, sortValue: (s) => s.sessions, numeric: true },
+  // Docker agents are bounded by cores/memory/GPUs, not a slot count.
+  { label: 'Sessions', cell: (s) => (s.capacity ? `${s.sessions} (${s.capacity.cores} cores)` : `${s.sessions}/${s.max_sessions}`), sortValue: (s) => s.sessions, numeric: true },
   { label: 'Address', cell: (s) => s.ip ?? '' },
   { label: 'Checked in', cell: (s) => time(s.checked_in_at), sortValue: (s) => s.checked_in_at ?? '' },
 ];
@@ -122,7 +123,7 @@ export function serverDetailView(d: UiData, id: string): SafeHtml {
 <div><dt>Hostname</dt><dd>${s.hostname}</dd></div>
 <div><dt>Address</dt><dd>${s.ip ?? 'not known yet'}${s.connection_type ? ` · ${s.connection_type}${s.connection_port ? `:${s.connection_port}` : ''}` : ''}</dd></div>
 <div><dt>Resource</dt><dd><code>${s.address}</code></dd></div>
-<div><dt>Sessions</dt><dd>${s.sessions} of ${s.max_sessions}</dd></div>
+<div><dt>Sessions</dt><dd>${s.capacity ? s.sessions : `${s.sessions} of ${s.max_sessions}`}</dd></div>
 ${s.capacity ? html`<div><dt>Capacity</dt><dd>${s.capacity.cores} cores, ${s.capacity.memory_mb} MB, ${s.capacity.gpus} GPUs</dd></div>` : ''}
 <div><dt>Created</dt><dd>${time(s.created_at)}</dd></div>
 <div><dt>Last check-in</dt><dd>${time(s.checked_in_at)}</dd></div>
