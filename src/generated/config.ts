@@ -7,11 +7,13 @@ export type PoolformDocument = Settings | Zone | VmProvider | DnsProvider | Ldap
 /**
  * A VM provider config: where autoscaled servers are created.
  */
-export type VmProvider = AwsVmProvider | AzureVmProvider | GcpVmProvider | LocalVmProvider;
+export type VmProvider =
+  AwsVmProvider | AzureVmProvider | GcpVmProvider | DigitalOceanVmProvider | OpenStackVmProvider | LocalVmProvider;
 /**
  * A DNS provider config: where autoscaled servers' names are registered.
  */
-export type DnsProvider = Route53DnsProvider | AzureDnsProvider | GcpDnsProvider | LocalDnsProvider;
+export type DnsProvider =
+  Route53DnsProvider | AzureDnsProvider | GcpDnsProvider | DigitalOceanDnsProvider | LocalDnsProvider;
 /**
  * Day of the week.
  */
@@ -492,7 +494,7 @@ export interface GcpVmProvider {
    */
   scopes?: string[];
   /**
-   * Extra labels on each instance and its boot disk (GCP allows 64; poolform's own take 6, prefixed poolform-).
+   * Extra labels on each instance and its boot disk (GCP allows 64; poolform's own take 6, prefixed poolform_).
    */
   labels?: {
     [k: string]: string | undefined;
@@ -507,6 +509,210 @@ export interface GcpVmProvider {
    * Custom Compute Engine API endpoint (scheme://host[:port]; tests, Private Service Connect). Default https://compute.googleapis.com.
    */
   endpoint?: string;
+}
+/**
+ * DigitalOcean VM provider: each server is a droplet, tagged with poolform's ownership tags, created from image in region.
+ */
+export interface DigitalOceanVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "digital_ocean";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on droplets created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent as the droplet's user_data (plain text, at most 65,536 bytes = 64 KiB after rendering) and run by cloud-init on first boot. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * DigitalOcean API token (personal access token or OAuth token with droplet and tag read/create/delete scopes) as a secret reference, e.g. ${env:DIGITALOCEAN_TOKEN}. Sent as Authorization: Bearer.
+   */
+  token: string;
+  /**
+   * Region slug, e.g. nyc3, ams3, fra1.
+   */
+  region: string;
+  /**
+   * Droplet size slug, e.g. s-2vcpu-4gb (GET /v2/sizes lists them).
+   */
+  size: string;
+  /**
+   * Image to boot: a public image slug (e.g. ubuntu-24-04-x64) or the numeric id of a snapshot or custom image.
+   */
+  image: string | number;
+  /**
+   * VPC the droplets join (its UUID); default: the region's default VPC.
+   */
+  vpc_uuid?: string;
+  /**
+   * SSH keys installed for root: account key ids or MD5 fingerprints (GET /v2/account/keys).
+   *
+   * @maxItems 100
+   */
+  ssh_keys?: (number | string)[];
+  /**
+   * Extra tags on each droplet (letters, digits, ':', '-', '_'; at most 255 characters; not starting with poolform:). A Cloud Firewall targeting a tag covers new droplets.
+   *
+   * @maxItems 50
+   */
+  tags?: string[];
+  /**
+   * Install the DigitalOcean metrics agent (monitoring).
+   */
+  monitoring?: boolean;
+  /**
+   * Give droplets an IPv6 address as well.
+   */
+  ipv6?: boolean;
+  /**
+   * Custom API endpoint (scheme://host[:port]; tests). Default https://api.digitalocean.com.
+   */
+  api_url?: string;
+}
+/**
+ * OpenStack (Nova) VM provider: each server is a Nova server created through the compute endpoint of the Keystone v3 service catalog, booted from image_id (or from a volume made from it, deleted with the server when delete_volume_on_termination).
+ */
+export interface OpenStackVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "openstack";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on servers created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent base64-encoded as the server's user_data (cloud-init / cloudbase-init read it from the metadata service or config drive). Nova accepts at most 65,535 base64 characters, i.e. 49,149 bytes of rendered script. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * Keystone v3 URL, e.g. https://keystone.example.com:5000/v3 (a missing /v3 is added). Service endpoints come from the token's catalog.
+   */
+  auth_url: string;
+  /**
+   * Keystone v3 method: password (user, project scope) or v3applicationcredential (project-bound application credential).
+   */
+  auth_type?: "password" | "v3applicationcredential";
+  /**
+   * User name (auth_type password).
+   */
+  username?: string;
+  /**
+   * The user's password as a secret reference (auth_type password).
+   */
+  password?: string;
+  /**
+   * Domain of the user (auth_type password; default Default).
+   */
+  user_domain_name?: string;
+  /**
+   * Project (tenant) the token is scoped to, by name (with project_domain_name); or use project_id.
+   */
+  project_name?: string;
+  /**
+   * Project the token is scoped to, by id.
+   */
+  project_id?: string;
+  /**
+   * Domain of project_name (default Default).
+   */
+  project_domain_name?: string;
+  /**
+   * Application credential id as a secret reference (auth_type v3applicationcredential).
+   */
+  application_credential_id?: string;
+  /**
+   * Application credential secret as a secret reference (auth_type v3applicationcredential).
+   */
+  application_credential_secret?: string;
+  /**
+   * Region of the compute endpoint in the catalog. Default: the first compute endpoint of the interface (an error when the catalog lists several regions).
+   */
+  region_name?: string;
+  /**
+   * Which catalog endpoint interface to use.
+   */
+  interface?: "public" | "internal" | "admin";
+  /**
+   * Flavor id, or a name looked up in GET /flavors/detail (flavorRef).
+   */
+  flavor: string;
+  /**
+   * Glance image UUID (imageRef, or the source of the boot volume).
+   */
+  image_id: string;
+  /**
+   * Networks to attach: a list of Neutron network UUIDs (networks: [{uuid}]), or auto / none (Nova allocates / attaches none).
+   */
+  networks: ("auto" | "none") | [string, ...string[]];
+  /**
+   * Security group names (security_groups: [{name}]). Default: the project's default group.
+   */
+  security_groups?: string[];
+  /**
+   * Nova key pair to inject.
+   */
+  key_name?: string;
+  /**
+   * Availability zone (availability_zone).
+   */
+  availability_zone?: string;
+  /**
+   * Boot from a new Cinder volume made from image_id (block_device_mapping_v2) instead of the hypervisor's local disk.
+   */
+  boot_from_volume?: boolean;
+  /**
+   * Size of the boot volume in GB (required with boot_from_volume).
+   */
+  volume_size_gb?: number;
+  /**
+   * Cinder volume type of the boot volume (needs compute microversion 2.67, which poolform then requests).
+   */
+  volume_type?: string;
+  /**
+   * Delete the boot volume with the server (delete_on_termination). false leaves the volume behind on destroy.
+   */
+  delete_volume_on_termination?: boolean;
+  /**
+   * Extra server metadata {key: value} (keys and values at most 255 characters). Keys starting with poolform: are poolform's ownership markers.
+   */
+  metadata?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * PEM CA certificate(s) that sign Keystone's and Nova's certificates (private clouds), usually ${file:ca.pem}. Default: Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the TLS certificates of Keystone and Nova (warned about in validate and at start-up; set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
 }
 /**
  * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.
@@ -715,6 +921,47 @@ export interface GcpDnsProvider {
    * Custom Cloud DNS API endpoint (scheme://host[:port]; tests). Default https://dns.googleapis.com.
    */
   endpoint?: string;
+}
+/**
+ * DigitalOcean DNS provider: A records (each with an ownership TXT record at the same name) in the DigitalOcean domain of the autoscale config's base_domain_name.
+ */
+export interface DigitalOceanDnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "digital_ocean";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * DigitalOcean API token with domain read/create/update/delete scopes, as a secret reference, e.g. ${env:DIGITALOCEAN_TOKEN}.
+   */
+  token: string;
+  /**
+   * The DigitalOcean domain (zone) to write in; by default the domain that equals base_domain_name, else its closest parent (GET /v2/domains).
+   */
+  domain?: string;
+  /**
+   * Record TTL in seconds (DigitalOcean's minimum is 30).
+   */
+  ttl?: number;
+  /**
+   * Which address of the VM the A record points at.
+   */
+  ip?: "private" | "public";
+  /**
+   * Custom API endpoint (scheme://host[:port]; tests). Default https://api.digitalocean.com.
+   */
+  api_url?: string;
 }
 /**
  * Local DNS provider: writes a hosts-format file under the state path.

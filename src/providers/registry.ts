@@ -1,7 +1,7 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine; DnsProvider `local` → hosts file, `route53` →
-// Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS;
+// `gcp` → Compute Engine, `openstack` → Nova, `digital_ocean` → Droplets; DnsProvider `local` → hosts file, `route53` →
+// Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
 // client is first built, so `plan --refresh=false` and unused providers never
@@ -16,6 +16,9 @@ import type { AzureVmProviderOptions } from './azure/index.ts';
 import type { AzureDnsProviderOptions } from './azure-dns/index.ts';
 import type { GcpVmProviderOptions } from './gcp/index.ts';
 import type { GcpDnsProviderOptions } from './gcp-dns/index.ts';
+import type { DoVmProviderOptions } from './digital-ocean/index.ts';
+import type { DoDnsProviderOptions } from './digital-ocean-dns/index.ts';
+import type { OpenStackVmProviderOptions } from './openstack/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
 import { createLocalDnsProvider } from './local/dns.ts';
 import type { LocalDnsProviderOptions } from './local/dns.ts';
@@ -32,10 +35,13 @@ export interface ProviderFactories {
   awsVm(options: Ec2VmProviderOptions): VmProviderClient;
   azureVm(options: AzureVmProviderOptions): VmProviderClient;
   gcpVm(options: GcpVmProviderOptions): VmProviderClient;
+  digitalOceanVm(options: DoVmProviderOptions): VmProviderClient;
+  openstackVm(options: OpenStackVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
   azureDns(options: AzureDnsProviderOptions): DnsProviderClient;
   gcpDns(options: GcpDnsProviderOptions): DnsProviderClient;
+  digitalOceanDns(options: DoDnsProviderOptions): DnsProviderClient;
   ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
 }
 
@@ -50,10 +56,13 @@ export const defaultProviderFactories: ProviderFactories = {
   awsVm: lazyVmFactory('aws', async () => (await import('./aws-ec2/index.ts')).createEc2VmProvider),
   azureVm: lazyVmFactory('azure', async () => (await import('./azure/index.ts')).createAzureVmProvider),
   gcpVm: lazyVmFactory('gcp', async () => (await import('./gcp/index.ts')).createGcpVmProvider),
+  digitalOceanVm: lazyVmFactory('digital_ocean', async () => (await import('./digital-ocean/index.ts')).createDigitalOceanVmProvider),
+  openstackVm: lazyVmFactory('openstack', async () => (await import('./openstack/index.ts')).createOpenStackVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
   azureDns: lazyDnsFactory('azure', async () => (await import('./azure-dns/index.ts')).createAzureDnsProvider),
   gcpDns: lazyDnsFactory('gcp', async () => (await import('./gcp-dns/index.ts')).createGcpDnsProvider),
+  digitalOceanDns: lazyDnsFactory('digital_ocean', async () => (await import('./digital-ocean-dns/index.ts')).createDigitalOceanDnsProvider),
   ldap: lazyDirectoryFactory('ldap', async () => (await import('./ldap/index.ts')).createLdapDirectoryProvider),
 };
 
@@ -172,6 +181,26 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             const credentialsJson = p.credentials_json === undefined ? undefined : secret('VmProvider', name, 'credentials_json', p.credentials_json);
             return factories.gcpVm({ config: p, ...(credentialsJson !== undefined ? { credentialsJson } : {}) });
           }
+          case 'digital_ocean':
+            return factories.digitalOceanVm({ config: p, token: secret('VmProvider', name, 'token', p.token) });
+          case 'openstack': {
+            // Secret references are resolved here; ca_cert (inline PEM or ${file:}) the same way.
+            const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
+            const password = resolve('password', p.password);
+            const applicationCredentialId = resolve('application_credential_id', p.application_credential_id);
+            const applicationCredentialSecret = resolve('application_credential_secret', p.application_credential_secret);
+            const caCert = resolve('ca_cert', p.ca_cert);
+            return factories.openstackVm({
+              config: p,
+              secrets: {
+                ...(password !== undefined ? { password } : {}),
+                ...(applicationCredentialId !== undefined ? { applicationCredentialId } : {}),
+                ...(applicationCredentialSecret !== undefined ? { applicationCredentialSecret } : {}),
+                ...(caCert !== undefined ? { caCert } : {}),
+              },
+              ...(options.warn ? { warn: options.warn } : {}),
+            });
+          }
           default: {
             const never: never = p;
             throw new PoolformError('unknown-provider-type', `VmProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);
@@ -197,6 +226,8 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             const credentialsJson = p.credentials_json === undefined ? undefined : secret('DnsProvider', name, 'credentials_json', p.credentials_json);
             return factories.gcpDns({ config: p, ...(credentialsJson !== undefined ? { credentialsJson } : {}) });
           }
+          case 'digital_ocean':
+            return factories.digitalOceanDns({ config: p, token: secret('DnsProvider', name, 'token', p.token) });
           default: {
             const never: never = p;
             throw new PoolformError('unknown-provider-type', `DnsProvider ${name}: unknown type ${JSON.stringify((never as { type: unknown }).type)}`);

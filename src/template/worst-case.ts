@@ -38,5 +38,8 @@ export const AZURE_CUSTOM_DATA_LIMIT = 65_535;
 /** GCP instance metadata: each value at most 262,144 bytes (Compute v1 Metadata.items[].value: "less than or equal to 262144 bytes (256 KiB)"). */
 export const GCP_METADATA_VALUE_LIMIT = 262_144;
 
+/** DigitalOcean droplet user_data (Droplets - Create a New Droplet: "limited to 64 KiB in size"), plain text. */
+export const DO_USER_DATA_LIMIT = 64 * 1024;
+
 /** GCP instance metadata: all keys and values together under 512 KB (Compute v1 Metadata.items[]). */
 export const GCP_METADATA_TOTAL_LIMIT = 512 * 1024;

@@ -118,6 +118,33 @@ export type GcpErrorCode =
   | 'gcp-invalid-request'
   | 'gcp-not-found';
 
+/** DigitalOcean (Droplets, DNS domain records). */
+export type DigitalOceanErrorCode =
+  | 'do-error'
+  | 'do-throttled'
+  | 'do-auth-failed'
+  | 'do-unauthorized'
+  | 'do-insufficient-capacity'
+  | 'do-droplet-limit'
+  | 'do-invalid-request'
+  | 'do-not-found';
+
+/** OpenStack (Keystone v3 tokens, Nova servers). */
+export type OpenStackErrorCode =
+  | 'openstack-error'
+  | 'openstack-throttled'
+  | 'openstack-auth-failed'
+  | 'openstack-unauthorized'
+  | 'openstack-insufficient-capacity'
+  | 'openstack-quota-exceeded'
+  | 'openstack-operation-timeout'
+  | 'openstack-server-error'
+  | 'openstack-invalid-request'
+  | 'openstack-not-found'
+  | 'openstack-endpoint-not-found'
+  | 'openstack-tls-failed'
+  | 'openstack-unreachable';
+
 /** LDAP / Active Directory. */
 export type LdapErrorCode =
   | 'ldap-error'
@@ -143,7 +170,7 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | LdapErrorCode;
+export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OpenStackErrorCode | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */

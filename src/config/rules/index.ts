@@ -72,7 +72,7 @@ export const DIAGNOSTIC_CODES = {
   'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
   'unknown-template-variable': 'an unknown {variable} in a startup script',
   'template-stray-brace': 'a single { or } in a startup script (warning)',
-  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value) when rendered with worst-case values',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data) when rendered with worst-case values',
   'azure-credentials': 'an azure provider with client_secret but no client_id, or with both use_managed_identity and client_secret',
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
