@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { capacitySeries } from './capacity-series.ts';
 import { escapeHtml, html } from './html.ts';
 import { createLoginSessions } from './login-sessions.ts';
+import type { ScheduledConfig } from '../../schedule/active.ts';
 import { activeIntervals, validZone, weekTimeline } from './schedule-week.ts';
 
-const OFFICE = { enabled: true, schedules: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', timezone: 'Europe/Berlin' }] };
+const OFFICE = { enabled: true, schedules: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', timezone: 'Europe/Berlin' }] } as ScheduledConfig;
 
 describe('week timeline', () => {
   it('marks the spring-forward day as 23 hours and the autumn day as 25; windows sit at their wall-clock times', () => {
@@ -37,7 +38,7 @@ describe('week timeline', () => {
   it('no schedules: always active; disabled: never', () => {
     const nowMs = Date.parse('2026-06-01T00:00:00Z');
     expect(activeIntervals({ enabled: true, schedules: [] }, nowMs, nowMs + 86_400_000)).toEqual([[nowMs, nowMs + 86_400_000]]);
-    expect(activeIntervals({ enabled: false, schedules: OFFICE.schedules }, nowMs, nowMs + 86_400_000)).toEqual([]);
+    expect(activeIntervals({ enabled: false, schedules: OFFICE.schedules ?? [] }, nowMs, nowMs + 86_400_000)).toEqual([]);
   });
 
   it('property: segments lie inside their day, in order, never overlapping', () => {
