@@ -217,7 +217,9 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     switch (result.outcome) {
       case 'placed': {
         const session = result.session;
-        const server = session.server_id === null ? undefined : await ctx.store.getServer(session.server_id);
+        // The store hands back the server it placed on (no second read); else read it.
+        const known = 'server' in result ? result.server : undefined;
+        const server = session.server_id === null ? undefined : known?.id === session.server_id ? known : await ctx.store.getServer(session.server_id);
         if (!server) throw new Error(`placed session ${session.id} has no server`);
         const secrets: SessionSecrets = { credential, sshPrivateKey };
         const answer = connectionFor(config, server, session, secrets, apiKey);

@@ -344,7 +344,8 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
           throw err;
         }
         settle(idx, session.id, check.ok);
-        if (check.ok) return { outcome: 'placed', session };
+        // The index's record (or the row just read): the caller need not read the server again.
+        if (check.ok) return { outcome: 'placed', session, server: check.server ?? idx.get(serverId)?.server };
         learn(request.pool, serverId, check);
       }
       if (options.onNoCapacity === 'reject') return { outcome: 'rejected' };

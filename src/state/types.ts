@@ -84,7 +84,12 @@ export interface AllocationOptions {
 }
 
 export type AllocationResult =
-  | { outcome: 'placed'; session: SessionRecord }
+  /**
+   * `server`: the server as the store knew it when placing (its capacity index, current
+   * with the database's server version at the start of the allocation), so the caller
+   * need not read it again; absent when the store does not have it at hand.
+   */
+  | { outcome: 'placed'; session: SessionRecord; server?: ServerRecord }
   | { outcome: 'queued'; session: SessionRecord; position: number }
   | { outcome: 'rejected' };
 
