@@ -199,7 +199,6 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     return true;
   }
 
-  /** `rebuildBefore`: rebuild unless the index was built at or after this instant (another caller rebuilt it meanwhile). */
   /** The periodic rebuild runs beside requests (they go on with the current index meanwhile). */
   function rebuildInBackground(pool: string): void {
     if (rebuildingInBackground.has(pool)) return;
@@ -215,6 +214,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
       .finally(() => rebuildingInBackground.delete(pool));
   }
 
+  /** `rebuildBefore`: rebuild unless the index was built at or after this instant (another caller rebuilt it meanwhile). */
   async function refresh(pool: string, rebuildBefore: number | undefined): Promise<PoolCapacityIndex> {
     let idx = indexes.get(pool);
     if (!idx || (rebuildBefore !== undefined && idx.builtAt < rebuildBefore)) {
