@@ -75,7 +75,11 @@ async function axeSerious(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Everything the browser was shown, searched for secrets at the end. */
+const seen: string[] = [];
+
 async function shot(page: Page, name: string): Promise<string> {
+  seen.push(await page.content());
   const file = join(ARTIFACTS, `ui-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
@@ -207,6 +211,10 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
     expect(await axeSerious(small)).toEqual([]);
     await shot(small, 'overview-phone');
     await phone.close();
+
+    // No secret in anything the browser was given: pages as rendered, the page data, the script.
+    for (const path of ['/ui/api/data', '/ui/api/view?view=history', '/ui/assets/ui.js']) seen.push(await (await page.request.get(`${url}${path}`)).text());
+    for (const text of seen) for (const secret of [ADMIN_KEY, SESSIONS_KEY, RDP_PASSWORD, 'alice-pw']) expect(text.includes(secret), secret).toBe(false);
 
     // Sign out: back to the form, the session is gone.
     await page.goto(`${url}/ui/`);

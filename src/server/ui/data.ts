@@ -38,6 +38,7 @@ export interface PoolView {
   changes: { address: string; action: string; reason: string }[];
   held_changes: { address: string; action: string; reason: string }[];
   holds: HoldView[];
+  /** Sessions and servers over the last 24 h (empty when not asked for). */
   capacity: CapacityPoint[];
 }
 
@@ -165,14 +166,30 @@ function targetFor(config: Config, poolName: string, autoscaleName: string, nowM
   }
 }
 
-/** Everything the pages show, at `nowMs`. `auditLimit`: how many audit entries (newest first). */
-export async function loadUiData(ctx: AppContext, nowMs: number, auditLimit = 300): Promise<UiData> {
+export interface UiDataOptions {
+  /** How many audit entries (newest first; default 300). */
+  auditLimit?: number;
+  /**
+   * Build the 24-hour capacity series (default true). It reads every stored
+   * session (the store keeps ended ones and has no time filter), so the pages
+   * that do not draw the chart leave it out and read only open sessions.
+   */
+  capacity?: boolean;
+}
+
+/** Everything the pages show, at `nowMs`. */
+export async function loadUiData(ctx: AppContext, nowMs: number, options: UiDataOptions = {}): Promise<UiData> {
   const config = ctx.getConfig();
   const status = ctx.getStatus();
-  const [servers, sessions, audit] = await Promise.all([ctx.store.listServers(), ctx.store.listSessions(), ctx.store.listAudit(auditLimit)]);
+  const withCapacity = options.capacity ?? true;
+  const [servers, sessions, audit] = await Promise.all([
+    ctx.store.listServers(),
+    withCapacity ? ctx.store.listSessions() : ctx.store.listSessions({ status: ['queued', 'running'] }),
+    ctx.store.listAudit(options.auditLimit ?? 300),
+  ]);
   const since = nowMs - CAPACITY_WINDOW_MS;
   const open = sessions.filter((s) => s.status === 'queued' || s.status === 'running');
-  const recent = sessions.filter((s) => s.ended_at === null || Date.parse(s.ended_at) >= since);
+  const recent = withCapacity ? sessions.filter((s) => s.ended_at === null || Date.parse(s.ended_at) >= since) : [];
   const runningOn = new Map<string, number>();
   const usedOn = new Map<string, Resources>();
   for (const s of open) {
@@ -186,7 +203,7 @@ export async function loadUiData(ctx: AppContext, nowMs: number, auditLimit = 30
   const last = status?.last_reconcile ?? null;
   const holds = holdsOf(last?.decisions);
   const poolNames = [...new Set([...(config?.pools ?? []).map((p) => p.name), ...servers.map((s) => s.pool)])];
-  const series = capacitySeries(poolNames, recent, servers, nowMs);
+  const series = withCapacity ? capacitySeries(poolNames, recent, servers, nowMs) : new Map<string, CapacityPoint[]>();
   const pools: PoolView[] = poolNames.map((name) => {
     const def = config ? findPool(config, name) : undefined;
     const ps = servers.filter((s) => s.pool === name);

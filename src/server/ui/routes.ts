@@ -138,7 +138,8 @@ export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}):
   const livePart = async (view: PageName, id: string, tz: string | null): Promise<SafeHtml> => {
     const nowMs = ctx.clock();
     if (view === 'schedules') return schedulesView(ctx.getConfig(), nowMs, tz);
-    const data = await loadUiData(ctx, nowMs);
+    // Only the history page draws the 24-hour chart (it reads every stored session).
+    const data = await loadUiData(ctx, nowMs, { capacity: view === 'history' });
     switch (view) {
       case 'servers':
         return serversView(data);
