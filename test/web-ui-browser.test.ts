@@ -20,7 +20,16 @@ import type { ServeProcess } from './serve-process.ts';
 import { getJson, killLocalVms, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 function requireTools(): boolean {
   const missing: string[] = [];
@@ -102,131 +111,154 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
     state = join(root, 'state');
     mkdirSync(state);
     mkdirSync(ARTIFACTS, { recursive: true });
-    proc = await startServeProcess({ dir: cfg, stateDir: state, env: { POOLFORM_API_KEY: SESSIONS_KEY, POOLFORM_ADMIN_KEY: ADMIN_KEY, DEMO_RDP_PASSWORD: RDP_PASSWORD } });
+    proc = await startServeProcess({
+      dir: cfg,
+      stateDir: state,
+      env: { POOLFORM_API_KEY: SESSIONS_KEY, POOLFORM_ADMIN_KEY: ADMIN_KEY, DEMO_RDP_PASSWORD: RDP_PASSWORD },
+    });
     url = proc.url;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   }, testTimeout(60_000));
 
-  it('signs in, shows pools, servers and a requested session, refreshes live, passes axe, no console errors', async () => {
-    if (!proc || !browser) throw new Error('serve or the browser did not start');
-    const p = proc;
-    const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
-    await waitFor(async () => serversOf((await getJson(`${p.url}/api/v1/status`, admin)).body, 'demo-desktops').some((s) => s.status === 'running'), 60_000, `a demo-desktops server to check in\n${p.output().slice(-2000)}`);
-    const placed = await postJson(`${url}/api/v1/sessions`, { pool: 'demo-desktops', user: 'alice', credential: 'alice-pw' }, { Authorization: `Bearer ${SESSIONS_KEY}` });
-    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
-    const sessionId = String(placed.body['id']);
+  it(
+    'signs in, shows pools, servers and a requested session, refreshes live, passes axe, no console errors',
+    async () => {
+      if (!proc || !browser) throw new Error('serve or the browser did not start');
+      const p = proc;
+      const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+      await waitFor(
+        async () => serversOf((await getJson(`${p.url}/api/v1/status`, admin)).body, 'demo-desktops').some((s) => s.status === 'running'),
+        60_000,
+        `a demo-desktops server to check in\n${p.output().slice(-2000)}`,
+      );
+      const placed = await postJson(
+        `${url}/api/v1/sessions`,
+        { pool: 'demo-desktops', user: 'alice', credential: 'alice-pw' },
+        { Authorization: `Bearer ${SESSIONS_KEY}` },
+      );
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      const sessionId = String(placed.body['id']);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400 && !r.url().endsWith('/ui/login')) problems.push(`HTTP ${r.status()} ${r.url()}`);
-    });
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('response', (r) => {
+        if (r.status() >= 400 && !r.url().endsWith('/ui/login')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+      });
 
-    // / → /ui/ → the login form.
-    await page.goto(`${url}/`);
-    expect(new URL(page.url()).pathname).toBe('/ui/login');
-    expect(await axeSerious(page)).toEqual([]);
-    await shot(page, 'login');
-    // A sessions key is refused.
-    await page.getByLabel('Admin API key').fill(SESSIONS_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('admin role');
-    // The browser logs the refused sign-in (403) as a console error: expected here, and only here.
-    expect(problems.every((x) => x.includes('403'))).toBe(true);
-    problems.splice(0);
-    // Keyboard only: the admin key, Enter.
-    await page.getByLabel('Admin API key').fill(ADMIN_KEY);
-    await page.keyboard.press('Enter');
-    await page.waitForURL(`${url}/ui/`);
-    const cookies = await context.cookies();
-    const cookie = cookies.find((c) => c.name === 'poolform_ui');
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ui' });
-    expect(cookie?.value).not.toContain(ADMIN_KEY);
-
-    // Overview: every pool of config.example, and the session counted.
-    for (const pool of ['demo-desktops', 'lab-servers']) await page.getByRole('heading', { name: new RegExp(pool) }).first().waitFor();
-    await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
-    const overview = await page.locator('#live').innerText();
-    expect(overview).toContain('Wants next');
-    expect(await axeSerious(page)).toEqual([]);
-    const overviewShot = await shot(page, 'overview');
-    if (process.env['POOLFORM_UPDATE_SCREENSHOTS'] === '1') copyFileSync(overviewShot, README_SHOT);
-    // The first Tab reaches the skip link.
-    await page.keyboard.press('Tab');
-    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
-
-    // Servers and sessions: the requested session, sorting and filtering.
-    await page.getByRole('link', { name: 'Servers and sessions' }).click();
-    await page.waitForURL(`${url}/ui/servers`);
-    await page.locator('#sessions').getByText(sessionId).waitFor();
-    await page.locator('#servers button[data-sort="2"]').click();
-    expect(await page.locator('#servers th').nth(2).getAttribute('aria-sort')).toBe('ascending');
-    await page.getByLabel('Filter rows').fill('alice');
-    expect(await page.locator('#sessions tbody tr:not([hidden])').count()).toBe(1);
-    await page.getByLabel('Filter rows').fill('no-such-thing-zzz');
-    expect(await page.locator('#servers tbody tr:not([hidden])').count()).toBe(0);
-    await page.getByLabel('Filter rows').fill('');
-    // The sort survives a live refresh.
-    const before = await page.locator('#updated').textContent();
-    await expect.poll(() => page.locator('#updated').textContent(), { timeout: 20_000 }).not.toBe(before);
-    expect(await page.locator('#servers th').nth(2).getAttribute('aria-sort')).toBe('ascending');
-    expect(await axeSerious(page)).toEqual([]);
-    await shot(page, 'servers');
-
-    // A server's page: its check-ins and sessions.
-    const serverId = String((placed.body['server'] as { id?: string } | undefined)?.id ?? '');
-    await page.goto(`${url}/ui/servers/${encodeURIComponent(serverId)}`);
-    await page.getByRole('table', { name: 'Check-ins' }).waitFor();
-    await page.getByRole('table', { name: 'Sessions on this server' }).getByText(sessionId).waitFor();
-    expect(await axeSerious(page)).toEqual([]);
-    await shot(page, 'server');
-
-    for (const [name, path, expected] of [
-      ['schedules', '/ui/schedules', 'always-on'],
-      ['history', '/ui/history', 'Capacity, last 24 h'],
-    ] as const) {
-      await page.goto(`${url}${path}`);
-      await page.getByText(expected).first().waitFor();
-      await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
+      // / → /ui/ → the login form.
+      await page.goto(`${url}/`);
+      expect(new URL(page.url()).pathname).toBe('/ui/login');
       expect(await axeSerious(page)).toEqual([]);
-      await shot(page, name);
-    }
+      await shot(page, 'login');
+      // A sessions key is refused.
+      await page.getByLabel('Admin API key').fill(SESSIONS_KEY);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('admin role');
+      // The browser logs the refused sign-in (403) as a console error: expected here, and only here.
+      expect(problems.every((x) => x.includes('403'))).toBe(true);
+      problems.splice(0);
+      // Keyboard only: the admin key, Enter.
+      await page.getByLabel('Admin API key').fill(ADMIN_KEY);
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${url}/ui/`);
+      const cookies = await context.cookies();
+      const cookie = cookies.find((c) => c.name === 'poolform_ui');
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ui' });
+      expect(cookie?.value).not.toContain(ADMIN_KEY);
 
-    // A phone.
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    await phone.addCookies(cookies);
-    const small = await phone.newPage();
-    small.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`phone console: ${m.text()}`);
-    });
-    await small.goto(`${url}/ui/`);
-    await small.getByRole('heading', { name: /demo-desktops/ }).first().waitFor();
-    // Nothing wider than the screen (tables scroll inside their own box).
-    expect(await small.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    expect(await axeSerious(small)).toEqual([]);
-    await shot(small, 'overview-phone');
-    await phone.close();
+      // Overview: every pool of config.example, and the session counted.
+      for (const pool of ['demo-desktops', 'lab-servers'])
+        await page
+          .getByRole('heading', { name: new RegExp(pool) })
+          .first()
+          .waitFor();
+      await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
+      const overview = await page.locator('#live').textContent();
+      expect(overview).toContain('Wants next');
+      expect(await axeSerious(page)).toEqual([]);
+      const overviewShot = await shot(page, 'overview');
+      if (process.env['POOLFORM_UPDATE_SCREENSHOTS'] === '1') copyFileSync(overviewShot, README_SHOT);
+      // The first Tab reaches the skip link.
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('Skip to content');
 
-    // No secret in anything the browser was given: pages as rendered, the page data, the script.
-    for (const path of ['/ui/api/data', '/ui/api/view?view=history', '/ui/assets/ui.js']) seen.push(await (await page.request.get(`${url}${path}`)).text());
-    for (const text of seen) for (const secret of [ADMIN_KEY, SESSIONS_KEY, RDP_PASSWORD, 'alice-pw']) expect(text.includes(secret), secret).toBe(false);
+      // Servers and sessions: the requested session, sorting and filtering.
+      await page.getByRole('link', { name: 'Servers and sessions' }).click();
+      await page.waitForURL(`${url}/ui/servers`);
+      await page.locator('#sessions').getByText(sessionId).waitFor();
+      await page.locator('#servers button[data-sort="2"]').click();
+      expect(await page.locator('#servers th').nth(2).getAttribute('aria-sort')).toBe('ascending');
+      await page.getByLabel('Filter rows').fill('alice');
+      expect(await page.locator('#sessions tbody tr:not([hidden])').count()).toBe(1);
+      await page.getByLabel('Filter rows').fill('no-such-thing-zzz');
+      expect(await page.locator('#servers tbody tr:not([hidden])').count()).toBe(0);
+      await page.getByLabel('Filter rows').fill('');
+      // The sort survives a live refresh.
+      const before = await page.locator('#updated').textContent();
+      await expect.poll(() => page.locator('#updated').textContent(), { timeout: 20_000 }).not.toBe(before);
+      expect(await page.locator('#servers th').nth(2).getAttribute('aria-sort')).toBe('ascending');
+      expect(await axeSerious(page)).toEqual([]);
+      await shot(page, 'servers');
 
-    // Sign out: back to the form, the session is gone.
-    await page.goto(`${url}/ui/`);
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.waitForURL(`${url}/ui/login`);
-    const after = await page.request.get(`${url}/ui/api/data`);
-    expect(after.status()).toBe(401);
-    problems.splice(0, problems.length, ...problems.filter((x) => !x.includes('/ui/api/data')));
+      // A server's page: its check-ins and sessions.
+      const serverId = String((placed.body['server'] as { id?: string } | undefined)?.id ?? '');
+      await page.goto(`${url}/ui/servers/${encodeURIComponent(serverId)}`);
+      await page.getByRole('table', { name: 'Check-ins' }).waitFor();
+      await page.getByRole('table', { name: 'Sessions on this server' }).getByText(sessionId).waitFor();
+      expect(await axeSerious(page)).toEqual([]);
+      await shot(page, 'server');
 
-    expect(problems).toEqual([]);
-    // No secret in what the browser was given.
-    expect(p.output()).not.toContain(ADMIN_KEY);
-    await context.close();
-  }, testTimeout(180_000));
+      for (const [name, path, expected] of [
+        ['schedules', '/ui/schedules', 'always-on'],
+        ['history', '/ui/history', 'Capacity, last 24 h'],
+      ] as const) {
+        await page.goto(`${url}${path}`);
+        await page.getByText(expected).first().waitFor();
+        await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
+        expect(await axeSerious(page)).toEqual([]);
+        await shot(page, name);
+      }
+
+      // A phone.
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await phone.addCookies(cookies);
+      const small = await phone.newPage();
+      small.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`phone console: ${m.text()}`);
+      });
+      await small.goto(`${url}/ui/`);
+      await small
+        .getByRole('heading', { name: /demo-desktops/ })
+        .first()
+        .waitFor();
+      // Nothing wider than the screen (tables scroll inside their own box).
+      expect(await small.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      expect(await axeSerious(small)).toEqual([]);
+      await shot(small, 'overview-phone');
+      await phone.close();
+
+      // No secret in anything the browser was given: pages as rendered, the page data, the script.
+      for (const path of ['/ui/api/data', '/ui/api/view?view=history', '/ui/assets/ui.js']) seen.push(await (await page.request.get(`${url}${path}`)).text());
+      for (const text of seen) for (const secret of [ADMIN_KEY, SESSIONS_KEY, RDP_PASSWORD, 'alice-pw']) expect(text.includes(secret), secret).toBe(false);
+
+      // Sign out: back to the form, the session is gone.
+      await page.goto(`${url}/ui/`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${url}/ui/login`);
+      const after = await page.request.get(`${url}/ui/api/data`);
+      expect(after.status()).toBe(401);
+      problems.splice(0, problems.length, ...problems.filter((x) => !x.includes('/ui/api/data')));
+
+      expect(problems).toEqual([]);
+      // No secret in what the browser was given.
+      expect(p.output()).not.toContain(ADMIN_KEY);
+      await context.close();
+    },
+    testTimeout(180_000),
+  );
 });

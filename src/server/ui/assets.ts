@@ -1,9 +1,9 @@
 // The web page's stylesheet and script, served by `serve` itself from
 // /ui/assets/ (no CDN, nothing fetched at run time, nothing extra at build
-// time: they are plain strings of this module). The script has no backticks
-// and no template placeholders so it can live in String.raw.
+// time: they are plain strings of this module). They have no backticks, backslashes
+// or template placeholders, so a template literal holds them verbatim.
 
-export const UI_CSS = String.raw`/* poolform web page: plain CSS, no framework. Contrast ≥ 4.5:1 for text. */
+export const UI_CSS = `/* poolform web page: plain CSS, no framework. Contrast ≥ 4.5:1 for text. */
 :root { --fg: #1b1f24; --muted: #4a5260; --bg: #f6f7f9; --card: #fff; --line: #d0d5dd; --accent: #0b5cad; --ok: #1a6b2f; --busy: #0b5cad; --warn: #8a4b00; --bad: #a4161a; --off: #4a5260; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
@@ -83,7 +83,7 @@ body.login main { max-width: 480px; margin-top: 8vh; }
 }
 `;
 
-export const UI_JS = String.raw`// poolform web page: refreshes the live part of the page every few seconds
+export const UI_JS = `// poolform web page: refreshes the live part of the page every few seconds
 // from /ui/api/view (JSON carrying server-rendered, escaped markup), shows
 // times in the viewer's zone, sorts and filters tables. No framework.
 (() => {
@@ -192,4 +192,5 @@ export const UI_JS = String.raw`// poolform web page: refreshes the live part of
 `;
 
 /** A tiny icon, so browsers do not ask for /favicon.ico (a 404 in the console). */
-export const UI_FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#14213d"/><rect x="3" y="9" width="2" height="4" fill="#f0a500"/><rect x="7" y="6" width="2" height="7" fill="#f0a500"/><rect x="11" y="3" width="2" height="10" fill="#f0a500"/></svg>';
+export const UI_FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#14213d"/><rect x="3" y="9" width="2" height="4" fill="#f0a500"/><rect x="7" y="6" width="2" height="7" fill="#f0a500"/><rect x="11" y="3" width="2" height="10" fill="#f0a500"/></svg>';

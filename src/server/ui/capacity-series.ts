@@ -26,7 +26,12 @@ export const CAPACITY_WINDOW_MS = 24 * 3_600_000;
 export const CAPACITY_STEP_MS = 10 * 60_000;
 
 /** Points every 10 minutes from now − 24 h to now (145), per pool name in `pools` (and any pool seen in the records). */
-export function capacitySeries(pools: readonly string[], sessions: readonly SessionSpan[], servers: readonly ServerSpan[], nowMs: number): Map<string, CapacityPoint[]> {
+export function capacitySeries(
+  pools: readonly string[],
+  sessions: readonly SessionSpan[],
+  servers: readonly ServerSpan[],
+  nowMs: number,
+): Map<string, CapacityPoint[]> {
   const out = new Map<string, CapacityPoint[]>();
   const names = new Set([...pools, ...sessions.map((s) => s.pool), ...servers.map((s) => s.pool)]);
   const steps = CAPACITY_WINDOW_MS / CAPACITY_STEP_MS;

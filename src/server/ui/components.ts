@@ -44,9 +44,17 @@ export interface Column<T> {
 }
 
 /** A table whose column headers are sort buttons (ui.js); `filterable` rows are matched by the page's filter box. */
-export function table<T>(id: string, caption: string, columns: Column<T>[], rows: readonly T[], options: { filterable?: boolean; empty?: string } = {}): SafeHtml {
+export function table<T>(
+  id: string,
+  caption: string,
+  columns: Column<T>[],
+  rows: readonly T[],
+  options: { filterable?: boolean; empty?: string } = {},
+): SafeHtml {
   if (rows.length === 0) return html`<p class="empty" id="${id}">${options.empty ?? `No ${caption.toLowerCase()}.`}</p>`;
-  const head = columns.map((c, i) => html`<th scope="col"${raw(c.numeric ? ' class="num"' : '')}><button type="button" class="sort" data-sort="${i}">${c.label}</button></th>`);
+  const head = columns.map(
+    (c, i) => html`<th scope="col"${raw(c.numeric ? ' class="num"' : '')}><button type="button" class="sort" data-sort="${i}">${c.label}</button></th>`,
+  );
   const body = rows.map(
     (r) =>
       html`<tr>${columns.map((c) => {

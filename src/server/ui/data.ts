@@ -89,7 +89,13 @@ export interface AuditView {
 
 export interface UiData {
   at: string;
-  config: { loaded: boolean; dir: string | null; loaded_at: string | null; errors: { code: string; message: string; file: string | null; line: number | null }[]; warnings: number };
+  config: {
+    loaded: boolean;
+    dir: string | null;
+    loaded_at: string | null;
+    errors: { code: string; message: string; file: string | null; line: number | null }[];
+    warnings: number;
+  };
   leader: string | null;
   apply_policy: string;
   last_reconcile: ReconcileSummary | null;
@@ -238,7 +244,9 @@ export async function loadUiData(ctx: AppContext, nowMs: number, options: UiData
       free_slots: docker ? null : usable.reduce((n, s) => n + Math.max(0, s.max_sessions - (runningOn.get(s.id) ?? 0)), 0),
       free_resources: docker ? free : null,
       autoscale: config && def ? (def.autoscale ?? []).map((a) => ({ name: a.name, target: targetFor(config, name, a.name, nowMs) })) : [],
-      decisions: (last?.decisions ?? []).filter((d) => d.pool === name).map((d) => ({ action: d.action, autoscale: d.autoscale, server_id: d.server_id, reason: d.reason })),
+      decisions: (last?.decisions ?? [])
+        .filter((d) => d.pool === name)
+        .map((d) => ({ action: d.action, autoscale: d.autoscale, server_id: d.server_id, reason: d.reason })),
       changes: (last?.plan ?? []).filter(inPool),
       held_changes: (last?.held_changes ?? []).filter(inPool),
       holds: holds.filter((h) => h.pool === name),

@@ -8,7 +8,10 @@ import { createLoginSessions } from './login-sessions.ts';
 import type { ScheduledConfig } from '../../schedule/active.ts';
 import { activeIntervals, validZone, weekTimeline } from './schedule-week.ts';
 
-const OFFICE = { enabled: true, schedules: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', timezone: 'Europe/Berlin' }] } as ScheduledConfig;
+const OFFICE = {
+  enabled: true,
+  schedules: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', timezone: 'Europe/Berlin' }],
+} as ScheduledConfig;
 
 describe('week timeline', () => {
   it('marks the spring-forward day as 23 hours and the autumn day as 25; windows sit at their wall-clock times', () => {
@@ -43,17 +46,21 @@ describe('week timeline', () => {
 
   it('property: segments lie inside their day, in order, never overlapping', () => {
     fc.assert(
-      fc.property(fc.integer({ min: Date.parse('2025-01-01T00:00:00Z'), max: Date.parse('2028-01-01T00:00:00Z') }), fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'UTC'), (nowMs, zone) => {
-        for (const d of weekTimeline(OFFICE, zone, nowMs).days) {
-          let last = 0;
-          for (const s of d.segments) {
-            expect(s.from).toBeGreaterThanOrEqual(last);
-            expect(s.to).toBeGreaterThan(s.from);
-            expect(s.to).toBeLessThanOrEqual(1);
-            last = s.to;
+      fc.property(
+        fc.integer({ min: Date.parse('2025-01-01T00:00:00Z'), max: Date.parse('2028-01-01T00:00:00Z') }),
+        fc.constantFrom('Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'UTC'),
+        (nowMs, zone) => {
+          for (const d of weekTimeline(OFFICE, zone, nowMs).days) {
+            let last = 0;
+            for (const s of d.segments) {
+              expect(s.from).toBeGreaterThanOrEqual(last);
+              expect(s.to).toBeGreaterThan(s.from);
+              expect(s.to).toBeLessThanOrEqual(1);
+              last = s.to;
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -184,17 +184,44 @@ async function harness(cfg: Config = config): Promise<{ app: Hono; store: StateS
   stores.push(store);
   await store.putServer(server('s1', { status_message: `booting ${XSS}` }));
   await store.putServer(server('s2', { status: 'starting', status_progress: 40, checked_in_at: null }));
-  await store.putServer(server('fixed.desk.f1', { autoscale: null, address: 'server.desk.f1', hostname: '127.0.0.1', connection_type: 'ssh', connection_port: 22, max_sessions: 1 }));
+  await store.putServer(
+    server('fixed.desk.f1', {
+      autoscale: null,
+      address: 'server.desk.f1',
+      hostname: '127.0.0.1',
+      connection_type: 'ssh',
+      connection_port: 22,
+      max_sessions: 1,
+    }),
+  );
   await store.appendAudit([
-    { at: new Date(NOW - 60_000).toISOString(), actor: 'server:s1', action: 'checkin', address: 'vm.desk.day.s1', reason: `check-in: running (${XSS})`, detail: { status: 'running', progress: 100 } },
-    { at: new Date(NOW - 30_000).toISOString(), actor: 'serve', action: 'create', address: 'vm.desk.day.s2', reason: 'below minimum', detail: { status: 'applied', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' } },
+    {
+      at: new Date(NOW - 60_000).toISOString(),
+      actor: 'server:s1',
+      action: 'checkin',
+      address: 'vm.desk.day.s1',
+      reason: `check-in: running (${XSS})`,
+      detail: { status: 'running', progress: 100 },
+    },
+    {
+      at: new Date(NOW - 30_000).toISOString(),
+      actor: 'serve',
+      action: 'create',
+      address: 'vm.desk.day.s2',
+      reason: 'below minimum',
+      detail: { status: 'applied', token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' },
+    },
   ]);
   const app = createApp({ store, getConfig: () => cfg, env: ENV, clock: () => NOW, getStatus: () => status });
   return { app, store };
 }
 
 async function login(app: Hono, key: string, headers: Record<string, string> = {}): Promise<Response> {
-  return app.request('http://localhost/ui/login', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams({ key }).toString() });
+  return app.request('http://localhost/ui/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ key }).toString(),
+  });
 }
 
 function cookieOf(res: Response): string {
@@ -292,8 +319,21 @@ describe('web page: access', () => {
 });
 
 describe('web page: content', () => {
-  const pages = ['/ui/', '/ui/schedules', '/ui/servers', '/ui/servers/s1', '/ui/servers/fixed.desk.f1', '/ui/history', '/ui/login', '/ui/assets/ui.js', '/ui/assets/ui.css', '/ui/api/data'];
-  const views = ['overview', 'schedules', 'servers', 'history'].map((v) => `/ui/api/view?view=${v}&tz=America/New_York`).concat(['/ui/api/view?view=server&id=s1']);
+  const pages = [
+    '/ui/',
+    '/ui/schedules',
+    '/ui/servers',
+    '/ui/servers/s1',
+    '/ui/servers/fixed.desk.f1',
+    '/ui/history',
+    '/ui/login',
+    '/ui/assets/ui.js',
+    '/ui/assets/ui.css',
+    '/ui/api/data',
+  ];
+  const views = ['overview', 'schedules', 'servers', 'history']
+    .map((v) => `/ui/api/view?view=${v}&tz=America/New_York`)
+    .concat(['/ui/api/view?view=server&id=s1']);
 
   it('no secret value of the configuration in any page, script, view or JSON', async () => {
     const { app } = await harness();
@@ -311,7 +351,14 @@ describe('web page: content', () => {
   });
 
   // Pages that show the friendly name, a check-in message, a reconcile message or error.
-  const SHOWS_XSS = ['/ui/servers/s1', '/ui/history', '/ui/api/view?view=overview', '/ui/api/view?view=servers', '/ui/api/view?view=history', '/ui/api/view?view=server&id=s1'];
+  const SHOWS_XSS = [
+    '/ui/servers/s1',
+    '/ui/history',
+    '/ui/api/view?view=overview',
+    '/ui/api/view?view=servers',
+    '/ui/api/view?view=history',
+    '/ui/api/view?view=server&id=s1',
+  ];
   it('HTML-special characters from configuration and state are escaped everywhere (no markup injected)', async () => {
     const { app } = await harness();
     const cookie = cookieOf(await login(app, ENV.UI_ADMIN_KEY));
@@ -329,11 +376,38 @@ describe('web page: content', () => {
   it('overview: servers by status, free slots, what the autoscaler wants and holds', async () => {
     const { app, store } = await harness();
     await store.putSession({
-      id: 'sess-1', pool: 'desk', user: 'alice', zone: null, workspace: null, server_id: 's1', status: 'running', resources: null, staged: false, staging: null,
-      created_at: new Date(NOW - 600_000).toISOString(), updated_at: new Date(NOW).toISOString(), last_keepalive_at: new Date(NOW).toISOString(), ended_at: null, end_reason: null, api_key: 'portal',
+      id: 'sess-1',
+      pool: 'desk',
+      user: 'alice',
+      zone: null,
+      workspace: null,
+      server_id: 's1',
+      status: 'running',
+      resources: null,
+      staged: false,
+      staging: null,
+      created_at: new Date(NOW - 600_000).toISOString(),
+      updated_at: new Date(NOW).toISOString(),
+      last_keepalive_at: new Date(NOW).toISOString(),
+      ended_at: null,
+      end_reason: null,
+      api_key: 'portal',
     });
     const cookie = cookieOf(await login(app, ENV.UI_ADMIN_KEY));
-    const data = (await (await app.request('/ui/api/data', { headers: { Cookie: cookie } })).json()) as { pools: { name: string; servers: Record<string, number>; sessions_running: number; free_slots: number | null; free_resources: unknown; holds: unknown[]; changes: unknown[]; held_changes: unknown[]; capacity: { sessions: number }[] }[]; sessions: { id: string }[] };
+    const data = (await (await app.request('/ui/api/data', { headers: { Cookie: cookie } })).json()) as {
+      pools: {
+        name: string;
+        servers: Record<string, number>;
+        sessions_running: number;
+        free_slots: number | null;
+        free_resources: unknown;
+        holds: unknown[];
+        changes: unknown[];
+        held_changes: unknown[];
+        capacity: { sessions: number }[];
+      }[];
+      sessions: { id: string }[];
+    };
     const desk = data.pools.find((p) => p.name === 'desk');
     expect(desk?.servers).toMatchObject({ starting: 1, running: 2, draining: 0, failed: 0 });
     expect(desk?.sessions_running).toBe(1);

@@ -37,7 +37,8 @@ export const UI_COOKIE = 'poolform_ui';
 const MAX_LOGIN_BODY = 4096;
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
   // same-origin, not no-referrer: with no-referrer browsers send `Origin: null` on the login form, which the origin check refuses.
   'Referrer-Policy': 'same-origin',
@@ -75,23 +76,23 @@ export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}):
   const send = (c: Context, body: SafeHtml | string, status: 200 | 400 | 401 | 403 | 404 | 413 | 503 = 200, extra: Record<string, string> = {}) =>
     c.body(String(body), status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...extra });
 
-  const notFound = (c: Context) => c.json({ error: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path} (the web page is off: Settings.ui is false)` }, 404);
+  const notFound = (c: Context) =>
+    c.json({ error: 'not_found', message: `no such endpoint: ${c.req.method} ${c.req.path} (the web page is off: Settings.ui is false)` }, 404);
 
   app.use('/ui/*', async (c, next) => {
     if (!enabled()) return notFound(c);
     await next();
   });
-  app.use(
-    '/ui/*',
-    bodyLimit({ maxSize: MAX_LOGIN_BODY, onError: (c) => send(c, loginPage(`The request is larger than ${MAX_LOGIN_BODY} bytes.`), 413) }),
-  );
+  app.use('/ui/*', bodyLimit({ maxSize: MAX_LOGIN_BODY, onError: (c) => send(c, loginPage(`The request is larger than ${MAX_LOGIN_BODY} bytes.`), 413) }));
 
   app.get('/', (c) => (enabled() ? c.redirect('/ui/', 302) : notFound(c)));
   app.get('/ui', (c) => c.redirect('/ui/', 302));
 
   app.get('/ui/assets/ui.css', (c) => c.body(UI_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS }));
   app.get('/ui/assets/favicon.svg', (c) => c.body(UI_FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'max-age=86400', ...SECURITY_HEADERS }));
-  app.get('/ui/assets/ui.js', (c) => c.body(UI_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS }));
+  app.get('/ui/assets/ui.js', (c) =>
+    c.body(UI_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS }),
+  );
 
   app.get('/ui/login', (c) => {
     if (viewer(c)) return c.redirect('/ui/', 303);

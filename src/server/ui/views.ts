@@ -75,13 +75,23 @@ export function overviewView(d: UiData): SafeHtml {
 }
 
 const serverColumns: Column<ServerView>[] = [
-  { label: 'Server', cell: (s) => html`<a href="/ui/servers/${encodeURIComponent(s.id)}">${s.friendly_name ?? s.hostname ?? s.id}</a><br><span class="muted small">${s.id}</span>`, sortValue: (s) => s.id },
+  {
+    label: 'Server',
+    cell: (s) =>
+      html`<a href="/ui/servers/${encodeURIComponent(s.id)}">${s.friendly_name ?? s.hostname ?? s.id}</a><br><span class="muted small">${s.id}</span>`,
+    sortValue: (s) => s.id,
+  },
   { label: 'Pool', cell: (s) => s.pool },
   { label: 'Status', cell: (s) => html`${badge(s.status)}${s.enabled ? '' : html` <span class="muted">disabled</span>`}`, sortValue: (s) => s.status },
   { label: 'Progress', cell: (s) => `${s.status_progress}%`, sortValue: (s) => s.status_progress, numeric: true },
   { label: 'Message', cell: (s) => s.status_message },
   // Docker agents are bounded by cores/memory/GPUs, not a slot count.
-  { label: 'Sessions', cell: (s) => (s.capacity ? `${s.sessions} (${s.capacity.cores} cores)` : `${s.sessions}/${s.max_sessions}`), sortValue: (s) => s.sessions, numeric: true },
+  {
+    label: 'Sessions',
+    cell: (s) => (s.capacity ? `${s.sessions} (${s.capacity.cores} cores)` : `${s.sessions}/${s.max_sessions}`),
+    sortValue: (s) => s.sessions,
+    numeric: true,
+  },
   { label: 'Address', cell: (s) => s.ip ?? '' },
   { label: 'Checked in', cell: (s) => time(s.checked_in_at), sortValue: (s) => s.checked_in_at ?? '' },
 ];
@@ -91,7 +101,11 @@ const sessionColumns: Column<SessionView>[] = [
   { label: 'Pool', cell: (s) => s.pool },
   { label: 'User', cell: (s) => s.user },
   { label: 'Status', cell: (s) => html`${badge(s.status)}${s.staged ? html` <span class="muted">staged</span>` : ''}`, sortValue: (s) => s.status },
-  { label: 'Server', cell: (s) => (s.server_id ? html`<a href="/ui/servers/${encodeURIComponent(s.server_id)}">${s.server_id}</a>` : ''), sortValue: (s) => s.server_id ?? '' },
+  {
+    label: 'Server',
+    cell: (s) => (s.server_id ? html`<a href="/ui/servers/${encodeURIComponent(s.server_id)}">${s.server_id}</a>` : ''),
+    sortValue: (s) => s.server_id ?? '',
+  },
   { label: 'Workspace', cell: (s) => s.workspace ?? '' },
   { label: 'API key', cell: (s) => s.api_key ?? '' },
   { label: 'Started', cell: (s) => time(s.created_at), sortValue: (s) => s.created_at },
@@ -104,8 +118,17 @@ export function serversView(d: UiData): SafeHtml {
 
 const checkinColumns: Column<AuditView>[] = [
   { label: 'At', cell: (e) => time(e.at), sortValue: (e) => e.at },
-  { label: 'Status', cell: (e) => badge(typeof e.detail?.['status'] === 'string' ? e.detail['status'] : e.action), sortValue: (e) => String(e.detail?.['status'] ?? e.action) },
-  { label: 'Progress', cell: (e) => (typeof e.detail?.['progress'] === 'number' ? `${e.detail['progress']}%` : ''), numeric: true, sortValue: (e) => Number(e.detail?.['progress'] ?? -1) },
+  {
+    label: 'Status',
+    cell: (e) => badge(typeof e.detail?.['status'] === 'string' ? e.detail['status'] : e.action),
+    sortValue: (e) => String(e.detail?.['status'] ?? e.action),
+  },
+  {
+    label: 'Progress',
+    cell: (e) => (typeof e.detail?.['progress'] === 'number' ? `${e.detail['progress']}%` : ''),
+    numeric: true,
+    sortValue: (e) => Number(e.detail?.['progress'] ?? -1),
+  },
   { label: 'Message', cell: (e) => e.reason },
 ];
 
@@ -135,8 +158,19 @@ ${table('server-events', 'Other events', auditColumns, other, { empty: 'No other
 
 function timelineSvg(t: WeekTimeline, caption: string, idBase: string, fill: string): SafeHtml {
   const rows = t.days.map((day) => {
-    const segs = day.segments.map((s) => html`<rect x="${(s.from * 240).toFixed(2)}" y="1" width="${Math.max(0.5, (s.to - s.from) * 240).toFixed(2)}" height="12" fill="${fill}"><title>active ${localTime(Date.parse(s.fromIso), t.zone)} – ${localTime(Date.parse(s.toIso), t.zone)}</title></rect>`);
-    const spoken = day.segments.length === 0 ? 'inactive all day' : day.segments.map((s) => `active ${DateTime.fromISO(s.fromIso, { zone: t.zone }).toFormat('HH:mm')}–${s.to >= 1 ? '24:00' : DateTime.fromISO(s.toIso, { zone: t.zone }).toFormat('HH:mm')}`).join(', ');
+    const segs = day.segments.map(
+      (s) =>
+        html`<rect x="${(s.from * 240).toFixed(2)}" y="1" width="${Math.max(0.5, (s.to - s.from) * 240).toFixed(2)}" height="12" fill="${fill}"><title>active ${localTime(Date.parse(s.fromIso), t.zone)} – ${localTime(Date.parse(s.toIso), t.zone)}</title></rect>`,
+    );
+    const spoken =
+      day.segments.length === 0
+        ? 'inactive all day'
+        : day.segments
+            .map(
+              (s) =>
+                `active ${DateTime.fromISO(s.fromIso, { zone: t.zone }).toFormat('HH:mm')}–${s.to >= 1 ? '24:00' : DateTime.fromISO(s.toIso, { zone: t.zone }).toFormat('HH:mm')}`,
+            )
+            .join(', ');
     return html`<div class="day"><span class="day-label">${day.label}${day.dst ? html` <abbr class="dst" title="daylight saving change: ${day.hours}-hour day">DST</abbr>` : ''}</span><svg viewBox="0 0 240 14" preserveAspectRatio="none" class="track" role="img" aria-label="${day.label}: ${spoken}"><rect x="0" y="1" width="240" height="12" fill="#e6e9ee"/>${[6, 12, 18].map((h) => html`<line x1="${h * 10}" y1="0" x2="${h * 10}" y2="14" stroke="#8a8f98" stroke-width="0.5"/>`)}${segs}</svg></div>`;
   });
   return html`<figure class="timeline" aria-labelledby="${idBase}"><figcaption id="${idBase}">${caption}</figcaption><div class="hours" aria-hidden="true"><span>0</span><span>6</span><span>12</span><span>18</span><span>24</span></div>${rows}</figure>`;
@@ -161,16 +195,20 @@ export function schedulesView(config: Config | undefined, nowMs: number, viewerZ
       const changes = targetChanges(cfg, nowMs, 4);
       const dstNote = (ms: number) => {
         const at = DateTime.fromMillis(ms, { zone });
-        return at.offset !== DateTime.fromMillis(nowMs, { zone }).offset ? html` <abbr class="dst" title="UTC offset differs from now (daylight saving)">DST</abbr>` : '';
+        return at.offset !== DateTime.fromMillis(nowMs, { zone }).offset
+          ? html` <abbr class="dst" title="UTC offset differs from now (daylight saving)">DST</abbr>`
+          : '';
       };
       body = html`${timelineSvg(week, `This week in ${zone} (the schedule's zone)${notInForce}`, `tl-${i}-cfg`, fill)}${viewer ? timelineSvg(viewer, `This week in ${viewer.zone} (your zone)${notInForce}`, `tl-${i}-you`, fill) : ''}
 ${
   next.length === 0
     ? html`<p class="muted">No transitions: ${schedules.length === 0 ? `no schedules, always active${disabled ? ' once enabled' : ''}` : 'the state does not change'}.</p>`
-    : html`<div class="table-wrap" role="region" aria-labelledby="tr-${i}" tabindex="0"><table><caption id="tr-${i}">Next transitions${notInForce}</caption><thead><tr><th scope="col">Becomes</th><th scope="col">${zone}</th>${viewerZone && viewerZone !== zone ? html`<th scope="col">Your zone (${viewerZone})</th>` : ''}<th scope="col">UTC</th></tr></thead><tbody>${next.map((t) => {
-        const ms = Date.parse(t.at);
-        return html`<tr><td>${badge(t.active ? 'active' : 'inactive')}</td><td>${localTime(ms, zone)}${dstNote(ms)}</td>${viewerZone && viewerZone !== zone ? html`<td>${localTime(ms, viewerZone)}</td>` : ''}<td>${t.at}</td></tr>`;
-      })}</tbody></table></div>`
+    : html`<div class="table-wrap" role="region" aria-labelledby="tr-${i}" tabindex="0"><table><caption id="tr-${i}">Next transitions${notInForce}</caption><thead><tr><th scope="col">Becomes</th><th scope="col">${zone}</th>${viewerZone && viewerZone !== zone ? html`<th scope="col">Your zone (${viewerZone})</th>` : ''}<th scope="col">UTC</th></tr></thead><tbody>${next.map(
+        (t) => {
+          const ms = Date.parse(t.at);
+          return html`<tr><td>${badge(t.active ? 'active' : 'inactive')}</td><td>${localTime(ms, zone)}${dstNote(ms)}</td>${viewerZone && viewerZone !== zone ? html`<td>${localTime(ms, viewerZone)}</td>` : ''}<td>${t.at}</td></tr>`;
+        },
+      )}</tbody></table></div>`
 }
 ${changes.length > 0 ? html`<h3>Next target changes</h3><ul class="plain">${changes.map((c) => html`<li>${localTime(Date.parse(c.at), zone)}: ${targetText(pool.type, c)}</li>`)}</ul>` : ''}`;
     } catch (err) {
@@ -186,9 +224,15 @@ const auditColumns: Column<AuditView>[] = [
   { label: 'At', cell: (e) => time(e.at), sortValue: (e) => e.at },
   { label: 'Who', cell: (e) => e.actor },
   { label: 'Action', cell: (e) => badge(e.action), sortValue: (e) => e.action },
-  { label: 'Address', cell: (e) => (e.address ? html`<code>${e.address}</code>` : '') , sortValue: (e) => e.address ?? '' },
+  { label: 'Address', cell: (e) => (e.address ? html`<code>${e.address}</code>` : ''), sortValue: (e) => e.address ?? '' },
   { label: 'Why', cell: (e) => e.reason },
-  { label: 'Outcome', cell: (e) => (e.detail && typeof e.detail['status'] === 'string' ? html`${badge(e.detail['status'])}${typeof e.detail['message'] === 'string' ? ` ${e.detail['message']}` : ''}` : '') },
+  {
+    label: 'Outcome',
+    cell: (e) =>
+      e.detail && typeof e.detail['status'] === 'string'
+        ? html`${badge(e.detail['status'])}${typeof e.detail['message'] === 'string' ? ` ${e.detail['message']}` : ''}`
+        : '',
+  },
 ];
 
 function configErrors(d: UiData): SafeHtml {
@@ -204,11 +248,17 @@ ${
   r
     ? html`<p>${badge(r.result)} ${time(r.started_at)} · triggered by <strong>${r.trigger}</strong> · ${r.duration_ms} ms · ${r.changes} planned, ${r.applied} applied, ${r.failed} failed, ${r.held} held</p><p>${r.message}</p>
 ${r.errors.length > 0 ? html`<h3>Errors</h3><ul class="reasons">${r.errors.map((e) => html`<li>${badge('error')} ${e}</li>`)}</ul>` : html`<p class="muted">No reconcile errors.</p>`}
-${table('plan', 'Planned changes', [
-  { label: 'Action', cell: (c) => badge(c.action), sortValue: (c) => c.action },
-  { label: 'Address', cell: (c) => html`<code>${c.address}</code>`, sortValue: (c) => c.address },
-  { label: 'Why', cell: (c) => c.reason },
-] satisfies Column<(typeof planRows)[number]>[], planRows, { empty: 'The last plan had no changes.' })}
+${table(
+  'plan',
+  'Planned changes',
+  [
+    { label: 'Action', cell: (c) => badge(c.action), sortValue: (c) => c.action },
+    { label: 'Address', cell: (c) => html`<code>${c.address}</code>`, sortValue: (c) => c.address },
+    { label: 'Why', cell: (c) => c.reason },
+  ] satisfies Column<(typeof planRows)[number]>[],
+  planRows,
+  { empty: 'The last plan had no changes.' },
+)}
 ${r.held_changes.length > 0 ? html`<h3>Held by apply policy ${d.apply_policy}</h3><ul class="reasons">${r.held_changes.map((c) => html`<li>${badge('held')} ${c.action} <code>${c.address}</code>: ${c.reason}</li>`)}</ul>` : ''}`
     : html`<p class="muted">No reconcile has run yet.</p>`
 }</section>
