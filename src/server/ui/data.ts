@@ -27,6 +27,8 @@ export interface PoolView {
   servers: { starting: number; running: number; draining: number; failed: number; total: number };
   sessions_running: number;
   sessions_queued: number;
+  /** Docker pools: pre-created (staged) sessions waiting for a user. */
+  sessions_staged: number;
   /** Server pools: free session slots on running, enabled servers. */
   free_slots: number | null;
   /** Docker agent pools: what running, enabled agents have left. */
@@ -241,6 +243,7 @@ export async function loadUiData(ctx: AppContext, nowMs: number, options: UiData
       },
       sessions_running: open.filter((s) => s.pool === name && s.status === 'running' && !s.staged).length,
       sessions_queued: open.filter((s) => s.pool === name && s.status === 'queued').length,
+      sessions_staged: open.filter((s) => s.pool === name && s.status === 'running' && s.staged).length,
       free_slots: docker ? null : usable.reduce((n, s) => n + Math.max(0, s.max_sessions - (runningOn.get(s.id) ?? 0)), 0),
       free_resources: docker ? free : null,
       autoscale: config && def ? (def.autoscale ?? []).map((a) => ({ name: a.name, target: targetFor(config, name, a.name, nowMs) })) : [],

@@ -310,6 +310,18 @@ describe('web page: access', () => {
     expect((await app.request('/ui/api/data', { headers: { Cookie: cookie } })).status).toBe(401);
   });
 
+  it('says why nobody can sign in (no admin key, no configuration yet); oversized forms are refused', async () => {
+    const noAdmin = await harness({ ...config, settings: { ...config.settings, api_keys: (config.settings.api_keys ?? []).filter((k) => k.role !== 'admin') } });
+    expect(await (await noAdmin.app.request('/ui/login')).text()).toContain('No API key with the admin role is configured');
+    const store = await createSqliteStore({ path: ':memory:' });
+    stores.push(store);
+    const unloaded = createApp({ store, getConfig: () => undefined, env: ENV, clock: () => NOW });
+    expect(await (await unloaded.request('/ui/login')).text()).toContain('No valid configuration is loaded yet');
+    expect((await login(unloaded, ENV.UI_ADMIN_KEY)).status).toBe(503);
+    const { app } = await harness();
+    expect((await login(app, 'x'.repeat(10_000))).status).toBe(413);
+  });
+
   it('Settings.ui: false answers 404 for / and everything under /ui/', async () => {
     const { app } = await harness({ ...config, settings: { ...config.settings, ui: false } });
     for (const path of ['/', '/ui', '/ui/', '/ui/login', '/ui/assets/ui.js', '/ui/api/data']) expect((await app.request(path)).status, path).toBe(404);

@@ -63,6 +63,7 @@ function poolCard(p: PoolView, i: number): SafeHtml {
 <div><dt>Failed</dt><dd>${p.servers.failed}</dd></div>
 <div><dt>Sessions</dt><dd>${p.sessions_running}</dd></div>
 <div><dt>Queued</dt><dd>${p.sessions_queued}</dd></div>
+${p.type === 'docker_agent' ? html`<div><dt>Staged</dt><dd>${p.sessions_staged}</dd></div>` : ''}
 ${free}
 </dl>
 ${p.autoscale.length > 0 ? html`<h3>Autoscale</h3><ul class="plain">${p.autoscale.map((a) => html`<li><strong>${a.name}</strong>: ${targetText(p.type, a.target)}</li>`)}</ul>` : ''}
