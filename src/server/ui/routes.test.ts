@@ -311,7 +311,10 @@ describe('web page: access', () => {
   });
 
   it('says why nobody can sign in (no admin key, no configuration yet); oversized forms are refused', async () => {
-    const noAdmin = await harness({ ...config, settings: { ...config.settings, api_keys: (config.settings.api_keys ?? []).filter((k) => k.role !== 'admin') } });
+    const noAdmin = await harness({
+      ...config,
+      settings: { ...config.settings, api_keys: (config.settings.api_keys ?? []).filter((k) => k.role !== 'admin') },
+    });
     expect(await (await noAdmin.app.request('/ui/login')).text()).toContain('No API key with the admin role is configured');
     const store = await createSqliteStore({ path: ':memory:' });
     stores.push(store);
