@@ -41,5 +41,8 @@ export const GCP_METADATA_VALUE_LIMIT = 262_144;
 /** DigitalOcean droplet user_data (Droplets - Create a New Droplet: "limited to 64 KiB in size"), plain text. */
 export const DO_USER_DATA_LIMIT = 64 * 1024;
 
+/** OpenStack Nova user_data: the base64 string at most 65,535 characters (servers schema maxLength), so at most 49,149 bytes of script. */
+export const OPENSTACK_USER_DATA_LIMIT = 49_149;
+
 /** GCP instance metadata: all keys and values together under 512 KB (Compute v1 Metadata.items[]). */
 export const GCP_METADATA_TOTAL_LIMIT = 512 * 1024;
