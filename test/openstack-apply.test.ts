@@ -1,0 +1,260 @@
+// plan/apply/crash with the OpenStack provider, end to end: `node bin/poolform.js
+// apply` as a child process against the Keystone + Nova fake on loopback (the
+// provider's own HTTP client needs nothing but the auth URL and the password
+// from the environment), SIGKILLed right after each of its mutating provider
+// calls (POOLFORM_CRASH_AFTER=N); the next apply must converge: no duplicate
+// server, no orphaned boot volume, and plan then has nothing to do. The same
+// for a scale-down to zero. In-process: steady state costs one listing,
+// rejected credentials are a plan error naming the provider, a capacity
+// refusal ("No valid host was found") creates nothing and the pool completes
+// later.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyPlan } from '../src/apply/apply-plan.ts';
+import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
+import type { Config } from '../src/config/model.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { createSeededIdGen } from '../src/plan/names.ts';
+import { withCallCounter } from '../src/providers/crash-after.ts';
+import { createOpenStackVmProvider, META_INTENT_ID, META_SERVER_ID } from '../src/providers/openstack/index.ts';
+import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
+import { createSqliteStore } from '../src/state/sqlite-store.ts';
+import { runChild } from './fixtures/plan/harness.ts';
+import { FAST_OPENSTACK_TUNING } from './fakes/openstack/harness.ts';
+import { FAKE_IMAGE, FAKE_NETWORK, FAKE_USER, type FakeOpenStack, startFakeOpenStack } from './fakes/openstack/server.ts';
+
+interface Ws {
+  root: string;
+  config: string;
+  state: string;
+  env: Record<string, string>;
+}
+
+function configText(fake: FakeOpenStack, sessions: number): string {
+  return `kind: Settings
+provider_concurrency: 1
+---
+kind: Pool
+name: agents
+type: server
+autoscale:
+  - name: fleet
+    vm_provider: osp
+    connection_type: ssh
+    connection_port: 22
+    minimum_available_sessions: ${sessions}
+    max_simultaneous_sessions_per_server: 1
+    reusable: true
+    require_checkin: false
+---
+kind: VmProvider
+name: osp
+type: openstack
+max_instances: 10
+auth_url: ${fake.authUrl}
+username: ${FAKE_USER.name}
+password: \${env:OS_PASSWORD}
+project_name: ${FAKE_USER.project}
+region_name: RegionOne
+flavor: m1.small
+image_id: ${FAKE_IMAGE}
+networks: [${FAKE_NETWORK}]
+boot_from_volume: true
+volume_size_gb: 20
+startup_script: |
+  #!/bin/sh
+  echo {server_id}
+`;
+}
+
+function workspace(fake: FakeOpenStack, sessions: number): Ws {
+  const root = mkdtempSync(join(tmpdir(), 'poolform-openstack-apply-'));
+  const config = join(root, 'config');
+  mkdirSync(config);
+  writeFileSync(join(config, 'openstack.yaml'), configText(fake, sessions));
+  return { root, config, state: join(root, 'state'), env: { OS_PASSWORD: FAKE_USER.password } };
+}
+
+async function load(ws: Ws): Promise<Config> {
+  const loaded = await loadConfig(ws.config);
+  if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
+  return loaded.config;
+}
+
+function registryFor(config: Config, ws: Ws, now?: () => number): ProviderRegistry {
+  return createProviderRegistry({
+    config,
+    stateDir: ws.state,
+    env: ws.env,
+    factories: { openstackVm: (options) => createOpenStackVmProvider({ ...options, ...FAST_OPENSTACK_TUNING, ...(now ? { now } : {}) }) },
+  });
+}
+
+/** One in-process reconcile, optionally with the clock shifted (past the wait for an intent whose create never reached Nova). */
+async function reconcile(ws: Ws, shiftMs = 0): Promise<void> {
+  const config = await load(ws);
+  const later = () => Date.now() + shiftMs;
+  const store = await createSqliteStore({ path: ws.state });
+  try {
+    const round = await reconcileOnce({
+      config,
+      store,
+      registry: registryFor(config, ws, later),
+      clock: () => new Date(later()),
+      idGen: createSeededIdGen(Math.floor(Math.random() * 1e6)),
+      newId: randomUUID,
+      env: ws.env,
+      apiAddress: '127.0.0.1:9',
+    });
+    expect(round.applied.failures).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}
+
+async function assertConverged(fake: FakeOpenStack, ws: Ws, expected: number): Promise<void> {
+  const store = await createSqliteStore({ path: ws.state });
+  try {
+    const snap = await store.snapshot();
+    expect(snap.intents).toEqual([]);
+    const vmIds = snap.resources
+      .filter((r) => r.type === 'vm')
+      .map((r) => String(r.attributes['server_id']))
+      .sort();
+    expect(vmIds).toHaveLength(expected);
+    const servers = [...fake.servers.values()];
+    expect(servers.map((s) => s.metadata[META_SERVER_ID]).sort()).toEqual(vmIds);
+    // No orphaned volume: exactly one boot volume per server.
+    expect([...fake.volumes.values()].map((v) => v.server).sort()).toEqual(servers.map((s) => s.id).sort());
+    const config = await load(ws);
+    const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
+    expect(plan.changes).toEqual([]);
+  } finally {
+    await store.close();
+  }
+}
+
+function assertNoDuplicate(fake: FakeOpenStack, wanted: number): void {
+  const intents = [...fake.servers.values()].map((s) => s.metadata[META_INTENT_ID]);
+  expect(new Set(intents).size).toBe(intents.length);
+  expect(intents.length).toBeLessThanOrEqual(wanted);
+}
+
+// No waiting in the child: servers are ACTIVE on the first read and gone on the first read after DELETE.
+const fakeFor = () => startFakeOpenStack({ buildPolls: 0, deletePolls: 0 });
+
+describe('apply with the OpenStack provider', () => {
+  it('an in-process apply creates 2 servers with boot volumes; steady state costs one listing and no new token', { timeout: 60_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    const store = await createSqliteStore({ path: ws.state });
+    try {
+      const config = await load(ws);
+      const { registry, counter } = withCallCounter(registryFor(config, ws));
+      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
+      const { plan } = await planOnce(deps);
+      counter.reset();
+      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
+      expect(result.failures).toEqual([]);
+      expect(counter.mutating).toBe(2);
+      expect(fake.servers.size).toBe(2);
+      expect(fake.volumes.size).toBe(2);
+      fake.calls.length = 0;
+      const again = await planOnce(deps);
+      expect(again.plan.changes).toEqual([]);
+      expect(fake.calls.map((c) => c.operation)).toEqual(['nova.servers.list']);
+    } finally {
+      await store.close();
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGKILL after each mutating call of a create, then of a scale-down: the next apply converges, nothing orphaned', { timeout: 300_000 }, async () => {
+    for (const n of [1, 2]) {
+      const fake = await fakeFor();
+      const ws = workspace(fake, 2);
+      try {
+        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
+        expect(crashed.stderr).toBe('');
+        expect(crashed.signal).toBe('SIGKILL');
+        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+        expect(again.stderr).not.toContain(FAKE_USER.password);
+        expect(again.code).toBe(0);
+        assertNoDuplicate(fake, 2);
+        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcile(ws, 16 * 60_000);
+        await assertConverged(fake, ws, 2);
+
+        if (n === 1) {
+          // Scale to zero: one destroy call for both servers.
+          const file = join(ws.config, 'openstack.yaml');
+          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
+          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
+          expect(down.signal).toBe('SIGKILL');
+          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+          expect(finish.code).toBe(0);
+          await assertConverged(fake, ws, 0);
+          expect(fake.volumes.size).toBe(0);
+        }
+      } finally {
+        await fake.close();
+        rmSync(ws.root, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('rejected credentials are a plan error naming the provider; nothing is created', { timeout: 60_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    const store = await createSqliteStore({ path: ws.state });
+    try {
+      const config = await load(ws);
+      fake.rejectAuth(true);
+      const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(7) });
+      const text = [...plan.errors, ...(plan.fatal_errors ?? [])].join('\n');
+      expect(text).toMatch(/VmProvider osp: OpenStack \(Keystone\) rejected the credentials/);
+      expect(text).not.toContain(FAKE_USER.password);
+      expect(fake.count('nova.servers.create')).toBe(0);
+    } finally {
+      await store.close();
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+
+  it('"No valid host was found" fails only its server, leaves no server or volume behind, and later the pool completes', { timeout: 60_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    try {
+      fake.inject({ method: 'POST', path: '/servers', serverFault: 'No valid host was found. There are not enough hosts available.' });
+      const config = await load(ws);
+      const store = await createSqliteStore({ path: ws.state });
+      try {
+        const round = await reconcileOnce({
+          config,
+          store,
+          registry: registryFor(config, ws),
+          clock: () => new Date(),
+          idGen: createSeededIdGen(5),
+          newId: randomUUID,
+          env: ws.env,
+          apiAddress: '127.0.0.1:9',
+        });
+        expect(round.applied.failures.map((f) => f.code)).toEqual(['openstack-insufficient-capacity']);
+        expect(fake.servers.size).toBe(1);
+        expect(fake.volumes.size).toBe(1);
+        expect((await store.snapshot()).intents).toEqual([]);
+      } finally {
+        await store.close();
+      }
+      await reconcile(ws, 60 * 60_000);
+      await assertConverged(fake, ws, 2);
+    } finally {
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+});
