@@ -178,7 +178,9 @@ function assertNoDuplicate(fake: FakeDigitalOcean, wanted: number): void {
 }
 
 describe('apply with the DigitalOcean providers', () => {
-  it('an in-process apply creates 2 droplets and their records with 3 mutating calls; steady state costs one listing per provider', { timeout: 60_000 }, async () => {
+  it('an in-process apply creates 2 droplets and their records with 3 mutating calls; steady state costs one listing per provider', {
+    timeout: 60_000,
+  }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     const store = await createSqliteStore({ path: ws.state });

@@ -50,12 +50,17 @@ export function createDoDnsProviderClient(internals: DoDnsProviderInternals): Dn
       hit = (async () => {
         if (config.domain !== undefined) {
           if (relativeName(key, config.domain) === undefined) {
-            throw new PoolformError('dns-zone-not-found', `${where}: base_domain_name ${baseDomain} is not inside domain ${config.domain}`, { field: 'domain' });
+            throw new PoolformError('dns-zone-not-found', `${where}: base_domain_name ${baseDomain} is not inside domain ${config.domain}`, {
+              field: 'domain',
+            });
           }
           return config.domain.toLowerCase();
         }
         const domains = await call('GET /v2/domains', () => client.listAll<{ name: string }>('/v2/domains', 'domains'));
-        const zone = zoneFor(key, domains.map((d) => d.name));
+        const zone = zoneFor(
+          key,
+          domains.map((d) => d.name),
+        );
         if (zone === undefined) {
           throw new PoolformError(
             'dns-zone-not-found',
@@ -126,7 +131,9 @@ export function createDoDnsProviderClient(internals: DoDnsProviderInternals): Dn
           }
           const [first, ...extra] = state.a;
           if (!first) {
-            await call('POST /v2/domains/{domain}/records', () => client.request('POST', recordsPath(zone), { body: { type: 'A', name, data: record.value, ttl } }));
+            await call('POST /v2/domains/{domain}/records', () =>
+              client.request('POST', recordsPath(zone), { body: { type: 'A', name, data: record.value, ttl } }),
+            );
           } else if (first.data !== record.value || (first.ttl ?? 0) !== ttl) {
             await call('PUT /v2/domains/{domain}/records/{id}', () =>
               client.request('PUT', `${recordsPath(zone)}/${first.id}`, { body: { type: 'A', name, data: record.value, ttl } }),
@@ -150,7 +157,8 @@ export function createDoDnsProviderClient(internals: DoDnsProviderInternals): Dn
           const state = view.get(result.item.fqdn.toLowerCase());
           if (!state) continue;
           if (state.markers.length === 0) {
-            if (state.a.length > 0) throw new PoolformError('dns-record-not-owned', `${where}: ${result.item.fqdn} has no poolform marker TXT; poolform does not delete it`);
+            if (state.a.length > 0)
+              throw new PoolformError('dns-record-not-owned', `${where}: ${result.item.fqdn} has no poolform marker TXT; poolform does not delete it`);
             continue;
           }
           for (const a of state.a) await deleteRecord(zone, a.id);

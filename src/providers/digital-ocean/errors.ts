@@ -10,7 +10,8 @@ import { PoolformError, type PoolformErrorCode } from '../../util/errors.ts';
 import { DoApiError, DoNetworkError } from './client.ts';
 
 /** 422 messages meaning the region cannot place this size now (like EC2 InsufficientInstanceCapacity). */
-const CAPACITY = /not available in this region|region is not available|size is not available|is currently unavailable|insufficient capacity|no capacity|sold out/i;
+const CAPACITY =
+  /not available in this region|region is not available|size is not available|is currently unavailable|insufficient capacity|no capacity|sold out/i;
 /** 422/403 messages meaning the account's droplet limit (like EC2 InstanceLimitExceeded). */
 const DROPLET_LIMIT = /droplet limit|exceed your droplet|will exceed|limit of droplets/i;
 
@@ -55,7 +56,12 @@ export function toDoError(error: unknown, ctx: DoErrorContext): PoolformError {
       details,
     });
   if (error.status === 401 || error.id === 'unauthorized') {
-    return fail('do-auth-failed', 'DigitalOcean rejected the API token (unauthorized): check token (a secret reference such as ${env:DIGITALOCEAN_TOKEN}) and that the token is not revoked or expired', false, 'token');
+    return fail(
+      'do-auth-failed',
+      'DigitalOcean rejected the API token (unauthorized): check token (a secret reference such as ${env:DIGITALOCEAN_TOKEN}) and that the token is not revoked or expired',
+      false,
+      'token',
+    );
   }
   if (error.status === 429) {
     return fail('do-throttled', `DigitalOcean is still rate-limiting ${ctx.operation} (too_many_requests) after retries; poolform will try again later`, true);
@@ -68,7 +74,12 @@ export function toDoError(error: unknown, ctx: DoErrorContext): PoolformError {
     );
   }
   if (error.status === 403) {
-    return fail('do-unauthorized', `the API token may not call ${ctx.operation} (${error.id}: ${error.message}); give it the scopes in docs/providers/digital-ocean.md`, false, 'token');
+    return fail(
+      'do-unauthorized',
+      `the API token may not call ${ctx.operation} (${error.id}: ${error.message}); give it the scopes in docs/providers/digital-ocean.md`,
+      false,
+      'token',
+    );
   }
   if (error.status === 422 && CAPACITY.test(error.message)) {
     return fail(

@@ -13,7 +13,10 @@ export * from './tags.ts';
 export { assertUserDataFits, USER_DATA_MAX_BYTES } from './user-data.ts';
 
 export interface DoVmProviderOptions
-  extends Pick<DoVmProviderInternals, 'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'activeTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency'> {
+  extends Pick<
+    DoVmProviderInternals,
+    'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'activeTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency'
+  > {
   config: DigitalOceanVmProvider;
   /** The resolved token (secret). */
   token: string;

@@ -189,7 +189,9 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     });
     if (admitted) return admitted;
     try {
-      const body = await call('POST /v2/droplets', () => client.request<{ droplet?: DoDroplet }>('POST', '/v2/droplets', { body: dropletBody(config, request) }));
+      const body = await call('POST /v2/droplets', () =>
+        client.request<{ droplet?: DoDroplet }>('POST', '/v2/droplets', { body: dropletBody(config, request) }),
+      );
       const droplet = body.droplet;
       if (!droplet) throw new PoolformError('do-error', `${where}: POST /v2/droplets answered without a droplet`, { retryable: true });
       const first = toObservedVm(droplet) ?? {

@@ -264,7 +264,13 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
     const answerFault = (): void => {
       if (!fault) return;
       finish(fault.status);
-      error(res, fault.status, fault.id, fault.message ?? fault.id.replaceAll('_', ' '), fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      error(
+        res,
+        fault.status,
+        fault.id,
+        fault.message ?? fault.id.replaceAll('_', ' '),
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
     };
     if (fault && !fault.afterEffect) return answerFault();
     if (remaining < 0) {
@@ -274,7 +280,10 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
     }
     const body = method === 'POST' || method === 'PUT' ? await readBody(req) : undefined;
     const ok = (status: number, json?: Json): void => {
-      if (fault) return answerFault();
+      if (fault) {
+        answerFault();
+        return;
+      }
       finish(status);
       send(res, status, json);
     };
@@ -350,7 +359,14 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
     }
     // Sizes - List All Droplet Sizes
     if (method === 'GET' && path === '/v2/sizes') {
-      const items = sizes.map((s) => ({ slug: s.slug, vcpus: s.vcpus, memory: s.memory, regions: s.regions, available: true, ...(s.gpus ? { gpu_info: { count: s.gpus } } : {}) }));
+      const items = sizes.map((s) => ({
+        slug: s.slug,
+        vcpus: s.vcpus,
+        memory: s.memory,
+        regions: s.regions,
+        available: true,
+        ...(s.gpus ? { gpu_info: { count: s.gpus } } : {}),
+      }));
       const { page, links, meta } = paginate(items, query, path);
       return ok(200, { sizes: page, links, meta });
     }
