@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
+import { USER_DATA_MAX_BYTES } from '../src/providers/digital-ocean/user-data.ts';
+import { DO_USER_DATA_LIMIT } from '../src/template/worst-case.ts';
 
 const DOC = new URL('../docs/providers/digital-ocean.md', import.meta.url);
 
@@ -80,6 +82,7 @@ describe('validate: DigitalOcean providers', () => {
   });
 
   it('the startup script must fit user_data (65,536 bytes) after worst-case substitution', async () => {
+    expect(USER_DATA_MAX_BYTES).toBe(DO_USER_DATA_LIMIT);
     expect(errors(await validate(vm({ startup_script: `'${'x'.repeat(64_000)}'` })))).toEqual([]);
     const over = `'${'x'.repeat(65_300)}{checkin_jwt}'`;
     const found = errors(await validate(vm({ startup_script: over })));
