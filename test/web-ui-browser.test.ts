@@ -240,6 +240,15 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       expect(await small.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       expect(await axeSerious(small)).toEqual([]);
       await shot(small, 'overview-phone');
+      for (const [name, path] of [
+        ['servers-phone', '/ui/servers'],
+        ['schedules-phone', '/ui/schedules'],
+      ] as const) {
+        await small.goto(`${url}${path}`);
+        await small.locator('#live').waitFor();
+        expect(await small.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(390);
+        await shot(small, name);
+      }
       await phone.close();
 
       // No secret in anything the browser was given: pages as rendered, the page data, the script.

@@ -29,6 +29,7 @@ h3 { font-size: 1rem; margin: 12px 0 4px; }
 .small { font-size: 12px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px; }
 .cards.wide { grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); }
+.cards > *, .charts > * { min-width: 0; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; margin-bottom: 12px; }
 .summary dl, dl.counts, dl.details { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 6px 12px; margin: 0 0 12px; }
 dl.details { grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); }
