@@ -101,6 +101,23 @@ describe('indexed placement', () => {
     expect([...idx.withRoom('autoscale:a')].map((c) => c.server.id)).toEqual(['x']);
   });
 
+  it('a server full at build time is counted, not loaded, and read again once one of its sessions ends', () => {
+    const idx = new PoolCapacityIndex('p', 0, 0);
+    const full = serverRecord('full', { pool: 'p', autoscale: 'a', max_sessions: 2, created_at: TIMES[0], updated_at: TIMES[0] });
+    idx.setFullServer(full, 2);
+    expect(idx.get('full')).toBeUndefined();
+    expect(idx.all()).toEqual([]);
+    expect([...idx.withRoom('autoscale:a')]).toEqual([]);
+    idx.sessionEnded(sessionRecord('gone', 'full', { pool: 'p', status: 'ended' }));
+    expect(idx.staleServers()).toEqual(['full']);
+    // Still not offered until read again.
+    expect(idx.get('full')).toBeUndefined();
+    idx.setServer(full, [sessionRecord('left', 'full', { pool: 'p', user: 'u1', status: 'running' })]);
+    expect(idx.staleServers()).toEqual([]);
+    expect(idx.ofUser('u1').map((c) => c.server.id)).toEqual(['full']);
+    expect([...idx.withRoom('autoscale:a')].map((c) => c.server.id)).toEqual(['full']);
+  });
+
   it('offers plain choosers the servers that could take a session: full servers out, docker agents in whatever their load', () => {
     const idx = new PoolCapacityIndex('p', 0, 0);
     const full = serverRecord('full', { pool: 'p', autoscale: 'a', max_sessions: 1, created_at: TIMES[0], updated_at: TIMES[0] });

@@ -98,6 +98,36 @@ function scaleSuite(name: string, open: (servers: ServerRecord[], sessions: Sess
   });
 }
 
+describe('servers full when the index is built', () => {
+  it('are counted without reading their sessions, and take a session (back to its user) once one of theirs ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poolform-alloc-full-'));
+    try {
+      const list = servers(2).slice(0, 3);
+      const store = await createSqliteStore({ path: join(dir, 'poolform.db') });
+      const pre = list.flatMap((s, i) => [
+        sessionRecord(`p${i}a`, s.id, { pool: 'desktops', user: `owner${i}`, status: 'running' }),
+        sessionRecord(`p${i}b`, s.id, { pool: 'desktops', user: `other${i}`, status: 'running' }),
+      ]);
+      await seedThroughStore(store, list, pre);
+      // Built now: every server full.
+      expect((await store.allocateSession(request(1), chooser, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+      await store.endSession('p0b', 'deleted', new Date(T0).toISOString());
+      await store.endSession('p1b', 'deleted', new Date(T0).toISOString());
+      // owner1 goes back to srv00001, not to the older srv00000 (affinity: the sessions were read again).
+      expect(await store.allocateSession({ ...request(2), user: 'owner1' }, chooser, { onNoCapacity: 'reject' })).toMatchObject({
+        outcome: 'placed',
+        session: { server_id: 'srv00001' },
+      });
+      expect(await store.allocateSession(request(3), chooser, { onNoCapacity: 'reject' })).toMatchObject({ outcome: 'placed', session: { server_id: 'srv00000' } });
+      expect((await store.allocateSession(request(4), chooser, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+      await assertExact(store, 2);
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('allocation at scale', () => {
   const dirs: string[] = [];
   afterAll(() => {

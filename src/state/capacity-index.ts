@@ -48,6 +48,13 @@ interface Entry extends PlacementCandidate {
   cls: string;
   /** The bucket (load) the entry sits in, or -1 (full, docker agent). */
   bucket: number;
+  /**
+   * Running sessions counted but not loaded: a server of a server pool that
+   * was full when the index was built (its sessions matter to no placement
+   * until a slot frees). Such an entry is invisible to choosers; when one of
+   * its sessions ends it is marked stale and read again before the next pick.
+   */
+  opaque: number;
 }
 
 function olderFirst(a: ServerRecord, b: ServerRecord): number {
@@ -114,6 +121,8 @@ export class PoolCapacityIndex implements PoolCapacityView {
   readonly #users = new Map<string, string[]>();
   /** Sessions placed by this process whose transaction has not committed yet. */
   readonly #pending = new Map<string, SessionRecord>();
+  /** Opaque servers that lost a session: read again before the next pick. */
+  readonly #stale = new Set<string>();
 
   constructor(pool: string, version: number, builtAt: number) {
     this.pool = pool;
@@ -140,19 +149,20 @@ export class PoolCapacityIndex implements PoolCapacityView {
     const out: PlacementCandidate[] = [];
     for (const id of new Set(servers)) {
       const e = this.#entries.get(id);
-      if (e) out.push(e);
+      if (e && e.opaque === 0) out.push(e);
     }
     return out;
   }
 
   all(): PlacementCandidate[] {
     const out: PlacementCandidate[] = [];
-    for (const e of this.#entries.values()) if (e.server.capacity !== null || e.sessions.length < e.server.max_sessions) out.push(e);
+    for (const e of this.#entries.values()) if (e.opaque === 0 && (e.server.capacity !== null || e.sessions.length < e.server.max_sessions)) out.push(e);
     return out.sort((a, b) => olderFirst(a.server, b.server));
   }
 
   get(serverId: string): PlacementCandidate | undefined {
-    return this.#entries.get(serverId);
+    const e = this.#entries.get(serverId);
+    return e && e.opaque === 0 ? e : undefined;
   }
 
   /** Every session id counted on a server here (tests, diagnostics). */
@@ -163,7 +173,7 @@ export class PoolCapacityIndex implements PoolCapacityView {
   #rebucket(e: Entry): void {
     let buckets = this.#classes.get(e.cls);
     if (e.bucket >= 0) buckets?.remove(e);
-    if (e.server.capacity !== null || e.sessions.length >= e.server.max_sessions) return;
+    if (e.opaque > 0 || e.server.capacity !== null || e.sessions.length >= e.server.max_sessions) return;
     if (!buckets) {
       buckets = new ClassBuckets();
       this.#classes.set(e.cls, buckets);
@@ -198,6 +208,7 @@ export class PoolCapacityIndex implements PoolCapacityView {
    * process is still committing on it are kept.
    */
   setServer(server: ServerRecord, sessions: readonly SessionRecord[]): void {
+    this.#stale.delete(server.id);
     const old = this.#entries.get(server.id);
     if (old) {
       this.#detachSessions(old);
@@ -208,7 +219,7 @@ export class PoolCapacityIndex implements PoolCapacityView {
     const list = sessions.filter((s) => s.status === 'running' && s.server_id === server.id && !this.#pending.has(s.id));
     for (const p of this.#pending.values()) if (p.server_id === server.id) list.push(p);
     // Frozen in place: the store hands over records it read for the index alone.
-    const e: Entry = { server: Object.freeze(server), sessions: list, cls: placementClass(server), bucket: -1 };
+    const e: Entry = { server: Object.freeze(server), sessions: list, cls: placementClass(server), bucket: -1, opaque: 0 };
     for (const s of list) {
       this.#sessionServer.set(s.id, server.id);
       this.#countUser(s, server.id, 1);
@@ -217,7 +228,35 @@ export class PoolCapacityIndex implements PoolCapacityView {
     this.#rebucket(e);
   }
 
+  /** A usable server of a server pool known to be full: `count` running sessions, not loaded (see Entry.opaque). */
+  setFullServer(server: ServerRecord, count: number): void {
+    this.setServer(server, []);
+    const e = this.#entries.get(server.id);
+    if (!e || count <= 0) return;
+    e.opaque = count;
+    this.#stale.delete(server.id);
+    this.#rebucket(e);
+  }
+
+  /** After a commit: a session stopped running (ended, failed). */
+  sessionEnded(session: SessionRecord): void {
+    if (this.#sessionServer.has(session.id) || this.#pending.has(session.id)) {
+      this.removeSession(session.id);
+      return;
+    }
+    const e = session.server_id === null ? undefined : this.#entries.get(session.server_id);
+    if (!e || e.opaque === 0) return;
+    e.opaque--;
+    this.#stale.add(e.server.id);
+  }
+
+  /** Servers whose sessions must be read again before they can be offered (a slot freed on an opaque one). */
+  staleServers(): string[] {
+    return [...this.#stale];
+  }
+
   removeServer(id: string): void {
+    this.#stale.delete(id);
     const e = this.#entries.get(id);
     if (!e) return;
     this.#detachSessions(e);

@@ -85,6 +85,13 @@ function placementSession(row: Record<string, unknown>): SessionRecord {
   };
 }
 
+/** A full build: the pool's usable servers, running sessions per server, and the sessions of servers that could take one. */
+const USABLE_SERVERS = "SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id";
+const RUNNING_COUNTS = "SELECT server_id, COUNT(*) AS n FROM sessions WHERE pool = ? AND status = 'running' AND server_id IS NOT NULL GROUP BY server_id";
+const SESSIONS_WITH_ROOM =
+  `SELECT ${PLACEMENT_SESSION_COLUMNS} FROM sessions s WHERE s.pool = ? AND s.status = 'running' AND s.server_id IN ` +
+  "(SELECT v.id FROM servers v WHERE v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND (v.capacity IS NOT NULL OR " +
+  "v.max_sessions > (SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))) ORDER BY s.created_ms, s.id";
 export interface Allocator {
   allocate(request: NewSession, choose: PlacementChooser, options: AllocationOptions): Promise<AllocationResult>;
   assignQueued(pool: string, choose: PlacementChooser, now: string): Promise<SessionRecord[]>;
@@ -159,13 +166,16 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   async function build(pool: string): Promise<PoolCapacityIndex> {
     // The index is as old as its read, not as its construction (a large pool takes a while to index).
     const readAt = clock();
-    const { version, servers, sessions } = await driver.read(async (tx) => ({
+    // Sessions are read only for servers that could take one (full servers of server pools: a
+    // count), so a busy pool of 10,000 servers and 50,000 sessions is indexed without reading them.
+    const { version, servers, counts, sessions } = await driver.read(async (tx) => ({
       version: await readServerVersion(tx),
-      servers: (await tx.all("SELECT * FROM servers WHERE pool = ? AND enabled = 1 AND status = 'running' ORDER BY created_ms, id", [pool])).map(serverFromRow),
-      sessions: (
-        await tx.all(`SELECT ${PLACEMENT_SESSION_COLUMNS} FROM sessions WHERE pool = ? AND status = 'running' AND server_id IS NOT NULL ORDER BY created_ms, id`, [pool])
-      ).map(placementSession),
+      servers: (await tx.all(USABLE_SERVERS, [pool])).map(serverFromRow),
+      counts: await tx.all(RUNNING_COUNTS, [pool]),
+      sessions: (await tx.all(SESSIONS_WITH_ROOM, [pool, pool])).map(placementSession),
     }));
+    const countOf = new Map<string, number>();
+    for (const row of counts) countOf.set(String(row['server_id']), Number(row['n']));
     const byServer = new Map<string, SessionRecord[]>();
     for (const s of sessions) {
       const id = s.server_id ?? '';
@@ -176,8 +186,29 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     const idx = new PoolCapacityIndex(pool, version, readAt);
     // Reservations of this process still in flight stay counted.
     for (const p of indexes.get(pool)?.pending() ?? []) idx.reserve(p);
-    for (const server of servers) idx.setServer(server, byServer.get(server.id) ?? []);
+    for (const server of servers) {
+      const n = countOf.get(server.id) ?? 0;
+      if (server.capacity === null && n >= server.max_sessions) idx.setFullServer(server, n);
+      else idx.setServer(server, byServer.get(server.id) ?? []);
+    }
     return idx;
+  }
+
+  /** Reads again the opaque servers that lost a session (see PoolCapacityIndex.setFullServer). */
+  async function reloadStale(idx: PoolCapacityIndex): Promise<void> {
+    const ids = idx.staleServers();
+    const fresh = await driver.read(async (tx) => {
+      const out: { id: string; server?: ServerRecord; sessions: SessionRecord[] }[] = [];
+      for (const id of ids) {
+        const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
+        out.push({ id, ...(row ? { server: serverFromRow(row) } : {}), sessions: row ? (await tx.all(RUNNING_ON, [id])).map(sessionFromRow) : [] });
+      }
+      return out;
+    });
+    for (const f of fresh) {
+      if (f.server) idx.setServer(f.server, f.sessions);
+      else idx.removeServer(f.id);
+    }
   }
 
   /** Reads the servers written since the index's version; null when a rebuild is cheaper. */
@@ -228,6 +259,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
       idx = await build(pool);
       indexes.set(pool, idx);
     }
+    if (idx.staleServers().length > 0) await reloadStale(idx);
     return idx;
   }
 
@@ -433,7 +465,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     },
 
     sessionsEnded: (sessions) => {
-      for (const s of sessions) indexes.get(s.pool)?.removeSession(s.id);
+      for (const s of sessions) indexes.get(s.pool)?.sessionEnded(s);
     },
 
     serverDeleted: (id) => {
