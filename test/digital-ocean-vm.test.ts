@@ -128,6 +128,39 @@ describe('DigitalOcean VM provider', { timeout: testTimeout(60_000) }, () => {
     await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
 
+  it('tags applied after the create: a retry finds the untagged droplet by name and waits instead of creating a second', async () => {
+    const late = await startFakeDigitalOcean({ tagsAfterReads: 2 });
+    try {
+      const client = fakeVmProvider(late);
+      const req = request();
+      late.inject({ method: 'POST', path: '/v2/droplets', status: 500, id: 'server_error', afterEffect: true });
+      expect(((await client.create(req).catch((e: unknown) => e)) as PoolformError).retryable).toBe(true);
+      const outcomes: string[] = [];
+      let vm: Awaited<ReturnType<typeof client.create>> | undefined;
+      for (let attempt = 0; attempt < 4 && !vm; attempt++) {
+        try {
+          vm = await client.create(req);
+          outcomes.push('found');
+        } catch (error) {
+          expect((error as PoolformError).nothingCreated).toBe(true);
+          expect((error as PoolformError).message).toContain('shows no tags yet');
+          outcomes.push('wait');
+        }
+      }
+      expect(outcomes).toEqual(['wait', 'wait', 'found']);
+      expect(late.droplets.size).toBe(1);
+      expect(late.count('droplets.create')).toBe(1);
+      expect(vm?.provider_id).toBe(String([...late.droplets.keys()][0]));
+      // An old untagged droplet of the same name is not taken for this one.
+      const old = fakeVmProvider(late, {}, { tagWindowMs: 0 });
+      const other = request({ hostname: 'shared-name' });
+      late.putDroplet({ name: 'shared-name', tags: [], created_at: '2020-01-01T00:00:00Z' });
+      expect((await old.create(other)).intent_id).toBe(other.intent_id);
+    } finally {
+      await late.close();
+    }
+  });
+
   it('429 is retried after Retry-After; a 429 without it waits for ratelimit-reset', async () => {
     const { sleep, waits } = recordingSleep();
     // The client's real delay bounds (1 s .. 30 s): a hint wins up to 4x the longest delay.

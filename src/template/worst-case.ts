@@ -38,8 +38,14 @@ export const AZURE_CUSTOM_DATA_LIMIT = 65_535;
 /** GCP instance metadata: each value at most 262,144 bytes (Compute v1 Metadata.items[].value: "less than or equal to 262144 bytes (256 KiB)"). */
 export const GCP_METADATA_VALUE_LIMIT = 262_144;
 
-/** DigitalOcean droplet user_data (Droplets - Create a New Droplet: "limited to 64 KiB in size"), plain text. */
+/** DigitalOcean droplet user_data (Droplets - Create a New Droplet: "may not exceed 64 KiB in size"), plain text. */
 export const DO_USER_DATA_LIMIT = 64 * 1024;
+
+/** OCI instance metadata + extendedMetadata together (Compute docs, "Updating Instance Metadata": "a maximum of 32,000 bytes"). */
+export const OCI_METADATA_LIMIT = 32_000;
+
+/** OCI: the largest startup script whose base64 form (metadata.user_data) fits OCI_METADATA_LIMIT. */
+export const OCI_USER_DATA_LIMIT = (OCI_METADATA_LIMIT / 4) * 3;
 
 /** OpenStack Nova user_data: the base64 string at most 65,535 characters (servers schema maxLength), so at most 49,149 bytes of script. */
 export const OPENSTACK_USER_DATA_LIMIT = 49_149;

@@ -15,7 +15,7 @@ export { assertUserDataFits, USER_DATA_MAX_BYTES } from './user-data.ts';
 export interface DoVmProviderOptions
   extends Pick<
     DoVmProviderInternals,
-    'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'activeTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency'
+    'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'activeTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency' | 'tagWindowMs'
   > {
   config: DigitalOceanVmProvider;
   /** The resolved token (secret). */

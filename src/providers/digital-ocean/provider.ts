@@ -9,10 +9,12 @@
 //   tag `poolform:intent:<intent id>`, and create first looks that tag up
 //   (`GET /v2/droplets?tag_name=poolform:intent:<id>`): a retry after a crash
 //   or a lost answer finds the droplet instead of making a second one. The
-//   window: tags are applied by the create call itself, so a droplet is
-//   findable by its intent tag as soon as POST /v2/droplets has answered; only
-//   two processes creating the same intent at the same instant could both
-//   miss, which poolform's state lock rules out. A POST that failed with a 5xx
+//   window: DigitalOcean applies tags "after it is created", so a droplet may
+//   briefly be unfindable by tag; create therefore also looks the server
+//   hostname up (`GET /v2/droplets?name=`, the droplet's name) and refuses
+//   for now while a droplet of that name shows no tags yet (byName below).
+//   Two processes creating the same intent at the same instant could both
+//   miss; poolform's state lock rules that out. A POST that failed with a 5xx
 //   is not re-sent (it may have made the droplet): the error is retryable and
 //   the next attempt's lookup decides. After the 202 the droplet is polled
 //   (`GET /v2/droplets/{id}`, backoff, bounded) until `active` so its
@@ -31,7 +33,7 @@ import { PoolformError } from '../../util/errors.ts';
 import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
 import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { DoApiError, type DoClient } from './client.ts';
-import { type DoDroplet, toObservedVm } from './droplets.ts';
+import { addressOf, type DoDroplet, mapDropletStatus, toObservedVm } from './droplets.ts';
 import { toDoError } from './errors.ts';
 import { intentTag, ownedBy, ownershipTags, providerTag } from './tags.ts';
 import { assertUserDataFits } from './user-data.ts';
@@ -50,6 +52,8 @@ export interface DoVmProviderInternals {
   snapshotMaxAgeMs?: number;
   /** Concurrent deletions in one destroy (default 8). */
   destroyConcurrency?: number;
+  /** How long a droplet without tags, named like the server, is taken as possibly this intent's (default 10 minutes). */
+  tagWindowMs?: number;
 }
 
 interface Snapshot {
@@ -93,6 +97,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
   const now = internals.now ?? Date.now;
   const maxAge = internals.snapshotMaxAgeMs ?? 5000;
   const concurrency = Math.max(1, internals.destroyConcurrency ?? 8);
+  const tagWindowMs = internals.tagWindowMs ?? 10 * 60_000;
   const pollBase = internals.pollIntervalMs ?? 2000;
   const poll = {
     baseMs: pollBase,
@@ -133,6 +138,33 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     return vms;
   }
 
+  /**
+   * DigitalOcean applies a new droplet's tags "after it is created" (Droplets -
+   * Create), so right after a create whose answer was lost the intent tag may
+   * not find it yet. The droplet is named after the server hostname: a droplet
+   * of that name carrying this intent's tag is returned; one with no tags yet,
+   * made within `tagWindowMs`, may be this intent's, so create refuses for now
+   * (retryable, nothing created) rather than risk a second droplet.
+   */
+  async function byName(request: VmCreateRequest): Promise<ObservedVm | undefined> {
+    const named = await call('GET /v2/droplets', () => client.listAll<DoDroplet>('/v2/droplets', 'droplets', { name: request.hostname }));
+    for (const d of named) {
+      if (ownedBy(d.tags, config.name) && d.tags?.includes(intentTag(request.intent_id))) {
+        const vm = toObservedVm(d);
+        if (vm && isLive(vm)) return vm;
+      }
+      const age = now() - Date.parse(d.created_at ?? '');
+      if ((d.tags ?? []).length === 0 && !(age > tagWindowMs)) {
+        throw new PoolformError(
+          'do-error',
+          `${where}: droplet ${d.id} named ${request.hostname} was made ${Number.isFinite(age) ? `${Math.round(age / 1000)} s ago` : 'recently'} and shows no tags yet; it may be this server's (DigitalOcean applies tags after creating), so poolform looks again later instead of creating a second one`,
+          { retryable: true, nothingCreated: true, details: { droplet_id: d.id } },
+        );
+      }
+    }
+    return undefined;
+  }
+
   async function listOwned(): Promise<Snapshot> {
     const at = now();
     const vms = await listByTag(providerTag(config.name));
@@ -156,7 +188,15 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       return await pollUntil(
         async () => {
           const body = await call('GET /v2/droplets/{id}', () => client.request<{ droplet?: DoDroplet }>('GET', `/v2/droplets/${first.provider_id}`));
-          return (body.droplet ? toObservedVm(body.droplet) : undefined) ?? first;
+          // Identity from the request (the tags may not show yet), status and addresses from the droplet.
+          return body.droplet
+            ? {
+                ...first,
+                state: mapDropletStatus(body.droplet.status),
+                private_ip: addressOf(body.droplet, 'private'),
+                public_ip: addressOf(body.droplet, 'public'),
+              }
+            : first;
         },
         (vm) => vm.state !== 'pending',
         poll,
@@ -172,7 +212,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
     const admitted = await serially(async () => {
       // The intent's droplet, made by an earlier attempt (crash, lost answer)?
-      const existing = (await listByTag(intentTag(request.intent_id))).find(isLive) ?? created.get(request.intent_id)?.vm;
+      const existing = (await listByTag(intentTag(request.intent_id))).find(isLive) ?? created.get(request.intent_id)?.vm ?? (await byName(request));
       if (existing) return existing;
       const current = snapshot && now() - snapshot.at <= maxAge ? snapshot : await listOwned();
       const live = liveCount(current);

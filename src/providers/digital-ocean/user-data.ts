@@ -1,6 +1,7 @@
 // Startup-script delivery: the droplet's `user_data` (plain text, run by
 // cloud-init on first boot). DigitalOcean's limit (Droplets - Create a New
-// Droplet, `user_data`): "limited to 64 KiB in size", i.e. 65,536 bytes.
+// Droplet, `user_data`): "must be plain text and may not exceed 64 KiB in
+// size", i.e. 65,536 bytes.
 // Checked at validate time on the script rendered with worst-case values
 // (config/rules/startup-script.ts) and again here before any API call.
 import { assertScriptFits } from '../shared/script-size.ts';

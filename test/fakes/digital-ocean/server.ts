@@ -36,6 +36,8 @@ export interface FakeDroplet {
   ssh_keys: (string | number)[];
   /** Reads left before the droplet turns active. */
   readsLeft: number;
+  /** Reads left before its tags show (Droplets - Create: tags are applied "after it is created"). */
+  tagsPendingReads: number;
   private_ip: string;
   public_ip: string;
 }
@@ -80,6 +82,8 @@ export interface FakeDoOptions {
   maxPerPage?: number;
   /** Reads of a droplet before it is active (default 1). */
   readsToActive?: number;
+  /** Reads of a new droplet during which its tags do not show yet (default 0: at once). */
+  tagsAfterReads?: number;
   /** Domains that exist. */
   domains?: string[];
   /** ratelimit-limit (default 5000 per hour). */
@@ -109,7 +113,7 @@ export interface FakeDigitalOcean {
 
 /** DigitalOcean tag names: letters, numbers, colons, dashes and underscores, at most 255 characters (Tags - Create). */
 const TAG_PATTERN = /^[A-Za-z0-9:_-]{1,255}$/;
-/** Droplets - Create: "user_data ... limited to 64 KiB in size". */
+/** Droplets - Create: user_data "must be plain text and may not exceed 64 KiB in size". */
 export const FAKE_USER_DATA_LIMIT = 64 * 1024;
 
 const DEFAULT_SIZES = [
@@ -122,6 +126,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
   const token = options.token ?? `dop_v1_${randomBytes(16).toString('hex')}`;
   const maxPerPage = options.maxPerPage ?? 200;
   const readsToActive = options.readsToActive ?? 1;
+  const tagsAfterReads = options.tagsAfterReads ?? 0;
   const limit = options.rateLimit ?? 5000;
   const sizes = options.sizes ?? DEFAULT_SIZES;
   const droplets = new Map<number, FakeDroplet>();
@@ -149,6 +154,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
       user_data: '',
       ssh_keys: [],
       readsLeft: readsToActive,
+      tagsPendingReads: 0,
       private_ip: `10.116.${Math.floor(id / 250) % 250}.${n + 2}`,
       public_ip: `203.0.${Math.floor(id / 250) % 250}.${n + 2}`,
       ...over,
@@ -160,6 +166,8 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
   /** Droplet JSON as the API returns it (Droplets - Retrieve an Existing Droplet). Reading counts toward activation. */
   const dropletJson = (d: FakeDroplet): Json => {
     if (d.status === 'new' && d.readsLeft-- <= 0) d.status = 'active';
+    const tagsShown = d.tagsPendingReads <= 0;
+    if (!tagsShown) d.tagsPendingReads--;
     const active = d.status !== 'new';
     return {
       id: d.id,
@@ -183,7 +191,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
           }
         : { v4: [], v6: [] },
       region: { slug: d.region, name: d.region },
-      tags: d.tags,
+      tags: tagsShown ? d.tags : [],
       vpc_uuid: d.vpc_uuid,
     };
   };
@@ -290,8 +298,16 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
 
     // Droplets - List All Droplets: GET /v2/droplets?tag_name=&page=&per_page=
     if (method === 'GET' && path === '/v2/droplets') {
+      // `tag_name`, or `name` (exact, case-insensitive; not combinable with tag_name).
       const tag = query.get('tag_name');
-      const items = [...droplets.values()].filter((d) => tag === null || d.tags.includes(tag));
+      const name = query.get('name')?.toLowerCase();
+      if (tag !== null && name !== undefined) {
+        finish(422);
+        return error(res, 422, 'unprocessable_entity', 'name can not be combined with tag_name');
+      }
+      const items = [...droplets.values()].filter(
+        (d) => (tag === null || (d.tags.includes(tag) && d.tagsPendingReads <= 0)) && (name === undefined || d.name.toLowerCase() === name),
+      );
       const { page, links, meta } = paginate(items, query, path);
       return ok(200, { droplets: page.map(dropletJson), links, meta });
     }
@@ -340,6 +356,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
       });
       const json = dropletJson(d);
       d.readsLeft++; // the create answer itself does not count as a read
+      d.tagsPendingReads = tagsAfterReads;
       return ok(202, { droplet: json, links: { actions: [{ id: nextId++, rel: 'create', href: `${url}/v2/actions/${nextId}` }] } });
     }
     const dropletPath = /^\/v2\/droplets\/(\d+)$/.exec(path);
