@@ -21,7 +21,7 @@ import {
   USER_DATA_MAX_BYTES,
 } from '../src/providers/openstack/index.ts';
 import type { VmCreateRequest } from '../src/providers/types.ts';
-import { PoolformError } from '../src/util/errors.ts';
+import type { PoolformError } from '../src/util/errors.ts';
 import { APP_CRED_SECRETS, FAST_OPENSTACK_TUNING, fakeOpenStackVmProvider, openstackVmConfig, PASSWORD_SECRETS } from './fakes/openstack/harness.ts';
 import { FAKE_NETWORK, type FakeOpenStack, startFakeOpenStack } from './fakes/openstack/server.ts';
 import { testCa } from './fakes/shared/ca.ts';
@@ -79,10 +79,24 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
     expect(s?.name).toBe(serverName(req.intent_id));
     expect(vm).toMatchObject({ server_id: 'Srv.Upper_1', hostname: req.hostname, intent_id: req.intent_id, state: 'running' });
     expect(vm.private_ip).toMatch(/^10\.0\./);
-    expect(s?.metadata).toMatchObject({ team: 'vdi', [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: 'Srv.Upper_1', [META_INTENT_ID]: req.intent_id });
+    expect(s?.metadata).toMatchObject({
+      team: 'vdi',
+      [META_MANAGED]: 'true',
+      [META_PROVIDER]: 'osp',
+      [META_SERVER_ID]: 'Srv.Upper_1',
+      [META_INTENT_ID]: req.intent_id,
+    });
     expect(s?.tags).toEqual(ownershipTags('osp'));
+    expect(s?.tags).toContain(TAG_MANAGED);
     expect(Buffer.from(s?.user_data ?? '', 'base64').toString('utf8')).toBe(req.user_data);
-    expect(s).toMatchObject({ imageRef: expect.any(String), networks: [{ uuid: FAKE_NETWORK }], security_groups: ['kasm-agents'], key_name: 'ops', availability_zone: 'nova', volumes: [] });
+    expect(s).toMatchObject({
+      imageRef: expect.any(String),
+      networks: [{ uuid: FAKE_NETWORK }],
+      security_groups: ['kasm-agents'],
+      key_name: 'ops',
+      availability_zone: 'nova',
+      volumes: [],
+    });
     expect(fake.calls.filter((c) => c.operation === 'nova.servers.create').at(-1)?.microversion).toBe('2.52');
     expect((await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]))[0]?.error).toBeUndefined();
     expect(fake.servers.has(vm.provider_id)).toBe(false);
@@ -94,7 +108,15 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
     const s = fake.servers.get(vm.provider_id);
     expect(s?.imageRef).toBeNull();
     expect(s?.body['block_device_mapping_v2']).toEqual([
-      { boot_index: 0, uuid: expect.any(String), source_type: 'image', destination_type: 'volume', volume_size: 40, volume_type: 'ssd', delete_on_termination: false },
+      {
+        boot_index: 0,
+        uuid: expect.any(String),
+        source_type: 'image',
+        destination_type: 'volume',
+        volume_size: 40,
+        volume_type: 'ssd',
+        delete_on_termination: false,
+      },
     ]);
     expect(fake.calls.filter((c) => c.operation === 'nova.servers.create').at(-1)?.microversion).toBe('2.67');
     const volume = s?.volumes[0] ?? '';
@@ -104,7 +126,14 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
   });
 
   it('networks auto, flavor by id, application credential auth', async () => {
-    const client = fakeOpenStackVmProvider(fake, { networks: 'auto', flavor: 'c4r16', auth_type: 'v3applicationcredential', username: undefined, password: undefined, project_name: undefined });
+    const client = fakeOpenStackVmProvider(fake, {
+      networks: 'auto',
+      flavor: 'c4r16',
+      auth_type: 'v3applicationcredential',
+      username: undefined,
+      password: undefined,
+      project_name: undefined,
+    });
     const vm = await client.create(request());
     expect(fake.servers.get(vm.provider_id)).toMatchObject({ networks: 'auto', flavorRef: 'c4r16' });
     expect(await client.capacity()).toEqual({ cores: 4, memory_mb: 16384, gpus: 0 });
@@ -125,9 +154,15 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
   it('a server of the intent left in ERROR by a dead process is replaced, not duplicated', async () => {
     const req = request();
     fake.inject({ method: 'POST', path: '/servers', serverFault: 'Unexpected error while building' });
-    await fakeOpenStackVmProvider(fake).create(req).catch(() => undefined);
+    await fakeOpenStackVmProvider(fake)
+      .create(req)
+      .catch(() => undefined);
     // The failed one was deleted by that process; simulate one that was not.
-    const stale = fake.putServerDirect(serverName(req.intent_id), { [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: req.server_id, [META_INTENT_ID]: req.intent_id }, ownershipTags('osp'));
+    const stale = fake.putServerDirect(
+      serverName(req.intent_id),
+      { [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: req.server_id, [META_INTENT_ID]: req.intent_id },
+      ownershipTags('osp'),
+    );
     stale.status = 'ERROR';
     const vm = await fakeOpenStackVmProvider(fake).create(req);
     expect(vm.provider_id).not.toBe(stale.id);
@@ -145,7 +180,11 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
       const never = await startFakeOpenStack({ buildPolls: 1_000_000 });
       try {
         let clock = 0;
-        const bounded = fakeOpenStackVmProvider(never, {}, { now: () => clock, sleep: async (ms) => void (clock += ms), buildTimeoutMs: 60_000, pollIntervalMs: 1000, pollMaxIntervalMs: 10_000 });
+        const bounded = fakeOpenStackVmProvider(
+          never,
+          {},
+          { now: () => clock, sleep: async (ms) => void (clock += ms), buildTimeoutMs: 60_000, pollIntervalMs: 1000, pollMaxIntervalMs: 10_000 },
+        );
         const error = await bounded.create(request()).catch((e: unknown) => e);
         expect(error).toMatchObject({ code: 'openstack-operation-timeout', retryable: true, nothingCreated: false });
         expect(never.count('nova.servers.get')).toBeLessThan(20);
@@ -161,7 +200,11 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
     const big = await startFakeOpenStack();
     try {
       for (let i = 0; i < 1000; i++) {
-        big.putServerDirect(`pf-${i.toString(16).padStart(20, '0')}`, { [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: `s-${i}` }, ownershipTags('osp'));
+        big.putServerDirect(
+          `pf-${i.toString(16).padStart(20, '0')}`,
+          { [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: `s-${i}` },
+          ownershipTags('osp'),
+        );
       }
       for (let i = 0; i < 300; i++) big.putServerDirect(`other-${i}`, { [META_MANAGED]: 'true', [META_PROVIDER]: 'another' }, ownershipTags('another'));
       // A server with poolform's tags but not its metadata (tags copied by hand) is not reported.
@@ -220,10 +263,14 @@ describe('OpenStack VM provider: Keystone and the catalog', { timeout: 60_000 },
       await fakeOpenStackVmProvider(own, { region_name: 'RegionTwo' }).observe();
       await fakeOpenStackVmProvider(own, { interface: 'internal' }).observe();
       expect(own.calls.filter((c) => c.operation === 'nova.servers.list').map((c) => c.prefix)).toEqual(['compute-r2', 'compute-internal']);
-      const ambiguous = await fakeOpenStackVmProvider(own, { region_name: undefined }).observe().catch((e: unknown) => e);
+      const ambiguous = await fakeOpenStackVmProvider(own, { region_name: undefined })
+        .observe()
+        .catch((e: unknown) => e);
       expect(ambiguous).toMatchObject({ code: 'openstack-endpoint-not-found' });
       expect((ambiguous as PoolformError).message).toMatch(/^VmProvider osp: .*RegionOne, RegionTwo.*set region_name/);
-      const missing = await fakeOpenStackVmProvider(own, { region_name: 'RegionNine' }).observe().catch((e: unknown) => e);
+      const missing = await fakeOpenStackVmProvider(own, { region_name: 'RegionNine' })
+        .observe()
+        .catch((e: unknown) => e);
       expect((missing as PoolformError).message).toContain('region_name RegionNine');
     } finally {
       await own.close();
@@ -276,7 +323,11 @@ describe('OpenStack VM provider: Keystone and the catalog', { timeout: 60_000 },
     const tls = await startFakeOpenStack({ tls: { cert: ca.cert, key: ca.key } });
     try {
       expect(tls.authUrl.startsWith('https://127.0.0.1:')).toBe(true);
-      const trusted = createOpenStackVmProvider({ config: openstackVmConfig(tls), secrets: { ...PASSWORD_SECRETS, caCert: ca.caCert }, ...FAST_OPENSTACK_TUNING });
+      const trusted = createOpenStackVmProvider({
+        config: openstackVmConfig(tls),
+        secrets: { ...PASSWORD_SECRETS, caCert: ca.caCert },
+        ...FAST_OPENSTACK_TUNING,
+      });
       const vm = await trusted.create(request());
       expect(vm.state).toBe('running');
       await trusted.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
@@ -314,7 +365,9 @@ describe('OpenStack VM provider: faults', { timeout: 60_000 }, () => {
   it('429 beyond the retries: openstack-throttled, retryable, nothing created', async () => {
     const req = request();
     fake.inject({ method: 'POST', path: '/servers', status: 429, times: 10 });
-    const error = await fakeOpenStackVmProvider(fake).create(req).catch((e: unknown) => e);
+    const error = await fakeOpenStackVmProvider(fake)
+      .create(req)
+      .catch((e: unknown) => e);
     fake.clearFaults();
     expect(error).toMatchObject({ code: 'openstack-throttled', retryable: true, nothingCreated: true });
     expect([...fake.servers.values()].some((s) => s.metadata[META_INTENT_ID] === req.intent_id)).toBe(false);
@@ -323,23 +376,41 @@ describe('OpenStack VM provider: faults', { timeout: 60_000 }, () => {
   it('quota (403 forbidden "Quota exceeded", or 413 overLimit): openstack-quota-exceeded, retryable, nothing created, not retried in place', async () => {
     const before = fake.count('nova.servers.create');
     fake.inject({ method: 'POST', path: '/servers', status: 403, message: 'Quota exceeded for cores: Requested 4, but already used 20 of 20 cores' });
-    expect(await fakeOpenStackVmProvider(fake).create(request()).catch((e: unknown) => e)).toMatchObject({ code: 'openstack-quota-exceeded', retryable: true, nothingCreated: true });
-    fake.inject({ method: 'POST', path: '/servers', status: 413, retryAfter: 0, message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances' });
-    expect(await fakeOpenStackVmProvider(fake).create(request()).catch((e: unknown) => e)).toMatchObject({ code: 'openstack-quota-exceeded', nothingCreated: true });
+    expect(
+      await fakeOpenStackVmProvider(fake)
+        .create(request())
+        .catch((e: unknown) => e),
+    ).toMatchObject({ code: 'openstack-quota-exceeded', retryable: true, nothingCreated: true });
+    fake.inject({
+      method: 'POST',
+      path: '/servers',
+      status: 413,
+      retryAfter: 0,
+      message: 'Quota exceeded for instances: Requested 1, but already used 10 of 10 instances',
+    });
+    expect(
+      await fakeOpenStackVmProvider(fake)
+        .create(request())
+        .catch((e: unknown) => e),
+    ).toMatchObject({ code: 'openstack-quota-exceeded', nothingCreated: true });
     expect(fake.count('nova.servers.create') - before).toBe(2);
   });
 
   it('"No valid host was found": openstack-insufficient-capacity, retryable, the ERROR server deleted, nothing created', async () => {
     const req = request();
     fake.inject({ method: 'POST', path: '/servers', serverFault: 'No valid host was found. There are not enough hosts available.' });
-    const error = await fakeOpenStackVmProvider(fake).create(req).catch((e: unknown) => e);
+    const error = await fakeOpenStackVmProvider(fake)
+      .create(req)
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'openstack-insufficient-capacity', retryable: true, nothingCreated: true, providerCode: 'NoValidHost' });
     expect((error as PoolformError).message).toMatch(/^VmProvider osp: OpenStack has no capacity for flavor m1.small/);
     expect([...fake.servers.values()].some((s) => s.metadata[META_INTENT_ID] === req.intent_id)).toBe(false);
   });
 
-  it('400 badRequest: openstack-invalid-request with Nova\'s message, not retryable; 503 retried then succeeds', async () => {
-    const bad = await fakeOpenStackVmProvider(fake, { networks: ['00000000-0000-4000-8000-000000000000'] }).create(request()).catch((e: unknown) => e);
+  it("400 badRequest: openstack-invalid-request with Nova's message, not retryable; 503 retried then succeeds", async () => {
+    const bad = await fakeOpenStackVmProvider(fake, { networks: ['00000000-0000-4000-8000-000000000000'] })
+      .create(request())
+      .catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'openstack-invalid-request', retryable: false, nothingCreated: true });
     expect((bad as PoolformError).message).toContain('Network 00000000-0000-4000-8000-000000000000 could not be found');
     fake.inject({ method: 'GET', path: '/servers/detail', status: 503, times: 2 });
@@ -348,13 +419,66 @@ describe('OpenStack VM provider: faults', { timeout: 60_000 }, () => {
 
   it('500 on POST: unknown outcome, retryable, not claimed as nothing created', async () => {
     fake.inject({ method: 'POST', path: '/servers', status: 500 });
-    const error = await fakeOpenStackVmProvider(fake).create(request()).catch((e: unknown) => e);
+    const error = await fakeOpenStackVmProvider(fake)
+      .create(request())
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'openstack-error', retryable: true, nothingCreated: false });
   });
 
   it('an unknown flavor name is a clear error naming the field', async () => {
-    const error = await fakeOpenStackVmProvider(fake, { flavor: 'm9.huge' }).create(request()).catch((e: unknown) => e);
+    const error = await fakeOpenStackVmProvider(fake, { flavor: 'm9.huge' })
+      .create(request())
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'openstack-not-found', field: 'flavor' });
     expect((error as PoolformError).message).toContain('flavor m9.huge');
+  });
+});
+
+describe('OpenStack provider wiring', () => {
+  it('the registry resolves the secret references (password, application credential, ca_cert) and passes the warning sink', async () => {
+    const { createProviderRegistry } = await import('../src/providers/registry.ts');
+    const { testConfig } = await import('../src/providers/testing.ts');
+    const seen: unknown[] = [];
+    const warnings: string[] = [];
+    const config = testConfig({
+      vmProviders: [
+        { ...openstackVmConfig(fake, { name: 'pw', password: '${env:OS_PASSWORD}', ca_cert: '${env:OS_CA}' }) },
+        {
+          ...openstackVmConfig(fake, {
+            name: 'ac',
+            auth_type: 'v3applicationcredential',
+            username: undefined,
+            password: undefined,
+            project_name: undefined,
+            application_credential_id: '${env:OS_AC_ID}',
+            application_credential_secret: '${env:OS_AC_SECRET}',
+            insecure_skip_verify: true,
+          }),
+        },
+      ],
+    });
+    const registry = createProviderRegistry({
+      config,
+      stateDir: '/nonexistent',
+      env: { OS_PASSWORD: 'pw-secret', OS_CA: '-----BEGIN CERTIFICATE-----x', OS_AC_ID: 'id-1', OS_AC_SECRET: 'ac-secret' },
+      warn: (m) => void warnings.push(m),
+      factories: {
+        openstackVm: (options) => {
+          seen.push(options.secrets);
+          options.warn?.('ping');
+          return fakeOpenStackVmProvider(fake);
+        },
+      },
+    });
+    expect(registry.vm('pw').kind).toBe('openstack');
+    expect(registry.vm('ac').kind).toBe('openstack');
+    expect(seen).toEqual([
+      { password: 'pw-secret', caCert: '-----BEGIN CERTIFICATE-----x' },
+      { applicationCredentialId: 'id-1', applicationCredentialSecret: 'ac-secret' },
+    ]);
+    expect(warnings).toEqual(['ping', 'ping']);
+    // An unset reference names the field, not a value.
+    const missing = createProviderRegistry({ config, stateDir: '/nonexistent', env: {} });
+    expect(() => missing.vm('pw')).toThrow(/VmProvider pw: password/);
   });
 });

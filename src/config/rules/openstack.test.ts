@@ -20,7 +20,9 @@ describe('openstack provider rules', () => {
   it('accepts password and application-credential providers', async () => {
     expect(codes(await load(PASSWORD))).toEqual([]);
     expect(
-      codes(await loadAuto('auth_type: v3applicationcredential\napplication_credential_id: ${env:OS_AC_ID}\napplication_credential_secret: ${env:OS_AC_SECRET}\n')),
+      codes(
+        await loadAuto('auth_type: v3applicationcredential\napplication_credential_id: ${env:OS_AC_ID}\napplication_credential_secret: ${env:OS_AC_SECRET}\n'),
+      ),
     ).toEqual([]);
     expect(codes(await load(`${PASSWORD}boot_from_volume: true\nvolume_size_gb: 40\nvolume_type: ssd\ndelete_volume_on_termination: false\n`))).toEqual([]);
   });
@@ -47,10 +49,13 @@ describe('openstack provider rules', () => {
 
   it('openstack-volume-settings', async () => {
     expect(codes(await load(`${PASSWORD}boot_from_volume: true\n`))).toEqual(['openstack-volume-settings']);
-    expect(only(await load(`${PASSWORD}volume_size_gb: 20\nvolume_type: ssd\n`), 'openstack-volume-settings').map((d) => d.path)).toEqual(['/volume_size_gb', '/volume_type']);
+    expect(only(await load(`${PASSWORD}volume_size_gb: 20\nvolume_type: ssd\n`), 'openstack-volume-settings').map((d) => d.path)).toEqual([
+      '/volume_size_gb',
+      '/volume_type',
+    ]);
   });
 
-  it("openstack-metadata-reserved: poolform:* keys are the markers", async () => {
+  it('openstack-metadata-reserved: poolform:* keys are the markers', async () => {
     const r = await load(`${PASSWORD}metadata:\n  poolform:server-id: x\n  team: vdi\n`);
     expect(only(r, 'openstack-metadata-reserved').map((d) => d.path)).toEqual(['/metadata/poolform:server-id']);
   });
@@ -63,7 +68,10 @@ describe('openstack provider rules', () => {
 
   it('schema: image_id must be a UUID, networks UUIDs or auto/none, auth_type closed', async () => {
     const bad = await loadStrings({
-      'a.yaml': BASE.replace('5d5f8c4e-1f2a-4b3c-9d8e-0a1b2c3d4e5f', 'ubuntu').replace('[9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d]', '[private]') + PASSWORD + 'auth_type: token\n',
+      'a.yaml':
+        BASE.replace('5d5f8c4e-1f2a-4b3c-9d8e-0a1b2c3d4e5f', 'ubuntu').replace('[9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d]', '[private]') +
+        PASSWORD +
+        'auth_type: token\n',
     });
     const paths = new Set(only(bad, 'schema').map((d) => d.path));
     expect(paths.has('/auth_type')).toBe(true);

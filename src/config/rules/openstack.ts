@@ -38,10 +38,15 @@ export const openstackProviders: Rule = (ctx) => {
     }
     for (const f of appCred ? PASSWORD_FIELDS : APP_CRED_FIELDS) {
       if (provider[f] !== undefined) {
-        ctx.report('error', 'openstack-auth-mixed', `${f} belongs to auth_type ${appCred ? 'password' : 'v3applicationcredential'}; remove it or change auth_type`, {
-          doc: provider,
-          path: [f],
-        });
+        ctx.report(
+          'error',
+          'openstack-auth-mixed',
+          `${f} belongs to auth_type ${appCred ? 'password' : 'v3applicationcredential'}; remove it or change auth_type`,
+          {
+            doc: provider,
+            path: [f],
+          },
+        );
       }
     }
     if (!appCred && provider.project_name !== undefined && provider.project_id !== undefined) {
@@ -63,10 +68,15 @@ export const openstackProviders: Rule = (ctx) => {
     }
     for (const key of Object.keys(provider.metadata ?? {})) {
       if (key.startsWith(RESERVED_META_PREFIX)) {
-        ctx.report('error', 'openstack-metadata-reserved', `metadata key ${key} is reserved for poolform's ownership markers (${RESERVED_META_PREFIX}*); rename it`, {
-          doc: provider,
-          path: ['metadata', key],
-        });
+        ctx.report(
+          'error',
+          'openstack-metadata-reserved',
+          `metadata key ${key} is reserved for poolform's ownership markers (${RESERVED_META_PREFIX}*); rename it`,
+          {
+            doc: provider,
+            path: ['metadata', key],
+          },
+        );
       }
     }
     if (provider.insecure_skip_verify === true) {

@@ -61,7 +61,12 @@ export function createOpenStackClient(options: OpenStackClientOptions): OpenStac
     stats.tokens++;
     const answer = await withRetries(
       async () => {
-        const a = await options.transport('POST', `${identity}/auth/tokens`, { 'content-type': 'application/json', accept: 'application/json' }, JSON.stringify(authRequestBody(options.auth)));
+        const a = await options.transport(
+          'POST',
+          `${identity}/auth/tokens`,
+          { 'content-type': 'application/json', accept: 'application/json' },
+          JSON.stringify(authRequestBody(options.auth)),
+        );
         if (a.status < 200 || a.status >= 300) throw parseErrorAnswer('identity', a.status, a.text, a.headers['retry-after'], now());
         return a;
       },
@@ -69,12 +74,18 @@ export function createOpenStackClient(options: OpenStackClientOptions): OpenStac
       options.retry,
     );
     const token = answer.headers['x-subject-token'];
-    if (!token) throw new PoolformError('openstack-auth-failed', `${options.where}: Keystone answered without an X-Subject-Token header (is auth_url a Keystone v3 endpoint?)`);
+    if (!token)
+      throw new PoolformError(
+        'openstack-auth-failed',
+        `${options.where}: Keystone answered without an X-Subject-Token header (is auth_url a Keystone v3 endpoint?)`,
+      );
     let body: { token?: { expires_at?: string; catalog?: CatalogEntry[] } };
     try {
       body = JSON.parse(answer.text) as typeof body;
     } catch {
-      throw new PoolformError('openstack-error', `${options.where}: Keystone's token answer is not JSON (is auth_url a Keystone v3 endpoint?)`, { retryable: true });
+      throw new PoolformError('openstack-error', `${options.where}: Keystone's token answer is not JSON (is auth_url a Keystone v3 endpoint?)`, {
+        retryable: true,
+      });
     }
     const expires = Date.parse(body.token?.expires_at ?? '');
     const choice = selectEndpoint(body.token?.catalog ?? [], 'compute', options.interface, options.region);

@@ -108,7 +108,11 @@ export function toOpenStackError(error: unknown, ctx: OpenStackErrorContext): Po
       retryable,
       cause: error,
       ...(providerCode !== undefined ? { providerCode } : {}),
-      details: { operation: ctx.operation, ...(providerCode !== undefined ? { provider_code: providerCode } : {}), ...(status !== undefined ? { http_status: status } : {}) },
+      details: {
+        operation: ctx.operation,
+        ...(providerCode !== undefined ? { provider_code: providerCode } : {}),
+        ...(status !== undefined ? { http_status: status } : {}),
+      },
     });
   if (error instanceof ServerFaultError) {
     if (NO_VALID_HOST.test(error.message)) {
@@ -120,17 +124,27 @@ export function toOpenStackError(error: unknown, ctx: OpenStackErrorContext): Po
       );
     }
     if (QUOTA.test(error.message)) {
-      return fail('openstack-quota-exceeded', `the project's quota for ${ctx.what ?? 'the server'} is reached: ${short(error.message)}; poolform retries later. Lower max_instances or raise the quota`, true, 'OverQuota');
+      return fail(
+        'openstack-quota-exceeded',
+        `the project's quota for ${ctx.what ?? 'the server'} is reached: ${short(error.message)}; poolform retries later. Lower max_instances or raise the quota`,
+        true,
+        'OverQuota',
+      );
     }
     return fail('openstack-server-error', `the server went to ERROR: ${short(error.message)}`, true, 'ServerError');
   }
   if (error instanceof TransportError) {
     if (error.tls) {
-      return fail('openstack-tls-failed', `TLS to ${ctx.operation} failed: ${short(error.message)}. Set ca_cert to the CA that signs the cloud's certificates`, false);
+      return fail(
+        'openstack-tls-failed',
+        `TLS to ${ctx.operation} failed: ${short(error.message)}. Set ca_cert to the CA that signs the cloud's certificates`,
+        false,
+      );
     }
     return fail('openstack-unreachable', `${ctx.operation}: ${short(error.message)}; poolform will try again`, true);
   }
-  if (!(error instanceof OpenStackHttpError)) return fail('openstack-error', `${ctx.operation} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+  if (!(error instanceof OpenStackHttpError))
+    return fail('openstack-error', `${ctx.operation} failed: ${error instanceof Error ? error.message : String(error)}`, true);
   const { status, fault } = error;
   const message = short(error.message);
   if (status === 401) {
@@ -143,15 +157,34 @@ export function toOpenStackError(error: unknown, ctx: OpenStackErrorContext): Po
     );
   }
   if ((status === 403 || status === 413 || status === 429) && QUOTA.test(error.message)) {
-    return fail('openstack-quota-exceeded', `the project's quota for ${ctx.what ?? 'the request'} is reached (${fault}): ${message}; poolform retries later. Lower max_instances or raise the quota`, true, fault, status);
+    return fail(
+      'openstack-quota-exceeded',
+      `the project's quota for ${ctx.what ?? 'the request'} is reached (${fault}): ${message}; poolform retries later. Lower max_instances or raise the quota`,
+      true,
+      fault,
+      status,
+    );
   }
   if (status === 413 || status === 429) {
-    return fail('openstack-throttled', `OpenStack is still rate-limiting ${ctx.operation} (${fault}) after retries; poolform will try again later`, true, fault, status);
+    return fail(
+      'openstack-throttled',
+      `OpenStack is still rate-limiting ${ctx.operation} (${fault}) after retries; poolform will try again later`,
+      true,
+      fault,
+      status,
+    );
   }
   if (status === 403) {
-    return fail('openstack-unauthorized', `the OpenStack user may not call ${ctx.operation} (${fault}): ${message}. See docs/providers/openstack.md for the roles needed`, false, fault, status);
+    return fail(
+      'openstack-unauthorized',
+      `the OpenStack user may not call ${ctx.operation} (${fault}): ${message}. See docs/providers/openstack.md for the roles needed`,
+      false,
+      fault,
+      status,
+    );
   }
   if (status === 404) return fail('openstack-not-found', `${ctx.operation}: not found (check flavor, image_id, networks): ${message}`, false, fault, status);
-  if (status === 400 || status === 409) return fail('openstack-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${fault}: ${message}`, false, fault, status);
+  if (status === 400 || status === 409)
+    return fail('openstack-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${fault}: ${message}`, false, fault, status);
   return fail('openstack-error', `${ctx.operation} failed: ${fault}: ${message}`, status >= 500, fault, status);
 }

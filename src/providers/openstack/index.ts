@@ -55,7 +55,10 @@ export function keystoneAuth(config: OpenStackVmProvider, secrets: OpenStackSecr
   const where = `VmProvider ${config.name}`;
   if ((config.auth_type ?? 'password') === 'v3applicationcredential') {
     if (secrets.applicationCredentialId === undefined || secrets.applicationCredentialSecret === undefined) {
-      throw new PoolformError('provider-config', `${where}: auth_type v3applicationcredential needs application_credential_id and application_credential_secret`);
+      throw new PoolformError(
+        'provider-config',
+        `${where}: auth_type v3applicationcredential needs application_credential_id and application_credential_secret`,
+      );
     }
     return { kind: 'application_credential', id: secrets.applicationCredentialId, secret: secrets.applicationCredentialSecret };
   }

@@ -28,8 +28,7 @@ export function authRequestBody(auth: KeystoneAuth): Record<string, unknown> {
     // Application credentials are bound to their project: no scope may be given.
     return { auth: { identity: { methods: ['application_credential'], application_credential: { id: auth.id, secret: auth.secret } } } };
   }
-  const project =
-    auth.projectId !== undefined ? { id: auth.projectId } : { name: auth.projectName ?? '', domain: { name: auth.projectDomainName } };
+  const project = auth.projectId !== undefined ? { id: auth.projectId } : { name: auth.projectName ?? '', domain: { name: auth.projectDomainName } };
   return {
     auth: {
       identity: {
@@ -65,11 +64,15 @@ export function selectEndpoint(catalog: readonly CatalogEntry[], type: string, i
   if (services.length === 0) return { problem: `the service catalog has no ${type} service (the token's project may lack it)` };
   const all = services.flatMap((s) => s.endpoints ?? []).filter((e) => typeof e.url === 'string' && e.url !== '');
   const byInterface = all.filter((e) => (e.interface ?? 'public') === iface);
-  if (byInterface.length === 0) return { problem: `the ${type} service has no ${iface} endpoint; set interface to one of: ${[...new Set(all.map((e) => e.interface))].join(', ')}` };
+  if (byInterface.length === 0)
+    return { problem: `the ${type} service has no ${iface} endpoint; set interface to one of: ${[...new Set(all.map((e) => e.interface))].join(', ')}` };
   const regionOf = (e: CatalogEndpoint): string | undefined => e.region_id ?? e.region;
   if (region !== undefined) {
     const hit = byInterface.find((e) => regionOf(e) === region);
-    if (!hit) return { problem: `the ${type} service has no ${iface} endpoint in region_name ${region}; regions: ${[...new Set(byInterface.map(regionOf))].join(', ')}` };
+    if (!hit)
+      return {
+        problem: `the ${type} service has no ${iface} endpoint in region_name ${region}; regions: ${[...new Set(byInterface.map(regionOf))].join(', ')}`,
+      };
     return { url: (hit.url ?? '').replace(/\/+$/, '') };
   }
   const regions = [...new Set(byInterface.map(regionOf))];

@@ -286,7 +286,11 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
       throw error;
     }
     try {
-      await pollUntil(() => getServer(id), (s) => s === undefined || (s.status ?? '').toUpperCase() === 'DELETED', poll);
+      await pollUntil(
+        () => getServer(id),
+        (s) => s === undefined || (s.status ?? '').toUpperCase() === 'DELETED',
+        poll,
+      );
     } catch (error) {
       if (error instanceof PollTimeoutError) throw timeout(error, 'go after DELETE', id);
       throw error;
@@ -320,18 +324,26 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     try {
       const f = await flavor();
       const name = serverName(request.intent_id);
-      const answer = await call('POST /servers', () => client.compute<{ server?: { id?: string } }>('POST', '/servers', serverBody(config, f.id, name, request)));
+      const answer = await call('POST /servers', () =>
+        client.compute<{ server?: { id?: string } }>('POST', '/servers', serverBody(config, f.id, name, request)),
+      );
       id = answer.body?.server?.id;
-      if (!id) throw new PoolformError('openstack-error', `${where}: POST /servers answered without a server id; poolform will look again`, { retryable: true });
+      if (!id)
+        throw new PoolformError('openstack-error', `${where}: POST /servers answered without a server id; poolform will look again`, { retryable: true });
       const serverId = id;
       let server: NovaServer | undefined;
       try {
-        server = await pollUntil(() => getServer(serverId), (s) => s === undefined || (s.status ?? '').toUpperCase() !== 'BUILD', poll);
+        server = await pollUntil(
+          () => getServer(serverId),
+          (s) => s === undefined || (s.status ?? '').toUpperCase() !== 'BUILD',
+          poll,
+        );
       } catch (error) {
         if (error instanceof PollTimeoutError) throw timeout(error, 'leave BUILD', serverId);
         throw error;
       }
-      if (!server) throw new PoolformError('openstack-error', `${where}: server ${serverId} vanished while building; poolform will look again`, { retryable: true });
+      if (!server)
+        throw new PoolformError('openstack-error', `${where}: server ${serverId} vanished while building; poolform will look again`, { retryable: true });
       if ((server.status ?? '').toUpperCase() === 'ERROR') {
         throw new ServerFaultError(server.fault?.message ?? 'the server went to ERROR without a fault message', server.fault?.code);
       }

@@ -105,7 +105,14 @@ export interface FakeOpenStackOptions {
   maxLimit?: number;
 }
 
-export const FAKE_USER = { name: 'poolform', domain: 'Default', password: 'user-pass-1', project: 'vdi', projectDomain: 'Default', projectId: '0123456789abcdef0123456789abcdef' };
+export const FAKE_USER = {
+  name: 'poolform',
+  domain: 'Default',
+  password: 'user-pass-1',
+  project: 'vdi',
+  projectDomain: 'Default',
+  projectId: '0123456789abcdef0123456789abcdef',
+};
 export const FAKE_APP_CRED = { id: 'appcred-0001', secret: 'appcred-secret-1' };
 export const FAKE_FLAVORS = [
   { id: '1', name: 'm1.small', vcpus: 1, ram: 2048, disk: 20 },
@@ -173,7 +180,8 @@ function microversionOf(req: IncomingMessage): [number, number] {
   const m = /compute\s+(\d+)\.(\d+)/i.exec(value ?? '');
   if (!m) return [2, 1];
   const v: [number, number] = [Number(m[1]), Number(m[2])];
-  if (v[0] !== 2 || v[1] > 96) throw new HttpError(406, 'notAcceptable', `Version ${v[0]}.${v[1]} is not supported by the API. Minimum is 2.1 and maximum is 2.96.`);
+  if (v[0] !== 2 || v[1] > 96)
+    throw new HttpError(406, 'notAcceptable', `Version ${v[0]}.${v[1]} is not supported by the API. Minimum is 2.1 and maximum is 2.96.`);
   return v;
 }
 
@@ -269,7 +277,13 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     }
     const token = `gAAAA${randomBytes(24).toString('hex')}`;
     tokens.set(token, { expired: false });
-    const endpoint = (prefix: string, iface: string, region: string): Json => ({ id: randomUUID(), interface: iface, region, region_id: region, url: `${base}/${prefix}/v2.1` });
+    const endpoint = (prefix: string, iface: string, region: string): Json => ({
+      id: randomUUID(),
+      interface: iface,
+      region,
+      region_id: region,
+      url: `${base}/${prefix}/v2.1`,
+    });
     res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': token });
     res.end(
       JSON.stringify({
@@ -349,7 +363,14 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       if (method === 'POST' && rest === '/servers') {
         const s = createServer(body, version);
         if (fault?.serverFault) s.fault = { code: 500, message: fault.serverFault };
-        send(202, { server: { id: s.id, links: [{ rel: 'self', href: `${base}/compute/v2.1/servers/${s.id}` }], 'OS-DCF:diskConfig': 'MANUAL', security_groups: s.security_groups.map((n) => ({ name: n })) } });
+        send(202, {
+          server: {
+            id: s.id,
+            links: [{ rel: 'self', href: `${base}/compute/v2.1/servers/${s.id}` }],
+            'OS-DCF:diskConfig': 'MANUAL',
+            security_groups: s.security_groups.map((n) => ({ name: n })),
+          },
+        });
         return;
       }
       // Compute API: Servers - "List Servers Detailed" (GET /servers/detail).
@@ -391,7 +412,11 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       throw new HttpError(404, 'itemNotFound', `no route ${method} ${rest}`);
     } catch (error) {
       if (error instanceof HttpError) {
-        send(error.status, { [error.fault]: { code: error.status, message: error.message } }, error.retryAfter !== undefined ? { 'retry-after': String(error.retryAfter) } : {});
+        send(
+          error.status,
+          { [error.fault]: { code: error.status, message: error.message } },
+          error.retryAfter !== undefined ? { 'retry-after': String(error.retryAfter) } : {},
+        );
       } else if (error instanceof SyntaxError) {
         send(400, { badRequest: { code: 400, message: 'Malformed request body' } });
       } else {
@@ -411,33 +436,44 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
 
   function faultError(f: OpenStackFault): HttpError {
     const status = f.status ?? 429;
-    return new HttpError(status, f.fault ?? faultFor(status), f.message ?? (status === 429 || status === 413 ? 'This request was rate-limited.' : `injected ${status}`), f.retryAfter);
+    return new HttpError(
+      status,
+      f.fault ?? faultFor(status),
+      f.message ?? (status === 429 || status === 413 ? 'This request was rate-limited.' : `injected ${status}`),
+      f.retryAfter,
+    );
   }
 
   function createServer(body: Json, version: [number, number]): FakeNovaServer {
     const server = body['server'] as Json | undefined;
-    if (!server || typeof server !== 'object') throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. Value: None. 'server' is a required property");
+    if (!server || typeof server !== 'object')
+      throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. Value: None. 'server' is a required property");
     const name = server['name'];
-    if (typeof name !== 'string' || name.length < 1 || name.length > 255) throw new HttpError(400, 'badRequest', "Invalid input for field/attribute name.");
+    if (typeof name !== 'string' || name.length < 1 || name.length > 255) throw new HttpError(400, 'badRequest', 'Invalid input for field/attribute name.');
     const flavorRef = String(server['flavorRef'] ?? '');
     if (!FAKE_FLAVORS.some((f) => f.id === flavorRef)) throw new HttpError(400, 'badRequest', `Flavor ${flavorRef} could not be found.`);
-    if (atLeast(version, 37) && server['networks'] === undefined) throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. 'networks' is a required property");
+    if (atLeast(version, 37) && server['networks'] === undefined)
+      throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. 'networks' is a required property");
     const nets = server['networks'];
     if (Array.isArray(nets)) {
-      for (const n of nets as Json[]) if (n['uuid'] !== FAKE_NETWORK) throw new HttpError(400, 'badRequest', `Network ${String(n['uuid'])} could not be found.`);
+      for (const n of nets as Json[])
+        if (n['uuid'] !== FAKE_NETWORK) throw new HttpError(400, 'badRequest', `Network ${String(n['uuid'])} could not be found.`);
     }
     const userData = server['user_data'];
     if (userData !== undefined) {
-      if (typeof userData !== 'string' || !BASE64.test(userData)) throw new HttpError(400, 'badRequest', "Invalid input for field/attribute user_data. Value: ... is not a 'base64'");
+      if (typeof userData !== 'string' || !BASE64.test(userData))
+        throw new HttpError(400, 'badRequest', "Invalid input for field/attribute user_data. Value: ... is not a 'base64'");
       if (userData.length > 65_535) throw new HttpError(400, 'badRequest', `Invalid input for field/attribute user_data. Value: ... is too long`);
     }
     const metadata = (server['metadata'] ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(metadata)) {
-      if (k.length < 1 || k.length > 255 || typeof v !== 'string' || v.length > 255) throw new HttpError(400, 'badRequest', `Invalid input for field/attribute metadata. Value: ${k}`);
+      if (k.length < 1 || k.length > 255 || typeof v !== 'string' || v.length > 255)
+        throw new HttpError(400, 'badRequest', `Invalid input for field/attribute metadata. Value: ${k}`);
     }
     const tags = server['tags'];
     if (tags !== undefined) {
-      if (!atLeast(version, 52)) throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)");
+      if (!atLeast(version, 52))
+        throw new HttpError(400, 'badRequest', "Invalid input for field/attribute server. Additional properties are not allowed ('tags' was unexpected)");
       if (!Array.isArray(tags) || tags.length > 50 || tags.some((t) => typeof t !== 'string' || t.length > 60 || /[,/]/.test(t))) {
         throw new HttpError(400, 'badRequest', 'Invalid input for field/attribute tags.');
       }
@@ -449,11 +485,23 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     const vols: string[] = [];
     for (const b of bdms) {
       if (b['source_type'] !== 'image' || b['uuid'] !== FAKE_IMAGE) throw new HttpError(400, 'badRequest', 'Block Device Mapping is Invalid: image not found.');
-      if (b['volume_type'] !== undefined && !atLeast(version, 67)) throw new HttpError(400, 'badRequest', "Invalid input for field/attribute block_device_mapping_v2. Additional properties are not allowed ('volume_type' was unexpected)");
+      if (b['volume_type'] !== undefined && !atLeast(version, 67))
+        throw new HttpError(
+          400,
+          'badRequest',
+          "Invalid input for field/attribute block_device_mapping_v2. Additional properties are not allowed ('volume_type' was unexpected)",
+        );
       if (b['destination_type'] === 'volume') {
-        if (typeof b['volume_size'] !== 'number') throw new HttpError(400, 'badRequest', 'Block Device Mapping is Invalid: You specified more local devices than the limit allows');
+        if (typeof b['volume_size'] !== 'number')
+          throw new HttpError(400, 'badRequest', 'Block Device Mapping is Invalid: You specified more local devices than the limit allows');
         const vid = randomUUID();
-        volumes.set(vid, { id: vid, size: b['volume_size'], volume_type: (b['volume_type'] as string | undefined) ?? null, server: id, delete_on_termination: b['delete_on_termination'] === true });
+        volumes.set(vid, {
+          id: vid,
+          size: b['volume_size'],
+          volume_type: (b['volume_type'] as string | undefined) ?? null,
+          server: id,
+          delete_on_termination: b['delete_on_termination'] === true,
+        });
         vols.push(vid);
       }
     }
@@ -488,7 +536,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     let list = [...servers.values()];
     const tags = q.get('tags');
     if (tags !== null) {
-      if (!atLeast(version, 26)) throw new HttpError(400, 'badRequest', "Invalid filter field: tags.");
+      if (!atLeast(version, 26)) throw new HttpError(400, 'badRequest', 'Invalid filter field: tags.');
       const want = tags.split(',').filter(Boolean);
       list = list.filter((s) => want.every((t) => s.tags.includes(t)));
     }
