@@ -71,6 +71,8 @@ describe('daemon', () => {
     expect(at).toEqual([50, 1_100, 3_150, 7_200]);
     expect(d.status().last_reconcile?.result).toBe('ok');
     expect(d.status().next_reconcile_at).toBe(new Date(start + 37_200).toISOString());
+    // The recent runs, newest first (the web page's history).
+    expect(d.status().recent_reconciles?.map((r) => r.result)).toEqual(['ok', 'error', 'error', 'error']);
     await time.advance(30_050);
     expect(at).toEqual([50, 1_100, 3_150, 7_200, 37_250]);
   });

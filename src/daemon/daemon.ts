@@ -59,6 +59,8 @@ import type { ConfigWatcher } from './watcher.ts';
 
 /** After a run skipped because the lock was busy, try again this soon. */
 const LOCK_RETRY_MS = 2_000;
+/** How many recorded reconcile runs status keeps for the web page's history. */
+const RECENT_RUNS = 20;
 export { WAKE_LEASE } from './wake.ts';
 
 export interface DaemonOptions {
@@ -116,6 +118,8 @@ export function createDaemon(options: DaemonOptions): Daemon {
   const leaseStore = options.leaseStore ?? store;
 
   let last: ReconcileSummary | null = null;
+  /** The last RECENT_RUNS recorded runs, newest first (the web page's history). */
+  const recent: ReconcileSummary[] = [];
   let stopped = true;
   let watcher: ConfigWatcher | undefined;
   /** The next regular run (interval) or retry (backoff), and when it is due. */
@@ -257,7 +261,11 @@ export function createDaemon(options: DaemonOptions): Daemon {
   }
 
   function finish(s: ReconcileSummary, record = true, result: RunResult = { kind: 'skipped' }): ReconcileSummary {
-    if (record || last === null) last = s;
+    if (record || last === null) {
+      last = s;
+      recent.unshift(s);
+      if (recent.length > RECENT_RUNS) recent.pop();
+    }
     settle(result);
     metrics.observeReconcile(s.duration_ms / 1000, s.result);
     return s;
@@ -348,6 +356,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
       apply_policy: policy(),
       config: { dir, loaded_at: holder.loadedAt(), rejected_at: holder.rejectedAt(), errors: holder.diagnostics() },
       last_reconcile: last,
+      recent_reconciles: [...recent],
       next_reconcile_at: nextAt === null ? null : new Date(nextAt).toISOString(),
     }),
   };

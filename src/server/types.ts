@@ -61,5 +61,7 @@ export interface ServeStatus {
     rejected_at?: string | null;
   };
   last_reconcile: ReconcileSummary | null;
+  /** The last recorded runs, newest first (at most 20; the web page's history). Absent: only the last one is known. */
+  recent_reconciles?: ReconcileSummary[];
   next_reconcile_at: string | null;
 }

@@ -43,6 +43,7 @@ dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .badge.ok { color: var(--ok); } .badge.busy { color: var(--busy); } .badge.warn { color: var(--warn); } .badge.bad { color: var(--bad); } .badge.off { color: var(--off); }
 ul.reasons, ul.plain { margin: 4px 0; padding-left: 18px; }
 ul.reasons li { margin: 2px 0; overflow-wrap: anywhere; }
+details summary { cursor: pointer; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; background: var(--card); border: 1px solid var(--line); border-radius: 6px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { text-align: left; font-weight: 700; padding: 8px 10px; }
@@ -160,8 +161,10 @@ export const UI_JS = `// poolform web page: refreshes the live part of the page 
       if (!res.ok) { if (updated) updated.textContent = 'Refresh failed (HTTP ' + res.status + '); retrying.'; return; }
       const body = await res.json();
       const key = focusKey(document.activeElement);
+      const open = Array.from(live.querySelectorAll('details[open][data-key]')).map((x) => x.getAttribute('data-key'));
       const y = window.scrollY;
       live.innerHTML = body.html;
+      for (const x of live.querySelectorAll('details[data-key]')) if (open.includes(x.getAttribute('data-key'))) x.open = true;
       markSortKeys();
       enhance();
       if (key) { const el = live.querySelector(key); if (el) el.focus({ preventScroll: true }); }

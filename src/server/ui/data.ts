@@ -101,6 +101,8 @@ export interface UiData {
   leader: string | null;
   apply_policy: string;
   last_reconcile: ReconcileSummary | null;
+  /** Recent recorded reconcile runs, newest first. */
+  recent_reconciles: ReconcileSummary[];
   next_reconcile_at: string | null;
   pools: PoolView[];
   servers: ServerView[];
@@ -269,6 +271,7 @@ export async function loadUiData(ctx: AppContext, nowMs: number, options: UiData
     leader: status?.leader_id ?? null,
     apply_policy: status?.apply_policy ?? config?.settings.apply_policy ?? 'safe',
     last_reconcile: last,
+    recent_reconciles: status?.recent_reconciles ?? (last ? [last] : []),
     next_reconcile_at: status?.next_reconcile_at ?? null,
     pools,
     servers: servers.map((s) => serverView(config, s, runningOn.get(s.id) ?? 0)),

@@ -178,6 +178,21 @@ const status: ServeStatus = {
   },
   next_reconcile_at: new Date(NOW + 30_000).toISOString(),
 };
+// An earlier run, before the last one (newest first).
+status.recent_reconciles = [
+  status.last_reconcile as NonNullable<ServeStatus['last_reconcile']>,
+  {
+    ...(status.last_reconcile as NonNullable<ServeStatus['last_reconcile']>),
+    started_at: new Date(NOW - 65_000).toISOString(),
+    trigger: 'config changed',
+    message: 'nothing to do',
+    plan: [],
+    errors: [],
+    changes: 0,
+    failed: 0,
+    held: 0,
+  },
+];
 
 async function harness(cfg: Config = config): Promise<{ app: Hono; store: StateStore }> {
   const store = await createSqliteStore({ path: ':memory:' });
@@ -436,6 +451,16 @@ describe('web page: content', () => {
     const servers = await (await app.request('/ui/servers', { headers: { Cookie: cookie } })).text();
     expect(servers).toContain('sess-1');
     expect(servers).toContain('<caption id="servers-caption">Servers</caption>');
+  });
+
+  it('history: recent runs with their trigger, result and what they changed', async () => {
+    const { app } = await harness();
+    const cookie = cookieOf(await login(app, ENV.UI_ADMIN_KEY));
+    const { html: markup } = (await (await app.request('/ui/api/view?view=history', { headers: { Cookie: cookie } })).json()) as { html: string };
+    expect(markup).toContain('Recent reconciles');
+    expect(markup).toContain('config changed');
+    expect(markup).toContain('<details data-key="run-2026-03-27T09:59:55.000Z">');
+    expect(markup).toContain('vm.desk.day.new1');
   });
 
   it('schedules: the week in the schedule zone and the viewer zone, a DST day marked', async () => {

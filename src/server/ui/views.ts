@@ -240,6 +240,33 @@ function configErrors(d: UiData): SafeHtml {
   return html`<section class="card errors" aria-labelledby="config-errors"><h2 id="config-errors">Configuration errors</h2><ul class="reasons">${d.config.errors.map((e) => html`<li>${e.file ? html`<code>${e.file}${e.line ? `:${e.line}` : ''}</code> ` : ''}${e.message} <span class="muted">[${e.code}]</span></li>`)}</ul></section>`;
 }
 
+type Run = UiData['recent_reconciles'][number];
+
+const runColumns: Column<Run>[] = [
+  { label: 'Started', cell: (r) => time(r.started_at), sortValue: (r) => r.started_at },
+  { label: 'Trigger', cell: (r) => r.trigger },
+  { label: 'Result', cell: (r) => badge(r.result), sortValue: (r) => r.result },
+  { label: 'Planned', cell: (r) => r.changes, numeric: true, sortValue: (r) => r.changes },
+  { label: 'Applied', cell: (r) => r.applied, numeric: true, sortValue: (r) => r.applied },
+  { label: 'Failed', cell: (r) => r.failed, numeric: true, sortValue: (r) => r.failed },
+  { label: 'Held', cell: (r) => r.held, numeric: true, sortValue: (r) => r.held },
+  {
+    label: 'What and why',
+    cell: (r) =>
+      r.plan.length + r.errors.length === 0
+        ? r.message
+        : html`<details data-key="run-${r.started_at}"><summary>${r.message}</summary><ul class="reasons">${r.plan.map((c) => html`<li>${badge(c.action)} <code>${c.address}</code> ${c.reason}</li>`)}${r.errors.map((e) => html`<li>${badge('error')} ${e}</li>`)}</ul></details>`,
+  },
+];
+
+/** The recent runs (newest first) with what each changed and why. */
+function recentRuns(d: UiData): SafeHtml {
+  return table('runs', 'Recent reconciles (plans and applies by serve)', runColumns, d.recent_reconciles, {
+    filterable: true,
+    empty: 'No reconcile has run yet.',
+  });
+}
+
 export function historyView(d: UiData): SafeHtml {
   const r = d.last_reconcile;
   const changes = d.audit.filter((e) => e.action !== 'checkin');
@@ -263,6 +290,7 @@ ${table(
 ${r.held_changes.length > 0 ? html`<h3>Held by apply policy ${d.apply_policy}</h3><ul class="reasons">${r.held_changes.map((c) => html`<li>${badge('held')} ${c.action} <code>${c.address}</code>: ${c.reason}</li>`)}</ul>` : ''}`
     : html`<p class="muted">No reconcile has run yet.</p>`
 }</section>
+${recentRuns(d)}
 ${d.config.errors.length > 0 ? configErrors(d) : ''}
 <section class="card wide" aria-labelledby="capacity"><h2 id="capacity">Capacity, last 24 h</h2><p class="muted small">Rebuilt from stored sessions and the servers that still exist; servers destroyed in the window are not counted.</p><div class="charts">${d.pools.map((p) => html`<div><h3>${p.friendly_name ?? p.name}</h3>${capacityChart(p.name, p.capacity)}</div>`)}</div></section>
 ${table('audit', 'Changes, plans and applies (audit log)', auditColumns, changes, { filterable: true, empty: 'No entries in the audit log yet.' })}
