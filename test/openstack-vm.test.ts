@@ -65,6 +65,28 @@ defineVmProviderConformance('openstack (Keystone + Nova fake, boot from volume)'
   },
 }));
 
+let tlsFake: FakeOpenStack | undefined;
+afterAll(async () => {
+  await tlsFake?.close();
+});
+
+defineVmProviderConformance('openstack over HTTPS (private CA in ca_cert), application credential, local disk', async () => {
+  const ca = testCa();
+  tlsFake ??= await startFakeOpenStack({ tls: { cert: ca.cert, key: ca.key }, floatingIps: true });
+  const own = tlsFake;
+  return {
+    client: createOpenStackVmProvider({
+      config: openstackVmConfig(own, { auth_type: 'v3applicationcredential', username: undefined, password: undefined, project_name: undefined }),
+      secrets: { ...APP_CRED_SECRETS, caCert: ca.caCert },
+      ...FAST_OPENSTACK_TUNING,
+    }),
+    leftovers: async (vm) => leftoversOf(own, vm.provider_id),
+    async createForeign() {
+      return { provider_id: own.putServerDirect(`foreign-${++seq}`, { team: 'other' }).id };
+    },
+  };
+});
+
 describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 }, () => {
   it('creates one server with metadata + tag markers, base64 user_data, networks, security groups, key, zone', async () => {
     const client = fakeOpenStackVmProvider(fake, {

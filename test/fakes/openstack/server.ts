@@ -30,6 +30,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { createFaultQueue, type FaultMatch, readBodyText } from '../shared/faults.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -65,11 +66,8 @@ export interface FakeVolume {
   delete_on_termination: boolean;
 }
 
-export interface OpenStackFault {
-  method?: string;
-  /** Matches when the path (no query) contains this string. */
-  path?: string;
-  times?: number;
+/** `method`, `path` (matched against the path without the query; for Nova, below /v2.1) and `times`: shared/faults.ts. */
+export interface OpenStackFault extends FaultMatch {
   /** HTTP status (default 429). */
   status?: number;
   /** Nova fault key (default from status: 400 badRequest, 403 forbidden, 413/429 overLimit, 500 computeFault, 503 serviceUnavailable). */
@@ -187,12 +185,6 @@ function microversionOf(req: IncomingMessage): [number, number] {
 
 const atLeast = (v: [number, number], minor: number): boolean => v[1] >= minor;
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Promise<FakeOpenStack> {
@@ -203,7 +195,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
   const volumes = new Map<string, FakeVolume>();
   const tokens = new Map<string, { expired: boolean }>();
   const calls: FakeOpenStackCall[] = [];
-  let faults: (OpenStackFault & { left: number })[] = [];
+  const faults = createFaultQueue<OpenStackFault>();
   let authRejected = false;
   let ipCounter = 10;
   let base = '';
@@ -332,7 +324,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       res.end(body ? JSON.stringify(body) : undefined);
     };
     try {
-      const raw = await readBody(req);
+      const raw = await readBodyText(req);
       const body = raw ? (JSON.parse(raw) as Json) : {};
       if (method === 'POST' && path === '/identity/v3/auth/tokens') {
         const fault = takeFault(method, path);
@@ -425,14 +417,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     }
   };
 
-  function takeFault(method: string, path: string): OpenStackFault | undefined {
-    const i = faults.findIndex((f) => (f.method === undefined || f.method === method) && (f.path === undefined || path.includes(f.path)));
-    const f = faults[i];
-    if (!f) return undefined;
-    f.left--;
-    if (f.left <= 0) faults = faults.filter((_, j) => j !== i);
-    return f;
-  }
+  const takeFault = (method: string, path: string): OpenStackFault | undefined => faults.take(method, path);
 
   function faultError(f: OpenStackFault): HttpError {
     const status = f.status ?? 429;
@@ -580,10 +565,8 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     volumes,
     calls,
     count: (operation) => calls.filter((c) => c.operation === operation).length,
-    inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
-    clearFaults: () => {
-      faults = [];
-    },
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     expireTokens: () => {
       for (const t of tokens.values()) t.expired = true;
     },
