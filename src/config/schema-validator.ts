@@ -179,7 +179,7 @@ function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
   return issue;
 }
 
-const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'gcp', 'local'], DnsProvider: ['route53', 'azure', 'gcp', 'local'] };
+const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'gcp', 'oci', 'local'], DnsProvider: ['route53', 'azure', 'gcp', 'oci', 'local'] };
 const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];
 
 function lastSegment(pointer: string): string {

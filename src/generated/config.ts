@@ -8,12 +8,18 @@ export type PoolformDocument = Settings | Zone | VmProvider | DnsProvider | Ldap
  * A VM provider config: where autoscaled servers are created.
  */
 export type VmProvider =
-  AwsVmProvider | AzureVmProvider | GcpVmProvider | DigitalOceanVmProvider | OpenStackVmProvider | LocalVmProvider;
+  | AwsVmProvider
+  | AzureVmProvider
+  | GcpVmProvider
+  | DigitalOceanVmProvider
+  | OpenStackVmProvider
+  | OciVmProvider
+  | LocalVmProvider;
 /**
  * A DNS provider config: where autoscaled servers' names are registered.
  */
 export type DnsProvider =
-  Route53DnsProvider | AzureDnsProvider | GcpDnsProvider | DigitalOceanDnsProvider | LocalDnsProvider;
+  Route53DnsProvider | AzureDnsProvider | GcpDnsProvider | DigitalOceanDnsProvider | OciDnsProvider | LocalDnsProvider;
 /**
  * Day of the week.
  */
@@ -715,6 +721,138 @@ export interface OpenStackVmProvider {
   insecure_skip_verify?: boolean;
 }
 /**
+ * Oracle Cloud Infrastructure VM provider: each server is a compute instance in compartment_id and availability_domain, tagged with poolform's freeform tags; its boot volume is deleted with it.
+ */
+export interface OciVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "oci";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on instances created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, sent base64-encoded as metadata.user_data and run by cloud-init (Windows: cloudbase-init, first line #ps1_sysnative). OCI limits metadata to 32,000 bytes in total, so the rendered script may be at most 24,000 bytes (less the ssh_authorized_keys). Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * OCID of the tenancy (ocid1.tenancy.oc1.....); the first part of the API signing keyId.
+   */
+  tenancy_ocid: string;
+  /**
+   * OCID of the API user (ocid1.user.oc1.....) whose API key signs requests.
+   */
+  user_ocid: string;
+  /**
+   * Fingerprint of the API signing key as OCI shows it (16 colon-separated hex pairs).
+   */
+  fingerprint: string;
+  /**
+   * The API signing private key (PEM) as a secret reference, e.g. ${file:oci_api_key.pem}.
+   */
+  private_key: string;
+  /**
+   * Passphrase of an encrypted private_key, as a secret reference.
+   */
+  private_key_passphrase?: string;
+  /**
+   * Region identifier, e.g. us-ashburn-1, eu-frankfurt-1.
+   */
+  region: string;
+  /**
+   * OCID of the compartment the instances are created and listed in.
+   */
+  compartment_id: string;
+  /**
+   * Full availability domain name, e.g. Uocm:US-ASHBURN-AD-1 (ListAvailabilityDomains).
+   */
+  availability_domain: string;
+  /**
+   * Instance shape, e.g. VM.Standard.E5.Flex.
+   */
+  shape: string;
+  /**
+   * Size of a flexible (.Flex) shape; required for Flex shapes, not allowed otherwise.
+   */
+  shape_config?: {
+    /**
+     * OCPUs of a flexible shape.
+     */
+    ocpus: number;
+    /**
+     * Memory in GB of a flexible shape; default the shape's per-OCPU default.
+     */
+    memory_in_gbs?: number;
+  };
+  /**
+   * OCID of the image to boot (sourceDetails.imageId).
+   */
+  image_id: string;
+  /**
+   * Boot volume size in GB (at least 50); default the image's size.
+   */
+  boot_volume_size_gb?: number;
+  /**
+   * OCID of the subnet of the primary VNIC.
+   */
+  subnet_id: string;
+  /**
+   * Network security groups of the primary VNIC (at most 5).
+   *
+   * @maxItems 5
+   *
+   * Items: Network security group OCID.
+   */
+  nsg_ids?:
+    | []
+    | [string]
+    | [string, string]
+    | [string, string, string]
+    | [string, string, string, string]
+    | [string, string, string, string, string];
+  /**
+   * Give the primary VNIC a public IP (the subnet must be public).
+   */
+  assign_public_ip?: boolean;
+  /**
+   * OpenSSH public keys (one per line) for the image's default user (metadata.ssh_authorized_keys).
+   */
+  ssh_authorized_keys?: string;
+  /**
+   * Extra freeform tags on each instance (keys not starting with poolform-; OCI allows 50 per resource; poolform's own take 6).
+   */
+  freeform_tags?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * Defined tags on each instance, by tag namespace (the namespaces must exist).
+   */
+  defined_tags?: {
+    [k: string]:
+      | {
+          [k: string]: string | undefined;
+        }
+      | undefined;
+  };
+  /**
+   * Custom Core Services API endpoint (scheme://host[:port]; tests). Default https://iaas.{region}.oraclecloud.com.
+   */
+  endpoint?: string;
+}
+/**
  * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.
  */
 export interface LocalVmProvider {
@@ -962,6 +1100,71 @@ export interface DigitalOceanDnsProvider {
    * Custom API endpoint (scheme://host[:port]; tests). Default https://api.digitalocean.com.
    */
   api_url?: string;
+}
+/**
+ * Oracle Cloud Infrastructure DNS provider: A records (each with an ownership TXT record at the same name) in the OCI zone of the autoscale config's base_domain_name.
+ */
+export interface OciDnsProvider {
+  /**
+   * Document kind.
+   */
+  kind: "DnsProvider";
+  /**
+   * Provider config name.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "oci";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * OCID of the tenancy (ocid1.tenancy.oc1.....); the first part of the API signing keyId.
+   */
+  tenancy_ocid: string;
+  /**
+   * OCID of the API user (ocid1.user.oc1.....) whose API key signs requests.
+   */
+  user_ocid: string;
+  /**
+   * Fingerprint of the API signing key as OCI shows it (16 colon-separated hex pairs).
+   */
+  fingerprint: string;
+  /**
+   * The API signing private key (PEM) as a secret reference, e.g. ${file:oci_api_key.pem}.
+   */
+  private_key: string;
+  /**
+   * Passphrase of an encrypted private_key, as a secret reference.
+   */
+  private_key_passphrase?: string;
+  /**
+   * Region identifier, e.g. us-ashburn-1, eu-frankfurt-1.
+   */
+  region: string;
+  /**
+   * OCID of the compartment holding the zone (zone lookup by name).
+   */
+  compartment_id: string;
+  /**
+   * The OCI DNS zone to write in; by default the zone named base_domain_name, else its closest parent (ListZones).
+   */
+  zone?: string;
+  /**
+   * Record TTL in seconds.
+   */
+  ttl?: number;
+  /**
+   * Which address of the VM the A record points at.
+   */
+  ip?: "private" | "public";
+  /**
+   * Custom DNS API endpoint (scheme://host[:port]; tests). Default https://dns.{region}.oci.oraclecloud.com.
+   */
+  endpoint?: string;
 }
 /**
  * Local DNS provider: writes a hosts-format file under the state path.

@@ -1,7 +1,7 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine, `openstack` → Nova, `digital_ocean` → Droplets; DnsProvider `local` → hosts file, `route53` →
-// Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS;
+// `gcp` → Compute Engine, `openstack` → Nova, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
+// Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS, `oci` → OCI DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
 // client is first built, so `plan --refresh=false` and unused providers never
@@ -19,6 +19,8 @@ import type { GcpDnsProviderOptions } from './gcp-dns/index.ts';
 import type { DoVmProviderOptions } from './digital-ocean/index.ts';
 import type { DoDnsProviderOptions } from './digital-ocean-dns/index.ts';
 import type { OpenStackVmProviderOptions } from './openstack/index.ts';
+import type { OciVmProviderOptions } from './oci/index.ts';
+import type { OciDnsProviderOptions } from './oci-dns/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
 import { createLocalDnsProvider } from './local/dns.ts';
 import type { LocalDnsProviderOptions } from './local/dns.ts';
@@ -37,11 +39,13 @@ export interface ProviderFactories {
   gcpVm(options: GcpVmProviderOptions): VmProviderClient;
   digitalOceanVm(options: DoVmProviderOptions): VmProviderClient;
   openstackVm(options: OpenStackVmProviderOptions): VmProviderClient;
+  ociVm(options: OciVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
   azureDns(options: AzureDnsProviderOptions): DnsProviderClient;
   gcpDns(options: GcpDnsProviderOptions): DnsProviderClient;
   digitalOceanDns(options: DoDnsProviderOptions): DnsProviderClient;
+  ociDns(options: OciDnsProviderOptions): DnsProviderClient;
   ldap(options: LdapDirectoryProviderOptions): DirectoryProviderClient;
 }
 
@@ -58,11 +62,13 @@ export const defaultProviderFactories: ProviderFactories = {
   gcpVm: lazyVmFactory('gcp', async () => (await import('./gcp/index.ts')).createGcpVmProvider),
   digitalOceanVm: lazyVmFactory('digital_ocean', async () => (await import('./digital-ocean/index.ts')).createDigitalOceanVmProvider),
   openstackVm: lazyVmFactory('openstack', async () => (await import('./openstack/index.ts')).createOpenStackVmProvider),
+  ociVm: lazyVmFactory('oci', async () => (await import('./oci/index.ts')).createOciVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
   azureDns: lazyDnsFactory('azure', async () => (await import('./azure-dns/index.ts')).createAzureDnsProvider),
   gcpDns: lazyDnsFactory('gcp', async () => (await import('./gcp-dns/index.ts')).createGcpDnsProvider),
   digitalOceanDns: lazyDnsFactory('digital_ocean', async () => (await import('./digital-ocean-dns/index.ts')).createDigitalOceanDnsProvider),
+  ociDns: lazyDnsFactory('oci', async () => (await import('./oci-dns/index.ts')).createOciDnsProvider),
   ldap: lazyDirectoryFactory('ldap', async () => (await import('./ldap/index.ts')).createLdapDirectoryProvider),
 };
 
@@ -142,6 +148,13 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
     };
   };
 
+  // OCI API signing key (PEM, usually ${file:}) and its optional passphrase.
+  const ociSecrets = (kind: string, p: { name: string; private_key: string; private_key_passphrase?: string }): { privateKey: string; passphrase?: string } => {
+    const privateKey = secret(kind, p.name, 'private_key', p.private_key);
+    const passphrase = p.private_key_passphrase === undefined ? undefined : secret(kind, p.name, 'private_key_passphrase', p.private_key_passphrase);
+    return { privateKey, ...(passphrase !== undefined ? { passphrase } : {}) };
+  };
+
   const lazy = <C>(cache: Map<string, C>, name: string, build: () => C): C => {
     let client = cache.get(name);
     if (!client) {
@@ -183,6 +196,8 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
           }
           case 'digital_ocean':
             return factories.digitalOceanVm({ config: p, token: secret('VmProvider', name, 'token', p.token) });
+          case 'oci':
+            return factories.ociVm({ config: p, secrets: ociSecrets('VmProvider', p) });
           case 'openstack': {
             // Secret references are resolved here; ca_cert (inline PEM or ${file:}) the same way.
             const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
@@ -226,6 +241,8 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             const credentialsJson = p.credentials_json === undefined ? undefined : secret('DnsProvider', name, 'credentials_json', p.credentials_json);
             return factories.gcpDns({ config: p, ...(credentialsJson !== undefined ? { credentialsJson } : {}) });
           }
+          case 'oci':
+            return factories.ociDns({ config: p, secrets: ociSecrets('DnsProvider', p) });
           case 'digital_ocean':
             return factories.digitalOceanDns({ config: p, token: secret('DnsProvider', name, 'token', p.token) });
           default: {

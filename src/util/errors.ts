@@ -129,6 +129,17 @@ export type DigitalOceanErrorCode =
   | 'do-invalid-request'
   | 'do-not-found';
 
+/** Oracle Cloud Infrastructure (Compute instances, DNS zone records). */
+export type OciErrorCode =
+  | 'oci-error'
+  | 'oci-throttled'
+  | 'oci-auth-failed'
+  | 'oci-unauthorized'
+  | 'oci-insufficient-capacity'
+  | 'oci-limit-exceeded'
+  | 'oci-invalid-request'
+  | 'oci-not-found';
+
 /** OpenStack (Keystone v3 tokens, Nova servers). */
 export type OpenStackErrorCode =
   | 'openstack-error'
@@ -170,7 +181,7 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OpenStackErrorCode | LdapErrorCode;
+export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */

@@ -9,7 +9,7 @@
 // or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
-import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OPENSTACK_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
+import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
 import { overBudgetMessage } from '../budgets.ts';
@@ -98,6 +98,8 @@ const USER_DATA_LIMITS: Readonly<Record<string, { bytes: number; what: string } 
   // One metadata value (startup-script / windows-startup-script-ps1).
   gcp: { bytes: GCP_METADATA_VALUE_LIMIT, what: 'a GCP metadata value (startup-script)' },
   digital_ocean: { bytes: DO_USER_DATA_LIMIT, what: 'DigitalOcean user_data' },
+  // metadata.user_data is base64 and all metadata shares 32,000 bytes: 24,000 bytes of script.
+  oci: { bytes: OCI_USER_DATA_LIMIT, what: 'OCI metadata.user_data (base64; 32,000 bytes of metadata in total)' },
   // Nova's limit is on the base64 text (65,535 characters).
   openstack: { bytes: OPENSTACK_USER_DATA_LIMIT, what: 'OpenStack Nova user_data (65,535 base64 characters)' },
 };
