@@ -85,6 +85,21 @@ describe('DigitalOcean DNS provider', { timeout: testTimeout(60_000) }, () => {
     expect(await client.observe(BASE)).toContainEqual(rec('half', '10.0.0.5'));
   });
 
+  it('a marker left without its A record (crash inside a delete) is removed by observe after the grace period', async () => {
+    let clock = 1_000_000;
+    const client = fakeDnsProvider(fake, {}, { now: () => clock, markerGraceMs: 600_000 });
+    const marker = fake.putRecord(DOMAIN, { type: 'TXT', name: 'gone.desk', data: 'poolform:server-id=srv-gone', ttl: 60 });
+    const spf = fake.putRecord(DOMAIN, { type: 'TXT', name: 'gone2.desk', data: 'v=spf1 -all', ttl: 60 });
+    await client.observe(BASE);
+    clock += 599_000;
+    await client.observe(BASE);
+    expect(fake.records.get(DOMAIN)?.has(marker.id)).toBe(true);
+    clock += 2000;
+    await client.observe(BASE);
+    expect(fake.records.get(DOMAIN)?.has(marker.id)).toBe(false);
+    expect(fake.records.get(DOMAIN)?.has(spf.id)).toBe(true);
+  });
+
   it('observe is one paginated walk of the domain; the domain lookup is cached', async () => {
     const client = fakeDnsProvider(fake);
     for (let i = 0; i < 20; i++) fake.putRecord(DOMAIN, { type: 'TXT', name: `noise${i}`, data: 'v=spf1 -all', ttl: 300 });

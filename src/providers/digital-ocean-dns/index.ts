@@ -13,12 +13,15 @@ export interface DoDnsProviderOptions {
   token: string;
   client?: DoClient;
   clientOptions?: Omit<DoClientOptions, 'token' | 'apiUrl'>;
+  now?: () => number;
+  markerGraceMs?: number;
 }
 
 export function createDigitalOceanDnsProvider(options: DoDnsProviderOptions): DnsProviderClient {
-  const { config, token, client, clientOptions } = options;
+  const { config, token, client, clientOptions, ...tuning } = options;
   return createDoDnsProviderClient({
     config,
+    ...tuning,
     client: client ?? createDoClient({ token, ...(config.api_url !== undefined ? { apiUrl: config.api_url } : {}), ...clientOptions }),
   });
 }

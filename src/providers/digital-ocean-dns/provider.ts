@@ -10,6 +10,9 @@
 //   (`POST .../records`); an A record without poolform's marker is refused
 //   (`dns-record-not-owned`), and so is a name holding a CNAME.
 // - delete(): owned A records at the name, then the marker (404 = gone).
+// - A marker left alone (a crash between the A record's delete and its
+//   marker's) is removed by observe once this process has seen it alone for
+//   `markerGraceMs` (an upsert in flight writes its A record within moments).
 import type { DigitalOceanDnsProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { DoApiError, type DoClient } from '../digital-ocean/client.ts';
@@ -24,6 +27,9 @@ export const MIN_TTL = 30;
 export interface DoDnsProviderInternals {
   config: DigitalOceanDnsProvider;
   client: DoClient;
+  now?: () => number;
+  /** How long a marker TXT must have been seen without its A record before observe deletes it (default 10 minutes). */
+  markerGraceMs?: number;
 }
 
 function asError(error: unknown): Error {
@@ -34,6 +40,32 @@ export function createDoDnsProviderClient(internals: DoDnsProviderInternals): Dn
   const { config, client } = internals;
   const where = `DnsProvider ${config.name}`;
   const zones = new Map<string, Promise<string>>();
+  const now = internals.now ?? Date.now;
+  const markerGraceMs = internals.markerGraceMs ?? 10 * 60_000;
+  /** Marker record id → when this process first saw it without an A record. */
+  const loneSince = new Map<number, number>();
+
+  /** Deletes markers seen alone for markerGraceMs (best effort: the next observe tries again). */
+  async function sweepLoneMarkers(zone: string, view: ReturnType<typeof indexRecords>, baseDomain: string): Promise<void> {
+    const at = now();
+    const base = baseDomain.toLowerCase();
+    const lone = new Set<number>();
+    for (const [fqdn, state] of view) {
+      if (state.a.length > 0 || (fqdn !== base && !fqdn.endsWith(`.${base}`))) continue;
+      for (const m of state.markers) lone.add(m.record.id);
+    }
+    for (const id of [...loneSince.keys()]) if (!lone.has(id)) loneSince.delete(id);
+    for (const id of lone) {
+      const since = loneSince.get(id);
+      if (since === undefined) loneSince.set(id, at);
+      else if (at - since >= markerGraceMs) {
+        await deleteRecord(zone, id).then(
+          () => loneSince.delete(id),
+          () => undefined,
+        );
+      }
+    }
+  }
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -99,7 +131,9 @@ export function createDoDnsProviderClient(internals: DoDnsProviderInternals): Dn
 
     async observe(baseDomain) {
       const zone = await zoneOf(baseDomain);
-      return ownedRecords(indexRecords(await listZone(zone), zone), baseDomain);
+      const view = indexRecords(await listZone(zone), zone);
+      await sweepLoneMarkers(zone, view, baseDomain);
+      return ownedRecords(view, baseDomain);
     },
 
     async upsert(baseDomain, records) {
