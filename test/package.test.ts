@@ -176,8 +176,20 @@ for (const { label, node } of nodes) {
 
     it('every module of dist/ resolves its imports where it is installed', () => {
       const installed = join(prefix, 'lib', 'node_modules', 'poolform', 'dist');
-      const files = readdirSync(installed, { recursive: true }).map(String).filter((f) => f.endsWith('.js'));
-      const script = `for (const f of ${JSON.stringify(files)}) await import(${JSON.stringify(`${installed}/`)} + f);`;
+      // The config worker's entry runs as a worker thread (with workerData), every other module is imported.
+      const worker = 'cli/config-worker.js';
+      const files = readdirSync(installed, { recursive: true }).map(String).filter((f) => f.endsWith('.js') && f !== worker);
+      const script = [
+        `for (const f of ${JSON.stringify(files)}) await import(${JSON.stringify(`${installed}/`)} + f);`,
+        `const { existsSync } = await import('node:fs');`,
+        `const { Worker } = await import('node:worker_threads');`,
+        `const entry = ${JSON.stringify(`${installed}/${worker}`)};`,
+        `if (existsSync(entry)) await new Promise((resolve, reject) => {`,
+        `  const w = new Worker(entry, { execArgv: [], workerData: { dir: ${JSON.stringify(project)}, options: {} } });`,
+        `  w.once('message', () => { void w.terminate(); resolve(undefined); });`,
+        `  w.once('error', reject);`,
+        `});`,
+      ].join('\n');
       const r = run(node ?? process.execPath, ['--input-type=module', '-e', script]);
       expect(r.status, output(r)).toBe(0);
     });
