@@ -5,11 +5,12 @@
 // every later call instead of SIGKILL); a new apply with new provider clients
 // (a new process) must converge: no duplicate instance, no orphaned boot disk
 // or DNS record, and plan then has nothing to do. The same for a scale-down
-// to zero. Why in-process and not a child `poolform apply`: a child process
-// needs real credentials, and google-auth-library sends service-account JWT
-// grants only to https://oauth2.googleapis.com/token (not configurable), so a
-// child cannot authenticate to the loopback fake; the static-token auth
-// client exists only in-process.
+// to zero. These run in-process (fast, every crash point); one more runs the
+// real thing: `node bin/poolform.js apply` as a child process, SIGKILLed
+// after its first mutating call, authenticated through Application Default
+// Credentials (GOOGLE_APPLICATION_CREDENTIALS: an external_account file whose
+// STS token_url is the fake; a service-account key cannot be used because
+// google-auth-library sends JWT grants only to oauth2.googleapis.com).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../src/providers/
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { FAST_GCP_TUNING, staticTokenAuth } from './fakes/gcp/harness.ts';
 import { type FakeGcp, startFakeGcp } from './fakes/gcp/server.ts';
+import { runChild } from './fixtures/plan/harness.ts';
 
 const BASE = 'desk.gcp.test';
 const ZONE_NAME = 'desk-gcp';
@@ -229,6 +231,32 @@ describe('apply with the GCP providers', () => {
         await fake.close();
         rmSync(ws.root, { recursive: true, force: true });
       }
+    }
+  });
+
+  it('a child `poolform apply` (ADC credentials) SIGKILLed after its first mutating call: the next child apply converges', { timeout: 120_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    try {
+      const env = { GOOGLE_APPLICATION_CREDENTIALS: fake.writeAdcFile(ws.root) };
+      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...env, POOLFORM_CRASH_AFTER: '1' });
+      expect(crashed.stderr).toBe('');
+      expect(crashed.signal).toBe('SIGKILL');
+      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], env);
+      // Only the note that the dead process's state lock was taken over.
+      expect(again.stderr).not.toMatch(/error/i);
+      expect(again.code).toBe(0);
+      assertNoDuplicate(fake, 2);
+      // The credentials came from the fake's STS endpoint, through the real ADC code path.
+      expect(fake.count('sts.token')).toBeGreaterThan(0);
+      const store = await createSqliteStore({ path: ws.state });
+      const waiting = (await store.snapshot()).intents.length > 0;
+      await store.close();
+      if (waiting) await apply(fake, ws, { shiftMs: 16 * 60_000 });
+      await assertConverged(fake, ws, 2);
+    } finally {
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
     }
   });
 

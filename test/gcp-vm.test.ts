@@ -46,7 +46,10 @@ function leftovers(intentId: string): string[] {
 defineVmProviderConformance('gcp (Compute fake)', async () => ({
   client: fakeGcpVmProvider(fake, { public_ip: true }),
   // The instance and its boot disk (same name) are both gone after destroy.
-  leftovers: async (vm) => [...[...fake.instances.values()].map((i) => `instance:${i.name}`), ...[...fake.disks.values()].map((d) => `disk:${d.name}`)].filter((n) => n.endsWith(`:${vm.provider_id}`)),
+  leftovers: async (vm) =>
+    [...[...fake.instances.values()].map((i) => `instance:${i.name}`), ...[...fake.disks.values()].map((d) => `disk:${d.name}`)].filter((n) =>
+      n.endsWith(`:${vm.provider_id}`),
+    ),
   async createForeign() {
     const n = ++seq;
     fake.putInstanceDirect(TEST_ZONE, `foreign-${n}`, { team: 'other' });
@@ -264,6 +267,30 @@ describe('GCP VM provider: faults', { timeout: 60_000 }, () => {
     const error = await forbidden.observe().catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'gcp-unauthorized', retryable: false });
     expect((error as PoolformError).message).toContain('VmProvider gcp');
+  });
+});
+
+describe('GCP VM provider: a call that never answers', () => {
+  it('is bounded (callTimeoutMs), retryable, and says so', async () => {
+    const { OAuth2Client } = await import('google-auth-library');
+    // An auth client whose requests never settle (a token endpoint that accepts the connection and goes quiet).
+    class Hanging extends OAuth2Client {
+      override fetch(): never {
+        return new Promise(() => undefined) as never;
+      }
+    }
+    const { createGcpVmProvider } = await import('../src/providers/gcp/index.ts');
+    const { gcpVmConfig, FAST_GCP_TUNING } = await import('./fakes/gcp/harness.ts');
+    const client = createGcpVmProvider({
+      config: gcpVmConfig(fake),
+      authClient: new Hanging() as never,
+      ...FAST_GCP_TUNING,
+      callTimeoutMs: 50,
+      retry: { maxRetries: 0 },
+    });
+    const error = await client.observe().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'gcp-operation-timeout', retryable: true });
+    expect((error as PoolformError).message).toContain('compute.instances.list got no answer');
   });
 });
 

@@ -16,7 +16,8 @@ import { CLOUD_PLATFORM_SCOPE, parseServiceAccountKey } from '../gcp/client.ts';
 import type { DnsProviderClient } from '../types.ts';
 import { createGcpDnsProviderClient, type GcpDnsProviderInternals } from './provider.ts';
 
-export interface GcpDnsProviderOptions extends Pick<GcpDnsProviderInternals, 'now' | 'sleep' | 'retry' | 'snapshotMaxAgeMs' | 'maxRecordsPerChange'> {
+export interface GcpDnsProviderOptions
+  extends Pick<GcpDnsProviderInternals, 'now' | 'sleep' | 'retry' | 'snapshotMaxAgeMs' | 'maxRecordsPerChange' | 'callTimeoutMs'> {
   config: GcpDnsProvider;
   credentialsJson?: string;
   authClient?: GcpAuthClient;

@@ -16,7 +16,7 @@
 import type { DNS, Zone } from '@google-cloud/dns';
 import type { GcpDnsProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { type RetryOptions, withRetries } from '../shared/backoff.ts';
+import { CallTimeoutError, type RetryOptions, withRetries, withTimeout } from '../shared/backoff.ts';
 import { toGcpError, transientGcpError } from '../gcp/errors.ts';
 import type { DnsProviderClient, DnsRecord, ItemResult } from '../types.ts';
 import { applyToView, type ItemChange, indexRrsets, ownedRecords, planDelete, planUpsert, type Rrset, type ZoneView } from './records.ts';
@@ -31,6 +31,8 @@ export interface GcpDnsProviderInternals {
   snapshotMaxAgeMs?: number;
   /** Records per changes.create (default 250). */
   maxRecordsPerChange?: number;
+  /** Longest wait for one API call, the client's own retries and token requests included (default 5 minutes). */
+  callTimeoutMs?: number;
 }
 
 interface ZoneRef {
@@ -79,10 +81,22 @@ export function createGcpDnsProviderClient(internals: GcpDnsProviderInternals): 
   /** One change at a time per zone: views stay consistent with what was sent. */
   const queues = new Map<string, Promise<unknown>>();
 
+  const callTimeoutMs = internals.callTimeoutMs ?? 5 * 60_000;
+
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withRetries(run, transientGcpError, retry);
+      return await withRetries(() => withTimeout(run(), callTimeoutMs), transientGcpError, retry);
     } catch (error) {
+      if (error instanceof CallTimeoutError) {
+        throw new PoolformError(
+          'gcp-operation-timeout',
+          `${where}: ${operation} got no answer within ${Math.round(callTimeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+          },
+        );
+      }
       throw toGcpError(error, { where, operation });
     }
   }

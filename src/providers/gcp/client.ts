@@ -22,6 +22,8 @@ export interface GcpComputeClients {
 
 export interface GcpClientSettings {
   where: string;
+  /** The project of every request; also given to the auth library so it never looks the project up (Cloud Resource Manager). */
+  project?: string;
   endpoint?: string;
   /** Resolved service-account key JSON (secret). */
   credentialsJson?: string;
@@ -65,7 +67,7 @@ export function computeClientOptions(settings: GcpClientSettings) {
     : settings.credentialsJson !== undefined
       ? { credentials: parseServiceAccountKey(settings.where, settings.credentialsJson), scopes: [CLOUD_PLATFORM_SCOPE] }
       : { scopes: [CLOUD_PLATFORM_SCOPE] };
-  return { fallback: true as const, ...transport, ...auth };
+  return { fallback: true as const, ...transport, ...auth, ...(settings.project ? { projectId: settings.project } : {}) };
 }
 
 export function createComputeClients(settings: GcpClientSettings): GcpComputeClients {

@@ -16,7 +16,7 @@ export { instanceName, requestIdFor } from './names.ts';
 export interface GcpVmProviderOptions
   extends Pick<
     GcpVmProviderInternals,
-    'now' | 'sleep' | 'pollIntervalMs' | 'pollMaxIntervalMs' | 'operationTimeoutMs' | 'retry' | 'snapshotMaxAgeMs' | 'pageSize' | 'destroyConcurrency'
+    'now' | 'sleep' | 'pollIntervalMs' | 'pollMaxIntervalMs' | 'operationTimeoutMs' | 'retry' | 'snapshotMaxAgeMs' | 'pageSize' | 'destroyConcurrency' | 'callTimeoutMs'
   > {
   config: GcpVmProvider;
   /** Resolved credentials_json (a service-account key; secret). */
@@ -33,6 +33,7 @@ export function createGcpVmProvider(options: GcpVmProviderOptions): VmProviderCl
     injected ??
     createComputeClients({
       where: `VmProvider ${config.name}`,
+      project: config.project,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(credentialsJson !== undefined ? { credentialsJson } : {}),
       ...(authClient ? { authClient } : {}),

@@ -29,8 +29,8 @@ describe('GCP labels and names', () => {
 
   it('the ownership filter and check agree on the provider config name', () => {
     expect(ownershipFilter('GCE.East')).toBe(`(labels.poolform_managed = "true") AND (labels.poolform_provider = "${labelValue('GCE.East')}")`);
-    expect(ownedBy({ 'poolform_managed': 'true', 'poolform_provider': labelValue('GCE.East') }, 'GCE.East')).toBe(true);
-    expect(ownedBy({ 'poolform_managed': 'true', 'poolform_provider': 'other' }, 'GCE.East')).toBe(false);
+    expect(ownedBy({ poolform_managed: 'true', poolform_provider: labelValue('GCE.East') }, 'GCE.East')).toBe(true);
+    expect(ownedBy({ poolform_managed: 'true', poolform_provider: 'other' }, 'GCE.East')).toBe(false);
     expect(ownedBy(undefined, 'x')).toBe(false);
   });
 });

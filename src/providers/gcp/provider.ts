@@ -25,7 +25,7 @@ import type { protos } from '@google-cloud/compute';
 import type { GcpVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { pollUntil, PollTimeoutError, type RetryOptions, withRetries } from '../shared/backoff.ts';
+import { CallTimeoutError, PollTimeoutError, pollUntil, type RetryOptions, withRetries, withTimeout } from '../shared/backoff.ts';
 import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import type { GcpComputeClients } from './client.ts';
 import { gcpRefused, isAlreadyExists, isNotFound, operationError, toGcpError, transientGcpError } from './errors.ts';
@@ -56,6 +56,8 @@ export interface GcpVmProviderInternals {
   pageSize?: number;
   /** Concurrent deletions in one destroy (default 8). */
   destroyConcurrency?: number;
+  /** Longest wait for one API call, token requests included (default 5 minutes). */
+  callTimeoutMs?: number;
 }
 
 interface Snapshot {
@@ -152,11 +154,24 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
   let reserved = 0;
   let admission: Promise<unknown> = Promise.resolve();
 
-  /** One API call: transient failures retried with backoff, the rest mapped to PoolformError. */
+  const callTimeoutMs = internals.callTimeoutMs ?? 5 * 60_000;
+
+  /** One API call: bounded in time, transient failures retried with backoff, the rest mapped to PoolformError. */
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withRetries(run, transientGcpError, retry);
+      return await withRetries(() => withTimeout(run(), callTimeoutMs), transientGcpError, retry);
     } catch (error) {
+      if (error instanceof CallTimeoutError) {
+        throw new PoolformError(
+          'gcp-operation-timeout',
+          `${where}: ${operation} got no answer within ${Math.round(callTimeoutMs / 1000)} s (API or token endpoint unreachable?); poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+            details: { operation },
+          },
+        );
+      }
       throw toGcpError(error, { where, operation, what });
     }
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, parseRetryAfter, PollTimeoutError, pollUntil, withRetries } from './backoff.ts';
+import { backoffDelay, CallTimeoutError, PollTimeoutError, parseRetryAfter, pollUntil, withRetries, withTimeout } from './backoff.ts';
 
 describe('shared backoff', () => {
   it('delays stay within [ceiling/2, ceiling] and never above 4x max even with a hint', () => {
@@ -78,5 +78,11 @@ describe('shared backoff', () => {
         { baseMs: 1, maxMs: 1, timeoutMs: 1000, sleep: async () => undefined },
       ),
     ).toBe(3);
+  });
+
+  it('withTimeout bounds a call that never answers, and passes answers through', async () => {
+    await expect(withTimeout(new Promise(() => undefined), 5)).rejects.toBeInstanceOf(CallTimeoutError);
+    expect(await withTimeout(Promise.resolve(7), 1000)).toBe(7);
+    await expect(withTimeout(Promise.reject(new Error('x')), 1000)).rejects.toThrow('x');
   });
 });

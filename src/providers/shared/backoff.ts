@@ -103,3 +103,27 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     await sleep(Math.min(backoffDelay(polls, options), Math.max(0, options.timeoutMs - waited)));
   }
 }
+
+export class CallTimeoutError extends Error {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`no answer within ${Math.round(timeoutMs / 1000)} s`);
+    this.name = 'CallTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * `promise`, or CallTimeoutError after `timeoutMs`: a bound on one SDK call
+ * including what the SDK does before it (token requests, whose retries and
+ * waits are its own). The call itself is not cancelled: its outcome is unknown.
+ */
+export function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  if (!Number.isFinite(timeoutMs)) return promise;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CallTimeoutError(timeoutMs)), timeoutMs);
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -22,12 +22,17 @@
 // - Cloud DNS changes.create is atomic: a deletion must match the existing
 //   record set exactly (else 412 conditionNotMet), an addition must not exist
 //   (else 409 alreadyExists).
+// - OAuth token endpoints: the JWT bearer grant (/token, as oauth2.googleapis.com)
+//   and the STS token exchange (/v1/token, as sts.googleapis.com) that
+//   Application Default Credentials of type external_account use.
 // - Fault injection: the next N matching calls answer 429 (Retry-After +
 //   google.rpc.RetryInfo), 5xx, 403 quota, 401, or accept the insert and fail
 //   the operation asynchronously.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 export type Json = Record<string, unknown>;
 
@@ -112,6 +117,12 @@ export interface FakeGcp {
   readonly calls: FakeGcpCall[];
   /** A token the fake accepts (static-token auth client). */
   issueToken(): string;
+  /**
+   * Writes an Application Default Credentials file (type external_account whose
+   * token_url is this fake's STS endpoint) into `dir` and returns its path: set
+   * GOOGLE_APPLICATION_CREDENTIALS to it and the real ADC code path gets tokens here.
+   */
+  writeAdcFile(dir: string): string;
   revokeTokens(): void;
   inject(fault: GcpFault): void;
   clearFaults(): void;
@@ -613,6 +624,20 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
       sendJson(200, { access_token: issueToken(), expires_in: 3599, token_type: 'Bearer' });
       return;
     }
+    // Security Token Service token exchange (RFC 8693), as https://sts.googleapis.com/v1/token: what
+    // Application Default Credentials of type external_account (workload identity federation) call with
+    // their `token_url`. Lets a child process authenticate through the real ADC code path.
+    if (path === '/v1/token' && method === 'POST') {
+      const form = new URLSearchParams(text);
+      if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange' || !form.get('subject_token')) {
+        record('sts.token', 400);
+        sendJson(400, { error: 'invalid_request', error_description: 'Invalid token exchange request' });
+        return;
+      }
+      record('sts.token', 200);
+      sendJson(200, { access_token: issueToken(), issued_token_type: 'urn:ietf:params:oauth:token-type:access_token', token_type: 'Bearer', expires_in: 3599 });
+      return;
+    }
     const domain = path.startsWith('/dns/') ? 'dns.googleapis.com' : 'compute.googleapis.com';
     const label = path.startsWith('/dns/') ? 'dns' : 'compute';
     try {
@@ -697,6 +722,22 @@ export async function startFakeGcp(options: FakeGcpOptions = {}): Promise<FakeGc
     rrsets,
     calls,
     issueToken,
+    writeAdcFile: (dir) => {
+      const subject = join(dir, 'gcp-subject-token');
+      writeFileSync(subject, 'fake-subject-token');
+      const file = join(dir, 'gcp-adc.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          type: 'external_account',
+          audience: `//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/poolform/providers/fake`,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+          token_url: `${base}/v1/token`,
+          credential_source: { file: subject },
+        }),
+      );
+      return file;
+    },
     revokeTokens: () => tokens.clear(),
     inject: (fault) => {
       faults.push({ ...fault, left: fault.times ?? 1 });
