@@ -302,6 +302,23 @@ describe('web page: access', () => {
     for (const r of [sessions, wrong, cross]) expect(r.headers.get('set-cookie')).toBeNull();
   });
 
+  it('behind a TLS-terminating proxy: Origin compared by host, Secure from X-Forwarded-Proto; Sec-Fetch-Site cross-site refused', async () => {
+    const { app } = await harness();
+    const proxied = await login(app, ENV.UI_ADMIN_KEY, { Origin: 'https://pool.example.com', Host: 'pool.example.com', 'X-Forwarded-Proto': 'https' });
+    expect(proxied.status).toBe(303);
+    expect(proxied.headers.get('set-cookie') ?? '').toMatch(/;\s*Secure/i);
+    expect((await login(app, ENV.UI_ADMIN_KEY, { 'Sec-Fetch-Site': 'same-origin', Origin: 'https://pool.example.com' })).status).toBe(303);
+    const refused: Record<string, string>[] = [
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site' },
+      { Origin: 'null' },
+      { Origin: 'https://pool.example.com.evil.example', Host: 'pool.example.com' },
+    ];
+    for (const headers of refused) {
+      expect((await login(app, ENV.UI_ADMIN_KEY, headers)).status, JSON.stringify(headers)).toBe(403);
+    }
+  });
+
   it('a made-up or logged-out session id gets nothing; logout clears the cookie', async () => {
     const { app } = await harness();
     const forged = await app.request('/ui/api/data', { headers: { Cookie: `poolform_ui=${'A'.repeat(43)}` } });

@@ -14,7 +14,7 @@
 //   GET  /ui/assets/ui.css, /ui/assets/ui.js, /ui/assets/favicon.svg
 //
 // CSRF: every state-changing request is login/logout, the cookie is
-// SameSite=Strict, and a cross-origin Origin header is refused.
+// SameSite=Strict, and a sign-in form sent from another site is refused.
 import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -51,8 +51,37 @@ export interface UiOptions {
 
 const digestHex = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
+/**
+ * Whether the browser reached us over HTTPS: serve's own TLS, or a
+ * TLS-terminating proxy that says so (X-Forwarded-Proto: https). Trusting the
+ * header can only add the Secure flag; a browser on plain HTTP then drops
+ * the cookie, which hurts nobody but the sender of a false header.
+ */
 function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:';
+  if (new URL(c.req.url).protocol === 'https:') return true;
+  return c.req.header('X-Forwarded-Proto')?.split(',')[0]?.trim().toLowerCase() === 'https';
+}
+
+/**
+ * Whether a form post comes from another site. Browsers say so in
+ * Sec-Fetch-Site; older ones send Origin, compared by host with the Host
+ * header (or X-Forwarded-Host, or our own URL), so a TLS-terminating proxy in
+ * front (https outside, http inside) is no mismatch. No Origin at all: not a
+ * browser form (curl, scripts), which CSRF is not about.
+ */
+function crossSite(c: Context): boolean {
+  const site = c.req.header('Sec-Fetch-Site');
+  if (site !== undefined) return site !== 'same-origin' && site !== 'none';
+  const origin = c.req.header('Origin');
+  if (origin === undefined) return false;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true; // "null" (opaque origins) and anything unparsable
+  }
+  const ours = [c.req.header('Host'), c.req.header('X-Forwarded-Host')?.split(',')[0]?.trim(), new URL(c.req.url).host];
+  return !ours.includes(host);
 }
 
 export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}): void {
@@ -100,11 +129,7 @@ export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}):
   });
 
   app.post('/ui/login', async (c) => {
-    const origin = c.req.header('Origin');
-    if (origin !== undefined && origin !== 'null' && origin !== new URL(c.req.url).origin) {
-      return send(c, loginPage('Sign-in refused: the form was sent from another site.'), 403);
-    }
-    if (origin === 'null') return send(c, loginPage('Sign-in refused: the form was sent from another site.'), 403);
+    if (crossSite(c)) return send(c, loginPage('Sign-in refused: the form was sent from another site.'), 403);
     const config = ctx.getConfig();
     if (!config) return send(c, loginPage('No valid configuration is loaded yet; try again when serve has one.'), 503);
     let key = '';
