@@ -447,6 +447,24 @@ describe('OpenStack VM provider: faults', { timeout: 60_000 }, () => {
     expect(error).toMatchObject({ code: 'openstack-error', retryable: true, nothingCreated: false });
   });
 
+  it('a POST whose answer was lost (the server made, 500 answered): not claimed as nothing created; the next attempt adopts the server by its intent', async () => {
+    const req = request();
+    fake.inject({ method: 'POST', path: '/servers', status: 500, afterEffect: true });
+    // Long snapshot reuse: the retry in the same process must still look again.
+    const client = fakeOpenStackVmProvider(fake, {}, { snapshotMaxAgeMs: 3_600_000 });
+    await client.observe();
+    const error = await client.create(req).catch((e: unknown) => e);
+    expect(error).toMatchObject({ retryable: true, nothingCreated: false });
+    const made = [...fake.servers.values()].filter((s) => s.metadata[META_INTENT_ID] === req.intent_id);
+    expect(made).toHaveLength(1);
+    const creates = fake.count('nova.servers.create');
+    const vm = await client.create(req);
+    expect(vm.provider_id).toBe(made[0]?.id);
+    expect((await fakeOpenStackVmProvider(fake).create(req)).provider_id).toBe(made[0]?.id);
+    expect(fake.count('nova.servers.create')).toBe(creates);
+    await fakeOpenStackVmProvider(fake).destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+  });
+
   it('an unknown flavor name is a clear error naming the field', async () => {
     const error = await fakeOpenStackVmProvider(fake, { flavor: 'm9.huge' })
       .create(request())

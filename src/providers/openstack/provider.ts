@@ -376,7 +376,11 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
    */
   async function afterFailedCreate(error: unknown, id: string | undefined): Promise<PoolformError> {
     const mapped = toOpenStackError(error, { where, operation: 'POST /servers', what });
-    if (!openstackRefused(error)) return mapped;
+    if (!openstackRefused(error)) {
+      // The server may exist now: the next create of this process lists again instead of trusting an older listing.
+      snapshot = undefined;
+      return mapped;
+    }
     if (id !== undefined) {
       try {
         await deleteServer(id);

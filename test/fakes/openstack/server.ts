@@ -77,6 +77,8 @@ export interface OpenStackFault extends FaultMatch {
   retryAfter?: number;
   /** Accept the create, then put the server in ERROR with this fault message (e.g. "No valid host was found. ..."). */
   serverFault?: string;
+  /** Do the call (create the server), then answer with the fault anyway: a lost answer. */
+  afterEffect?: boolean;
 }
 
 export interface FakeOpenStackCall {
@@ -349,12 +351,13 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       const version = microversionOf(req);
       call.microversion = `2.${version[1]}`;
       const fault = takeFault(method, rest);
-      if (fault && !fault.serverFault) throw faultError(fault);
+      if (fault && !fault.serverFault && !fault.afterEffect) throw faultError(fault);
 
       // Compute API: Servers - "Create Server" (POST /servers).
       if (method === 'POST' && rest === '/servers') {
         const s = createServer(body, version);
         if (fault?.serverFault) s.fault = { code: 500, message: fault.serverFault };
+        if (fault?.afterEffect) throw faultError(fault);
         send(202, {
           server: {
             id: s.id,
