@@ -208,15 +208,18 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
 
 describe('GCP VM provider: faults', { timeout: 60_000 }, () => {
   it('429 rateLimitExceeded (with RetryInfo) is retried and the create succeeds', async () => {
-    const client = fakeGcpVmProvider(fake);
-    fake.inject({ method: 'POST', path: '/instances', status: 429, retryAfter: 1, times: 2 });
+    const sleeps: number[] = [];
+    const client = fakeGcpVmProvider(fake, {}, { sleep: async (ms) => void sleeps.push(ms), retry: { maxRetries: 3, baseMs: 1, maxMs: 1000 } });
+    fake.inject({ method: 'POST', path: '/instances', status: 429, retryAfter: 1, times: 1 });
     const vm = await client.create(request());
     expect(vm.state).toBe('running');
+    // The delay Google asked for (RetryInfo 1 s) was honoured before the retry.
+    expect(sleeps.some((ms) => ms >= 1000)).toBe(true);
     await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
 
   it('429 beyond the retries: gcp-throttled, retryable, nothing created', async () => {
-    const client = fakeGcpVmProvider(fake);
+    const client = fakeGcpVmProvider(fake, {}, { retry: { maxRetries: 1, baseMs: 1, maxMs: 5 } });
     const req = request();
     fake.inject({ method: 'POST', path: '/instances', status: 429, times: 10 });
     const error = await client.create(req).catch((e: unknown) => e);
