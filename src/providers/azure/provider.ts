@@ -27,7 +27,8 @@ import type { OperationState, PollerLike } from '@azure/core-lro';
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
+import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
+import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { assertCustomDataFits } from './custom-data.ts';
 import { azureErrorShape, azureRefused, toAzureError } from './errors.ts';
 import { type PollSchedule, untilDone } from './long-running.ts';
@@ -131,10 +132,6 @@ export function toObservedVm(vm: VirtualMachine): ObservedVm | undefined {
   };
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 export function createAzureVmProviderClient(internals: AzureVmProviderInternals): VmProviderClient {
   const { config, compute, network } = internals;
   const rg = config.resource_group;
@@ -156,7 +153,8 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   const launching = new Map<string, Promise<ObservedVm>>();
   const inFlightNames = new Set<string>();
   let reserved = 0;
-  let admission: Promise<unknown> = Promise.resolve();
+  /** Creates admitted one at a time (the max_instances check). */
+  const serially = serialGate();
 
   const schedule: PollSchedule = {
     pollIntervalMs,
@@ -185,13 +183,6 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       }
       throw toAzureError(error, { where, operation, what });
     }
-  }
-
-  /** Runs `fn` with creates admitted one at a time (the max_instances check). */
-  function serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = admission.then(fn, fn);
-    admission = run.catch(() => undefined);
-    return run;
   }
 
   async function listOwned(): Promise<Snapshot> {
@@ -278,12 +269,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       if (existing) return existing;
       const live = liveCount(current);
       if (live + reserved >= config.max_instances) {
-        const launchingNote = reserved > 0 ? ` and ${reserved} being created` : '';
-        throw new PoolformError(
-          'max-instances-reached',
-          `${where}: max_instances (${config.max_instances}) reached: ${live} VMs exist${launchingNote}; raise max_instances to create more`,
-          { retryable: true, details: { max_instances: config.max_instances, live, launching: reserved, nothing_created: true } },
-        );
+        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'VMs' });
       }
       reserved++;
       return undefined;
@@ -458,24 +444,10 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
     },
 
     async destroy(refs) {
-      const results: ItemResult<VmRef>[] = refs.map((item) => ({ item }));
       const known = new Map<string, ObservedVm>();
       for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
       for (const { vm } of created.values()) known.set(vm.provider_id, vm);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < results.length) {
-          const result = results[next++];
-          if (!result) continue;
-          try {
-            await destroyOne(result.item, known);
-          } catch (error) {
-            result.error = asError(error);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, results.length) }, worker));
-      return results;
+      return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
     async capacity() {

@@ -30,8 +30,9 @@
 import type { DigitalOceanVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
+import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
 import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
-import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
+import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { DoApiError, type DoClient } from './client.ts';
 import { addressOf, type DoDroplet, mapDropletStatus, toObservedVm } from './droplets.ts';
 import { toDoError } from './errors.ts';
@@ -70,10 +71,6 @@ export function clearDigitalOceanCaches(): void {
 
 const isLive = (vm: ObservedVm): boolean => vm.state !== 'terminated' && vm.state !== 'shutting-down';
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 /** The POST /v2/droplets body (Droplets - Create a New Droplet, single). */
 export function dropletBody(config: DigitalOceanVmProvider, request: VmCreateRequest): Record<string, unknown> {
   return {
@@ -111,7 +108,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
   const created = new Map<string, { vm: ObservedVm; at: number }>();
   const launching = new Map<string, Promise<ObservedVm>>();
   let reserved = 0;
-  let admission: Promise<unknown> = Promise.resolve();
+  const serially = serialGate();
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -119,12 +116,6 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     } catch (error) {
       throw toDoError(error, { where, operation, what });
     }
-  }
-
-  function serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = admission.then(fn, fn);
-    admission = run.catch(() => undefined);
-    return run;
   }
 
   async function listByTag(tag: string): Promise<ObservedVm[]> {
@@ -217,12 +208,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       const current = snapshot && now() - snapshot.at <= maxAge ? snapshot : await listOwned();
       const live = liveCount(current);
       if (live + reserved >= config.max_instances) {
-        const launchingNote = reserved > 0 ? ` and ${reserved} being created` : '';
-        throw new PoolformError(
-          'max-instances-reached',
-          `${where}: max_instances (${config.max_instances}) reached: ${live} droplets exist${launchingNote}; raise max_instances to create more`,
-          { retryable: true, nothingCreated: true, details: { max_instances: config.max_instances, live, launching: reserved } },
-        );
+        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'droplets' });
       }
       reserved++;
       return undefined;
@@ -300,24 +286,10 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     },
 
     async destroy(refs) {
-      const results: ItemResult<VmRef>[] = refs.map((item) => ({ item }));
       const known = new Map<string, ObservedVm>();
       for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
       for (const { vm } of created.values()) known.set(vm.provider_id, vm);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < results.length) {
-          const result = results[next++];
-          if (!result) continue;
-          try {
-            await destroyOne(result.item, known);
-          } catch (error) {
-            result.error = asError(error);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, results.length) }, worker));
-      return results;
+      return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
     async capacity() {

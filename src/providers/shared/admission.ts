@@ -1,0 +1,71 @@
+// Pieces every cloud VM provider's create/destroy needs in the same form:
+// - serialGate(): runs async steps one at a time (the max_instances check and
+//   the reservation it makes must not interleave between concurrent creates);
+//   a failed step does not block the next.
+// - maxInstancesReached(): the error a create gets when the provider config's
+//   max_instances is reached (retryable: droplets/VMs may go away; nothing
+//   created).
+// - settleEach(): a bulk call's per-item outcomes, at most `concurrency` items
+//   in flight (destroy of many VMs), errors kept per item.
+import { PoolformError } from '../../util/errors.ts';
+import type { ItemResult } from '../types.ts';
+
+export type Serially = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export function serialGate(): Serially {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+}
+
+export interface MaxInstancesContext {
+  /** `VmProvider <name>`. */
+  where: string;
+  max: number;
+  live: number;
+  /** Creates admitted and still running. */
+  launching: number;
+  /** What the cloud calls them, plural: `VMs`, `instances`, `droplets`. */
+  noun: string;
+  /** `create` (default) or `launch`. */
+  verb?: string;
+}
+
+export function maxInstancesReached(ctx: MaxInstancesContext): PoolformError {
+  const launchingNote = ctx.launching > 0 ? ` and ${ctx.launching} being created` : '';
+  return new PoolformError(
+    'max-instances-reached',
+    `${ctx.where}: max_instances (${ctx.max}) reached: ${ctx.live} ${ctx.noun} exist${launchingNote}; raise max_instances to ${ctx.verb ?? 'create'} more`,
+    {
+      retryable: true,
+      nothingCreated: true,
+      details: { max_instances: ctx.max, live: ctx.live, launching: ctx.launching, nothing_created: true },
+    },
+  );
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Runs `fn` for every item, at most `concurrency` at once; results in input order, each with its error if it failed. */
+export async function settleEach<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<ItemResult<T>[]> {
+  const results: ItemResult<T>[] = items.map((item) => ({ item }));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < results.length) {
+      const result = results[next++];
+      if (!result) continue;
+      try {
+        await fn(result.item);
+      } catch (error) {
+        result.error = asError(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), results.length) }, worker));
+  return results;
+}
