@@ -49,6 +49,7 @@ const README_SHOT = fileURLToPath(new URL('../docs/images/ui-overview.png', impo
 const SESSIONS_KEY = 'ui-demo-key-5d2e';
 const ADMIN_KEY = 'ui-admin-key-8c1f';
 const RDP_PASSWORD = 'ui-rdp-pass-3a9b';
+const WAIT_MS = testTimeout(30_000);
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface AxeViolation {
@@ -140,6 +141,8 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       const sessionId = String(placed.body['id']);
 
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      // Playwright's waits, scaled like every test timeout (a shared, busy machine).
+      context.setDefaultTimeout(WAIT_MS);
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('console', (m) => {
@@ -158,7 +161,7 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       // A sessions key is refused.
       await page.getByLabel('Admin API key').fill(SESSIONS_KEY);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await expect.poll(() => page.getByRole('alert').textContent()).toContain('admin role');
+      await expect.poll(() => page.getByRole('alert').textContent(), { timeout: WAIT_MS }).toContain('admin role');
       // The browser logs the refused sign-in (403) as a console error: expected here, and only here.
       expect(problems.every((x) => x.includes('403'))).toBe(true);
       problems.splice(0);
@@ -177,7 +180,7 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
           .getByRole('heading', { name: new RegExp(pool) })
           .first()
           .waitFor();
-      await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
+      await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: WAIT_MS });
       const overview = await page.locator('#live').textContent();
       expect(overview).toContain('Wants next');
       expect(await axeSerious(page)).toEqual([]);
@@ -200,7 +203,7 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       await page.getByLabel('Filter rows').fill('');
       // The sort survives a live refresh.
       const before = await page.locator('#updated').textContent();
-      await expect.poll(() => page.locator('#updated').textContent(), { timeout: 20_000 }).not.toBe(before);
+      await expect.poll(() => page.locator('#updated').textContent(), { timeout: WAIT_MS }).not.toBe(before);
       expect(await page.locator('#servers th').nth(2).getAttribute('aria-sort')).toBe('ascending');
       expect(await axeSerious(page)).toEqual([]);
       await shot(page, 'servers');
@@ -219,7 +222,7 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       ] as const) {
         await page.goto(`${url}${path}`);
         await page.getByText(expected).first().waitFor();
-        await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: 20_000 });
+        await page.locator('#updated', { hasText: 'Updated' }).waitFor({ timeout: WAIT_MS });
         expect(await axeSerious(page)).toEqual([]);
         await shot(page, name);
       }
@@ -227,6 +230,7 @@ describe.skipIf(!ready)('web page in Chromium (serve on config.example)', () => 
       // A phone.
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       await phone.addCookies(cookies);
+      phone.setDefaultTimeout(WAIT_MS);
       const small = await phone.newPage();
       small.on('console', (m) => {
         if (m.type() === 'error') problems.push(`phone console: ${m.text()}`);
