@@ -7,7 +7,6 @@
 // QuotaExceeded, 429 TooManyRequests, 500 InternalError "Out of host
 // capacity." when the availability domain cannot place the shape.
 // A 429 or 5xx reaching this point was already retried (client.ts).
-import { OciError } from 'oci-common';
 import { PoolformError, type PoolformErrorCode } from '../../util/errors.ts';
 
 export interface OciErrorContext {
@@ -21,40 +20,58 @@ export interface OciErrorContext {
 
 const CAPACITY = /out of (host )?capacity|insufficient capacity/i;
 
+/** What poolform reads of an OciError. oci-core and oci-dns each pin their own oci-common copy, so `instanceof OciError` is unreliable: the shape decides. */
+export interface OciErrorShape {
+  statusCode: number;
+  serviceCode: string;
+  message: string;
+  opcRequestId: string | null;
+}
+
+export function asOciError(error: unknown): OciErrorShape | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as Error & { statusCode?: unknown; serviceCode?: unknown; opcRequestId?: unknown };
+  if (typeof e.statusCode !== 'number' || typeof e.serviceCode !== 'string') return undefined;
+  return { statusCode: e.statusCode, serviceCode: e.serviceCode, message: e.message, opcRequestId: typeof e.opcRequestId === 'string' ? e.opcRequestId : null };
+}
+
 export function ociStatus(error: unknown): number | undefined {
   const cause = error instanceof PoolformError ? error.cause : error;
-  return cause instanceof OciError ? cause.statusCode : undefined;
+  return asOciError(cause)?.statusCode;
 }
 
 /** A transient answer worth retrying in place (429, 5xx other than capacity, no answer at all). */
-export function transientOciError(error: unknown): { retry: boolean } {
-  if (!(error instanceof OciError)) return { retry: !(error instanceof PoolformError) };
+export function transientOciError(raw: unknown): { retry: boolean } {
+  const error = asOciError(raw);
+  if (!error) return { retry: !(raw instanceof PoolformError) };
   if (CAPACITY.test(error.message)) return { retry: false };
   return { retry: error.statusCode === 429 || error.statusCode === 409 && error.serviceCode === 'Conflict' || error.statusCode >= 500 || error.statusCode === -1 };
 }
 
 /** Whether OCI refused the call, so it certainly did nothing (4xx, or a capacity refusal). */
-export function ociRefused(error: unknown): boolean {
-  if (!(error instanceof OciError)) return false;
+export function ociRefused(raw: unknown): boolean {
+  const error = asOciError(raw);
+  if (!error) return false;
   return (error.statusCode >= 400 && error.statusCode < 500) || CAPACITY.test(error.message);
 }
 
-export function toOciError(error: unknown, ctx: OciErrorContext): PoolformError {
-  if (error instanceof PoolformError) return error;
-  if (!(error instanceof OciError) || error.statusCode === -1) {
-    const text = error instanceof Error ? error.message : String(error);
+export function toOciError(raw: unknown, ctx: OciErrorContext): PoolformError {
+  if (raw instanceof PoolformError) return raw;
+  const error = asOciError(raw);
+  if (!error || error.statusCode === -1) {
+    const text = raw instanceof Error ? raw.message : String(raw);
     return new PoolformError('oci-error', `${ctx.where}: ${ctx.operation} got no answer from OCI (${text}); poolform will try again`, {
       retryable: true,
-      cause: error,
+      cause: raw,
       details: { operation: ctx.operation },
     });
   }
-  const refused = ociRefused(error);
+  const refused = ociRefused(raw);
   const details = { provider_code: error.serviceCode, http_status: error.statusCode, operation: ctx.operation, opc_request_id: error.opcRequestId };
   const fail = (code: PoolformErrorCode, message: string, retryable = false, field?: string): PoolformError =>
     new PoolformError(code, `${ctx.where}: ${message}`, {
       retryable,
-      cause: error,
+      cause: raw,
       providerCode: error.serviceCode,
       nothingCreated: refused,
       ...(field !== undefined ? { field } : {}),

@@ -68,6 +68,8 @@ export interface FakeOciFault {
   message?: string;
   /** Retry-After seconds (429). */
   retryAfter?: number;
+  /** The call is carried out, then its answer is replaced by the error (a lost answer). */
+  afterHandling?: boolean;
 }
 
 export interface FakeOciOptions {
@@ -110,13 +112,14 @@ const MAX_LIMIT = 1000;
 const METADATA_LIMIT = 32_000;
 
 class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
   }
 }
 
@@ -405,6 +408,7 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
           if (fault) {
             fault.left--;
             const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+            if (fault.afterHandling) await route(req, res, url, body);
             throw new HttpError(fault.status, fault.code, fault.message ?? fault.code, headers);
           }
           const out = await route(req, res, url, body);
