@@ -19,7 +19,8 @@ import { testTimeout } from '../src/testing/timeouts.ts';
 import type { ServeProcess } from './serve-process.ts';
 import { getJson, killLocalVms, postJson, serversOf, startServeProcess, waitFor } from './serve-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium package; POOLFORM_CHROMIUM names another binary (e.g. chromium-browser elsewhere). */
+const CHROMIUM = process.env['POOLFORM_CHROMIUM'] ?? '/usr/bin/chromium';
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -33,7 +34,7 @@ const ARGS = [
 
 function requireTools(): boolean {
   const missing: string[] = [];
-  if (!existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium)`);
+  if (!existsSync(CHROMIUM)) missing.push(`${CHROMIUM} (apt-get install chromium, or set POOLFORM_CHROMIUM)`);
   if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) missing.push('curl (the local VMs check in with it: apt-get install curl)');
   if (missing.length === 0) return true;
   const why = `missing ${missing.join(', ')}`;
