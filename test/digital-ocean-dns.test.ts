@@ -6,10 +6,12 @@
 // per observe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineDnsProviderConformance } from '../src/providers/conformance.ts';
+import { createProviderRegistry } from '../src/providers/registry.ts';
+import { testConfig } from '../src/providers/testing.ts';
 import type { DnsRecord } from '../src/providers/types.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
 import type { PoolformError } from '../src/util/errors.ts';
-import { fakeDnsProvider } from './fakes/digital-ocean/harness.ts';
+import { doDnsConfig, fakeDnsProvider } from './fakes/digital-ocean/harness.ts';
 import { type FakeDigitalOcean, fqdnOf, startFakeDigitalOcean } from './fakes/digital-ocean/server.ts';
 
 const DOMAIN = 'example.test';
@@ -110,6 +112,16 @@ describe('DigitalOcean DNS provider', { timeout: testTimeout(60_000) }, () => {
     const pages = Math.ceil(zoneRecords().length / 7);
     expect(fake.count('records.list') - before).toBe(pages);
     expect(fake.count('domains.list')).toBe(domainsBefore);
+  });
+
+  it('the registry builds it with the token resolved from ${file:}, and a set domain is used without a lookup', async () => {
+    const config = testConfig({ dnsProviders: [doDnsConfig(fake, { name: 'reg', token: '${file:do-token}', domain: DOMAIN })] });
+    const registry = createProviderRegistry({ config, stateDir: '/nonexistent', env: {}, readFile: () => `${fake.token}\n` });
+    const client = registry.dns('reg');
+    expect(client.kind).toBe('digital_ocean');
+    const before = fake.count('domains.list');
+    expect(Array.isArray(await client.observe(BASE))).toBe(true);
+    expect(fake.count('domains.list')).toBe(before);
   });
 
   it('a base domain in no DigitalOcean domain is dns-zone-not-found; a bad token is do-auth-failed', async () => {
