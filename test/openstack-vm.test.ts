@@ -191,6 +191,17 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
     expect(fake.servers.has(stale.id)).toBe(false);
     expect([...fake.servers.values()].filter((s) => s.metadata[META_INTENT_ID] === req.intent_id)).toHaveLength(1);
     await fakeOpenStackVmProvider(fake).destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+    // A server of the intent that someone stopped (SHUTOFF) is the intent's server: returned, not replaced.
+    const other = request();
+    const stopped = fake.putServerDirect(
+      serverName(other.intent_id),
+      { [META_MANAGED]: 'true', [META_PROVIDER]: 'osp', [META_SERVER_ID]: other.server_id, [META_INTENT_ID]: other.intent_id },
+      ownershipTags('osp'),
+    );
+    stopped.status = 'SHUTOFF';
+    expect(await fakeOpenStackVmProvider(fake).create(other)).toMatchObject({ provider_id: stopped.id, state: 'stopped' });
+    expect(fake.servers.has(stopped.id)).toBe(true);
+    await fakeOpenStackVmProvider(fake).destroy([{ provider_id: stopped.id, server_id: other.server_id }]);
   });
 
   it('polls BUILD until ACTIVE, and gives up at the bound with a retryable timeout (nothing claimed about creation)', async () => {

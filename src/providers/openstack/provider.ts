@@ -81,6 +81,8 @@ interface Snapshot {
   vms: ObservedVm[];
   /** Server id → metadata of the owned servers in the listing. */
   owned: Map<string, ObservedVm>;
+  /** Ids of owned servers in status ERROR (a failed build: replaced when its intent is created again). */
+  errored: Set<string>;
 }
 
 const capacityCache = new Map<string, Promise<Resources | undefined>>();
@@ -200,6 +202,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     const at = now();
     const vms: ObservedVm[] = [];
     const owned = new Map<string, ObservedVm>();
+    const errored = new Set<string>();
     let path: string | undefined = `/servers/detail?tags=${tagFilter}&limit=${pageSize}`;
     while (path) {
       const page: string = path;
@@ -212,10 +215,11 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
         if (!vm) continue;
         vms.push(vm);
         owned.set(vm.provider_id, vm);
+        if ((server.status ?? '').toUpperCase() === 'ERROR') errored.add(vm.provider_id);
       }
       path = nextPath(body?.servers_links);
     }
-    const fresh = { at, vms, owned };
+    const fresh = { at, vms, owned, errored };
     snapshot = fresh;
     for (const [intent, entry] of created) {
       if ((owned.has(entry.vm.provider_id) && at >= entry.at) || at - entry.at > 60_000) created.delete(intent);
@@ -301,9 +305,9 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     const admitted = await serially(async () => {
       const current = snapshot && now() - snapshot.at <= maxAge ? snapshot : await listOwned();
       const existing = findIntent(current, request.intent_id);
-      if (existing && existing.state !== 'stopped') return existing;
+      if (existing && !current.errored.has(existing.provider_id)) return existing;
       if (existing) {
-        // A server of this intent in ERROR/SHUTOFF (an earlier attempt that failed in a process that died): replace it.
+        // A server of this intent in ERROR (a build that failed in a process that died before deleting it): replace it.
         await deleteServer(existing.provider_id);
       }
       const live = liveCount(current) - (existing ? 1 : 0);
