@@ -95,6 +95,8 @@ export const UI_JS = `// poolform web page: refreshes the live part of the page 
   const updated = document.getElementById('updated');
   const filter = document.getElementById('filter');
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+  // The viewer's zone for the next full page load (schedules in your zone without waiting for a refresh).
+  if (tz) document.cookie = 'poolform_tz=' + encodeURIComponent(tz) + '; path=/ui; SameSite=Strict';
   const sorts = {};
   let busy = false;
 

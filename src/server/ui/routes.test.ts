@@ -489,6 +489,9 @@ describe('web page: content', () => {
     expect(markup).toContain('This week in America/New_York (your zone)');
     expect(markup).toContain('title="daylight saving change: 23-hour day"');
     expect(markup).toContain('Sun 29 Mar');
+    // A full page load takes the zone from the script's cookie.
+    const page = await (await app.request('/ui/schedules', { headers: { Cookie: `${cookie}; poolform_tz=America%2FNew_York` } })).text();
+    expect(page).toContain('This week in America/New_York (your zone)');
     // An unknown zone from the browser is ignored, not an error.
     const bad = await app.request('/ui/api/view?view=schedules&tz=Not/AZone', { headers: { Cookie: cookie } });
     expect(bad.status).toBe(200);

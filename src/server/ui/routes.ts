@@ -34,6 +34,8 @@ import { validZone } from './schedule-week.ts';
 import { historyView, overviewView, schedulesView, serverDetailView, serversView } from './views.ts';
 
 export const UI_COOKIE = 'poolform_ui';
+/** The viewer's time zone, set by the page's script (not a secret, not HttpOnly). */
+const TZ_COOKIE = 'poolform_tz';
 const MAX_LOGIN_BODY = 4096;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -189,7 +191,8 @@ export function registerUi(app: Hono, ctx: AppContext, options: UiOptions = {}):
     app.get(p.path, async (c) => {
       const v = viewer(c);
       if (!v) return c.redirect('/ui/login', 303);
-      const tz = c.req.query('tz');
+      // The viewer's zone: ?tz=, else the cookie the script sets (validated either way).
+      const tz = c.req.query('tz') ?? getCookie(c, TZ_COOKIE);
       const live = await livePart(p.view, '', validZone(tz) ? tz : null);
       return send(c, page({ page: p.view, title: p.title, viewer: v.keyName, live, ...(p.controls ? { controls: p.controls } : {}) }));
     });
