@@ -27,7 +27,8 @@ import type { OperationState, PollerLike } from '@azure/core-lro';
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
+import { maxInstancesReached, serialGate } from '../shared/admission.ts';
+import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { assertCustomDataFits } from './custom-data.ts';
 import { azureErrorShape, azureRefused, toAzureError } from './errors.ts';
@@ -447,7 +448,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       const known = new Map<string, ObservedVm>();
       for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
       for (const { vm } of created.values()) known.set(vm.provider_id, vm);
-      return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
+      return await eachItem(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
     async capacity() {

@@ -30,7 +30,8 @@
 import type { DigitalOceanVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
+import { maxInstancesReached, serialGate } from '../shared/admission.ts';
+import { eachItem } from '../shared/bulk.ts';
 import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { DoApiError, type DoClient } from './client.ts';
@@ -289,7 +290,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       const known = new Map<string, ObservedVm>();
       for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
       for (const { vm } of created.values()) known.set(vm.provider_id, vm);
-      return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
+      return await eachItem(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
     async capacity() {

@@ -5,10 +5,8 @@
 // - maxInstancesReached(): the error a create gets when the provider config's
 //   max_instances is reached (retryable: droplets/VMs may go away; nothing
 //   created).
-// - settleEach(): a bulk call's per-item outcomes, at most `concurrency` items
-//   in flight (destroy of many VMs), errors kept per item.
+// (Per-item bulk calls with bounded concurrency: bulk.ts eachItem.)
 import { PoolformError } from '../../util/errors.ts';
-import type { ItemResult } from '../types.ts';
 
 export type Serially = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -47,25 +45,5 @@ export function maxInstancesReached(ctx: MaxInstancesContext): PoolformError {
   );
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-/** Runs `fn` for every item, at most `concurrency` at once; results in input order, each with its error if it failed. */
-export async function settleEach<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<ItemResult<T>[]> {
-  const results: ItemResult<T>[] = items.map((item) => ({ item }));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < results.length) {
-      const result = results[next++];
-      if (!result) continue;
-      try {
-        await fn(result.item);
-      } catch (error) {
-        result.error = asError(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), results.length) }, worker));
-  return results;
-}
+/** Alias of bulk.ts eachItem (one implementation): per-item outcomes, at most `concurrency` at once. */
+export { eachItem as settleEach } from './bulk.ts';
