@@ -27,6 +27,7 @@
 import type { OpenStackVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
+import { maxInstancesReached, serialGate } from '../shared/admission.ts';
 import { pollUntil, PollTimeoutError } from '../shared/backoff.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
@@ -181,7 +182,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
   const launching = new Map<string, Promise<ObservedVm>>();
   const deleting = new Set<string>();
   let reserved = 0;
-  let admission: Promise<unknown> = Promise.resolve();
+  const serially = serialGate();
   let flavorRef: Promise<NovaFlavor> | undefined;
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -190,12 +191,6 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     } catch (error) {
       throw toOpenStackError(error, { where, operation, what });
     }
-  }
-
-  function serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = admission.then(fn, fn);
-    admission = run.catch(() => undefined);
-    return run;
   }
 
   async function listOwned(): Promise<Snapshot> {
@@ -312,12 +307,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
       }
       const live = liveCount(current) - (existing ? 1 : 0);
       if (live + reserved >= config.max_instances) {
-        const launchingNote = reserved > 0 ? ` and ${reserved} being created` : '';
-        throw new PoolformError(
-          'max-instances-reached',
-          `${where}: max_instances (${config.max_instances}) reached: ${live} servers exist${launchingNote}; raise max_instances to create more`,
-          { retryable: true, nothingCreated: true, details: { max_instances: config.max_instances, live, launching: reserved } },
-        );
+        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'servers' });
       }
       reserved++;
       return undefined;
