@@ -136,6 +136,11 @@ class SqliteDriver implements SqlDriver {
     return prepared;
   }
 
+  /** Transaction control (BEGIN, COMMIT, SAVEPOINT...) as cached prepared statements: no parse per transaction. */
+  #control(sql: string): void {
+    this.#stmt(sql).stmt.run();
+  }
+
   #all(sql: string, params: readonly SqlValue[]): Row[] {
     const { stmt, names } = this.#stmt(sql);
     const rows = stmt.all(...params) as unknown as unknown[][];
@@ -167,13 +172,13 @@ class SqliteDriver implements SqlDriver {
   }
 
   async #transaction<T>(begin: string, fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
-    this.#db.exec(begin);
+    this.#control(begin);
     try {
       const value = await fn(this.#direct);
-      this.#db.exec('COMMIT');
+      this.#control('COMMIT');
       return value;
     } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.isTransaction) this.#control('ROLLBACK');
       throw err;
     }
   }
@@ -232,29 +237,29 @@ class SqliteDriver implements SqlDriver {
     }
     const outcomes: { ok: boolean; value: unknown }[] = [];
     try {
-      this.#db.exec('BEGIN IMMEDIATE');
+      this.#control('BEGIN IMMEDIATE');
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
     }
     try {
       for (const w of batch) {
-        this.#db.exec('SAVEPOINT group_write');
+        this.#control('SAVEPOINT group_write');
         try {
           const value = await w.fn(this.#direct);
-          this.#db.exec('RELEASE group_write');
+          this.#control('RELEASE group_write');
           outcomes.push({ ok: true, value });
         } catch (err) {
           if (this.#db.isTransaction) {
-            this.#db.exec('ROLLBACK TO group_write');
-            this.#db.exec('RELEASE group_write');
+            this.#control('ROLLBACK TO group_write');
+            this.#control('RELEASE group_write');
           }
           outcomes.push({ ok: false, value: err });
         }
       }
-      this.#db.exec('COMMIT');
+      this.#control('COMMIT');
     } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.isTransaction) this.#control('ROLLBACK');
       for (const w of batch) w.reject(err);
       return;
     }
