@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createFaultQueue, type FaultMatch, readBodyText } from '../shared/faults.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -51,12 +52,8 @@ export interface FakeRecord {
   ttl: number;
 }
 
-export interface FakeDoFault {
-  method?: string;
-  /** Matches when the path (no query) contains this or matches this RegExp. */
-  path?: string | RegExp;
-  /** How many matching calls fail (default 1). */
-  times?: number;
+/** Matching (method, path, times) is the shared fault queue's (../shared/faults.ts). */
+export interface FakeDoFault extends FaultMatch {
   status: number;
   /** The error body's `id` (e.g. `too_many_requests`, `unprocessable_entity`). */
   id: string;
@@ -133,7 +130,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
   const records = new Map<string, Map<number, FakeRecord>>();
   for (const d of options.domains ?? []) records.set(d.toLowerCase(), new Map());
   const calls: FakeDoCall[] = [];
-  const faults: (FakeDoFault & { left: number })[] = [];
+  const faults = createFaultQueue<FakeDoFault>();
   let nextId = 300_000_000;
   let remaining = limit;
   let resetAt = Math.floor(Date.now() / 1000) + 3600;
@@ -228,10 +225,9 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
   };
 
   const readBody = async (req: IncomingMessage): Promise<Json | undefined> => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    if (chunks.length === 0) return undefined;
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const text = await readBodyText(req);
+    if (text === '') return undefined;
+    const parsed: unknown = JSON.parse(text);
     return parsed !== null && typeof parsed === 'object' ? (parsed as Json) : undefined;
   };
 
@@ -262,13 +258,7 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
       return;
     }
     remaining--;
-    const fault = faults.find(
-      (f) =>
-        f.left > 0 &&
-        (f.method === undefined || f.method === method) &&
-        (f.path === undefined || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
-    );
-    if (fault) fault.left--;
+    const fault = faults.take(method, path);
     const answerFault = (): void => {
       if (!fault) return;
       finish(fault.status);
@@ -483,8 +473,8 @@ export async function startFakeDigitalOcean(options: FakeDoOptions = {}): Promis
     droplets,
     records,
     calls,
-    inject: (fault) => faults.push({ ...fault, left: fault.times ?? 1 }),
-    clearFaults: () => void faults.splice(0),
+    inject: (fault) => faults.inject(fault),
+    clearFaults: () => faults.clear(),
     count: (operation) => calls.filter((c) => c.operation === operation).length,
     setRateLimit: (left, resetInSeconds = 3600) => {
       remaining = left;
