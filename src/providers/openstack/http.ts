@@ -62,15 +62,20 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
+          let tooBig = false;
           res.on('data', (chunk: Buffer) => {
+            if (tooBig) return;
             size += chunk.length;
             if (size > maxBodyBytes) {
-              req.destroy(new Error(`answer larger than ${maxBodyBytes} bytes`));
+              tooBig = true;
+              res.destroy();
+              reject(new TransportError(`${method} ${target.host}: answer larger than ${maxBodyBytes} bytes`, { cause: undefined, tls: false }));
               return;
             }
             chunks.push(chunk);
           });
           res.on('end', () => {
+            if (tooBig) return;
             const out: Record<string, string | undefined> = {};
             for (const [k, v] of Object.entries(res.headers)) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
             resolve({ status: res.statusCode ?? 0, headers: out, text: Buffer.concat(chunks).toString('utf8') });
