@@ -25,8 +25,9 @@ import type { protos } from '@google-cloud/compute';
 import type { GcpVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
+import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
 import { CallTimeoutError, PollTimeoutError, pollUntil, type RetryOptions, withRetries, withTimeout } from '../shared/backoff.ts';
-import type { ItemResult, ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
+import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import type { GcpComputeClients } from './client.ts';
 import { gcpRefused, isAlreadyExists, isNotFound, operationError, toGcpError, transientGcpError } from './errors.ts';
 import { instanceBody } from './instance-request.ts';
@@ -119,10 +120,6 @@ function isLive(state: VmState): boolean {
   return state !== 'terminated' && state !== 'shutting-down';
 }
 
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
-
 export function createGcpVmProviderClient(internals: GcpVmProviderInternals): VmProviderClient {
   const { config, clients } = internals;
   const { project, zone } = config;
@@ -152,7 +149,8 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
   const launching = new Map<string, Promise<ObservedVm>>();
   const deleting = new Set<string>();
   let reserved = 0;
-  let admission: Promise<unknown> = Promise.resolve();
+  /** Creates are admitted one at a time (the max_instances check and its reservation). */
+  const serially = serialGate();
 
   const callTimeoutMs = internals.callTimeoutMs ?? 5 * 60_000;
 
@@ -206,12 +204,6 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     }
     if (done.error?.errors && done.error.errors.length > 0) throw toGcpError(operationError(done), { where, operation: label, what });
     return done;
-  }
-
-  function serially<T>(fn: () => Promise<T>): Promise<T> {
-    const run = admission.then(fn, fn);
-    admission = run.catch(() => undefined);
-    return run;
   }
 
   async function listOwned(): Promise<Snapshot> {
@@ -291,12 +283,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
       if (existing) return existing;
       const live = liveCount(current);
       if (live + reserved >= config.max_instances) {
-        const launchingNote = reserved > 0 ? ` and ${reserved} being created` : '';
-        throw new PoolformError(
-          'max-instances-reached',
-          `${where}: max_instances (${config.max_instances}) reached: ${live} instances exist${launchingNote}; raise max_instances to create more`,
-          { retryable: true, details: { max_instances: config.max_instances, live, launching: reserved, nothing_created: true } },
-        );
+        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'instances' });
       }
       reserved++;
       return undefined;
@@ -419,24 +406,10 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     },
 
     async destroy(refs) {
-      const results: ItemResult<VmRef>[] = refs.map((item) => ({ item }));
       const known = new Set<string>();
       for (const vm of snapshot?.vms ?? []) known.add(vm.provider_id);
       for (const { vm } of created.values()) known.add(vm.provider_id);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < results.length) {
-          const result = results[next++];
-          if (!result) continue;
-          try {
-            await destroyOne(result.item, known);
-          } catch (error) {
-            result.error = asError(error);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, results.length) }, worker));
-      return results;
+      return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
     async capacity() {
