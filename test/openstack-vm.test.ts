@@ -326,6 +326,27 @@ describe('OpenStack VM provider: Keystone and the catalog', { timeout: 60_000 },
     }
   });
 
+  it('concurrent calls that meet an expired token share one re-authentication; a token near expires_at is renewed before use', async () => {
+    const own = await startFakeOpenStack();
+    try {
+      const client = fakeOpenStackVmProvider(own);
+      await client.observe();
+      own.expireTokens();
+      await Promise.all([client.observe(), client.observe(), client.observe()]);
+      expect(own.count('keystone.tokens')).toBe(2);
+      // The fake's tokens live an hour: 59.5 minutes later the client renews first (60 s margin), without a 401.
+      let shift = 0;
+      const timed = fakeOpenStackVmProvider(own, {}, { now: () => Date.now() + shift });
+      await timed.observe();
+      const before = own.calls.length;
+      shift = 59.5 * 60_000;
+      await timed.observe();
+      expect(own.calls.slice(before).map((c) => `${c.operation} ${c.status}`)).toEqual(['keystone.tokens 201', 'nova.servers.list 200']);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('wrong credentials, or a 401 after re-auth: openstack-auth-failed naming the provider, not retryable, no secret in the message', async () => {
     const own = await startFakeOpenStack();
     try {
