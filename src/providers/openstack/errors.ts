@@ -150,7 +150,7 @@ export function toOpenStackError(error: unknown, ctx: OpenStackErrorContext): Po
   if (status === 401) {
     return fail(
       'openstack-auth-failed',
-      `OpenStack (Keystone) rejected the credentials (${fault}): ${message}. Check auth_url, auth_type and username/password/project or application_credential_id/application_credential_secret (secret references)`,
+      `OpenStack (Keystone) rejected the credentials (${fault}): ${message.replace(/\.+$/, '')}. Check auth_url, auth_type and username/password/project or application_credential_id/application_credential_secret (secret references)`,
       false,
       fault,
       status,
