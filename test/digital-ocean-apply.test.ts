@@ -235,6 +235,23 @@ describe('apply with the DigitalOcean providers', () => {
     }
   });
 
+  it('a kill during parallel creates: no duplicate droplet, the next apply (and a later reconcile) converges', { timeout: 120_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 3);
+    try {
+      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
+      expect(crashed.signal).toBe('SIGKILL');
+      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+      expect(again.code).toBe(0);
+      assertNoDuplicate(fake, 3);
+      if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(ws);
+      await assertConverged(fake, ws, 3);
+    } finally {
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+
   it('a region/size refusal (422) fails only its droplet and backs the autoscaler off; later the pool completes', { timeout: 60_000 }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 3);
