@@ -98,7 +98,9 @@ describe('OpenStack VM provider: what a server is made of', { timeout: 60_000 },
     const req = request({ server_id: 'Srv.Upper_1' });
     const vm = await client.create(req);
     const s = fake.servers.get(vm.provider_id);
-    expect(s?.name).toBe(serverName(req.intent_id));
+    // The name is the hostname (Nova gives the guest its hostname from it).
+    expect(s?.name).toBe(req.hostname);
+    expect(serverName(req.intent_id, '')).toMatch(/^pf-[0-9a-f]{20}$/);
     expect(vm).toMatchObject({ server_id: 'Srv.Upper_1', hostname: req.hostname, intent_id: req.intent_id, state: 'running' });
     expect(vm.private_ip).toMatch(/^10\.0\./);
     expect(s?.metadata).toMatchObject({

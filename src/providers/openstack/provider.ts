@@ -9,7 +9,7 @@
 // - create(): Nova has no idempotency key, so the intent is looked up first:
 //   the owned servers (a listing at most `snapshotMaxAgeMs` old, or a fresh
 //   one) are searched for the intent id in their metadata, and only when none
-//   carries it is POST /servers sent, with a deterministic name (names.ts).
+//   carries it is POST /servers sent, named after the hostname (names.ts).
 //   The window: a POST whose answer was lost (timeout, 5xx) may have made a
 //   server; the error then does not say "nothing created", and the next
 //   observe adopts that server by its intent id instead of creating another.
@@ -317,7 +317,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     let id: string | undefined;
     try {
       const f = await flavor();
-      const name = serverName(request.intent_id);
+      const name = serverName(request.intent_id, request.hostname);
       const answer = await call('POST /servers', () =>
         client.compute<{ server?: { id?: string } }>('POST', '/servers', serverBody(config, f.id, name, request)),
       );
