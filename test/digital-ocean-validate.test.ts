@@ -90,6 +90,11 @@ describe('validate: DigitalOcean providers', () => {
     expect(found[0]?.message).toContain('DigitalOcean user_data is limited to 65536 bytes');
   });
 
+  it('a misspelt type gets a hint', async () => {
+    const found = errors(await validate(vm({ type: 'digitalocean' })));
+    expect(found.some((d) => d.message.includes('did you mean "digital_ocean"'))).toBe(true);
+  });
+
   it('a DigitalOcean DNS provider needs a token reference; ttl is at least 30', async () => {
     const dns = 'kind: DnsProvider\nname: dodns\ntype: digital_ocean\n';
     expect(errors(await validate(dns)).map((d) => d.code)).toContain('schema');

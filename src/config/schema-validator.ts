@@ -179,7 +179,10 @@ function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
   return issue;
 }
 
-const PROVIDER_TYPES: Record<string, string[]> = { VmProvider: ['aws', 'azure', 'gcp', 'oci', 'local'], DnsProvider: ['route53', 'azure', 'gcp', 'oci', 'local'] };
+const PROVIDER_TYPES: Record<string, string[]> = {
+  VmProvider: ['aws', 'azure', 'gcp', 'oci', 'digital_ocean', 'local'],
+  DnsProvider: ['route53', 'azure', 'gcp', 'oci', 'digital_ocean', 'local'],
+};
 const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];
 
 function lastSegment(pointer: string): string {
