@@ -189,6 +189,24 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
     expect((foreignName[0]?.error as PoolformError | undefined)?.code).toBe('not-owned');
   });
 
+  it('a delete still running at the bound reports shutting-down; a refused delete leaves the instance as it is', async () => {
+    const slow = await startFakeGcp({ pollsToComplete: 3 });
+    try {
+      const client = fakeGcpVmProvider(slow, {}, { operationTimeoutMs: 0 });
+      const made = await fakeGcpVmProvider(slow).create(request());
+      const ref = { provider_id: made.provider_id, server_id: made.server_id };
+      slow.inject({ method: 'DELETE', status: 403, status_text: 'PERMISSION_DENIED', reason: 'forbidden' });
+      const refused = await client.destroy([ref]);
+      expect((refused[0]?.error as PoolformError).code).toBe('gcp-unauthorized');
+      expect((await client.observe()).find((v) => v.provider_id === ref.provider_id)?.state).toBe('running');
+      const timedOut = await client.destroy([ref]);
+      expect((timedOut[0]?.error as PoolformError).code).toBe('gcp-operation-timeout');
+      expect((await client.observe()).find((v) => v.provider_id === ref.provider_id)?.state).toBe('shutting-down');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('capacity from machineTypes.get', async () => {
     expect(await fakeGcpVmProvider(fake, { machine_type: 'n2-highmem-8' }).capacity()).toEqual({ cores: 8, memory_mb: 65536, gpus: 0 });
   });

@@ -259,9 +259,12 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     }
   }
 
-  /** Deletes one instance and waits for it (and its autoDelete boot disk) to go; 404 is success. */
+  /**
+   * Deletes one instance and waits for it (and its autoDelete boot disk) to go; 404 is success.
+   * Once Compute accepted the delete, observe reports the instance shutting-down until it is gone
+   * (even when the wait times out); a refused delete leaves its state as listed.
+   */
   async function deleteInstance(name: string): Promise<void> {
-    deleting.add(name);
     let op: Operation;
     try {
       // A fresh request id per delete: deletes are idempotent by name (404 when gone).
@@ -273,7 +276,9 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
       if (isNotFound(error)) return;
       throw error;
     }
+    deleting.add(name);
     await waitFor(op, 'compute.instances.delete');
+    deleting.delete(name);
   }
 
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
@@ -381,7 +386,6 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     await deleteInstance(name);
     for (const entry of created.values()) if (entry.vm.provider_id === name) entry.vm = { ...entry.vm, state: 'terminated' };
     if (snapshot) snapshot = { ...snapshot, vms: snapshot.vms.filter((vm) => vm.provider_id !== name) };
-    deleting.delete(name);
   }
 
   return {
