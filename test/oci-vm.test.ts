@@ -53,6 +53,29 @@ defineVmProviderConformance('oci (Core Services fake)', async () => ({
   },
 }));
 
+// Again with 2 per page (every walk follows opc-next-page) and instances that stay PROVISIONING / TERMINATING for 3 reads.
+let paged: FakeOci;
+beforeAll(async () => {
+  paged = await startFake({ pageSize: 2, readsToRunning: 3, readsToTerminated: 3 });
+});
+afterAll(async () => {
+  await paged.close();
+});
+defineVmProviderConformance('oci (Core Services fake: 2 per page, slow lifecycle)', async () => {
+  for (let i = 0; i < 5; i++) paged.addForeign(COMPARTMENT, {});
+  return {
+    client: fakeVmProvider(paged, { assign_public_ip: true }, { pollIntervalMs: 1 }),
+    leftovers: async (vm) => {
+      const i = paged.instances.get(vm.provider_id);
+      return i && i.preserveBootVolume !== false ? [`boot volume ${i.bootVolumeId}`] : [];
+    },
+    async createForeign() {
+      const i = paged.addForeign(COMPARTMENT, { [TAG_SERVER]: `foreign-${++seq}` });
+      return { provider_id: i.id, server_id: `foreign-${seq}` };
+    },
+  };
+});
+
 describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
   it('launches with the flex shape config, base64 user_data, ownership tags and a deterministic retry token; addresses come from bulk listings', async () => {
     const client = fakeVmProvider(fake, { assign_public_ip: true, freeform_tags: { team: 'vdi' }, ssh_authorized_keys: 'ssh-ed25519 AAAA test' }, { pollIntervalMs: 1 });

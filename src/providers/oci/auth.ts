@@ -25,6 +25,7 @@ export interface OciSigningSecrets {
 }
 
 export function ociAuthProvider(settings: OciSigningSettings, secrets: OciSigningSecrets): SimpleAuthenticationDetailsProvider {
+  quietSdkRetrierWarnings();
   return new SimpleAuthenticationDetailsProvider(
     settings.tenancy_ocid,
     settings.user_ocid,
@@ -39,3 +40,27 @@ export function ociAuthProvider(settings: OciSigningSettings, secrets: OciSignin
 export function ociClientConfiguration(): ClientConfiguration {
   return { retryConfiguration: NoRetryConfigurationDetails, circuitBreaker: new CircuitBreaker({ disableClientCircuitBreaker: true }) };
 }
+
+/**
+ * oci-common's retrier writes a `console.warn` line for every failed request,
+ * even with retries off ("Request cannot be retried. Not Retrying. ...",
+ * "All retry attempts have exhausted. ...", "Request failed with Exception
+ * ..."): on poolform's CLI that would interleave SDK chatter with plan output
+ * for an ordinary 404 of an already-gone instance. poolform reports every such
+ * failure itself (errors.ts), so exactly those three SDK messages are dropped;
+ * anything else passes through. Installed once per process, when the first OCI
+ * client is built.
+ */
+const SDK_RETRIER_NOISE = /^(Request cannot be retried\. Not Retrying\.|All retry attempts have exhausted\.|Request failed with Exception :)/;
+let quieted = false;
+
+export function quietSdkRetrierWarnings(): void {
+  if (quieted) return;
+  quieted = true;
+  const original = console.warn.bind(console);
+  console.warn = (...args: unknown[]): void => {
+    if (typeof args[0] === 'string' && SDK_RETRIER_NOISE.test(args[0])) return;
+    original(...args);
+  };
+}
+

@@ -80,6 +80,8 @@ export interface FakeOciOptions {
   publicKeyPem?: string;
   readsToRunning?: number;
   readsToTerminated?: number;
+  /** Largest page a list answers (default 1,000, OCI's maximum `limit`); small values force pagination. */
+  pageSize?: number;
   /** Shapes ListShapes reports (capacity). */
   shapes?: { shape: string; ocpus?: number; memoryInGBs?: number; gpus?: number }[];
   /** DNS zones that exist (names). */
@@ -168,7 +170,7 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
   }
 
   function page<T>(items: T[], query: URLSearchParams, res: ServerResponse): T[] {
-    const limit = Math.min(MAX_LIMIT, Math.max(1, Number(query.get('limit') ?? MAX_LIMIT)));
+    const limit = Math.min(options.pageSize ?? MAX_LIMIT, Math.max(1, Number(query.get('limit') ?? MAX_LIMIT)));
     const start = Number(query.get('page') ?? 0);
     const slice = items.slice(start, start + limit);
     if (start + limit < items.length) res.setHeader('opc-next-page', String(start + limit));
