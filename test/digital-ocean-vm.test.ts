@@ -115,6 +115,17 @@ describe('DigitalOcean VM provider', { timeout: testTimeout(60_000) }, () => {
     await fakeVmProvider(fake).destroy([{ provider_id: first.provider_id, server_id: first.server_id }]);
   });
 
+  it('a droplet this process destroyed is not handed back for its intent', async () => {
+    const client = fakeVmProvider(fake);
+    const req = request();
+    const first = await client.create(req);
+    await client.destroy([{ provider_id: first.provider_id, server_id: first.server_id }]);
+    const second = await client.create(req);
+    expect(second.provider_id).not.toBe(first.provider_id);
+    expect(fake.droplets.has(Number(second.provider_id))).toBe(true);
+    await client.destroy([{ provider_id: second.provider_id, server_id: second.server_id }]);
+  });
+
   it('a 500 answered after the droplet was made is not re-sent; the retry finds it by its intent tag', async () => {
     const client = fakeVmProvider(fake);
     const req = request();

@@ -204,7 +204,8 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
     const admitted = await serially(async () => {
       // The intent's droplet, made by an earlier attempt (crash, lost answer)?
-      const existing = (await listByTag(intentTag(request.intent_id))).find(isLive) ?? created.get(request.intent_id)?.vm ?? (await byName(request));
+      const mine = created.get(request.intent_id)?.vm;
+      const existing = (await listByTag(intentTag(request.intent_id))).find(isLive) ?? (mine && isLive(mine) ? mine : undefined) ?? (await byName(request));
       if (existing) return existing;
       const current = snapshot && now() - snapshot.at <= maxAge ? snapshot : await listOwned();
       const live = liveCount(current);
