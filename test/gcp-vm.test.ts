@@ -197,10 +197,10 @@ describe('GCP VM provider: what an instance is made of', { timeout: 60_000 }, ()
       const ref = { provider_id: made.provider_id, server_id: made.server_id };
       slow.inject({ method: 'DELETE', status: 403, status_text: 'PERMISSION_DENIED', reason: 'forbidden' });
       const refused = await client.destroy([ref]);
-      expect((refused[0]?.error as PoolformError).code).toBe('gcp-unauthorized');
+      expect(refused[0]?.error).toMatchObject({ code: 'gcp-unauthorized' });
       expect((await client.observe()).find((v) => v.provider_id === ref.provider_id)?.state).toBe('running');
       const timedOut = await client.destroy([ref]);
-      expect((timedOut[0]?.error as PoolformError).code).toBe('gcp-operation-timeout');
+      expect(timedOut[0]?.error).toMatchObject({ code: 'gcp-operation-timeout' });
       expect((await client.observe()).find((v) => v.provider_id === ref.provider_id)?.state).toBe('shutting-down');
     } finally {
       await slow.close();

@@ -16,7 +16,16 @@ export { instanceName, requestIdFor } from './names.ts';
 export interface GcpVmProviderOptions
   extends Pick<
     GcpVmProviderInternals,
-    'now' | 'sleep' | 'pollIntervalMs' | 'pollMaxIntervalMs' | 'operationTimeoutMs' | 'retry' | 'snapshotMaxAgeMs' | 'pageSize' | 'destroyConcurrency' | 'callTimeoutMs'
+    | 'now'
+    | 'sleep'
+    | 'pollIntervalMs'
+    | 'pollMaxIntervalMs'
+    | 'operationTimeoutMs'
+    | 'retry'
+    | 'snapshotMaxAgeMs'
+    | 'pageSize'
+    | 'destroyConcurrency'
+    | 'callTimeoutMs'
   > {
   config: GcpVmProvider;
   /** Resolved credentials_json (a service-account key; secret). */
