@@ -7,7 +7,7 @@
 // (digital-ocean-dns/records.ts holds the shared pure logic). The TXT is
 // written before the A record and removed after it, so a crash in between
 // leaves at most a marker without an A record, never an unmarked A record.
-// - observe(): one paginated GetZoneRecords walk of the zone (limit 1,000).
+// - observe(): one paginated GetZoneRecords walk of the zone (100 per page).
 // - upsert(): one walk, then per record UpdateRRSet (PUT
 //   /zones/{zone}/records/{domain}/TXT, then .../A: each replaces the whole
 //   RRSet, so retries are harmless); an A record without poolform's marker is
@@ -23,7 +23,8 @@ import { ociStatus, toOciError, transientOciError } from '../oci/errors.ts';
 import type { DnsProviderClient, DnsRecord, ItemResult } from '../types.ts';
 
 export const DEFAULT_TTL = 60;
-const PAGE_LIMIT = 1000;
+/** DNS list pages: 100 items (the DNS API's documented upper bound for `limit`, stricter than Core Services' 1,000). */
+const PAGE_LIMIT = 100;
 
 export interface OciDnsProviderInternals {
   config: OciDnsProvider;
@@ -73,7 +74,7 @@ export function createOciDnsProviderClient(internals: OciDnsProviderInternals): 
         let page: string | undefined;
         do {
           const current = page;
-          const res = await call('ListZones', () => client.listZones({ compartmentId: config.compartment_id, limit: 100, ...(current ? { page: current } : {}) }));
+          const res = await call('ListZones', () => client.listZones({ compartmentId: config.compartment_id, limit: PAGE_LIMIT, ...(current ? { page: current } : {}) }));
           for (const z of res.items) if (z.name) names.push(z.name);
           page = res.opcNextPage || undefined;
         } while (page);

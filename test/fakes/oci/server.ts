@@ -111,6 +111,8 @@ export interface FakeOci {
 }
 
 const MAX_LIMIT = 1000;
+/** The DNS API pages at most 100 items. */
+const DNS_MAX_LIMIT = 100;
 const METADATA_LIMIT = 32_000;
 
 class HttpError extends Error {
@@ -169,8 +171,10 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
     }
   }
 
-  function page<T>(items: T[], query: URLSearchParams, res: ServerResponse): T[] {
-    const limit = Math.min(options.pageSize ?? MAX_LIMIT, Math.max(1, Number(query.get('limit') ?? MAX_LIMIT)));
+  function page<T>(items: T[], query: URLSearchParams, res: ServerResponse, max = MAX_LIMIT): T[] {
+    const asked = Number(query.get('limit') ?? max);
+    if (asked > max) throw new HttpError(400, 'InvalidParameter', `limit must be at most ${max}.`);
+    const limit = Math.min(options.pageSize ?? max, Math.max(1, asked));
     const start = Number(query.get('page') ?? 0);
     const slice = items.slice(start, start + limit);
     if (start + limit < items.length) res.setHeader('opc-next-page', String(start + limit));
@@ -349,7 +353,7 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
     if (method === 'GET' && path === '/20180115/zones') {
       const name = q.get('name');
       const all = [...zones.entries()].filter(([n]) => !name || n === name).map(([n, z]) => ({ name: n, id: z.id, zoneType: 'PRIMARY', compartmentId: z.compartmentId, lifecycleState: 'ACTIVE' }));
-      return { status: 200, json: page(all, q, res) };
+      return { status: 200, json: page(all, q, res, DNS_MAX_LIMIT) };
     }
     // DNS API: GetZoneRecords (GET /20180115/zones/{zone}/records?domain&rtype&limit&page).
     if (method === 'GET' && (m = path.match(/^\/20180115\/zones\/([^/]+)\/records$/))) {
@@ -357,7 +361,7 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       const domain = q.get('domain');
       const rtype = q.get('rtype');
       const all = z.records.filter((r) => (!domain || r.domain === domain) && (!rtype || r.rtype === rtype)).map((r) => ({ ...r, isProtected: false, rrsetVersion: '1' }));
-      return { status: 200, json: { items: page(all, q, res) } };
+      return { status: 200, json: { items: page(all, q, res, DNS_MAX_LIMIT) } };
     }
     // DNS API: UpdateRRSet (PUT /20180115/zones/{zone}/records/{domain}/{rtype}) / DeleteRRSet (DELETE, 204).
     if ((m = path.match(/^\/20180115\/zones\/([^/]+)\/records\/([^/]+)\/([^/]+)$/))) {
