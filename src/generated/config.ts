@@ -13,7 +13,10 @@ export type VmProvider =
   | GcpVmProvider
   | DigitalOceanVmProvider
   | OpenStackVmProvider
+  | ProxmoxVmProvider
   | OciVmProvider
+  | KubevirtVmProvider
+  | HarvesterVmProvider
   | LocalVmProvider;
 /**
  * A DNS provider config: where autoscaled servers' names are registered.
@@ -721,6 +724,99 @@ export interface OpenStackVmProvider {
   insecure_skip_verify?: boolean;
 }
 /**
+ * Proxmox VE VM provider: each VM is a clone of a template VM (template_vmid) on node, configured (cores, memory, guest agent, tags as ownership markers), started, and handed the startup script through the QEMU guest agent (file-write + exec).
+ */
+export interface ProxmoxVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "proxmox";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, written into the guest by the QEMU guest agent (POST …/agent/file-write) and run by it (…/agent/exec) once the agent answers. The PVE API accepts at most 61,440 bytes (60 KiB) of file content. The template needs qemu-guest-agent installed and enabled. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * The API root, e.g. https://pve1.example.com:8006/api2/json.
+   */
+  api_url: string;
+  /**
+   * API token id, USER@REALM!TOKENID (e.g. poolform@pve!autoscale). Not secret.
+   */
+  token_id: string;
+  /**
+   * The API token's secret (a UUID) as a secret reference.
+   */
+  token_secret: string;
+  /**
+   * PEM CA certificate(s) that sign the Proxmox VE API certificate (the cluster's pve-root-ca.pem, or your own CA), usually ${file:pve-root-ca.pem}. Default: Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the TLS certificate of the Proxmox VE API (warned about in validate and at start-up; set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
+  /**
+   * Cluster node that holds the template and runs the clones.
+   */
+  node: string;
+  /**
+   * VM id of the template (a VM with template: 1) to clone.
+   */
+  template_vmid: number;
+  /**
+   * Full clone (full: 1, independent disks, slower) instead of a linked clone of the template.
+   */
+  full_clone?: boolean;
+  /**
+   * Target storage of a full clone's disks (storage). Only with full_clone.
+   */
+  storage?: string;
+  /**
+   * Resource pool the clones join (pool).
+   */
+  pool?: string;
+  /**
+   * vCPU cores per VM (config cores). Default: the template's.
+   */
+  cores?: number;
+  /**
+   * Memory per VM in MiB (config memory). Default: the template's.
+   */
+  memory_mb?: number;
+  /**
+   * Extra Proxmox VE tags on every VM (tags). Tags starting with pf- and the tag poolform are poolform's markers.
+   */
+  tags?: string[];
+  /**
+   * How the guest agent runs the startup script: linux writes /var/lib/poolform-startup.sh and runs /bin/sh on it; windows writes C:\Windows\Temp\poolform-startup.ps1 and runs powershell.exe -File on it.
+   */
+  guest_os?: "linux" | "windows";
+  /**
+   * Where in the guest the startup script is written (default by guest_os).
+   */
+  script_path?: string;
+  /**
+   * How long create waits for the guest agent to answer after start before it gives up (the VM is kept and retried next reconcile).
+   */
+  agent_timeout_seconds?: number;
+}
+/**
  * Oracle Cloud Infrastructure VM provider: each server is a compute instance in compartment_id and availability_domain, tagged with poolform's freeform tags; its boot volume is deleted with it.
  */
 export interface OciVmProvider {
@@ -851,6 +947,213 @@ export interface OciVmProvider {
    * Custom Core Services API endpoint (scheme://host[:port]; tests). Default https://iaas.{region}.oraclecloud.com.
    */
   endpoint?: string;
+}
+/**
+ * KubeVirt VM provider: each server is a VirtualMachine (kubevirt.io/v1, runStrategy Always) in namespace, booted from boot_source, its cloud-init NoCloud user data in a Secret owned by the VM; address from the VirtualMachineInstance. Via the Kubernetes API (kubeconfig, api_server + token, or in-cluster).
+ */
+export interface KubevirtVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "kubevirt";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template (usually #cloud-config), rendered and stored in a Secret (key userdata) that the VM's cloudInitNoCloud volume names (secretRef); the Secret is owned by the VM and garbage-collected with it. Kubernetes limits a Secret to 1 MiB (1,048,576 bytes), checked at validate time with worst-case variable values. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig.yaml}. Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
+   */
+  kubeconfig?: string;
+  /**
+   * kubeconfig context to use (default: current-context).
+   */
+  context?: string;
+  /**
+   * Kubernetes API server URL (with token, instead of kubeconfig), e.g. https://10.0.0.10:6443.
+   */
+  api_server?: string;
+  /**
+   * Bearer token (a ServiceAccount token) as a secret reference, used with api_server.
+   */
+  token?: string;
+  /**
+   * Use the pod's ServiceAccount (token and CA under /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST/PORT) when poolform runs inside the cluster.
+   */
+  in_cluster?: boolean;
+  /**
+   * Namespace the VirtualMachines, their DataVolumes and cloud-init Secrets are created in.
+   */
+  namespace: string;
+  /**
+   * Where the root disk comes from, exactly one of: container_disk (an ephemeral containerDisk volume from a container image), or a CDI DataVolume in dataVolumeTemplates filled from http_url (source.http), registry_url (source.registry, docker://...) or pvc_clone (source.pvc, namespace/name).
+   */
+  boot_source: {
+    /**
+     * Container image holding the disk (containerDisk.image), e.g. quay.io/containerdisks/ubuntu:24.04. Ephemeral: changes are lost when the VM stops.
+     */
+    container_disk?: string;
+    /**
+     * URL of a disk image (qcow2/raw, optionally compressed) CDI imports (source.http.url).
+     */
+    http_url?: string;
+    /**
+     * Container image CDI imports the disk from (source.registry.url), e.g. docker://quay.io/containerdisks/fedora:40.
+     */
+    registry_url?: string;
+    /**
+     * An existing PVC to clone, as namespace/name (source.pvc).
+     */
+    pvc_clone?: string;
+  };
+  /**
+   * StorageClass of the root disk's PVC (DataVolume spec.storage.storageClassName). Default: the cluster's default class.
+   */
+  storage_class?: string;
+  /**
+   * Size of the root disk (DataVolume spec.storage.resources.requests.storage), a Kubernetes quantity such as 40Gi. Required with http_url, registry_url and pvc_clone.
+   */
+  disk_size?: string;
+  /**
+   * Virtual CPU cores (spec.template.spec.domain.cpu.cores).
+   */
+  cpu_cores: number;
+  /**
+   * Guest memory (spec.template.spec.domain.memory.guest), a Kubernetes quantity such as 4Gi.
+   */
+  memory: string;
+  /**
+   * pod (the pod network, masquerade binding; the default) or a Multus NetworkAttachmentDefinition as namespace/name (networks[].multus.networkName, bridge binding). The VM's address comes from the VMI's status.interfaces (off the pod network the guest agent must report it).
+   */
+  network?: string;
+  /**
+   * An SSH public key added to the cloud-init user data (ssh_authorized_keys) when the startup script is #cloud-config.
+   */
+  ssh_key?: string;
+  /**
+   * Extra labels on the VirtualMachine and its VMI (spec.template.metadata.labels). Keys under poolform.io/ are poolform's ownership markers and cannot be set.
+   */
+  labels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * PEM CA certificate(s) that sign the API server's certificate, usually ${file:ca.pem}. Default: the kubeconfig's certificate-authority(-data), else Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the API server's TLS certificate (warned about in validate and at start-up: the credentials travel unverified; set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
+}
+/**
+ * Harvester VM provider: KubeVirt on Harvester HCI. Like kubevirt, but the root disk is made from a Harvester VirtualMachineImage (image) and network names a Harvester VM network (NetworkAttachmentDefinition).
+ */
+export interface HarvesterVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "harvester";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template (usually #cloud-config), rendered and stored in a Secret (key userdata) that the VM's cloudInitNoCloud volume names (secretRef); the Secret is owned by the VM and garbage-collected with it. Kubernetes limits a Secret to 1 MiB (1,048,576 bytes), checked at validate time with worst-case variable values. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig.yaml} (downloaded from the Harvester dashboard: Support > Download KubeConfig). Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
+   */
+  kubeconfig?: string;
+  /**
+   * kubeconfig context to use (default: current-context).
+   */
+  context?: string;
+  /**
+   * Kubernetes API server URL (with token, instead of kubeconfig), e.g. https://10.0.0.10:6443.
+   */
+  api_server?: string;
+  /**
+   * Bearer token (a ServiceAccount token) as a secret reference, used with api_server.
+   */
+  token?: string;
+  /**
+   * Use the pod's ServiceAccount (token and CA under /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST/PORT) when poolform runs inside the cluster.
+   */
+  in_cluster?: boolean;
+  /**
+   * Namespace the VirtualMachines, their DataVolumes and cloud-init Secrets are created in.
+   */
+  namespace: string;
+  /**
+   * Harvester VirtualMachineImage (harvesterhci.io/v1beta1) as namespace/name, e.g. default/image-abcde: the root disk is a DataVolume annotated harvesterhci.io/imageId with it, in storage class longhorn-<name>. Checked to exist (and be imported) before each create.
+   */
+  image: string;
+  /**
+   * StorageClass of the root disk's PVC (DataVolume spec.storage.storageClassName). Default: the image's longhorn-<image name> class, as Harvester's UI does.
+   */
+  storage_class?: string;
+  /**
+   * Size of the root disk (DataVolume spec.storage.resources.requests.storage), a Kubernetes quantity such as 40Gi. Default 40Gi.
+   */
+  disk_size?: string;
+  /**
+   * Virtual CPU cores (spec.template.spec.domain.cpu.cores).
+   */
+  cpu_cores: number;
+  /**
+   * Guest memory (spec.template.spec.domain.memory.guest), a Kubernetes quantity such as 4Gi.
+   */
+  memory: string;
+  /**
+   * pod (the pod network, masquerade binding; the default) or a Harvester VM network (a VLAN NetworkAttachmentDefinition, k8s.cni.cncf.io/v1) as namespace/name (networks[].multus.networkName, bridge binding). The VM's address comes from the VMI's status.interfaces (off the pod network the guest agent must report it).
+   */
+  network?: string;
+  /**
+   * An SSH public key added to the cloud-init user data (ssh_authorized_keys) when the startup script is #cloud-config.
+   */
+  ssh_key?: string;
+  /**
+   * Extra labels on the VirtualMachine and its VMI (spec.template.metadata.labels). Keys under poolform.io/ are poolform's ownership markers and cannot be set.
+   */
+  labels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * PEM CA certificate(s) that sign the API server's certificate, usually ${file:ca.pem}. Default: the kubeconfig's certificate-authority(-data), else Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the API server's TLS certificate (warned about in validate and at start-up: the credentials travel unverified; set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
 }
 /**
  * The embedded local provider: a VM is a directory under the state path whose startup script runs with /bin/sh. For demos and tests.

@@ -1,6 +1,6 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine, `openstack` → Nova, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
+// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
 // Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS, `oci` → OCI DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
@@ -19,6 +19,7 @@ import type { GcpDnsProviderOptions } from './gcp-dns/index.ts';
 import type { DoVmProviderOptions } from './digital-ocean/index.ts';
 import type { DoDnsProviderOptions } from './digital-ocean-dns/index.ts';
 import type { OpenStackVmProviderOptions } from './openstack/index.ts';
+import type { ProxmoxVmProviderOptions } from './proxmox/index.ts';
 import type { OciVmProviderOptions } from './oci/index.ts';
 import type { OciDnsProviderOptions } from './oci-dns/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
@@ -39,6 +40,7 @@ export interface ProviderFactories {
   gcpVm(options: GcpVmProviderOptions): VmProviderClient;
   digitalOceanVm(options: DoVmProviderOptions): VmProviderClient;
   openstackVm(options: OpenStackVmProviderOptions): VmProviderClient;
+  proxmoxVm(options: ProxmoxVmProviderOptions): VmProviderClient;
   ociVm(options: OciVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
@@ -62,6 +64,7 @@ export const defaultProviderFactories: ProviderFactories = {
   gcpVm: lazyVmFactory('gcp', async () => (await import('./gcp/index.ts')).createGcpVmProvider),
   digitalOceanVm: lazyVmFactory('digital_ocean', async () => (await import('./digital-ocean/index.ts')).createDigitalOceanVmProvider),
   openstackVm: lazyVmFactory('openstack', async () => (await import('./openstack/index.ts')).createOpenStackVmProvider),
+  proxmoxVm: lazyVmFactory('proxmox', async () => (await import('./proxmox/index.ts')).createProxmoxVmProvider),
   ociVm: lazyVmFactory('oci', async () => (await import('./oci/index.ts')).createOciVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
@@ -213,6 +216,15 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
                 ...(applicationCredentialSecret !== undefined ? { applicationCredentialSecret } : {}),
                 ...(caCert !== undefined ? { caCert } : {}),
               },
+              ...(options.warn ? { warn: options.warn } : {}),
+            });
+          }
+          case 'proxmox': {
+            // token_secret is a secret reference; ca_cert (inline PEM or ${file:}) is resolved the same way.
+            const caCert = p.ca_cert === undefined ? undefined : secret('VmProvider', name, 'ca_cert', p.ca_cert);
+            return factories.proxmoxVm({
+              config: p,
+              secrets: { tokenSecret: secret('VmProvider', name, 'token_secret', p.token_secret), ...(caCert !== undefined ? { caCert } : {}) },
               ...(options.warn ? { warn: options.warn } : {}),
             });
           }

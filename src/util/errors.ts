@@ -156,6 +156,33 @@ export type OpenStackErrorCode =
   | 'openstack-tls-failed'
   | 'openstack-unreachable';
 
+/** KubeVirt and Harvester (Kubernetes API: VirtualMachines, Secrets, DataVolumes). */
+export type KubevirtErrorCode =
+  | 'kubevirt-error'
+  | 'kubevirt-throttled'
+  | 'kubevirt-auth-failed'
+  | 'kubevirt-unauthorized'
+  | 'kubevirt-quota-exceeded'
+  | 'kubevirt-insufficient-capacity'
+  | 'kubevirt-invalid-request'
+  | 'kubevirt-not-found'
+  | 'kubevirt-tls-failed'
+  | 'kubevirt-unreachable'
+  | 'kubevirt-config';
+
+/** Proxmox VE (API token, worker tasks, guest agent). */
+export type ProxmoxErrorCode =
+  | 'proxmox-error'
+  | 'proxmox-auth-failed'
+  | 'proxmox-unauthorized'
+  | 'proxmox-insufficient-capacity'
+  | 'proxmox-operation-timeout'
+  | 'proxmox-task-failed'
+  | 'proxmox-invalid-request'
+  | 'proxmox-not-found'
+  | 'proxmox-tls-failed'
+  | 'proxmox-unreachable';
+
 /** LDAP / Active Directory. */
 export type LdapErrorCode =
   | 'ldap-error'
@@ -181,7 +208,7 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | LdapErrorCode;
+export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | KubevirtErrorCode | ProxmoxErrorCode | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */
