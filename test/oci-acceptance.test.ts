@@ -65,7 +65,14 @@ describe.skipIf(!enabled)(`OCI acceptance (real tenancy)${enabled ? '' : ` — $
     const intent = `acc-intent-${randomBytes(6).toString('hex')}`;
     let id: string | undefined;
     try {
-      const vm = await client.create({ intent_id: intent, server_id: `acc-${intent}`, hostname: 'pfacc', pool: 'acc', autoscale: 'acc', user_data: config.startup_script });
+      const vm = await client.create({
+        intent_id: intent,
+        server_id: `acc-${intent}`,
+        hostname: 'pfacc',
+        pool: 'acc',
+        autoscale: 'acc',
+        user_data: config.startup_script,
+      });
       id = vm.provider_id;
       expect(vm.intent_id).toBe(intent);
       expect((await client.observe()).map((v) => v.provider_id)).toContain(id);

@@ -97,7 +97,7 @@ async function fakeFor(): Promise<FakeOci> {
 
 const instant = async (): Promise<void> => undefined;
 
-function registryFor(fake: FakeOci, config: NonNullable<Awaited<ReturnType<typeof loadConfig>>['config']>, ws: Ws, now?: () => number): ProviderRegistry {
+function registryFor(config: NonNullable<Awaited<ReturnType<typeof loadConfig>>['config']>, ws: Ws, now?: () => number): ProviderRegistry {
   return createProviderRegistry({
     config,
     stateDir: ws.state,
@@ -146,7 +146,13 @@ async function assertConverged(fake: FakeOci, ws: Ws, expected: number, cli = fa
   if (!loaded.config) throw new Error('config invalid');
   const planStore = await createSqliteStore({ path: ws.state });
   try {
-    const { plan } = await planOnce({ config: loaded.config, store: planStore, registry: registryFor(fake, loaded.config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
+    const { plan } = await planOnce({
+      config: loaded.config,
+      store: planStore,
+      registry: registryFor(loaded.config, ws),
+      clock: () => new Date(),
+      idGen: createSeededIdGen(13),
+    });
     expect(plan.changes).toEqual([]);
   } finally {
     await planStore.close();
@@ -154,7 +160,7 @@ async function assertConverged(fake: FakeOci, ws: Ws, expected: number, cli = fa
 }
 
 /** One reconcile round in-process, 16 minutes "later": past the grace in which the planner waits for a VM an interrupted apply may have started. */
-async function reconcileLater(fake: FakeOci, ws: Ws): Promise<void> {
+async function reconcileLater(ws: Ws): Promise<void> {
   const later = () => Date.now() + 16 * 60_000;
   const loaded = await loadConfig(ws.config);
   if (!loaded.config) throw new Error('config invalid');
@@ -163,7 +169,7 @@ async function reconcileLater(fake: FakeOci, ws: Ws): Promise<void> {
     const round = await reconcileOnce({
       config: loaded.config,
       store,
-      registry: registryFor(fake, loaded.config, ws, later),
+      registry: registryFor(loaded.config, ws, later),
       clock: () => new Date(later()),
       idGen: createSeededIdGen(11),
       newId: randomUUID,
@@ -183,7 +189,9 @@ function assertNoDuplicate(fake: FakeOci, wanted: number): void {
 }
 
 describe('apply with the OCI providers', () => {
-  it('an in-process apply creates 2 instances and their records with 3 mutating calls; steady state costs one listing per provider', { timeout: 60_000 }, async () => {
+  it('an in-process apply creates 2 instances and their records with 3 mutating calls; steady state costs one listing per provider', {
+    timeout: 60_000,
+  }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     const store = await createSqliteStore({ path: ws.state });
@@ -191,7 +199,7 @@ describe('apply with the OCI providers', () => {
       const loaded = await loadConfig(ws.config);
       if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
       const config = loaded.config;
-      const { registry, counter } = withCallCounter(registryFor(fake, config, ws));
+      const { registry, counter } = withCallCounter(registryFor(config, ws));
       const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
       const { plan } = await planOnce(deps);
       counter.reset();
@@ -222,7 +230,7 @@ describe('apply with the OCI providers', () => {
         // (stderr holds the warning about the killed apply's stale state lock)
         expect(again.code).toBe(0);
         assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(fake, ws);
+        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(ws);
         await assertConverged(fake, ws, 2, n === 1);
 
         if (n <= 2) {
@@ -241,7 +249,9 @@ describe('apply with the OCI providers', () => {
     }
   });
 
-  it('"Out of host capacity" fails only its instance and backs the autoscaler off (no create/delete loop); later the pool completes', { timeout: 60_000 }, async () => {
+  it('"Out of host capacity" fails only its instance and backs the autoscaler off (no create/delete loop); later the pool completes', {
+    timeout: 60_000,
+  }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 3);
     const store = await createSqliteStore({ path: ws.state });
@@ -254,7 +264,7 @@ describe('apply with the OCI providers', () => {
       const deps = {
         config,
         store,
-        registry: registryFor(fake, config, ws, now),
+        registry: registryFor(config, ws, now),
         clock: () => new Date(now()),
         idGen: createSeededIdGen(5),
         newId: randomUUID,

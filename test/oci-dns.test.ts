@@ -55,7 +55,7 @@ describe('OCI DNS provider', { timeout: testTimeout(60_000) }, () => {
   it('refuses to overwrite an A record without the marker', async () => {
     fake.zones.get(ZONE)?.records.push({ domain: `manual.${ZONE}`, rtype: 'A', rdata: '10.1.1.1', ttl: 300, recordHash: 'm' });
     const [result] = await fakeDnsProvider(fake).upsert(ZONE, [rec('manual', '10.0.0.5')]);
-    expect((result?.error as PoolformError).code).toBe('dns-record-not-owned');
+    expect((result?.error as PoolformError | undefined)?.code).toBe('dns-record-not-owned');
     expect(records().find((r) => r.domain === `manual.${ZONE}`)?.rdata).toBe('10.1.1.1');
   });
 
@@ -65,7 +65,11 @@ describe('OCI DNS provider', { timeout: testTimeout(60_000) }, () => {
     await client.upsert(ZONE, [rec('kasm-0002', '10.0.0.12')]);
     expect(records().filter((r) => r.domain === `kasm-0002.${ZONE}` && r.rtype === 'TXT').length).toBe(2);
     expect((await client.delete(ZONE, [rec('kasm-0002', '10.0.0.12')])).map((r) => r.error)).toEqual([undefined]);
-    expect(records().filter((r) => r.domain === `kasm-0002.${ZONE}`).map((r) => r.rdata)).toEqual(['"v=spf1 -all"']);
+    expect(
+      records()
+        .filter((r) => r.domain === `kasm-0002.${ZONE}`)
+        .map((r) => r.rdata),
+    ).toEqual(['"v=spf1 -all"']);
   });
 
   it('throttled writes are retried; an unknown zone is dns-zone-not-found; bad credentials are oci-auth-failed', async () => {

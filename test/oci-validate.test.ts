@@ -107,11 +107,14 @@ describe('validate: OCI providers', () => {
     expect(over[0]?.message).toContain('OCI metadata.user_data');
     // With ssh keys the total counts too.
     const keys = `'${'ssh-ed25519 AAAA '.repeat(200)}'`;
-    expect(errors(await validate(vm({ startup_script: `'${'x'.repeat(22_000)}'`, ssh_authorized_keys: keys }))).map((d) => d.code)).toEqual(['oci-metadata-too-large']);
+    expect(errors(await validate(vm({ startup_script: `'${'x'.repeat(22_000)}'`, ssh_authorized_keys: keys }))).map((d) => d.code)).toEqual([
+      'oci-metadata-too-large',
+    ]);
   });
 
   it('an OCI DNS provider needs the signing settings and compartment', async () => {
-    const dns = 'kind: DnsProvider\nname: ocidns\ntype: oci\ntenancy_ocid: ocid1.tenancy.oc1..aaaat\nuser_ocid: ocid1.user.oc1..aaaau\nfingerprint: 20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34\nprivate_key: ${file:oci_api_key.pem}\nregion: us-ashburn-1\n';
+    const dns =
+      'kind: DnsProvider\nname: ocidns\ntype: oci\ntenancy_ocid: ocid1.tenancy.oc1..aaaat\nuser_ocid: ocid1.user.oc1..aaaau\nfingerprint: 20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34\nprivate_key: ${file:oci_api_key.pem}\nregion: us-ashburn-1\n';
     expect(errors(await validate(dns)).map((d) => d.code)).toContain('schema');
     expect(errors(await validate(`${dns}compartment_id: ocid1.compartment.oc1..aaaac\n`))).toEqual([]);
   });

@@ -78,7 +78,11 @@ defineVmProviderConformance('oci (Core Services fake: 2 per page, slow lifecycle
 
 describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
   it('launches with the flex shape config, base64 user_data, ownership tags and a deterministic retry token; addresses come from bulk listings', async () => {
-    const client = fakeVmProvider(fake, { assign_public_ip: true, freeform_tags: { team: 'vdi' }, ssh_authorized_keys: 'ssh-ed25519 AAAA test' }, { pollIntervalMs: 1 });
+    const client = fakeVmProvider(
+      fake,
+      { assign_public_ip: true, freeform_tags: { team: 'vdi' }, ssh_authorized_keys: 'ssh-ed25519 AAAA test' },
+      { pollIntervalMs: 1 },
+    );
     const req = request();
     const vm = await client.create(req);
     expect(vm.state).toBe('running');
@@ -88,7 +92,13 @@ describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
     expect(stored?.shapeConfig).toEqual({ ocpus: 1, memoryInGBs: 8 });
     expect(Buffer.from(stored?.metadata.user_data ?? '', 'base64').toString('utf8')).toBe(req.user_data);
     expect(stored?.metadata.ssh_authorized_keys).toBe('ssh-ed25519 AAAA test');
-    expect(stored?.freeformTags).toMatchObject({ [TAG_MANAGED]: 'true', [TAG_PROVIDER]: 'oci', [TAG_INTENT]: req.intent_id, [TAG_SERVER]: req.server_id, team: 'vdi' });
+    expect(stored?.freeformTags).toMatchObject({
+      [TAG_MANAGED]: 'true',
+      [TAG_PROVIDER]: 'oci',
+      [TAG_INTENT]: req.intent_id,
+      [TAG_SERVER]: req.server_id,
+      team: 'vdi',
+    });
     expect(stored?.displayName).toBe(req.hostname);
     const launch = fake.calls.find((c) => c.method === 'POST' && c.path === '/20160918/instances' && c.retryToken === retryToken('oci', req.intent_id));
     expect(launch?.status).toBe(200);
@@ -222,7 +232,7 @@ describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
       { provider_id: foreign.id, server_id: 'x' },
       { provider_id: 'ocid1.instance.oc1.iad.doesnotexist', server_id: 'y' },
     ]);
-    expect((refused?.error as PoolformError).code).toBe('not-owned');
+    expect((refused?.error as PoolformError | undefined)?.code).toBe('not-owned');
     expect(gone?.error).toBeUndefined();
     expect(fake.instances.get(foreign.id)?.lifecycleState).toBe('RUNNING');
   });

@@ -39,6 +39,8 @@ describe('oci provider rules', () => {
   });
 
   it('oci-availability-domain-region: the AD must be in the region', async () => {
-    expect(only(await load('shape_config: { ocpus: 1 }\n', undefined, 'Uocm:EU-FRANKFURT-1-AD-1'), 'oci-availability-domain-region').map((d) => d.path)).toEqual(['/availability_domain']);
+    expect(
+      only(await load('shape_config: { ocpus: 1 }\n', undefined, 'Uocm:EU-FRANKFURT-1-AD-1'), 'oci-availability-domain-region').map((d) => d.path),
+    ).toEqual(['/availability_domain']);
   });
 });

@@ -20,12 +20,20 @@ export const ociProviders: Rule = (ctx) => {
     if (provider.type !== 'oci') continue;
     const flex = provider.shape.endsWith('.Flex');
     if (flex && provider.shape_config === undefined) {
-      ctx.report('error', 'oci-shape-config', `shape ${provider.shape} is a flexible shape: set shape_config.ocpus (and optionally memory_in_gbs)`, { doc: provider, path: ['shape'] });
-    } else if (!flex && provider.shape_config !== undefined) {
-      ctx.report('error', 'oci-shape-config', `shape_config applies to flexible shapes (*.Flex) only; ${provider.shape} has a fixed size: remove shape_config`, {
+      ctx.report('error', 'oci-shape-config', `shape ${provider.shape} is a flexible shape: set shape_config.ocpus (and optionally memory_in_gbs)`, {
         doc: provider,
-        path: ['shape_config'],
+        path: ['shape'],
       });
+    } else if (!flex && provider.shape_config !== undefined) {
+      ctx.report(
+        'error',
+        'oci-shape-config',
+        `shape_config applies to flexible shapes (*.Flex) only; ${provider.shape} has a fixed size: remove shape_config`,
+        {
+          doc: provider,
+          path: ['shape_config'],
+        },
+      );
     }
     if (provider.ssh_authorized_keys !== undefined && Buffer.byteLength(provider.startup_script, 'utf8') <= ctx.budgets.maxTemplateBytes) {
       const script = worstCaseRenderedBytes(provider.startup_script);

@@ -49,7 +49,12 @@ export function createOciDnsProviderClient(internals: OciDnsProviderInternals): 
   const { config, client } = internals;
   const where = `DnsProvider ${config.name}`;
   const zones = new Map<string, Promise<string>>();
-  const retry = { maxRetries: internals.maxRetries ?? 4, baseMs: internals.retryBaseMs ?? 1000, maxMs: 30_000, ...(internals.sleep ? { sleep: internals.sleep } : {}) };
+  const retry = {
+    maxRetries: internals.maxRetries ?? 4,
+    baseMs: internals.retryBaseMs ?? 1000,
+    maxMs: 30_000,
+    ...(internals.sleep ? { sleep: internals.sleep } : {}),
+  };
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -74,15 +79,21 @@ export function createOciDnsProviderClient(internals: OciDnsProviderInternals): 
         let page: string | undefined;
         do {
           const current = page;
-          const res = await call('ListZones', () => client.listZones({ compartmentId: config.compartment_id, limit: PAGE_LIMIT, ...(current ? { page: current } : {}) }));
+          const res = await call('ListZones', () =>
+            client.listZones({ compartmentId: config.compartment_id, limit: PAGE_LIMIT, ...(current ? { page: current } : {}) }),
+          );
           for (const z of res.items) if (z.name) names.push(z.name);
           page = res.opcNextPage || undefined;
         } while (page);
         const zone = zoneFor(key, names);
         if (zone === undefined) {
-          throw new PoolformError('dns-zone-not-found', `${where}: no OCI DNS zone in compartment_id holds ${baseDomain}; create the zone (or its parent), or set zone`, {
-            field: 'base_domain_name',
-          });
+          throw new PoolformError(
+            'dns-zone-not-found',
+            `${where}: no OCI DNS zone in compartment_id holds ${baseDomain}; create the zone (or its parent), or set zone`,
+            {
+              field: 'base_domain_name',
+            },
+          );
         }
         return zone;
       })();
@@ -187,13 +198,20 @@ export function createOciDnsProviderClient(internals: OciDnsProviderInternals): 
           const state = view.get(fqdn);
           if (!state) continue;
           if (state.markers.length === 0) {
-            if (state.a.length > 0) throw new PoolformError('dns-record-not-owned', `${where}: ${result.item.fqdn} has no poolform marker TXT; poolform does not delete it`);
+            if (state.a.length > 0)
+              throw new PoolformError('dns-record-not-owned', `${where}: ${result.item.fqdn} has no poolform marker TXT; poolform does not delete it`);
             continue;
           }
           if (state.a.length > 0) await deleteRRSet(zone, fqdn, 'A');
           const others = (listing.txt.get(fqdn) ?? []).filter((r) => parseOwnerTxt(r.rdata ?? '') === undefined);
           if (others.length === 0) await deleteRRSet(zone, fqdn, 'TXT');
-          else await putRRSet(zone, fqdn, 'TXT', others.map((r) => ({ domain: fqdn, rtype: 'TXT', rdata: r.rdata ?? '', ttl: r.ttl ?? DEFAULT_TTL })));
+          else
+            await putRRSet(
+              zone,
+              fqdn,
+              'TXT',
+              others.map((r) => ({ domain: fqdn, rtype: 'TXT', rdata: r.rdata ?? '', ttl: r.ttl ?? DEFAULT_TTL })),
+            );
         } catch (error) {
           result.error = asError(error);
         }

@@ -45,7 +45,9 @@ export function transientOciError(raw: unknown): { retry: boolean } {
   const error = asOciError(raw);
   if (!error) return { retry: !(raw instanceof PoolformError) };
   if (CAPACITY.test(error.message)) return { retry: false };
-  return { retry: error.statusCode === 429 || error.statusCode === 409 && error.serviceCode === 'Conflict' || error.statusCode >= 500 || error.statusCode === -1 };
+  return {
+    retry: error.statusCode === 429 || (error.statusCode === 409 && error.serviceCode === 'Conflict') || error.statusCode >= 500 || error.statusCode === -1,
+  };
 }
 
 /** Whether OCI refused the call, so it certainly did nothing (4xx, or a capacity refusal). */
@@ -81,7 +83,7 @@ export function toOciError(raw: unknown, ctx: OciErrorContext): PoolformError {
   if (error.statusCode === 401 || code === 'NotAuthenticated') {
     return fail(
       'oci-auth-failed',
-      'OCI rejected the request signature (NotAuthenticated): check tenancy_ocid, user_ocid, fingerprint and private_key (the API key must be uploaded for that user, and the fingerprint must be that key\'s)',
+      "OCI rejected the request signature (NotAuthenticated): check tenancy_ocid, user_ocid, fingerprint and private_key (the API key must be uploaded for that user, and the fingerprint must be that key's)",
       false,
       'private_key',
     );
@@ -104,9 +106,14 @@ export function toOciError(raw: unknown, ctx: OciErrorContext): PoolformError {
     );
   }
   if (error.statusCode === 404) {
-    return fail('oci-not-found', `${ctx.operation}: not found or not authorized (${code}: ${error.message}); check the OCIDs and that the user's group has the policies in docs/providers/oci.md`);
+    return fail(
+      'oci-not-found',
+      `${ctx.operation}: not found or not authorized (${code}: ${error.message}); check the OCIDs and that the user's group has the policies in docs/providers/oci.md`,
+    );
   }
-  if (error.statusCode === 403) return fail('oci-unauthorized', `the API user may not call ${ctx.operation} (${code}: ${error.message}); see docs/providers/oci.md for the policies`);
-  if (error.statusCode >= 400 && error.statusCode < 500) return fail('oci-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${code}: ${error.message}`);
+  if (error.statusCode === 403)
+    return fail('oci-unauthorized', `the API user may not call ${ctx.operation} (${code}: ${error.message}); see docs/providers/oci.md for the policies`);
+  if (error.statusCode >= 400 && error.statusCode < 500)
+    return fail('oci-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${code}: ${error.message}`);
   return fail('oci-error', `${ctx.operation} failed: ${code}: ${error.message}`, true);
 }

@@ -29,12 +29,17 @@ const request = { intent_id: 'i-1', server_id: 's-1', hostname: 'kasm-1', pool: 
 describe('OCI instance mapping', () => {
   it('retry tokens are deterministic per provider and intent, at most 64 characters, distinct across intents', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 200 }), fc.string({ minLength: 1, maxLength: 200 }), (provider, a, b) => {
-        expect(retryToken(provider, a)).toBe(retryToken(provider, a));
-        expect(retryToken(provider, a).length).toBeLessThanOrEqual(64);
-        expect(retryToken(provider, a)).toMatch(/^[a-z0-9-]+$/);
-        if (a !== b) expect(retryToken(provider, a)).not.toBe(retryToken(provider, b));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ minLength: 1, maxLength: 200 }),
+        fc.string({ minLength: 1, maxLength: 200 }),
+        (provider, a, b) => {
+          expect(retryToken(provider, a)).toBe(retryToken(provider, a));
+          expect(retryToken(provider, a).length).toBeLessThanOrEqual(64);
+          expect(retryToken(provider, a)).toMatch(/^[a-z0-9-]+$/);
+          if (a !== b) expect(retryToken(provider, a)).not.toBe(retryToken(provider, b));
+        },
+      ),
     );
   });
 
@@ -55,7 +60,7 @@ describe('OCI instance mapping', () => {
     expect(ownedBy(ownershipTags('other', request), 'oci')).toBe(false);
   });
 
-  it('lifecycle states map to server states; an instance without a server tag is not poolform\'s', () => {
+  it("lifecycle states map to server states; an instance without a server tag is not poolform's", () => {
     expect(['PROVISIONING', 'RUNNING', 'STOPPING', 'STOPPED', 'TERMINATING', 'TERMINATED', 'MOVING'].map(mapLifecycle)).toEqual([
       'pending',
       'running',

@@ -39,7 +39,12 @@ export function launchDetails(config: OciVmProvider, request: VmCreateRequest): 
     displayName: request.hostname,
     shape: config.shape,
     ...(config.shape_config
-      ? { shapeConfig: { ocpus: config.shape_config.ocpus, ...(config.shape_config.memory_in_gbs !== undefined ? { memoryInGBs: config.shape_config.memory_in_gbs } : {}) } }
+      ? {
+          shapeConfig: {
+            ocpus: config.shape_config.ocpus,
+            ...(config.shape_config.memory_in_gbs !== undefined ? { memoryInGBs: config.shape_config.memory_in_gbs } : {}),
+          },
+        }
       : {}),
     sourceDetails,
     createVnicDetails: {

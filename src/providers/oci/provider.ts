@@ -134,12 +134,19 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
   async function resolveAddresses(ids: ReadonlySet<string>): Promise<void> {
     if (ids.size === 0) return;
     const attachments = await listAll('ListVnicAttachments', (page) =>
-      compute.listVnicAttachments({ compartmentId: config.compartment_id, availabilityDomain: config.availability_domain, limit: PAGE_LIMIT, ...(page ? { page } : {}) }),
+      compute.listVnicAttachments({
+        compartmentId: config.compartment_id,
+        availabilityDomain: config.availability_domain,
+        limit: PAGE_LIMIT,
+        ...(page ? { page } : {}),
+      }),
     );
     const vnicToInstance = new Map<string, string>();
     for (const a of attachments) if (ids.has(a.instanceId) && a.vnicId) vnicToInstance.set(a.vnicId, a.instanceId);
     if (vnicToInstance.size === 0) return;
-    const privateIps = await listAll('ListPrivateIps', (page) => network.listPrivateIps({ subnetId: config.subnet_id, limit: PAGE_LIMIT, ...(page ? { page } : {}) }));
+    const privateIps = await listAll('ListPrivateIps', (page) =>
+      network.listPrivateIps({ subnetId: config.subnet_id, limit: PAGE_LIMIT, ...(page ? { page } : {}) }),
+    );
     const found = new Map<string, Addresses>();
     const privateIdToInstance = new Map<string, string>();
     for (const ip of privateIps) {
@@ -170,7 +177,9 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
 
   async function listOwned(): Promise<{ at: number; vms: ObservedVm[] }> {
     const at = now();
-    const instances = await listAll('ListInstances', (page) => compute.listInstances({ compartmentId: config.compartment_id, limit: PAGE_LIMIT, ...(page ? { page } : {}) }));
+    const instances = await listAll('ListInstances', (page) =>
+      compute.listInstances({ compartmentId: config.compartment_id, limit: PAGE_LIMIT, ...(page ? { page } : {}) }),
+    );
     const owned = instances.filter((i) => ownedBy(i.freeformTags, config.name));
     const missing = new Set(owned.filter((i) => i.lifecycleState === 'RUNNING' && !addresses.has(i.id)).map((i) => i.id));
     // A failed address lookup must not fail observe: the VMs exist; addresses come next time.
@@ -245,7 +254,9 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
       const res = await call('LaunchInstance', () => compute.launchInstance({ launchInstanceDetails: details, opcRetryToken: token }));
       const first = toObservedVm(res.instance, undefined);
       if (!first || res.instance.freeformTags?.[TAG_INTENT] !== request.intent_id) {
-        throw new PoolformError('oci-error', `${where}: LaunchInstance answered with an instance not tagged for intent ${request.intent_id}`, { retryable: true });
+        throw new PoolformError('oci-error', `${where}: LaunchInstance answered with an instance not tagged for intent ${request.intent_id}`, {
+          retryable: true,
+        });
       }
       created.set(request.intent_id, { vm: first, at: now() });
       const vm = await untilRunning(first);
@@ -316,21 +327,34 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
     async capacity() {
       const flex = isFlexShape(config.shape) && config.shape_config !== undefined;
       if (flex && config.shape_config?.memory_in_gbs !== undefined) {
-        return { cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)), memory_mb: Math.round(config.shape_config.memory_in_gbs * 1024), gpus: 0 };
+        return {
+          cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)),
+          memory_mb: Math.round(config.shape_config.memory_in_gbs * 1024),
+          gpus: 0,
+        };
       }
       const key = `${config.endpoint ?? config.region}|${config.compartment_id}|${config.availability_domain}|${config.shape}`;
       let hit = capacityCache.get(key);
       if (!hit) {
         hit = (async () => {
           const shapes = await listAll('ListShapes', (page) =>
-            compute.listShapes({ compartmentId: config.compartment_id, availabilityDomain: config.availability_domain, limit: PAGE_LIMIT, ...(page ? { page } : {}) }),
+            compute.listShapes({
+              compartmentId: config.compartment_id,
+              availabilityDomain: config.availability_domain,
+              limit: PAGE_LIMIT,
+              ...(page ? { page } : {}),
+            }),
           );
           const s = shapes.find((x) => x.shape === config.shape);
           if (!s) return undefined;
           if (flex && config.shape_config) {
             const perOcpu = s.memoryOptions?.defaultPerOcpuInGBs;
             if (perOcpu === undefined) return undefined;
-            return { cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)), memory_mb: Math.round(config.shape_config.ocpus * perOcpu * 1024), gpus: s.gpus ?? 0 };
+            return {
+              cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)),
+              memory_mb: Math.round(config.shape_config.ocpus * perOcpu * 1024),
+              gpus: s.gpus ?? 0,
+            };
           }
           if (s.ocpus === undefined || s.memoryInGBs === undefined) return undefined;
           return { cores: Math.round(s.ocpus * vcpusPerOcpu(config.shape)), memory_mb: Math.round(s.memoryInGBs * 1024), gpus: s.gpus ?? 0 };

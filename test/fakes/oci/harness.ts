@@ -19,7 +19,11 @@ export const AD = 'Uocm:US-ASHBURN-AD-1';
 
 let keys: { privateKey: string; publicKey: string } | undefined;
 export function testKeys(): { privateKey: string; publicKey: string } {
-  keys ??= generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  keys ??= generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
   return keys;
 }
 
@@ -29,10 +33,7 @@ export function startFake(over: Partial<FakeOciOptions> = {}): Promise<FakeOci> 
     user: USER,
     fingerprint: FINGERPRINT,
     publicKeyPem: testKeys().publicKey,
-    shapes: [
-      { shape: 'VM.Standard.E5.Flex' },
-      { shape: 'VM.Standard2.2', ocpus: 2, memoryInGBs: 30 },
-    ],
+    shapes: [{ shape: 'VM.Standard.E5.Flex' }, { shape: 'VM.Standard2.2', ocpus: 2, memoryInGBs: 30 }],
     ...over,
   });
 }
@@ -78,7 +79,11 @@ export function ociDnsConfig(fake: FakeOci, over: Partial<OciDnsProvider> = {}):
 
 const instant = async (): Promise<void> => undefined;
 
-export function fakeVmProvider(fake: FakeOci, over: Partial<OciVmProvider> = {}, tuning: Partial<Omit<OciVmProviderOptions, 'config' | 'secrets'>> = {}): VmProviderClient {
+export function fakeVmProvider(
+  fake: FakeOci,
+  over: Partial<OciVmProvider> = {},
+  tuning: Partial<Omit<OciVmProviderOptions, 'config' | 'secrets'>> = {},
+): VmProviderClient {
   return createOciVmProvider({ config: ociVmConfig(fake, over), secrets: { privateKey: testKeys().privateKey }, sleep: instant, ...tuning });
 }
 

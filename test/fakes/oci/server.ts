@@ -149,7 +149,7 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
 
   function authenticate(req: IncomingMessage, path: string, body: string): void {
     const sig = parseSignature(req.headers.authorization);
-    if (!sig || sig.version !== '1' || sig.algorithm !== 'rsa-sha256' || !sig.headers || !sig.signature || !sig.keyId) {
+    if (sig?.version !== '1' || sig.algorithm !== 'rsa-sha256' || !sig.headers || !sig.signature || !sig.keyId) {
       throw new HttpError(401, 'NotAuthenticated', 'The required information to complete authentication was not provided or was incorrect.');
     }
     if (sig.keyId !== `${options.tenancy}/${options.user}/${options.fingerprint}`) {
@@ -165,7 +165,9 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       if (req.headers['x-content-sha256'] !== sha) throw new HttpError(401, 'NotAuthenticated', 'x-content-sha256 does not match the body.');
     }
     if (options.publicKeyPem) {
-      const lines = signed.map((h) => (h === '(request-target)' ? `(request-target): ${(req.method ?? 'GET').toLowerCase()} ${req.url ?? path}` : `${h}: ${String(req.headers[h] ?? '')}`));
+      const lines = signed.map((h) =>
+        h === '(request-target)' ? `(request-target): ${(req.method ?? 'GET').toLowerCase()} ${req.url ?? path}` : `${h}: ${String(req.headers[h] ?? '')}`,
+      );
       const ok = createVerify('RSA-SHA256').update(lines.join('\n')).verify(options.publicKeyPem, sig.signature, 'base64');
       if (!ok) throw new HttpError(401, 'NotAuthenticated', 'The required information to complete authentication was not provided or was incorrect.');
     }
@@ -273,12 +275,14 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       const vnic = (d.createVnicDetails ?? {}) as Json;
       if (typeof vnic.subnetId !== 'string') throw new HttpError(400, 'InvalidParameter', 'createVnicDetails.subnetId is required.');
       const src = (d.sourceDetails ?? {}) as Json;
-      if (src.sourceType !== 'image' || typeof src.imageId !== 'string') throw new HttpError(400, 'InvalidParameter', 'sourceDetails with sourceType image and imageId is required.');
+      if (src.sourceType !== 'image' || typeof src.imageId !== 'string')
+        throw new HttpError(400, 'InvalidParameter', 'sourceDetails with sourceType image and imageId is required.');
       if (shape.endsWith('.Flex') && typeof (d.shapeConfig as Json | undefined)?.ocpus !== 'number') {
         throw new HttpError(400, 'InvalidParameter', `Shape ${shape} requires shapeConfig.ocpus.`);
       }
       const metadataBytes = Buffer.byteLength(JSON.stringify(d.metadata ?? {}), 'utf8') + Buffer.byteLength(JSON.stringify(d.extendedMetadata ?? {}), 'utf8');
-      if (metadataBytes > METADATA_LIMIT) throw new HttpError(400, 'InvalidParameter', `The combined size of metadata and extendedMetadata exceeds ${METADATA_LIMIT} bytes.`);
+      if (metadataBytes > METADATA_LIMIT)
+        throw new HttpError(400, 'InvalidParameter', `The combined size of metadata and extendedMetadata exceeds ${METADATA_LIMIT} bytes.`);
       const instance = newInstance(d, compartmentId);
       instances.set(instance.id, instance);
       if (typeof token === 'string') retryTokens.set(token, instance.id);
@@ -293,7 +297,11 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       const state = q.get('lifecycleState');
       const name = q.get('displayName');
       const all = [...instances.values()].filter(
-        (i) => i.compartmentId === compartmentId && (!ad || i.availabilityDomain === ad) && (!state || i.lifecycleState === state) && (!name || i.displayName === name),
+        (i) =>
+          i.compartmentId === compartmentId &&
+          (!ad || i.availabilityDomain === ad) &&
+          (!state || i.lifecycleState === state) &&
+          (!name || i.displayName === name),
       );
       const items = page(all, q, res);
       for (const i of items) advance(i);
@@ -341,7 +349,14 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       if (!q.get('scope')) throw new HttpError(400, 'MissingParameter', 'scope is required.');
       const all = [...instances.values()]
         .filter((i) => i.compartmentId === compartmentId && i.publicIp !== null && i.lifecycleState !== 'TERMINATED')
-        .map((i) => ({ id: `${i.privateIpId}-public`, ipAddress: i.publicIp, assignedEntityId: i.privateIpId, assignedEntityType: 'PRIVATE_IP', lifetime: 'EPHEMERAL', scope: 'AVAILABILITY_DOMAIN' }));
+        .map((i) => ({
+          id: `${i.privateIpId}-public`,
+          ipAddress: i.publicIp,
+          assignedEntityId: i.privateIpId,
+          assignedEntityType: 'PRIVATE_IP',
+          lifetime: 'EPHEMERAL',
+          scope: 'AVAILABILITY_DOMAIN',
+        }));
       return { status: 200, json: page(all, q, res) };
     }
     // Core Services API: ListShapes (GET /20160918/shapes?compartmentId&availabilityDomain).
@@ -352,7 +367,9 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
     // DNS API: ListZones (GET /20180115/zones?compartmentId&name).
     if (method === 'GET' && path === '/20180115/zones') {
       const name = q.get('name');
-      const all = [...zones.entries()].filter(([n]) => !name || n === name).map(([n, z]) => ({ name: n, id: z.id, zoneType: 'PRIMARY', compartmentId: z.compartmentId, lifecycleState: 'ACTIVE' }));
+      const all = [...zones.entries()]
+        .filter(([n]) => !name || n === name)
+        .map(([n, z]) => ({ name: n, id: z.id, zoneType: 'PRIMARY', compartmentId: z.compartmentId, lifecycleState: 'ACTIVE' }));
       return { status: 200, json: page(all, q, res, DNS_MAX_LIMIT) };
     }
     // DNS API: GetZoneRecords (GET /20180115/zones/{zone}/records?domain&rtype&limit&page).
@@ -360,7 +377,9 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       const z = recordsOf(decodeURIComponent(m[1] as string));
       const domain = q.get('domain');
       const rtype = q.get('rtype');
-      const all = z.records.filter((r) => (!domain || r.domain === domain) && (!rtype || r.rtype === rtype)).map((r) => ({ ...r, isProtected: false, rrsetVersion: '1' }));
+      const all = z.records
+        .filter((r) => (!domain || r.domain === domain) && (!rtype || r.rtype === rtype))
+        .map((r) => ({ ...r, isProtected: false, rrsetVersion: '1' }));
       return { status: 200, json: { items: page(all, q, res, DNS_MAX_LIMIT) } };
     }
     // DNS API: UpdateRRSet (PUT /20180115/zones/{zone}/records/{domain}/{rtype}) / DeleteRRSet (DELETE, 204).
@@ -372,8 +391,10 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
         const d = parse();
         const items = (d.items ?? []) as Json[];
         for (const it of items) {
-          if (String(it.domain).toLowerCase() !== domain || it.rtype !== rtype) throw new HttpError(400, 'InvalidParameter', 'Record domain and rtype must match the RRSet.');
-          if (rtype === 'A' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(String(it.rdata))) throw new HttpError(400, 'InvalidParameter', `Invalid A rdata ${String(it.rdata)}.`);
+          if (String(it.domain).toLowerCase() !== domain || it.rtype !== rtype)
+            throw new HttpError(400, 'InvalidParameter', 'Record domain and rtype must match the RRSet.');
+          if (rtype === 'A' && !/^\d{1,3}(\.\d{1,3}){3}$/.test(String(it.rdata)))
+            throw new HttpError(400, 'InvalidParameter', `Invalid A rdata ${String(it.rdata)}.`);
         }
         z.records = z.records.filter((r) => !(r.domain === domain && r.rtype === rtype));
         const added = items.map((it) => ({ domain, rtype, rdata: String(it.rdata), ttl: Number(it.ttl ?? 300), recordHash: randomBytes(8).toString('hex') }));
@@ -410,7 +431,12 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
       void (async () => {
         try {
           authenticate(req, url.pathname, body);
-          const fault = faults.find((f) => f.left > 0 && (!f.method || f.method === method) && (!f.path || (typeof f.path === 'string' ? url.pathname.includes(f.path) : f.path.test(url.pathname))));
+          const fault = faults.find(
+            (f) =>
+              f.left > 0 &&
+              (!f.method || f.method === method) &&
+              (!f.path || (typeof f.path === 'string' ? url.pathname.includes(f.path) : f.path.test(url.pathname))),
+          );
           if (fault) {
             fault.left--;
             const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
@@ -441,7 +467,15 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
     count: (method, path) => calls.filter((c) => c.method === method && (typeof path === 'string' ? c.path === path : path.test(c.path))).length,
     inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
     addForeign(compartmentId, tags = {}) {
-      const i = newInstance({ availabilityDomain: 'Uocm:US-ASHBURN-AD-1', shape: 'VM.Standard.E4.Flex', createVnicDetails: { subnetId: 'ocid1.subnet.oc1..foreign' }, freeformTags: tags }, compartmentId);
+      const i = newInstance(
+        {
+          availabilityDomain: 'Uocm:US-ASHBURN-AD-1',
+          shape: 'VM.Standard.E4.Flex',
+          createVnicDetails: { subnetId: 'ocid1.subnet.oc1..foreign' },
+          freeformTags: tags,
+        },
+        compartmentId,
+      );
       i.lifecycleState = 'RUNNING';
       instances.set(i.id, i);
       return i;
