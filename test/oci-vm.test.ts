@@ -240,5 +240,7 @@ describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
   it('capacity: flex shape from shape_config (2 vCPUs per OCPU), fixed shape from ListShapes', async () => {
     expect(await fakeVmProvider(fake, { shape_config: { ocpus: 2, memory_in_gbs: 16 } }).capacity()).toEqual({ cores: 4, memory_mb: 16384, gpus: 0 });
     expect(await fakeVmProvider(fake, { shape: 'VM.Standard2.2', shape_config: undefined }).capacity()).toEqual({ cores: 4, memory_mb: 30720, gpus: 0 });
+    // Flex without memory_in_gbs: the shape's default GB per OCPU (ListShapes memoryOptions).
+    expect(await fakeVmProvider(fake, { shape_config: { ocpus: 3 } }).capacity()).toEqual({ cores: 6, memory_mb: 3 * 12 * 1024, gpus: 0 });
   });
 });

@@ -33,7 +33,10 @@ export function startFake(over: Partial<FakeOciOptions> = {}): Promise<FakeOci> 
     user: USER,
     fingerprint: FINGERPRINT,
     publicKeyPem: testKeys().publicKey,
-    shapes: [{ shape: 'VM.Standard.E5.Flex' }, { shape: 'VM.Standard2.2', ocpus: 2, memoryInGBs: 30 }],
+    shapes: [
+      { shape: 'VM.Standard.E5.Flex', defaultPerOcpuInGBs: 12 },
+      { shape: 'VM.Standard2.2', ocpus: 2, memoryInGBs: 30 },
+    ],
     ...over,
   });
 }

@@ -83,7 +83,7 @@ export interface FakeOciOptions {
   /** Largest page a list answers (default 1,000, OCI's maximum `limit`); small values force pagination. */
   pageSize?: number;
   /** Shapes ListShapes reports (capacity). */
-  shapes?: { shape: string; ocpus?: number; memoryInGBs?: number; gpus?: number }[];
+  shapes?: { shape: string; ocpus?: number; memoryInGBs?: number; gpus?: number; defaultPerOcpuInGBs?: number }[];
   /** DNS zones that exist (names). */
   zones?: string[];
 }
@@ -361,7 +361,13 @@ export async function startOciFake(options: FakeOciOptions): Promise<FakeOci> {
     }
     // Core Services API: ListShapes (GET /20160918/shapes?compartmentId&availabilityDomain).
     if (method === 'GET' && path === '/20160918/shapes') {
-      const all = (options.shapes ?? []).map((s) => ({ shape: s.shape, ocpus: s.ocpus, memoryInGBs: s.memoryInGBs, gpus: s.gpus ?? 0 }));
+      const all = (options.shapes ?? []).map((s) => ({
+        shape: s.shape,
+        ocpus: s.ocpus,
+        memoryInGBs: s.memoryInGBs,
+        gpus: s.gpus ?? 0,
+        ...(s.defaultPerOcpuInGBs !== undefined ? { isFlexible: true, memoryOptions: { defaultPerOcpuInGBs: s.defaultPerOcpuInGBs } } : {}),
+      }));
       return { status: 200, json: page(all, q, res) };
     }
     // DNS API: ListZones (GET /20180115/zones?compartmentId&name).
