@@ -41,7 +41,7 @@ import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } fr
 import type { ProxmoxClient } from './client.ts';
 import { isMissingVm, isVmIdTaken, proxmoxRefused, ProxmoxHttpError, toProxmoxError } from './errors.ts';
 import { configPrefix, ownedBy, ownershipDescription, ownershipTags, parseTags, readMarkers, TAG_READY, vmName } from './markers.ts';
-import { guestScript } from './user-data.ts';
+import { assertUserDataFits, guestScript } from './user-data.ts';
 
 /** A GET /cluster/resources?type=vm entry (the fields poolform reads). */
 export interface PveResource {
@@ -415,6 +415,7 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
     },
 
     async create(request) {
+      assertUserDataFits(config.name, request.user_data);
       const running = launching.get(request.intent_id);
       if (running) return await running;
       const promise = launch(request);
