@@ -191,6 +191,28 @@ describe('OCI VM provider', { timeout: testTimeout(60_000) }, () => {
     }
   });
 
+  it('polling a new instance is bounded: past runningTimeoutMs it is returned as pending, then observed running later', async () => {
+    const slow = await startFake({ readsToRunning: 1000 });
+    try {
+      let clock = 0;
+      const client = fakeVmProvider(
+        slow,
+        {},
+        { pollIntervalMs: 1000, maxPollIntervalMs: 10_000, runningTimeoutMs: 60_000, now: () => clock, sleep: async (ms) => void (clock += ms) },
+      );
+      const vm = await client.create(request());
+      expect(vm.state).toBe('pending');
+      const polls = slow.count('GET', /^\/20160918\/instances\/ocid1/);
+      expect(polls).toBeGreaterThan(1);
+      expect(polls).toBeLessThan(30);
+      const stored = slow.instances.get(vm.provider_id);
+      if (stored) stored.readsLeft = 0;
+      expect((await client.observe()).find((v) => v.provider_id === vm.provider_id)?.state).toBe('running');
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a script over 32,000 bytes of metadata is refused before any call', async () => {
     const client = fakeVmProvider(fake);
     const before = fake.calls.length;
