@@ -249,6 +249,23 @@ describe('apply with the OCI providers', () => {
     }
   });
 
+  it('a kill while two launches run in parallel: no duplicate, the next applies converge', { timeout: 120_000 }, async () => {
+    const fake = await fakeFor();
+    const ws = workspace(fake, 2);
+    try {
+      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
+      expect(crashed.signal).toBe('SIGKILL');
+      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+      expect(again.code).toBe(0);
+      assertNoDuplicate(fake, 2);
+      await reconcileLater(ws);
+      await assertConverged(fake, ws, 2);
+    } finally {
+      await fake.close();
+      rmSync(ws.root, { recursive: true, force: true });
+    }
+  });
+
   it('"Out of host capacity" fails only its instance and backs the autoscaler off (no create/delete loop); later the pool completes', {
     timeout: 60_000,
   }, async () => {
