@@ -50,5 +50,8 @@ export const OCI_USER_DATA_LIMIT = (OCI_METADATA_LIMIT / 4) * 3;
 /** OpenStack Nova user_data: the base64 string at most 65,535 characters (servers schema maxLength), so at most 49,149 bytes of script. */
 export const OPENSTACK_USER_DATA_LIMIT = 49_149;
 
+/** Proxmox VE guest-agent file-write `content`: at most 60 KiB (PVE API schema, POST /nodes/{node}/qemu/{vmid}/agent/file-write). */
+export const PROXMOX_USER_DATA_LIMIT = 61_440;
+
 /** GCP instance metadata: all keys and values together under 512 KB (Compute v1 Metadata.items[]). */
 export const GCP_METADATA_TOTAL_LIMIT = 512 * 1024;

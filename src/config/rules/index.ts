@@ -10,6 +10,7 @@ import { azureProviders } from './azure.ts';
 import { gcpProviders } from './gcp.ts';
 import { ociProviders } from './oci.ts';
 import { openstackProviders } from './openstack.ts';
+import { proxmoxProviders } from './proxmox.ts';
 import { sshKeys } from './ssh-key.ts';
 import { sshKeyFields } from './ssh-key-fields.ts';
 import { certificates } from './certificates.ts';
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   gcpProviders,
   ociProviders,
   openstackProviders,
+  proxmoxProviders,
   sshKeys,
   sshKeyFields,
   certificates,
@@ -76,7 +78,7 @@ export const DIAGNOSTIC_CODES = {
   'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
   'unknown-template-variable': 'an unknown {variable} in a startup script',
   'template-stray-brace': 'a single { or } in a startup script (warning)',
-  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data) when rendered with worst-case values',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data; proxmox: 61,440 bytes of guest-agent file-write content) when rendered with worst-case values',
   'azure-credentials': 'an azure provider with client_secret but no client_id, or with both use_managed_identity and client_secret',
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
@@ -93,13 +95,15 @@ export const DIAGNOSTIC_CODES = {
   'certificate-invalid': 'ca_cert / nginx_cert that is not a readable PEM certificate',
   'ad-config-incomplete': 'AD computer records without ldap_config or ad_computer_container_dn',
   'ldaps-required': 'AD computer records with an ldap:// LdapConfig',
-  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack VmProvider) is on (warning)',
+  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack / proxmox VmProvider) is on (warning)',
   'oci-shape-config': 'an oci flexible shape (*.Flex) without shape_config, or shape_config on a fixed shape',
   'oci-metadata-too-large': "an oci provider's metadata (the startup script in base64, rendered with worst-case values, plus ssh_authorized_keys) above 32,000 bytes",
   'oci-availability-domain-region': 'an oci availability_domain outside the region',
   'openstack-auth-incomplete': 'an openstack provider missing what its auth_type needs (password: username, password, project_name or project_id; v3applicationcredential: application_credential_id and _secret)',
   'openstack-auth-mixed': "an openstack provider with settings of the other auth_type (or both project_name and project_id)",
   'openstack-volume-settings': 'volume_size_gb / volume_type without boot_from_volume, or boot_from_volume without volume_size_gb',
+  'proxmox-tags-reserved': 'a proxmox tags entry that is poolform or starts with pf- (the ownership markers)',
+  'proxmox-storage-linked': 'a proxmox storage without full_clone: true (linked clones stay on the template\'s storage)',
   'openstack-metadata-reserved': 'an openstack metadata key starting with poolform: (the ownership markers)',
   'register-dns-incomplete': 'register_dns without dns_provider or base_domain_name',
   'postgres-url-required': 'state backend postgres without state.url',

@@ -9,7 +9,7 @@
 // or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
-import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
+import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, PROXMOX_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
 import { overBudgetMessage } from '../budgets.ts';
@@ -102,6 +102,8 @@ const USER_DATA_LIMITS: Readonly<Record<string, { bytes: number; what: string } 
   oci: { bytes: OCI_USER_DATA_LIMIT, what: 'OCI metadata.user_data (base64; 32,000 bytes of metadata in total)' },
   // Nova's limit is on the base64 text (65,535 characters).
   openstack: { bytes: OPENSTACK_USER_DATA_LIMIT, what: 'OpenStack Nova user_data (65,535 base64 characters)' },
+  // Written into the guest by the QEMU guest agent (file-write content, 60 KiB).
+  proxmox: { bytes: PROXMOX_USER_DATA_LIMIT, what: 'the Proxmox VE guest-agent file-write content (60 KiB)' },
 };
 
 export const userDataSize: Rule = (ctx) => {
