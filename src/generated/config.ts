@@ -14,6 +14,8 @@ export type VmProvider =
   | DigitalOceanVmProvider
   | OpenStackVmProvider
   | ProxmoxVmProvider
+  | NutanixVmProvider
+  | VsphereVmProvider
   | OciVmProvider
   | KubevirtVmProvider
   | HarvesterVmProvider
@@ -815,6 +817,186 @@ export interface ProxmoxVmProvider {
    * How long create waits for the guest agent to answer after start before it gives up (the VM is kept and retried next reconcile).
    */
   agent_timeout_seconds?: number;
+}
+/**
+ * Nutanix AHV VM provider through Prism Central v3: each VM is created with POST /api/nutanix/v3/vms on cluster_uuid, its first disk cloned from image_uuid, one NIC on subnet_uuid, powered on, with the startup script as cloud-init user data (Linux) or the sysprep unattend XML (Windows); poolform's categories (PoolformProvider, PoolformPool, PoolformAutoscale) mark it.
+ */
+export interface NutanixVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "nutanix";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, handed to the VM at creation as guest_customization.cloud_init.user_data (base64; run by cloud-init) or, with guest_os windows, as guest_customization.sysprep.unattend_xml (the rendered template must then be an unattend.xml). Nutanix documents no size limit; poolform allows at most 65,536 bytes (before base64). Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * Prism Central address, e.g. https://pc.example.com:9440 (the API is below /api/nutanix/v3).
+   */
+  prism_central_url: string;
+  /**
+   * Prism user for HTTP Basic auth: a name, or a secret reference (${env:} / ${file:}).
+   */
+  username: string;
+  /**
+   * The Prism user's password as a secret reference.
+   */
+  password: string;
+  /**
+   * PEM CA certificate(s) that sign the Prism Central certificate, usually ${file:prism-ca.pem}. Default: Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify the TLS certificate of Prism Central (warned about in validate and at start-up; set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
+  /**
+   * UUID of the AHV cluster that runs the VMs (spec.cluster_reference).
+   */
+  cluster_uuid: string;
+  /**
+   * UUID of the subnet of the VM's NIC (nic_list[0].subnet_reference).
+   */
+  subnet_uuid: string;
+  /**
+   * UUID of the disk image the boot disk is cloned from (disk_list[0].data_source_reference, kind image).
+   */
+  image_uuid: string;
+  /**
+   * vCPU sockets per VM (resources.num_sockets).
+   */
+  num_sockets: number;
+  /**
+   * Cores per socket (resources.num_vcpus_per_socket).
+   */
+  num_vcpus_per_socket: number;
+  /**
+   * Memory per VM in MiB (resources.memory_size_mib).
+   */
+  memory_mib: number;
+  /**
+   * Size of the boot disk in MiB (disk_list[0].disk_size_mib). Default: the image's size.
+   */
+  disk_size_mib?: number;
+  /**
+   * Extra categories on every VM (metadata.categories, key: value). They must already exist in Prism Central; keys starting with Poolform are poolform's.
+   */
+  categories?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * UUID of the Prism Central project the VMs belong to (metadata.project_reference).
+   */
+  project_uuid?: string;
+  /**
+   * linux: the startup script is cloud-init user data; windows: it is the sysprep unattend XML (install_type PREPARED).
+   */
+  guest_os?: "linux" | "windows";
+  /**
+   * How long create and destroy wait for their Prism Central task before giving up (the VM is kept and looked at again next reconcile).
+   */
+  task_timeout_seconds?: number;
+}
+/**
+ * VMware vSphere VM provider (vSphere Automation REST API, vCenter 7.0U3+): each VM is a clone of template into folder / resource_pool (or cluster's root pool) / datastore, customised (CPU, memory, NIC 0's network), given the startup script through CloudinitPrep guest customization (cloud-init's VMware datasource) and powered on. The VM name carries poolform's ownership marker.
+ */
+export interface VsphereVmProvider {
+  /**
+   * Document kind.
+   */
+  kind: "VmProvider";
+  /**
+   * Provider config name, referenced by autoscale configs.
+   */
+  name: string;
+  /**
+   * Provider type.
+   */
+  type: "vsphere";
+  /**
+   * Free text.
+   */
+  description?: string;
+  /**
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   */
+  max_instances: number;
+  /**
+   * Startup script template, handed to cloud-init as CloudinitPrep userdata (at most 524,288 bytes after substitution). The template needs cloud-init (with the VMware datasource) and VMware Tools. Same variables as the local provider.
+   */
+  startup_script: string;
+  /**
+   * vCenter base URL, e.g. https://vcenter.example.com (the REST API is below /api).
+   */
+  vcenter_url: string;
+  /**
+   * vCenter SSO account, e.g. poolform@vsphere.local. Not secret.
+   */
+  username: string;
+  /**
+   * The account's password as a secret reference.
+   */
+  password: string;
+  /**
+   * PEM CA certificate(s) that sign vCenter's certificate (the VMCA root from https://<vcenter>/certs/download.zip, or your own CA), usually ${file:vcenter-ca.pem}. Default: Node's bundled public CAs.
+   */
+  ca_cert?: string;
+  /**
+   * Do not verify vCenter's TLS certificate (warned about in validate and at start-up; the password travels over an unverified connection: set ca_cert instead).
+   */
+  insecure_skip_verify?: boolean;
+  /**
+   * Datacenter name: folder, resource pool, cluster, datastore and network are looked up in it.
+   */
+  datacenter: string;
+  /**
+   * Name of the VM template (or VM) to clone, in the datacenter.
+   */
+  template: string;
+  /**
+   * VM folder name the clones go into. poolform lists this folder to observe its VMs: give poolform a folder of its own.
+   */
+  folder: string;
+  /**
+   * Resource pool name (placement.resource_pool). Exactly one of resource_pool and cluster.
+   */
+  resource_pool?: string;
+  /**
+   * Cluster name: the clones go into its root resource pool. Exactly one of resource_pool and cluster.
+   */
+  cluster?: string;
+  /**
+   * Datastore name for the clones' disks (placement.datastore). Default: the template's.
+   */
+  datastore?: string;
+  /**
+   * Network (port group) name that NIC 0 of each clone is connected to (hardware_customization.nics). Default: the template's.
+   */
+  network?: string;
+  /**
+   * vCPUs per VM (hardware_customization.cpu_update.num_cpus). Default: the template's.
+   */
+  num_cpus?: number;
+  /**
+   * Memory per VM in MiB (hardware_customization.memory_update.memory). Default: the template's.
+   */
+  memory_mb?: number;
 }
 /**
  * Oracle Cloud Infrastructure VM provider: each server is a compute instance in compartment_id and availability_domain, tagged with poolform's freeform tags; its boot volume is deleted with it.

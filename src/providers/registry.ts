@@ -1,6 +1,6 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
+// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `vsphere` → vCenter, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
 // Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS, `oci` → OCI DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
@@ -19,7 +19,10 @@ import type { GcpDnsProviderOptions } from './gcp-dns/index.ts';
 import type { DoVmProviderOptions } from './digital-ocean/index.ts';
 import type { DoDnsProviderOptions } from './digital-ocean-dns/index.ts';
 import type { OpenStackVmProviderOptions } from './openstack/index.ts';
+import type { KubevirtVmProviderOptions } from './kubevirt/index.ts';
+import type { HarvesterVmProviderOptions } from './harvester/index.ts';
 import type { ProxmoxVmProviderOptions } from './proxmox/index.ts';
+import type { VsphereVmProviderOptions } from './vsphere/index.ts';
 import type { OciVmProviderOptions } from './oci/index.ts';
 import type { OciDnsProviderOptions } from './oci-dns/index.ts';
 import type { LdapDirectoryProviderOptions } from './ldap/index.ts';
@@ -40,7 +43,10 @@ export interface ProviderFactories {
   gcpVm(options: GcpVmProviderOptions): VmProviderClient;
   digitalOceanVm(options: DoVmProviderOptions): VmProviderClient;
   openstackVm(options: OpenStackVmProviderOptions): VmProviderClient;
+  kubevirtVm(options: KubevirtVmProviderOptions): VmProviderClient;
+  harvesterVm(options: HarvesterVmProviderOptions): VmProviderClient;
   proxmoxVm(options: ProxmoxVmProviderOptions): VmProviderClient;
+  vsphereVm(options: VsphereVmProviderOptions): VmProviderClient;
   ociVm(options: OciVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
   route53(options: Route53DnsProviderOptions): DnsProviderClient;
@@ -64,7 +70,10 @@ export const defaultProviderFactories: ProviderFactories = {
   gcpVm: lazyVmFactory('gcp', async () => (await import('./gcp/index.ts')).createGcpVmProvider),
   digitalOceanVm: lazyVmFactory('digital_ocean', async () => (await import('./digital-ocean/index.ts')).createDigitalOceanVmProvider),
   openstackVm: lazyVmFactory('openstack', async () => (await import('./openstack/index.ts')).createOpenStackVmProvider),
+  kubevirtVm: lazyVmFactory('kubevirt', async () => (await import('./kubevirt/index.ts')).createKubevirtVmProvider),
+  harvesterVm: lazyVmFactory('harvester', async () => (await import('./harvester/index.ts')).createHarvesterVmProvider),
   proxmoxVm: lazyVmFactory('proxmox', async () => (await import('./proxmox/index.ts')).createProxmoxVmProvider),
+  vsphereVm: lazyVmFactory('vsphere', async () => (await import('./vsphere/index.ts')).createVsphereVmProvider),
   ociVm: lazyVmFactory('oci', async () => (await import('./oci/index.ts')).createOciVmProvider),
   localDns: createLocalDnsProvider,
   route53: lazyDnsFactory('route53', async () => (await import('./route53/index.ts')).createRoute53DnsProvider),
@@ -201,6 +210,17 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             return factories.digitalOceanVm({ config: p, token: secret('VmProvider', name, 'token', p.token) });
           case 'oci':
             return factories.ociVm({ config: p, secrets: ociSecrets('VmProvider', p) });
+          case 'kubevirt':
+          case 'harvester': {
+            // kubeconfig / token / ca_cert are secret references (usually ${file:}), resolved here.
+            const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
+            const kubeconfig = resolve('kubeconfig', p.kubeconfig);
+            const token = resolve('token', p.token);
+            const caCert = resolve('ca_cert', p.ca_cert);
+            const secrets = { ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(token !== undefined ? { token } : {}), ...(caCert !== undefined ? { caCert } : {}) };
+            const warn = options.warn ? { warn: options.warn } : {};
+            return p.type === 'kubevirt' ? factories.kubevirtVm({ config: p, secrets, ...warn }) : factories.harvesterVm({ config: p, secrets, ...warn });
+          }
           case 'openstack': {
             // Secret references are resolved here; ca_cert (inline PEM or ${file:}) the same way.
             const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
@@ -225,6 +245,15 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
             return factories.proxmoxVm({
               config: p,
               secrets: { tokenSecret: secret('VmProvider', name, 'token_secret', p.token_secret), ...(caCert !== undefined ? { caCert } : {}) },
+              ...(options.warn ? { warn: options.warn } : {}),
+            });
+          }
+          case 'vsphere': {
+            // password is a secret reference; ca_cert (inline PEM or ${file:}) is resolved the same way.
+            const caCert = p.ca_cert === undefined ? undefined : secret('VmProvider', name, 'ca_cert', p.ca_cert);
+            return factories.vsphereVm({
+              config: p,
+              secrets: { password: secret('VmProvider', name, 'password', p.password), ...(caCert !== undefined ? { caCert } : {}) },
               ...(options.warn ? { warn: options.warn } : {}),
             });
           }

@@ -52,6 +52,8 @@ export const OPENSTACK_USER_DATA_LIMIT = 49_149;
 
 /** Proxmox VE guest-agent file-write `content`: at most 60 KiB (PVE API schema, POST /nodes/{node}/qemu/{vmid}/agent/file-write). */
 export const PROXMOX_USER_DATA_LIMIT = 61_440;
+/** KubeVirt / Harvester: the cloud-init Secret's data, at most 1 MiB (corev1.MaxSecretSize, Kubernetes "Secrets" restrictions). */
+export const KUBEVIRT_USER_DATA_LIMIT = 1_048_576;
 
 /** GCP instance metadata: all keys and values together under 512 KB (Compute v1 Metadata.items[]). */
 export const GCP_METADATA_TOTAL_LIMIT = 512 * 1024;

@@ -183,6 +183,33 @@ export type ProxmoxErrorCode =
   | 'proxmox-tls-failed'
   | 'proxmox-unreachable';
 
+/** VMware vSphere (Automation REST API: sessions, VMs, guest customization). */
+export type VsphereErrorCode =
+  | 'vsphere-error'
+  | 'vsphere-throttled'
+  | 'vsphere-auth-failed'
+  | 'vsphere-unauthorized'
+  | 'vsphere-insufficient-capacity'
+  | 'vsphere-operation-timeout'
+  | 'vsphere-invalid-request'
+  | 'vsphere-not-found'
+  | 'vsphere-name-too-long'
+  | 'vsphere-tls-failed'
+  | 'vsphere-unreachable';
+
+/** Nutanix AHV through Prism Central v3 (Basic auth, intentful tasks, categories). */
+export type NutanixErrorCode =
+  | 'nutanix-error'
+  | 'nutanix-throttled'
+  | 'nutanix-auth-failed'
+  | 'nutanix-unauthorized'
+  | 'nutanix-insufficient-capacity'
+  | 'nutanix-operation-timeout'
+  | 'nutanix-task-failed'
+  | 'nutanix-invalid-request'
+  | 'nutanix-tls-failed'
+  | 'nutanix-unreachable';
+
 /** LDAP / Active Directory. */
 export type LdapErrorCode =
   | 'ldap-error'
@@ -208,7 +235,7 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | KubevirtErrorCode | ProxmoxErrorCode | LdapErrorCode;
+export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | KubevirtErrorCode | ProxmoxErrorCode | NutanixErrorCode | VsphereErrorCode | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */
