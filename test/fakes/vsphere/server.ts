@@ -206,7 +206,9 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       '/api/vcenter/network': [INVENTORY.network, 'network'],
     };
     const lookup = lookups[path];
-    if (lookup && method === 'GET') return send(res, 200, byName(lookup[0], names).map((e) => ({ [lookup[1]]: e.id, name: e.name })));
+    if (lookup && method === 'GET') {
+      return send(res, 200, byName(lookup[0], names).map((e) => ({ [lookup[1]]: e.id, name: e.name, ...(lookup[1] === 'network' ? { type: 'STANDARD_PORTGROUP' } : {}) })));
+    }
     if (path === '/api/vcenter/cluster' && method === 'GET') {
       return send(res, 200, byName(INVENTORY.cluster, names).map((e) => ({ cluster: e.id, name: e.name })));
     }
@@ -248,9 +250,12 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     }
     const vmPath = /^\/api\/vcenter\/vm\/(vm-\d+)(\/.*)?$/.exec(path);
     if (vmPath) {
+      if (Object.values(INVENTORY.template).includes(vmPath[1] ?? '') && vmPath[2] === '/hardware/ethernet' && method === 'GET') return send(res, 200, [{ nic: '4000' }]);
       const vm = vms.get(vmPath[1] ?? '');
       if (!vm) return error(res, 'NOT_FOUND', `Virtual machine with identifier '${vmPath[1]}' does not exist.`);
       const sub = vmPath[2] ?? '';
+      // vCenter > VM > Hardware > Ethernet > List.
+      if (sub === '/hardware/ethernet' && method === 'GET') return send(res, 200, [{ nic: '4000' }]);
       // vCenter > VM > Get.
       if (sub === '' && method === 'GET') {
         return send(res, 200, { name: vm.name, power_state: vm.powerOnLeft > 0 ? 'POWERED_OFF' : vm.power_state, cpu: { count: vm.cpu_count }, memory: { size_MiB: vm.memory_size_MiB } });
