@@ -332,7 +332,14 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
       await checkNetwork();
       const extras = await bootExtras();
       const secret = await putSecret(request, name, userData);
-      const vm = await putVm(request, name, extras);
+      let vm: VirtualMachine;
+      try {
+        vm = await putVm(request, name, extras);
+      } catch (error) {
+        // Refused (quota, invalid): no VM will own the Secret, so it goes now.
+        if (error instanceof PoolformError && error.nothingCreated) await deleteByName(SECRETS, secretName(name)).catch(() => undefined);
+        throw error;
+      }
       await ownSecret(secret, vm);
       const first = toObservedVm(vm, undefined, settings.name);
       if (!first) throw new PoolformError('kubevirt-error', `${where}: VirtualMachine ${name} came back without poolform's markers`);

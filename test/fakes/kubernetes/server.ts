@@ -32,6 +32,8 @@
 //   `startAfterPolls` reads of it (lists or gets) — provided the cloud-init
 //   Secret named by cloudInitNoCloud.secretRef exists (KubeVirt waits for it).
 // - CDI: dataVolumeTemplates become DataVolumes owned by the VM (Succeeded).
+// - Harvester: the VM annotation harvesterhci.io/volumeClaimTemplates becomes
+//   PVCs (persistentvolumeclaims, no owner reference).
 // Tests inject faults (429 with Retry-After, 500, quota 403, 401) and count calls.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -107,6 +109,7 @@ interface Route {
 
 const KINDS: Record<string, string> = {
   secrets: 'Secret',
+  persistentvolumeclaims: 'PersistentVolumeClaim',
   virtualmachines: 'VirtualMachine',
   virtualmachineinstances: 'VirtualMachineInstance',
   datavolumes: 'DataVolume',
@@ -243,6 +246,16 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
           spec: t.spec,
           status: { phase: 'Succeeded', progress: '100.0%' },
         });
+      }
+    }
+    // Harvester's VM controller: PVCs from the harvesterhci.io/volumeClaimTemplates
+    // annotation (no owner reference: Harvester removes them when asked on VM delete).
+    const templates = vm.metadata.annotations?.['harvesterhci.io/volumeClaimTemplates'];
+    if (templates) {
+      for (const t of JSON.parse(templates) as { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }[]) {
+        if (!store.has(key('core', 'persistentvolumeclaims', ns, t.metadata.name))) {
+          store_('core', 'v1', 'persistentvolumeclaims', ns, { metadata: t.metadata, spec: t.spec, status: { phase: 'Bound' } });
+        }
       }
     }
     const running = spec.runStrategy === 'Always' || spec.runStrategy === 'RerunOnFailure' || spec.running === true;
