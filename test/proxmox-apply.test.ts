@@ -144,8 +144,8 @@ function assertNoDuplicate(fake: FakeProxmox, wanted: number): void {
   expect(intents.length).toBeLessThanOrEqual(wanted);
 }
 
-// No waiting in the child: servers are ACTIVE on the first read and gone on the first read after DELETE.
-const fakeFor = () => startFakeProxmox({ buildPolls: 0, deletePolls: 0 });
+// No waiting in the child: tasks stop on their first status read and the guest agent answers the first ping.
+const fakeFor = () => startFakeProxmox({ taskPolls: 0, agentPolls: 0 });
 
 describe('apply with the Proxmox VE provider', () => {
   it('an in-process apply creates 2 VMs; steady state costs one listing', { timeout: 60_000 }, async () => {

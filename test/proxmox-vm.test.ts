@@ -239,6 +239,41 @@ describe('Proxmox VE VM provider: faults', { timeout: 60_000 }, () => {
   });
 });
 
+describe('Proxmox VE VM provider: half-made VMs', { timeout: 60_000 }, () => {
+  it('a tagged VM without pf-ready (a create interrupted before the script) is reported stopped; a retried create of its intent replaces it', async () => {
+    const client = fakeProxmoxVmProvider(fake);
+    const req = request();
+    const { ownershipTags } = await import('../src/providers/proxmox/index.ts');
+    fake.putVmDirect(8100, { name: vmName('pve', req.intent_id), status: 'running', tags: ownershipTags('pve', req).join(';') });
+    const seen = (await client.observe()).find((v) => v.provider_id === '8100');
+    expect(seen).toMatchObject({ state: 'stopped', server_id: req.server_id, intent_id: req.intent_id });
+    const vm = await client.create(req);
+    expect(vm.provider_id).not.toBe('8100');
+    expect(fake.vms.has(8100)).toBe(false);
+    expect(readMarkers(parseTags(fake.vms.get(Number(vm.provider_id))?.tags)).ready).toBe(true);
+    await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+  });
+
+  it('a VM still locked by its clone is pending, and a create of its intent waits (retryable) instead of cloning again', async () => {
+    const client = fakeProxmoxVmProvider(fake);
+    const req = request();
+    const { ownershipTags } = await import('../src/providers/proxmox/index.ts');
+    fake.putVmDirect(8200, { name: vmName('pve', req.intent_id), lock: 'clone', tags: ownershipTags('pve', req).join(';') });
+    expect((await client.observe()).find((v) => v.provider_id === '8200')?.state).toBe('pending');
+    fake.resetCalls();
+    const error = (await client.create(req).catch((e: unknown) => e)) as PoolformError;
+    expect(error.retryable).toBe(true);
+    expect(fake.callCount('POST /nodes/pve1/qemu/{vmid}/clone')).toBe(0);
+    fake.vms.delete(8200);
+    // The same before the config call: no tags yet, recognised by the intent's name.
+    fake.putVmDirect(8201, { name: vmName('pve', req.intent_id), lock: 'clone' });
+    const again = (await client.create(req).catch((e: unknown) => e)) as PoolformError;
+    expect(again.retryable).toBe(true);
+    expect(fake.callCount('POST /nodes/pve1/qemu/{vmid}/clone')).toBe(0);
+    fake.vms.delete(8201);
+  });
+});
+
 describe('Proxmox VE VM provider: TLS', { timeout: 60_000 }, () => {
   it('a server whose CA is not in ca_cert is a plan error naming the provider ("TLS: certificate not trusted")', async () => {
     const ca = testCa();

@@ -306,6 +306,11 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
       for (const r of current.untagged.splice(0)) {
         if (r.vmid !== undefined) await removeVm(r.node ?? node, r.vmid, r.status === 'running');
       }
+      const cloning = [...current.all.values()].find((r) => r.name === name && r.lock === 'clone' && !current.owned.has(r.vmid ?? -1));
+      if (cloning) {
+        // A clone of this intent (by its name) still running, from before a crash: wait for it rather than clone again.
+        throw new PoolformError('proxmox-error', `${where}: VM ${cloning.vmid} of this server is still locked by its clone; poolform will look again`, { retryable: true });
+      }
       const mine = [...current.owned.values()].filter((o) => o.vm.intent_id === request.intent_id && o.vm.state !== 'shutting-down');
       const ready = mine.find((o) => o.ready);
       if (ready) return ready.vm;
