@@ -95,7 +95,14 @@ describe('Proxmox VE VM provider: what a VM is made of', { timeout: 60_000 }, ()
     expect(tags).toContain(TAG_READY);
     expect(tags).toContain(`pf-ip.${pve.ip}`);
     const markers = readMarkers(tags);
-    expect(markers).toMatchObject({ intentId: req.intent_id, serverId: 'Srv.Upper_1', pool: 'agents', autoscale: 'fleet', hostname: req.hostname, ready: true });
+    expect(markers).toMatchObject({
+      intentId: req.intent_id,
+      serverId: 'Srv.Upper_1',
+      pool: 'agents',
+      autoscale: 'fleet',
+      hostname: req.hostname,
+      ready: true,
+    });
     expect(pve.description).toContain(`intent: ${req.intent_id}`);
     expect(pve.files.get('/var/lib/poolform-startup.sh')).toBe(req.user_data);
     expect(pve.execs).toEqual([['/bin/sh', '/var/lib/poolform-startup.sh']]);
@@ -169,7 +176,7 @@ describe('Proxmox VE VM provider: faults', { timeout: 60_000 }, () => {
   it('a clone task failing with "No space left on device" is a capacity error, nothing created, nothing left', async () => {
     const client = fakeProxmoxVmProvider(fake);
     const before = fake.vms.size;
-    fake.inject({ method: 'POST', path: '/clone', taskError: "clone failed: write error: No space left on device" });
+    fake.inject({ method: 'POST', path: '/clone', taskError: 'clone failed: write error: No space left on device' });
     const error = (await client.create(request()).catch((e: unknown) => e)) as PoolformError;
     expect(error.code).toBe('proxmox-insufficient-capacity');
     expect(error.retryable).toBe(true);
@@ -192,7 +199,11 @@ describe('Proxmox VE VM provider: faults', { timeout: 60_000 }, () => {
     const never = await startFakeProxmox({ agentPolls: 1_000_000 });
     try {
       let clock = 0;
-      const client = fakeProxmoxVmProvider(never, { agent_timeout_seconds: 10 }, { now: () => clock, sleep: async (ms) => void (clock += ms), agentPollMs: 1000, agentPollMaxMs: 4000 });
+      const client = fakeProxmoxVmProvider(
+        never,
+        { agent_timeout_seconds: 10 },
+        { now: () => clock, sleep: async (ms) => void (clock += ms), agentPollMs: 1000, agentPollMaxMs: 4000 },
+      );
       const error = (await client.create(request()).catch((e: unknown) => e)) as PoolformError;
       expect(error.code).toBe('proxmox-operation-timeout');
       expect(error.message).toContain('qemu-guest-agent');

@@ -41,7 +41,9 @@ describe('proxmox provider rules', () => {
     expect(codes(await loadStrings({ 'a.yaml': BASE.replace('/api2/json', '') }))).toContain('schema');
     expect(codes(await loadStrings({ 'a.yaml': BASE.replace('poolform@pve!autoscale', 'poolform@pve') }))).toContain('schema');
     expect(codes(await loadStrings({ 'a.yaml': BASE.replace('template_vmid: 9000', 'template_vmid: 7') }))).toContain('schema');
-    expect(codes(await loadStrings({ 'a.yaml': BASE.replace('${env:PVE_TOKEN_SECRET}', '5e0c1d2e-aaaa-4bbb-8ccc-0123456789ab') }))).toContain('plaintext-secret');
+    expect(codes(await loadStrings({ 'a.yaml': BASE.replace('${env:PVE_TOKEN_SECRET}', '5e0c1d2e-aaaa-4bbb-8ccc-0123456789ab') }))).toContain(
+      'plaintext-secret',
+    );
   });
 
   it('proxmox-tags-reserved and proxmox-storage-linked', async () => {

@@ -21,7 +21,7 @@ export const proxmoxProviders: Rule = (ctx) => {
       }
     }
     if (provider.storage !== undefined && provider.full_clone !== true) {
-      ctx.report('error', 'proxmox-storage-linked', 'storage applies only with full_clone: true (a linked clone stays on the template\'s storage)', {
+      ctx.report('error', 'proxmox-storage-linked', "storage applies only with full_clone: true (a linked clone stays on the template's storage)", {
         doc: provider,
         path: ['storage'],
       });

@@ -47,7 +47,10 @@ export function parseErrorAnswer(status: number, reason: string | undefined, tex
     // Not JSON (a proxy in front of pveproxy): the reason phrase stays.
   }
   if (message === '') message = `HTTP ${status}`;
-  if (errors) message = `${message} ${Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ')}`;
+  if (errors)
+    message = `${message} ${Object.entries(errors)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}`;
   return new ProxmoxHttpError(status, message, errors);
 }
 
@@ -124,7 +127,12 @@ export function toProxmoxError(error: unknown, ctx: ProxmoxErrorContext): Poolfo
     );
   }
   if (status === 403) {
-    return fail('proxmox-unauthorized', `the API token may not call ${ctx.operation} (${text}). See docs/providers/proxmox.md for the privileges needed`, false, status);
+    return fail(
+      'proxmox-unauthorized',
+      `the API token may not call ${ctx.operation} (${text}). See docs/providers/proxmox.md for the privileges needed`,
+      false,
+      status,
+    );
   }
   if (status === 400) return fail('proxmox-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${text}`, false, status);
   return fail('proxmox-error', `${ctx.operation} failed: ${text}`, status >= 500 || status === 429, status);

@@ -45,7 +45,10 @@ export interface ProxmoxVmProviderOptions
 
 export function createProxmoxVmProvider(options: ProxmoxVmProviderOptions): VmProviderClient {
   const { config, secrets, retry, warn, transport, client: injected, taskPollMs, taskPollMaxMs, ...tuning } = options;
-  const tls = { ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}), ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}) };
+  const tls = {
+    ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}),
+    ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}),
+  };
   warnIfInsecure(tls, { where: `VmProvider ${config.name}`, what: 'the Proxmox VE API', code: 'POOLFORM_PROXMOX_INSECURE', warn });
   const sleep = tuning.sleep;
   const client =

@@ -17,14 +17,27 @@ describe('proxmox markers', () => {
 
   it('the tags of a request are valid PVE tags and read back to the exact values', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 40 }), fc.string({ minLength: 1, maxLength: 40 }), fc.string({ maxLength: 20 }), (intent, server, pool) => {
-        const req = { intent_id: intent, server_id: server, pool, autoscale: 'Fleet A', hostname: 'kasm-1', user_data: '' };
-        const tags = [...ownershipTags('pve', req, ['kasm']), TAG_READY, 'pf-ip.10.0.0.5'];
-        for (const t of tags) expect(t).toMatch(PVE_TAG);
-        expect(ownedBy(tags, 'pve')).toBe(true);
-        expect(ownedBy(tags, 'other')).toBe(false);
-        expect(readMarkers(tags)).toEqual({ intentId: intent, serverId: server, pool, autoscale: 'Fleet A', hostname: 'kasm-1', ip: '10.0.0.5', ready: true });
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.string({ maxLength: 20 }),
+        (intent, server, pool) => {
+          const req = { intent_id: intent, server_id: server, pool, autoscale: 'Fleet A', hostname: 'kasm-1', user_data: '' };
+          const tags = [...ownershipTags('pve', req, ['kasm']), TAG_READY, 'pf-ip.10.0.0.5'];
+          for (const t of tags) expect(t).toMatch(PVE_TAG);
+          expect(ownedBy(tags, 'pve')).toBe(true);
+          expect(ownedBy(tags, 'other')).toBe(false);
+          expect(readMarkers(tags)).toEqual({
+            intentId: intent,
+            serverId: server,
+            pool,
+            autoscale: 'Fleet A',
+            hostname: 'kasm-1',
+            ip: '10.0.0.5',
+            ready: true,
+          });
+        },
+      ),
     );
   });
 

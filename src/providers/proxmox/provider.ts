@@ -103,7 +103,13 @@ function mapState(resource: PveResource, ready: boolean, inFlight: boolean, dele
   return resource.status === 'running' ? 'running' : 'stopped';
 }
 
-export function toObserved(resource: PveResource, providerName: string, inFlight: (name: string) => boolean, deleting: boolean, now: number): OwnedVm | undefined {
+export function toObserved(
+  resource: PveResource,
+  providerName: string,
+  inFlight: (name: string) => boolean,
+  deleting: boolean,
+  now: number,
+): OwnedVm | undefined {
   const tags = parseTags(resource.tags);
   if (resource.template === 1 || resource.vmid === undefined || !ownedBy(tags, providerName)) return undefined;
   const m = readMarkers(tags);
@@ -177,10 +183,14 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
       await client.waitTask(n, upid, taskTimeoutMs);
     } catch (error) {
       if (error instanceof PollTimeoutError) {
-        throw new PoolformError('proxmox-operation-timeout', `${where}: the ${operation} task ${upid} did not finish within ${Math.round(taskTimeoutMs / 1000)} s; poolform will look again`, {
-          retryable: true,
-          cause: error,
-        });
+        throw new PoolformError(
+          'proxmox-operation-timeout',
+          `${where}: the ${operation} task ${upid} did not finish within ${Math.round(taskTimeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -198,7 +208,8 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
       all.set(r.vmid, r);
       const o = toObserved(r, config.name, (name) => inFlight.has(name), deleting.has(r.vmid), at);
       if (o) owned.set(o.vmid, o);
-      else if (r.template !== 1 && (r.name ?? '').startsWith(prefix) && parseTags(r.tags).length === 0 && !r.lock && !inFlight.has(r.name ?? '')) untagged.push(r);
+      else if (r.template !== 1 && (r.name ?? '').startsWith(prefix) && parseTags(r.tags).length === 0 && !r.lock && !inFlight.has(r.name ?? ''))
+        untagged.push(r);
     }
     snapshot = { at, owned, all, untagged };
     return snapshot;
@@ -309,14 +320,18 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
       const cloning = [...current.all.values()].find((r) => r.name === name && r.lock === 'clone' && !current.owned.has(r.vmid ?? -1));
       if (cloning) {
         // A clone of this intent (by its name) still running, from before a crash: wait for it rather than clone again.
-        throw new PoolformError('proxmox-error', `${where}: VM ${cloning.vmid} of this server is still locked by its clone; poolform will look again`, { retryable: true });
+        throw new PoolformError('proxmox-error', `${where}: VM ${cloning.vmid} of this server is still locked by its clone; poolform will look again`, {
+          retryable: true,
+        });
       }
       const mine = [...current.owned.values()].filter((o) => o.vm.intent_id === request.intent_id && o.vm.state !== 'shutting-down');
       const ready = mine.find((o) => o.ready);
       if (ready) return ready.vm;
       for (const half of mine) {
         if (half.locked) {
-          throw new PoolformError('proxmox-error', `${where}: VM ${half.vmid} of this server is still locked by its clone; poolform will look again`, { retryable: true });
+          throw new PoolformError('proxmox-error', `${where}: VM ${half.vmid} of this server is still locked by its clone; poolform will look again`, {
+            retryable: true,
+          });
         }
         // Left half-made by an interrupted create: made again from the start.
         await removeVm(half.node, half.vmid, half.running);
@@ -395,7 +410,12 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
         return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, cause: mapped.cause ?? error, details: mapped.details });
       }
     }
-    return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, cause: mapped.cause ?? error, nothingCreated: true, details: mapped.details });
+    return new PoolformError(mapped.code, mapped.message, {
+      retryable: mapped.retryable,
+      cause: mapped.cause ?? error,
+      nothingCreated: true,
+      details: mapped.details,
+    });
   }
 
   async function destroyOne(ref: VmRef, known: Snapshot): Promise<void> {

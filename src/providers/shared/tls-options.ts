@@ -23,10 +23,7 @@ export function tlsTransportOptions(tls: TlsSettings): Pick<HttpTransportOptions
  * Emits the insecure_skip_verify warning once per client built: to `warn`
  * when given (the registry's sink), else as a process warning with `code`.
  */
-export function warnIfInsecure(
-  tls: TlsSettings,
-  context: { where: string; what: string; code: string; warn?: ((message: string) => void) | undefined },
-): void {
+export function warnIfInsecure(tls: TlsSettings, context: { where: string; what: string; code: string; warn?: ((message: string) => void) | undefined }): void {
   if (tls.insecureSkipVerify !== true) return;
   const message = `${context.where}: insecure_skip_verify is on: the certificate of ${context.what} is NOT verified, so anyone on the network path can read the credentials and tokens; set ca_cert instead`;
   if (context.warn) context.warn(message);

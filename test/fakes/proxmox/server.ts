@@ -179,7 +179,10 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
 
     const send = (status: number, body: unknown, reason?: string): void => {
       const text = JSON.stringify(body);
-      res.writeHead(status, reason?.replace(/[^\x20-\x7e]/g, ' ') ?? '', { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, reason?.replace(/[^\x20-\x7e]/g, ' ') ?? '', {
+        'content-type': 'application/json;charset=UTF-8',
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
     };
     const ok = (data: unknown): void => send(200, { data });
@@ -341,7 +344,11 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
       }
       const upid = newTask(node, 'qmconfig', String(vmid), () => {
         if (fault?.taskError !== undefined) return fault.taskError;
-        if (tags !== undefined) vm.tags = tags.split(/[;, ]/).filter((t) => t !== '').join(';');
+        if (tags !== undefined)
+          vm.tags = tags
+            .split(/[;, ]/)
+            .filter((t) => t !== '')
+            .join(';');
         const d = str('description');
         if (d !== undefined) vm.description = d;
         const c = str('cores');
@@ -364,7 +371,7 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
         return;
       }
       if (vm.template && start) {
-        fail(500, 'you can\'t start a vm if it\'s a template');
+        fail(500, "you can't start a vm if it's a template");
         return;
       }
       const upid = newTask(node, start ? 'qmstart' : 'qmstop', String(vmid), () => {
