@@ -11,6 +11,8 @@ import { gcpProviders } from './gcp.ts';
 import { ociProviders } from './oci.ts';
 import { openstackProviders } from './openstack.ts';
 import { proxmoxProviders } from './proxmox.ts';
+import { kubevirtProviders } from './kubevirt.ts';
+import { vsphereProviders } from './vsphere.ts';
 import { sshKeys } from './ssh-key.ts';
 import { sshKeyFields } from './ssh-key-fields.ts';
 import { certificates } from './certificates.ts';
@@ -39,6 +41,8 @@ export const RULES: readonly Rule[] = [
   ociProviders,
   openstackProviders,
   proxmoxProviders,
+  kubevirtProviders,
+  vsphereProviders,
   sshKeys,
   sshKeyFields,
   certificates,
@@ -78,7 +82,7 @@ export const DIAGNOSTIC_CODES = {
   'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
   'unknown-template-variable': 'an unknown {variable} in a startup script',
   'template-stray-brace': 'a single { or } in a startup script (warning)',
-  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data; proxmox: 61,440 bytes of guest-agent file-write content) when rendered with worst-case values',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data; proxmox: 61,440 bytes of guest-agent file-write content; vsphere: 524,288 bytes of CloudinitPrep userdata; kubevirt / harvester: 1,048,576 bytes of Secret data) when rendered with worst-case values',
   'azure-credentials': 'an azure provider with client_secret but no client_id, or with both use_managed_identity and client_secret',
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
@@ -95,15 +99,21 @@ export const DIAGNOSTIC_CODES = {
   'certificate-invalid': 'ca_cert / nginx_cert that is not a readable PEM certificate',
   'ad-config-incomplete': 'AD computer records without ldap_config or ad_computer_container_dn',
   'ldaps-required': 'AD computer records with an ldap:// LdapConfig',
-  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack / proxmox VmProvider) is on (warning)',
+  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack / proxmox / vsphere / kubevirt / harvester VmProvider) is on (warning)',
   'oci-shape-config': 'an oci flexible shape (*.Flex) without shape_config, or shape_config on a fixed shape',
   'oci-metadata-too-large': "an oci provider's metadata (the startup script in base64, rendered with worst-case values, plus ssh_authorized_keys) above 32,000 bytes",
   'oci-availability-domain-region': 'an oci availability_domain outside the region',
   'openstack-auth-incomplete': 'an openstack provider missing what its auth_type needs (password: username, password, project_name or project_id; v3applicationcredential: application_credential_id and _secret)',
   'openstack-auth-mixed': "an openstack provider with settings of the other auth_type (or both project_name and project_id)",
   'openstack-volume-settings': 'volume_size_gb / volume_type without boot_from_volume, or boot_from_volume without volume_size_gb',
+  'kubevirt-credentials': 'a kubevirt / harvester provider without exactly one of kubeconfig, api_server with token, in_cluster (or token / context without what they go with)',
+  'kubevirt-disk-settings': 'a kubevirt CDI boot source without disk_size, or storage_class / disk_size with container_disk',
+  'kubevirt-labels-reserved': 'a kubevirt / harvester label key under poolform.io/ (the ownership markers)',
+  'kubevirt-ssh-key-unused': 'a kubevirt / harvester ssh_key with a startup script that is not #cloud-config (warning)',
   'proxmox-tags-reserved': 'a proxmox tags entry that is poolform or starts with pf- (the ownership markers)',
   'proxmox-storage-linked': 'a proxmox storage without full_clone: true (linked clones stay on the template\'s storage)',
+  'vsphere-placement': 'a vsphere provider without exactly one of resource_pool and cluster',
+  'vsphere-name-too-long': 'a pool / autoscale config on a vsphere provider whose VM names (hostname, marker, pool, autoscale, server id) can exceed 80 characters',
   'openstack-metadata-reserved': 'an openstack metadata key starting with poolform: (the ownership markers)',
   'register-dns-incomplete': 'register_dns without dns_provider or base_domain_name',
   'postgres-url-required': 'state backend postgres without state.url',
