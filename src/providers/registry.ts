@@ -1,6 +1,6 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `vsphere` → vCenter, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
+// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `nutanix` → Nutanix AHV (Prism Central v3), `vsphere` → vCenter, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
 // Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS, `oci` → OCI DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
@@ -22,6 +22,7 @@ import type { OpenStackVmProviderOptions } from './openstack/index.ts';
 import type { KubevirtVmProviderOptions } from './kubevirt/index.ts';
 import type { HarvesterVmProviderOptions } from './harvester/index.ts';
 import type { ProxmoxVmProviderOptions } from './proxmox/index.ts';
+import type { NutanixVmProviderOptions } from './nutanix/index.ts';
 import type { VsphereVmProviderOptions } from './vsphere/index.ts';
 import type { OciVmProviderOptions } from './oci/index.ts';
 import type { OciDnsProviderOptions } from './oci-dns/index.ts';
@@ -46,6 +47,7 @@ export interface ProviderFactories {
   kubevirtVm(options: KubevirtVmProviderOptions): VmProviderClient;
   harvesterVm(options: HarvesterVmProviderOptions): VmProviderClient;
   proxmoxVm(options: ProxmoxVmProviderOptions): VmProviderClient;
+  nutanixVm(options: NutanixVmProviderOptions): VmProviderClient;
   vsphereVm(options: VsphereVmProviderOptions): VmProviderClient;
   ociVm(options: OciVmProviderOptions): VmProviderClient;
   localDns(options: LocalDnsProviderOptions): DnsProviderClient;
@@ -73,6 +75,7 @@ export const defaultProviderFactories: ProviderFactories = {
   kubevirtVm: lazyVmFactory('kubevirt', async () => (await import('./kubevirt/index.ts')).createKubevirtVmProvider),
   harvesterVm: lazyVmFactory('harvester', async () => (await import('./harvester/index.ts')).createHarvesterVmProvider),
   proxmoxVm: lazyVmFactory('proxmox', async () => (await import('./proxmox/index.ts')).createProxmoxVmProvider),
+  nutanixVm: lazyVmFactory('nutanix', async () => (await import('./nutanix/index.ts')).createNutanixVmProvider),
   vsphereVm: lazyVmFactory('vsphere', async () => (await import('./vsphere/index.ts')).createVsphereVmProvider),
   ociVm: lazyVmFactory('oci', async () => (await import('./oci/index.ts')).createOciVmProvider),
   localDns: createLocalDnsProvider,
@@ -234,6 +237,19 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
                 ...(password !== undefined ? { password } : {}),
                 ...(applicationCredentialId !== undefined ? { applicationCredentialId } : {}),
                 ...(applicationCredentialSecret !== undefined ? { applicationCredentialSecret } : {}),
+                ...(caCert !== undefined ? { caCert } : {}),
+              },
+              ...(options.warn ? { warn: options.warn } : {}),
+            });
+          }
+          case 'nutanix': {
+            // username (plain or a reference), password and ca_cert (inline PEM or ${file:}) are resolved here.
+            const caCert = p.ca_cert === undefined ? undefined : secret('VmProvider', name, 'ca_cert', p.ca_cert);
+            return factories.nutanixVm({
+              config: p,
+              secrets: {
+                username: secret('VmProvider', name, 'username', p.username),
+                password: secret('VmProvider', name, 'password', p.password),
                 ...(caCert !== undefined ? { caCert } : {}),
               },
               ...(options.warn ? { warn: options.warn } : {}),
