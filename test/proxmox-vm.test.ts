@@ -225,6 +225,18 @@ describe('Proxmox VE VM provider: faults', { timeout: 60_000 }, () => {
     expect(error.message).toContain('no quorum');
   });
 
+  it('429 / 503 with Retry-After are retried as asked, for mutations too (not processed)', async () => {
+    const sleeps: number[] = [];
+    const client = fakeProxmoxVmProvider(fake, {}, { sleep: async (ms) => void sleeps.push(ms), retry: { maxRetries: 3, baseMs: 1, maxMs: 5000 } });
+    fake.inject({ method: 'GET', path: '/cluster/resources', status: 429, message: 'Too Many Requests', retryAfter: 7 });
+    fake.inject({ method: 'POST', path: '/clone', status: 503, message: 'Service Unavailable', retryAfter: 3 });
+    await client.observe();
+    expect(sleeps).toContain(7000);
+    const vm = await client.create(request());
+    expect(sleeps).toContain(3000);
+    await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+  });
+
   it('a rejected token is a credential error naming the provider, not retried, secret not shown', async () => {
     const client = createProxmoxVmProvider({ config: proxmoxVmConfig(fake), secrets: { tokenSecret: 'wrong-secret-123' }, ...FAST_PROXMOX_TUNING });
     fake.resetCalls();

@@ -17,9 +17,9 @@
 // - Worker tasks: waitTask() polls GET /nodes/{node}/tasks/{upid}/status
 //   with backoff and a bound until `status: stopped`; an exitstatus other
 //   than OK is a ProxmoxTaskError.
-import { PollTimeoutError, pollUntil, type RetryOptions, withRetries } from '../shared/backoff.ts';
+import { PollTimeoutError, parseRetryAfter, pollUntil, type RetryOptions, withRetries } from '../shared/backoff.ts';
 import type { HttpTransport } from '../shared/http-transport.ts';
-import { parseErrorAnswer, ProxmoxTaskError, transientAnswer } from './errors.ts';
+import { ProxmoxHttpError, ProxmoxTaskError, parseErrorAnswer, transientAnswer } from './errors.ts';
 
 export type Params = Record<string, string | number | boolean | readonly string[] | undefined>;
 
@@ -73,11 +73,19 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
         const headers: Record<string, string> = { authorization: auth, accept: 'application/json' };
         if (inBody) headers['content-type'] = 'application/x-www-form-urlencoded';
         const answer = await options.transport(method, url, headers, inBody ? encoded : undefined);
-        if (answer.status < 200 || answer.status >= 300) throw parseErrorAnswer(answer.status, answer.statusText, answer.text);
+        if (answer.status < 200 || answer.status >= 300) {
+          const error = parseErrorAnswer(answer.status, answer.statusText, answer.text);
+          error.retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
+          throw error;
+        }
         const body = answer.text === '' ? {} : (JSON.parse(answer.text) as { data?: T });
         return body.data as T;
       },
-      (error) => ({ retry: transientAnswer(error, idempotent) }),
+      (error) => {
+        const retry = transientAnswer(error, idempotent);
+        const hintMs = error instanceof ProxmoxHttpError ? error.retryAfterMs : undefined;
+        return retry && hintMs !== undefined ? { retry, hintMs } : { retry };
+      },
       options.retry,
     );
   }

@@ -17,11 +17,14 @@ import { TransportError } from '../shared/http-transport.ts';
 export class ProxmoxHttpError extends Error {
   readonly status: number;
   readonly errors: Record<string, string> | undefined;
+  /** What a Retry-After header asked for (a proxy in front of pveproxy may send one with 429/503). */
+  retryAfterMs: number | undefined;
   constructor(status: number, message: string, errors?: Record<string, string>) {
     super(message);
     this.name = 'ProxmoxHttpError';
     this.status = status;
     this.errors = errors;
+    this.retryAfterMs = undefined;
   }
 }
 

@@ -72,6 +72,8 @@ export interface ProxmoxFault extends FaultMatch {
   message?: string;
   /** Accept the call, then let its task fail with this text. */
   taskError?: string;
+  /** Seconds, sent as Retry-After (as a proxy in front of pveproxy would with 429/503). */
+  retryAfter?: number;
 }
 
 export interface FakeProxmoxOptions {
@@ -177,11 +179,12 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
     calls.set(key, (calls.get(key) ?? 0) + 1);
     const bodyText = await readBodyText(req);
 
-    const send = (status: number, body: unknown, reason?: string): void => {
+    const send = (status: number, body: unknown, reason?: string, extra: Record<string, string> = {}): void => {
       const text = JSON.stringify(body);
       res.writeHead(status, reason?.replace(/[^\x20-\x7e]/g, ' ') ?? '', {
         'content-type': 'application/json;charset=UTF-8',
         'content-length': Buffer.byteLength(text),
+        ...extra,
       });
       res.end(text);
     };
@@ -197,7 +200,9 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
     }
     const fault = faults.take(method, path);
     if (fault && fault.taskError === undefined) {
-      fail(fault.status ?? 500, fault.message ?? 'internal error');
+      const message = fault.message ?? 'internal error';
+      const retryAfter = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : undefined;
+      send(fault.status ?? 500, { data: null, message: `${message}\n` }, message, retryAfter);
       return;
     }
     let body: Record<string, string | string[]>;
