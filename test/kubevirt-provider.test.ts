@@ -76,7 +76,7 @@ describe('kubevirt create', () => {
     expect(spec.template.spec.volumes).toContainEqual({ name: 'cloudinitdisk', cloudInitNoCloud: { secretRef: { name: `${vm.provider_id}-cloudinit` } } });
     const secret = get('secrets', `${vm.provider_id}-cloudinit`);
     expect(secret?.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'VirtualMachine', name: vm.provider_id, uid: obj?.metadata.uid });
-    const userData = Buffer.from((secret as { data: { userdata: string } }).data.userdata, 'base64').toString('utf8');
+    const userData = Buffer.from((secret as unknown as { data: { userdata: string } }).data.userdata, 'base64').toString('utf8');
     expect(userData).toContain('runcmd: [true]');
     expect(userData).toContain('ssh_authorized_keys:\n  - "ssh-ed25519 AAAAC3Nza test@example"');
     expect(get('datavolumes', `${vm.provider_id}-rootdisk`)?.metadata.ownerReferences?.[0]?.uid).toBe(obj?.metadata.uid);

@@ -1159,7 +1159,7 @@ export interface KubevirtVmProvider {
    */
   startup_script: string;
   /**
-   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig.yaml}. Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
+   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig} (not a *.yaml name in the config directory: poolform reads those as configuration). Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
    */
   kubeconfig?: string;
   /**
@@ -1271,7 +1271,7 @@ export interface HarvesterVmProvider {
    */
   startup_script: string;
   /**
-   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig.yaml} (downloaded from the Harvester dashboard: Support > Download KubeConfig). Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
+   * A kubeconfig (YAML) as a secret reference, usually ${file:kubeconfig} (not a *.yaml name in the config directory: poolform reads those as configuration) (downloaded from the Harvester dashboard: Support > Download KubeConfig). Its current context (or context) names the cluster, CA and credentials. Or set api_server + token, or in_cluster.
    */
   kubeconfig?: string;
   /**
