@@ -113,6 +113,30 @@ describe('Proxmox VE VM provider: what a VM is made of', { timeout: 60_000 }, ()
     expect(fake.vms.has(pve.vmid)).toBe(false);
   });
 
+  it('the address is polled until DHCP gave one, bounded; without one the VM is made with no address', async () => {
+    const dhcp = await startFakeProxmox({ ipPolls: 3 });
+    try {
+      const vm = await fakeProxmoxVmProvider(dhcp).create(request());
+      expect(vm.private_ip).toBe(dhcp.vms.get(Number(vm.provider_id))?.ip);
+      expect(dhcp.callCount('GET /nodes/pve1/qemu/{vmid}/agent/network-get-interfaces')).toBe(4);
+      let clock = 0;
+      const never = await startFakeProxmox({ ipPolls: 1_000_000 });
+      try {
+        const noIp = await fakeProxmoxVmProvider(
+          never,
+          {},
+          { ipTimeoutMs: 1000, agentPollMs: 100, agentPollMaxMs: 400, now: () => clock, sleep: async (ms) => void (clock += ms) },
+        ).create(request());
+        expect(noIp.private_ip).toBeNull();
+        expect(parseTags(never.vms.get(Number(noIp.provider_id))?.tags)).toContain(TAG_READY);
+      } finally {
+        await never.close();
+      }
+    } finally {
+      await dhcp.close();
+    }
+  });
+
   it('windows guests get a PowerShell script', async () => {
     const client = fakeProxmoxVmProvider(fake, { guest_os: 'windows' });
     const vm = await client.create(request());

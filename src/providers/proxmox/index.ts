@@ -26,7 +26,7 @@ export interface ProxmoxSecrets {
 export interface ProxmoxVmProviderOptions
   extends Pick<
     ProxmoxVmProviderInternals,
-    'now' | 'sleep' | 'taskTimeoutMs' | 'agentPollMs' | 'agentPollMaxMs' | 'snapshotMaxAgeMs' | 'maxIdAttempts' | 'destroyConcurrency'
+    'now' | 'sleep' | 'taskTimeoutMs' | 'agentPollMs' | 'agentPollMaxMs' | 'ipTimeoutMs' | 'snapshotMaxAgeMs' | 'maxIdAttempts' | 'destroyConcurrency'
   > {
   config: ProxmoxVmProvider;
   secrets: ProxmoxSecrets;

@@ -17,7 +17,8 @@
 //   already exists", is retried with a new id, at most `maxIdAttempts`
 //   times), the clone task awaited, POST …/config (markers, cores, memory,
 //   agent), POST …/status/start, the guest agent pinged until it answers
-//   (bounded by agent_timeout_seconds), its IPv4 address read, the script
+//   (bounded by agent_timeout_seconds), its IPv4 address read (polled until
+//   DHCP gave one, bounded: without one the VM is made anyway), the script
 //   written and run (user-data.ts), and the `pf-ready` + `pf-ip.` tags set.
 //   Every task is polled with backoff and a bound (`taskTimeoutMs`).
 //   Refusals (a failed task, no space on the storage, a bad parameter, an
@@ -69,6 +70,8 @@ export interface ProxmoxVmProviderInternals {
   /** First / longest wait between guest-agent pings (default 2 s / 15 s). */
   agentPollMs?: number;
   agentPollMaxMs?: number;
+  /** How long to wait for the guest to report an IPv4 address (default 120,000 ms). */
+  ipTimeoutMs?: number;
   /** How old a listing may be to admit a create (default 5,000 ms). */
   snapshotMaxAgeMs?: number;
   /** Clone attempts with a fresh id when another client took it first (default 5). */
@@ -309,6 +312,30 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
     }
   }
 
+  /**
+   * The guest's first IPv4 address, polled until DHCP gave one (bounded by
+   * `ipTimeoutMs`); without one the VM is still made, with no address
+   * reported (the agent checks in by itself; DNS registration waits for it).
+   */
+  async function guestAddress(vmid: number): Promise<string | undefined> {
+    try {
+      return await pollUntil(
+        async () => guestIpv4(await call('GET /agent/network-get-interfaces', () => client.get(`${qemu(node, vmid)}/agent/network-get-interfaces`))),
+        (ip) => ip !== undefined,
+        {
+          baseMs: internals.agentPollMs ?? 2000,
+          maxMs: internals.agentPollMaxMs ?? 15_000,
+          timeoutMs: internals.ipTimeoutMs ?? 120_000,
+          now,
+          ...(internals.sleep ? { sleep: internals.sleep } : {}),
+        },
+      );
+    } catch (error) {
+      if (error instanceof PollTimeoutError) return undefined;
+      throw error;
+    }
+  }
+
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
     const name = vmName(config.name, request.intent_id);
     const admitted = await admission(async () => {
@@ -367,7 +394,7 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
         await task('start', node, upid);
       });
       await waitForAgent(id);
-      const ip = guestIpv4(await call('GET /agent/network-get-interfaces', () => client.get(`${qemu(node, id)}/agent/network-get-interfaces`)));
+      const ip = await guestAddress(id);
       await call('POST /agent/file-write', () => client.post(`${qemu(node, id)}/agent/file-write`, { file: script.path, content: request.user_data }));
       await call('POST /agent/exec', () => client.post(`${qemu(node, id)}/agent/exec`, { command: script.command }));
       await configure([...markers, TAG_READY, ...(ip ? [`pf-ip.${ip}`] : [])]);

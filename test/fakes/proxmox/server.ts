@@ -82,6 +82,8 @@ export interface FakeProxmoxOptions {
   taskPolls?: number;
   /** Pings that fail (agent not yet up) before the agent answers (default 1). */
   agentPolls?: number;
+  /** network-get-interfaces answers with loopback only this many times before eth0 has its address (DHCP; default 0). */
+  ipPolls?: number;
   /** Per-call latency (ms) of the clone request, to widen the nextid race in tests (default 0). */
   cloneDelayMs?: number;
 }
@@ -152,6 +154,8 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
   const faults = createFaultQueue<ProxmoxFault>();
   const taskPolls = options.taskPolls ?? 1;
   const agentPolls = options.agentPolls ?? 1;
+  const ipPolls = options.ipPolls ?? 0;
+  const ipReads = new Map<number, number>();
   let steal = 0;
   let pid = 0x1000;
 
@@ -461,6 +465,12 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
         return;
       }
       if (command === 'network-get-interfaces' && method === 'GET') {
+        const reads = (ipReads.get(vmid) ?? 0) + 1;
+        ipReads.set(vmid, reads);
+        if (reads <= ipPolls) {
+          ok({ result: [{ name: 'lo', 'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }] }] });
+          return;
+        }
         ok({
           result: [
             { name: 'lo', 'ip-addresses': [{ 'ip-address-type': 'ipv4', 'ip-address': '127.0.0.1', prefix: 8 }] },
