@@ -19,7 +19,8 @@
 //   "VM <id> already exists" (the race PVE documents); `stealNextIds` makes
 //   another client take the id just handed out.
 // - Guest agent (`agent: 1` in the config and the VM running, after
-//   `agentPolls` pings): ping, file-write, exec, network-get-interfaces.
+//   `agentPolls` pings): ping, file-write, exec, network-get-interfaces (an
+//   eth0 IPv4 address after `ipPolls` loopback-only answers).
 // - Fault injection: the next N matching calls answer a status (500, 503, 401,
 //   596 timeout), or a task fails with a text (e.g. "No space left on device").
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
