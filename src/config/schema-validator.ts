@@ -180,7 +180,7 @@ function ownedByRule(error: ErrorObject, issue: SchemaIssue): SchemaIssue {
 }
 
 const PROVIDER_TYPES: Record<string, string[]> = {
-  VmProvider: ['aws', 'azure', 'gcp', 'oci', 'digital_ocean', 'kubevirt', 'harvester', 'vsphere', 'local'],
+  VmProvider: ['aws', 'azure', 'gcp', 'oci', 'digital_ocean', 'kubevirt', 'harvester', 'vsphere', 'nutanix', 'local'],
   DnsProvider: ['route53', 'azure', 'gcp', 'oci', 'digital_ocean', 'local'],
 };
 const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'Workspace', 'Pool'];

@@ -52,6 +52,8 @@ export const OPENSTACK_USER_DATA_LIMIT = 49_149;
 
 /** Proxmox VE guest-agent file-write `content`: at most 60 KiB (PVE API schema, POST /nodes/{node}/qemu/{vmid}/agent/file-write). */
 export const PROXMOX_USER_DATA_LIMIT = 61_440;
+/** Nutanix guest customization (cloud-init user_data / sysprep unattend_xml): no documented limit; poolform's own bound of 64 KiB before base64 (providers/nutanix/user-data.ts). */
+export const NUTANIX_USER_DATA_LIMIT = 65_536;
 /** vSphere CloudinitPrep guest customization userdata: at most 524,288 bytes (Automation API Vcenter.Guest.CloudinitConfiguration; providers.md §2). */
 export const VSPHERE_USER_DATA_LIMIT = 524_288;
 /** KubeVirt / Harvester: the cloud-init Secret's data, at most 1 MiB (corev1.MaxSecretSize, Kubernetes "Secrets" restrictions). */

@@ -11,6 +11,7 @@ import { gcpProviders } from './gcp.ts';
 import { ociProviders } from './oci.ts';
 import { openstackProviders } from './openstack.ts';
 import { proxmoxProviders } from './proxmox.ts';
+import { nutanixProviders } from './nutanix.ts';
 import { kubevirtProviders } from './kubevirt.ts';
 import { vsphereProviders } from './vsphere.ts';
 import { sshKeys } from './ssh-key.ts';
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
   ociProviders,
   openstackProviders,
   proxmoxProviders,
+  nutanixProviders,
   kubevirtProviders,
   vsphereProviders,
   sshKeys,
@@ -82,7 +84,7 @@ export const DIAGNOSTIC_CODES = {
   'sessions-per-server': 'more than one session per server on a non-reusable or non-RDP/SSH config',
   'unknown-template-variable': 'an unknown {variable} in a startup script',
   'template-stray-brace': 'a single { or } in a startup script (warning)',
-  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data; proxmox: 61,440 bytes of guest-agent file-write content; vsphere: 524,288 bytes of CloudinitPrep userdata; kubevirt / harvester: 1,048,576 bytes of Secret data) when rendered with worst-case values',
+  'user-data-too-large': 'an aws startup script above 16,384 bytes (azure: 65,535 bytes of customData; gcp: 262,144 bytes per metadata value; digital_ocean: 65,536 bytes of user_data; oci: 24,000 bytes, i.e. 32,000 base64 bytes of metadata; openstack: 49,149 bytes, i.e. 65,535 base64 characters of user_data; proxmox: 61,440 bytes of guest-agent file-write content; nutanix: 65,536 bytes of guest customization, a bound set by poolform; vsphere: 524,288 bytes of CloudinitPrep userdata; kubevirt / harvester: 1,048,576 bytes of Secret data) when rendered with worst-case values',
   'azure-credentials': 'an azure provider with client_secret but no client_id, or with both use_managed_identity and client_secret',
   'azure-admin-password-required': 'an azure VM provider for Windows without admin_password',
   'azure-linux-login': 'an azure VM provider for Linux with neither ssh_public_key nor admin_password',
@@ -99,7 +101,7 @@ export const DIAGNOSTIC_CODES = {
   'certificate-invalid': 'ca_cert / nginx_cert that is not a readable PEM certificate',
   'ad-config-incomplete': 'AD computer records without ldap_config or ad_computer_container_dn',
   'ldaps-required': 'AD computer records with an ldap:// LdapConfig',
-  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack / proxmox / vsphere / kubevirt / harvester VmProvider) is on (warning)',
+  'tls-insecure': 'tls_insecure_skip_verify (LdapConfig) or insecure_skip_verify (openstack / proxmox / nutanix / vsphere / kubevirt / harvester VmProvider) is on (warning)',
   'oci-shape-config': 'an oci flexible shape (*.Flex) without shape_config, or shape_config on a fixed shape',
   'oci-metadata-too-large': "an oci provider's metadata (the startup script in base64, rendered with worst-case values, plus ssh_authorized_keys) above 32,000 bytes",
   'oci-availability-domain-region': 'an oci availability_domain outside the region',
@@ -111,6 +113,7 @@ export const DIAGNOSTIC_CODES = {
   'kubevirt-labels-reserved': 'a kubevirt / harvester label key under poolform.io/ (the ownership markers)',
   'kubevirt-ssh-key-unused': 'a kubevirt / harvester ssh_key with a startup script that is not #cloud-config (warning)',
   'proxmox-tags-reserved': 'a proxmox tags entry that is poolform or starts with pf- (the ownership markers)',
+  'nutanix-categories-reserved': 'a nutanix categories key starting with Poolform (the ownership markers)',
   'proxmox-storage-linked': 'a proxmox storage without full_clone: true (linked clones stay on the template\'s storage)',
   'vsphere-placement': 'a vsphere provider without exactly one of resource_pool and cluster',
   'vsphere-name-too-long': 'a pool / autoscale config on a vsphere provider whose VM names (hostname, marker, pool, autoscale, server id) can exceed 80 characters',

@@ -9,7 +9,7 @@
 // or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
-import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, PROXMOX_USER_DATA_LIMIT, KUBEVIRT_USER_DATA_LIMIT, VSPHERE_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
+import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, PROXMOX_USER_DATA_LIMIT, NUTANIX_USER_DATA_LIMIT, KUBEVIRT_USER_DATA_LIMIT, VSPHERE_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
 import { overBudgetMessage } from '../budgets.ts';
@@ -104,6 +104,8 @@ const USER_DATA_LIMITS: Readonly<Record<string, { bytes: number; what: string } 
   openstack: { bytes: OPENSTACK_USER_DATA_LIMIT, what: 'OpenStack Nova user_data (65,535 base64 characters)' },
   // Written into the guest by the QEMU guest agent (file-write content, 60 KiB).
   proxmox: { bytes: PROXMOX_USER_DATA_LIMIT, what: 'the Proxmox VE guest-agent file-write content (60 KiB)' },
+  // Nutanix guest_customization (cloud-init user_data or sysprep unattend_xml): no documented limit, poolform's 64 KiB.
+  nutanix: { bytes: NUTANIX_USER_DATA_LIMIT, what: "Nutanix guest customization (poolform's bound; Nutanix documents none)" },
   // Handed to cloud-init as CloudinitPrep guest customization userdata.
   vsphere: { bytes: VSPHERE_USER_DATA_LIMIT, what: 'vSphere CloudinitPrep userdata' },
   // cloud-init NoCloud user data in a Secret (inline userData would be 2,048 bytes; poolform always uses the Secret).

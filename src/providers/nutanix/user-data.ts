@@ -8,9 +8,10 @@
 // DigitalOcean), so a script that works here also fits elsewhere. Checked at
 // validate time with worst-case values (config/rules/startup-script.ts) and
 // again before any API call on the script actually rendered.
+import { NUTANIX_USER_DATA_LIMIT } from '../../template/worst-case.ts';
 import { assertScriptFits } from '../shared/script-size.ts';
 
-export const USER_DATA_MAX_BYTES = 65_536;
+export const USER_DATA_MAX_BYTES = NUTANIX_USER_DATA_LIMIT;
 
 export function assertUserDataFits(providerName: string, script: string): void {
   assertScriptFits(`VmProvider ${providerName}`, script, {
