@@ -6,6 +6,7 @@
 // intent, the /cluster/nextid race under concurrent creates, task failures
 // (no space → capacity, nothing created), credential and TLS errors naming
 // the provider, and the listing budget.
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { createProxmoxVmProvider, readMarkers, parseTags, TAG_MANAGED, TAG_READY, USER_DATA_MAX_BYTES, vmName } from '../src/providers/proxmox/index.ts';
@@ -180,6 +181,27 @@ describe('Proxmox VE VM provider: what a VM is made of', { timeout: 60_000 }, ()
     } finally {
       await slow.close();
     }
+  });
+
+  it('property: any number of clients creating at once, with ids stolen in between, make exactly one VM per intent with distinct ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 3 }), async (clients, creates, stolen) => {
+        const f = await startFakeProxmox({ taskPolls: 0, agentPolls: 0 });
+        try {
+          const providers = Array.from({ length: clients }, () => fakeProxmoxVmProvider(f, {}, { maxIdAttempts: 20 }));
+          f.stealNextIds(stolen);
+          const reqs = Array.from({ length: creates }, () => request());
+          const vms = await Promise.all(reqs.map((r, i) => providers[i % clients]?.create(r)));
+          const made = [...f.vms.values()].filter((v) => !v.template && v.tags !== '');
+          expect(made).toHaveLength(creates);
+          expect(new Set(vms.map((v) => v?.provider_id)).size).toBe(creates);
+          expect(made.map((v) => readMarkers(parseTags(v.tags)).intentId).sort()).toEqual(reqs.map((r) => r.intent_id).sort());
+        } finally {
+          await f.close();
+        }
+      }),
+      { numRuns: 8 },
+    );
   });
 
   it('an id taken by another client between nextid and clone is retried with a new id, bounded', async () => {
