@@ -86,5 +86,7 @@ describe('validate: vSphere providers', () => {
     expect(codes(await validate(example().replace('https://vcenter.corp.example.com', 'https://vcenter.corp.example.com/sdk'), CA()))).toContain('schema');
     expect(codes(await validate(example().replace('${env:VSPHERE_PASSWORD}', 'hunter2'), CA()))).toContain('plaintext-secret');
     expect(codes(await validate(example().replace('num_cpus: 4', 'num_cpus: 0'), CA()))).toContain('schema');
+    // vCenter's VM list answers at most 4,000 VMs (one call per observe).
+    expect(codes(await validate(example().replace('max_instances: 40', 'max_instances: 4001'), CA()))).toContain('schema');
   });
 });

@@ -934,7 +934,7 @@ export interface VsphereVmProvider {
    */
   description?: string;
   /**
-   * Hard cap on VMs created through this provider config, regardless of the need for free slots.
+   * Hard cap on VMs created through this provider config, regardless of the need for free slots. At most 4,000: vCenter's VM list (one call per observe) answers at most 4,000 VMs.
    */
   max_instances: number;
   /**
