@@ -106,6 +106,12 @@ describe('validate: KubeVirt and Harvester providers', () => {
     expect(d.filter((x) => x.severity === 'warning').map((x) => x.code)).toEqual(expect.arrayContaining(['kubevirt-ssh-key-unused', 'tls-insecure']));
   });
 
+  it('ca_cert must be a readable PEM certificate', async () => {
+    const yaml = BASE.replace('namespace: vms', 'namespace: vms\nca_cert: ${file:ca.pem}');
+    expect(codes(await validate(yaml, { kubeconfig: KUBECONFIG, 'ca.pem': 'not a certificate' }))).toEqual(['certificate-invalid']);
+    expect(codes(await validate(yaml, { kubeconfig: KUBECONFIG, 'ca.pem': testCa().caCert }))).toEqual([]);
+  });
+
   it('a startup script above 1 MiB rendered is user-data-too-large', async () => {
     // The default config budgets stop a file this big first: raise them (Settings.config_limits).
     const limits = 'kind: Settings\nconfig_limits:\n  max_file_bytes: 4194304\n  max_total_bytes: 4194304\n  max_template_bytes: 4194304\n---\n';
@@ -117,9 +123,10 @@ describe('validate: KubeVirt and Harvester providers', () => {
 
   it('the registry resolves kubeconfig and ca_cert and passes the warn sink', async () => {
     const yaml = BASE.replace('namespace: vms', 'namespace: vms\nca_cert: ${file:ca.pem}');
-    await withDir(yaml, { 'kubeconfig': KUBECONFIG, 'ca.pem': 'PEM' }, async (dir) => {
+    await withDir(yaml, { kubeconfig: KUBECONFIG, 'ca.pem': testCa().caCert }, async (dir) => {
       const loaded = await loadConfig(dir);
-      expect(errors(loaded.diagnostics).filter((d) => d.code !== 'certificate-invalid')).toEqual([]);
+      expect(errors(loaded.diagnostics)).toEqual([]);
+      if (!loaded.config) throw new Error('config invalid');
       const seen: KubevirtVmProviderOptions[] = [];
       const warn = (): void => {};
       const registry = createProviderRegistry({
@@ -135,7 +142,7 @@ describe('validate: KubeVirt and Harvester providers', () => {
         },
       });
       expect(registry.vm('kv').kind).toBe('kubevirt');
-      expect(seen[0]?.secrets).toEqual({ kubeconfig: KUBECONFIG, caCert: 'PEM' });
+      expect(seen[0]?.secrets).toEqual({ kubeconfig: KUBECONFIG, caCert: testCa().caCert });
       expect(seen[0]?.warn).toBe(warn);
     });
   });

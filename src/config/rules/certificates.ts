@@ -1,4 +1,4 @@
-// certificate-invalid: LdapConfig.ca_cert, an openstack / proxmox / nutanix / vsphere VmProvider's ca_cert and an autoscale config's
+// certificate-invalid: LdapConfig.ca_cert, an openstack / proxmox / nutanix / vsphere / kubevirt / harvester VmProvider's ca_cert and an autoscale config's
 // nginx_cert, inline or `${file:...}`, must hold PEM certificate(s) that
 // node:crypto can parse; a referenced file must exist (certificates are not
 // secret and belong in the repository).
@@ -39,7 +39,7 @@ function check(ctx: RuleContext, doc: object, path: PathSegment[], field: string
 
 export const certificates: Rule = (ctx) => {
   for (const ldap of ctx.config.ldapConfigs) check(ctx, ldap, ['ca_cert'], 'ca_cert', ldap.ca_cert);
-  for (const provider of ctx.config.vmProviders) if (provider.type === 'openstack' || provider.type === 'proxmox' || provider.type === 'nutanix' || provider.type === 'vsphere') check(ctx, provider, ['ca_cert'], 'ca_cert', provider.ca_cert);
+  for (const provider of ctx.config.vmProviders) if (provider.type === 'openstack' || provider.type === 'proxmox' || provider.type === 'nutanix' || provider.type === 'vsphere' || provider.type === 'kubevirt' || provider.type === 'harvester') check(ctx, provider, ['ca_cert'], 'ca_cert', provider.ca_cert);
   for (const pool of ctx.config.pools) {
     for (const [i, a] of (pool.autoscale ?? []).entries()) check(ctx, pool, ['autoscale', i, 'nginx_cert'], 'nginx_cert', a.nginx_cert);
   }
