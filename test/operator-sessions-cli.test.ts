@@ -88,4 +88,13 @@ describe('poolform servers', () => {
     const missing = await cli('servers', 'drain', 'nope');
     expect(missing.stderr).toMatch(/^poolform servers drain: error \[server-not-found\]/m);
   });
+
+  it('list says a draining server takes no new sessions, though it is still enabled (e.g. after `destroy` drained it)', async () => {
+    const store = await createSqliteStore({ path: state });
+    await store.putServer(serverRecord('srv-c', { pool: 'desktops', status: 'draining' }));
+    await store.close();
+    const list = await cli('servers', 'list');
+    expect(list.stdout).toMatch(/srv-c\s+desktops\s+day\s+\S+\s+draining\s+0\/2\s+no \(draining\)/);
+    expect(list.stdout).toMatch(/srv-a\s+desktops\s+day\s+\S+\s+running\s+1\/2\s+yes/);
+  });
 });

@@ -91,8 +91,15 @@ async function friendlyNames(store: StateStore): Promise<Map<string, string>> {
   return names;
 }
 
+/**
+ * Whether placement gives this server new sessions, in words: a drained
+ * (disabled) server does not, nor does one that is draining, being destroyed
+ * or failed, whatever its `enabled` flag says.
+ */
 function takesSessions(s: ServerRecord): string {
-  return s.enabled ? 'yes' : 'no (drained)';
+  if (!s.enabled) return 'no (drained)';
+  if (s.status === 'draining' || s.status === 'destroying' || s.status === 'failed') return `no (${s.status})`;
+  return 'yes';
 }
 
 export function registerServers(program: Command, ctx: CliContext): void {
