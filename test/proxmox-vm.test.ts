@@ -156,6 +156,12 @@ describe('Proxmox VE VM provider: what a VM is made of', { timeout: 60_000 }, ()
     expect(fake.calls.size).toBe(0);
     const ok = await client.create(request({ user_data: 'y'.repeat(USER_DATA_MAX_BYTES) }));
     await client.destroy([{ provider_id: ok.provider_id, server_id: ok.server_id }]);
+    // Within 60 KiB but over pveproxy's 64 KiB body once JSON-escaped (quotes): refused before any call too.
+    fake.resetCalls();
+    const escaped = (await client.create(request({ user_data: '"'.repeat(40_000) })).catch((e: unknown) => e)) as PoolformError;
+    expect(escaped.code).toBe('user-data-too-large');
+    expect(escaped.message).toContain('JSON-escaped');
+    expect(fake.calls.size).toBe(0);
   });
 
   it('create after a create of the same intent in another process returns the same VM (lookup by intent before clone)', async () => {

@@ -8,8 +8,11 @@
 //
 // - Auth: `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET` on every call
 //   (API tokens need no ticket and no CSRF token).
-// - Bodies: application/x-www-form-urlencoded (what pveproxy documents; arrays
-//   such as the guest-agent `command` are repeated keys).
+// - Bodies: JSON (pveproxy decodes application/json request bodies). Not form
+//   encoding: pveproxy caps a request body at 64 KiB, and percent-encoding a
+//   script can triple its size, while JSON escapes only quotes, backslashes and
+//   control characters (user-data.ts checks the encoded file-write body).
+//   Booleans are sent as 1/0, as the API's schema types them.
 // - Answers: `{"data": ...}`; non-2xx → ProxmoxHttpError (errors.ts).
 // - Retries with backoff (shared/backoff.ts): reads on 5xx/network errors,
 //   any call on 429/503 (not processed). Mutations are not retried on other
@@ -58,6 +61,16 @@ export function encodeParams(params: Params): string {
   return out.toString();
 }
 
+/** A request body as pveproxy reads it: JSON, booleans as 1/0, undefined left out. */
+export function jsonBody(params: Params): string {
+  const out: Record<string, string | number | readonly string[]> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    out[key] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  }
+  return JSON.stringify(out);
+}
+
 export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClient {
   const base = options.apiUrl.replace(/\/+$/, '');
   const auth = `PVEAPIToken=${options.tokenId}=${options.tokenSecret}`;
@@ -68,11 +81,11 @@ export function createProxmoxClient(options: ProxmoxClientOptions): ProxmoxClien
       async () => {
         stats.calls++;
         const inBody = method === 'POST' || method === 'PUT';
-        const encoded = params ? encodeParams(params) : '';
-        const url = `${base}${path}${!inBody && encoded !== '' ? `?${encoded}` : ''}`;
+        const query = !inBody && params ? encodeParams(params) : '';
+        const url = `${base}${path}${query !== '' ? `?${query}` : ''}`;
         const headers: Record<string, string> = { authorization: auth, accept: 'application/json' };
-        if (inBody) headers['content-type'] = 'application/x-www-form-urlencoded';
-        const answer = await options.transport(method, url, headers, inBody ? encoded : undefined);
+        if (inBody) headers['content-type'] = 'application/json';
+        const answer = await options.transport(method, url, headers, inBody ? jsonBody(params ?? {}) : undefined);
         if (answer.status < 200 || answer.status >= 300) {
           const error = parseErrorAnswer(answer.status, answer.statusText, answer.text);
           error.retryAfterMs = parseRetryAfter(answer.headers['retry-after']);

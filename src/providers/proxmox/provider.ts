@@ -467,7 +467,7 @@ export function createProxmoxVmProviderClient(internals: ProxmoxVmProviderIntern
     },
 
     async create(request) {
-      assertUserDataFits(config.name, request.user_data);
+      assertUserDataFits(config.name, request.user_data, script.path);
       const running = launching.get(request.intent_id);
       if (running) return await running;
       const promise = launch(request);

@@ -5,6 +5,7 @@
 // - Auth: every call needs `Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET`
 //   (PVE "API Tokens"); a wrong or missing token is 401 with an empty
 //   `{"data":null}` body and the reason in the status line, like pveproxy.
+// - Request bodies: JSON or form-encoded, at most 64 KiB (413 above).
 // - Answers are `{"data": ...}`; failures `{"data": null}` plus, for parameter
 //   errors, `{"errors": {"<param>": "<why>"}}` with status 400, and the message
 //   in the HTTP reason phrase (and a `message` field, as newer pveproxy adds).
@@ -183,6 +184,12 @@ export async function startFakeProxmox(options: FakeProxmoxOptions = {}): Promis
     const key = `${method} ${path.replace(/\/qemu\/\d+/, '/qemu/{vmid}').replace(/\/tasks\/[^/]+/, '/tasks/{upid}')}`;
     calls.set(key, (calls.get(key) ?? 0) + 1);
     const bodyText = await readBodyText(req);
+    // pveproxy: request bodies above 64 KiB are refused.
+    if (Buffer.byteLength(bodyText) > 64 * 1024) {
+      res.writeHead(413, 'Request Entity Too Large', { 'content-type': 'application/json' });
+      res.end('{"data":null}');
+      return;
+    }
 
     const send = (status: number, body: unknown, reason?: string, extra: Record<string, string> = {}): void => {
       const text = JSON.stringify(body);
