@@ -175,6 +175,22 @@ describe('vsphere provider against the fake', () => {
     expect(warnings.join('\n')).toMatch(/insecure_skip_verify is on.*NOT verified/);
   });
 
+  it('inventory names that do not resolve are errors naming the provider and the setting', async () => {
+    for (const [over, field] of [
+      [{ datacenter: 'dc-x' }, 'datacenter'],
+      [{ folder: 'nope' }, 'folder'],
+      [{ resource_pool: 'rp-x' }, 'resource_pool'],
+      [{ template: 'tpl-x' }, 'template'],
+    ] as const) {
+      const client = fakeVsphereVmProvider(fake, over);
+      const error = (await client.create(request()).catch((e: unknown) => e)) as PoolformError;
+      expect(error).toMatchObject({ code: 'vsphere-not-found', field });
+      expect(error.message).toContain('VmProvider vc');
+      // observe needs only the datacenter and the folder: a missing template does not block it (nor destroys).
+      if (field === 'template' || field === 'resource_pool') await expect(client.observe()).resolves.toBeInstanceOf(Array);
+    }
+  });
+
   it('max_instances caps creates (retryable, nothing created)', async () => {
     const own = await startFakeVsphere();
     try {

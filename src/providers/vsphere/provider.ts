@@ -103,6 +103,7 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
   const ipBudget = internals.ipLookupsPerObserve ?? 50;
 
   let placementRef: Promise<Placement> | undefined;
+  let scopeRef: Promise<{ dc: string; folder: string }> | undefined;
   let snapshot: Snapshot | undefined;
   const ips = new Map<string, string>();
   const starting = new Set<string>();
@@ -126,8 +127,9 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
       .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
       .join('&');
 
-  async function one(kind: string, path: string, idField: string, name: string, field: string, dc: string): Promise<string> {
-    const list = await call<Record<string, string>[]>('GET', `${path}?${q({ names: name, datacenters: dc })}`);
+  /** The id of the one `kind` named `name` (in datacenter `dc` when given); extra filters such as the folder type. */
+  async function one(kind: string, path: string, idField: string, name: string, field: string, dc: string | undefined, extra: Record<string, string> = {}): Promise<string> {
+    const list = await call<Record<string, string>[]>('GET', `${path}?${q({ names: name, ...(dc !== undefined ? { datacenters: dc } : {}), ...extra })}`);
     if (list.length !== 1 || typeof list[0]?.[idField] !== 'string') {
       throw new PoolformError(
         'vsphere-not-found',
@@ -138,12 +140,27 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     return list[0][idField] as string;
   }
 
+  /** Datacenter and VM folder ids, once per client: all observe needs (so a deleted template never blocks observe and destroy). */
+  function scope(): Promise<{ dc: string; folder: string }> {
+    if (!scopeRef) {
+      const pending = (async () => {
+        const dc = await one('datacenter', '/vcenter/datacenter', 'datacenter', config.datacenter, 'datacenter', undefined);
+        const folder = await one('VM folder', '/vcenter/folder', 'folder', config.folder, 'folder', dc, { type: 'VIRTUAL_MACHINE' });
+        return { dc, folder };
+      })();
+      scopeRef = pending;
+      pending.catch(() => {
+        if (scopeRef === pending) scopeRef = undefined;
+      });
+    }
+    return scopeRef;
+  }
+
   /** Inventory names → ids (vCenter > Datacenter/Folder/… > List with `names`), once per client. */
   function placement(): Promise<Placement> {
     if (!placementRef) {
       const pending = (async (): Promise<Placement> => {
-        const dc = await one('datacenter', '/vcenter/datacenter', 'datacenter', config.datacenter, 'datacenter', '');
-        const folder = await one('VM folder', '/vcenter/folder', 'folder', config.folder, 'folder', dc);
+        const { dc, folder } = await scope();
         let resourcePool: string;
         if (config.resource_pool !== undefined) {
           resourcePool = await one('resource pool', '/vcenter/resource-pool', 'resource_pool', config.resource_pool, 'resource_pool', dc);
@@ -220,7 +237,7 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
 
   async function listOwned(withIps: boolean): Promise<Snapshot> {
     const at = now();
-    const { folder } = await placement();
+    const { folder } = await scope();
     const list = await call<VmSummary[]>('GET', `/vcenter/vm?${q({ folders: folder })}`);
     const vms: ObservedVm[] = [];
     const power = new Map<string, string>();

@@ -197,6 +197,10 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     }
 
     const names = url.searchParams.getAll('names');
+    // An empty filter value matches nothing on vCenter (a set holding ""), as does an unknown datacenter.
+    const dcs = url.searchParams.getAll('datacenters');
+    if (dcs.some((d) => !Object.values(INVENTORY.datacenter).includes(d))) return send(res, 200, []);
+    if (path === '/api/vcenter/folder' && url.searchParams.has('type') && url.searchParams.get('type') !== 'VIRTUAL_MACHINE') return send(res, 200, []);
     // vCenter > Datacenter/Folder/ResourcePool/Cluster/Datastore/Network > List (filter `names`).
     const lookups: Record<string, [Record<string, string>, string]> = {
       '/api/vcenter/datacenter': [INVENTORY.datacenter, 'datacenter'],
