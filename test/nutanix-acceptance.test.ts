@@ -13,7 +13,9 @@ import type { NutanixVmProvider } from '../src/generated/config.ts';
 import { createNutanixVmProvider } from '../src/providers/nutanix/index.ts';
 
 const env = process.env;
-const missing = ['NUTANIX_PC_URL', 'NUTANIX_USERNAME', 'NUTANIX_PASSWORD', 'NUTANIX_CLUSTER_UUID', 'NUTANIX_SUBNET_UUID', 'NUTANIX_IMAGE_UUID'].filter((name) => !env[name]);
+const missing = ['NUTANIX_PC_URL', 'NUTANIX_USERNAME', 'NUTANIX_PASSWORD', 'NUTANIX_CLUSTER_UUID', 'NUTANIX_SUBNET_UUID', 'NUTANIX_IMAGE_UUID'].filter(
+  (name) => !env[name],
+);
 const enabled = env['POOLFORM_ACC_NUTANIX'] === '1' && missing.length === 0;
 const reason =
   env['POOLFORM_ACC_NUTANIX'] !== '1'

@@ -126,7 +126,11 @@ async function assertConverged(fake: FakeNutanix, ws: Ws, expected: number): Pro
       .map((r) => String(r.attributes['server_id']))
       .sort();
     expect(vmIds).toHaveLength(expected);
-    expect(markersOf(fake).map((m) => m?.serverId).sort()).toEqual(vmIds);
+    expect(
+      markersOf(fake)
+        .map((m) => m?.serverId)
+        .sort(),
+    ).toEqual(vmIds);
     expect([...fake.vms.values()].every((v) => v.state === 'COMPLETE' && v.powerState === 'ON')).toBe(true);
     const config = await load(ws);
     const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });

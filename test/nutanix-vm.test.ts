@@ -83,7 +83,11 @@ defineVmProviderConformance('nutanix over HTTPS (private CA in ca_cert), slow ta
 
 describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () => {
   it('creates the VM with a deterministic name, the image clone, the subnet NIC, cloud-init user data and meta data, categories and description markers', async () => {
-    const client = fakeNutanixVmProvider(fake, { disk_size_mib: 40_960, categories: { Environment: 'Production' }, project_uuid: '11111111-2222-4333-8444-555555555555' });
+    const client = fakeNutanixVmProvider(fake, {
+      disk_size_mib: 40_960,
+      categories: { Environment: 'Production' },
+      project_uuid: '11111111-2222-4333-8444-555555555555',
+    });
     const req = request({ server_id: 'Srv.Upper_1', user_data: '#!/bin/sh\necho "äö"\n' });
     const vm = await client.create(req);
     const ntnx = fake.vms.get(vm.provider_id);
@@ -94,7 +98,14 @@ describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () =>
     expect(ntnx.userData).toBe(req.user_data);
     expect(JSON.parse(ntnx.metaData ?? '{}')).toMatchObject({ 'local-hostname': req.hostname });
     expect(ntnx.categories).toEqual({ Environment: 'Production', ...ownershipCategories('ahv', req) });
-    expect(readMarkers(ntnx.description)).toEqual({ provider: 'ahv', intentId: req.intent_id, serverId: 'Srv.Upper_1', hostname: req.hostname, pool: 'agents', autoscale: 'fleet' });
+    expect(readMarkers(ntnx.description)).toEqual({
+      provider: 'ahv',
+      intentId: req.intent_id,
+      serverId: 'Srv.Upper_1',
+      hostname: req.hostname,
+      pool: 'agents',
+      autoscale: 'fleet',
+    });
     const spec = ntnx.spec as { resources: Record<string, unknown> };
     expect(spec.resources).toMatchObject({
       num_sockets: 2,
@@ -135,7 +146,7 @@ describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () =>
     const ntnx = fake.vms.get(vm.provider_id);
     expect(ntnx?.guest).toBe('sysprep');
     expect(ntnx?.userData).toBe('<unattend/>');
-    expect((ntnx?.spec as { resources: { guest_customization: { sysprep: { install_type: string } } } }).resources.guest_customization.sysprep.install_type).toBe('PREPARED');
+    expect(ntnx?.spec).toMatchObject({ resources: { guest_customization: { sysprep: { install_type: 'PREPARED' } } } });
     await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
 
@@ -173,7 +184,9 @@ describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () =>
       let clock = 0;
       const tuning = { now: () => clock, sleep: async (ms: number) => void (clock += ms), taskPollMs: 1000, taskPollMaxMs: 5000 };
       const req = request();
-      const error = (await fakeNutanixVmProvider(slow, { task_timeout_seconds: 30 }, tuning).create(req).catch((e: unknown) => e)) as PoolformError;
+      const error = (await fakeNutanixVmProvider(slow, { task_timeout_seconds: 30 }, tuning)
+        .create(req)
+        .catch((e: unknown) => e)) as PoolformError;
       expect(error.code).toBe('nutanix-operation-timeout');
       expect(error.nothingCreated).not.toBe(true);
       expect(slow.vms.size).toBe(1);
@@ -188,7 +201,11 @@ describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () =>
   });
 
   it('capacity is sockets × cores per socket and memory_mib', async () => {
-    expect(await fakeNutanixVmProvider(fake, { num_sockets: 2, num_vcpus_per_socket: 4, memory_mib: 16_384 }).capacity()).toEqual({ cores: 8, memory_mb: 16_384, gpus: 0 });
+    expect(await fakeNutanixVmProvider(fake, { num_sockets: 2, num_vcpus_per_socket: 4, memory_mib: 16_384 }).capacity()).toEqual({
+      cores: 8,
+      memory_mb: 16_384,
+      gpus: 0,
+    });
   });
 });
 
@@ -196,7 +213,11 @@ describe('Nutanix VM provider: faults', { timeout: 60_000 }, () => {
   it('a create task FAILED for insufficient memory is a capacity error, nothing created, nothing left', async () => {
     const client = fakeNutanixVmProvider(fake);
     const before = fake.vms.size;
-    fake.inject({ method: 'POST', path: /\/vms$/, taskError: { code: 'INSUFFICIENT_RESOURCES', detail: 'Not enough memory available on cluster to power on the VM' } });
+    fake.inject({
+      method: 'POST',
+      path: /\/vms$/,
+      taskError: { code: 'INSUFFICIENT_RESOURCES', detail: 'Not enough memory available on cluster to power on the VM' },
+    });
     const error = (await client.create(request()).catch((e: unknown) => e)) as PoolformError;
     expect(error.code).toBe('nutanix-insufficient-capacity');
     expect(error.retryable).toBe(true);
@@ -243,8 +264,35 @@ describe('Nutanix VM provider: faults', { timeout: 60_000 }, () => {
     expect(fake.callCount('POST /vms')).toBe(1);
   });
 
+  it('a user that may not create categories works when they exist, and says what is missing when they do not', async () => {
+    const f = await startFakeNutanix();
+    try {
+      for (const [k, v] of [
+        ['PoolformProvider', 'ahv'],
+        ['PoolformPool', 'agents'],
+        ['PoolformAutoscale', 'fleet'],
+      ] as const)
+        f.categories.set(k, new Set([v]));
+      f.inject({ method: 'PUT', path: '/categories/', status: 403, reason: 'ACCESS_DENIED', message: 'User is not authorized', times: 100 });
+      const client = fakeNutanixVmProvider(f);
+      const vm = await client.create(request());
+      expect(f.vms.has(vm.provider_id)).toBe(true);
+      const error = (await client.create(request({ pool: 'other-pool' })).catch((e: unknown) => e)) as PoolformError;
+      expect(error.code).toBe('nutanix-unauthorized');
+      expect(error.message).toContain('PoolformPool: other-pool does not exist');
+      expect(error.nothingCreated).toBe(true);
+      expect(f.callCount('POST /vms')).toBe(1);
+    } finally {
+      await f.close();
+    }
+  });
+
   it('rejected credentials are a credential error naming the provider, not retried, password not shown', async () => {
-    const client = createNutanixVmProvider({ config: nutanixVmConfig(fake), secrets: { username: FAKE_NTNX.username, password: 'wrong-pass-123' }, ...FAST_NUTANIX_TUNING });
+    const client = createNutanixVmProvider({
+      config: nutanixVmConfig(fake),
+      secrets: { username: FAKE_NTNX.username, password: 'wrong-pass-123' },
+      ...FAST_NUTANIX_TUNING,
+    });
     fake.resetCalls();
     const error = (await client.observe().catch((e: unknown) => e)) as PoolformError;
     expect(error.code).toBe('nutanix-auth-failed');
@@ -271,7 +319,11 @@ describe('Nutanix VM provider: TLS', { timeout: 60_000 }, () => {
   it('a server whose CA is not in ca_cert is a plan error naming the provider ("TLS: certificate not trusted")', async () => {
     const ca = testCa();
     tlsFake ??= await startFakeNutanix({ tls: { cert: ca.cert, key: ca.key }, taskPolls: 3 });
-    const client = createNutanixVmProvider({ config: nutanixVmConfig(tlsFake), secrets: { username: FAKE_NTNX.username, password: FAKE_NTNX.password }, ...FAST_NUTANIX_TUNING });
+    const client = createNutanixVmProvider({
+      config: nutanixVmConfig(tlsFake),
+      secrets: { username: FAKE_NTNX.username, password: FAKE_NTNX.password },
+      ...FAST_NUTANIX_TUNING,
+    });
     const error = (await client.observe().catch((e: unknown) => e)) as PoolformError;
     expect(error.code).toBe('nutanix-tls-failed');
     expect(error.retryable).toBe(false);

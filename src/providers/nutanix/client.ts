@@ -87,7 +87,11 @@ export function createNutanixClient(options: NutanixClientOptions): NutanixClien
         { ...options.poll, timeoutMs },
       );
       if (task.status !== 'SUCCEEDED') {
-        throw new NutanixTaskError(taskUuid, [task.error_code, task.error_detail].filter(Boolean).join(': ') || `task ${task.status ?? 'failed'}`, task.error_code);
+        throw new NutanixTaskError(
+          taskUuid,
+          [task.error_code, task.error_detail].filter(Boolean).join(': ') || `task ${task.status ?? 'failed'}`,
+          task.error_code,
+        );
       }
     },
     stats,

@@ -63,7 +63,8 @@ export function parseErrorAnswer(status: number, text: string, retryAfterMs?: nu
   return new NutanixHttpError(status, message, reason, retryAfterMs);
 }
 
-const NO_CAPACITY = /insufficient|not enough (memory|cpu|resources|space)|no (host|node) .*(memory|resources|capacity)|out of (memory|capacity|space)|NoHostResources|InsufficientResources|memory .*not available/i;
+const NO_CAPACITY =
+  /insufficient|not enough (memory|cpu|resources|space)|no (host|node) .*(memory|resources|capacity)|out of (memory|capacity|space)|NoHostResources|InsufficientResources|memory .*not available/i;
 const THROTTLED = /too many requests|rate limit/i;
 
 export function isThrottled(error: unknown): boolean {
@@ -113,7 +114,11 @@ export function toNutanixError(error: unknown, ctx: NutanixErrorContext): Poolfo
   if (error instanceof NutanixTaskError) return fail('nutanix-task-failed', `the ${ctx.operation} task ${error.taskUuid} failed: ${text}`, true);
   if (error instanceof TransportError) {
     if (error.tls) {
-      return fail('nutanix-tls-failed', `TLS: certificate not trusted by poolform for ${ctx.operation} (${text}). Set ca_cert to the CA that signs the Prism Central certificate`, false);
+      return fail(
+        'nutanix-tls-failed',
+        `TLS: certificate not trusted by poolform for ${ctx.operation} (${text}). Set ca_cert to the CA that signs the Prism Central certificate`,
+        false,
+      );
     }
     return fail('nutanix-unreachable', `${ctx.operation}: ${text}; poolform will try again`, true);
   }
@@ -123,9 +128,16 @@ export function toNutanixError(error: unknown, ctx: NutanixErrorContext): Poolfo
     return fail('nutanix-auth-failed', `Prism Central rejected the credentials (${text}). Check username and password (a secret reference)`, false, status);
   }
   if (status === 403) {
-    return fail('nutanix-unauthorized', `the Prism user may not call ${ctx.operation} (${text}). See docs/providers/nutanix.md for the role needed`, false, status);
+    return fail(
+      'nutanix-unauthorized',
+      `the Prism user may not call ${ctx.operation} (${text}). See docs/providers/nutanix.md for the role needed`,
+      false,
+      status,
+    );
   }
-  if (isThrottled(error)) return fail('nutanix-throttled', `Prism Central is throttling requests (${ctx.operation}: ${text}); poolform backs off and tries again`, true, status);
-  if (status === 400 || status === 422) return fail('nutanix-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${text}`, false, status);
+  if (isThrottled(error))
+    return fail('nutanix-throttled', `Prism Central is throttling requests (${ctx.operation}: ${text}); poolform backs off and tries again`, true, status);
+  if (status === 400 || status === 422)
+    return fail('nutanix-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${text}`, false, status);
   return fail('nutanix-error', `${ctx.operation} failed: ${text}`, status >= 500, status);
 }

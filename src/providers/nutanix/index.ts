@@ -44,7 +44,10 @@ export interface NutanixVmProviderOptions extends Pick<NutanixVmProviderInternal
 
 export function createNutanixVmProvider(options: NutanixVmProviderOptions): VmProviderClient {
   const { config, secrets, retry, warn, transport, client: injected, taskPollMs, taskPollMaxMs, sleep, ...tuning } = options;
-  const tls = { ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}), ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}) };
+  const tls = {
+    ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}),
+    ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}),
+  };
   warnIfInsecure(tls, { where: `VmProvider ${config.name}`, what: 'Prism Central', code: 'POOLFORM_NUTANIX_INSECURE', warn });
   const client =
     injected ??

@@ -25,7 +25,11 @@ export function categoryValue(name: string): string {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) ? name : `h-${createHash('sha256').update(name).digest('hex').slice(0, 24)}`;
 }
 
-export function ownershipCategories(providerName: string, request: Pick<VmCreateRequest, 'pool' | 'autoscale'>, extra: Record<string, string> = {}): Record<string, string> {
+export function ownershipCategories(
+  providerName: string,
+  request: Pick<VmCreateRequest, 'pool' | 'autoscale'>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     ...extra,
     [CATEGORY_PROVIDER]: categoryValue(providerName),

@@ -35,8 +35,19 @@ import { PollTimeoutError } from '../shared/backoff.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { type NutanixClient, taskUuidOf, type V3Accepted } from './client.ts';
-import { isNotFound, nutanixRefused, toNutanixError } from './errors.ts';
-import { CATEGORY_AUTOSCALE, CATEGORY_POOL, CATEGORY_PROVIDER, configPrefix, listFilter, ownedBy, ownershipCategories, ownershipDescription, readMarkers, vmName } from './markers.ts';
+import { isNotFound, NutanixHttpError, nutanixRefused, toNutanixError } from './errors.ts';
+import {
+  CATEGORY_AUTOSCALE,
+  CATEGORY_POOL,
+  CATEGORY_PROVIDER,
+  configPrefix,
+  listFilter,
+  ownedBy,
+  ownershipCategories,
+  ownershipDescription,
+  readMarkers,
+  vmName,
+} from './markers.ts';
 import { assertUserDataFits, guestCustomization } from './user-data.ts';
 
 /** Page size of POST /vms/list (Prism Central's largest). */
@@ -151,10 +162,14 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
       await client.waitTask(taskUuid, taskTimeoutMs);
     } catch (error) {
       if (error instanceof PollTimeoutError) {
-        throw new PoolformError('nutanix-operation-timeout', `${where}: the ${operation} task ${taskUuid} did not finish within ${Math.round(taskTimeoutMs / 1000)} s; poolform will look again`, {
-          retryable: true,
-          cause: error,
-        });
+        throw new PoolformError(
+          'nutanix-operation-timeout',
+          `${where}: the ${operation} task ${taskUuid} did not finish within ${Math.round(taskTimeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -165,13 +180,20 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
     const owned = new Map<string, OwnedVm>();
     const prefixed = new Set<string>();
     for (let offset = 0; ; ) {
-      const page = await call('POST /vms/list', () => client.call<V3List>('POST', '/vms/list', { kind: 'vm', filter: listFilter(config.name), length: LIST_PAGE, offset }));
+      const page = await call('POST /vms/list', () =>
+        client.call<V3List>('POST', '/vms/list', { kind: 'vm', filter: listFilter(config.name), length: LIST_PAGE, offset }),
+      );
       const entities = page.entities ?? [];
       for (const e of entities) {
         const uuid = e.metadata?.uuid;
         if (!uuid || !(e.status?.name ?? e.spec?.name ?? '').startsWith(prefix)) continue;
         prefixed.add(uuid);
-        const o = toObserved(e, config.name, (n) => inFlight.has(n), (u) => deleting.has(u));
+        const o = toObserved(
+          e,
+          config.name,
+          (n) => inFlight.has(n),
+          (u) => deleting.has(u),
+        );
         if (o) owned.set(uuid, o);
       }
       offset += entities.length;
@@ -183,19 +205,38 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
 
   const liveCount = (snap: Snapshot): number => [...snap.owned.values()].filter((o) => o.vm.state !== 'terminated' && o.vm.state !== 'shutting-down').length;
 
-  /** Category key + value exist (created on first use; cached per process, retried after a failure). */
+  /**
+   * Category key + value exist: created on first use (PUT is create-or-update);
+   * a user that may not create categories (403) is fine when they exist
+   * already (created beforehand as a prerequisite: GET answers 200). Cached
+   * per process; a failure is retried by the next create.
+   */
   function ensureCategory(key: string, value: string): Promise<void> {
     const id = `${key}\u0000${value}`;
     let done = ensured.get(id);
     if (!done) {
-      done = (async () => {
-        const path = `/categories/${encodeURIComponent(key)}`;
-        if (!ensured.has(`${key}\u0000`)) {
-          await call(`PUT /categories/${key}`, () => client.call('PUT', path, { name: key, description: 'Managed by poolform (ownership marker)' }));
-          ensured.set(`${key}\u0000`, Promise.resolve());
+      const path = `/categories/${encodeURIComponent(key)}`;
+      const valuePath = `${path}/${encodeURIComponent(value)}`;
+      done = call(`PUT /categories/${key}/{value}`, async () => {
+        try {
+          await client.call('PUT', path, { name: key, description: 'Managed by poolform (ownership marker)' });
+          await client.call('PUT', valuePath, { value, description: 'Managed by poolform' });
+        } catch (error) {
+          if (!(error instanceof NutanixHttpError && error.status === 403)) throw error;
+          try {
+            await client.call('GET', valuePath);
+          } catch (lookup) {
+            if (isNotFound(lookup)) {
+              throw new NutanixHttpError(
+                403,
+                `${error.message} (category ${key}: ${value} does not exist and the user may not create it: create it in Prism Central or grant the category permissions)`,
+                error.reason,
+              );
+            }
+            throw lookup;
+          }
         }
-        await call(`PUT /categories/${key}/{value}`, () => client.call('PUT', `${path}/${encodeURIComponent(value)}`, { value, description: 'Managed by poolform' }));
-      })();
+      });
       ensured.set(id, done);
       done.catch(() => {
         if (ensured.get(id) === done) ensured.delete(id);
@@ -287,7 +328,14 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
       await task('create', taskUuidOf(accepted));
       const entity = uuid === undefined ? undefined : await call('GET /vms/{uuid}', () => client.call<V3Vm>('GET', `/vms/${encodeURIComponent(uuid ?? '')}`));
       if (snapshot) snapshot = { ...snapshot, at: Number.NEGATIVE_INFINITY };
-      const observed = entity ? toObserved(entity, config.name, () => false, () => false) : undefined;
+      const observed = entity
+        ? toObserved(
+            entity,
+            config.name,
+            () => false,
+            () => false,
+          )
+        : undefined;
       return (
         observed?.vm ?? {
           provider_id: uuid ?? '',
@@ -329,7 +377,12 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
         return mapped;
       }
     }
-    return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, cause: mapped.cause ?? error, nothingCreated: true, details: { ...mapped.details, nothing_created: true } });
+    return new PoolformError(mapped.code, mapped.message, {
+      retryable: mapped.retryable,
+      cause: mapped.cause ?? error,
+      nothingCreated: true,
+      details: { ...mapped.details, nothing_created: true },
+    });
   }
 
   async function destroyOne(ref: VmRef, known: Snapshot): Promise<void> {
@@ -347,7 +400,14 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
       if (isNotFound(error)) return;
       throw toNutanixError(error, { where, operation: 'GET /vms/{uuid}' });
     }
-    if (toObserved(entity, config.name, () => false, () => false)) {
+    if (
+      toObserved(
+        entity,
+        config.name,
+        () => false,
+        () => false,
+      )
+    ) {
       await removeVm(uuid);
       return;
     }

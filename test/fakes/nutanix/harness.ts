@@ -34,7 +34,11 @@ export function nutanixVmConfig(fake: FakeNutanix, over: Partial<NutanixVmProvid
   };
 }
 
-export function fakeNutanixVmProvider(fake: FakeNutanix, over: Partial<NutanixVmProvider> = {}, options: Partial<NutanixVmProviderOptions> = {}): VmProviderClient {
+export function fakeNutanixVmProvider(
+  fake: FakeNutanix,
+  over: Partial<NutanixVmProvider> = {},
+  options: Partial<NutanixVmProviderOptions> = {},
+): VmProviderClient {
   return createNutanixVmProvider({
     config: nutanixVmConfig(fake, over),
     secrets: { username: FAKE_NTNX.username, password: FAKE_NTNX.password },

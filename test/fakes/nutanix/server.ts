@@ -113,7 +113,10 @@ function vmEntity(vm: NtnxVm): unknown {
       resources: {
         ...(spec.resources ?? {}),
         power_state: vm.state === 'PENDING' ? 'OFF' : vm.powerState,
-        nic_list: vm.state === 'COMPLETE' && vm.powerState === 'ON' ? [{ subnet_reference: { kind: 'subnet', uuid: FAKE_NTNX.subnetUuid }, ip_endpoint_list: [{ ip: vm.ip, type: 'LEARNED' }] }] : [],
+        nic_list:
+          vm.state === 'COMPLETE' && vm.powerState === 'ON'
+            ? [{ subnet_reference: { kind: 'subnet', uuid: FAKE_NTNX.subnetUuid }, ip_endpoint_list: [{ ip: vm.ip, type: 'LEARNED' }] }]
+            : [],
       },
     },
     spec: vm.spec,
@@ -191,7 +194,12 @@ export async function startFakeNutanix(options: FakeNutanixOptions = {}): Promis
       if (fault.taskError) taskError = fault.taskError;
       else {
         const status = fault.status ?? 500;
-        fail(status, fault.reason ?? (status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL_ERROR'), fault.message ?? (status === 429 ? 'Too many requests' : 'Internal Server Error'), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+        fail(
+          status,
+          fault.reason ?? (status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL_ERROR'),
+          fault.message ?? (status === 429 ? 'Too many requests' : 'Internal Server Error'),
+          fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+        );
         return;
       }
     }
@@ -284,7 +292,13 @@ export async function startFakeNutanix(options: FakeNutanixOptions = {}): Promis
       const all = [...vms.values()].filter((vm) => match(vm.name)).sort((a, b) => a.creationTime.localeCompare(b.creationTime) || a.uuid.localeCompare(b.uuid));
       send(200, {
         api_version: '3.1',
-        metadata: { kind: 'vm', total_matches: all.length, length: Math.min(length, Math.max(0, all.length - offset)), offset, ...(body.filter ? { filter: body.filter } : {}) },
+        metadata: {
+          kind: 'vm',
+          total_matches: all.length,
+          length: Math.min(length, Math.max(0, all.length - offset)),
+          offset,
+          ...(body.filter ? { filter: body.filter } : {}),
+        },
         entities: all.slice(offset, offset + length).map(vmEntity),
       });
       return;
@@ -348,7 +362,12 @@ export async function startFakeNutanix(options: FakeNutanixOptions = {}): Promis
       };
       vms.set(uuid, vm);
       const task = newTask('VM_CREATE', uuid, taskError);
-      send(202, { status: { state: 'PENDING', execution_context: { task_uuid: task.uuid } }, spec, api_version: '3.1', metadata: { ...metadata, kind: 'vm', uuid } });
+      send(202, {
+        status: { state: 'PENDING', execution_context: { task_uuid: task.uuid } },
+        spec,
+        api_version: '3.1',
+        metadata: { ...metadata, kind: 'vm', uuid },
+      });
       return;
     }
 
@@ -369,7 +388,12 @@ export async function startFakeNutanix(options: FakeNutanixOptions = {}): Promis
       }
       vm.state = 'DELETE_PENDING';
       const task = newTask('VM_DELETE', vm.uuid);
-      send(202, { status: { state: 'DELETE_PENDING', execution_context: { task_uuid: task.uuid } }, spec: '', api_version: '3.1', metadata: { kind: 'vm', uuid: vm.uuid } });
+      send(202, {
+        status: { state: 'DELETE_PENDING', execution_context: { task_uuid: task.uuid } },
+        spec: '',
+        api_version: '3.1',
+        metadata: { kind: 'vm', uuid: vm.uuid },
+      });
       return;
     }
 
