@@ -395,6 +395,25 @@ describe('targeted requests (server_id)', () => {
     expect(agent.status).toBe(503);
   });
 
+  it('a fixed server or agent may also be named by its configured name (r1 for fixed.rdp.r1)', async () => {
+    // Free r1 (the test above filled it) so the name can be placed on.
+    const listed = await get('/api/v1/sessions?pool=rdp');
+    for (const s of listed.body['sessions'] as { id: string; server_id: string | null }[]) {
+      if (s.server_id === 'fixed.rdp.r1') await app.request(`/api/v1/sessions/${s.id}`, { method: 'DELETE', headers: auth() });
+    }
+    const ok = await post('/api/v1/sessions', { pool: 'rdp', user: 't1', server_id: 'r1' });
+    expect(ok.status).toBe(201);
+    expect((ok.body['server'] as Record<string, unknown>)['id']).toBe('fixed.rdp.r1');
+    const full = await post('/api/v1/sessions', { pool: 'rdp', user: 't2', server_id: 'r1' });
+    expect(full.status).toBe(503);
+    expect(full.body).toMatchObject({ error: 'no_resources', server_id: 'fixed.rdp.r1' });
+    const agent = await post('/api/v1/sessions', { pool: 'containers', user: 't3', workspace: 'chrome', server_id: 'a2' });
+    expect(agent.status).toBe(503);
+    expect(agent.body).toMatchObject({ error: 'no_resources', server_id: 'fixed.containers.a2' });
+    // A name of another pool's server is still unknown here.
+    expect((await post('/api/v1/sessions', { pool: 'rdp', user: 't2', server_id: 's1' })).status).toBe(404);
+  });
+
   it('queued for a starting server only in an aggressively scaling pool, then placed there when it checks in', async () => {
     const created = new Date(now.ms - 60_000).toISOString();
     await store.putServer(

@@ -10,7 +10,7 @@
 import type { Context, Hono } from 'hono';
 import type { Config, Pool } from '../config/model.ts';
 import { hasRoom } from '../state/placement.ts';
-import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord } from '../state/types.ts';
+import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord, StateStore } from '../state/types.ts';
 import { withIndexedPath } from '../state/capacity-index.ts';
 import { errorMessage } from '../util/errors.ts';
 import type { AppContext } from './context.ts';
@@ -40,6 +40,30 @@ function authenticate(c: Context, ctx: AppContext, config: Config): string {
   const name = matchApiKey(keys, token);
   if (name === null) throw new ApiError(401, 'unauthorized', 'invalid API key', AUTH_HEADERS);
   return name;
+}
+
+/**
+ * The store with getServer answered from one read per server id: the DELETE path asks for the
+ * same server twice (single use, drained and empty). A status change by another process in
+ * between only delays the reconciler's reaction to the next tick, as any change it does not see.
+ */
+function readServerOnce(store: StateStore): Pick<StateStore, 'getServer' | 'updateServerStatus' | 'activeSessionCount'> {
+  const reads = new Map<string, Promise<ServerRecord | undefined>>();
+  return {
+    getServer: (id) => {
+      let read = reads.get(id);
+      if (!read) {
+        read = store.getServer(id);
+        reads.set(id, read);
+      }
+      return read;
+    },
+    updateServerStatus: (id, update) => {
+      reads.delete(id);
+      return store.updateServerStatus(id, update);
+    },
+    activeSessionCount: (id) => store.activeSessionCount(id),
+  };
 }
 
 function serverInfo(server: ServerRecord): Record<string, string | number | null> {
@@ -145,7 +169,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const credential = stringField(body, 'credential', { max: 4096 });
     const sshPrivateKey = readUserSshKey(body);
     const targetText = stringField(body, 'server_id', { max: 300 });
-    const targetId = targetText === undefined ? null : rejectControl('server_id', targetText);
+    const targetInput = targetText === undefined ? null : rejectControl('server_id', targetText);
 
     const pool = findPool(config, poolName);
     if (!pool) {
@@ -179,7 +203,11 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
 
     let queueAllowed = aggressive(config, pool, zone, nowMs, ctx);
     // A targeted request: its server or nothing (queued only for a server still coming up, with aggressive scaling).
-    const targetServer = targetId === null ? undefined : await ctx.store.getServer(targetId);
+    // The id as /api/v1/status lists it, or a fixed server's or agent's configured name
+    // (`ws1` for `fixed.<pool>.ws1`); from here on the request names it by its id.
+    const targetServer =
+      targetInput === null ? undefined : ((await ctx.store.getServer(targetInput)) ?? (await ctx.store.getServer(`fixed.${pool.name}.${targetInput}`)));
+    const targetId = targetServer && targetServer.pool === pool.name ? targetServer.id : targetInput;
     const targetRules = targetServer ? rulesFromConfig(config, pool.name, (p, a) => ctx.isActive(config, p, a, nowMs)) : undefined;
     if (targetId !== null) {
       if (!targetServer || !targetRules || targetServer.pool !== pool.name) {
@@ -353,14 +381,16 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const ended = await ctx.store.endSession(session.id, 'deleted', now);
     ctx.log.info({ event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' }, `session ${session.id} ended`);
     if (session.status === 'running') {
-      const retired = await retireIfSingleUse(ctx.store, session.server_id, now);
+      // The server is read once for both checks below (single use, drained and now empty).
+      const onServer = readServerOnce(ctx.store);
+      const retired = await retireIfSingleUse(onServer, session.server_id, now);
       // A slot freed: place queued requests of the pool.
       const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
       for (const s of assigned) ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
       // The reconciler reacts at once when the queue moved, a single-use server must be replaced
       // or a drained server became empty (it is destroyed now, not a reconcile_interval later);
       // other frees wait for the next tick (a reconcile per ended session would hammer the providers).
-      if (retired || assigned.length > 0 || (await becameEmptyWhileDraining(ctx.store, session.server_id))) ctx.onQueueEvent(`session ${session.id} ended`);
+      if (retired || assigned.length > 0 || (await becameEmptyWhileDraining(onServer, session.server_id))) ctx.onQueueEvent(`session ${session.id} ended`);
     } else {
       ctx.onQueueEvent(`queued session ${session.id} withdrawn`);
     }
