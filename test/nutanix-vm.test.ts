@@ -200,6 +200,18 @@ describe('Nutanix VM provider: what a VM is made of', { timeout: 60_000 }, () =>
     }
   });
 
+  it('a VM whose name only contains the prefix (the vm_name filter is an unanchored regex) is not observed, even with the markers copied', async () => {
+    const client = fakeNutanixVmProvider(fake);
+    const req = request();
+    const copy = fake.putVmDirect({
+      name: `copy-of-${vmName('ahv', req.intent_id)}`,
+      description: ownershipDescription('ahv', req),
+      categories: ownershipCategories('ahv', req),
+    });
+    expect((await client.observe()).some((v) => v.provider_id === copy.uuid)).toBe(false);
+    fake.vms.delete(copy.uuid);
+  });
+
   it('capacity is sockets × cores per socket and memory_mib', async () => {
     expect(await fakeNutanixVmProvider(fake, { num_sockets: 2, num_vcpus_per_socket: 4, memory_mib: 16_384 }).capacity()).toEqual({
       cores: 8,

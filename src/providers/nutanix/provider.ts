@@ -2,7 +2,9 @@
 // (providers/types.ts) and how they are met:
 // - observe(): POST /vms/list with `filter: vm_name==pf-<config hash>-.*`,
 //   `length: 500` and `offset`, paged until `metadata.total_matches` is read
-//   (two list calls per 1,000 VMs), filtered to the VMs whose categories and
+//   (two list calls per 1,000 VMs). Prism Central matches `vm_name` as an
+//   unanchored regular expression, so the names are checked for the prefix
+//   again, then filtered to the VMs whose categories and
 //   description mark them as this config's (markers.ts). `status.state`
 //   PENDING (or a create of this process in flight) is `pending`,
 //   DELETE_PENDING / a destroy in flight is `shutting-down`, ERROR is
@@ -50,7 +52,7 @@ import {
 } from './markers.ts';
 import { assertUserDataFits, guestCustomization } from './user-data.ts';
 
-/** Page size of POST /vms/list (Prism Central's largest). */
+/** Page size of POST /vms/list: the v3 maximum (default 20, at most 500). */
 export const LIST_PAGE = 500;
 
 /** A v3 VM entity (the fields poolform reads). */

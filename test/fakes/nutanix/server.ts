@@ -15,9 +15,12 @@
 //   While a create task runs the VM is listed with `status.state: PENDING`.
 // - Categories must exist before a VM carries them (422 otherwise); PUT
 //   /categories/{key} and /categories/{key}/{value} create them.
-// - POST /vms/list: `filter` (FIQL subset: `vm_name==<regex>`), `length`
-//   (at most 500 here: Prism Central caps page sizes, poolform asks 500),
-//   `offset`; `metadata.total_matches` is the count of every match.
+// - POST /vms/list: `filter` (FIQL subset: `vm_name==<regex>`, matched
+//   unanchored as Prism Central does: an exact name can match several VMs,
+//   which is why clients such as cluster-api-provider-nutanix check for more
+//   than one), `length` (default 20, at most 500: the v3 limit, see
+//   nutanix/PowerShell#46 and nutanix.dev "the five hundred (500) VMs via v3
+//   API"), `offset`; `metadata.total_matches` is the count of every match.
 // - Fault injection: the next N matching calls answer a status (429 with
 //   Retry-After, 500, 401, ...) or, for POST /vms, the create task fails with
 //   a reason / message (e.g. insufficient memory on the cluster).
@@ -124,13 +127,13 @@ function vmEntity(vm: NtnxVm): unknown {
   };
 }
 
-/** The `vm_name==<regex>` filter of the v3 list calls (FIQL; the value is a regular expression anchored at both ends). */
+/** The `vm_name==<regex>` filter of the v3 list calls (FIQL; the value is a regular expression, matched anywhere in the name). */
 function nameFilter(filter: string | undefined): ((name: string) => boolean) | string {
   if (filter === undefined || filter === '') return () => true;
   const m = /^vm_name==(.+)$/.exec(filter);
   if (!m?.[1]) return `unsupported filter ${JSON.stringify(filter)}`;
   try {
-    const re = new RegExp(`^(?:${m[1]})$`);
+    const re = new RegExp(m[1]);
     return (name) => re.test(name);
   } catch {
     return `invalid regular expression in filter ${JSON.stringify(filter)}`;
