@@ -111,7 +111,7 @@ describe('loadConfig', () => {
     expect(r.diagnostics.map((d) => d.message)).toEqual([
       'unknown kind "pool" (did you mean "Pool"?): expected one of Settings, Zone, VmProvider, DnsProvider, LdapConfig, Workspace, Pool',
       'missing required field "kind" (found "Kind": field names are case-sensitive)',
-      'unknown VmProvider type "AWS" (did you mean "aws"?): expected one of aws, azure, gcp, oci, digital_ocean, local',
+      'unknown VmProvider type "AWS" (did you mean "aws"?): expected one of aws, azure, gcp, oci, digital_ocean, kubevirt, harvester, vsphere, nutanix, local',
     ]);
     const yes = await loadStrings({ 'a.yaml': 'kind: LdapConfig\nname: l\nurl: ldaps://dc\nbind_dn: x\nbind_password: ${env:P}\nsearch_base: DC=x\nenabled: yes\n' });
     expect(yes.diagnostics.map((d) => d.message)).toEqual(['enabled: must be boolean, got string "yes" (write true or false)']);
