@@ -329,6 +329,15 @@ describe('Proxmox VE VM provider: half-made VMs', { timeout: 60_000 }, () => {
     await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
 
+  it('a VM on an unreachable node (status unknown) is pending, not failed, and listing still works', async () => {
+    const client = fakeProxmoxVmProvider(fake);
+    const req = request();
+    const { ownershipTags } = await import('../src/providers/proxmox/index.ts');
+    fake.putVmDirect(8300, { node: 'pve2', status: 'unknown' as 'running', tags: [...ownershipTags('pve', req), TAG_READY].join(';') });
+    expect((await client.observe()).find((v) => v.provider_id === '8300')).toMatchObject({ state: 'pending', server_id: req.server_id });
+    fake.vms.delete(8300);
+  });
+
   it('a VM still locked by its clone is pending, and a create of its intent waits (retryable) instead of cloning again', async () => {
     const client = fakeProxmoxVmProvider(fake);
     const req = request();

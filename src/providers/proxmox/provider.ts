@@ -102,6 +102,10 @@ function mapState(resource: PveResource, ready: boolean, inFlight: boolean, dele
   if (deleting) return 'shutting-down';
   if (resource.lock === 'clone' || resource.lock === 'create' || inFlight) return 'pending';
   if (resource.lock === 'destroyed') return 'shutting-down';
+  // A VM on a node the cluster cannot reach is listed with status `unknown`
+  // (upstream #858: listing must not fail then): reported pending, so it is
+  // neither taken for a failed server nor deleted while its node is away.
+  if (resource.status === 'unknown') return 'pending';
   if (!ready) return 'stopped';
   return resource.status === 'running' ? 'running' : 'stopped';
 }
