@@ -199,7 +199,9 @@ export function createNutanixVmProviderClient(internals: NutanixVmProviderIntern
         if (o) owned.set(uuid, o);
       }
       offset += entities.length;
-      if (entities.length === 0 || offset >= (page.metadata?.total_matches ?? 0)) break;
+      // Without total_matches (never seen, but not assumed), a full page means there may be more.
+      const total = page.metadata?.total_matches;
+      if (entities.length === 0 || (total !== undefined ? offset >= total : entities.length < LIST_PAGE)) break;
     }
     snapshot = { at, owned, prefixed };
     return snapshot;
