@@ -970,6 +970,10 @@ export interface VsphereVmProvider {
    */
   template: string;
   /**
+   * Content library name: template then names an item of this library (a VM template item, deployed with vm-template/library-items deploy, or an OVF template, deployed with ovf/library-item deploy) instead of a VM template in the inventory. network is not applied to OVF items.
+   */
+  content_library?: string;
+  /**
    * VM folder name the clones go into. poolform lists this folder to observe its VMs: give poolform a folder of its own.
    */
   folder: string;
@@ -2079,7 +2083,7 @@ export interface AutoscaleConfig {
   nginx_key?: string;
 }
 /**
- * A window in which the autoscale config is active, in the local wall time of `timezone`. `days` are the days a window starts on. start < end: active [start, end) that day; start > end: overnight, until `end` on the next day. `end: "24:00"` means the end of the day. A window may override the config's scaling targets while it is active (minimum_available_sessions, standby_*, staging_num_sessions, max_instances); where windows overlap, the larger target wins.
+ * A window in which the autoscale config is active, in the local wall time of `timezone`. `days` are the days a window starts on. start < end: active [start, end) that day; start > end: overnight, until `end` on the next day. `end: "24:00"` means the end of the day. A window may override the config's scaling targets while it is active (minimum_available_sessions, standby_*, num_sessions / staging_num_sessions, max_instances); where windows overlap, the larger target wins.
  */
 export interface Schedule {
   /**
@@ -2114,6 +2118,10 @@ export interface Schedule {
    * Docker agent pools: standby_gpus while this window is active. Overlapping windows: the larger target wins.
    */
   standby_gpus?: number;
+  /**
+   * Docker agent pools: num_sessions of every staging config that uses this autoscale config while this window is active (staging_num_sessions sets one by name and takes precedence). Overlapping windows: the larger target wins.
+   */
+  num_sessions?: number;
   /**
    * Docker agent pools: num_sessions per staging config (by name; the staging config must use this autoscale config) while this window is active. Overlapping windows: the larger target wins.
    */

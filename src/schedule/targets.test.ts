@@ -103,6 +103,23 @@ describe('target in force', () => {
   });
 });
 
+describe('num_sessions on a window (docker pools)', () => {
+  it('sets every staging config of the autoscale config while the window is active; staging_num_sessions by name wins', () => {
+    const c = {
+      schedules: [
+        { days: WEEKDAYS, start: '07:30', end: '09:30', timezone: tz, num_sessions: 20, staging_num_sessions: { firefox: 5 } },
+        { days: WEEKDAYS, start: '09:30', end: '17:00', timezone: tz },
+      ],
+    };
+    const staging = { chrome: 2, firefox: 3 };
+    const ramp = targetAt(c, Date.parse('2024-03-11T07:00:00Z'), staging);
+    expect(ramp.targets.staging).toEqual({ chrome: 20, firefox: 5 });
+    expect(ramp.windows['staging:chrome']).toBe('mon-fri 07:30–09:30 Europe/Berlin');
+    expect(targetAt(c, Date.parse('2024-03-11T10:00:00Z'), staging).targets.staging).toEqual({ chrome: 2, firefox: 3 });
+    expect(targetAt(c, Date.parse('2024-03-11T20:00:00Z'), staging).targets.staging).toEqual({ chrome: 0, firefox: 0 });
+  });
+});
+
 describe('schedule report', () => {
   const config = {
     pools: [{ name: 'desktops', type: 'server', autoscale: [{ name: 'day', vm_provider: 'local', ...day() }] }],

@@ -116,6 +116,13 @@ function windowTargets(base: Targets, s: Schedule): { targets: Targets; override
     targets.max_instances = Math.max(0, s.max_instances);
     overrides.add('max_instances');
   }
+  // num_sessions: every staging config of this autoscale config; a name in staging_num_sessions wins over it.
+  if (s.num_sessions !== undefined) {
+    for (const name of Object.keys(base.staging)) {
+      targets.staging[name] = Math.max(0, s.num_sessions);
+      overrides.add(`staging:${name}`);
+    }
+  }
   for (const [name, value] of Object.entries(s.staging_num_sessions ?? {})) {
     if (value === undefined || !(name in base.staging)) continue; // validate rejects unknown names
     targets.staging[name] = Math.max(0, value);

@@ -40,6 +40,14 @@ schedules:
     expect(only(bad, 'schedule-staging-unknown')).toMatchObject([{ path: '/autoscale/0/schedules/0/staging_num_sessions/firefox' }]);
   });
 
+  it('num_sessions on a window: accepted on docker pools, field-not-for-pool-type on server pools', async () => {
+    const ok = await docker(`agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, num_sessions: 20 }`, STAGING);
+    expect(codes(ok, 'error')).toEqual([]);
+    expect(ok.config?.pools[0]?.autoscale?.[0]?.schedules?.[0]?.num_sessions).toBe(20);
+    const bad = await server(`schedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, num_sessions: 4 }`);
+    expect(only(bad, 'field-not-for-pool-type')).toMatchObject([{ path: '/autoscale/0/schedules/0/num_sessions' }]);
+  });
+
   it('prewarm: durations parse, auto needs require_checkin, bad values are schema errors', async () => {
     expect(codes(await server('prewarm: 20m'))).toEqual([]);
     expect(codes(await server('prewarm: "off"'))).toEqual([]);

@@ -1,7 +1,7 @@
 // Per-window targets and pre-warming (per autoscale config):
 // field-not-for-pool-type: a window override of the other pool type
-//   (minimum_available_sessions on docker agent pools; standby_* and
-//   staging_num_sessions on server pools).
+//   (minimum_available_sessions on docker agent pools; standby_*,
+//   num_sessions and staging_num_sessions on server pools).
 // schedule-staging-unknown: staging_num_sessions names a staging config that
 //   is not in the pool or does not use this autoscale config.
 // schedule-cap-above-provider (warning): a window's max_instances above the VM
@@ -14,7 +14,7 @@ import type { Rule } from './context.ts';
 import { findStaging, findVmProvider } from '../lookup.ts';
 
 const SERVER_ONLY = ['minimum_available_sessions'] as const;
-const DOCKER_ONLY = ['standby_cores', 'standby_memory_mb', 'standby_gpus', 'staging_num_sessions'] as const;
+const DOCKER_ONLY = ['standby_cores', 'standby_memory_mb', 'standby_gpus', 'num_sessions', 'staging_num_sessions'] as const;
 
 export const scheduleTargets: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
