@@ -64,6 +64,42 @@ defineVmProviderConformance('vsphere over HTTPS (private CA in ca_cert), cluster
   };
 });
 
+defineVmProviderConformance('vsphere, content-library VM template item (vm-template deploy)', async () => ({
+  client: fakeVsphereVmProvider(fake, { name: 'vc-vmtx', content_library: 'kasm-lib', template: 'ubuntu-vmtx', network: 'VM Network', num_cpus: 4 }),
+  leftovers: async (vm) => (fake.vms.has(vm.provider_id) ? [`vm:${vm.provider_id}`] : []),
+}));
+
+defineVmProviderConformance('vsphere, content-library OVF item (ovf deploy, then CPU/memory updated)', async () => ({
+  client: fakeVsphereVmProvider(fake, { name: 'vc-ovf', content_library: 'kasm-lib', template: 'ubuntu-ovf', num_cpus: 4, memory_mb: 8192 }),
+  leftovers: async (vm) => (fake.vms.has(vm.provider_id) ? [`vm:${vm.provider_id}`] : []),
+}));
+
+describe('vsphere content-library sources', () => {
+  it('deploy applies CPU, memory and the folder; capacity comes from the item or the settings', async () => {
+    const vmtx = fakeVsphereVmProvider(fake, { name: 'vc-vmtx', content_library: 'kasm-lib', template: 'ubuntu-vmtx' });
+    expect(await vmtx.capacity()).toEqual({ cores: 2, memory_mb: 4096, gpus: 0 });
+    const ovf = fakeVsphereVmProvider(fake, { name: 'vc-ovf', content_library: 'kasm-lib', template: 'ubuntu-ovf', num_cpus: 6, memory_mb: 12288 });
+    const vm = await ovf.create(request());
+    expect(fake.vms.get(vm.provider_id)).toMatchObject({ folder: 'group-v10', cpu_count: 6, memory_size_MiB: 12288, power_state: 'POWERED_ON', source: 'item-2' });
+    expect(await ovf.capacity()).toEqual({ cores: 6, memory_mb: 12288, gpus: 0 });
+    await ovf.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+  });
+
+  it('an unknown library or item, or network with an OVF item, is refused naming the setting; nothing deployed', async () => {
+    const before = fake.vms.size;
+    for (const [over, field] of [
+      [{ content_library: 'nope', template: 'ubuntu-vmtx' }, 'content_library'],
+      [{ content_library: 'kasm-lib', template: 'nope' }, 'template'],
+      [{ content_library: 'kasm-lib', template: 'ubuntu-ovf', network: 'VM Network' }, 'network'],
+    ] as const) {
+      const error = (await fakeVsphereVmProvider(fake, over).create(request()).catch((e: unknown) => e)) as PoolformError;
+      expect(error).toMatchObject({ field });
+      expect(error.message).toContain('VmProvider vc');
+    }
+    expect(fake.vms.size).toBe(before);
+  });
+});
+
 describe('vsphere names', () => {
   it('round-trips identities, encodes awkward fields, ignores other configs', () => {
     const id = { hostname: 'kasm-1', pool: 'my_pool', autoscale: 'as 1', server_id: '6f1c2d3e-aaaa-bbbb-cccc-0123456789ab' };

@@ -22,6 +22,8 @@
 // - destroy(): only VMs whose name carries the marker; power stop when on,
 //   then DELETE. NOT_FOUND is success.
 // - capacity(): num_cpus / memory_mb, else the template's.
+// Sources: a VM template of the inventory (clone), or with `content_library`
+// an item of that library (vm-template or OVF deploy: library.ts).
 import type { VsphereVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
@@ -31,6 +33,7 @@ import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import type { VsphereClient } from './client.ts';
 import { isVsphereNotFound, toVsphereError, VsphereHttpError, vsphereRefused } from './errors.ts';
+import { deployLibraryItem, type LibrarySource, resolveLibraryItem } from './library.ts';
 import { parseVmName, VM_NAME_MAX, vmName } from './names.ts';
 import { assertUserDataFits, cloudInitMetadata } from './user-data.ts';
 
@@ -68,9 +71,8 @@ interface Placement {
   network?: string;
   /** The network's backing type, as the NIC backing names it. */
   networkType?: string;
-  template: VmSummary;
-  /** NIC 0 of the template, when `network` is set. */
-  nic?: string;
+  /** What is cloned: a VM template of the inventory, or a content-library item (library.ts). */
+  source: { kind: 'vm'; vm: VmSummary; nic?: string } | LibrarySource;
 }
 
 interface Snapshot {
@@ -156,6 +158,22 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     return scopeRef;
   }
 
+  /** A VM template of the inventory by name (vCenter > VM > List), with NIC 0 when `network` is set. */
+  async function inventoryTemplate(dc: string, network: string | undefined): Promise<{ kind: 'vm'; vm: VmSummary; nic?: string }> {
+    const templates = await call<VmSummary[]>('GET', `/vcenter/vm?${q({ names: config.template, datacenters: dc })}`);
+    const template = templates[0];
+    if (templates.length !== 1 || !template) {
+      throw new PoolformError('vsphere-not-found', `${where}: ${templates.length === 0 ? 'no' : templates.length} VM template named ${JSON.stringify(config.template)} in datacenter ${config.datacenter}`, {
+        field: 'template',
+      });
+    }
+    if (network === undefined) return { kind: 'vm', vm: template };
+    const nics = await call<{ nic: string }[]>('GET', `/vcenter/vm/${encodeURIComponent(template.vm)}/hardware/ethernet`);
+    const nic = nics[0]?.nic;
+    if (nic === undefined) throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, { field: 'network' });
+    return { kind: 'vm', vm: template, nic };
+  }
+
   /** Inventory names → ids (vCenter > Datacenter/Folder/… > List with `names`), once per client. */
   function placement(): Promise<Placement> {
     if (!placementRef) {
@@ -173,26 +191,21 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
         // vCenter > Network > List answers the backing type poolform must name (STANDARD_PORTGROUP, DISTRIBUTED_PORTGROUP, OPAQUE_NETWORK).
         const networkType =
           network !== undefined ? ((await call<{ network: string; type?: string }[]>('GET', `/vcenter/network?${q({ networks: network })}`))[0]?.type ?? 'STANDARD_PORTGROUP') : undefined;
-        const templates = await call<VmSummary[]>('GET', `/vcenter/vm?${q({ names: config.template, datacenters: dc })}`);
-        const template = templates[0];
-        if (templates.length !== 1 || !template) {
-          throw new PoolformError('vsphere-not-found', `${where}: ${templates.length === 0 ? 'no' : templates.length} VM template named ${JSON.stringify(config.template)} in datacenter ${config.datacenter}`, {
-            field: 'template',
+        const source = config.content_library !== undefined ? await resolveLibraryItem(call, where, config.content_library, config.template) : await inventoryTemplate(dc, network);
+        if (network !== undefined && source.kind === 'ovf') {
+          throw new PoolformError('vsphere-invalid-request', `${where}: network cannot be applied to the OVF item ${config.template} (OVF networks map by their own names); leave network out or use a VM template item`, {
+            field: 'network',
           });
         }
-        let nic: string | undefined;
-        if (network !== undefined) {
-          const nics = await call<{ nic: string }[]>('GET', `/vcenter/vm/${encodeURIComponent(template.vm)}/hardware/ethernet`);
-          nic = nics[0]?.nic;
-          if (nic === undefined) throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, { field: 'network' });
+        if (network !== undefined && source.kind === 'vm-template' && source.nic === undefined) {
+          throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, { field: 'network' });
         }
         return {
           folder,
           resourcePool,
-          template,
+          source,
           ...(datastore !== undefined ? { datastore } : {}),
           ...(network !== undefined ? { network, networkType: networkType ?? 'STANDARD_PORTGROUP' } : {}),
-          ...(nic !== undefined ? { nic } : {}),
         };
       })();
       placementRef = pending;
@@ -366,26 +379,39 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     let id: string | undefined;
     try {
       const place = await placement();
-      const hardware = {
-        ...(config.num_cpus !== undefined ? { cpu_update: { num_cpus: config.num_cpus } } : {}),
-        ...(config.memory_mb !== undefined ? { memory_update: { memory: config.memory_mb } } : {}),
-        ...(place.nic !== undefined && place.network !== undefined
-          ? { nics: [{ key: place.nic, value: { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } } }] }
-          : {}),
-      };
+      const source = place.source;
       try {
-        id = await call<string>(
-          'POST',
-          '/vcenter/vm?action=clone',
-          {
-            source: place.template.vm,
+        if (source.kind === 'vm') {
+          const hardware = {
+            ...(config.num_cpus !== undefined ? { cpu_update: { num_cpus: config.num_cpus } } : {}),
+            ...(config.memory_mb !== undefined ? { memory_update: { memory: config.memory_mb } } : {}),
+            ...(source.nic !== undefined && place.network !== undefined
+              ? { nics: [{ key: source.nic, value: { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } } }] }
+              : {}),
+          };
+          id = await call<string>(
+            'POST',
+            '/vcenter/vm?action=clone',
+            {
+              source: source.vm.vm,
+              name,
+              placement: { folder: place.folder, resource_pool: place.resourcePool, ...(place.datastore !== undefined ? { datastore: place.datastore } : {}) },
+              ...(Object.keys(hardware).length > 0 ? { hardware_customization: hardware } : {}),
+              power_on: false,
+            },
+            { idempotent: false },
+          );
+        } else {
+          id = await deployLibraryItem(call, where, source, {
             name,
-            placement: { folder: place.folder, resource_pool: place.resourcePool, ...(place.datastore !== undefined ? { datastore: place.datastore } : {}) },
-            ...(Object.keys(hardware).length > 0 ? { hardware_customization: hardware } : {}),
-            power_on: false,
-          },
-          { idempotent: false },
-        );
+            folder: place.folder,
+            resourcePool: place.resourcePool,
+            ...(place.datastore !== undefined ? { datastore: place.datastore } : {}),
+            ...(place.network !== undefined ? { network: place.network } : {}),
+            ...(config.num_cpus !== undefined ? { numCpus: config.num_cpus } : {}),
+            ...(config.memory_mb !== undefined ? { memoryMb: config.memory_mb } : {}),
+          });
+        }
       } catch (error) {
         const cause = error instanceof PoolformError ? error.cause : error;
         const exists = cause instanceof VsphereHttpError && cause.errorType === 'ALREADY_EXISTS';
@@ -489,9 +515,9 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     },
 
     async capacity(): Promise<Resources | undefined> {
-      const template = (await placement()).template;
-      const cores = config.num_cpus ?? template.cpu_count;
-      const memory = config.memory_mb ?? template.memory_size_MiB;
+      const source = (await placement()).source;
+      const cores = config.num_cpus ?? (source.kind === 'vm' ? source.vm.cpu_count : source.cpu);
+      const memory = config.memory_mb ?? (source.kind === 'vm' ? source.vm.memory_size_MiB : source.memoryMiB);
       return cores === undefined || memory === undefined ? undefined : { cores, memory_mb: memory, gpus: 0 };
     },
   };

@@ -17,6 +17,10 @@
 //   of GET .../power to report POWERED_ON); guest customization (CloudinitPrep
 //   userdata, ≤ 524,288 bytes); delete (a powered-on VM is refused with
 //   NOT_ALLOWED_IN_CURRENT_STATE); guest identity (IP once powered on).
+// - Content libraries (Content > Library / Library Item "find" and "get";
+//   vCenter > VM Template > Library Items "get" and "deploy"; vCenter > OVF >
+//   Library Item "deploy"): items deploy powered off into the given folder /
+//   pool; vCenter > VM > Hardware > Cpu / Memory "update" after an OVF deploy.
 // - Errors in vAPI's REST form `{error_type, messages: [{id, default_message}]}`.
 //   Fault injection: the next N matching calls answer the given error type /
 //   status (429 / 503 with Retry-After, UNABLE_TO_ALLOCATE_RESOURCE, ...), or
@@ -111,6 +115,11 @@ export const INVENTORY = {
   datastore: { 'ds-ssd': 'datastore-40' } as Record<string, string>,
   network: { 'VM Network': 'network-50' } as Record<string, string>,
   template: { 'ubuntu-2404-template': 'vm-900' } as Record<string, string>,
+  library: { 'kasm-lib': 'lib-1' } as Record<string, string>,
+  libraryItem: {
+    'ubuntu-vmtx': { id: 'item-1', type: 'vm-template', library: 'lib-1' },
+    'ubuntu-ovf': { id: 'item-2', type: 'ovf', library: 'lib-1' },
+  } as Record<string, { id: string; type: string; library: string }>,
 };
 
 export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promise<FakeVsphere> {
@@ -252,6 +261,59 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       }
       return reply(200, vm.vm);
     }
+    // Content > Library > Find {name} → library ids.
+    if (path === '/api/content/library' && method === 'POST' && action === 'find') {
+      const id = INVENTORY.library[String(body['name'] ?? '')];
+      return send(res, 200, id ? [id] : []);
+    }
+    // Content > Library > Item > Find {library_id, name} → item ids.
+    if (path === '/api/content/library/item' && method === 'POST' && action === 'find') {
+      const hit = INVENTORY.libraryItem[String(body['name'] ?? '')];
+      return send(res, 200, hit && hit.library === body['library_id'] ? [hit.id] : []);
+    }
+    const itemOf = (id: string | undefined) => Object.entries(INVENTORY.libraryItem).find(([, v]) => v.id === id);
+    // Content > Library > Item > Get.
+    const itemGet = /^\/api\/content\/library\/item\/([^/]+)$/.exec(path);
+    if (itemGet && method === 'GET') {
+      const hit = itemOf(itemGet[1]);
+      if (!hit) return error(res, 'NOT_FOUND', `library item ${itemGet[1]} not found`);
+      return send(res, 200, { id: hit[1].id, name: hit[0], type: hit[1].type, library_id: hit[1].library });
+    }
+    const deployInto = (name: string, folder: string | undefined, pool: string | undefined, datastore: string | undefined, source: string): FakeVm | string => {
+      const f = folder ?? 'group-v10';
+      if ([...vms.values()].some((v) => v.name === name && v.folder === f)) return `The name '${name}' already exists.`;
+      return addVm(name, f, { resource_pool: pool ?? '', datastore: datastore ?? null, source });
+    };
+    // vCenter > VM Template > Library Items > Get / Deploy.
+    const vmtx = /^\/api\/vcenter\/vm-template\/library-items\/([^/]+)$/.exec(path);
+    if (vmtx) {
+      const hit = itemOf(vmtx[1]);
+      if (!hit || hit[1].type !== 'vm-template') return error(res, 'NOT_FOUND', `VM template library item ${vmtx[1]} not found`);
+      if (method === 'GET') return send(res, 200, { guest_OS: 'UBUNTU_64', cpu: { count: 2, cores_per_socket: 1 }, memory: { size_MiB: 4096 }, nics: { '4000': { backing_type: 'STANDARD_PORTGROUP', network: 'network-50' } } });
+      if (method === 'POST' && action === 'deploy') {
+        const placement = (body['placement'] ?? {}) as Record<string, string | undefined>;
+        const disk = (body['disk_storage'] ?? {}) as Record<string, string | undefined>;
+        const made = deployInto(String(body['name'] ?? ''), placement['folder'], placement['resource_pool'], disk['datastore'], hit[1].id);
+        if (typeof made === 'string') return error(res, 'ALREADY_EXISTS', made);
+        const hw = (body['hardware_customization'] ?? {}) as { cpu_update?: { num_cpus?: number }; memory_update?: { memory?: number } };
+        if (hw.cpu_update?.num_cpus) made.cpu_count = hw.cpu_update.num_cpus;
+        if (hw.memory_update?.memory) made.memory_size_MiB = hw.memory_update.memory;
+        if (body['powered_on'] === true) made.power_state = 'POWERED_ON';
+        return reply(200, made.vm);
+      }
+    }
+    // vCenter > OVF > Library Item > Deploy → {succeeded, resource_id}.
+    const ovf = /^\/api\/vcenter\/ovf\/library-item\/([^/]+)$/.exec(path);
+    if (ovf && method === 'POST' && action === 'deploy') {
+      const hit = itemOf(ovf[1]);
+      if (!hit || hit[1].type !== 'ovf') return error(res, 'NOT_FOUND', `OVF library item ${ovf[1]} not found`);
+      const target = (body['target'] ?? {}) as Record<string, string | undefined>;
+      const spec = (body['deployment_spec'] ?? {}) as Record<string, unknown>;
+      if (spec['accept_all_EULA'] !== true) return error(res, 'INVALID_ARGUMENT', 'accept_all_EULA must be true');
+      const made = deployInto(String(spec['name'] ?? ''), target['folder_id'], target['resource_pool_id'], spec['default_datastore_id'] as string | undefined, hit[1].id);
+      if (typeof made === 'string') return reply(200, { succeeded: false, error: { errors: [{ category: 'SERVER', message: { id: 'x', default_message: made } }] } });
+      return reply(200, { succeeded: true, resource_id: { type: 'VirtualMachine', id: made.vm } });
+    }
     const vmPath = /^\/api\/vcenter\/vm\/(vm-\d+)(\/.*)?$/.exec(path);
     if (vmPath) {
       if (Object.values(INVENTORY.template).includes(vmPath[1] ?? '') && vmPath[2] === '/hardware/ethernet' && method === 'GET') return send(res, 200, [{ nic: '4000' }]);
@@ -260,6 +322,15 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       const sub = vmPath[2] ?? '';
       // vCenter > VM > Hardware > Ethernet > List.
       if (sub === '/hardware/ethernet' && method === 'GET') return send(res, 200, [{ nic: '4000' }]);
+      // vCenter > VM > Hardware > Cpu / Memory > Update (powered-off VMs here).
+      if (sub === '/hardware/cpu' && method === 'PATCH') {
+        if (typeof body['count'] === 'number') vm.cpu_count = body['count'];
+        return reply(204);
+      }
+      if (sub === '/hardware/memory' && method === 'PATCH') {
+        if (typeof body['size_MiB'] === 'number') vm.memory_size_MiB = body['size_MiB'];
+        return reply(204);
+      }
       // vCenter > VM > Get.
       if (sub === '' && method === 'GET') {
         return send(res, 200, { name: vm.name, power_state: vm.powerOnLeft > 0 ? 'POWERED_OFF' : vm.power_state, cpu: { count: vm.cpu_count }, memory: { size_MiB: vm.memory_size_MiB } });
