@@ -2,7 +2,7 @@
 // whose secrets are references (`${env:NAME}`, `${file:PATH}`) resolved when a
 // config is loaded. Presented as `Authorization: Bearer KEY` and compared in
 // constant time (SHA-256 digests through timingSafeEqual, every key checked).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config/model.ts';
 import { sourceDir } from '../config/lookup.ts';
 import { resolveSecret } from '../config/secrets.ts';
@@ -19,8 +19,9 @@ export interface KeySet {
   problems: string[];
 }
 
+/** SHA-256 in one call (crypto.hash): no Hash object per request, several times cheaper than createHash on a short token. */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** Resolves the configured keys. Unresolvable keys are skipped and reported. */
