@@ -7,34 +7,36 @@
 // "No changes.". The same for a scale-down to zero. In-process: the number of
 // mutating calls, the steady-state listing cost, a capacity refusal backing
 // the autoscaler off, and a bad token as a plan error.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
-import { loadConfig } from '../src/config/load.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
-import { withCallCounter } from '../src/providers/crash-after.ts';
+import type { Config } from '../src/config/model.ts';
 import { createDigitalOceanVmProvider } from '../src/providers/digital-ocean/index.ts';
 import { tagOf } from '../src/providers/digital-ocean/tags.ts';
 import { createDigitalOceanDnsProvider } from '../src/providers/digital-ocean-dns/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
-import type { Config } from '../src/config/model.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { type FakeDigitalOcean, startFakeDigitalOcean } from './fakes/digital-ocean/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
+import {
+  type ApplyWorkspace,
+  applyInProcess,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectApply,
+  expectCliNoChanges,
+  expectKilledApply,
+  expectNoChanges,
+  expectNoDuplicate,
+  isWaiting,
+  loadWorkspaceConfig,
+  reconcileLater,
+  removeWorkspace,
+  setMinimumSessions,
+  shiftedDeps,
+} from './support/provider-apply-harness.ts';
 
 const DOMAIN = 'example.test';
 const BASE = `desk.${DOMAIN}`;
-
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
 
 function configText(fake: FakeDigitalOcean, sessions: number, concurrency: number | undefined): string {
   const settings = concurrency === undefined ? '' : `kind: Settings\nprovider_concurrency: ${concurrency}\n---\n`;
@@ -75,52 +77,38 @@ api_url: ${fake.url}
 `;
 }
 
-function workspace(fake: FakeDigitalOcean, sessions: number, concurrency?: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-do-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'do.yaml'), configText(fake, sessions, concurrency));
-  return { root, config, state: join(root, 'state'), env: { DIGITALOCEAN_TOKEN: fake.token } };
+function workspace(fake: FakeDigitalOcean, sessions: number, concurrency?: number): ApplyWorkspace {
+  return createApplyWorkspace({
+    prefix: 'poolform-do-apply-',
+    fileName: 'do.yaml',
+    text: configText(fake, sessions, concurrency),
+    env: { DIGITALOCEAN_TOKEN: fake.token },
+  });
 }
 
 /** readsToActive 0: droplets are active in the create answer, so the child's default poll interval never runs. */
 const fakeFor = (): Promise<FakeDigitalOcean> => startFakeDigitalOcean({ readsToActive: 0, domains: [DOMAIN] });
 
-function registryFor(config: Config, ws: Ws, now: () => number = Date.now): ProviderRegistry {
-  const fast = { retryBaseMs: 1, retryMaxMs: 5, sleep: async () => undefined };
-  return createProviderRegistry({
-    config,
-    stateDir: ws.state,
-    env: ws.env,
-    factories: {
-      digitalOceanVm: (options) => createDigitalOceanVmProvider({ ...options, pollIntervalMs: 1, now, clientOptions: fast }),
-      digitalOceanDns: (options) => createDigitalOceanDnsProvider({ ...options, clientOptions: fast }),
-    },
-  });
-}
-
-async function load(ws: Ws): Promise<Config> {
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-  return loaded.config;
+function registryFor(ws: ApplyWorkspace) {
+  return (config: Config, now: () => number = Date.now): ProviderRegistry => {
+    const fast = { retryBaseMs: 1, retryMaxMs: 5, sleep: async () => undefined };
+    return createProviderRegistry({
+      config,
+      stateDir: ws.state,
+      env: ws.env,
+      factories: {
+        digitalOceanVm: (options) => createDigitalOceanVmProvider({ ...options, pollIntervalMs: 1, now, clientOptions: fast }),
+        digitalOceanDns: (options) => createDigitalOceanDnsProvider({ ...options, clientOptions: fast }),
+      },
+    });
+  };
 }
 
 const zone = (fake: FakeDigitalOcean) => [...(fake.records.get(DOMAIN)?.values() ?? [])];
 
 /** Converged: state, droplets and records agree, and plan has nothing to do (a `poolform plan` child when `cli`). */
-async function assertConverged(fake: FakeDigitalOcean, ws: Ws, expected: number, cli = false): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  let vmIds: string[];
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-  } finally {
-    await store.close();
-  }
+async function assertConverged(fake: FakeDigitalOcean, ws: ApplyWorkspace, expected: number, cli = false): Promise<void> {
+  const vmIds = await convergedVmIds(ws);
   const droplets = [...fake.droplets.values()];
   expect(droplets.map((d) => tagOf(d.tags, 'server')).sort()).toEqual(vmIds);
   expect(vmIds).toHaveLength(expected);
@@ -132,49 +120,15 @@ async function assertConverged(fake: FakeDigitalOcean, ws: Ws, expected: number,
   expect(a).toHaveLength(expected);
   const privateIps = new Set(droplets.map((d) => d.private_ip));
   for (const r of a) expect(privateIps.has(r.data)).toBe(true);
-  if (cli) {
-    const plan = await runChild(['plan', ws.config, '--state', ws.state, '--detailed-exitcode'], ws.env);
-    expect(plan.stderr).toBe('');
-    expect(plan.stdout).toContain('No changes.');
-    expect(plan.code).toBe(0);
-    return;
-  }
-  const config = await load(ws);
-  const planStore = await createSqliteStore({ path: ws.state });
-  try {
-    const { plan } = await planOnce({ config, store: planStore, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await planStore.close();
-  }
-}
-
-/** One reconcile 16 minutes "later": past the planner's 10-minute wait for a create an interrupted apply may have started. */
-async function reconcileLater(ws: Ws): Promise<void> {
-  const later = () => Date.now() + 16 * 60_000;
-  const config = await load(ws);
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
-      config,
-      store,
-      registry: registryFor(config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(11),
-      newId: randomUUID,
-      env: ws.env,
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  if (cli) await expectCliNoChanges(ws);
+  else await expectNoChanges(ws, registryFor(ws));
 }
 
 function assertNoDuplicate(fake: FakeDigitalOcean, wanted: number): void {
-  const servers = [...fake.droplets.values()].map((d) => tagOf(d.tags, 'server'));
-  expect(new Set(servers).size).toBe(servers.length);
-  expect(servers.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    [...fake.droplets.values()].map((d) => tagOf(d.tags, 'server')),
+    wanted,
+  );
 }
 
 describe('apply with the DigitalOcean providers', () => {
@@ -183,25 +137,22 @@ describe('apply with the DigitalOcean providers', () => {
   }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
-    const store = await createSqliteStore({ path: ws.state });
+    const applied = await applyInProcess(ws, registryFor(ws)).catch(async (err: unknown) => {
+      await fake.close();
+      removeWorkspace(ws);
+      throw err;
+    });
     try {
-      const config = await load(ws);
-      const { registry, counter } = withCallCounter(registryFor(config, ws));
-      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
-      const { plan } = await planOnce(deps);
-      counter.reset();
-      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
-      expect(result.failures).toEqual([]);
-      expect(counter.mutating).toBe(3);
+      expect(applied.mutating).toBe(3);
       expect(fake.droplets.size).toBe(2);
       fake.calls.length = 0;
-      const again = await planOnce(deps);
+      const again = await applied.replan();
       expect(again.plan.changes).toEqual([]);
       expect(fake.calls.map((c) => c.operation).sort()).toEqual(['droplets.list', 'records.list']);
     } finally {
-      await store.close();
+      await applied.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -210,27 +161,21 @@ describe('apply with the DigitalOcean providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-        expect(again.code).toBe(0);
+        await expectKilledApply(ws, n);
+        const again = await expectApply(ws);
         assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(ws);
+        if (isWaiting(again)) await reconcileLater(ws, registryFor(ws));
         await assertConverged(fake, ws, 2, n === 1);
 
         if (n <= 2) {
-          const file = join(ws.config, 'do.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-          expect(finish.code).toBe(0);
+          setMinimumSessions(ws, 2, 0);
+          await expectKilledApply(ws, n, { cleanStderr: false });
+          await expectApply(ws);
           await assertConverged(fake, ws, 0);
         }
       } finally {
         await fake.close();
-        rmSync(ws.root, { recursive: true, force: true });
+        removeWorkspace(ws);
       }
     }
   });
@@ -239,16 +184,14 @@ describe('apply with the DigitalOcean providers', () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 3);
     try {
-      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
-      expect(crashed.signal).toBe('SIGKILL');
-      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-      expect(again.code).toBe(0);
+      await expectKilledApply(ws, 1, { cleanStderr: false });
+      const again = await expectApply(ws);
       assertNoDuplicate(fake, 3);
-      if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(ws);
+      if (isWaiting(again)) await reconcileLater(ws, registryFor(ws));
       await assertConverged(fake, ws, 3);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -257,19 +200,9 @@ describe('apply with the DigitalOcean providers', () => {
     const ws = workspace(fake, 3);
     const store = await createSqliteStore({ path: ws.state });
     try {
-      const config = await load(ws);
+      const config = await loadWorkspaceConfig(ws);
       let shift = 0;
-      const now = () => Date.now() + shift;
-      const deps = {
-        config,
-        store,
-        registry: registryFor(config, ws, now),
-        clock: () => new Date(now()),
-        idGen: createSeededIdGen(5),
-        newId: randomUUID,
-        env: ws.env,
-        apiAddress: '127.0.0.1:9',
-      };
+      const deps = shiftedDeps(ws, config, store, registryFor(ws), () => shift);
       fake.inject({ method: 'POST', path: '/v2/droplets', status: 422, id: 'unprocessable_entity', message: 'Size is not available in this region.' });
       const first = await reconcileOnce(deps);
       expect(first.applied.failures).toHaveLength(1);
@@ -291,7 +224,7 @@ describe('apply with the DigitalOcean providers', () => {
     } finally {
       await store.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -307,7 +240,7 @@ describe('apply with the DigitalOcean providers', () => {
       expect(fake.droplets.size).toBe(0);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 });
