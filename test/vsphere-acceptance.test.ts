@@ -12,7 +12,9 @@ import type { VsphereVmProvider } from '../src/generated/config.ts';
 import { createVsphereVmProvider } from '../src/providers/vsphere/index.ts';
 
 const env = process.env;
-const missing = ['VSPHERE_URL', 'VSPHERE_USERNAME', 'VSPHERE_PASSWORD', 'VSPHERE_DATACENTER', 'VSPHERE_TEMPLATE', 'VSPHERE_FOLDER'].filter((name) => !env[name]);
+const missing = ['VSPHERE_URL', 'VSPHERE_USERNAME', 'VSPHERE_PASSWORD', 'VSPHERE_DATACENTER', 'VSPHERE_TEMPLATE', 'VSPHERE_FOLDER'].filter(
+  (name) => !env[name],
+);
 if (!env['VSPHERE_RESOURCE_POOL'] && !env['VSPHERE_CLUSTER']) missing.push('VSPHERE_RESOURCE_POOL or VSPHERE_CLUSTER');
 const enabled = env['POOLFORM_ACC_VSPHERE'] === '1' && missing.length === 0;
 const reason =

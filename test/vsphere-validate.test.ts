@@ -35,7 +35,8 @@ async function validate(yaml: string, files: Record<string, string> = {}): Promi
 }
 
 const CA = (): Record<string, string> => ({ 'vcenter-ca.pem': testCa().caCert });
-const codes = (diagnostics: Diagnostic[], severity: 'error' | 'warning' = 'error'): string[] => diagnostics.filter((d) => d.severity === severity).map((d) => d.code);
+const codes = (diagnostics: Diagnostic[], severity: 'error' | 'warning' = 'error'): string[] =>
+  diagnostics.filter((d) => d.severity === severity).map((d) => d.code);
 
 const pool = (name: string, autoscale: string): string => `---
 kind: Pool
@@ -66,7 +67,7 @@ describe('validate: vSphere providers', () => {
 
   it('user-data-too-large: 524,288 bytes of CloudinitPrep userdata after worst-case rendering', async () => {
     expect(VSPHERE_USER_DATA_LIMIT).toBe(USERDATA_MAX_BYTES);
-    const withScript = (n: number): string => example().replace(/startup_script: \|\n(  .*\n)+/, `startup_script: "${'x'.repeat(n)}"\n`);
+    const withScript = (n: number): string => example().replace(/startup_script: \|\n( {2}.*\n)+/, `startup_script: "${'x'.repeat(n)}"\n`);
     expect(codes(await validate(withScript(USERDATA_MAX_BYTES), CA()))).toEqual([]);
     const over = await validate(withScript(USERDATA_MAX_BYTES + 1), CA());
     expect(codes(over)).toEqual(['user-data-too-large']);

@@ -57,7 +57,14 @@ defineVmProviderConformance('vsphere over HTTPS (private CA in ca_cert), cluster
   tlsFake ??= await startFakeVsphere({ https: { cert: ca.cert, key: ca.key } });
   return {
     client: createVsphereVmProvider({
-      config: vsphereVmConfig(tlsFake, { resource_pool: undefined, cluster: 'cluster-a', datastore: 'ds-ssd', network: 'VM Network', num_cpus: 4, memory_mb: 8192 }),
+      config: vsphereVmConfig(tlsFake, {
+        resource_pool: undefined,
+        cluster: 'cluster-a',
+        datastore: 'ds-ssd',
+        network: 'VM Network',
+        num_cpus: 4,
+        memory_mb: 8192,
+      }),
       secrets: { password: FAKE_VSPHERE_USER.password, caCert: ca.caCert },
       ...FAST_VSPHERE_TUNING,
     }),
@@ -80,7 +87,13 @@ describe('vsphere content-library sources', () => {
     expect(await vmtx.capacity()).toEqual({ cores: 2, memory_mb: 4096, gpus: 0 });
     const ovf = fakeVsphereVmProvider(fake, { name: 'vc-ovf', content_library: 'kasm-lib', template: 'ubuntu-ovf', num_cpus: 6, memory_mb: 12288 });
     const vm = await ovf.create(request());
-    expect(fake.vms.get(vm.provider_id)).toMatchObject({ folder: 'group-v10', cpu_count: 6, memory_size_MiB: 12288, power_state: 'POWERED_ON', source: 'item-2' });
+    expect(fake.vms.get(vm.provider_id)).toMatchObject({
+      folder: 'group-v10',
+      cpu_count: 6,
+      memory_size_MiB: 12288,
+      power_state: 'POWERED_ON',
+      source: 'item-2',
+    });
     expect(await ovf.capacity()).toEqual({ cores: 6, memory_mb: 12288, gpus: 0 });
     await ovf.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
@@ -92,7 +105,9 @@ describe('vsphere content-library sources', () => {
       [{ content_library: 'kasm-lib', template: 'nope' }, 'template'],
       [{ content_library: 'kasm-lib', template: 'ubuntu-ovf', network: 'VM Network' }, 'network'],
     ] as const) {
-      const error = (await fakeVsphereVmProvider(fake, over).create(request()).catch((e: unknown) => e)) as PoolformError;
+      const error = (await fakeVsphereVmProvider(fake, over)
+        .create(request())
+        .catch((e: unknown) => e)) as PoolformError;
       expect(error).toMatchObject({ field });
       expect(error.message).toContain('VmProvider vc');
     }
@@ -169,7 +184,12 @@ describe('vsphere provider against the fake', () => {
   it('UNABLE_TO_ALLOCATE_RESOURCE on power-on: the clone is deleted, the error is capacity, retryable, nothing created', async () => {
     const client = fakeVsphereVmProvider(fake);
     const req = request();
-    fake.inject({ method: 'POST', path: '/power?action=start', error_type: 'UNABLE_TO_ALLOCATE_RESOURCE', message: 'Insufficient resources to satisfy configured failover level' });
+    fake.inject({
+      method: 'POST',
+      path: '/power?action=start',
+      error_type: 'UNABLE_TO_ALLOCATE_RESOURCE',
+      message: 'Insufficient resources to satisfy configured failover level',
+    });
     const error = (await client.create(req).catch((e: unknown) => e)) as PoolformError;
     expect(error.code).toBe('vsphere-insufficient-capacity');
     expect(error.retryable).toBe(true);

@@ -26,10 +26,15 @@ export const vsphereProviders: Rule = (ctx) => {
       });
     }
     if (provider.insecure_skip_verify === true) {
-      ctx.report('warning', 'tls-insecure', `VmProvider ${provider.name} does not verify vCenter's certificate: the password travels over an unverified connection; set ca_cert instead`, {
-        doc: provider,
-        path: ['insecure_skip_verify'],
-      });
+      ctx.report(
+        'warning',
+        'tls-insecure',
+        `VmProvider ${provider.name} does not verify vCenter's certificate: the password travels over an unverified connection; set ca_cert instead`,
+        {
+          doc: provider,
+          path: ['insecure_skip_verify'],
+        },
+      );
     }
     for (const pool of ctx.config.pools) {
       for (const [i, a] of (pool.autoscale ?? []).entries()) {

@@ -9,7 +9,11 @@ interface Seen {
   headers: Record<string, string>;
 }
 
-const json = (status: number, value: unknown, headers: Record<string, string> = {}): HttpAnswer => ({ status, headers, text: value === undefined ? '' : JSON.stringify(value) });
+const json = (status: number, value: unknown, headers: Record<string, string> = {}): HttpAnswer => ({
+  status,
+  headers,
+  text: value === undefined ? '' : JSON.stringify(value),
+});
 const vapi = (status: number, type: string): HttpAnswer => json(status, { error_type: type, messages: [{ default_message: type }] });
 
 function stub(answer: (s: Seen, n: number) => HttpAnswer): { transport: HttpTransport; seen: Seen[] } {
@@ -25,14 +29,22 @@ function stub(answer: (s: Seen, n: number) => HttpAnswer): { transport: HttpTran
 }
 
 const client = (transport: HttpTransport) =>
-  createVsphereClient({ url: 'https://vc.example/', username: 'u@vsphere.local', password: 'p', transport, retry: { maxRetries: 3, baseMs: 1, maxMs: 2, sleep: async () => undefined } });
+  createVsphereClient({
+    url: 'https://vc.example/',
+    username: 'u@vsphere.local',
+    password: 'p',
+    transport,
+    retry: { maxRetries: 3, baseMs: 1, maxMs: 2, sleep: async () => undefined },
+  });
 
 describe('vsphere client', () => {
   it('logs in once with Basic auth, sends the session id, shares the login between concurrent calls', async () => {
     const { transport, seen } = stub((s) => (s.url.endsWith('/api/session') ? json(201, 'sid-1') : json(200, [])));
     const c = client(transport);
     await Promise.all([c.call('GET', '/vcenter/vm'), c.call('GET', '/vcenter/folder')]);
-    expect(seen.filter((s) => s.method === 'POST').map((s) => s.headers['authorization'])).toEqual([`Basic ${Buffer.from('u@vsphere.local:p').toString('base64')}`]);
+    expect(seen.filter((s) => s.method === 'POST').map((s) => s.headers['authorization'])).toEqual([
+      `Basic ${Buffer.from('u@vsphere.local:p').toString('base64')}`,
+    ]);
     expect(seen.filter((s) => s.method === 'GET').every((s) => s.headers['vmware-api-session-id'] === 'sid-1')).toBe(true);
     await c.close();
     expect(seen.at(-1)).toMatchObject({ method: 'DELETE', url: 'https://vc.example/api/session' });

@@ -92,7 +92,8 @@ export function createVsphereClient(options: VsphereClientOptions): VsphereClien
         (error) => {
           const verdict = transientVsphereError(error);
           // A non-idempotent call is retried only when vCenter certainly did not act (429 / RESOURCE_BUSY / 503 say so).
-          if (!idempotent && error instanceof VsphereHttpError && error.status >= 500 && error.status !== 503 && error.errorType !== 'RESOURCE_BUSY') return { retry: false };
+          if (!idempotent && error instanceof VsphereHttpError && error.status >= 500 && error.status !== 503 && error.errorType !== 'RESOURCE_BUSY')
+            return { retry: false };
           return verdict;
         },
         options.retry,

@@ -39,7 +39,10 @@ describe('vsphere error mapping', () => {
     const tls = toVsphereError(new TransportError('self-signed certificate in certificate chain', { cause: undefined, tls: true }), ctx);
     expect(tls).toMatchObject({ code: 'vsphere-tls-failed', retryable: false });
     expect(tls.message).toContain('ca_cert');
-    expect(toVsphereError(new TransportError('ECONNREFUSED', { cause: undefined, tls: false }), ctx)).toMatchObject({ code: 'vsphere-unreachable', retryable: true });
+    expect(toVsphereError(new TransportError('ECONNREFUSED', { cause: undefined, tls: false }), ctx)).toMatchObject({
+      code: 'vsphere-unreachable',
+      retryable: true,
+    });
   });
 
   it('a proxy page (not JSON) keeps its text', () => {

@@ -37,11 +37,19 @@ export function parseVsphereError(status: number, text: string, retryAfter?: str
   let type = `HTTP ${status}`;
   let message = text.trim().slice(0, 300) || `HTTP ${status}`;
   try {
-    const body = JSON.parse(text) as { error_type?: unknown; type?: unknown; messages?: { default_message?: unknown }[]; value?: { messages?: { default_message?: unknown }[] } };
+    const body = JSON.parse(text) as {
+      error_type?: unknown;
+      type?: unknown;
+      messages?: { default_message?: unknown }[];
+      value?: { messages?: { default_message?: unknown }[] };
+    };
     const t = typeof body.error_type === 'string' ? body.error_type : typeof body.type === 'string' ? body.type.replace(/^.*\./, '').toUpperCase() : undefined;
     if (t) type = t;
     const msgs = body.messages ?? body.value?.messages ?? [];
-    const joined = msgs.map((m) => (typeof m.default_message === 'string' ? m.default_message : '')).filter(Boolean).join('; ');
+    const joined = msgs
+      .map((m) => (typeof m.default_message === 'string' ? m.default_message : ''))
+      .filter(Boolean)
+      .join('; ');
     if (joined) message = joined;
   } catch {
     // Not JSON: keep the text.
@@ -62,7 +70,12 @@ export function vsphereRefused(error: unknown): boolean {
 export function transientVsphereError(error: unknown): { retry: boolean; hintMs?: number } {
   if (!(error instanceof VsphereHttpError)) return { retry: false };
   const transient =
-    error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504 || error.errorType === 'RESOURCE_BUSY' || error.errorType === 'SERVICE_UNAVAILABLE';
+    error.status === 429 ||
+    error.status === 502 ||
+    error.status === 503 ||
+    error.status === 504 ||
+    error.errorType === 'RESOURCE_BUSY' ||
+    error.errorType === 'SERVICE_UNAVAILABLE';
   if (!transient) return { retry: false };
   return error.retryAfterMs !== undefined ? { retry: true, hintMs: error.retryAfterMs } : { retry: true };
 }
@@ -90,15 +103,24 @@ export function toVsphereError(error: unknown, ctx: VsphereErrorContext): Poolfo
       retryable,
       cause: error,
       ...(providerCode !== undefined ? { providerCode } : {}),
-      details: { operation: ctx.operation, ...(providerCode !== undefined ? { provider_code: providerCode } : {}), ...(status !== undefined ? { http_status: status } : {}) },
+      details: {
+        operation: ctx.operation,
+        ...(providerCode !== undefined ? { provider_code: providerCode } : {}),
+        ...(status !== undefined ? { http_status: status } : {}),
+      },
     });
   if (error instanceof TransportError) {
     if (error.tls) {
-      return fail('vsphere-tls-failed', `TLS to vCenter failed (${short(error.message)}). Set ca_cert to the CA that signs vCenter's certificate (a \${file:} reference)`, false);
+      return fail(
+        'vsphere-tls-failed',
+        `TLS to vCenter failed (${short(error.message)}). Set ca_cert to the CA that signs vCenter's certificate (a \${file:} reference)`,
+        false,
+      );
     }
     return fail('vsphere-unreachable', `${ctx.operation}: ${short(error.message)}; poolform will try again`, true);
   }
-  if (!(error instanceof VsphereHttpError)) return fail('vsphere-error', `${ctx.operation} failed: ${error instanceof Error ? error.message : String(error)}`, true);
+  if (!(error instanceof VsphereHttpError))
+    return fail('vsphere-error', `${ctx.operation} failed: ${error instanceof Error ? error.message : String(error)}`, true);
   const { status, errorType } = error;
   const message = short(error.message);
   if (errorType === 'UNAUTHENTICATED' || status === 401) {
@@ -111,7 +133,13 @@ export function toVsphereError(error: unknown, ctx: VsphereErrorContext): Poolfo
     );
   }
   if (errorType === 'UNAUTHORIZED' || status === 403) {
-    return fail('vsphere-unauthorized', `the vCenter account may not call ${ctx.operation}: ${message}. See docs/providers/vsphere.md for the privileges needed`, false, errorType, status);
+    return fail(
+      'vsphere-unauthorized',
+      `the vCenter account may not call ${ctx.operation}: ${message}. See docs/providers/vsphere.md for the privileges needed`,
+      false,
+      errorType,
+      status,
+    );
   }
   if (errorType === 'UNABLE_TO_ALLOCATE_RESOURCE' || CAPACITY.test(error.message)) {
     return fail(
@@ -123,10 +151,22 @@ export function toVsphereError(error: unknown, ctx: VsphereErrorContext): Poolfo
     );
   }
   if (status === 429 || errorType === 'RESOURCE_BUSY' || errorType === 'SERVICE_UNAVAILABLE' || status === 503) {
-    return fail('vsphere-throttled', `vCenter is still busy or rate-limiting ${ctx.operation} (${errorType}) after retries; poolform will try again later`, true, errorType, status);
+    return fail(
+      'vsphere-throttled',
+      `vCenter is still busy or rate-limiting ${ctx.operation} (${errorType}) after retries; poolform will try again later`,
+      true,
+      errorType,
+      status,
+    );
   }
   if (errorType === 'NOT_FOUND' || status === 404) {
-    return fail('vsphere-not-found', `${ctx.operation}: not found (check template, folder, resource_pool/cluster, datastore, network): ${message}`, false, errorType, status);
+    return fail(
+      'vsphere-not-found',
+      `${ctx.operation}: not found (check template, folder, resource_pool/cluster, datastore, network): ${message}`,
+      false,
+      errorType,
+      status,
+    );
   }
   if (status >= 400 && status < 500) {
     return fail('vsphere-invalid-request', `${ctx.operation} was rejected (check the provider's settings): ${errorType}: ${message}`, false, errorType, status);

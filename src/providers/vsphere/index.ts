@@ -44,7 +44,10 @@ export interface VsphereVmProviderOptions
 export function createVsphereVmProvider(options: VsphereVmProviderOptions): VmProviderClient {
   const { config, secrets, retry, warn, transport, client: injected, ...tuning } = options;
   const where = `VmProvider ${config.name}`;
-  const tls = { ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}), ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}) };
+  const tls = {
+    ...(secrets.caCert !== undefined ? { caCert: secrets.caCert } : {}),
+    ...(config.insecure_skip_verify === true ? { insecureSkipVerify: true } : {}),
+  };
   warnIfInsecure(tls, { where, what: 'vCenter', code: 'POOLFORM_VSPHERE_INSECURE', warn });
   const client =
     injected ??

@@ -33,12 +33,20 @@ export interface LibrarySource {
 export async function resolveLibraryItem(call: Call, where: string, library: string, name: string): Promise<LibrarySource> {
   const libraries = await call<string[]>('POST', '/content/library?action=find', { name: library }, { idempotent: true });
   if (libraries.length !== 1 || !libraries[0]) {
-    throw new PoolformError('vsphere-not-found', `${where}: ${libraries.length === 0 ? 'no' : libraries.length} content libraries named ${JSON.stringify(library)}`, { field: 'content_library' });
+    throw new PoolformError(
+      'vsphere-not-found',
+      `${where}: ${libraries.length === 0 ? 'no' : libraries.length} content libraries named ${JSON.stringify(library)}`,
+      { field: 'content_library' },
+    );
   }
   const items = await call<string[]>('POST', '/content/library/item?action=find', { library_id: libraries[0], name }, { idempotent: true });
   const itemId = items[0];
   if (items.length !== 1 || !itemId) {
-    throw new PoolformError('vsphere-not-found', `${where}: ${items.length === 0 ? 'no' : items.length} items named ${JSON.stringify(name)} in content library ${library}`, { field: 'template' });
+    throw new PoolformError(
+      'vsphere-not-found',
+      `${where}: ${items.length === 0 ? 'no' : items.length} items named ${JSON.stringify(name)} in content library ${library}`,
+      { field: 'template' },
+    );
   }
   const item = await call<{ type?: string }>('GET', `/content/library/item/${encodeURIComponent(itemId)}`);
   if (item.type === 'vm-template') {
@@ -56,7 +64,11 @@ export async function resolveLibraryItem(call: Call, where: string, library: str
     };
   }
   if (item.type === 'ovf') return { kind: 'ovf', item: itemId };
-  throw new PoolformError('vsphere-invalid-request', `${where}: content library item ${name} is of type ${item.type ?? 'unknown'}; poolform deploys vm-template and ovf items`, { field: 'template' });
+  throw new PoolformError(
+    'vsphere-invalid-request',
+    `${where}: content library item ${name} is of type ${item.type ?? 'unknown'}; poolform deploys vm-template and ovf items`,
+    { field: 'template' },
+  );
 }
 
 export interface DeploySpec {
@@ -101,7 +113,11 @@ export async function deployLibraryItem(call: Call, where: string, source: Libra
   );
   const id = result.resource_id?.id;
   if (result.succeeded !== true || !id) {
-    const why = (result.error?.errors ?? []).map((e) => e.message?.default_message ?? '').filter(Boolean).join('; ') || 'no reason given';
+    const why =
+      (result.error?.errors ?? [])
+        .map((e) => e.message?.default_message ?? '')
+        .filter(Boolean)
+        .join('; ') || 'no reason given';
     throw new PoolformError('vsphere-error', `${where}: OVF deploy of the content library item failed: ${why}; poolform will try again`, { retryable: true });
   }
   if (spec.numCpus !== undefined) await call('PATCH', `/vcenter/vm/${encodeURIComponent(id)}/hardware/cpu`, { count: spec.numCpus });

@@ -130,7 +130,15 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
       .join('&');
 
   /** The id of the one `kind` named `name` (in datacenter `dc` when given); extra filters such as the folder type. */
-  async function one(kind: string, path: string, idField: string, name: string, field: string, dc: string | undefined, extra: Record<string, string> = {}): Promise<string> {
+  async function one(
+    kind: string,
+    path: string,
+    idField: string,
+    name: string,
+    field: string,
+    dc: string | undefined,
+    extra: Record<string, string> = {},
+  ): Promise<string> {
     const list = await call<Record<string, string>[]>('GET', `${path}?${q({ names: name, ...(dc !== undefined ? { datacenters: dc } : {}), ...extra })}`);
     if (list.length !== 1 || typeof list[0]?.[idField] !== 'string') {
       throw new PoolformError(
@@ -163,14 +171,21 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     const templates = await call<VmSummary[]>('GET', `/vcenter/vm?${q({ names: config.template, datacenters: dc })}`);
     const template = templates[0];
     if (templates.length !== 1 || !template) {
-      throw new PoolformError('vsphere-not-found', `${where}: ${templates.length === 0 ? 'no' : templates.length} VM template named ${JSON.stringify(config.template)} in datacenter ${config.datacenter}`, {
-        field: 'template',
-      });
+      throw new PoolformError(
+        'vsphere-not-found',
+        `${where}: ${templates.length === 0 ? 'no' : templates.length} VM template named ${JSON.stringify(config.template)} in datacenter ${config.datacenter}`,
+        {
+          field: 'template',
+        },
+      );
     }
     if (network === undefined) return { kind: 'vm', vm: template };
     const nics = await call<{ nic: string }[]>('GET', `/vcenter/vm/${encodeURIComponent(template.vm)}/hardware/ethernet`);
     const nic = nics[0]?.nic;
-    if (nic === undefined) throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, { field: 'network' });
+    if (nic === undefined)
+      throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, {
+        field: 'network',
+      });
     return { kind: 'vm', vm: template, nic };
   }
 
@@ -186,19 +201,31 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
           const cluster = await one('cluster', '/vcenter/cluster', 'cluster', config.cluster ?? '', 'cluster', dc);
           resourcePool = (await call<{ resource_pool: string }>('GET', `/vcenter/cluster/${encodeURIComponent(cluster)}`)).resource_pool;
         }
-        const datastore = config.datastore !== undefined ? await one('datastore', '/vcenter/datastore', 'datastore', config.datastore, 'datastore', dc) : undefined;
+        const datastore =
+          config.datastore !== undefined ? await one('datastore', '/vcenter/datastore', 'datastore', config.datastore, 'datastore', dc) : undefined;
         const network = config.network !== undefined ? await one('network', '/vcenter/network', 'network', config.network, 'network', dc) : undefined;
         // vCenter > Network > List answers the backing type poolform must name (STANDARD_PORTGROUP, DISTRIBUTED_PORTGROUP, OPAQUE_NETWORK).
         const networkType =
-          network !== undefined ? ((await call<{ network: string; type?: string }[]>('GET', `/vcenter/network?${q({ networks: network })}`))[0]?.type ?? 'STANDARD_PORTGROUP') : undefined;
-        const source = config.content_library !== undefined ? await resolveLibraryItem(call, where, config.content_library, config.template) : await inventoryTemplate(dc, network);
+          network !== undefined
+            ? ((await call<{ network: string; type?: string }[]>('GET', `/vcenter/network?${q({ networks: network })}`))[0]?.type ?? 'STANDARD_PORTGROUP')
+            : undefined;
+        const source =
+          config.content_library !== undefined
+            ? await resolveLibraryItem(call, where, config.content_library, config.template)
+            : await inventoryTemplate(dc, network);
         if (network !== undefined && source.kind === 'ovf') {
-          throw new PoolformError('vsphere-invalid-request', `${where}: network cannot be applied to the OVF item ${config.template} (OVF networks map by their own names); leave network out or use a VM template item`, {
-            field: 'network',
-          });
+          throw new PoolformError(
+            'vsphere-invalid-request',
+            `${where}: network cannot be applied to the OVF item ${config.template} (OVF networks map by their own names); leave network out or use a VM template item`,
+            {
+              field: 'network',
+            },
+          );
         }
         if (network !== undefined && source.kind === 'vm-template' && source.nic === undefined) {
-          throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, { field: 'network' });
+          throw new PoolformError('vsphere-invalid-request', `${where}: template ${config.template} has no network adapter to connect to ${config.network}`, {
+            field: 'network',
+          });
         }
         return {
           folder,
@@ -315,7 +342,9 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     starting.add(id);
     await call('PUT', `/vcenter/vm/${encodeURIComponent(id)}/guest/customization`, {
       spec: {
-        configuration_spec: { cloud_config: { type: 'CLOUDINIT', cloudinit: { metadata: cloudInitMetadata(name, request.hostname), userdata: request.user_data } } },
+        configuration_spec: {
+          cloud_config: { type: 'CLOUDINIT', cloudinit: { metadata: cloudInitMetadata(name, request.hostname), userdata: request.user_data } },
+        },
         global_DNS_settings: {},
         interfaces: [],
       },
@@ -326,14 +355,22 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
       if (!(error instanceof PoolformError && error.cause instanceof VsphereHttpError && error.cause.errorType === 'ALREADY_IN_DESIRED_STATE')) throw error;
     }
     try {
-      await pollUntil(() => powerState(id), (s) => s === 'POWERED_ON', poll);
+      await pollUntil(
+        () => powerState(id),
+        (s) => s === 'POWERED_ON',
+        poll,
+      );
     } catch (error) {
       if (error instanceof PollTimeoutError) {
-        throw new PoolformError('vsphere-operation-timeout', `${where}: VM ${id} did not power on within ${Math.round(poll.timeoutMs / 1000)} s; poolform will look again`, {
-          retryable: true,
-          cause: error,
-          details: { vm: id },
-        });
+        throw new PoolformError(
+          'vsphere-operation-timeout',
+          `${where}: VM ${id} did not power on within ${Math.round(poll.timeoutMs / 1000)} s; poolform will look again`,
+          {
+            retryable: true,
+            cause: error,
+            details: { vm: id },
+          },
+        );
       }
       throw error;
     }
@@ -472,7 +509,10 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
         throw error;
       }
       if (!parseVmName(config.name, vm.name ?? '')) {
-        throw new PoolformError('not-owned', `${where}: VM ${id} (${vm.name ?? '?'}) does not carry poolform's name marker for this provider; poolform does not delete it`);
+        throw new PoolformError(
+          'not-owned',
+          `${where}: VM ${id} (${vm.name ?? '?'}) does not carry poolform's name marker for this provider; poolform does not delete it`,
+        );
       }
     }
     await deleteVm(id);

@@ -31,7 +31,11 @@ export function vsphereVmConfig(fake: FakeVsphere, over: Partial<VsphereVmProvid
   };
 }
 
-export function fakeVsphereVmProvider(fake: FakeVsphere, over: Partial<VsphereVmProvider> = {}, options: Partial<VsphereVmProviderOptions> = {}): VmProviderClient {
+export function fakeVsphereVmProvider(
+  fake: FakeVsphere,
+  over: Partial<VsphereVmProvider> = {},
+  options: Partial<VsphereVmProviderOptions> = {},
+): VmProviderClient {
   return createVsphereVmProvider({
     config: vsphereVmConfig(fake, over),
     secrets: { password: FAKE_VSPHERE_USER.password },

@@ -158,7 +158,12 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     res.end(body === undefined ? '' : JSON.stringify(body));
   };
   const error = (res: ServerResponse, type: VsphereErrorType, message: string, status?: number, headers: Record<string, string> = {}): void =>
-    send(res, status ?? STATUS[type], { error_type: type, messages: [{ id: `com.vmware.api.${type.toLowerCase()}`, default_message: message, args: [] }] }, headers);
+    send(
+      res,
+      status ?? STATUS[type],
+      { error_type: type, messages: [{ id: `com.vmware.api.${type.toLowerCase()}`, default_message: message, args: [] }] },
+      headers,
+    );
 
   const byName = (table: Record<string, string>, names: string[]): { name: string; id: string }[] =>
     Object.entries(table)
@@ -180,18 +185,26 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     const fault = faults.take(method, path + (action ? `?action=${action}` : ''));
     if (fault && !fault.afterEffect) {
       const type = fault.error_type ?? 'SERVICE_UNAVAILABLE';
-      return error(res, type, fault.message ?? `injected ${type}`, fault.status, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
+      return error(
+        res,
+        type,
+        fault.message ?? `injected ${type}`,
+        fault.status,
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {},
+      );
     }
     const lost = fault?.afterEffect ? fault : undefined;
     const reply = (status: number, payload?: unknown): void => {
-      if (lost) return error(res, lost.error_type ?? 'ERROR', lost.message ?? 'answer lost', lost.status);
-      send(res, status, payload);
+      if (lost) error(res, lost.error_type ?? 'ERROR', lost.message ?? 'answer lost', lost.status);
+      else send(res, status, payload);
     };
 
     // CIS > Session > Create: Basic auth → session id (a JSON string).
     if (path === '/api/session' && method === 'POST') {
       const auth = req.headers.authorization ?? '';
-      const [user, pass] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
+      const [user, pass] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+        .toString('utf8')
+        .split(':');
       if (user !== FAKE_VSPHERE_USER.username || pass !== FAKE_VSPHERE_USER.password) return error(res, 'UNAUTHENTICATED', 'Authentication required.');
       const id = `sess-${nextSession++}-${Math.random().toString(16).slice(2)}`;
       sessions.add(id);
@@ -220,10 +233,18 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     };
     const lookup = lookups[path];
     if (lookup && method === 'GET') {
-      return send(res, 200, byName(lookup[0], names).map((e) => ({ [lookup[1]]: e.id, name: e.name, ...(lookup[1] === 'network' ? { type: 'STANDARD_PORTGROUP' } : {}) })));
+      return send(
+        res,
+        200,
+        byName(lookup[0], names).map((e) => ({ [lookup[1]]: e.id, name: e.name, ...(lookup[1] === 'network' ? { type: 'STANDARD_PORTGROUP' } : {}) })),
+      );
     }
     if (path === '/api/vcenter/cluster' && method === 'GET') {
-      return send(res, 200, byName(INVENTORY.cluster, names).map((e) => ({ cluster: e.id, name: e.name })));
+      return send(
+        res,
+        200,
+        byName(INVENTORY.cluster, names).map((e) => ({ cluster: e.id, name: e.name })),
+      );
     }
     // vCenter > Cluster > Get: the cluster's root resource pool.
     const cl = /^\/api\/vcenter\/cluster\/([^/]+)$/.exec(path);
@@ -237,10 +258,28 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       // vCenter > VM > List: filters names, folders, vms; not paginated; too many matches → UNABLE_TO_ALLOCATE_RESOURCE.
       const folders = url.searchParams.getAll('folders');
       const ids = url.searchParams.getAll('vms');
-      const all = [...vms.values(), ...byName(INVENTORY.template, names.length ? names : []).map((t) => ({ vm: t.id, name: t.name, folder: 'group-v99', power_state: 'POWERED_OFF' as const, cpu_count: 4, memory_size_MiB: 8192 }))];
-      const hits = all.filter((v) => (names.length === 0 || names.includes(v.name)) && (folders.length === 0 || folders.includes(v.folder)) && (ids.length === 0 || ids.includes(v.vm)));
-      if (hits.length > maxList) return error(res, 'UNABLE_TO_ALLOCATE_RESOURCE', `Too many virtual machines. Add more filter criteria to reduce the number to ${maxList} or less.`);
-      return send(res, 200, hits.map((v) => ({ vm: v.vm, name: v.name, power_state: v.power_state, cpu_count: v.cpu_count, memory_size_MiB: v.memory_size_MiB })));
+      const all = [
+        ...vms.values(),
+        ...byName(INVENTORY.template, names.length ? names : []).map((t) => ({
+          vm: t.id,
+          name: t.name,
+          folder: 'group-v99',
+          power_state: 'POWERED_OFF' as const,
+          cpu_count: 4,
+          memory_size_MiB: 8192,
+        })),
+      ];
+      const hits = all.filter(
+        (v) =>
+          (names.length === 0 || names.includes(v.name)) && (folders.length === 0 || folders.includes(v.folder)) && (ids.length === 0 || ids.includes(v.vm)),
+      );
+      if (hits.length > maxList)
+        return error(res, 'UNABLE_TO_ALLOCATE_RESOURCE', `Too many virtual machines. Add more filter criteria to reduce the number to ${maxList} or less.`);
+      return send(
+        res,
+        200,
+        hits.map((v) => ({ vm: v.vm, name: v.name, power_state: v.power_state, cpu_count: v.cpu_count, memory_size_MiB: v.memory_size_MiB })),
+      );
     }
     if (path === '/api/vcenter/vm' && method === 'POST' && action === 'clone') {
       // vCenter > VM > Clone: {source, name, placement{folder, resource_pool, datastore}, power_on}.
@@ -251,7 +290,10 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       if (!name || name.length > 80) return error(res, 'INVALID_ARGUMENT', 'name must be 1..80 characters');
       const folder = placement['folder'] ?? 'group-v10';
       if ([...vms.values()].some((v) => v.name === name && v.folder === folder)) return error(res, 'ALREADY_EXISTS', `The name '${name}' already exists.`);
-      if (!Object.values(INVENTORY.resource_pool).includes(placement['resource_pool'] ?? '') && !Object.values(INVENTORY.clusterPool).includes(placement['resource_pool'] ?? '')) {
+      if (
+        !Object.values(INVENTORY.resource_pool).includes(placement['resource_pool'] ?? '') &&
+        !Object.values(INVENTORY.clusterPool).includes(placement['resource_pool'] ?? '')
+      ) {
         return error(res, 'INVALID_ARGUMENT', 'placement.resource_pool is required');
       }
       const vm = addVm(name, folder, { resource_pool: placement['resource_pool'] ?? '', datastore: placement['datastore'] ?? null, source });
@@ -288,8 +330,14 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     const vmtx = /^\/api\/vcenter\/vm-template\/library-items\/([^/]+)$/.exec(path);
     if (vmtx) {
       const hit = itemOf(vmtx[1]);
-      if (!hit || hit[1].type !== 'vm-template') return error(res, 'NOT_FOUND', `VM template library item ${vmtx[1]} not found`);
-      if (method === 'GET') return send(res, 200, { guest_OS: 'UBUNTU_64', cpu: { count: 2, cores_per_socket: 1 }, memory: { size_MiB: 4096 }, nics: { '4000': { backing_type: 'STANDARD_PORTGROUP', network: 'network-50' } } });
+      if (hit?.[1].type !== 'vm-template') return error(res, 'NOT_FOUND', `VM template library item ${vmtx[1]} not found`);
+      if (method === 'GET')
+        return send(res, 200, {
+          guest_OS: 'UBUNTU_64',
+          cpu: { count: 2, cores_per_socket: 1 },
+          memory: { size_MiB: 4096 },
+          nics: { '4000': { backing_type: 'STANDARD_PORTGROUP', network: 'network-50' } },
+        });
       if (method === 'POST' && action === 'deploy') {
         const placement = (body['placement'] ?? {}) as Record<string, string | undefined>;
         const disk = (body['disk_storage'] ?? {}) as Record<string, string | undefined>;
@@ -306,17 +354,25 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
     const ovf = /^\/api\/vcenter\/ovf\/library-item\/([^/]+)$/.exec(path);
     if (ovf && method === 'POST' && action === 'deploy') {
       const hit = itemOf(ovf[1]);
-      if (!hit || hit[1].type !== 'ovf') return error(res, 'NOT_FOUND', `OVF library item ${ovf[1]} not found`);
+      if (hit?.[1].type !== 'ovf') return error(res, 'NOT_FOUND', `OVF library item ${ovf[1]} not found`);
       const target = (body['target'] ?? {}) as Record<string, string | undefined>;
       const spec = (body['deployment_spec'] ?? {}) as Record<string, unknown>;
       if (spec['accept_all_EULA'] !== true) return error(res, 'INVALID_ARGUMENT', 'accept_all_EULA must be true');
-      const made = deployInto(String(spec['name'] ?? ''), target['folder_id'], target['resource_pool_id'], spec['default_datastore_id'] as string | undefined, hit[1].id);
-      if (typeof made === 'string') return reply(200, { succeeded: false, error: { errors: [{ category: 'SERVER', message: { id: 'x', default_message: made } }] } });
+      const made = deployInto(
+        String(spec['name'] ?? ''),
+        target['folder_id'],
+        target['resource_pool_id'],
+        spec['default_datastore_id'] as string | undefined,
+        hit[1].id,
+      );
+      if (typeof made === 'string')
+        return reply(200, { succeeded: false, error: { errors: [{ category: 'SERVER', message: { id: 'x', default_message: made } }] } });
       return reply(200, { succeeded: true, resource_id: { type: 'VirtualMachine', id: made.vm } });
     }
     const vmPath = /^\/api\/vcenter\/vm\/(vm-\d+)(\/.*)?$/.exec(path);
     if (vmPath) {
-      if (Object.values(INVENTORY.template).includes(vmPath[1] ?? '') && vmPath[2] === '/hardware/ethernet' && method === 'GET') return send(res, 200, [{ nic: '4000' }]);
+      if (Object.values(INVENTORY.template).includes(vmPath[1] ?? '') && vmPath[2] === '/hardware/ethernet' && method === 'GET')
+        return send(res, 200, [{ nic: '4000' }]);
       const vm = vms.get(vmPath[1] ?? '');
       if (!vm) return error(res, 'NOT_FOUND', `Virtual machine with identifier '${vmPath[1]}' does not exist.`);
       const sub = vmPath[2] ?? '';
@@ -333,11 +389,17 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       }
       // vCenter > VM > Get.
       if (sub === '' && method === 'GET') {
-        return send(res, 200, { name: vm.name, power_state: vm.powerOnLeft > 0 ? 'POWERED_OFF' : vm.power_state, cpu: { count: vm.cpu_count }, memory: { size_MiB: vm.memory_size_MiB } });
+        return send(res, 200, {
+          name: vm.name,
+          power_state: vm.powerOnLeft > 0 ? 'POWERED_OFF' : vm.power_state,
+          cpu: { count: vm.cpu_count },
+          memory: { size_MiB: vm.memory_size_MiB },
+        });
       }
       // vCenter > VM > Delete: only a powered-off VM.
       if (sub === '' && method === 'DELETE') {
-        if (vm.power_state === 'POWERED_ON') return error(res, 'NOT_ALLOWED_IN_CURRENT_STATE', 'The attempted operation cannot be performed in the current state (Powered on).');
+        if (vm.power_state === 'POWERED_ON')
+          return error(res, 'NOT_ALLOWED_IN_CURRENT_STATE', 'The attempted operation cannot be performed in the current state (Powered on).');
         vms.delete(vm.vm);
         return reply(204);
       }
@@ -365,12 +427,15 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       // vCenter > VM > Guest > Customization > Set (CloudinitPrep: configuration_spec.cloud_config.cloudinit.userdata), powered-off VMs only.
       if (sub === '/guest/customization' && method === 'PUT') {
         if (vm.power_state !== 'POWERED_OFF') return error(res, 'NOT_ALLOWED_IN_CURRENT_STATE', 'The VM must be powered off.');
-        const spec = body['spec'] as { configuration_spec?: { cloud_config?: { type?: string; cloudinit?: { userdata?: string; metadata?: string } } } } | undefined;
+        const spec = body['spec'] as
+          | { configuration_spec?: { cloud_config?: { type?: string; cloudinit?: { userdata?: string; metadata?: string } } } }
+          | undefined;
         const cloud = spec?.configuration_spec?.cloud_config;
         if (cloud?.type !== 'CLOUDINIT' || typeof cloud.cloudinit?.userdata !== 'string' || typeof cloud.cloudinit.metadata !== 'string') {
           return error(res, 'INVALID_ARGUMENT', 'spec.configuration_spec.cloud_config {type: CLOUDINIT, cloudinit: {metadata, userdata}} required');
         }
-        if (Buffer.byteLength(cloud.cloudinit.userdata, 'utf8') > CLOUDINIT_USERDATA_MAX) return error(res, 'INVALID_ARGUMENT', 'userdata exceeds 524288 bytes');
+        if (Buffer.byteLength(cloud.cloudinit.userdata, 'utf8') > CLOUDINIT_USERDATA_MAX)
+          return error(res, 'INVALID_ARGUMENT', 'userdata exceeds 524288 bytes');
         vm.userdata = cloud.cloudinit.userdata;
         return reply(204);
       }
