@@ -423,7 +423,7 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
             ...(config.num_cpus !== undefined ? { cpu_update: { num_cpus: config.num_cpus } } : {}),
             ...(config.memory_mb !== undefined ? { memory_update: { memory: config.memory_mb } } : {}),
             ...(source.nic !== undefined && place.network !== undefined
-              ? { nics: [{ key: source.nic, value: { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } } }] }
+              ? { nics: { [source.nic]: { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } } } }
               : {}),
           };
           id = await call<string>(

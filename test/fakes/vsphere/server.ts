@@ -296,7 +296,24 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       ) {
         return error(res, 'INVALID_ARGUMENT', 'placement.resource_pool is required');
       }
+      // hardware_customization (VM.HardwareCustomizationSpec): `nics` is a map (a JSON object keyed by NIC id) of Ethernet.UpdateSpec.
+      const hw = (body['hardware_customization'] ?? {}) as {
+        nics?: unknown;
+        cpu_update?: { num_cpus?: number };
+        memory_update?: { memory?: number };
+      };
+      if (hw.nics !== undefined) {
+        if (typeof hw.nics !== 'object' || hw.nics === null || Array.isArray(hw.nics))
+          return error(res, 'INVALID_ARGUMENT', 'hardware_customization.nics must be a map');
+        for (const [key, update] of Object.entries(hw.nics as Record<string, { backing?: { type?: string; network?: string } }>)) {
+          if (key !== '4000') return error(res, 'NOT_FOUND', `NIC ${key} not found`);
+          if (!Object.values(INVENTORY.network).includes(update.backing?.network ?? '') || !update.backing?.type)
+            return error(res, 'INVALID_ARGUMENT', 'backing {type, network} required');
+        }
+      }
       const vm = addVm(name, folder, { resource_pool: placement['resource_pool'] ?? '', datastore: placement['datastore'] ?? null, source });
+      if (hw.cpu_update?.num_cpus) vm.cpu_count = hw.cpu_update.num_cpus;
+      if (hw.memory_update?.memory) vm.memory_size_MiB = hw.memory_update.memory;
       if (body['power_on'] === true) {
         vm.power_state = 'POWERED_ON';
         vm.powerOnLeft = powerOnPolls;
