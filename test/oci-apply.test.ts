@@ -7,16 +7,10 @@
 // and `plan` must then say "No changes.". The same for a scale-down to zero.
 // In-process applies measure N, the steady-state listing budget, and the
 // back-off after a capacity refusal.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
-import { loadConfig } from '../src/config/load.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
-import { withCallCounter } from '../src/providers/crash-after.ts';
+import type { Config } from '../src/config/model.ts';
 import { createOciDnsProvider } from '../src/providers/oci-dns/index.ts';
 import { createOciVmProvider } from '../src/providers/oci/index.ts';
 import { TAG_SERVER } from '../src/providers/oci/tags.ts';
@@ -25,15 +19,25 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { AD, COMPARTMENT, FINGERPRINT, IMAGE, SUBNET, startFake, TENANCY, testKeys, USER } from './fakes/oci/harness.ts';
 import type { FakeOci } from './fakes/oci/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
+import {
+  type ApplyWorkspace,
+  applyInProcess,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectApply,
+  expectCliNoChanges,
+  expectKilledApply,
+  expectNoChanges,
+  expectNoDuplicate,
+  isWaiting,
+  loadWorkspaceConfig,
+  reconcileLater,
+  removeWorkspace,
+  setMinimumSessions,
+  shiftedDeps,
+} from './support/provider-apply-harness.ts';
 
 const BASE = 'desk.oci.test';
-
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
 
 function configText(fake: FakeOci, sessions: number, concurrency: number | undefined): string {
   const settings = concurrency === undefined ? '' : `kind: Settings\nprovider_concurrency: ${concurrency}\n---\n`;
@@ -81,13 +85,13 @@ ${signing}
 `;
 }
 
-function workspace(fake: FakeOci, sessions: number, concurrency?: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-oci-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'oci.yaml'), configText(fake, sessions, concurrency));
-  writeFileSync(join(config, 'oci_api_key.pem'), testKeys().privateKey);
-  return { root, config, state: join(root, 'state'), env: {} };
+function workspace(fake: FakeOci, sessions: number, concurrency?: number): ApplyWorkspace {
+  return createApplyWorkspace({
+    prefix: 'poolform-oci-apply-',
+    fileName: 'oci.yaml',
+    text: configText(fake, sessions, concurrency),
+    configFiles: { 'oci_api_key.pem': testKeys().privateKey },
+  });
 }
 
 async function fakeFor(): Promise<FakeOci> {
@@ -97,34 +101,24 @@ async function fakeFor(): Promise<FakeOci> {
 
 const instant = async (): Promise<void> => undefined;
 
-function registryFor(config: NonNullable<Awaited<ReturnType<typeof loadConfig>>['config']>, ws: Ws, now?: () => number): ProviderRegistry {
-  return createProviderRegistry({
-    config,
-    stateDir: ws.state,
-    env: ws.env,
-    factories: {
-      ociVm: (options) => createOciVmProvider({ ...options, sleep: instant, pollIntervalMs: 1, ...(now ? { now } : {}) }),
-      ociDns: (options) => createOciDnsProvider({ ...options, sleep: instant }),
-    },
-  });
+function registryFor(ws: ApplyWorkspace) {
+  return (config: Config, now?: () => number): ProviderRegistry =>
+    createProviderRegistry({
+      config,
+      stateDir: ws.state,
+      env: ws.env,
+      factories: {
+        ociVm: (options) => createOciVmProvider({ ...options, sleep: instant, pollIntervalMs: 1, ...(now ? { now } : {}) }),
+        ociDns: (options) => createOciDnsProvider({ ...options, sleep: instant }),
+      },
+    });
 }
 
 const liveInstances = (fake: FakeOci) => [...fake.instances.values()].filter((i) => i.lifecycleState !== 'TERMINATED' && i.lifecycleState !== 'TERMINATING');
 
 /** Converged: state, the fake's live instances and A records all agree, and plan has nothing to do. */
-async function assertConverged(fake: FakeOci, ws: Ws, expected: number, cli = false): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  let vmIds: string[];
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-  } finally {
-    await store.close();
-  }
+async function assertConverged(fake: FakeOci, ws: ApplyWorkspace, expected: number, cli = false): Promise<void> {
+  const vmIds = await convergedVmIds(ws);
   const live = liveInstances(fake);
   expect(live.map((i) => i.freeformTags[TAG_SERVER]).sort()).toEqual(vmIds);
   expect(vmIds).toHaveLength(expected);
@@ -135,57 +129,15 @@ async function assertConverged(fake: FakeOci, ws: Ws, expected: number, cli = fa
   const a = records.filter((r) => r.rtype === 'A');
   expect(a.map((r) => r.rdata).sort()).toEqual(live.map((i) => i.privateIp).sort());
   expect(records.filter((r) => r.rtype === 'TXT').length).toBe(a.length);
-  if (cli) {
-    const plan = await runChild(['plan', ws.config, '--state', ws.state, '--detailed-exitcode'], ws.env);
-    expect(plan.stderr).toBe('');
-    expect(plan.stdout).toContain('No changes.');
-    expect(plan.code).toBe(0);
-    return;
-  }
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error('config invalid');
-  const planStore = await createSqliteStore({ path: ws.state });
-  try {
-    const { plan } = await planOnce({
-      config: loaded.config,
-      store: planStore,
-      registry: registryFor(loaded.config, ws),
-      clock: () => new Date(),
-      idGen: createSeededIdGen(13),
-    });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await planStore.close();
-  }
-}
-
-/** One reconcile round in-process, 16 minutes "later": past the grace in which the planner waits for a VM an interrupted apply may have started. */
-async function reconcileLater(ws: Ws): Promise<void> {
-  const later = () => Date.now() + 16 * 60_000;
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error('config invalid');
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
-      config: loaded.config,
-      store,
-      registry: registryFor(loaded.config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(11),
-      newId: randomUUID,
-      env: ws.env,
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  if (cli) await expectCliNoChanges(ws);
+  else await expectNoChanges(ws, registryFor(ws));
 }
 
 function assertNoDuplicate(fake: FakeOci, wanted: number): void {
-  const servers = liveInstances(fake).map((i) => i.freeformTags[TAG_SERVER]);
-  expect(new Set(servers).size).toBe(servers.length);
-  expect(servers.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    liveInstances(fake).map((i) => i.freeformTags[TAG_SERVER]),
+    wanted,
+  );
 }
 
 describe('apply with the OCI providers', () => {
@@ -194,27 +146,22 @@ describe('apply with the OCI providers', () => {
   }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
-    const store = await createSqliteStore({ path: ws.state });
+    const applied = await applyInProcess(ws, registryFor(ws)).catch(async (err: unknown) => {
+      await fake.close();
+      removeWorkspace(ws);
+      throw err;
+    });
     try {
-      const loaded = await loadConfig(ws.config);
-      if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-      const config = loaded.config;
-      const { registry, counter } = withCallCounter(registryFor(config, ws));
-      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
-      const { plan } = await planOnce(deps);
-      counter.reset();
-      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
-      expect(result.failures).toEqual([]);
-      expect(counter.mutating).toBe(3);
+      expect(applied.mutating).toBe(3);
       expect(liveInstances(fake)).toHaveLength(2);
       fake.calls.length = 0;
-      const again = await planOnce(deps);
+      const again = await applied.replan();
       expect(again.plan.changes).toEqual([]);
       expect(fake.calls.map((c) => `${c.method} ${c.path}`).sort()).toEqual([`GET /20160918/instances`, `GET /20180115/zones/${BASE}/records`]);
     } finally {
-      await store.close();
+      await applied.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -223,28 +170,22 @@ describe('apply with the OCI providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-        // (stderr holds the warning about the killed apply's stale state lock)
-        expect(again.code).toBe(0);
+        await expectKilledApply(ws, n);
+        // (the next apply's stderr holds the warning about the killed apply's stale state lock)
+        const again = await expectApply(ws);
         assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(ws);
+        if (isWaiting(again)) await reconcileLater(ws, registryFor(ws));
         await assertConverged(fake, ws, 2, n === 1);
 
         if (n <= 2) {
-          const file = join(ws.config, 'oci.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-          expect(finish.code).toBe(0);
+          setMinimumSessions(ws, 2, 0);
+          await expectKilledApply(ws, n, { cleanStderr: false });
+          await expectApply(ws);
           await assertConverged(fake, ws, 0);
         }
       } finally {
         await fake.close();
-        rmSync(ws.root, { recursive: true, force: true });
+        removeWorkspace(ws);
       }
     }
   });
@@ -253,16 +194,14 @@ describe('apply with the OCI providers', () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     try {
-      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
-      expect(crashed.signal).toBe('SIGKILL');
-      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-      expect(again.code).toBe(0);
+      await expectKilledApply(ws, 1, { cleanStderr: false });
+      await expectApply(ws);
       assertNoDuplicate(fake, 2);
-      await reconcileLater(ws);
+      await reconcileLater(ws, registryFor(ws));
       await assertConverged(fake, ws, 2);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -273,21 +212,9 @@ describe('apply with the OCI providers', () => {
     const ws = workspace(fake, 3);
     const store = await createSqliteStore({ path: ws.state });
     try {
-      const loaded = await loadConfig(ws.config);
-      if (!loaded.config) throw new Error('config invalid');
-      const config = loaded.config;
+      const config = await loadWorkspaceConfig(ws);
       let shift = 0;
-      const now = () => Date.now() + shift;
-      const deps = {
-        config,
-        store,
-        registry: registryFor(config, ws, now),
-        clock: () => new Date(now()),
-        idGen: createSeededIdGen(5),
-        newId: randomUUID,
-        env: ws.env,
-        apiAddress: '127.0.0.1:9',
-      };
+      const deps = shiftedDeps(ws, config, store, registryFor(ws), () => shift);
       fake.inject({ method: 'POST', path: '/20160918/instances', status: 500, code: 'InternalError', message: 'Out of host capacity.' });
       const first = await reconcileOnce(deps);
       expect(first.applied.failures).toHaveLength(1);
@@ -308,7 +235,7 @@ describe('apply with the OCI providers', () => {
     } finally {
       await store.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -316,8 +243,7 @@ describe('apply with the OCI providers', () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 1);
     try {
-      const file = join(ws.config, 'oci.yaml');
-      writeFileSync(file, readFileSync(file, 'utf8').replaceAll(FINGERPRINT, '11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11'));
+      writeFileSync(ws.file, readFileSync(ws.file, 'utf8').replaceAll(FINGERPRINT, '11:11:11:11:11:11:11:11:11:11:11:11:11:11:11:11'));
       const plan = await runChild(['plan', ws.config, '--state', ws.state], ws.env);
       expect(plan.code).not.toBe(0);
       expect(plan.stderr).toMatch(/(VmProvider oci|DnsProvider ocidns).*NotAuthenticated/s);
@@ -325,7 +251,7 @@ describe('apply with the OCI providers', () => {
       expect(fake.instances.size).toBe(0);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 });
