@@ -24,6 +24,16 @@ afterAll(async () => {
   await fake.close();
 });
 
+/**
+ * A fake clock that moves by whole milliseconds, as a real one does: a
+ * fractional sleep added to a large float can leave it unchanged (below one
+ * ULP), and a poll loop bounded by that clock would then never end.
+ */
+let clock = 0;
+const fakeSleep = async (ms: number): Promise<void> => {
+  clock += Math.max(1, Math.ceil(ms));
+};
+
 let seq = 0;
 function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
   seq++;
@@ -120,13 +130,12 @@ describe('Proxmox VE VM provider: what a VM is made of', { timeout: 60_000 }, ()
       const vm = await fakeProxmoxVmProvider(dhcp).create(request());
       expect(vm.private_ip).toBe(dhcp.vms.get(Number(vm.provider_id))?.ip);
       expect(dhcp.callCount('GET /nodes/pve1/qemu/{vmid}/agent/network-get-interfaces')).toBe(4);
-      let clock = 0;
       const never = await startFakeProxmox({ ipPolls: 1_000_000 });
       try {
         const noIp = await fakeProxmoxVmProvider(
           never,
           {},
-          { ipTimeoutMs: 1000, agentPollMs: 100, agentPollMaxMs: 400, now: () => clock, sleep: async (ms) => void (clock += ms) },
+          { ipTimeoutMs: 1000, agentPollMs: 100, agentPollMaxMs: 400, now: () => clock, sleep: fakeSleep },
         ).create(request());
         expect(noIp.private_ip).toBeNull();
         expect(parseTags(never.vms.get(Number(noIp.provider_id))?.tags)).toContain(TAG_READY);
@@ -250,11 +259,10 @@ describe('Proxmox VE VM provider: faults', { timeout: 60_000 }, () => {
   it('a guest agent that never answers is bounded, the VM deleted, retryable', async () => {
     const never = await startFakeProxmox({ agentPolls: 1_000_000 });
     try {
-      let clock = 0;
       const client = fakeProxmoxVmProvider(
         never,
         { agent_timeout_seconds: 10 },
-        { now: () => clock, sleep: async (ms) => void (clock += ms), agentPollMs: 1000, agentPollMaxMs: 4000 },
+        { now: () => clock, sleep: fakeSleep, agentPollMs: 1000, agentPollMaxMs: 4000 },
       );
       const error = (await client.create(request()).catch((e: unknown) => e)) as PoolformError;
       expect(error.code).toBe('proxmox-operation-timeout');
