@@ -142,10 +142,10 @@ describe('vsphere provider against the fake', () => {
     expect(fake.vms.has(vm.provider_id)).toBe(false);
   });
 
-  it('num_cpus, memory_mb and network are applied by the clone (hardware_customization)', async () => {
+  it('num_cpus, memory_mb and network are applied to the powered-off clone (hardware updates)', async () => {
     const client = fakeVsphereVmProvider(fake, { name: 'vc-hw', network: 'VM Network', num_cpus: 8, memory_mb: 16384 });
     const vm = await client.create(request());
-    expect(fake.vms.get(vm.provider_id)).toMatchObject({ cpu_count: 8, memory_size_MiB: 16384 });
+    expect(fake.vms.get(vm.provider_id)).toMatchObject({ cpu_count: 8, memory_size_MiB: 16384, network: 'network-50' });
     expect(await client.capacity()).toEqual({ cores: 8, memory_mb: 16384, gpus: 0 });
     await client.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });

@@ -990,15 +990,15 @@ export interface VsphereVmProvider {
    */
   datastore?: string;
   /**
-   * Network (port group) name that NIC 0 of each clone is connected to (hardware_customization.nics). Default: the template's.
+   * Network (port group) name that NIC 0 of each clone is connected to (PATCH …/hardware/ethernet/{nic} backing, or a vm-template item's deploy hardware_customization.nics). Default: the template's.
    */
   network?: string;
   /**
-   * vCPUs per VM (hardware_customization.cpu_update.num_cpus). Default: the template's.
+   * vCPUs per VM (PATCH …/hardware/cpu count on the powered-off clone). Default: the template's.
    */
   num_cpus?: number;
   /**
-   * Memory per VM in MiB (hardware_customization.memory_update.memory). Default: the template's.
+   * Memory per VM in MiB (PATCH …/hardware/memory size_MiB on the powered-off clone). Default: the template's.
    */
   memory_mb?: number;
 }

@@ -13,8 +13,9 @@
 // - `ovf` items (vCenter > OVF > Library Item "deploy"): `POST
 //   /api/vcenter/ovf/library-item/{item}?action=deploy {target{resource_pool_id,
 //   folder_id}, deployment_spec{name, accept_all_EULA, default_datastore_id}}`
-//   → `{succeeded, resource_id{id}, error}`; CPU and memory are then set with
-//   `PATCH /api/vcenter/vm/{vm}/hardware/cpu|memory`. `network` is not applied
+//   → `{succeeded, resource_id{id}, error}`; CPU and memory are then set by
+//   the provider with `PATCH /api/vcenter/vm/{vm}/hardware/cpu|memory`, as
+//   after an inventory clone. `network` is not applied
 //   to OVF items (their networks map by OVF network name): the provider refuses
 //   the combination before deploying anything.
 import { PoolformError } from '../../util/errors.ts';
@@ -120,7 +121,5 @@ export async function deployLibraryItem(call: Call, where: string, source: Libra
         .join('; ') || 'no reason given';
     throw new PoolformError('vsphere-error', `${where}: OVF deploy of the content library item failed: ${why}; poolform will try again`, { retryable: true });
   }
-  if (spec.numCpus !== undefined) await call('PATCH', `/vcenter/vm/${encodeURIComponent(id)}/hardware/cpu`, { count: spec.numCpus });
-  if (spec.memoryMb !== undefined) await call('PATCH', `/vcenter/vm/${encodeURIComponent(id)}/hardware/memory`, { size_MiB: spec.memoryMb });
   return id;
 }

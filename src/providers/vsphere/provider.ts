@@ -12,8 +12,8 @@
 //   folder listing (at most `snapshotMaxAgeMs` old) is searched for it first;
 //   an existing VM is returned (powered off: a create that died after the
 //   clone, so the customization is applied and it is started). Otherwise
-//   clone (power_on false) → CloudinitPrep customization with the startup
-//   script → power start → poll the power state (backoff, bounded). A clone
+//   clone (power_on false) → CPU / memory / NIC 0 updates → CloudinitPrep
+//   customization with the startup script → power start → poll the power state (backoff, bounded). A clone
 //   answered ALREADY_EXISTS, or whose answer was lost, is looked up by name:
 //   never a second VM. A capacity refusal (UNABLE_TO_ALLOCATE_RESOURCE,
 //   insufficient resources) of the clone or the power-on deletes what was
@@ -337,9 +337,32 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     deleting.delete(id);
   }
 
+  /**
+   * num_cpus, memory_mb and network on a powered-off clone (vCenter > VM >
+   * Hardware > Cpu / Memory / Ethernet "update"; VM CloneSpec has no hardware
+   * customization). Idempotent, so a create finishing a cut-short one repeats
+   * it safely. A vm-template library deploy applied them already.
+   */
+  async function configureHardware(id: string): Promise<void> {
+    const place = await placement();
+    if (place.source.kind === 'vm-template') return;
+    const vm = encodeURIComponent(id);
+    if (config.num_cpus !== undefined) await call('PATCH', `/vcenter/vm/${vm}/hardware/cpu`, { count: config.num_cpus }, { idempotent: true });
+    if (config.memory_mb !== undefined) await call('PATCH', `/vcenter/vm/${vm}/hardware/memory`, { size_MiB: config.memory_mb }, { idempotent: true });
+    if (place.source.kind === 'vm' && place.source.nic !== undefined && place.network !== undefined) {
+      await call(
+        'PATCH',
+        `/vcenter/vm/${vm}/hardware/ethernet/${encodeURIComponent(place.source.nic)}`,
+        { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } },
+        { idempotent: true },
+      );
+    }
+  }
+
   /** Customization (CloudinitPrep) + power start + wait for POWERED_ON. */
   async function bootWithScript(id: string, name: string, request: VmCreateRequest): Promise<void> {
     starting.add(id);
+    await configureHardware(id);
     await call('PUT', `/vcenter/vm/${encodeURIComponent(id)}/guest/customization`, {
       spec: {
         configuration_spec: {
@@ -419,13 +442,6 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
       const source = place.source;
       try {
         if (source.kind === 'vm') {
-          const hardware = {
-            ...(config.num_cpus !== undefined ? { cpu_update: { num_cpus: config.num_cpus } } : {}),
-            ...(config.memory_mb !== undefined ? { memory_update: { memory: config.memory_mb } } : {}),
-            ...(source.nic !== undefined && place.network !== undefined
-              ? { nics: { [source.nic]: { backing: { type: place.networkType ?? 'STANDARD_PORTGROUP', network: place.network } } } }
-              : {}),
-          };
           id = await call<string>(
             'POST',
             '/vcenter/vm?action=clone',
@@ -433,7 +449,6 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
               source: source.vm.vm,
               name,
               placement: { folder: place.folder, resource_pool: place.resourcePool, ...(place.datastore !== undefined ? { datastore: place.datastore } : {}) },
-              ...(Object.keys(hardware).length > 0 ? { hardware_customization: hardware } : {}),
               power_on: false,
             },
             { idempotent: false },

@@ -70,6 +70,8 @@ export interface FakeVm {
   memory_size_MiB: number;
   userdata: string | null;
   ip: string;
+  /** Network of NIC 0 when changed. */
+  network?: string;
 }
 
 export interface FakeVsphereOptions {
@@ -296,24 +298,9 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       ) {
         return error(res, 'INVALID_ARGUMENT', 'placement.resource_pool is required');
       }
-      // hardware_customization (VM.HardwareCustomizationSpec): `nics` is a map (a JSON object keyed by NIC id) of Ethernet.UpdateSpec.
-      const hw = (body['hardware_customization'] ?? {}) as {
-        nics?: unknown;
-        cpu_update?: { num_cpus?: number };
-        memory_update?: { memory?: number };
-      };
-      if (hw.nics !== undefined) {
-        if (typeof hw.nics !== 'object' || hw.nics === null || Array.isArray(hw.nics))
-          return error(res, 'INVALID_ARGUMENT', 'hardware_customization.nics must be a map');
-        for (const [key, update] of Object.entries(hw.nics as Record<string, { backing?: { type?: string; network?: string } }>)) {
-          if (key !== '4000') return error(res, 'NOT_FOUND', `NIC ${key} not found`);
-          if (!Object.values(INVENTORY.network).includes(update.backing?.network ?? '') || !update.backing?.type)
-            return error(res, 'INVALID_ARGUMENT', 'backing {type, network} required');
-        }
-      }
+      // VM.CloneSpec has no hardware customization (CPU, memory, NICs are updated after the clone).
+      if (body['hardware_customization'] !== undefined) return error(res, 'INVALID_ARGUMENT', "Unexpected field 'hardware_customization' in VM.CloneSpec");
       const vm = addVm(name, folder, { resource_pool: placement['resource_pool'] ?? '', datastore: placement['datastore'] ?? null, source });
-      if (hw.cpu_update?.num_cpus) vm.cpu_count = hw.cpu_update.num_cpus;
-      if (hw.memory_update?.memory) vm.memory_size_MiB = hw.memory_update.memory;
       if (body['power_on'] === true) {
         vm.power_state = 'POWERED_ON';
         vm.powerOnLeft = powerOnPolls;
@@ -398,6 +385,16 @@ export async function startFakeVsphere(options: FakeVsphereOptions = {}): Promis
       // vCenter > VM > Hardware > Cpu / Memory > Update (powered-off VMs here).
       if (sub === '/hardware/cpu' && method === 'PATCH') {
         if (typeof body['count'] === 'number') vm.cpu_count = body['count'];
+        return reply(204);
+      }
+      // vCenter > VM > Hardware > Ethernet > Update: backing {type, network} of an existing NIC.
+      const eth = /^\/hardware\/ethernet\/([^/]+)$/.exec(sub);
+      if (eth && method === 'PATCH') {
+        if (eth[1] !== '4000') return error(res, 'NOT_FOUND', `NIC ${eth[1]} not found`);
+        const backing = body['backing'] as { type?: string; network?: string } | undefined;
+        if (!backing?.type || !Object.values(INVENTORY.network).includes(backing.network ?? ''))
+          return error(res, 'INVALID_ARGUMENT', 'backing {type, network} required');
+        vm.network = backing.network;
         return reply(204);
       }
       if (sub === '/hardware/memory' && method === 'PATCH') {
