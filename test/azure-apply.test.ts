@@ -7,32 +7,35 @@
 // apply must converge with no duplicate VM, no orphaned NIC, public IP, disk or
 // DNS record, and `plan` must then say "No changes.". The same for a
 // scale-down to zero. An in-process apply measures N and the listing budget.
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
-import { loadConfig } from '../src/config/load.ts';
-import { createSeededIdGen } from '../src/plan/names.ts';
+import type { Config } from '../src/config/model.ts';
 import { createAzureVmProvider } from '../src/providers/azure/index.ts';
 import { createAzureDnsProvider } from '../src/providers/azure-dns/index.ts';
-import { withCallCounter } from '../src/providers/crash-after.ts';
-import { createProviderRegistry } from '../src/providers/registry.ts';
+import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { DNS_RG, FAST_AZURE_RETRY, releaseFakeAgent, subnetId, TEST_RG, trustFake } from './fakes/azure/harness.ts';
 import { type FakeAzure, startFakeAzure } from './fakes/azure/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
+import {
+  type ApplyWorkspace,
+  applyInProcess,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectApply,
+  expectCliNoChanges,
+  expectKilledApply,
+  expectNoChanges,
+  expectNoDuplicate,
+  isWaiting,
+  loadWorkspaceConfig,
+  reconcileLater as reconcileShifted,
+  removeWorkspace,
+  setMinimumSessions,
+  shiftedDeps,
+} from './support/provider-apply-harness.ts';
 
 const BASE = 'desk.azure.test';
-
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
 
 function configText(fake: FakeAzure, sessions: number, concurrency: number | undefined): string {
   const settings = concurrency === undefined ? '' : `kind: Settings\nprovider_concurrency: ${concurrency}\n---\n`;
@@ -91,14 +94,14 @@ authority_host: ${fake.url}
 `;
 }
 
-function workspace(fake: FakeAzure, sessions: number, concurrency?: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-azure-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'azure.yaml'), configText(fake, sessions, concurrency));
-  const ca = join(root, 'fake-ca.pem');
-  writeFileSync(ca, fake.ca);
-  return { root, config, state: join(root, 'state'), env: { AZURE_CLIENT_SECRET: fake.clientSecret, NODE_EXTRA_CA_CERTS: ca } };
+function workspace(fake: FakeAzure, sessions: number, concurrency?: number): ApplyWorkspace {
+  return createApplyWorkspace({
+    prefix: 'poolform-azure-apply-',
+    fileName: 'azure.yaml',
+    text: configText(fake, sessions, concurrency),
+    rootFiles: { 'fake-ca.pem': fake.ca },
+    envFromRoot: (paths) => ({ AZURE_CLIENT_SECRET: fake.clientSecret, NODE_EXTRA_CA_CERTS: paths['fake-ca.pem'] ?? '' }),
+  });
 }
 
 async function fakeFor(): Promise<FakeAzure> {
@@ -106,24 +109,30 @@ async function fakeFor(): Promise<FakeAzure> {
   return await startFakeAzure({ pollsToComplete: 0, dnsZones: { [BASE]: DNS_RG } });
 }
 
+/** Azure clients trusting the fake's certificate, optionally with a shifted clock. */
+function registryFor(fake: FakeAzure, ws: ApplyWorkspace) {
+  return (config: Config, now?: () => number): ProviderRegistry => {
+    const policies = [trustFake(fake)];
+    const clock = now ? { now } : {};
+    return createProviderRegistry({
+      config,
+      stateDir: ws.state,
+      env: ws.env,
+      factories: {
+        azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5, ...clock }),
+        azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, ...clock }),
+      },
+    });
+  };
+}
+
 /** Converged: state, the fake's VMs, NICs, IPs, disks and records all agree, and plan has nothing to do. */
 /**
  * `cli`: check "No changes." with a `poolform plan` child process (the real
  * thing, a few seconds); otherwise with an in-process plan (same planner).
  */
-async function assertConverged(fake: FakeAzure, ws: Ws, expected: number, cli = false): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  let vmIds: string[];
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-  } finally {
-    await store.close();
-  }
+async function assertConverged(fake: FakeAzure, ws: ApplyWorkspace, expected: number, cli = false): Promise<void> {
+  const vmIds = await convergedVmIds(ws);
   const vms = [...fake.vms.values()];
   expect(vms.map((v) => v.tags['poolform:server-id']).sort()).toEqual(vmIds);
   expect(vmIds).toHaveLength(expected);
@@ -138,31 +147,12 @@ async function assertConverged(fake: FakeAzure, ws: Ws, expected: number, cli = 
   const privateIps = new Set(vms.map((v) => v.tags['poolform:private-ip']));
   for (const r of records) expect(privateIps.has(((r.properties['ARecords'] as { ipv4Address: string }[])[0] ?? { ipv4Address: '' }).ipv4Address)).toBe(true);
   if (cli) {
-    const plan = await runChild(['plan', ws.config, '--state', ws.state, '--detailed-exitcode'], ws.env);
-    expect(plan.stderr).toBe('');
-    expect(plan.stdout).toContain('No changes.');
-    expect(plan.code).toBe(0);
+    await expectCliNoChanges(ws);
     return;
   }
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error('config invalid');
-  const config = loaded.config;
-  const policies = [trustFake(fake)];
-  const registry = createProviderRegistry({
-    config,
-    stateDir: ws.state,
-    env: ws.env,
-    factories: {
-      azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5 }),
-      azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY }),
-    },
-  });
-  const planStore = await createSqliteStore({ path: ws.state });
   try {
-    const { plan } = await planOnce({ config, store: planStore, registry, clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
+    await expectNoChanges(ws, registryFor(fake, ws));
   } finally {
-    await planStore.close();
     releaseFakeAgent(fake);
   }
 }
@@ -173,46 +163,20 @@ async function assertConverged(fake: FakeAzure, ws: Ws, expected: number, cli = 
  * VM an interrupted apply may have started, and past the 15-minute grace after
  * which the provider sweeps a NIC/IP/disk whose VM never came.
  */
-async function reconcileLater(fake: FakeAzure, ws: Ws): Promise<void> {
-  const shift = 16 * 60_000;
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error('config invalid');
-  const config = loaded.config;
-  const policies = [trustFake(fake)];
-  const later = () => Date.now() + shift;
-  const registry = createProviderRegistry({
-    config,
-    stateDir: ws.state,
-    env: ws.env,
-    factories: {
-      azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5, now: later }),
-      azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, now: later }),
-    },
-  });
-  const store = await createSqliteStore({ path: ws.state });
+async function reconcileLater(fake: FakeAzure, ws: ApplyWorkspace): Promise<void> {
   try {
-    const round = await reconcileOnce({
-      config,
-      store,
-      registry,
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(11),
-      newId: randomUUID,
-      env: ws.env,
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
+    await reconcileShifted(ws, registryFor(fake, ws));
   } finally {
-    await store.close();
     releaseFakeAgent(fake);
   }
 }
 
 /** After a crash and one more apply: never two VMs for a server, never more than wanted. */
 function assertNoDuplicate(fake: FakeAzure, wanted: number): void {
-  const servers = [...fake.vms.values()].map((v) => v.tags['poolform:server-id']);
-  expect(new Set(servers).size).toBe(servers.length);
-  expect(servers.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    [...fake.vms.values()].map((v) => v.tags['poolform:server-id']),
+    wanted,
+  );
 }
 
 describe('apply with the Azure providers', () => {
@@ -221,39 +185,24 @@ describe('apply with the Azure providers', () => {
   }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
-    const store = await createSqliteStore({ path: ws.state });
+    const applied = await applyInProcess(ws, registryFor(fake, ws)).catch(async (err: unknown) => {
+      releaseFakeAgent(fake);
+      await fake.close();
+      removeWorkspace(ws);
+      throw err;
+    });
     try {
-      const loaded = await loadConfig(ws.config);
-      if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-      const config = loaded.config;
-      const policies = [trustFake(fake)];
-      const { registry, counter } = withCallCounter(
-        createProviderRegistry({
-          config,
-          stateDir: ws.state,
-          env: ws.env,
-          factories: {
-            azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5 }),
-            azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY }),
-          },
-        }),
-      );
-      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
-      const { plan } = await planOnce(deps);
-      counter.reset();
-      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
-      expect(result.failures).toEqual([]);
-      expect(counter.mutating).toBe(3);
+      expect(applied.mutating).toBe(3);
       expect(fake.vms.size).toBe(2);
       fake.calls.length = 0;
-      const again = await planOnce(deps);
+      const again = await applied.replan();
       expect(again.plan.changes).toEqual([]);
       expect(fake.calls.map((c) => c.operation).sort()).toEqual(['RecordSets_ListByType', 'VirtualMachines_List']);
     } finally {
-      await store.close();
+      await applied.close();
       releaseFakeAgent(fake);
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -263,29 +212,23 @@ describe('apply with the Azure providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-        expect(again.code).toBe(0);
+        await expectKilledApply(ws, n);
+        const again = await expectApply(ws);
         assertNoDuplicate(fake, 2);
         // A VM whose intent was written but whose create never reached Azure is waited for (10 minutes), then replaced.
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcileLater(fake, ws);
+        if (isWaiting(again)) await reconcileLater(fake, ws);
         await assertConverged(fake, ws, 2, n === 1);
 
         if (n <= 2) {
           // Scale to zero: one batched DNS delete, then one VM destroy call.
-          const file = join(ws.config, 'azure.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-          expect(finish.code).toBe(0);
+          setMinimumSessions(ws, 2, 0);
+          await expectKilledApply(ws, n, { cleanStderr: false });
+          await expectApply(ws);
           await assertConverged(fake, ws, 0);
         }
       } finally {
         await fake.close();
-        rmSync(ws.root, { recursive: true, force: true });
+        removeWorkspace(ws);
       }
     }
   });
@@ -297,16 +240,14 @@ describe('apply with the Azure providers', () => {
     const ws = workspace(fake, 2);
     try {
       // Both creates run at once: the kill after the first may land while the second is between its NIC and its VM.
-      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
-      expect(crashed.signal).toBe('SIGKILL');
-      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-      expect(again.code).toBe(0);
+      await expectKilledApply(ws, 1, { cleanStderr: false });
+      await expectApply(ws);
       assertNoDuplicate(fake, 2);
       await reconcileLater(fake, ws);
       await assertConverged(fake, ws, 2);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -315,31 +256,9 @@ describe('apply with the Azure providers', () => {
     const ws = workspace(fake, 3);
     const store = await createSqliteStore({ path: ws.state });
     try {
-      const loaded = await loadConfig(ws.config);
-      if (!loaded.config) throw new Error('config invalid');
-      const config = loaded.config;
-      const policies = [trustFake(fake)];
+      const config = await loadWorkspaceConfig(ws);
       let shift = 0;
-      const now = () => Date.now() + shift;
-      const registry = createProviderRegistry({
-        config,
-        stateDir: ws.state,
-        env: ws.env,
-        factories: {
-          azureVm: (options) => createAzureVmProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, pollIntervalMs: 5, now }),
-          azureDns: (options) => createAzureDnsProvider({ ...options, additionalPolicies: policies, retry: FAST_AZURE_RETRY, now }),
-        },
-      });
-      const deps = {
-        config,
-        store,
-        registry,
-        clock: () => new Date(now()),
-        idGen: createSeededIdGen(5),
-        newId: randomUUID,
-        env: ws.env,
-        apiAddress: '127.0.0.1:9',
-      };
+      const deps = shiftedDeps(ws, config, store, registryFor(fake, ws), () => shift);
       fake.inject({
         method: 'PUT',
         path: '/virtualmachines/',
@@ -372,7 +291,7 @@ describe('apply with the Azure providers', () => {
       await store.close();
       releaseFakeAgent(fake);
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -388,7 +307,7 @@ describe('apply with the Azure providers', () => {
       expect(fake.vms.size).toBe(0);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 });
