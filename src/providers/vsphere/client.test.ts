@@ -71,5 +71,8 @@ describe('vsphere client', () => {
     const forever = stub((s) => (s.url.endsWith('/api/session') ? json(201, 'sid') : vapi(500, 'RESOURCE_BUSY')));
     await expect(client(forever.transport).call('GET', '/vcenter/vm')).rejects.toMatchObject({ errorType: 'RESOURCE_BUSY' });
     expect(forever.seen.filter((s) => s.method === 'GET')).toHaveLength(4);
+    const tools = stub((s) => (s.url.endsWith('/api/session') ? json(201, 'sid') : vapi(503, 'SERVICE_UNAVAILABLE')));
+    await expect(client(tools.transport).call('GET', '/vcenter/vm/vm-1/guest/identity', undefined, { noRetry: true })).rejects.toMatchObject({ status: 503 });
+    expect(tools.seen.filter((s) => s.method === 'GET')).toHaveLength(1);
   });
 });

@@ -28,9 +28,16 @@ export interface VsphereClientOptions {
   retry: RetryOptions;
 }
 
+export interface CallOptions {
+  /** Whether repeating the call is harmless (default: GET, PUT, DELETE). */
+  idempotent?: boolean;
+  /** No in-place retries (best-effort reads such as guest identity, whose 503 means "VMware Tools not running"). */
+  noRetry?: boolean;
+}
+
 export interface VsphereClient {
   /** A call below `/api`; answers the parsed JSON body (undefined for 204). */
-  call<T>(method: string, path: string, body?: unknown, options?: { idempotent?: boolean }): Promise<T>;
+  call<T>(method: string, path: string, body?: unknown, options?: CallOptions): Promise<T>;
   /** Calls made per `METHOD path-without-query` (observability and tests). */
   readonly counts: ReadonlyMap<string, number>;
   close(): Promise<void>;
@@ -85,8 +92,9 @@ export function createVsphereClient(options: VsphereClientOptions): VsphereClien
 
   return {
     counts,
-    call<T>(method: string, path: string, body?: unknown, callOptions: { idempotent?: boolean } = {}): Promise<T> {
+    call<T>(method: string, path: string, body?: unknown, callOptions: CallOptions = {}): Promise<T> {
       const idempotent = callOptions.idempotent ?? (method === 'GET' || method === 'DELETE' || method === 'PUT');
+      if (callOptions.noRetry === true) return once<T>(method, path, body);
       return withRetries(
         () => once<T>(method, path, body),
         (error) => {

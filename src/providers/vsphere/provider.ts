@@ -264,7 +264,9 @@ export function createVsphereVmProviderClient(internals: VsphereVmProviderIntern
     const wanted = vms.filter((vm) => vm.state === 'running' && vm.private_ip === null).slice(0, ipBudget);
     await eachItem(wanted, 8, async (vm) => {
       try {
-        const identity = await client.call<{ ip_address?: string }>('GET', `/vcenter/vm/${encodeURIComponent(vm.provider_id)}/guest/identity`);
+        const identity = await client.call<{ ip_address?: string }>('GET', `/vcenter/vm/${encodeURIComponent(vm.provider_id)}/guest/identity`, undefined, {
+          noRetry: true,
+        });
         if (identity?.ip_address) {
           ips.set(vm.provider_id, identity.ip_address);
           vm.private_ip = identity.ip_address;
