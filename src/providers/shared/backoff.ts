@@ -100,7 +100,7 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
     if (done(value)) return value;
     const waited = now() - start;
     if (waited >= options.timeoutMs) throw new PollTimeoutError(waited, polls + 1);
-    await sleep(Math.min(backoffDelay(polls, options), Math.max(0, options.timeoutMs - waited)));
+    await sleep(Math.min(backoffDelay(polls, options), Math.max(1, options.timeoutMs - waited)));
   }
 }
 
