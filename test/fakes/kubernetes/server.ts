@@ -316,7 +316,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     const kind = KINDS[plural] ?? plural;
     const resourceName = group === 'core' ? plural : `${plural}.${group}`;
 
-    // Custom Resources / Core: list (GET collection) with labelSelector, limit, continue.
+    // Kubernetes API: list (GET on the collection). labelSelector per "Labels and Selectors";
+    // limit/continue per API Concepts, "Retrieving large results sets in chunks"
+    // (the token is opaque to clients; here it names the last item returned).
     if (method === 'GET' && name === undefined) {
       let requirements: Requirement[];
       try {
@@ -350,6 +352,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       return;
     }
 
+    // Kubernetes API: read (GET on the object); 404 NotFound Status when missing.
     if (method === 'GET' && name !== undefined) {
       const found = store.get(key(group, plural, namespace, name));
       if (!found) {
@@ -361,7 +364,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       return;
     }
 
-    // Create: POST to the collection.
+    // Kubernetes API: create (POST on the collection); an existing name is 409
+    // AlreadyExists (API Concepts, "Create"); Secret data size per corev1.MaxSecretSize;
+    // ResourceQuota admission refuses with 403 Forbidden "exceeded quota".
     if (method === 'POST' && name === undefined) {
       const body = JSON.parse(await readBodyText(req)) as KubeObject;
       const objectName = body.metadata?.name;
@@ -407,7 +412,8 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       return;
     }
 
-    // Replace: PUT with optimistic concurrency on metadata.resourceVersion.
+    // Kubernetes API: replace (PUT on the object) with optimistic concurrency on
+    // metadata.resourceVersion (API Concepts, "Resource versions"): stale → 409 Conflict.
     if (method === 'PUT' && name !== undefined) {
       const body = JSON.parse(await readBodyText(req)) as KubeObject;
       const k = key(group, plural, namespace, name);
@@ -429,7 +435,8 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       return;
     }
 
-    // Delete: DeleteOptions.propagationPolicy; 404 when missing; dependents collected.
+    // Kubernetes API: delete (DELETE on the object) with DeleteOptions.propagationPolicy
+    // ("Garbage Collection", cascading deletion); 404 when missing; dependents collected.
     if (method === 'DELETE' && name !== undefined) {
       const k = key(group, plural, namespace, name);
       const found = store.get(k);
