@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { Command, CommanderError, Help } from 'commander';
 import type { CliContext } from './context.ts';
 import { EXIT_USAGE } from './context.ts';
-import { thrownErrorLine } from './error-line.ts';
+import { errorLine, thrownErrorLine } from './error-line.ts';
 import { colorWanted } from './color.ts';
 import { addHelpExamples } from './help-examples.ts';
 import { normalizeSingleDash, takeNoColor } from './terraform-flags.ts';
@@ -61,6 +61,7 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
     }
   });
   for (const sub of program.commands) sub.exitOverride();
+  usageErrorsInOneStyle(program);
   addHelpExamples(program);
   // `poolform <command>: ...` in every error line: the full path of the command being run.
   program.hook('preAction', (_program, action) => {
@@ -69,6 +70,31 @@ export async function buildProgram(ctx: CliContext, argv?: readonly string[]): P
     ctx.command = names.join(' ');
   });
   return program;
+}
+
+/** `plan`, `sessions list`: a command's path below the program. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Commander's own parse errors (unknown option or command, missing argument)
+ * in the style of every other error (error-line.ts), so they read
+ * `poolform plan: error [usage]: unknown option '--bogus'` rather than
+ * `error: unknown option '--bogus'`. The help shown after them is unchanged.
+ */
+function usageErrorsInOneStyle(program: Command): void {
+  const visit = (cmd: Command): void => {
+    const path = commandPath(cmd);
+    cmd.configureOutput({
+      ...cmd.configureOutput(),
+      outputError: (text, write) => write(text.replace(/^error: /, errorLine(path === '' ? undefined : path, 'usage', '').replace(/\n$/, ''))),
+    });
+    for (const sub of cmd.commands) visit(sub);
+  };
+  visit(program);
 }
 
 export function processContext(): CliContext {

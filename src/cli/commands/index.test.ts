@@ -40,6 +40,18 @@ describe('the command list (commands/index.ts)', () => {
     expect(commandNamed(['node', 'poolform', 'valdate'])).toBeUndefined();
   });
 
+  it("commander's parse errors read like every other error: poolform <command>: error [usage]: ...", async () => {
+    const run = async (...args: string[]) => {
+      let err = '';
+      const code = await main(['node', 'poolform', ...args], { ...ctx, stderr: { write: (s: string) => void (err += s) } });
+      return { code, first: err.split('\n')[0] };
+    };
+    expect(await run('plan', '--bogus')).toEqual({ code: 2, first: "poolform plan: error [usage]: unknown option '--bogus'" });
+    expect(await run('apply', '--at', '2026-12-05T10:00:00Z')).toEqual({ code: 2, first: "poolform apply: error [usage]: unknown option '--at'" });
+    expect(await run('servers', 'drain')).toEqual({ code: 2, first: "poolform servers drain: error [usage]: missing required argument 'id'" });
+    expect(await run('nosuch')).toEqual({ code: 2, first: "poolform: error [usage]: unknown command 'nosuch'" });
+  });
+
   it('--version prints the version in package.json', async () => {
     let out = '';
     const code = await main(['node', 'poolform', '--version'], { ...ctx, stdout: { write: (s: string) => void (out += s) } });
