@@ -1,62 +1,45 @@
 // `poolform validate` for Azure providers: the worked example of
 // docs/providers/azure.md is valid, and each schema shape and rule gives its
 // diagnostic at the right field.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
+import { docExample as sharedDocExample, errors, yamlDoc, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/azure.md', import.meta.url);
 
 /** The YAML block after the "validated by test/azure-validate.test.ts" marker. */
 function docExample(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/azure-validate.test.ts');
-  const match = /```yaml\n([\s\S]*?)```/.exec(text.slice(marker));
-  if (marker < 0 || !match?.[1]) throw new Error('worked example not found');
-  return match[1];
+  return sharedDocExample(DOC, 'test/azure-validate.test.ts');
 }
 
-async function validate(yaml: string): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-azure-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string): Promise<Diagnostic[]> {
+  return validateYaml('poolform-azure-validate-', yaml);
 }
-
-const errors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 const SUB = '00000000-0000-0000-0000-000000000001';
 const SUBNET = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/v/subnets/s`;
 
 function vm(over: Record<string, string> = {}): string {
-  const fields: Record<string, string> = {
-    kind: 'VmProvider',
-    name: 'az',
-    type: 'azure',
-    max_instances: '3',
-    subscription_id: SUB,
-    tenant_id: 'contoso.onmicrosoft.com',
-    resource_group: 'rg-pool',
-    location: 'eastus',
-    vm_size: 'Standard_B2s',
-    image: '{ publisher: Canonical, offer: ubuntu-24_04-lts, sku: server }',
-    os_type: 'linux',
-    subnet_id: SUBNET,
-    admin_username: 'poolform',
-    ssh_public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops',
-    startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
-    ...over,
-  };
-  return Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n');
+  return yamlDoc(
+    {
+      kind: 'VmProvider',
+      name: 'az',
+      type: 'azure',
+      max_instances: '3',
+      subscription_id: SUB,
+      tenant_id: 'contoso.onmicrosoft.com',
+      resource_group: 'rg-pool',
+      location: 'eastus',
+      vm_size: 'Standard_B2s',
+      image: '{ publisher: Canonical, offer: ubuntu-24_04-lts, sku: server }',
+      os_type: 'linux',
+      subnet_id: SUBNET,
+      admin_username: 'poolform',
+      ssh_public_key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample ops',
+      startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
+    },
+    over,
+  );
 }
 
 describe('validate: Azure providers', () => {

@@ -2,54 +2,37 @@
 // docs/providers/digital-ocean.md is valid, and each schema shape gives its
 // diagnostic at the right field; the startup script must fit 64 KiB of
 // user_data after worst-case substitution.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
 import { USER_DATA_MAX_BYTES } from '../src/providers/digital-ocean/user-data.ts';
 import { DO_USER_DATA_LIMIT } from '../src/template/worst-case.ts';
+import { docExample as sharedDocExample, errors, yamlDoc, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/digital-ocean.md', import.meta.url);
 
 function docExample(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/digital-ocean-validate.test.ts');
-  const match = /```yaml\n([\s\S]*?)```/.exec(text.slice(marker));
-  if (marker < 0 || !match?.[1]) throw new Error('worked example not found');
-  return match[1];
+  return sharedDocExample(DOC, 'test/digital-ocean-validate.test.ts');
 }
 
-async function validate(yaml: string): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-do-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string): Promise<Diagnostic[]> {
+  return validateYaml('poolform-do-validate-', yaml);
 }
-
-const errors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 function vm(over: Record<string, string> = {}): string {
-  const fields: Record<string, string> = {
-    kind: 'VmProvider',
-    name: 'do',
-    type: 'digital_ocean',
-    max_instances: '3',
-    token: '${env:DIGITALOCEAN_TOKEN}',
-    region: 'nyc3',
-    size: 's-2vcpu-4gb',
-    image: 'ubuntu-24-04-x64',
-    startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
-    ...over,
-  };
-  return Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n');
+  return yamlDoc(
+    {
+      kind: 'VmProvider',
+      name: 'do',
+      type: 'digital_ocean',
+      max_instances: '3',
+      token: '${env:DIGITALOCEAN_TOKEN}',
+      region: 'nyc3',
+      size: 's-2vcpu-4gb',
+      image: 'ubuntu-24-04-x64',
+      startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
+    },
+    over,
+  );
 }
 
 describe('validate: DigitalOcean providers', () => {

@@ -1,54 +1,36 @@
 // `poolform validate` for Google Cloud providers: the worked example of
 // docs/providers/gcp.md is valid, and each schema shape and rule gives its
 // diagnostic at the right field.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
+import { docExample as sharedDocExample, errors, yamlDoc, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/gcp.md', import.meta.url);
 
 /** The YAML block after the "validated by test/gcp-validate.test.ts" marker. */
 function docExample(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/gcp-validate.test.ts');
-  const match = /```yaml\n([\s\S]*?)```/.exec(text.slice(marker));
-  if (marker < 0 || !match?.[1]) throw new Error('worked example not found');
-  return match[1];
+  return sharedDocExample(DOC, 'test/gcp-validate.test.ts');
 }
 
-async function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-gcp-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
+  return validateYaml('poolform-gcp-validate-', yaml, files);
 }
-
-const errors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 function vm(over: Record<string, string> = {}): string {
-  const fields: Record<string, string> = {
-    kind: 'VmProvider',
-    name: 'gce',
-    type: 'gcp',
-    max_instances: '3',
-    project: 'my-project-123',
-    zone: 'us-east4-b',
-    machine_type: 'e2-standard-4',
-    source_image: 'projects/debian-cloud/global/images/family/debian-12',
-    startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
-    ...over,
-  };
-  return Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n');
+  return yamlDoc(
+    {
+      kind: 'VmProvider',
+      name: 'gce',
+      type: 'gcp',
+      max_instances: '3',
+      project: 'my-project-123',
+      zone: 'us-east4-b',
+      machine_type: 'e2-standard-4',
+      source_image: 'projects/debian-cloud/global/images/family/debian-12',
+      startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
+    },
+    over,
+  );
 }
 
 describe('validate: GCP providers', () => {

@@ -1,61 +1,43 @@
 // `poolform validate` for OCI providers: the worked example of
 // docs/providers/oci.md is valid, and each schema shape and rule gives its
 // diagnostic at the right field.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
+import { docExample as sharedDocExample, errors, yamlDoc, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/oci.md', import.meta.url);
 
 /** The YAML block after the "validated by test/oci-validate.test.ts" marker. */
 function docExample(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/oci-validate.test.ts');
-  const match = /```yaml\n([\s\S]*?)```/.exec(text.slice(marker));
-  if (marker < 0 || !match?.[1]) throw new Error('worked example not found');
-  return match[1];
+  return sharedDocExample(DOC, 'test/oci-validate.test.ts');
 }
 
-async function validate(yaml: string): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-oci-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    writeFileSync(join(dir, 'oci_api_key.pem'), '-----BEGIN PRIVATE KEY-----\nexample\n-----END PRIVATE KEY-----\n');
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string): Promise<Diagnostic[]> {
+  return validateYaml('poolform-oci-validate-', yaml, { 'oci_api_key.pem': '-----BEGIN PRIVATE KEY-----\nexample\n-----END PRIVATE KEY-----\n' });
 }
-
-const errors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 function vm(over: Record<string, string> = {}): string {
-  const fields: Record<string, string> = {
-    kind: 'VmProvider',
-    name: 'oci',
-    type: 'oci',
-    max_instances: '3',
-    tenancy_ocid: 'ocid1.tenancy.oc1..aaaat',
-    user_ocid: 'ocid1.user.oc1..aaaau',
-    fingerprint: '20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34',
-    private_key: '${file:oci_api_key.pem}',
-    region: 'us-ashburn-1',
-    compartment_id: 'ocid1.compartment.oc1..aaaac',
-    availability_domain: 'Uocm:US-ASHBURN-AD-1',
-    shape: 'VM.Standard.E5.Flex',
-    shape_config: '{ ocpus: 1, memory_in_gbs: 8 }',
-    image_id: 'ocid1.image.oc1.iad.aaaai',
-    subnet_id: 'ocid1.subnet.oc1.iad.aaaas',
-    startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
-    ...over,
-  };
-  return Object.entries(fields)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}: ${v}`)
-    .join('\n');
+  return yamlDoc(
+    {
+      kind: 'VmProvider',
+      name: 'oci',
+      type: 'oci',
+      max_instances: '3',
+      tenancy_ocid: 'ocid1.tenancy.oc1..aaaat',
+      user_ocid: 'ocid1.user.oc1..aaaau',
+      fingerprint: '20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34',
+      private_key: '${file:oci_api_key.pem}',
+      region: 'us-ashburn-1',
+      compartment_id: 'ocid1.compartment.oc1..aaaac',
+      availability_domain: 'Uocm:US-ASHBURN-AD-1',
+      shape: 'VM.Standard.E5.Flex',
+      shape_config: '{ ocpus: 1, memory_in_gbs: 8 }',
+      image_id: 'ocid1.image.oc1.iad.aaaai',
+      subnet_id: 'ocid1.subnet.oc1.iad.aaaas',
+      startup_script: "'#!/bin/sh\\necho {server_id}\\n'",
+    },
+    over,
+  );
 }
 
 describe('validate: OCI providers', () => {
