@@ -12,32 +12,35 @@
 // STS token_url is the fake; a service-account key cannot be used because
 // google-auth-library sends JWT grants only to oauth2.googleapis.com).
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import type { Config } from '../src/config/model.ts';
-import { loadConfig } from '../src/config/load.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
-import { withCallCounter, withCrashAfter } from '../src/providers/crash-after.ts';
+import { withCrashAfter } from '../src/providers/crash-after.ts';
 import { createGcpVmProvider, type GcpAuthClient } from '../src/providers/gcp/index.ts';
 import { createGcpDnsProvider } from '../src/providers/gcp-dns/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { FAST_GCP_TUNING, staticTokenAuth } from './fakes/gcp/harness.ts';
 import { type FakeGcp, startFakeGcp } from './fakes/gcp/server.ts';
-import { runChild } from './fixtures/plan/harness.ts';
+import {
+  type ApplyWorkspace,
+  applyInProcess,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectApply,
+  expectKilledApply,
+  expectNoChanges,
+  expectNoDuplicate,
+  loadWorkspaceConfig,
+  removeWorkspace,
+  setMinimumSessions,
+} from './support/provider-apply-harness.ts';
 
 const BASE = 'desk.gcp.test';
 const ZONE_NAME = 'desk-gcp';
 
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-}
+type Ws = ApplyWorkspace;
 
 function configText(fake: FakeGcp, sessions: number): string {
   return `kind: Settings
@@ -82,18 +85,10 @@ endpoint: ${fake.url}
 }
 
 function workspace(fake: FakeGcp, sessions: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-gcp-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'gcp.yaml'), configText(fake, sessions));
-  return { root, config, state: join(root, 'state') };
+  return createApplyWorkspace({ prefix: 'poolform-gcp-apply-', fileName: 'gcp.yaml', text: configText(fake, sessions) });
 }
 
-async function load(ws: Ws): Promise<Config> {
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-  return loaded.config;
-}
+const load = loadWorkspaceConfig;
 
 /** A registry of fresh GCP clients against the fake (a new process), optionally with a shifted clock. */
 function registryFor(fake: FakeGcp, config: Config, ws: Ws, now?: () => number): ProviderRegistry {
@@ -143,38 +138,27 @@ async function apply(fake: FakeGcp, ws: Ws, options: { crashAfter?: number; shif
 
 /** Converged: state, the fake's instances, disks and records agree, and plan has nothing to do. */
 async function assertConverged(fake: FakeGcp, ws: Ws, expected: number): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    const vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-    expect(vmIds).toHaveLength(expected);
-    const instances = [...fake.instances.values()];
-    expect(instances.map((i) => i.metadata.find((m) => m.key === 'poolform-server-id')?.value).sort()).toEqual(vmIds);
-    // No orphaned disk: exactly one boot disk per instance, named after it.
-    expect([...fake.disks.values()].map((d) => d.name).sort()).toEqual(instances.map((i) => i.name).sort());
-    // One A record (with its marker) per instance, at its private address.
-    const a = [...fake.rrsets.values()].filter((r) => r.type === 'A');
-    const txt = [...fake.rrsets.values()].filter((r) => r.type === 'TXT');
-    expect(a).toHaveLength(expected);
-    expect(txt.map((t) => t.rrdatas.join()).sort()).toEqual(vmIds.map((id) => `"poolform:server-id=${id}"`).sort());
-    const ips = new Set(instances.map((i) => i.networkIP));
-    for (const r of a) expect(ips.has(r.rrdatas[0] ?? '')).toBe(true);
-    const config = await load(ws);
-    const { plan } = await planOnce({ config, store, registry: registryFor(fake, config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  const vmIds = await convergedVmIds(ws);
+  expect(vmIds).toHaveLength(expected);
+  const instances = [...fake.instances.values()];
+  expect(instances.map((i) => i.metadata.find((m) => m.key === 'poolform-server-id')?.value).sort()).toEqual(vmIds);
+  // No orphaned disk: exactly one boot disk per instance, named after it.
+  expect([...fake.disks.values()].map((d) => d.name).sort()).toEqual(instances.map((i) => i.name).sort());
+  // One A record (with its marker) per instance, at its private address.
+  const a = [...fake.rrsets.values()].filter((r) => r.type === 'A');
+  const txt = [...fake.rrsets.values()].filter((r) => r.type === 'TXT');
+  expect(a).toHaveLength(expected);
+  expect(txt.map((t) => t.rrdatas.join()).sort()).toEqual(vmIds.map((id) => `"poolform:server-id=${id}"`).sort());
+  const ips = new Set(instances.map((i) => i.networkIP));
+  for (const r of a) expect(ips.has(r.rrdatas[0] ?? '')).toBe(true);
+  await expectNoChanges(ws, (config) => registryFor(fake, config, ws));
 }
 
 function assertNoDuplicate(fake: FakeGcp, wanted: number): void {
-  const servers = [...fake.instances.values()].map((i) => i.metadata.find((m) => m.key === 'poolform-server-id')?.value);
-  expect(new Set(servers).size).toBe(servers.length);
-  expect(servers.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    [...fake.instances.values()].map((i) => i.metadata.find((m) => m.key === 'poolform-server-id')?.value),
+    wanted,
+  );
 }
 
 const fakeFor = () => startFakeGcp({ dnsZones: { [BASE]: ZONE_NAME } });
@@ -186,25 +170,22 @@ describe('apply with the GCP providers', () => {
   it('an in-process apply creates 2 instances and their records; steady state costs one listing per provider', { timeout: 60_000 }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
-    const store = await createSqliteStore({ path: ws.state });
+    const applied = await applyInProcess(ws, (config) => registryFor(fake, config, ws)).catch(async (err: unknown) => {
+      await fake.close();
+      removeWorkspace(ws);
+      throw err;
+    });
     try {
-      const config = await load(ws);
-      const { registry, counter } = withCallCounter(registryFor(fake, config, ws));
-      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
-      const { plan } = await planOnce(deps);
-      counter.reset();
-      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: {}, apiAddress: '127.0.0.1:9' });
-      expect(result.failures).toEqual([]);
-      expect(counter.mutating).toBe(CREATE_CALLS);
+      expect(applied.mutating).toBe(CREATE_CALLS);
       expect(fake.instances.size).toBe(2);
       fake.calls.length = 0;
-      const again = await planOnce(deps);
+      const again = await applied.replan();
       expect(again.plan.changes).toEqual([]);
       expect(fake.calls.map((c) => c.operation).sort()).toEqual(['compute.instances.list', 'dns.resourceRecordSets.list']);
     } finally {
-      await store.close();
+      await applied.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -221,15 +202,14 @@ describe('apply with the GCP providers', () => {
         await assertConverged(fake, ws, 2);
 
         if (n <= 2) {
-          const file = join(ws.config, 'gcp.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
+          setMinimumSessions(ws, 2, 0);
           expect((await apply(fake, ws, { crashAfter: n })).killed).toBe(true);
           await apply(fake, ws);
           await assertConverged(fake, ws, 0);
         }
       } finally {
         await fake.close();
-        rmSync(ws.root, { recursive: true, force: true });
+        removeWorkspace(ws);
       }
     }
   });
@@ -238,14 +218,11 @@ describe('apply with the GCP providers', () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
     try {
-      const env = { GOOGLE_APPLICATION_CREDENTIALS: fake.writeAdcFile(ws.root) };
-      const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...env, POOLFORM_CRASH_AFTER: '1' });
-      expect(crashed.stderr).toBe('');
-      expect(crashed.signal).toBe('SIGKILL');
-      const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], env);
+      ws.env['GOOGLE_APPLICATION_CREDENTIALS'] = fake.writeAdcFile(ws.root);
+      await expectKilledApply(ws, 1);
+      const again = await expectApply(ws);
       // Only the note that the dead process's state lock was taken over.
       expect(again.stderr).not.toMatch(/error/i);
-      expect(again.code).toBe(0);
       assertNoDuplicate(fake, 2);
       // The credentials came from the fake's STS endpoint, through the real ADC code path.
       expect(fake.count('sts.token')).toBeGreaterThan(0);
@@ -256,7 +233,7 @@ describe('apply with the GCP providers', () => {
       await assertConverged(fake, ws, 2);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -275,7 +252,7 @@ describe('apply with the GCP providers', () => {
     } finally {
       await store.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -310,7 +287,7 @@ describe('apply with the GCP providers', () => {
       await assertConverged(fake, ws, 2);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 });

@@ -9,29 +9,30 @@
 // refusal ("No valid host was found") creates nothing and the pool completes
 // later.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import type { Config } from '../src/config/model.ts';
-import { loadConfig } from '../src/config/load.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
-import { withCallCounter } from '../src/providers/crash-after.ts';
 import { createOpenStackVmProvider, META_INTENT_ID, META_SERVER_ID } from '../src/providers/openstack/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { runChild } from './fixtures/plan/harness.ts';
 import { FAST_OPENSTACK_TUNING } from './fakes/openstack/harness.ts';
 import { FAKE_IMAGE, FAKE_NETWORK, FAKE_USER, type FakeOpenStack, startFakeOpenStack } from './fakes/openstack/server.ts';
-
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
+import {
+  type ApplyWorkspace,
+  applyInProcess,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectApply,
+  expectKilledApply,
+  expectNoChanges,
+  expectNoDuplicate,
+  isWaiting,
+  loadWorkspaceConfig,
+  reconcileLater,
+  removeWorkspace,
+  setMinimumSessions,
+} from './support/provider-apply-harness.ts';
 
 function configText(fake: FakeOpenStack, sessions: number): string {
   return `kind: Settings
@@ -70,77 +71,45 @@ startup_script: |
 `;
 }
 
-function workspace(fake: FakeOpenStack, sessions: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-openstack-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'openstack.yaml'), configText(fake, sessions));
-  return { root, config, state: join(root, 'state'), env: { OS_PASSWORD: FAKE_USER.password } };
-}
-
-async function load(ws: Ws): Promise<Config> {
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-  return loaded.config;
-}
-
-function registryFor(config: Config, ws: Ws, now?: () => number): ProviderRegistry {
-  return createProviderRegistry({
-    config,
-    stateDir: ws.state,
-    env: ws.env,
-    factories: { openstackVm: (options) => createOpenStackVmProvider({ ...options, ...FAST_OPENSTACK_TUNING, ...(now ? { now } : {}) }) },
+function workspace(fake: FakeOpenStack, sessions: number): ApplyWorkspace {
+  return createApplyWorkspace({
+    prefix: 'poolform-openstack-apply-',
+    fileName: 'openstack.yaml',
+    text: configText(fake, sessions),
+    env: { OS_PASSWORD: FAKE_USER.password },
   });
 }
 
-/** One in-process reconcile, optionally with the clock shifted (past the wait for an intent whose create never reached Nova). */
-async function reconcile(ws: Ws, shiftMs = 0): Promise<void> {
-  const config = await load(ws);
-  const later = () => Date.now() + shiftMs;
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
+function registryFor(ws: ApplyWorkspace) {
+  return (config: Config, now?: () => number): ProviderRegistry =>
+    createProviderRegistry({
       config,
-      store,
-      registry: registryFor(config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(Math.floor(Math.random() * 1e6)),
-      newId: randomUUID,
+      stateDir: ws.state,
       env: ws.env,
-      apiAddress: '127.0.0.1:9',
+      factories: { openstackVm: (options) => createOpenStackVmProvider({ ...options, ...FAST_OPENSTACK_TUNING, ...(now ? { now } : {}) }) },
     });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
 }
 
-async function assertConverged(fake: FakeOpenStack, ws: Ws, expected: number): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    const vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-    expect(vmIds).toHaveLength(expected);
-    const servers = [...fake.servers.values()];
-    expect(servers.map((s) => s.metadata[META_SERVER_ID]).sort()).toEqual(vmIds);
-    // No orphaned volume: exactly one boot volume per server.
-    expect([...fake.volumes.values()].map((v) => v.server).sort()).toEqual(servers.map((s) => s.id).sort());
-    const config = await load(ws);
-    const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await store.close();
-  }
+/** One in-process reconcile, optionally with the clock shifted (past the wait for an intent whose create never reached Nova). */
+async function reconcile(ws: ApplyWorkspace, shiftMs = 0): Promise<void> {
+  await reconcileLater(ws, registryFor(ws), { shiftMs, seed: Math.floor(Math.random() * 1e6) });
+}
+
+async function assertConverged(fake: FakeOpenStack, ws: ApplyWorkspace, expected: number): Promise<void> {
+  const vmIds = await convergedVmIds(ws);
+  expect(vmIds).toHaveLength(expected);
+  const servers = [...fake.servers.values()];
+  expect(servers.map((s) => s.metadata[META_SERVER_ID]).sort()).toEqual(vmIds);
+  // No orphaned volume: exactly one boot volume per server.
+  expect([...fake.volumes.values()].map((v) => v.server).sort()).toEqual(servers.map((s) => s.id).sort());
+  await expectNoChanges(ws, registryFor(ws));
 }
 
 function assertNoDuplicate(fake: FakeOpenStack, wanted: number): void {
-  const intents = [...fake.servers.values()].map((s) => s.metadata[META_INTENT_ID]);
-  expect(new Set(intents).size).toBe(intents.length);
-  expect(intents.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    [...fake.servers.values()].map((s) => s.metadata[META_INTENT_ID]),
+    wanted,
+  );
 }
 
 // No waiting in the child: servers are ACTIVE on the first read and gone on the first read after DELETE.
@@ -150,26 +119,23 @@ describe('apply with the OpenStack provider', () => {
   it('an in-process apply creates 2 servers with boot volumes; steady state costs one listing and no new token', { timeout: 60_000 }, async () => {
     const fake = await fakeFor();
     const ws = workspace(fake, 2);
-    const store = await createSqliteStore({ path: ws.state });
+    const applied = await applyInProcess(ws, registryFor(ws)).catch(async (err: unknown) => {
+      await fake.close();
+      removeWorkspace(ws);
+      throw err;
+    });
     try {
-      const config = await load(ws);
-      const { registry, counter } = withCallCounter(registryFor(config, ws));
-      const deps = { config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) };
-      const { plan } = await planOnce(deps);
-      counter.reset();
-      const result = await applyPlan(plan, { ...deps, newId: randomUUID, env: ws.env, apiAddress: '127.0.0.1:9' });
-      expect(result.failures).toEqual([]);
-      expect(counter.mutating).toBe(2);
+      expect(applied.mutating).toBe(2);
       expect(fake.servers.size).toBe(2);
       expect(fake.volumes.size).toBe(2);
       fake.calls.length = 0;
-      const again = await planOnce(deps);
+      const again = await applied.replan();
       expect(again.plan.changes).toEqual([]);
       expect(fake.calls.map((c) => c.operation)).toEqual(['nova.servers.list']);
     } finally {
-      await store.close();
+      await applied.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -178,30 +144,24 @@ describe('apply with the OpenStack provider', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+        await expectKilledApply(ws, n);
+        const again = await expectApply(ws);
         expect(again.stderr).not.toContain(FAKE_USER.password);
-        expect(again.code).toBe(0);
         assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcile(ws, 16 * 60_000);
+        if (isWaiting(again)) await reconcile(ws, 16 * 60_000);
         await assertConverged(fake, ws, 2);
 
         if (n === 1) {
           // Scale to zero: one destroy call for both servers.
-          const file = join(ws.config, 'openstack.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-          expect(finish.code).toBe(0);
+          setMinimumSessions(ws, 2, 0);
+          await expectKilledApply(ws, 1, { cleanStderr: false });
+          await expectApply(ws);
           await assertConverged(fake, ws, 0);
           expect(fake.volumes.size).toBe(0);
         }
       } finally {
         await fake.close();
-        rmSync(ws.root, { recursive: true, force: true });
+        removeWorkspace(ws);
       }
     }
   });
@@ -211,9 +171,9 @@ describe('apply with the OpenStack provider', () => {
     const ws = workspace(fake, 2);
     const store = await createSqliteStore({ path: ws.state });
     try {
-      const config = await load(ws);
+      const config = await loadWorkspaceConfig(ws);
       fake.rejectAuth(true);
-      const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(7) });
+      const { plan } = await planOnce({ config, store, registry: registryFor(ws)(config), clock: () => new Date(), idGen: createSeededIdGen(7) });
       const text = [...plan.errors, ...(plan.fatal_errors ?? [])].join('\n');
       expect(text).toMatch(/VmProvider osp: OpenStack \(Keystone\) rejected the credentials/);
       expect(text).not.toContain(FAKE_USER.password);
@@ -221,7 +181,7 @@ describe('apply with the OpenStack provider', () => {
     } finally {
       await store.close();
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 
@@ -230,13 +190,13 @@ describe('apply with the OpenStack provider', () => {
     const ws = workspace(fake, 2);
     try {
       fake.inject({ method: 'POST', path: '/servers', serverFault: 'No valid host was found. There are not enough hosts available.' });
-      const config = await load(ws);
+      const config = await loadWorkspaceConfig(ws);
       const store = await createSqliteStore({ path: ws.state });
       try {
         const round = await reconcileOnce({
           config,
           store,
-          registry: registryFor(config, ws),
+          registry: registryFor(ws)(config),
           clock: () => new Date(),
           idGen: createSeededIdGen(5),
           newId: randomUUID,
@@ -254,7 +214,7 @@ describe('apply with the OpenStack provider', () => {
       await assertConverged(fake, ws, 2);
     } finally {
       await fake.close();
-      rmSync(ws.root, { recursive: true, force: true });
+      removeWorkspace(ws);
     }
   });
 });
