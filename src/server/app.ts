@@ -13,13 +13,13 @@
 //   GET    /metrics                           Prometheus text
 //   GET    /ui/                               read-only web page for operators (admin key; ui/routes.ts)
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config/model.ts';
 import { CHECKIN_KEY_NAME, generateSigningKey } from '../auth/checkin-token.ts';
 import type { StateStore } from '../state/types.ts';
 import { errorMessage } from '../util/errors.ts';
 import { errorCodeOf } from '../util/error-code.ts';
 import { isClientAbort } from './client-abort.ts';
+import { apiBodyLimit } from './body-limit.ts';
 import type { KeySet } from './api-keys.ts';
 import { resolveApiKeys } from './api-keys.ts';
 import { ApiError, errorResponse } from './errors.ts';
@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.use(
     '/api/*',
-    bodyLimit({
+    apiBodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => errorResponse(c, 413, 'payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`),
     }),
