@@ -137,7 +137,7 @@ describe('kubevirt create', () => {
 });
 
 describe('kubevirt observe', () => {
-  it('lists 1,000 VMs with 2 VM list calls and 2 VMI list calls (limit 500 + continue), never a GET per VM', async () => {
+  it('lists 1,000 VMs with one VM list call and one VMI list call, 1,001 with two of each (limit 1000 + continue), never a GET per VM', async () => {
     const name = 'kv-budget';
     const ns = 'budget';
     for (let i = 0; i < 1000; i++) {
@@ -157,10 +157,24 @@ describe('kubevirt observe', () => {
     const vms = await c.observe();
     const calls = fake.calls.slice(before);
     expect(vms).toHaveLength(1000);
-    expect(calls.filter((x) => x.plural === 'virtualmachines' && x.list)).toHaveLength(2);
-    expect(calls.filter((x) => x.plural === 'virtualmachineinstances' && x.list)).toHaveLength(2);
+    expect(calls.filter((x) => x.plural === 'virtualmachines' && x.list)).toHaveLength(1);
+    expect(calls.filter((x) => x.plural === 'virtualmachineinstances' && x.list)).toHaveLength(1);
     expect(calls.filter((x) => !x.list)).toHaveLength(0);
     expect(calls[0]?.path).toContain('labelSelector=poolform.io%2Fmanaged%3Dtrue%2Cpoolform.io%2Fprovider%3Dkv-budget');
+    // One more VM: the next page.
+    const labels = { [LABEL_MANAGED]: 'true', [LABEL_PROVIDER]: name };
+    fake.put('kubevirt.io', 'v1', 'virtualmachines', {
+      metadata: { name: 'pf-ffffffffffffffffffff', namespace: ns, labels, annotations: { 'poolform.io/provider': name, 'poolform.io/server-id': 'last' } },
+      spec: { runStrategy: 'Always', template: { metadata: { labels }, spec: {} } },
+    });
+    const mark = fake.calls.length;
+    expect(await c.observe()).toHaveLength(1001);
+    expect(fake.calls.slice(mark).map((x) => `${x.plural} ${x.list}`)).toEqual([
+      'virtualmachines true',
+      'virtualmachines true',
+      'virtualmachineinstances true',
+      'virtualmachineinstances true',
+    ]);
   });
 });
 

@@ -3,8 +3,9 @@
 // providers/types.ts) and how they are met:
 // - observe(): one paginated list of VirtualMachines with the ownership
 //   selector (`poolform.io/managed=true,poolform.io/provider=<name>`,
-//   `limit` 500 + `continue`: 2 list calls per 1,000 VMs) and one paginated
-//   list of VirtualMachineInstances with the same selector (the template
+//   `limit` 1000 + `continue`) and one paginated list of
+//   VirtualMachineInstances with the same selector: 2 list calls for up to
+//   1,000 VMs, 2 more per further 1,000 (the template
 //   labels reach the VMI): state from the VMI phase, address from
 //   status.interfaces[].ipAddress. No per-VM GET.
 // - create(): the VM is named from the intent id (labels.ts vmName). Order:
@@ -66,7 +67,7 @@ export interface KubevirtProviderInternals {
   snapshotMaxAgeMs?: number;
   /** Concurrent deletions in one destroy (default 8). */
   destroyConcurrency?: number;
-  /** Objects per list page (default 500). */
+  /** Objects per list page (default 1000). */
   pageSize?: number;
 }
 
@@ -127,7 +128,7 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
   const where = `VmProvider ${settings.name} (${settings.type})`;
   const now = internals.now ?? Date.now;
   const maxAge = internals.snapshotMaxAgeMs ?? 5000;
-  const pageSize = internals.pageSize ?? 500;
+  const pageSize = internals.pageSize ?? 1000;
   const concurrency = Math.max(1, internals.destroyConcurrency ?? 8);
   const pollBase = internals.pollIntervalMs ?? 2000;
   const poll = {
