@@ -10,6 +10,7 @@ import type { AzureDnsProvider, AzureVmProvider } from '../src/generated/config.
 import { createAzureVmProvider } from '../src/providers/azure/index.ts';
 import { resourceNames } from '../src/providers/azure/names.ts';
 import { createAzureDnsProvider } from '../src/providers/azure-dns/index.ts';
+import { acceptanceGate, accRecord, expectDnsRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
 const REQUIRED = [
@@ -21,12 +22,11 @@ const REQUIRED = [
   'POOLFORM_ACC_AZURE_LOCATION',
   'POOLFORM_ACC_AZURE_SUBNET_ID',
 ] as const;
-const missing = REQUIRED.filter((name) => !env[name]);
-const enabled = env['POOLFORM_ACC_AZURE'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_AZURE'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_AZURE=1 and the Azure credentials to run against real Azure'
-    : `skipped: POOLFORM_ACC_AZURE=1 but ${missing.join(', ')} not set`;
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_AZURE',
+  REQUIRED,
+  'skipped: set POOLFORM_ACC_AZURE=1 and the Azure credentials to run against real Azure',
+);
 
 const need = (name: string): string => env[name] ?? '';
 
@@ -94,13 +94,7 @@ describe.skipIf(!enabled)(`Azure acceptance (real subscription)${enabled ? '' : 
       };
       const zone = need('POOLFORM_ACC_AZURE_DNS_ZONE');
       const dns = createAzureDnsProvider({ config, clientSecret: need('AZURE_CLIENT_SECRET') });
-      const record = { fqdn: `pfacc-${randomBytes(4).toString('hex')}.${zone}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc' };
-      try {
-        expect((await dns.upsert(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-        expect((await dns.observe(zone)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-      } finally {
-        expect((await dns.delete(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-      }
+      await expectDnsRoundTrip(dns, zone, accRecord(zone, 'pfacc-', 'acc'));
     },
   );
 });

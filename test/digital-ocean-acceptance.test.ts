@@ -11,14 +11,15 @@ import { describe, expect, it } from 'vitest';
 import type { DigitalOceanDnsProvider, DigitalOceanVmProvider } from '../src/generated/config.ts';
 import { createDigitalOceanVmProvider } from '../src/providers/digital-ocean/index.ts';
 import { createDigitalOceanDnsProvider } from '../src/providers/digital-ocean-dns/index.ts';
+import { acceptanceGate, accRecord, expectDnsRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
 const token = env['DIGITALOCEAN_TOKEN'] ?? '';
-const enabled = env['POOLFORM_ACC_DIGITAL_OCEAN'] === '1' && token !== '';
-const reason =
-  env['POOLFORM_ACC_DIGITAL_OCEAN'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_DIGITAL_OCEAN=1 and DIGITALOCEAN_TOKEN to run against real DigitalOcean'
-    : 'skipped: POOLFORM_ACC_DIGITAL_OCEAN=1 but DIGITALOCEAN_TOKEN is not set';
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_DIGITAL_OCEAN',
+  ['DIGITALOCEAN_TOKEN'],
+  'skipped: set POOLFORM_ACC_DIGITAL_OCEAN=1 and DIGITALOCEAN_TOKEN to run against real DigitalOcean',
+);
 
 describe.skipIf(!enabled)(`DigitalOcean acceptance (real account)${enabled ? '' : ` — ${reason}`}`, () => {
   it('creates (idempotently), observes and destroys a droplet', { timeout: 15 * 60_000 }, async () => {
@@ -63,13 +64,8 @@ describe.skipIf(!enabled)(`DigitalOcean acceptance (real account)${enabled ? '' 
     const domain = env['POOLFORM_ACC_DO_DOMAIN'] ?? '';
     const config: DigitalOceanDnsProvider = { kind: 'DnsProvider', name: 'acc-dns', type: 'digital_ocean', token: '${env:DIGITALOCEAN_TOKEN}' };
     const dns = createDigitalOceanDnsProvider({ config, token });
-    const record = { fqdn: `pf-acc-${randomBytes(4).toString('hex')}.${domain}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc-dns' };
-    try {
-      expect((await dns.upsert(domain, [record]))[0]?.error).toBeUndefined();
-      expect((await dns.observe(domain)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-    } finally {
-      expect((await dns.delete(domain, [record]))[0]?.error).toBeUndefined();
-    }
+    const record = accRecord(domain, 'pf-acc-', 'acc-dns');
+    await expectDnsRoundTrip(dns, domain, record);
     expect((await dns.observe(domain)).some((r) => r.fqdn === record.fqdn)).toBe(false);
   });
 });

@@ -12,14 +12,15 @@ import { describe, expect, it } from 'vitest';
 import type { GcpDnsProvider, GcpVmProvider } from '../src/generated/config.ts';
 import { createGcpVmProvider, instanceName } from '../src/providers/gcp/index.ts';
 import { createGcpDnsProvider } from '../src/providers/gcp-dns/index.ts';
+import { acceptanceGate, accRecord, expectDnsRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
 const project = env['POOLFORM_ACC_GCP_PROJECT'] ?? '';
-const enabled = env['POOLFORM_ACC_GCP'] === '1' && project !== '';
-const reason =
-  env['POOLFORM_ACC_GCP'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_GCP=1, POOLFORM_ACC_GCP_PROJECT and Application Default Credentials to run against real Google Cloud'
-    : 'skipped: POOLFORM_ACC_GCP=1 but POOLFORM_ACC_GCP_PROJECT is not set';
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_GCP',
+  ['POOLFORM_ACC_GCP_PROJECT'],
+  'skipped: set POOLFORM_ACC_GCP=1, POOLFORM_ACC_GCP_PROJECT and Application Default Credentials to run against real Google Cloud',
+);
 
 describe.skipIf(!enabled)(`GCP acceptance (real project)${enabled ? '' : ` — ${reason}`}`, () => {
   it('creates, observes and destroys an instance with its boot disk', { timeout: 20 * 60_000 }, async () => {
@@ -74,13 +75,7 @@ describe.skipIf(!enabled)(`GCP acceptance (real project)${enabled ? '' : ` — $
       const domain = env['POOLFORM_ACC_GCP_DNS_DOMAIN'] ?? '';
       const config: GcpDnsProvider = { kind: 'DnsProvider', name: 'acc-dns', type: 'gcp', project };
       const dns = createGcpDnsProvider({ config });
-      const record = { fqdn: `pf-acc-${randomBytes(4).toString('hex')}.${domain}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc-dns' };
-      try {
-        expect((await dns.upsert(domain, [record]))[0]?.error).toBeUndefined();
-        expect((await dns.observe(domain)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-      } finally {
-        expect((await dns.delete(domain, [record]))[0]?.error).toBeUndefined();
-      }
+      await expectDnsRoundTrip(dns, domain, accRecord(domain, 'pf-acc-', 'acc-dns'));
     },
   );
 });

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { OciDnsProvider, OciVmProvider } from '../src/generated/config.ts';
 import { createOciDnsProvider } from '../src/providers/oci-dns/index.ts';
 import { createOciVmProvider } from '../src/providers/oci/index.ts';
+import { acceptanceGate, accRecord, expectDnsRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
 const REQUIRED = [
@@ -24,12 +25,11 @@ const REQUIRED = [
   'POOLFORM_ACC_OCI_SUBNET_ID',
   'POOLFORM_ACC_OCI_IMAGE_ID',
 ] as const;
-const missing = REQUIRED.filter((name) => !env[name]);
-const enabled = env['POOLFORM_ACC_OCI'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_OCI'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_OCI=1 and the OCI API key variables to run against real Oracle Cloud'
-    : `skipped: POOLFORM_ACC_OCI=1 but ${missing.join(', ')} not set`;
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_OCI',
+  REQUIRED,
+  'skipped: set POOLFORM_ACC_OCI=1 and the OCI API key variables to run against real Oracle Cloud',
+);
 
 const need = (name: string): string => env[name] ?? '';
 const privateKey = (): string => readFileSync(need('OCI_PRIVATE_KEY_PATH').replace(/^~(?=\/)/, homedir()), 'utf8');
@@ -89,13 +89,7 @@ describe.skipIf(!enabled)(`OCI acceptance (real tenancy)${enabled ? '' : ` — $
     const config: OciDnsProvider = { kind: 'DnsProvider', name: 'acc-dns', type: 'oci', ...signing() };
     const zone = need('POOLFORM_ACC_OCI_DNS_ZONE');
     const dns = createOciDnsProvider({ config, secrets: { privateKey: privateKey() } });
-    const record = { fqdn: `pfacc-${randomBytes(4).toString('hex')}.${zone}`, type: 'A' as const, value: '192.0.2.10', ttl: 60, server_id: 'acc' };
-    try {
-      expect((await dns.upsert(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-      expect((await dns.observe(zone)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
-    } finally {
-      expect((await dns.delete(zone, [record])).map((r) => r.error)).toEqual([undefined]);
-    }
+    await expectDnsRoundTrip(dns, zone, accRecord(zone, 'pfacc-', 'acc'));
   });
 });
 

@@ -11,21 +11,21 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OpenStackVmProvider } from '../src/generated/config.ts';
 import { createOpenStackVmProvider, type OpenStackSecrets } from '../src/providers/openstack/index.ts';
+import { acceptanceGate } from './support/acceptance.ts';
 
 const env = process.env;
 const appCred = env['OS_AUTH_TYPE'] === 'v3applicationcredential';
-const missing = [
-  'OS_AUTH_URL',
-  ...(appCred ? ['OS_APPLICATION_CREDENTIAL_ID', 'OS_APPLICATION_CREDENTIAL_SECRET'] : ['OS_USERNAME', 'OS_PASSWORD', 'OS_PROJECT_NAME']),
-  'POOLFORM_ACC_OPENSTACK_FLAVOR',
-  'POOLFORM_ACC_OPENSTACK_IMAGE',
-  'POOLFORM_ACC_OPENSTACK_NETWORK',
-].filter((name) => !env[name]);
-const enabled = env['POOLFORM_ACC_OPENSTACK'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_OPENSTACK'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_OPENSTACK=1 and the OS_* openrc variables to run against a real OpenStack cloud'
-    : `skipped: POOLFORM_ACC_OPENSTACK=1 but ${missing.join(', ')} not set`;
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_OPENSTACK',
+  [
+    'OS_AUTH_URL',
+    ...(appCred ? ['OS_APPLICATION_CREDENTIAL_ID', 'OS_APPLICATION_CREDENTIAL_SECRET'] : ['OS_USERNAME', 'OS_PASSWORD', 'OS_PROJECT_NAME']),
+    'POOLFORM_ACC_OPENSTACK_FLAVOR',
+    'POOLFORM_ACC_OPENSTACK_IMAGE',
+    'POOLFORM_ACC_OPENSTACK_NETWORK',
+  ],
+  'skipped: set POOLFORM_ACC_OPENSTACK=1 and the OS_* openrc variables to run against a real OpenStack cloud',
+);
 
 describe.skipIf(!enabled)(`OpenStack acceptance (real cloud)${enabled ? '' : ` — ${reason}`}`, () => {
   it('creates, observes and destroys a server', { timeout: 20 * 60_000 }, async () => {
