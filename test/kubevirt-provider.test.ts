@@ -188,6 +188,24 @@ describe('kubevirt faults', () => {
     await c.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
   });
 
+  it('a VMI the scheduler cannot place ends the wait at once: the VM is reported pending, then runs when room frees up', async () => {
+    fake.setUnschedulable(true);
+    try {
+      const c = client({ namespace: 'tight' });
+      const before = fake.calls.length;
+      const vm = await c.create(request());
+      expect(vm.state).toBe('pending');
+      // Secret, VM, Secret owner, then VMI reads until the scheduler's refusal shows (2 reads): no waiting for the bound.
+      expect(fake.calls.slice(before).filter((x) => x.plural === 'virtualmachineinstances').length).toBeLessThanOrEqual(3);
+      fake.setUnschedulable(false);
+      const later = (await c.observe()).find((v) => v.provider_id === vm.provider_id);
+      expect(later?.state).toBe('running');
+      await c.destroy([{ provider_id: vm.provider_id, server_id: vm.server_id }]);
+    } finally {
+      fake.setUnschedulable(false);
+    }
+  });
+
   it('a ResourceQuota refusal is a retryable quota error with nothing created (no Secret left)', async () => {
     const c = client({ namespace: 'quota' });
     fake.setVmQuota(0);

@@ -97,6 +97,16 @@ function ipOf(vmi: VirtualMachineInstance | undefined): string | null {
   return null;
 }
 
+/**
+ * The scheduler's refusal of a VMI's pod ("0/3 nodes are available: 3
+ * Insufficient memory"), from the VMI condition PodScheduled=False with
+ * reason Unschedulable; undefined while it may still be placed.
+ */
+export function unschedulableReason(vmi: VirtualMachineInstance | undefined): string | undefined {
+  const c = vmi?.status?.conditions?.find((x) => x.type === 'PodScheduled' && x.status === 'False' && x.reason === 'Unschedulable');
+  return c ? (c.message ?? 'Unschedulable') : undefined;
+}
+
 /** The ObservedVm of a VM poolform owns (undefined for anything else). */
 export function toObservedVm(vm: VirtualMachine, vmi: VirtualMachineInstance | undefined, providerName: string): ObservedVm | undefined {
   if (!ownedBy(vm.metadata, providerName)) return undefined;
@@ -290,8 +300,15 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
     }
   }
 
-  /** Polls the VMI until it runs with an address; past the bound, the last view. */
+  /**
+   * Polls the VMI until it runs with an address; past the bound, the last
+   * view. A VMI the scheduler cannot place (insufficient CPU/memory) ends the
+   * wait at once: the VM exists and is reported pending (it runs when room
+   * frees up, or the planner's boot timeout replaces it), so the create does
+   * not block for the whole bound.
+   */
   async function untilRunning(vm: VirtualMachine): Promise<ObservedVm> {
+    let unschedulable: string | undefined;
     const read = async (): Promise<ObservedVm> => {
       let vmi: VirtualMachineInstance | undefined;
       try {
@@ -299,13 +316,14 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
       } catch (error) {
         if (!isNotFound(error)) throw toKubeError(error, { where, operation: 'get virtualmachineinstances', server: api.server });
       }
+      unschedulable = unschedulableReason(vmi);
       const o = toObservedVm(vm, vmi, settings.name);
       if (!o) throw new PoolformError('kubevirt-error', `${where}: VirtualMachine ${vm.metadata.name} lost its markers`);
       return o;
     };
     const first = await read();
     try {
-      return await pollUntil(read, (o) => o.state !== 'pending' && (o.state !== 'running' || o.private_ip !== null), poll);
+      return await pollUntil(read, (o) => unschedulable !== undefined || (o.state !== 'pending' && (o.state !== 'running' || o.private_ip !== null)), poll);
     } catch (error) {
       if (error instanceof PollTimeoutError) return first;
       if (error instanceof PoolformError && error.retryable) return first;

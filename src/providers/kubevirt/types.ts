@@ -41,6 +41,7 @@ export interface VirtualMachineInstance {
   status?: {
     phase?: string;
     interfaces?: { name?: string; ipAddress?: string; ipAddresses?: string[] }[];
+    conditions?: { type?: string; status?: string; reason?: string; message?: string }[];
   };
 }
 

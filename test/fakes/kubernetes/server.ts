@@ -86,6 +86,9 @@ export interface FakeKubeOptions {
   vmQuota?: number;
 }
 
+/** The scheduler's message while no node fits a VMI's pod (setUnschedulable). */
+export const UNSCHEDULABLE_MESSAGE = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+
 export interface FakeKube {
   url: string;
   calls: KubeCall[];
@@ -95,6 +98,8 @@ export interface FakeKube {
   /** Stores an object directly (foreign VMs, Harvester images, NADs). */
   put(group: string, version: string, plural: string, object: KubeObject): KubeObject;
   setVmQuota(quota: number | undefined): void;
+  /** While true, VMIs stay Scheduling with PodScheduled=False, reason Unschedulable (no node has room). */
+  setUnschedulable(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -181,6 +186,7 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
   let resourceVersion = 1000;
   let uidCounter = 0;
   let vmQuota = options.vmQuota;
+  let unschedulable = false;
   const startAfter = options.startAfterPolls ?? 2;
 
   const key = (group: string, plural: string, namespace: string, name: string): string => `${group}|${plural}|${namespace}|${name}`;
@@ -276,6 +282,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     reads.set(k, n);
     const st = vmi.status as { phase?: string };
     if (st.phase === 'Running' || n < startAfter) return;
+    if (unschedulable) {
+      vmi.status = { phase: 'Scheduling', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: UNSCHEDULABLE_MESSAGE }] };
+      return;
+    }
     const volumes = ((vmi.spec as { volumes?: { cloudInitNoCloud?: { secretRef?: { name?: string } } }[] }).volumes ?? []);
     const secretName = volumes.find((v) => v.cloudInitNoCloud?.secretRef?.name)?.cloudInitNoCloud?.secretRef?.name;
     if (secretName !== undefined && !store.has(key('core', 'secrets', ns, secretName))) {
@@ -476,6 +486,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     },
     setVmQuota(quota) {
       vmQuota = quota;
+    },
+    setUnschedulable(on) {
+      unschedulable = on;
     },
     async close() {
       server.closeAllConnections?.();
