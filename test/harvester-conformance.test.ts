@@ -37,6 +37,14 @@ defineVmProviderConformance('harvester (fake Kubernetes API)', async () => ({
     snapshotMaxAgeMs: 0,
     retry: { sleep: instant },
   }),
+  async createForeign() {
+    // A VM someone made in the Harvester UI: no poolform markers.
+    const vm = fake.put('kubevirt.io', 'v1', 'virtualmachines', {
+      metadata: { name: `ui-${Math.random().toString(16).slice(2, 10)}`, namespace: NAMESPACE, labels: { 'harvesterhci.io/creator': 'harvester' } },
+      spec: { runStrategy: 'Always', template: { metadata: { labels: { 'harvesterhci.io/vmName': 'ui' } }, spec: {} } },
+    });
+    return { provider_id: vm.metadata.name };
+  },
   leftovers: async (vm) => {
     // While it lived, the VM had its root PVC from the image (checked here so the suite proves the Harvester path ran).
     expect(vm.provider_id).toMatch(/^pf-[0-9a-f]{20}$/);
