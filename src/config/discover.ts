@@ -36,9 +36,12 @@ export async function discoverFiles(dir: string): Promise<DiscoveredFile[]> {
         isFile = target?.isFile() ?? false;
       }
       if (isDir) await visit(abs, depth + 1);
-      else if (isFile && CONFIG_FILE.test(entry.name)) {
+      else if (CONFIG_FILE.test(entry.name)) {
+        // A *.yaml that is not a regular file (a FIFO, a device, a socket, a
+        // dangling link) is listed too: reading it (parse.ts, bounded-read.ts)
+        // turns it into a clear error naming it instead of skipping it silently.
         // Device + inode identify the file across symbolic and hard links alike.
-        const id = await stat(abs, { bigint: true }).then((s) => `${s.dev}:${s.ino}`, () => abs);
+        const id = isFile ? await stat(abs, { bigint: true }).then((s) => `${s.dev}:${s.ino}`, () => abs) : abs;
         found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs, real: id });
       }
     }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -76,6 +77,24 @@ describe('loadConfig', () => {
       expect(r.diagnostics).toEqual([]);
       expect(r.config?.pools.map((p) => p.name)).toEqual(['desktops']);
       expect(r.config?.sources['Pool/desktops']?.file).toBe('pools.yaml');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a *.yaml that is not a regular file (FIFO, link to a device, dangling link) is an error naming it, never skipped or blocking', async () => {
+    const dir = await writeConfigDir({ 'pools.yaml': MINIMAL });
+    try {
+      execFileSync('mkfifo', [join(dir, 'fifo.yaml')]);
+      await symlink('/dev/zero', join(dir, 'zero.yaml'));
+      await symlink('missing.yaml', join(dir, 'dangling.yaml'));
+      const r = await loadConfig(dir);
+      const byFile = Object.fromEntries(r.diagnostics.map((d) => [d.file, d]));
+      expect(byFile['fifo.yaml']).toMatchObject({ severity: 'error', code: 'file-unreadable' });
+      expect(byFile['fifo.yaml']?.message).toContain('fifo.yaml is a FIFO (named pipe), not a regular file');
+      expect(byFile['zero.yaml']?.message).toContain('a character device, not a regular file');
+      expect(byFile['dangling.yaml']).toMatchObject({ severity: 'error', code: 'file-unreadable' });
+      expect(r.config).toBeUndefined();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

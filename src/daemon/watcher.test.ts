@@ -1,6 +1,7 @@
 // The config watcher reacts to YAML files and the files they reference through
 // `${file:}`, never to the state directory (issue 12, defect 1: `serve` run
 // inside its config directory reconciled twice a second on SQLite WAL writes).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,19 @@ describe('watchConfigDir', () => {
     const n = changes.length;
     writeFileSync(join(outside, 'other.txt'), 'o2');
     await waitFor(() => changes.length > n, 5_000, 'a change after the outside file was rewritten');
+  });
+
+  it('a *.yaml FIFO in the directory never blocks it (the loader reports it; the watcher skips it)', async () => {
+    const dir = configDir();
+    execFileSync('mkfifo', [join(dir, 'stuck.yaml')]);
+    writeFileSync(join(dir, 'key.txt'), 'k1');
+    writeFileSync(join(dir, 'settings.yaml'), 'kind: Workspace\nname: w\n# ${file:key.txt}\n');
+    const changes: string[][] = [];
+    const w = watchConfigDir(dir, (p) => changes.push(p), { debounceMs: 50 });
+    watchers.push(w);
+    await w.ready;
+    writeFileSync(join(dir, 'key.txt'), 'k2');
+    await waitFor(() => changes.length > 0, 5_000, 'a change after the key file was rewritten');
   });
 
   it('coalesces a burst of writes into a bounded number of reloads', async () => {

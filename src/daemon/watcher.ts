@@ -11,11 +11,12 @@
 // Bursts coalesce: `onChange` runs `debounceMs` after the last relevant event,
 // and at the latest `maxWaitMs` after the first one of a burst (a file rewritten
 // continuously still reloads now and then, never more often than that).
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
 import { CONFIG_FILE, discoverFiles } from '../config/discover.ts';
+import { readRegularFileSync } from '../config/bounded-read.ts';
+import { BUDGET_CEILINGS } from '../config/budgets.ts';
 
 export interface ConfigWatcher {
   /** Resolves once the initial scan is done (changes after this are reported). */
@@ -58,12 +59,12 @@ async function referencedFiles(dir: string): Promise<Set<string>> {
   const refs = new Set<string>();
   const files = await discoverFiles(dir).catch(() => []);
   for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f.absPath, 'utf8');
-    } catch {
-      continue;
-    }
+    // Bounded, regular files only: discoverFiles also lists a *.yaml FIFO or
+    // device (so that loading reports it), which a plain read would block on
+    // or read without end, on serve's event loop.
+    const read = readRegularFileSync(f.absPath, BUDGET_CEILINGS.maxFileBytes);
+    if (!read.ok) continue;
+    const text = read.bytes.toString('utf8');
     for (const r of fileReferences(text, f.absPath)) refs.add(r);
   }
   return refs;
