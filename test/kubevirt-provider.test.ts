@@ -235,6 +235,27 @@ describe('kubevirt faults', () => {
   });
 });
 
+describe('kubevirt credentials', () => {
+  it('an unreadable kubeconfig is a config error that never quotes it', () => {
+    const secret = 'token: s3cr3t-value-xyz';
+    let error: unknown;
+    try {
+      createKubevirtVmProvider({ config: kubevirtConfig({ name: 'kv-bad' }), secrets: { kubeconfig: `users:\n- name: a\n  user:\n    ${secret}\n  : [unclosed` } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PoolformError);
+    expect((error as PoolformError).code).toBe('kubevirt-config');
+    expect((error as PoolformError).message).toContain('VmProvider kv-bad (kubevirt)');
+    expect((error as PoolformError).message).not.toContain('s3cr3t');
+    expect(String((error as PoolformError).cause)).not.toContain('s3cr3t');
+  });
+
+  it('a context the kubeconfig lacks is named', () => {
+    expect(() => createKubevirtVmProvider({ config: kubevirtConfig({ context: 'prod' }), secrets: { kubeconfig: kubeconfigFor(fake) } })).toThrow(/no context "prod"/);
+  });
+});
+
 describe('kubevirt TLS', () => {
   it('a kubeconfig without the CA fails with a TLS error that names ca_cert', async () => {
     const c = client({}, { kubeconfig: kubeconfigFor(fake, { caCert: '' }) });

@@ -62,7 +62,14 @@ export interface KubeApi {
 export function kubeConfigOf(credentials: KubeCredentials): KubeConfig {
   const kc = new KubeConfig();
   if (credentials.kubeconfig !== undefined) {
-    kc.loadFromString(credentials.kubeconfig);
+    try {
+      kc.loadFromString(credentials.kubeconfig);
+    } catch (error) {
+      // The parser's message quotes the source around the error: never pass
+      // it on (the kubeconfig holds tokens and keys). The line number only.
+      const line = (error as { mark?: { line?: unknown } }).mark?.line;
+      throw new Error(`the kubeconfig is not a valid kubeconfig${typeof line === 'number' ? ` (YAML error on line ${line + 1})` : ''}`);
+    }
     if (credentials.context !== undefined) {
       if (!kc.getContexts().some((c) => c.name === credentials.context)) throw new Error(`the kubeconfig has no context ${JSON.stringify(credentials.context)}`);
       kc.setCurrentContext(credentials.context);
