@@ -251,6 +251,10 @@ describe('kubevirt credentials', () => {
     expect(String((error as PoolformError).cause)).not.toContain('s3cr3t');
   });
 
+  it('a path where the kubeconfig text belongs gets a hint (${file:})', () => {
+    expect(() => createKubevirtVmProvider({ config: kubevirtConfig(), secrets: { kubeconfig: '/home/me/.kube/config' } })).toThrow(/not a path: write \$\{file:PATH\}/);
+  });
+
   it('a context the kubeconfig lacks is named', () => {
     expect(() => createKubevirtVmProvider({ config: kubevirtConfig({ context: 'prod' }), secrets: { kubeconfig: kubeconfigFor(fake) } })).toThrow(/no context "prod"/);
   });

@@ -62,6 +62,9 @@ export interface KubeApi {
 export function kubeConfigOf(credentials: KubeCredentials): KubeConfig {
   const kc = new KubeConfig();
   if (credentials.kubeconfig !== undefined) {
+    if (!credentials.kubeconfig.includes('\n')) {
+      throw new Error('kubeconfig holds the kubeconfig itself (YAML), not a path: write ${file:PATH} to read a file');
+    }
     try {
       kc.loadFromString(credentials.kubeconfig);
     } catch (error) {
