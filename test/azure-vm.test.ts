@@ -11,11 +11,11 @@ import { createProviderRegistry } from '../src/providers/registry.ts';
 import { testConfig } from '../src/providers/testing.ts';
 import { namesFromVm, resourceNames } from '../src/providers/azure/names.ts';
 import { TAG_CREATED_AT, TAG_INTENT_ID, TAG_MANAGED, TAG_PROVIDER, TAG_SERVER_ID } from '../src/providers/azure/tags.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
 import { azureDnsConfig, azureVmConfig, fakeVmProvider, releaseFakeAgent, TEST_RG } from './fakes/azure/harness.ts';
 import { type FakeAzure, startFakeAzure } from './fakes/azure/server.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeAzure;
 beforeAll(async () => {
@@ -26,19 +26,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-azure-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`.slice(0, 15),
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('azure', { hostnameMax: 15 });
+const request = ids.request;
 
 /** Every poolform resource of one intent still in the fake (VM, NIC, IP, disk). */
 function leftovers(intentId: string): string[] {
@@ -61,8 +50,8 @@ defineVmProviderConformance('azure (ARM fake)', async () => ({
   client: fakeVmProvider(fake, { public_ip: true }),
   leftovers: async (vm) => resourcesOf(fake, vm.provider_id),
   async createForeign() {
-    const vm = fake.putDirect('vm', TEST_RG, `foreign-${++seq}`, { tags: { [TAG_SERVER_ID]: `foreign-${seq}` } });
-    return { provider_id: vm.name, server_id: `foreign-${seq}` };
+    const vm = fake.putDirect('vm', TEST_RG, `foreign-${ids.next()}`, { tags: { [TAG_SERVER_ID]: `foreign-${ids.seq}` } });
+    return { provider_id: vm.name, server_id: `foreign-${ids.seq}` };
   },
 }));
 
@@ -77,13 +66,13 @@ afterAll(async () => {
 });
 defineVmProviderConformance('azure (ARM fake: 2 per page, slow operations)', async () => {
   // A few VMs already there, so every listing spans pages.
-  for (let i = 0; i < 5; i++) paged.putDirect('vm', TEST_RG, `other-${++seq}`, { tags: {} });
+  for (let i = 0; i < 5; i++) paged.putDirect('vm', TEST_RG, `other-${ids.next()}`, { tags: {} });
   return {
     client: fakeVmProvider(paged, {}, { pollIntervalMs: 1 }),
     leftovers: async (vm) => resourcesOf(paged, vm.provider_id),
     async createForeign() {
-      const vm = paged.putDirect('vm', TEST_RG, `foreign-${++seq}`, { tags: { [TAG_SERVER_ID]: `foreign-${seq}` } });
-      return { provider_id: vm.name, server_id: `foreign-${seq}` };
+      const vm = paged.putDirect('vm', TEST_RG, `foreign-${ids.next()}`, { tags: { [TAG_SERVER_ID]: `foreign-${ids.seq}` } });
+      return { provider_id: vm.name, server_id: `foreign-${ids.seq}` };
     },
   };
 });

@@ -10,11 +10,11 @@ import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { intentTag, providerTag, TAG_MANAGED } from '../src/providers/digital-ocean/tags.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import { testConfig } from '../src/providers/testing.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
 import { PoolformError } from '../src/util/errors.ts';
 import { doVmConfig, fakeVmProvider, recordingSleep } from './fakes/digital-ocean/harness.ts';
 import { type FakeDigitalOcean, startFakeDigitalOcean } from './fakes/digital-ocean/server.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeDigitalOcean;
 beforeAll(async () => {
@@ -24,27 +24,16 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-do-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('do');
+const request = ids.request;
 
 defineVmProviderConformance('digital_ocean (API fake)', async () => ({
   client: fakeVmProvider(fake),
   // A droplet is one resource: nothing else may remain once it is gone.
   leftovers: async (vm) => (fake.droplets.has(Number(vm.provider_id)) ? [`droplet ${vm.provider_id}`] : []),
   async createForeign() {
-    const d = fake.putDroplet({ name: `foreign-${++seq}`, tags: [`poolform:server:foreign-${seq}`] });
-    return { provider_id: String(d.id), server_id: `foreign-${seq}` };
+    const d = fake.putDroplet({ name: `foreign-${ids.next()}`, tags: [`poolform:server:foreign-${ids.seq}`] });
+    return { provider_id: String(d.id), server_id: `foreign-${ids.seq}` };
   },
 }));
 
@@ -57,7 +46,7 @@ afterAll(async () => {
   await paged.close();
 });
 defineVmProviderConformance('digital_ocean (API fake: 2 per page, slow boots)', async () => {
-  for (let i = 0; i < 3; i++) paged.putDroplet({ name: `other-${++seq}`, tags: [TAG_MANAGED, providerTag('do')] });
+  for (let i = 0; i < 3; i++) paged.putDroplet({ name: `other-${ids.next()}`, tags: [TAG_MANAGED, providerTag('do')] });
   return { client: fakeVmProvider(paged), leftovers: async (vm) => (paged.droplets.has(Number(vm.provider_id)) ? ['droplet'] : []) };
 });
 

@@ -8,10 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { instanceName, LABEL_INTENT_ID, LABEL_MANAGED, LABEL_PROVIDER, LABEL_SERVER_ID, labelValue, requestIdFor } from '../src/providers/gcp/index.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
 import { fakeGcpVmProvider, TEST_ZONE } from './fakes/gcp/harness.ts';
 import { type FakeGcp, startFakeGcp } from './fakes/gcp/server.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeGcp;
 beforeAll(async () => {
@@ -21,19 +21,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-gcp-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('gcp');
+const request = ids.request;
 
 /** Instances and disks of one intent still at the fake. */
 function leftovers(intentId: string): string[] {
@@ -51,7 +40,7 @@ defineVmProviderConformance('gcp (Compute fake)', async () => ({
       n.endsWith(`:${vm.provider_id}`),
     ),
   async createForeign() {
-    const n = ++seq;
+    const n = ids.next();
     fake.putInstanceDirect(TEST_ZONE, `foreign-${n}`, { team: 'other' });
     return { provider_id: `foreign-${n}` };
   },

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { retryToken } from '../src/providers/oci/instances.ts';
 import { TAG_INTENT, TAG_MANAGED, TAG_PROVIDER, TAG_SERVER } from '../src/providers/oci/tags.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import { testTimeout } from '../src/testing/timeouts.ts';
 import { PoolformError } from '../src/util/errors.ts';
 import { COMPARTMENT, fakeVmProvider, startFake } from './fakes/oci/harness.ts';
 import type { FakeOci } from './fakes/oci/server.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeOci;
 beforeAll(async () => {
@@ -22,19 +22,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-oci-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('oci');
+const request = ids.request;
 
 defineVmProviderConformance('oci (Core Services fake)', async () => ({
   client: fakeVmProvider(fake, { assign_public_ip: true }, { pollIntervalMs: 1 }),
@@ -48,8 +37,8 @@ defineVmProviderConformance('oci (Core Services fake)', async () => ({
     return left;
   },
   async createForeign() {
-    const i = fake.addForeign(COMPARTMENT, { [TAG_SERVER]: `foreign-${++seq}` });
-    return { provider_id: i.id, server_id: `foreign-${seq}` };
+    const i = fake.addForeign(COMPARTMENT, { [TAG_SERVER]: `foreign-${ids.next()}` });
+    return { provider_id: i.id, server_id: `foreign-${ids.seq}` };
   },
 }));
 
@@ -70,8 +59,8 @@ defineVmProviderConformance('oci (Core Services fake: 2 per page, slow lifecycle
       return i && i.preserveBootVolume !== false ? [`boot volume ${i.bootVolumeId}`] : [];
     },
     async createForeign() {
-      const i = paged.addForeign(COMPARTMENT, { [TAG_SERVER]: `foreign-${++seq}` });
-      return { provider_id: i.id, server_id: `foreign-${seq}` };
+      const i = paged.addForeign(COMPARTMENT, { [TAG_SERVER]: `foreign-${ids.next()}` });
+      return { provider_id: i.id, server_id: `foreign-${ids.seq}` };
     },
   };
 });

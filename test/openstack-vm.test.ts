@@ -20,11 +20,11 @@ import {
   TAG_MANAGED,
   USER_DATA_MAX_BYTES,
 } from '../src/providers/openstack/index.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import type { PoolformError } from '../src/util/errors.ts';
 import { APP_CRED_SECRETS, FAST_OPENSTACK_TUNING, fakeOpenStackVmProvider, openstackVmConfig, PASSWORD_SECRETS } from './fakes/openstack/harness.ts';
 import { FAKE_NETWORK, type FakeOpenStack, startFakeOpenStack } from './fakes/openstack/server.ts';
 import { testCa } from './fakes/shared/ca.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeOpenStack;
 beforeAll(async () => {
@@ -34,19 +34,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-os-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('os');
+const request = ids.request;
 
 /** The server and its volumes still at the fake. */
 function leftoversOf(fakeOs: FakeOpenStack, serverId: string): string[] {
@@ -60,7 +49,7 @@ defineVmProviderConformance('openstack (Keystone + Nova fake, boot from volume)'
   client: fakeOpenStackVmProvider(fake, { boot_from_volume: true, volume_size_gb: 20 }),
   leftovers: async (vm) => leftoversOf(fake, vm.provider_id),
   async createForeign() {
-    const foreign = fake.putServerDirect(`foreign-${++seq}`, { team: 'other' });
+    const foreign = fake.putServerDirect(`foreign-${ids.next()}`, { team: 'other' });
     return { provider_id: foreign.id };
   },
 }));
@@ -82,7 +71,7 @@ defineVmProviderConformance('openstack over HTTPS (private CA in ca_cert), appli
     }),
     leftovers: async (vm) => leftoversOf(own, vm.provider_id),
     async createForeign() {
-      return { provider_id: own.putServerDirect(`foreign-${++seq}`, { team: 'other' }).id };
+      return { provider_id: own.putServerDirect(`foreign-${ids.next()}`, { team: 'other' }).id };
     },
   };
 });
