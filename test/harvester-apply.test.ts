@@ -100,7 +100,9 @@ function counts(fake: FakeKube): Record<string, number> {
 }
 
 describe('apply with the Harvester provider', () => {
-  it('SIGKILL after the first mutating call of a create and of a scale-down: converges, no duplicate VM, no orphaned PVC or Secret', { timeout: 300_000 }, async () => {
+  it('SIGKILL after the first mutating call of a create and of a scale-down: converges, no duplicate VM, no orphaned PVC or Secret', {
+    timeout: 300_000,
+  }, async () => {
     const fake = await harvesterFake();
     const root = mkdtempSync(join(tmpdir(), 'poolform-harvester-apply-'));
     const config = join(root, 'config');

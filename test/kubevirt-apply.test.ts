@@ -126,7 +126,11 @@ async function assertConverged(fake: FakeKube, ws: Ws, expected: number): Promis
       .map((r) => String(r.attributes['server_id']))
       .sort();
     expect(ids).toHaveLength(expected);
-    expect(vms(fake).map((v) => v.metadata.annotations?.[ANNOTATION_SERVER]).sort()).toEqual(ids);
+    expect(
+      vms(fake)
+        .map((v) => v.metadata.annotations?.[ANNOTATION_SERVER])
+        .sort(),
+    ).toEqual(ids);
     // No orphans: one Secret, one DataVolume, at most one VMI per VM, each named after it.
     const names = new Set(vms(fake).map((v) => v.metadata.name));
     for (const plural of ['secrets', 'datavolumes', 'virtualmachineinstances']) {

@@ -54,7 +54,10 @@ describe('fake Kubernetes API', () => {
     const again = await call('POST', VMS, { metadata: { name: 'x' }, spec: {} });
     expect(again).toMatchObject({ status: 409, json: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'AlreadyExists', code: 409 } });
     expect((await call('PUT', `${VMS}/x`, { metadata: { name: 'x', resourceVersion: rv }, spec: { a: 1 } })).status).toBe(200);
-    expect((await call('PUT', `${VMS}/x`, { metadata: { name: 'x', resourceVersion: rv }, spec: { a: 2 } })).json).toMatchObject({ reason: 'Conflict', code: 409 });
+    expect((await call('PUT', `${VMS}/x`, { metadata: { name: 'x', resourceVersion: rv }, spec: { a: 2 } })).json).toMatchObject({
+      reason: 'Conflict',
+      code: 409,
+    });
     expect((await call('GET', `${VMS}/nope`)).json).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
     expect((await call('DELETE', `${VMS}/nope`)).status).toBe(404);
     expect((await call('GET', VMS, undefined, 'bad')).json).toMatchObject({ reason: 'Unauthorized', code: 401 });
@@ -77,9 +80,13 @@ describe('fake Kubernetes API', () => {
       spec: { runStrategy: 'Always', dataVolumeTemplates: [{ metadata: { name: 'gc-rootdisk' }, spec: {} }], template: { metadata: { labels: {} }, spec: {} } },
     });
     const uid = (vm.json['metadata'] as { uid: string }).uid;
-    await call('POST', '/api/v1/namespaces/f/secrets', { metadata: { name: 'gc-cloudinit', ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name: 'gc', uid }] }, data: {} });
+    await call('POST', '/api/v1/namespaces/f/secrets', {
+      metadata: { name: 'gc-cloudinit', ownerReferences: [{ apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name: 'gc', uid }] },
+      data: {},
+    });
     expect(fake.objects('virtualmachineinstances', 'f').map((o) => o.metadata.name)).toContain('gc');
     await call('DELETE', `${VMS}/gc`, { propagationPolicy: 'Foreground' });
-    for (const plural of ['virtualmachineinstances', 'datavolumes', 'secrets']) expect(fake.objects(plural, 'f').filter((o) => o.metadata.name.startsWith('gc'))).toEqual([]);
+    for (const plural of ['virtualmachineinstances', 'datavolumes', 'secrets'])
+      expect(fake.objects(plural, 'f').filter((o) => o.metadata.name.startsWith('gc'))).toEqual([]);
   });
 });

@@ -9,7 +9,16 @@ import { createHarvesterVmProvider } from '../src/providers/harvester/index.ts';
 import { createKubevirtVmProvider, LABEL_INTENT, LABEL_MANAGED, LABEL_PROVIDER, vmName } from '../src/providers/kubevirt/index.ts';
 import type { VmCreateRequest, VmProviderClient } from '../src/providers/types.ts';
 import { PoolformError } from '../src/util/errors.ts';
-import { fakeCaCert, FAKE_TOKEN, harvesterConfig, kubeconfigFor, kubevirtConfig, leftoversOf, NAMESPACE, startSecureFakeKube } from './fakes/kubernetes/harness.ts';
+import {
+  fakeCaCert,
+  FAKE_TOKEN,
+  harvesterConfig,
+  kubeconfigFor,
+  kubevirtConfig,
+  leftoversOf,
+  NAMESPACE,
+  startSecureFakeKube,
+} from './fakes/kubernetes/harness.ts';
 import type { FakeKube, KubeObject } from './fakes/kubernetes/server.ts';
 
 let fake: FakeKube;
@@ -34,10 +43,21 @@ const instant = async (): Promise<void> => {};
 
 function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
   n++;
-  return { intent_id: `intent-${Date.now()}-${n}`, server_id: `srv-${n}`, hostname: `kv${n}`, pool: 'p1', autoscale: 'a1', user_data: '#cloud-config\nruncmd: [true]\n', ...over };
+  return {
+    intent_id: `intent-${Date.now()}-${n}`,
+    server_id: `srv-${n}`,
+    hostname: `kv${n}`,
+    pool: 'p1',
+    autoscale: 'a1',
+    user_data: '#cloud-config\nruncmd: [true]\n',
+    ...over,
+  };
 }
 
-function client(over: Partial<KubevirtVmProvider> = {}, extra: { kubeconfig?: string; caCert?: string; sleeps?: number[]; warn?: (m: string) => void } = {}): VmProviderClient {
+function client(
+  over: Partial<KubevirtVmProvider> = {},
+  extra: { kubeconfig?: string; caCert?: string; sleeps?: number[]; warn?: (m: string) => void } = {},
+): VmProviderClient {
   return createKubevirtVmProvider({
     config: kubevirtConfig({ name: `kv-${n}-${Math.random().toString(16).slice(2, 6)}`, ...over }),
     secrets: { kubeconfig: extra.kubeconfig ?? kubeconfigFor(fake), ...(extra.caCert !== undefined ? { caCert: extra.caCert } : {}) },
@@ -69,7 +89,11 @@ describe('kubevirt create', () => {
     expect(vm.private_ip).toMatch(/^10\.244\.0\.\d+$/);
     const obj = get('virtualmachines', vm.provider_id);
     expect(obj?.metadata.labels).toMatchObject({ [LABEL_MANAGED]: 'true', [LABEL_PROVIDER]: c.name, [LABEL_INTENT]: req.intent_id });
-    const spec = obj?.spec as { runStrategy: string; dataVolumeTemplates: { spec: { source: unknown } }[]; template: { spec: { hostname: string; volumes: unknown[] } } };
+    const spec = obj?.spec as {
+      runStrategy: string;
+      dataVolumeTemplates: { spec: { source: unknown } }[];
+      template: { spec: { hostname: string; volumes: unknown[] } };
+    };
     expect(spec.runStrategy).toBe('Always');
     expect(spec.dataVolumeTemplates[0]?.spec.source).toEqual({ http: { url: 'https://images.example.com/ubuntu.qcow2' } });
     expect(spec.template.spec.hostname).toBe(req.hostname);
@@ -87,7 +111,10 @@ describe('kubevirt create', () => {
   it('a container_disk boot source uses a containerDisk volume and no DataVolume; a Multus network binds by bridge', async () => {
     const c = client({ boot_source: { container_disk: 'quay.io/containerdisks/ubuntu:24.04' }, network: 'default/vlan100' });
     const vm = await c.create(request());
-    const spec = get('virtualmachines', vm.provider_id)?.spec as { dataVolumeTemplates?: unknown; template: { spec: { volumes: unknown[]; networks: unknown[] } } };
+    const spec = get('virtualmachines', vm.provider_id)?.spec as {
+      dataVolumeTemplates?: unknown;
+      template: { spec: { volumes: unknown[]; networks: unknown[] } };
+    };
     expect(spec.dataVolumeTemplates).toBeUndefined();
     expect(spec.template.spec.volumes[0]).toEqual({ name: 'rootdisk', containerDisk: { image: 'quay.io/containerdisks/ubuntu:24.04' } });
     expect(spec.template.spec.networks).toEqual([{ name: 'default', multus: { networkName: 'default/vlan100' } }]);
@@ -147,7 +174,13 @@ describe('kubevirt observe', () => {
           name: `pf-${i.toString(16).padStart(20, '0')}`,
           namespace: ns,
           labels,
-          annotations: { 'poolform.io/provider': name, 'poolform.io/server-id': `s${i}`, 'poolform.io/intent-id': `i${i}`, 'poolform.io/pool': 'p', 'poolform.io/autoscale': 'a' },
+          annotations: {
+            'poolform.io/provider': name,
+            'poolform.io/server-id': `s${i}`,
+            'poolform.io/intent-id': `i${i}`,
+            'poolform.io/pool': 'p',
+            'poolform.io/autoscale': 'a',
+          },
         },
         spec: { runStrategy: 'Always', template: { metadata: { labels }, spec: {} } },
       });
@@ -228,7 +261,12 @@ describe('kubevirt faults', () => {
 
   it('403 (RBAC) is a permission error, not retried', async () => {
     const c = client();
-    fake.inject({ method: 'GET', path: '/virtualmachines', status: 403, message: 'virtualmachines.kubevirt.io is forbidden: User "system:serviceaccount:vms:poolform" cannot list resource' });
+    fake.inject({
+      method: 'GET',
+      path: '/virtualmachines',
+      status: 403,
+      message: 'virtualmachines.kubevirt.io is forbidden: User "system:serviceaccount:vms:poolform" cannot list resource',
+    });
     const error = await failure(c.observe());
     expect(error.code).toBe('kubevirt-unauthorized');
     expect(error.retryable).toBe(false);
@@ -240,7 +278,10 @@ describe('kubevirt credentials', () => {
     const secret = 'token: s3cr3t-value-xyz';
     let error: unknown;
     try {
-      createKubevirtVmProvider({ config: kubevirtConfig({ name: 'kv-bad' }), secrets: { kubeconfig: `users:\n- name: a\n  user:\n    ${secret}\n  : [unclosed` } });
+      createKubevirtVmProvider({
+        config: kubevirtConfig({ name: 'kv-bad' }),
+        secrets: { kubeconfig: `users:\n- name: a\n  user:\n    ${secret}\n  : [unclosed` },
+      });
     } catch (e) {
       error = e;
     }
@@ -252,11 +293,15 @@ describe('kubevirt credentials', () => {
   });
 
   it('a path where the kubeconfig text belongs gets a hint (${file:})', () => {
-    expect(() => createKubevirtVmProvider({ config: kubevirtConfig(), secrets: { kubeconfig: '/home/me/.kube/config' } })).toThrow(/not a path: write \$\{file:PATH\}/);
+    expect(() => createKubevirtVmProvider({ config: kubevirtConfig(), secrets: { kubeconfig: '/home/me/.kube/config' } })).toThrow(
+      /not a path: write \$\{file:PATH\}/,
+    );
   });
 
   it('a context the kubeconfig lacks is named', () => {
-    expect(() => createKubevirtVmProvider({ config: kubevirtConfig({ context: 'prod' }), secrets: { kubeconfig: kubeconfigFor(fake) } })).toThrow(/no context "prod"/);
+    expect(() => createKubevirtVmProvider({ config: kubevirtConfig({ context: 'prod' }), secrets: { kubeconfig: kubeconfigFor(fake) } })).toThrow(
+      /no context "prod"/,
+    );
   });
 });
 
@@ -312,11 +357,19 @@ describe('harvester', () => {
   });
 
   it('a missing image or network is refused with nothing created', async () => {
-    const noImage = createHarvesterVmProvider({ config: harvesterConfig({ name: 'hv-noimg', image: 'default/missing' }), secrets: { kubeconfig: kubeconfigFor(fake) }, sleep: instant });
+    const noImage = createHarvesterVmProvider({
+      config: harvesterConfig({ name: 'hv-noimg', image: 'default/missing' }),
+      secrets: { kubeconfig: kubeconfigFor(fake) },
+      sleep: instant,
+    });
     const e1 = await failure(noImage.create(request()));
     expect(e1).toMatchObject({ code: 'kubevirt-invalid-request', nothingCreated: true });
     expect(e1.message).toContain('default/missing');
-    const noNet = createHarvesterVmProvider({ config: harvesterConfig({ name: 'hv-nonet', network: 'default/nope' }), secrets: { kubeconfig: kubeconfigFor(fake) }, sleep: instant });
+    const noNet = createHarvesterVmProvider({
+      config: harvesterConfig({ name: 'hv-nonet', network: 'default/nope' }),
+      secrets: { kubeconfig: kubeconfigFor(fake) },
+      sleep: instant,
+    });
     const e2 = await failure(noNet.create(request()));
     expect(e2.message).toContain('default/nope');
     expect(fake.objects('virtualmachines', NAMESPACE).some((o) => o.metadata.annotations?.['poolform.io/provider']?.startsWith('hv-no'))).toBe(false);

@@ -38,14 +38,23 @@ describe('kubevirt / harvester provider rules', () => {
 
   it('kubevirt-disk-settings: DataVolume without disk_size, container_disk with storage settings', async () => {
     expect(codes(await load(`boot_source:\n  registry_url: docker://quay.io/containerdisks/fedora:40\n${CRED}`))).toEqual(['kubevirt-disk-settings']);
-    expect(codes(await load(`boot_source:\n  container_disk: quay.io/containerdisks/fedora:40\nstorage_class: fast\n${CRED}`))).toEqual(['kubevirt-disk-settings']);
+    expect(codes(await load(`boot_source:\n  container_disk: quay.io/containerdisks/fedora:40\nstorage_class: fast\n${CRED}`))).toEqual([
+      'kubevirt-disk-settings',
+    ]);
   });
 
   it('kubevirt-labels-reserved, kubevirt-ssh-key-unused (warning), tls-insecure (warning)', async () => {
     expect(codes(await load(`${HTTP + CRED}labels:\n  poolform.io/managed: "true"\n`))).toEqual(['kubevirt-labels-reserved']);
-    const shell = (BASE.replace('  #cloud-config\n  hostname: {server_id}\n', '  #!/bin/sh\n  echo {server_id}\n') + HTTP + CRED).concat('ssh_key: ssh-ed25519 AAAA x@y\ninsecure_skip_verify: true\n');
+    const shell = (BASE.replace('  #cloud-config\n  hostname: {server_id}\n', '  #!/bin/sh\n  echo {server_id}\n') + HTTP + CRED).concat(
+      'ssh_key: ssh-ed25519 AAAA x@y\ninsecure_skip_verify: true\n',
+    );
     const result = await loadStrings({ 'a.yaml': shell });
     expect(codes(result, 'error')).toEqual([]);
-    expect(result.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code).sort()).toEqual(['kubevirt-ssh-key-unused', 'tls-insecure']);
+    expect(
+      result.diagnostics
+        .filter((d) => d.severity === 'warning')
+        .map((d) => d.code)
+        .sort(),
+    ).toEqual(['kubevirt-ssh-key-unused', 'tls-insecure']);
   });
 });

@@ -27,7 +27,10 @@ export const kubevirtProviders: Rule = (ctx) => {
       );
     }
     if (provider.api_server !== undefined && provider.token === undefined) {
-      ctx.report('error', 'kubevirt-credentials', 'api_server needs token (a ServiceAccount token as a secret reference)', { doc: provider, path: ['api_server'] });
+      ctx.report('error', 'kubevirt-credentials', 'api_server needs token (a ServiceAccount token as a secret reference)', {
+        doc: provider,
+        path: ['api_server'],
+      });
     }
     if (provider.token !== undefined && provider.api_server === undefined) {
       ctx.report('error', 'kubevirt-credentials', 'token is used only with api_server', { doc: provider, path: ['token'] });
@@ -40,17 +43,27 @@ export const kubevirtProviders: Rule = (ctx) => {
       if (source.container_disk !== undefined) {
         for (const field of ['storage_class', 'disk_size'] as const) {
           if (provider[field] !== undefined) {
-            ctx.report('error', 'kubevirt-disk-settings', `${field} does not apply to boot_source.container_disk (an ephemeral container disk); remove it or boot from a DataVolume`, {
-              doc: provider,
-              path: [field],
-            });
+            ctx.report(
+              'error',
+              'kubevirt-disk-settings',
+              `${field} does not apply to boot_source.container_disk (an ephemeral container disk); remove it or boot from a DataVolume`,
+              {
+                doc: provider,
+                path: [field],
+              },
+            );
           }
         }
       } else if (provider.disk_size === undefined) {
-        ctx.report('error', 'kubevirt-disk-settings', 'disk_size is required with boot_source http_url, registry_url or pvc_clone (the DataVolume size, e.g. 40Gi)', {
-          doc: provider,
-          path: ['boot_source'],
-        });
+        ctx.report(
+          'error',
+          'kubevirt-disk-settings',
+          'disk_size is required with boot_source http_url, registry_url or pvc_clone (the DataVolume size, e.g. 40Gi)',
+          {
+            doc: provider,
+            path: ['boot_source'],
+          },
+        );
       }
     }
     for (const key of Object.keys(provider.labels ?? {})) {
@@ -62,10 +75,15 @@ export const kubevirtProviders: Rule = (ctx) => {
       }
     }
     if (provider.ssh_key !== undefined && !/^#cloud-config\s*\n/.test(provider.startup_script)) {
-      ctx.report('warning', 'kubevirt-ssh-key-unused', 'ssh_key is added only to a startup script that starts with #cloud-config; this script does not, so the key is not installed', {
-        doc: provider,
-        path: ['ssh_key'],
-      });
+      ctx.report(
+        'warning',
+        'kubevirt-ssh-key-unused',
+        'ssh_key is added only to a startup script that starts with #cloud-config; this script does not, so the key is not installed',
+        {
+          doc: provider,
+          path: ['ssh_key'],
+        },
+      );
     }
     if (provider.insecure_skip_verify === true) {
       ctx.report('warning', 'tls-insecure', `VmProvider ${provider.name} does not verify the certificate of the Kubernetes API server; set ca_cert instead`, {

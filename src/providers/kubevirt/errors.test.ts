@@ -9,7 +9,14 @@ const status = (code: number, reason: string, message: string, headers: Record<s
 describe('toKubeError', () => {
   it.each([
     [401, 'Unauthorized', 'Unauthorized', 'kubevirt-auth-failed', false, true],
-    [403, 'Forbidden', 'virtualmachines.kubevirt.io "pf-1" is forbidden: exceeded quota: q, requested: count/virtualmachines.kubevirt.io=1', 'kubevirt-quota-exceeded', true, true],
+    [
+      403,
+      'Forbidden',
+      'virtualmachines.kubevirt.io "pf-1" is forbidden: exceeded quota: q, requested: count/virtualmachines.kubevirt.io=1',
+      'kubevirt-quota-exceeded',
+      true,
+      true,
+    ],
     [403, 'Forbidden', 'User "x" cannot create resource "virtualmachines"', 'kubevirt-unauthorized', false, true],
     [429, 'TooManyRequests', 'slow down', 'kubevirt-throttled', true, true],
     [422, 'Invalid', 'Insufficient memory on the node', 'kubevirt-insufficient-capacity', true, true],
@@ -25,7 +32,9 @@ describe('toKubeError', () => {
   });
 
   it('TLS verification failures name ca_cert and are not retried; connection failures are retried', () => {
-    const tls = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }) });
+    const tls = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+    });
     expect(toKubeError(tls, ctx)).toMatchObject({ code: 'kubevirt-tls-failed', retryable: false });
     expect(toKubeError(tls, ctx).message).toContain('ca_cert');
     const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });

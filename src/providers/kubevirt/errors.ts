@@ -44,11 +44,15 @@ export function toKubeError(error: unknown, ctx: KubeErrorContext): PoolformErro
         details: { operation: ctx.operation },
       });
     }
-    return new PoolformError('kubevirt-unreachable', `${ctx.where}: ${ctx.operation} got no answer from the API server${ctx.server ? ` ${ctx.server}` : ''} (${text}); poolform will try again`, {
-      retryable: true,
-      cause: error,
-      details: { operation: ctx.operation, ...(code ? { network_code: code } : {}) },
-    });
+    return new PoolformError(
+      'kubevirt-unreachable',
+      `${ctx.where}: ${ctx.operation} got no answer from the API server${ctx.server ? ` ${ctx.server}` : ''} (${text}); poolform will try again`,
+      {
+        retryable: true,
+        cause: error,
+        details: { operation: ctx.operation, ...(code ? { network_code: code } : {}) },
+      },
+    );
   }
   const status = statusOf(error) ?? {};
   const message = status.message ?? error.message;
@@ -72,7 +76,11 @@ export function toKubeError(error: unknown, ctx: KubeErrorContext): PoolformErro
     );
   }
   if (error.code === 403 && QUOTA.test(message)) {
-    return fail('kubevirt-quota-exceeded', `a ResourceQuota refuses ${ctx.operation} (${message}); poolform backs off and retries later. Raise the quota or lower max_instances`, true);
+    return fail(
+      'kubevirt-quota-exceeded',
+      `a ResourceQuota refuses ${ctx.operation} (${message}); poolform backs off and retries later. Raise the quota or lower max_instances`,
+      true,
+    );
   }
   if (error.code === 403) {
     return fail(
@@ -82,7 +90,8 @@ export function toKubeError(error: unknown, ctx: KubeErrorContext): PoolformErro
       'kubeconfig',
     );
   }
-  if (error.code === 429) return fail('kubevirt-throttled', `the API server is still throttling ${ctx.operation} (429) after retries; poolform will try again later`, true);
+  if (error.code === 429)
+    return fail('kubevirt-throttled', `the API server is still throttling ${ctx.operation} (429) after retries; poolform will try again later`, true);
   if ((error.code === 422 || error.code === 400 || error.code === 500) && CAPACITY.test(message)) {
     return fail('kubevirt-insufficient-capacity', `the cluster cannot place the VM now (${message}); poolform retries later with backoff`, true);
   }

@@ -19,7 +19,10 @@ export { assertUserDataFits, USER_DATA_MAX_BYTES, userDataOf } from './user-data
 export { secretBody, vmBody } from './vm-spec.ts';
 
 export interface KubevirtVmProviderOptions
-  extends Pick<KubevirtProviderInternals, 'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'runningTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency' | 'pageSize'> {
+  extends Pick<
+    KubevirtProviderInternals,
+    'now' | 'sleep' | 'pollIntervalMs' | 'maxPollIntervalMs' | 'runningTimeoutMs' | 'snapshotMaxAgeMs' | 'destroyConcurrency' | 'pageSize'
+  > {
   config: KubevirtLikeConfig;
   /** Resolved secrets: kubeconfig text, token, CA PEM. */
   secrets: Pick<KubeCredentials, 'kubeconfig' | 'token' | 'caCert'>;
@@ -51,10 +54,14 @@ export function createKubevirtVmProvider(options: KubevirtVmProviderOptions): Vm
         retry,
       );
     } catch (error) {
-      throw new PoolformError('kubevirt-config', `${where} (${config.type}): cannot use the credentials: ${error instanceof Error ? error.message : String(error)}`, {
-        field: 'kubeconfig',
-        cause: error,
-      });
+      throw new PoolformError(
+        'kubevirt-config',
+        `${where} (${config.type}): cannot use the credentials: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          field: 'kubeconfig',
+          cause: error,
+        },
+      );
     }
   }
   return createKubevirtVmProviderClient({ settings: settingsOf(config), api: client, ...tuning });

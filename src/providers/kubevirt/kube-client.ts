@@ -74,7 +74,8 @@ export function kubeConfigOf(credentials: KubeCredentials): KubeConfig {
       throw new Error(`the kubeconfig is not a valid kubeconfig${typeof line === 'number' ? ` (YAML error on line ${line + 1})` : ''}`);
     }
     if (credentials.context !== undefined) {
-      if (!kc.getContexts().some((c) => c.name === credentials.context)) throw new Error(`the kubeconfig has no context ${JSON.stringify(credentials.context)}`);
+      if (!kc.getContexts().some((c) => c.name === credentials.context))
+        throw new Error(`the kubeconfig has no context ${JSON.stringify(credentials.context)}`);
       kc.setCurrentContext(credentials.context);
     }
   } else if (credentials.apiServer !== undefined) {

@@ -35,7 +35,16 @@ import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { isAlreadyExists, isNotFound, toKubeError } from './errors.ts';
-import { HARVESTER_IMAGES, type KubeApi, NETWORK_ATTACHMENT_DEFINITIONS, PVCS, type ResourceType, SECRETS, VIRTUAL_MACHINE_INSTANCES, VIRTUAL_MACHINES } from './kube-client.ts';
+import {
+  HARVESTER_IMAGES,
+  type KubeApi,
+  NETWORK_ATTACHMENT_DEFINITIONS,
+  PVCS,
+  type ResourceType,
+  SECRETS,
+  VIRTUAL_MACHINE_INSTANCES,
+  VIRTUAL_MACHINES,
+} from './kube-client.ts';
 import {
   ANNOTATION_AUTOSCALE,
   ANNOTATION_HOSTNAME,
@@ -276,7 +285,10 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
     }
     const existing = await call('get virtualmachines', () => api.get<VirtualMachine>(VIRTUAL_MACHINES, ns, vm));
     if (!ownedBy(existing.metadata, settings.name) || existing.metadata.annotations?.[ANNOTATION_INTENT] !== request.intent_id) {
-      throw new PoolformError('not-owned', `${where}: VirtualMachine ${ns}/${vm} exists but is not this intent's (${request.intent_id}); poolform does not adopt it`);
+      throw new PoolformError(
+        'not-owned',
+        `${where}: VirtualMachine ${ns}/${vm} exists but is not this intent's (${request.intent_id}); poolform does not adopt it`,
+      );
     }
     return existing;
   }
@@ -387,7 +399,10 @@ export function createKubevirtVmProviderClient(internals: KubevirtProviderIntern
       try {
         const vm = await api.get<VirtualMachine>(VIRTUAL_MACHINES, ns, name);
         if (!ownedBy(vm.metadata, settings.name)) {
-          throw new PoolformError('not-owned', `${where}: VirtualMachine ${ns}/${name} does not carry poolform's markers for this provider; poolform does not delete it`);
+          throw new PoolformError(
+            'not-owned',
+            `${where}: VirtualMachine ${ns}/${name} does not carry poolform's markers for this provider; poolform does not delete it`,
+          );
         }
       } catch (error) {
         if (!isNotFound(error)) throw toKubeError(error, { where, operation: 'get virtualmachines', server: api.server });

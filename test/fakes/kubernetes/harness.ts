@@ -81,7 +81,8 @@ export function harvesterConfig(over: Partial<HarvesterVmProvider> = {}): Harves
 export function leftoversOf(fake: FakeKube, vmName: string, namespace = NAMESPACE): string[] {
   const out: string[] = [];
   for (const plural of ['virtualmachines', 'virtualmachineinstances', 'datavolumes', 'secrets', 'persistentvolumeclaims']) {
-    for (const o of fake.objects(plural, namespace)) if (o.metadata.name === vmName || o.metadata.name.startsWith(`${vmName}-`)) out.push(`${plural}/${o.metadata.name}`);
+    for (const o of fake.objects(plural, namespace))
+      if (o.metadata.name === vmName || o.metadata.name.startsWith(`${vmName}-`)) out.push(`${plural}/${o.metadata.name}`);
   }
   return out;
 }

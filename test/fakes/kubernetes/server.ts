@@ -87,7 +87,8 @@ export interface FakeKubeOptions {
 }
 
 /** The scheduler's message while no node fits a VMI's pod (setUnschedulable). */
-export const UNSCHEDULABLE_MESSAGE = '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
+export const UNSCHEDULABLE_MESSAGE =
+  '0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.';
 
 export interface FakeKube {
   url: string;
@@ -197,7 +198,14 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       .map(([, o]) => o)
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
 
-  function status(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  function status(
+    res: ServerResponse,
+    code: number,
+    reason: string,
+    message: string,
+    details?: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ): void {
     res.writeHead(code, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code }));
   }
@@ -244,7 +252,14 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       dataVolumeTemplates?: { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }[];
       template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown };
     };
-    const owner = { apiVersion: 'kubevirt.io/v1', kind: 'VirtualMachine', name: vm.metadata.name, uid: vm.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+    const owner = {
+      apiVersion: 'kubevirt.io/v1',
+      kind: 'VirtualMachine',
+      name: vm.metadata.name,
+      uid: vm.metadata.uid ?? '',
+      controller: true,
+      blockOwnerDeletion: true,
+    };
     for (const t of spec.dataVolumeTemplates ?? []) {
       if (!store.has(key('cdi.kubevirt.io', 'datavolumes', ns, t.metadata.name))) {
         store_('cdi.kubevirt.io', 'v1beta1', 'datavolumes', ns, {
@@ -258,7 +273,10 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     // annotation (no owner reference: Harvester removes them when asked on VM delete).
     const templates = vm.metadata.annotations?.['harvesterhci.io/volumeClaimTemplates'];
     if (templates) {
-      for (const t of JSON.parse(templates) as { metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: unknown }[]) {
+      for (const t of JSON.parse(templates) as {
+        metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+        spec: unknown;
+      }[]) {
         if (!store.has(key('core', 'persistentvolumeclaims', ns, t.metadata.name))) {
           store_('core', 'v1', 'persistentvolumeclaims', ns, { metadata: t.metadata, spec: t.spec, status: { phase: 'Bound' } });
         }
@@ -286,10 +304,13 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
       vmi.status = { phase: 'Scheduling', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: UNSCHEDULABLE_MESSAGE }] };
       return;
     }
-    const volumes = ((vmi.spec as { volumes?: { cloudInitNoCloud?: { secretRef?: { name?: string } } }[] }).volumes ?? []);
+    const volumes = (vmi.spec as { volumes?: { cloudInitNoCloud?: { secretRef?: { name?: string } } }[] }).volumes ?? [];
     const secretName = volumes.find((v) => v.cloudInitNoCloud?.secretRef?.name)?.cloudInitNoCloud?.secretRef?.name;
     if (secretName !== undefined && !store.has(key('core', 'secrets', ns, secretName))) {
-      vmi.status = { phase: 'Scheduling', conditions: [{ type: 'Synchronized', status: 'False', reason: 'FailedCreate', message: `secret "${secretName}" not found` }] };
+      vmi.status = {
+        phase: 'Scheduling',
+        conditions: [{ type: 'Synchronized', status: 'False', reason: 'FailedCreate', message: `secret "${secretName}" not found` }],
+      };
       return;
     }
     const octet = (Number.parseInt((vmi.metadata.uid ?? '0').replace(/\D/g, '').slice(-4), 10) % 250) + 2;
@@ -305,7 +326,12 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const route = parseRoute(url.pathname);
-    calls.push({ method, path: url.pathname + url.search, list: method === 'GET' && route !== undefined && route.name === undefined, ...(route ? { plural: route.plural } : {}) });
+    calls.push({
+      method,
+      path: url.pathname + url.search,
+      list: method === 'GET' && route !== undefined && route.name === undefined,
+      ...(route ? { plural: route.plural } : {}),
+    });
 
     // Authentication (bearer token) before anything: 401 Unauthorized Status.
     if (options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
@@ -314,7 +340,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     }
     const fault = faults.take(method, url.pathname);
     if (fault) {
-      const reason = fault.reason ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 403 ? 'Forbidden' : fault.status === 401 ? 'Unauthorized' : 'InternalError');
+      const reason =
+        fault.reason ??
+        (fault.status === 429 ? 'TooManyRequests' : fault.status === 403 ? 'Forbidden' : fault.status === 401 ? 'Unauthorized' : 'InternalError');
       status(res, fault.status, reason, fault.message ?? reason, undefined, fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {});
       return;
     }
@@ -355,7 +383,12 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         kind: `${kind}List`,
         metadata: {
           resourceVersion: String(resourceVersion),
-          ...(more && last ? { continue: Buffer.from(JSON.stringify({ after: last.metadata.name })).toString('base64url'), remainingItemCount: all.length - start - page.length } : {}),
+          ...(more && last
+            ? {
+                continue: Buffer.from(JSON.stringify({ after: last.metadata.name })).toString('base64url'),
+                remainingItemCount: all.length - start - page.length,
+              }
+            : {}),
         },
         items: page,
       });
@@ -385,7 +418,11 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         return;
       }
       if (store.has(key(group, plural, namespace, objectName))) {
-        status(res, 409, 'AlreadyExists', `${resourceName} "${objectName}" already exists`, { name: objectName, group: group === 'core' ? '' : group, kind: plural });
+        status(res, 409, 'AlreadyExists', `${resourceName} "${objectName}" already exists`, {
+          name: objectName,
+          group: group === 'core' ? '' : group,
+          kind: plural,
+        });
         return;
       }
       if (plural === 'secrets') {
@@ -433,7 +470,12 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         return;
       }
       if (body.metadata.resourceVersion !== undefined && body.metadata.resourceVersion !== found.metadata.resourceVersion) {
-        status(res, 409, 'Conflict', `Operation cannot be fulfilled on ${resourceName} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+        status(
+          res,
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resourceName} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
         return;
       }
       const replaced: KubeObject = {
@@ -455,7 +497,9 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
         return;
       }
       const text = await readBodyText(req);
-      const policy = url.searchParams.get('propagationPolicy') ?? (text ? ((JSON.parse(text) as { propagationPolicy?: string }).propagationPolicy ?? 'Background') : 'Background');
+      const policy =
+        url.searchParams.get('propagationPolicy') ??
+        (text ? ((JSON.parse(text) as { propagationPolicy?: string }).propagationPolicy ?? 'Background') : 'Background');
       store.delete(k);
       if (policy !== 'Orphan' && found.metadata.uid) collect(found.metadata.uid);
       send(res, 200, { ...found, metadata: { ...found.metadata, deletionTimestamp: new Date().toISOString() } });
@@ -496,4 +540,3 @@ export async function startFakeKube(options: FakeKubeOptions = {}): Promise<Fake
     },
   };
 }
-
