@@ -1,6 +1,6 @@
 // The provider clients of one configuration, built lazily per provider config
 // name: VmProvider `local` → local VMs, `aws` → EC2, `azure` → Azure VMs,
-// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `nutanix` → Nutanix AHV (Prism Central v3), `vsphere` → vCenter, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
+// `gcp` → Compute Engine, `openstack` → Nova, `proxmox` → Proxmox VE, `nutanix` → Nutanix AHV (Prism Central v3), `vsphere` → vCenter, `kubevirt` / `harvester` → KubeVirt VirtualMachines, `digital_ocean` → Droplets, `oci` → OCI Compute; DnsProvider `local` → hosts file, `route53` →
 // Route 53, `azure` → Azure DNS, `gcp` → Cloud DNS, `digital_ocean` → DigitalOcean DNS, `oci` → OCI DNS;
 // LdapConfig → LDAPS directory. Secret
 // references (access keys, bind password, CA certificate) are resolved when a
