@@ -13,25 +13,9 @@ import { startServe } from '../src/daemon/serve.ts';
 import type { ServeHandle } from '../src/daemon/serve.ts';
 import type { ReconcileOutcome } from '../src/daemon/pipeline.ts';
 import type { Log } from '../src/server/types.ts';
+import { localPoolYaml } from '../src/testing/local-pool.ts';
 
-const GOOD = `kind: Settings
-reconcile_interval: 1h
----
-kind: VmProvider
-name: local
-type: local
-max_instances: 5
-startup_script: "echo {server_id}"
----
-kind: Pool
-name: desktops
-type: server
-autoscale:
-  - name: day
-    vm_provider: local
-    connection_type: rdp
-    minimum_available_sessions: 1
-`;
+const GOOD = localPoolYaml();
 
 function captureLog(): { log: Log; text: () => string } {
   const lines: string[] = [];

@@ -13,38 +13,10 @@ import type { Daemon } from '../src/daemon/daemon.ts';
 import type { ReconcileFn, ReconcileRequest } from '../src/daemon/pipeline.ts';
 import { createMetrics } from '../src/server/metrics.ts';
 import { silentLog } from '../src/server/types.ts';
+import { localPoolYaml, waitUntil } from '../src/testing/local-pool.ts';
 
-function poolYaml(min: number, extra = ''): string {
-  return `
-kind: Settings
-reconcile_interval: 1h
-leader_lease: 3s
----
-kind: VmProvider
-name: local
-type: local
-max_instances: 5
-startup_script: "echo {server_id}"
----
-kind: Pool
-name: desktops
-type: server
-autoscale:
-  - name: day
-    vm_provider: local
-    connection_type: rdp
-    minimum_available_sessions: ${min}
-${extra}`;
-}
-
-async function waitFor(pred: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+const poolYaml = (min: number, extra = ''): string => localPoolYaml({ minimum: min, settings: ['leader_lease: 3s'], extra });
+const waitFor = waitUntil;
 
 let dir: string;
 let stateDir: string;

@@ -10,6 +10,7 @@ import { loadConfig } from '../config/load.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { silentLog } from '../server/types.ts';
 import { createSqliteStore } from '../state/sqlite-store.ts';
+import { localPoolYaml, waitUntil } from '../testing/local-pool.ts';
 import type { StateStore } from '../state/types.ts';
 import { createDaemon } from './daemon.ts';
 import type { Daemon } from './daemon.ts';
@@ -17,35 +18,10 @@ import type { ReconcileFn } from './pipeline.ts';
 import { fileReferences, watchConfigDir } from './watcher.ts';
 import type { ConfigWatcher } from './watcher.ts';
 
-const POOLS = `
-kind: Settings
-reconcile_interval: 1h
----
-kind: VmProvider
-name: local
-type: local
-max_instances: 5
-startup_script: "echo {server_id}"
----
-kind: Pool
-name: desktops
-type: server
-autoscale:
-  - name: day
-    vm_provider: local
-    connection_type: rdp
-    minimum_available_sessions: 1
-`;
+const POOLS = localPoolYaml();
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(pred: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (pred()) return;
-    await sleep(25);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+const waitFor = waitUntil;
 
 const dirs: string[] = [];
 const watchers: ConfigWatcher[] = [];
