@@ -100,6 +100,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it("YAML 1.1 tags (!!binary, !!timestamp, !!set, !!omap) are not turned into non-JSON values; they are warned about at the tag", async () => {
+    const pool = ['kind: Pool', 'name: p', 'type: server', 'servers:', '  - name: s1', '    hostname: 10.0.0.1', '    connection_type: rdp', '    connection_info:', '      bin: !!binary aGVsbG8=', '      ts: !!timestamp 2026-01-01', '      set: !!set {a, b}', '      omap: !!omap [{a: 1}]', ''].join('\n');
+    const r = await loadStrings({ 'p.yaml': pool });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.code === 'yaml-warning').map((d) => d.line)).toEqual([9, 10, 11, 12]);
+    expect(r.config?.pools[0]?.servers?.[0]?.connection_info).toEqual({ bin: 'aGVsbG8=', ts: '2026-01-01', set: { a: null, b: null }, omap: [{ a: 1 }] });
+  });
+
   it('maps schema errors to the line and column of their YAML node', async () => {
     const yaml = ['kind: Pool', 'name: desktops', 'type: server', 'autoscale:', '  - name: day', '    vm_provider: local', '    connection_type: rpd', '    colour: blue', '    minimum_available_sessions: -1', ''].join('\n');
     const r = await loadStrings({ 'p.yaml': yaml });

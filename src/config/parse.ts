@@ -161,7 +161,11 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: false, strict: true });
+    // resolveKnownTags: false: YAML 1.1's !!binary, !!timestamp, !!set, !!omap and
+    // !!pairs would become a Uint8Array, a Date, a Set or a Map, which are no JSON:
+    // a connection_info holding one was silently mangled ({"0":104,...}, {}). Left
+    // unresolved they stay plain values, with a yaml-warning at the tag.
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: false, strict: true, resolveKnownTags: false });
   } catch (err) {
     // The parser recursing too deep on absurd nesting, and the like.
     const reason = err instanceof Error ? err.message : String(err);
