@@ -33,6 +33,7 @@ import { assertUserDataFits, buildRunInstancesInput, USER_DATA_MAX_BYTES, userDa
 import { createMutex } from './mutex.ts';
 import { type BackoffOptions, withThrottleRetry } from './retry.ts';
 import { TAG_MANAGED } from './tags.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
 
 /** Largest DescribeInstances page and TerminateInstances batch EC2 accepts. */
 export const EC2_MAX_PAGE = 1000;
@@ -103,7 +104,7 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
   /** Launches this process made, by intent id, until a later describe shows them. */
   const launched = new Map<string, Launched>();
   /** Launches admitted but not yet answered by RunInstances. */
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   let reserved = 0;
 
   async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
@@ -325,15 +326,7 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
     async create(request) {
       // Refuse before any AWS call: the limit applies to the rendered script.
       assertUserDataFits(config.name, request.user_data);
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {

@@ -47,6 +47,8 @@ import {
   TAG_SERVER_ID,
 } from './tags.ts';
 import { computerNameFor, nicBody, publicIpBody, vmBody } from './vm-request.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
+import { cachedPromise } from '../shared/promise-cache.ts';
 
 export interface AzureVmProviderInternals {
   config: AzureVmProvider;
@@ -151,7 +153,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   /** Creates this process made, by intent id, until a later listing shows them. */
   const created = new Map<string, { vm: ObservedVm; at: number }>();
   /** Creates under way (their resources must not be swept). */
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   const inFlightNames = new Set<string>();
   let reserved = 0;
   /** Creates admitted one at a time (the max_instances check). */
@@ -433,15 +435,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
 
     async create(request) {
       assertCustomDataFits(config.name, request.user_data);
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {
@@ -453,9 +447,8 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
 
     async capacity() {
       const key = `${config.endpoint ?? config.cloud ?? 'public'}|${config.subscription_id}|${config.location}|${config.vm_size}`;
-      let hit = capacityCache.get(key);
-      if (!hit) {
-        hit = call('VirtualMachineSizes_List', async () => {
+      return await cachedPromise(capacityCache, key, () =>
+        call('VirtualMachineSizes_List', async () => {
           for await (const size of compute.virtualMachineSizes.list(config.location)) {
             if (size.name?.toLowerCase() !== config.vm_size.toLowerCase()) continue;
             if (size.numberOfCores === undefined || size.memoryInMB === undefined) return undefined;
@@ -463,14 +456,8 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
             return { cores: size.numberOfCores, memory_mb: size.memoryInMB, gpus: 0 };
           }
           return undefined;
-        });
-        capacityCache.set(key, hit);
-        const cached = hit;
-        cached.catch(() => {
-          if (capacityCache.get(key) === cached) capacityCache.delete(key);
-        });
-      }
-      return await hit;
+        }),
+      );
     },
   };
 }

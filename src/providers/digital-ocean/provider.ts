@@ -39,6 +39,8 @@ import { addressOf, type DoDroplet, mapDropletStatus, toObservedVm } from './dro
 import { toDoError } from './errors.ts';
 import { intentTag, ownedBy, ownershipTags, providerTag } from './tags.ts';
 import { assertUserDataFits } from './user-data.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
+import { cachedPromise } from '../shared/promise-cache.ts';
 
 export interface DoVmProviderInternals {
   config: DigitalOceanVmProvider;
@@ -107,7 +109,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
 
   let snapshot: Snapshot | undefined;
   const created = new Map<string, { vm: ObservedVm; at: number }>();
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   let reserved = 0;
   const serially = serialGate();
 
@@ -276,15 +278,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
 
     async create(request) {
       assertUserDataFits(config.name, request.user_data);
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {
@@ -296,21 +290,14 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
 
     async capacity() {
       const key = `${config.api_url ?? ''}|${config.size}`;
-      let hit = capacityCache.get(key);
-      if (!hit) {
-        hit = call('GET /v2/sizes', async () => {
+      return await cachedPromise(capacityCache, key, () =>
+        call('GET /v2/sizes', async () => {
           const sizes = await client.listAll<{ slug: string; vcpus?: number; memory?: number; gpu_info?: { count?: number } }>('/v2/sizes', 'sizes');
           const size = sizes.find((s) => s.slug === config.size);
           if (!size || size.vcpus === undefined || size.memory === undefined) return undefined;
           return { cores: size.vcpus, memory_mb: size.memory, gpus: size.gpu_info?.count ?? 0 };
-        });
-        capacityCache.set(key, hit);
-        const cached = hit;
-        cached.catch(() => {
-          if (capacityCache.get(key) === cached) capacityCache.delete(key);
-        });
-      }
-      return await hit;
+        }),
+      );
     },
   };
 }

@@ -34,6 +34,8 @@ import { instanceBody } from './instance-request.ts';
 import { META_AUTOSCALE, META_HOSTNAME, META_INTENT_ID, META_POOL, META_SERVER_ID, ownedBy, ownershipFilter } from './labels.ts';
 import { instanceName, isPoolformName, requestIdFor } from './names.ts';
 import { assertStartupScriptFits } from './startup-script.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
+import { cachedPromise } from '../shared/promise-cache.ts';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -146,7 +148,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
 
   let snapshot: Snapshot | undefined;
   const created = new Map<string, { vm: ObservedVm; at: number }>();
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   const deleting = new Set<string>();
   let reserved = 0;
   /** Creates are admitted one at a time (the max_instances check and its reservation). */
@@ -398,15 +400,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
 
     async create(request) {
       assertStartupScriptFits(config, request.user_data);
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {
@@ -418,21 +412,14 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
 
     async capacity() {
       const key = `${config.endpoint ?? 'default'}|${project}|${zone}|${config.machine_type}`;
-      let hit = capacityCache.get(key);
-      if (!hit) {
-        hit = call('compute.machineTypes.get', async () => {
+      return await cachedPromise(capacityCache, key, () =>
+        call('compute.machineTypes.get', async () => {
           const [type] = await clients.machineTypes.get({ project, zone, machineType: config.machine_type });
           if (type.guestCpus == null || type.memoryMb == null) return undefined;
           const gpus = (type.accelerators ?? []).reduce((sum, a) => sum + (a.guestAcceleratorCount ?? 0), 0);
           return { cores: type.guestCpus, memory_mb: type.memoryMb, gpus };
-        });
-        capacityCache.set(key, hit);
-        const cached = hit;
-        cached.catch(() => {
-          if (capacityCache.get(key) === cached) capacityCache.delete(key);
-        });
-      }
-      return await hit;
+        }),
+      );
     },
   };
 }

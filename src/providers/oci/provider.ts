@@ -38,6 +38,8 @@ import { type Addresses, isFlexShape, launchDetails, retryToken, toObservedVm } 
 import { assertMetadataFits } from './metadata.ts';
 import { ociStatus, toOciError, transientOciError } from './errors.ts';
 import { ownedBy, TAG_INTENT } from './tags.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
+import { cachedPromise } from '../shared/promise-cache.ts';
 
 export interface OciVmProviderInternals {
   config: OciVmProvider;
@@ -98,7 +100,7 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
   let snapshot: { at: number; vms: ObservedVm[] } | undefined;
   const addresses = new Map<string, Addresses>();
   const created = new Map<string, { vm: ObservedVm; at: number }>();
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   let reserved = 0;
   let admission: Promise<unknown> = Promise.resolve();
 
@@ -306,15 +308,7 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
 
     async create(request) {
       assertMetadataFits(config.name, launchDetails(config, request).metadata ?? {});
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {
@@ -334,38 +328,29 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
         };
       }
       const key = `${config.endpoint ?? config.region}|${config.compartment_id}|${config.availability_domain}|${config.shape}`;
-      let hit = capacityCache.get(key);
-      if (!hit) {
-        hit = (async () => {
-          const shapes = await listAll('ListShapes', (page) =>
-            compute.listShapes({
-              compartmentId: config.compartment_id,
-              availabilityDomain: config.availability_domain,
-              limit: PAGE_LIMIT,
-              ...(page ? { page } : {}),
-            }),
-          );
-          const s = shapes.find((x) => x.shape === config.shape);
-          if (!s) return undefined;
-          if (flex && config.shape_config) {
-            const perOcpu = s.memoryOptions?.defaultPerOcpuInGBs;
-            if (perOcpu === undefined) return undefined;
-            return {
-              cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)),
-              memory_mb: Math.round(config.shape_config.ocpus * perOcpu * 1024),
-              gpus: s.gpus ?? 0,
-            };
-          }
-          if (s.ocpus === undefined || s.memoryInGBs === undefined) return undefined;
-          return { cores: Math.round(s.ocpus * vcpusPerOcpu(config.shape)), memory_mb: Math.round(s.memoryInGBs * 1024), gpus: s.gpus ?? 0 };
-        })();
-        capacityCache.set(key, hit);
-        const cached = hit;
-        cached.catch(() => {
-          if (capacityCache.get(key) === cached) capacityCache.delete(key);
-        });
-      }
-      return await hit;
+      return await cachedPromise(capacityCache, key, async () => {
+        const shapes = await listAll('ListShapes', (page) =>
+          compute.listShapes({
+            compartmentId: config.compartment_id,
+            availabilityDomain: config.availability_domain,
+            limit: PAGE_LIMIT,
+            ...(page ? { page } : {}),
+          }),
+        );
+        const s = shapes.find((x) => x.shape === config.shape);
+        if (!s) return undefined;
+        if (flex && config.shape_config) {
+          const perOcpu = s.memoryOptions?.defaultPerOcpuInGBs;
+          if (perOcpu === undefined) return undefined;
+          return {
+            cores: Math.round(config.shape_config.ocpus * vcpusPerOcpu(config.shape)),
+            memory_mb: Math.round(config.shape_config.ocpus * perOcpu * 1024),
+            gpus: s.gpus ?? 0,
+          };
+        }
+        if (s.ocpus === undefined || s.memoryInGBs === undefined) return undefined;
+        return { cores: Math.round(s.ocpus * vcpusPerOcpu(config.shape)), memory_mb: Math.round(s.memoryInGBs * 1024), gpus: s.gpus ?? 0 };
+      });
     },
   };
 }

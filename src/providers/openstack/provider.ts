@@ -37,6 +37,8 @@ import { META_AUTOSCALE, META_HOSTNAME, META_INTENT_ID, META_POOL, META_SERVER_I
 import { serverName } from './names.ts';
 import { serverBody } from './server-request.ts';
 import { assertUserDataFits } from './user-data.ts';
+import { createSingleFlight } from '../shared/single-flight.ts';
+import { cachedPromise } from '../shared/promise-cache.ts';
 
 /** The fields of a Nova server poolform reads (Compute API "List Servers Detailed"). */
 export interface NovaServer {
@@ -179,7 +181,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
 
   let snapshot: Snapshot | undefined;
   const created = new Map<string, { vm: ObservedVm; at: number }>();
-  const launching = new Map<string, Promise<ObservedVm>>();
+  const launching = createSingleFlight<ObservedVm>();
   const deleting = new Set<string>();
   let reserved = 0;
   const serially = serialGate();
@@ -420,15 +422,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
 
     async create(request) {
       assertUserDataFits(config.name, request.user_data);
-      const running = launching.get(request.intent_id);
-      if (running) return await running;
-      const promise = launch(request);
-      launching.set(request.intent_id, promise);
-      try {
-        return await promise;
-      } finally {
-        launching.delete(request.intent_id);
-      }
+      return await launching(request.intent_id, () => launch(request));
     },
 
     async destroy(refs) {
@@ -440,16 +434,9 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
 
     async capacity() {
       const key = `${config.auth_url}|${config.region_name ?? ''}|${config.flavor}`;
-      let hit = capacityCache.get(key);
-      if (!hit) {
-        hit = flavor().then((f) => (f.vcpus === undefined || f.ram === undefined ? undefined : { cores: f.vcpus, memory_mb: f.ram, gpus: 0 }));
-        capacityCache.set(key, hit);
-        const cached = hit;
-        cached.catch(() => {
-          if (capacityCache.get(key) === cached) capacityCache.delete(key);
-        });
-      }
-      return await hit;
+      return await cachedPromise(capacityCache, key, () =>
+        flavor().then((f) => (f.vcpus === undefined || f.ram === undefined ? undefined : { cores: f.vcpus, memory_mb: f.ram, gpus: 0 })),
+      );
     },
   };
 }
