@@ -230,6 +230,8 @@ describe('serve start', () => {
     const handle = await startServe({ dir, listen: '127.0.0.1:0', stateDir: join(dir, 'state'), env: { CONN_PW }, cwd: dir, log: captured.log, reconcile: idle, watch: false });
     try {
       expect(captured.text()).toContain('"api-keys-unusable"');
+      // Error log lines carry their code (issue 12, defect 9).
+      expect(captured.text()).toContain('"code":"api-keys-unusable"');
       expect(captured.text()).toContain('${env:API_KEY}');
       const res = await fetch(`${handle.url}/api/v1/sessions`, { method: 'POST', headers: bearer(API_KEY), body: '{"pool":"desktops","user":"u"}' });
       expect(res.status).toBe(401);

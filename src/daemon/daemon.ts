@@ -246,14 +246,14 @@ export function createDaemon(options: DaemonOptions): Daemon {
       log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err), code: errorCodeOf(err) }, `reconcile failed: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
       return finish(summary('error', errorMessage(err)), true, { kind: 'error', disposition: dispositionOf(err) });
     } finally {
-      await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err) }, 'cannot release the state lock'));
+      await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err), code: errorCodeOf(err) }, `cannot release the state lock: error [${errorCodeOf(err)}]: ${errorMessage(err)}`));
     }
     for (const e of outcome.providerErrors) metrics.providerError(e.provider);
     try {
       await afterApply(cfg, outcome, nowIso);
     } catch (err) {
       // Runs are started from a timer: a rejection here would be unhandled and end the process.
-      log.error({ event: 'after-apply-error', err: errorMessage(err) }, `after the reconcile: ${errorMessage(err)}`);
+      log.error({ event: 'after-apply-error', err: errorMessage(err), code: errorCodeOf(err) }, `after the reconcile: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
     }
     const msg = outcomeMessage(outcome);
     log.info({ event: 'reconcile', trigger: trig, policy: policy(), changes: outcome.changes.length, applied: outcome.applied, failed: outcome.failed, held: outcome.held.length, duration_ms: clock() - startMs }, `reconcile (${trig}): ${msg}`);
@@ -298,7 +298,7 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (!outcome.audited && review.fresh.length > 0) {
       await store
         .appendAudit(decisionAuditEntries(review.fresh, nowIso, policy()))
-        .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err) }, 'cannot write the audit log'));
+        .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err), code: errorCodeOf(err) }, `cannot write the audit log: error [${errorCodeOf(err)}]: ${errorMessage(err)}`));
     }
     await placeQueuedSessions({ store, log, clock, isActive }, cfg, nowIso);
   }

@@ -250,5 +250,5 @@ function reportApiKeys(config: Config, env: Readonly<Record<string, string | und
   }
   const set = resolveApiKeys(config, env);
   for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);
-  if (set.keys.length === 0) log.error({ event: 'api-keys-unusable', declared }, 'no API key resolves: every session request is refused until the secrets are set');
+  if (set.keys.length === 0) log.error({ event: 'api-keys-unusable', declared, code: 'api-keys-unusable' }, 'error [api-keys-unusable]: no API key resolves: every session request is refused until the secrets are set');
 }

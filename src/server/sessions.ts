@@ -13,6 +13,7 @@ import { hasRoom } from '../state/placement.ts';
 import type { NewSession, PlacementCandidate, PlacementChooser, Resources, ServerRecord, SessionRecord, StateStore } from '../state/types.ts';
 import { withIndexedPath } from '../state/capacity-index.ts';
 import { errorMessage } from '../util/errors.ts';
+import { errorCodeOf } from '../util/error-code.ts';
 import type { AppContext } from './context.ts';
 import { bearerToken, matchApiKey } from './api-keys.ts';
 import type { ConnectionAnswer, SessionSecrets } from './connection-answer.ts';
@@ -97,7 +98,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       // Key material only to the API key that owns the session.
       return renderConnectionAnswer(config, server, { user: session.user, secrets, includeKeys: session.api_key === apiKey }, ctx.env);
     } catch (err) {
-      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err) }, 'connection credentials cannot be resolved');
+      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err), code: errorCodeOf(err) }, `connection credentials cannot be resolved: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
       return null;
     }
   }
