@@ -97,4 +97,15 @@ describe('poolform servers', () => {
     expect(list.stdout).toMatch(/srv-c\s+desktops\s+day\s+\S+\s+draining\s+0\/2\s+no \(draining\)/);
     expect(list.stdout).toMatch(/srv-a\s+desktops\s+day\s+\S+\s+running\s+1\/2\s+yes/);
   });
+
+  it('list tells a server disabled in the configuration (enabled: false) from one drained by hand', async () => {
+    const store = await createSqliteStore({ path: state });
+    await store.putServer(serverRecord('fixed.labs.kiosk', { pool: 'labs', autoscale: null, address: 'server.labs.kiosk', enabled: false }));
+    await store.putResource({ address: 'server.labs.kiosk', type: 'server', provider: null, provider_id: null, attributes: { pool: 'labs', name: 'kiosk', enabled: false }, status: 'created', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
+    await store.close();
+    expect((await cli('servers', 'drain', 'srv-b')).code).toBe(0);
+    const list = await cli('servers', 'list', '--pool', 'labs');
+    expect(list.stdout).toMatch(/fixed\.labs\.kiosk\s.*no \(disabled in config\)/);
+    expect(list.stdout).toMatch(/srv-b\s.*no \(drained\)/);
+  });
 });

@@ -91,13 +91,21 @@ async function friendlyNames(store: StateStore): Promise<Map<string, string>> {
   return names;
 }
 
+/** Addresses of fixed servers and agents whose configuration says `enabled: false` (as last applied). */
+async function disabledInConfig(store: StateStore): Promise<Set<string>> {
+  const disabled = new Set<string>();
+  for (const r of await store.listResources()) if (r.type === 'server' && r.attributes['enabled'] === false) disabled.add(r.address);
+  return disabled;
+}
+
 /**
  * Whether placement gives this server new sessions, in words: a drained
- * (disabled) server does not, nor does one that is draining, being destroyed
- * or failed, whatever its `enabled` flag says.
+ * (disabled) server does not — "disabled" when its configuration says
+ * `enabled: false`, "drained" when `servers drain` did it — nor does one that
+ * is draining, being destroyed or failed, whatever its `enabled` flag says.
  */
-function takesSessions(s: ServerRecord): string {
-  if (!s.enabled) return 'no (drained)';
+function takesSessions(s: ServerRecord, configDisabled: ReadonlySet<string>): string {
+  if (!s.enabled) return configDisabled.has(s.address) ? 'no (disabled in config)' : 'no (drained)';
   if (s.status === 'draining' || s.status === 'destroying' || s.status === 'failed') return `no (${s.status})`;
   return 'yes';
 }
@@ -123,6 +131,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
         async ({ store }) => {
           const counts = await sessionCounts(store);
           const names = await friendlyNames(store);
+          const configDisabled = await disabledInConfig(store);
           const list = (await store.listServers()).filter((s) => !options.pool || s.pool === options.pool).sort((a, b) => (a.pool === b.pool ? (a.id < b.id ? -1 : 1) : a.pool < b.pool ? -1 : 1));
           if (options.json) {
             ctx.stdout.write(
@@ -162,7 +171,7 @@ export function registerServers(program: Command, ctx: CliContext): void {
                 displaySafe(s.hostname),
                 s.status,
                 `${counts.get(s.id) ?? 0}/${s.max_sessions}`,
-                takesSessions(s),
+                takesSessions(s, configDisabled),
                 displaySafe(names.get(s.address) ?? ''),
               ]),
             ),
