@@ -37,7 +37,11 @@ afterAll(async () => {
 function send(method: string, path: string, chunks: string[], chunked: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const body = chunks.join('');
-    const headers: Record<string, string> = chunked ? { 'transfer-encoding': 'chunked' } : body === '' ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = chunked
+      ? { 'transfer-encoding': 'chunked' }
+      : body === ''
+        ? {}
+        : { 'content-length': String(Buffer.byteLength(body)) };
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
