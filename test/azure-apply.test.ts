@@ -18,20 +18,21 @@ import { DNS_RG, FAST_AZURE_RETRY, releaseFakeAgent, subnetId, TEST_RG, trustFak
 import { type FakeAzure, startFakeAzure } from './fakes/azure/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
 import {
-  type ApplyWorkspace,
   applyInProcess,
+  type ApplyWorkspace,
   convergedVmIds,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
   createApplyWorkspace,
   expectApply,
   expectCliNoChanges,
   expectKilledApply,
   expectNoChanges,
   expectNoDuplicate,
-  isWaiting,
   loadWorkspaceConfig,
   reconcileLater as reconcileShifted,
   removeWorkspace,
-  setMinimumSessions,
   shiftedDeps,
 } from './support/provider-apply-harness.ts';
 
@@ -179,6 +180,12 @@ function assertNoDuplicate(fake: FakeAzure, wanted: number): void {
   );
 }
 
+const crashChecks = (fake: FakeAzure, ws: ApplyWorkspace, wanted: number): CrashChecks => ({
+  noDuplicate: () => assertNoDuplicate(fake, wanted),
+  reconcileLater: () => reconcileLater(fake, ws),
+  converged: (expected, cli) => assertConverged(fake, ws, expected, cli),
+});
+
 describe('apply with the Azure providers', () => {
   it('an in-process apply creates 2 VMs and their records with 3 mutating calls; steady state costs one listing per provider', {
     timeout: 60_000,
@@ -212,20 +219,11 @@ describe('apply with the Azure providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        await expectKilledApply(ws, n);
-        const again = await expectApply(ws);
-        assertNoDuplicate(fake, 2);
         // A VM whose intent was written but whose create never reached Azure is waited for (10 minutes), then replaced.
-        if (isWaiting(again)) await reconcileLater(fake, ws);
-        await assertConverged(fake, ws, 2, n === 1);
-
-        if (n <= 2) {
-          // Scale to zero: one batched DNS delete, then one VM destroy call.
-          setMinimumSessions(ws, 2, 0);
-          await expectKilledApply(ws, n, { cleanStderr: false });
-          await expectApply(ws);
-          await assertConverged(fake, ws, 0);
-        }
+        const checks = crashChecks(fake, ws, 2);
+        await crashCreateThenConverge(ws, n, 2, checks, { cli: n === 1 });
+        // Scale to zero: one batched DNS delete, then one VM destroy call.
+        if (n <= 2) await crashScaleDownThenConverge(ws, n, 2, checks);
       } finally {
         await fake.close();
         removeWorkspace(ws);

@@ -18,9 +18,12 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { type FakeDigitalOcean, startFakeDigitalOcean } from './fakes/digital-ocean/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
 import {
-  type ApplyWorkspace,
   applyInProcess,
+  type ApplyWorkspace,
   convergedVmIds,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
   createApplyWorkspace,
   expectApply,
   expectCliNoChanges,
@@ -31,7 +34,6 @@ import {
   loadWorkspaceConfig,
   reconcileLater,
   removeWorkspace,
-  setMinimumSessions,
   shiftedDeps,
 } from './support/provider-apply-harness.ts';
 
@@ -131,6 +133,12 @@ function assertNoDuplicate(fake: FakeDigitalOcean, wanted: number): void {
   );
 }
 
+const crashChecks = (fake: FakeDigitalOcean, ws: ApplyWorkspace, wanted: number): CrashChecks => ({
+  noDuplicate: () => assertNoDuplicate(fake, wanted),
+  reconcileLater: () => reconcileLater(ws, registryFor(ws)),
+  converged: (expected, cli) => assertConverged(fake, ws, expected, cli),
+});
+
 describe('apply with the DigitalOcean providers', () => {
   it('an in-process apply creates 2 droplets and their records with 3 mutating calls; steady state costs one listing per provider', {
     timeout: 60_000,
@@ -161,18 +169,9 @@ describe('apply with the DigitalOcean providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        await expectKilledApply(ws, n);
-        const again = await expectApply(ws);
-        assertNoDuplicate(fake, 2);
-        if (isWaiting(again)) await reconcileLater(ws, registryFor(ws));
-        await assertConverged(fake, ws, 2, n === 1);
-
-        if (n <= 2) {
-          setMinimumSessions(ws, 2, 0);
-          await expectKilledApply(ws, n, { cleanStderr: false });
-          await expectApply(ws);
-          await assertConverged(fake, ws, 0);
-        }
+        const checks = crashChecks(fake, ws, 2);
+        await crashCreateThenConverge(ws, n, 2, checks, { cli: n === 1 });
+        if (n <= 2) await crashScaleDownThenConverge(ws, n, 2, checks);
       } finally {
         await fake.close();
         removeWorkspace(ws);

@@ -20,20 +20,21 @@ import { AD, COMPARTMENT, FINGERPRINT, IMAGE, SUBNET, startFake, TENANCY, testKe
 import type { FakeOci } from './fakes/oci/server.ts';
 import { runChild } from './fixtures/plan/harness.ts';
 import {
-  type ApplyWorkspace,
   applyInProcess,
+  type ApplyWorkspace,
   convergedVmIds,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
   createApplyWorkspace,
   expectApply,
   expectCliNoChanges,
   expectKilledApply,
   expectNoChanges,
   expectNoDuplicate,
-  isWaiting,
   loadWorkspaceConfig,
   reconcileLater,
   removeWorkspace,
-  setMinimumSessions,
   shiftedDeps,
 } from './support/provider-apply-harness.ts';
 
@@ -140,6 +141,12 @@ function assertNoDuplicate(fake: FakeOci, wanted: number): void {
   );
 }
 
+const crashChecks = (fake: FakeOci, ws: ApplyWorkspace, wanted: number): CrashChecks => ({
+  noDuplicate: () => assertNoDuplicate(fake, wanted),
+  reconcileLater: () => reconcileLater(ws, registryFor(ws)),
+  converged: (expected, cli) => assertConverged(fake, ws, expected, cli),
+});
+
 describe('apply with the OCI providers', () => {
   it('an in-process apply creates 2 instances and their records with 3 mutating calls; steady state costs one listing per provider', {
     timeout: 60_000,
@@ -170,19 +177,10 @@ describe('apply with the OCI providers', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2, 1);
       try {
-        await expectKilledApply(ws, n);
         // (the next apply's stderr holds the warning about the killed apply's stale state lock)
-        const again = await expectApply(ws);
-        assertNoDuplicate(fake, 2);
-        if (isWaiting(again)) await reconcileLater(ws, registryFor(ws));
-        await assertConverged(fake, ws, 2, n === 1);
-
-        if (n <= 2) {
-          setMinimumSessions(ws, 2, 0);
-          await expectKilledApply(ws, n, { cleanStderr: false });
-          await expectApply(ws);
-          await assertConverged(fake, ws, 0);
-        }
+        const checks = crashChecks(fake, ws, 2);
+        await crashCreateThenConverge(ws, n, 2, checks, { cli: n === 1 });
+        if (n <= 2) await crashScaleDownThenConverge(ws, n, 2, checks);
       } finally {
         await fake.close();
         removeWorkspace(ws);

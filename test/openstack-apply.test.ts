@@ -19,19 +19,18 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { FAST_OPENSTACK_TUNING } from './fakes/openstack/harness.ts';
 import { FAKE_IMAGE, FAKE_NETWORK, FAKE_USER, type FakeOpenStack, startFakeOpenStack } from './fakes/openstack/server.ts';
 import {
-  type ApplyWorkspace,
   applyInProcess,
+  type ApplyWorkspace,
   convergedVmIds,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
   createApplyWorkspace,
-  expectApply,
-  expectKilledApply,
   expectNoChanges,
   expectNoDuplicate,
-  isWaiting,
   loadWorkspaceConfig,
   reconcileLater,
   removeWorkspace,
-  setMinimumSessions,
 } from './support/provider-apply-harness.ts';
 
 function configText(fake: FakeOpenStack, sessions: number): string {
@@ -144,19 +143,17 @@ describe('apply with the OpenStack provider', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2);
       try {
-        await expectKilledApply(ws, n);
-        const again = await expectApply(ws);
+        const checks: CrashChecks = {
+          noDuplicate: () => assertNoDuplicate(fake, 2),
+          reconcileLater: () => reconcile(ws, 16 * 60_000),
+          converged: (expected) => assertConverged(fake, ws, expected),
+        };
+        const again = await crashCreateThenConverge(ws, n, 2, checks);
         expect(again.stderr).not.toContain(FAKE_USER.password);
-        assertNoDuplicate(fake, 2);
-        if (isWaiting(again)) await reconcile(ws, 16 * 60_000);
-        await assertConverged(fake, ws, 2);
 
         if (n === 1) {
           // Scale to zero: one destroy call for both servers.
-          setMinimumSessions(ws, 2, 0);
-          await expectKilledApply(ws, 1, { cleanStderr: false });
-          await expectApply(ws);
-          await assertConverged(fake, ws, 0);
+          await crashScaleDownThenConverge(ws, 1, 2, checks);
           expect(fake.volumes.size).toBe(0);
         }
       } finally {

@@ -225,3 +225,41 @@ export function shiftedDeps(
     apiAddress: '127.0.0.1:9',
   };
 }
+
+/** The provider-specific checks a crash scenario runs between the applies. */
+export interface CrashChecks {
+  /** After the apply that followed the kill: no server twice, none beyond what is wanted. */
+  noDuplicate(): void;
+  /** One in-process reconcile past the planner's wait (when the apply left intents waiting). */
+  reconcileLater(): Promise<void>;
+  /** State, the fake and plan agree on `expected` servers (`cli`: plan as a child process). */
+  converged(expected: number, cli: boolean): Promise<void>;
+}
+
+/**
+ * A create apply killed after `crashAfter` mutating calls, then an apply that
+ * must exit 0, leave no duplicate and (with a later reconcile when it waited)
+ * converge on `wanted` servers. Returns the second apply's run.
+ */
+export async function crashCreateThenConverge(
+  ws: ApplyWorkspace,
+  crashAfter: number,
+  wanted: number,
+  checks: CrashChecks,
+  options: { cli?: boolean } = {},
+): Promise<ChildRun> {
+  await expectKilledApply(ws, crashAfter);
+  const again = await expectApply(ws);
+  checks.noDuplicate();
+  if (isWaiting(again)) await checks.reconcileLater();
+  await checks.converged(wanted, options.cli ?? false);
+  return again;
+}
+
+/** Scale from `from` to zero with an apply killed after `crashAfter` mutating calls; the next apply must converge on none. */
+export async function crashScaleDownThenConverge(ws: ApplyWorkspace, crashAfter: number, from: number, checks: CrashChecks): Promise<void> {
+  setMinimumSessions(ws, from, 0);
+  await expectKilledApply(ws, crashAfter, { cleanStderr: false });
+  await expectApply(ws);
+  await checks.converged(0, false);
+}
