@@ -27,7 +27,7 @@ import type { OperationState, PollerLike } from '@azure/core-lro';
 import type { AzureVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate } from '../shared/admission.ts';
+import { createReservations, serialGate } from '../shared/admission.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import { assertCustomDataFits } from './custom-data.ts';
@@ -155,7 +155,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   /** Creates under way (their resources must not be swept). */
   const launching = createSingleFlight<ObservedVm>();
   const inFlightNames = new Set<string>();
-  let reserved = 0;
+  const reservations = createReservations({ where, max: config.max_instances, noun: 'VMs' });
   /** Creates admitted one at a time (the max_instances check). */
   const serially = serialGate();
 
@@ -271,10 +271,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       const existing = findIntent(current, request.intent_id);
       if (existing) return existing;
       const live = liveCount(current);
-      if (live + reserved >= config.max_instances) {
-        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'VMs' });
-      }
-      reserved++;
+      reservations.reserve(live);
       return undefined;
     });
     if (admitted) return admitted;
@@ -333,7 +330,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
     } catch (error) {
       throw await afterFailedCreate(error, stage, names.vm);
     } finally {
-      reserved--;
+      reservations.release();
       inFlightNames.delete(names.vm);
     }
   }

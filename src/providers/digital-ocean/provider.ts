@@ -30,7 +30,7 @@
 import type { DigitalOceanVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate } from '../shared/admission.ts';
+import { createReservations, serialGate } from '../shared/admission.ts';
 import { eachItem } from '../shared/bulk.ts';
 import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
@@ -110,7 +110,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
   let snapshot: Snapshot | undefined;
   const created = new Map<string, { vm: ObservedVm; at: number }>();
   const launching = createSingleFlight<ObservedVm>();
-  let reserved = 0;
+  const reservations = createReservations({ where, max: config.max_instances, noun: 'droplets' });
   const serially = serialGate();
 
   async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -211,10 +211,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       if (existing) return existing;
       const current = snapshot && now() - snapshot.at <= maxAge ? snapshot : await listOwned();
       const live = liveCount(current);
-      if (live + reserved >= config.max_instances) {
-        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'droplets' });
-      }
-      reserved++;
+      reservations.reserve(live);
       return undefined;
     });
     if (admitted) return admitted;
@@ -241,7 +238,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       created.set(request.intent_id, { vm, at: now() });
       return vm;
     } finally {
-      reserved--;
+      reservations.release();
     }
   }
 

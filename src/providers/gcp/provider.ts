@@ -25,7 +25,7 @@ import type { protos } from '@google-cloud/compute';
 import type { GcpVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate, settleEach } from '../shared/admission.ts';
+import { createReservations, serialGate, settleEach } from '../shared/admission.ts';
 import { CallTimeoutError, PollTimeoutError, pollUntil, type RetryOptions, withRetries, withTimeout } from '../shared/backoff.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
 import type { GcpComputeClients } from './client.ts';
@@ -150,7 +150,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
   const created = new Map<string, { vm: ObservedVm; at: number }>();
   const launching = createSingleFlight<ObservedVm>();
   const deleting = new Set<string>();
-  let reserved = 0;
+  const reservations = createReservations({ where, max: config.max_instances, noun: 'instances' });
   /** Creates are admitted one at a time (the max_instances check and its reservation). */
   const serially = serialGate();
 
@@ -289,10 +289,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
       const existing = findIntent(current, request.intent_id);
       if (existing) return existing;
       const live = liveCount(current);
-      if (live + reserved >= config.max_instances) {
-        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'instances' });
-      }
-      reserved++;
+      reservations.reserve(live);
       return undefined;
     });
     if (admitted) return admitted;
@@ -342,7 +339,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     } catch (error) {
       throw await afterFailedCreate(error, name, maybeInserted);
     } finally {
-      reserved--;
+      reservations.release();
     }
   }
 

@@ -27,7 +27,7 @@
 import type { OpenStackVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { maxInstancesReached, serialGate } from '../shared/admission.ts';
+import { createReservations, serialGate } from '../shared/admission.ts';
 import { pollUntil, PollTimeoutError } from '../shared/backoff.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef, VmState } from '../types.ts';
@@ -183,7 +183,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
   const created = new Map<string, { vm: ObservedVm; at: number }>();
   const launching = createSingleFlight<ObservedVm>();
   const deleting = new Set<string>();
-  let reserved = 0;
+  const reservations = createReservations({ where, max: config.max_instances, noun: 'servers' });
   const serially = serialGate();
   let flavorRef: Promise<NovaFlavor> | undefined;
 
@@ -308,10 +308,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
         await deleteServer(existing.provider_id);
       }
       const live = liveCount(current) - (existing ? 1 : 0);
-      if (live + reserved >= config.max_instances) {
-        throw maxInstancesReached({ where, max: config.max_instances, live, launching: reserved, noun: 'servers' });
-      }
-      reserved++;
+      reservations.reserve(live);
       return undefined;
     });
     if (admitted) return admitted;
@@ -360,7 +357,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     } catch (error) {
       throw await afterFailedCreate(error, id);
     } finally {
-      reserved--;
+      reservations.release();
     }
   }
 

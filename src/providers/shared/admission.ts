@@ -45,5 +45,34 @@ export function maxInstancesReached(ctx: MaxInstancesContext): PoolformError {
   );
 }
 
+/**
+ * The max_instances reservations of one provider client: `reserve(live)`
+ * (inside the serial gate) refuses with maxInstancesReached when `live` plus
+ * the creates already admitted reach the maximum, else counts one more;
+ * `release()` when that create has finished, made or not.
+ */
+export interface Reservations {
+  /** Creates admitted and not yet finished. */
+  readonly count: number;
+  reserve(live: number): void;
+  release(): void;
+}
+
+export function createReservations(ctx: Omit<MaxInstancesContext, 'live' | 'launching'>): Reservations {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    reserve(live) {
+      if (live + count >= ctx.max) throw maxInstancesReached({ ...ctx, live, launching: count });
+      count++;
+    },
+    release() {
+      count--;
+    },
+  };
+}
+
 /** Alias of bulk.ts eachItem (one implementation): per-item outcomes, at most `concurrency` at once. */
 export { eachItem as settleEach } from './bulk.ts';
