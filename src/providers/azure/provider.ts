@@ -49,6 +49,7 @@ import {
 import { computerNameFor, nicBody, publicIpBody, vmBody } from './vm-request.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
+import { pendingVm } from '../shared/pending-vm.ts';
 
 export interface AzureVmProviderInternals {
   config: AzureVmProvider;
@@ -313,18 +314,9 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
       }
       // The OS disk Azure made from the image gets the same tags (best effort: it is deleted with the VM anyway).
       await done(compute.disks.update(rg, names.osDisk, { tags })).catch(() => undefined);
-      const observed = toObservedVm({ ...vm, name: vm.name ?? names.vm, tags: vmTags }) ?? {
-        provider_id: names.vm,
-        server_id: request.server_id,
-        pool: request.pool,
-        autoscale: request.autoscale,
-        hostname: request.hostname,
-        intent_id: request.intent_id,
-        state: 'pending' as const,
-        private_ip: privateIp ?? null,
-        public_ip: publicIp ?? null,
-        launched_at: new Date(now()).toISOString(),
-      };
+      const observed =
+        toObservedVm({ ...vm, name: vm.name ?? names.vm, tags: vmTags }) ??
+        pendingVm(names.vm, request, { private_ip: privateIp, public_ip: publicIp, launched_at: new Date(now()).toISOString() });
       created.set(request.intent_id, { vm: observed, at: now() });
       return observed;
     } catch (error) {

@@ -41,6 +41,7 @@ import { intentTag, ownedBy, ownershipTags, providerTag } from './tags.ts';
 import { assertUserDataFits } from './user-data.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
+import { pendingVm } from '../shared/pending-vm.ts';
 
 export interface DoVmProviderInternals {
   config: DigitalOceanVmProvider;
@@ -221,18 +222,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
       );
       const droplet = body.droplet;
       if (!droplet) throw new PoolformError('do-error', `${where}: POST /v2/droplets answered without a droplet`, { retryable: true });
-      const first = toObservedVm(droplet) ?? {
-        provider_id: String(droplet.id),
-        server_id: request.server_id,
-        pool: request.pool,
-        autoscale: request.autoscale,
-        hostname: request.hostname,
-        intent_id: request.intent_id,
-        state: 'pending' as const,
-        private_ip: null,
-        public_ip: null,
-        launched_at: droplet.created_at ?? null,
-      };
+      const first = toObservedVm(droplet) ?? pendingVm(String(droplet.id), request, { launched_at: droplet.created_at ?? null });
       created.set(request.intent_id, { vm: first, at: now() });
       const vm = await untilActive(first);
       created.set(request.intent_id, { vm, at: now() });

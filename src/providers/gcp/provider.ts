@@ -36,6 +36,7 @@ import { instanceName, isPoolformName, requestIdFor } from './names.ts';
 import { assertStartupScriptFits } from './startup-script.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
+import { pendingVm } from '../shared/pending-vm.ts';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -322,18 +323,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
       if (!ownedBy(instance.labels as Record<string, string> | undefined, config.name)) {
         throw new PoolformError('not-owned', `${where}: an instance named ${name} exists without poolform's labels; poolform leaves it alone`);
       }
-      const observed = toObservedVm(instance) ?? {
-        provider_id: name,
-        server_id: request.server_id,
-        pool: request.pool,
-        autoscale: request.autoscale,
-        hostname: request.hostname,
-        intent_id: request.intent_id,
-        state: 'pending' as const,
-        private_ip: null,
-        public_ip: null,
-        launched_at: new Date(now()).toISOString(),
-      };
+      const observed = toObservedVm(instance) ?? pendingVm(name, request, { launched_at: new Date(now()).toISOString() });
       created.set(request.intent_id, { vm: observed, at: now() });
       return observed;
     } catch (error) {

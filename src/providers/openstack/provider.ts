@@ -39,6 +39,7 @@ import { serverBody } from './server-request.ts';
 import { assertUserDataFits } from './user-data.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
+import { pendingVm } from '../shared/pending-vm.ts';
 
 /** The fields of a Nova server poolform reads (Compute API "List Servers Detailed"). */
 export interface NovaServer {
@@ -340,18 +341,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
       if ((server.status ?? '').toUpperCase() === 'ERROR') {
         throw new ServerFaultError(server.fault?.message ?? 'the server went to ERROR without a fault message', server.fault?.code);
       }
-      const observed = toObservedVm(server) ?? {
-        provider_id: serverId,
-        server_id: request.server_id,
-        pool: request.pool,
-        autoscale: request.autoscale,
-        hostname: request.hostname,
-        intent_id: request.intent_id,
-        state: 'pending' as const,
-        private_ip: null,
-        public_ip: null,
-        launched_at: new Date(now()).toISOString(),
-      };
+      const observed = toObservedVm(server) ?? pendingVm(serverId, request, { launched_at: new Date(now()).toISOString() });
       created.set(request.intent_id, { vm: observed, at: now() });
       return observed;
     } catch (error) {
