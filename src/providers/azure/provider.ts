@@ -50,6 +50,7 @@ import { computerNameFor, nicBody, publicIpBody, vmBody } from './vm-request.ts'
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
+import { liveVmCount } from '../shared/live-count.ts';
 
 export interface AzureVmProviderInternals {
   config: AzureVmProvider;
@@ -219,13 +220,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
   }
 
   function liveCount(snap: Snapshot): number {
-    const live = new Set<string>();
-    for (const { vm } of created.values()) if (isLive(vm.state)) live.add(vm.provider_id);
-    for (const vm of snap.vms) {
-      if (isLive(vm.state)) live.add(vm.provider_id);
-      else live.delete(vm.provider_id);
-    }
-    return live.size;
+    return liveVmCount(created.values(), snap.vms, isLive);
   }
 
   /** Deletes one resource by name; absent is success. */

@@ -37,6 +37,7 @@ import { assertStartupScriptFits } from './startup-script.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
+import { liveVmCount } from '../shared/live-count.ts';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -243,13 +244,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
   }
 
   function liveCount(snap: Snapshot): number {
-    const live = new Set<string>();
-    for (const { vm } of created.values()) if (isLive(vm.state)) live.add(vm.provider_id);
-    for (const vm of snap.vms) {
-      if (isLive(vm.state)) live.add(vm.provider_id);
-      else live.delete(vm.provider_id);
-    }
-    return live.size;
+    return liveVmCount(created.values(), snap.vms, isLive);
   }
 
   async function getInstance(name: string): Promise<Instance | undefined> {

@@ -40,6 +40,7 @@ import { assertUserDataFits } from './user-data.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
+import { liveVmCount } from '../shared/live-count.ts';
 
 /** The fields of a Nova server poolform reads (Compute API "List Servers Detailed"). */
 export interface NovaServer {
@@ -231,13 +232,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
   }
 
   function liveCount(snap: Snapshot): number {
-    const live = new Set<string>();
-    for (const { vm } of created.values()) if (isLive(vm.state)) live.add(vm.provider_id);
-    for (const vm of snap.vms) {
-      if (isLive(vm.state)) live.add(vm.provider_id);
-      else live.delete(vm.provider_id);
-    }
-    return live.size;
+    return liveVmCount(created.values(), snap.vms, isLive);
   }
 
   async function getServer(id: string): Promise<NovaServer | undefined> {
