@@ -24,6 +24,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { testCertificate } from './tls.ts';
+import { HttpError } from '../shared/http-error.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -132,18 +133,6 @@ interface Operation {
 }
 
 const API = '2024-07-01';
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
 
 function lower(s: string): string {
   return s.toLowerCase();

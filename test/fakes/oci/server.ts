@@ -22,6 +22,7 @@
 import { createHash, createVerify, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HttpError } from '../shared/http-error.ts';
 
 type Json = Record<string, unknown>;
 
@@ -114,18 +115,6 @@ const MAX_LIMIT = 1000;
 /** The DNS API pages at most 100 items. */
 const DNS_MAX_LIMIT = 100;
 const METADATA_LIMIT = 32_000;
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly headers: Record<string, string>;
-  constructor(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.headers = headers;
-  }
-}
 
 const ocid = (kind: string): string => `ocid1.${kind}.oc1.iad.${randomBytes(12).toString('hex')}`;
 
