@@ -51,6 +51,7 @@ import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
 import { liveVmCount } from '../shared/live-count.ts';
+import { knownProviderIds } from '../shared/known-ids.ts';
 
 export interface AzureVmProviderInternals {
   config: AzureVmProvider;
@@ -382,7 +383,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
     for (const name of disks) await deleteQuietly('disk', name).catch(() => undefined);
   }
 
-  async function destroyOne(ref: VmRef, known: Map<string, ObservedVm>): Promise<void> {
+  async function destroyOne(ref: VmRef, known: ReadonlySet<string>): Promise<void> {
     const name = ref.provider_id;
     if (!vmNameOf(name)) {
       throw new PoolformError('not-owned', `${where}: ${name} is not a VM name poolform gives; poolform does not delete it`);
@@ -423,9 +424,7 @@ export function createAzureVmProviderClient(internals: AzureVmProviderInternals)
     },
 
     async destroy(refs) {
-      const known = new Map<string, ObservedVm>();
-      for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
-      for (const { vm } of created.values()) known.set(vm.provider_id, vm);
+      const known = knownProviderIds(snapshot?.vms, created.values());
       return await eachItem(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 

@@ -42,6 +42,7 @@ import { assertUserDataFits } from './user-data.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
+import { knownProviderIds } from '../shared/known-ids.ts';
 
 export interface DoVmProviderInternals {
   config: DigitalOceanVmProvider;
@@ -232,7 +233,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     }
   }
 
-  async function destroyOne(ref: VmRef, known: Map<string, ObservedVm>): Promise<void> {
+  async function destroyOne(ref: VmRef, known: ReadonlySet<string>): Promise<void> {
     const id = ref.provider_id;
     if (!/^\d+$/.test(id)) throw new PoolformError('not-owned', `${where}: ${id} is not a droplet id; poolform does not delete it`);
     if (!known.has(id)) {
@@ -269,9 +270,7 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
     },
 
     async destroy(refs) {
-      const known = new Map<string, ObservedVm>();
-      for (const vm of snapshot?.vms ?? []) known.set(vm.provider_id, vm);
-      for (const { vm } of created.values()) known.set(vm.provider_id, vm);
+      const known = knownProviderIds(snapshot?.vms, created.values());
       return await eachItem(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 

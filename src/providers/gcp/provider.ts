@@ -38,6 +38,7 @@ import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
 import { liveVmCount } from '../shared/live-count.ts';
+import { knownProviderIds } from '../shared/known-ids.ts';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 type Operation = protos.google.cloud.compute.v1.IOperation;
@@ -357,7 +358,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     });
   }
 
-  async function destroyOne(ref: VmRef, known: Set<string>): Promise<void> {
+  async function destroyOne(ref: VmRef, known: ReadonlySet<string>): Promise<void> {
     const name = ref.provider_id;
     if (!isPoolformName(name)) throw new PoolformError('not-owned', `${where}: ${name} is not an instance name poolform gives; poolform does not delete it`);
     if (!known.has(name)) {
@@ -386,9 +387,7 @@ export function createGcpVmProviderClient(internals: GcpVmProviderInternals): Vm
     },
 
     async destroy(refs) {
-      const known = new Set<string>();
-      for (const vm of snapshot?.vms ?? []) known.add(vm.provider_id);
-      for (const { vm } of created.values()) known.add(vm.provider_id);
+      const known = knownProviderIds(snapshot?.vms, created.values());
       return await settleEach(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 

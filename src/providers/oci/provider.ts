@@ -40,6 +40,7 @@ import { ociStatus, toOciError, transientOciError } from './errors.ts';
 import { ownedBy, TAG_INTENT } from './tags.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
+import { knownProviderIds } from '../shared/known-ids.ts';
 
 export interface OciVmProviderInternals {
   config: OciVmProvider;
@@ -312,9 +313,7 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
     },
 
     async destroy(refs) {
-      const known = new Set<string>();
-      for (const vm of snapshot?.vms ?? []) known.add(vm.provider_id);
-      for (const { vm } of created.values()) known.add(vm.provider_id);
+      const known = knownProviderIds(snapshot?.vms, created.values());
       return await eachItem(refs, Math.max(1, internals.destroyConcurrency ?? 8), (ref) => destroyOne(ref, known));
     },
 

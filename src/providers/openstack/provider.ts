@@ -41,6 +41,7 @@ import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
 import { liveVmCount } from '../shared/live-count.ts';
+import { knownProviderIds } from '../shared/known-ids.ts';
 
 /** The fields of a Nova server poolform reads (Compute API "List Servers Detailed"). */
 export interface NovaServer {
@@ -408,9 +409,7 @@ export function createOpenStackVmProviderClient(internals: OpenStackVmProviderIn
     },
 
     async destroy(refs) {
-      const known = new Set<string>();
-      for (const vm of snapshot?.vms ?? []) known.add(vm.provider_id);
-      for (const { vm } of created.values()) known.add(vm.provider_id);
+      const known = knownProviderIds(snapshot?.vms, created.values());
       return await eachItem(refs, concurrency, (ref) => destroyOne(ref, known));
     },
 
