@@ -32,7 +32,6 @@ import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { createReservations, serialGate } from '../shared/admission.ts';
 import { eachItem } from '../shared/bulk.ts';
-import { PollTimeoutError, pollUntil } from '../shared/backoff.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { DoApiError, type DoClient } from './client.ts';
 import { addressOf, type DoDroplet, mapDropletStatus, toObservedVm } from './droplets.ts';
@@ -43,6 +42,7 @@ import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { pendingVm } from '../shared/pending-vm.ts';
 import { knownProviderIds } from '../shared/known-ids.ts';
+import { pollWhilePending } from '../shared/poll-pending.ts';
 
 export interface DoVmProviderInternals {
   config: DigitalOceanVmProvider;
@@ -179,30 +179,22 @@ export function createDoVmProviderClient(internals: DoVmProviderInternals): VmPr
 
   /** Polls a new droplet until active (addresses known); past the bound, the last view (pending). */
   async function untilActive(first: ObservedVm): Promise<ObservedVm> {
-    if (first.state !== 'pending') return first;
-    try {
-      return await pollUntil(
-        async () => {
-          const body = await call('GET /v2/droplets/{id}', () => client.request<{ droplet?: DoDroplet }>('GET', `/v2/droplets/${first.provider_id}`));
-          // Identity from the request (the tags may not show yet), status and addresses from the droplet.
-          return body.droplet
-            ? {
-                ...first,
-                state: mapDropletStatus(body.droplet.status),
-                private_ip: addressOf(body.droplet, 'private'),
-                public_ip: addressOf(body.droplet, 'public'),
-              }
-            : first;
-        },
-        (vm) => vm.state !== 'pending',
-        poll,
-      );
-    } catch (error) {
-      if (error instanceof PollTimeoutError) return first;
-      // The droplet exists: a failed poll must not report the create as failed.
-      if (error instanceof PoolformError && error.retryable) return first;
-      throw error;
-    }
+    return await pollWhilePending(
+      first,
+      async () => {
+        const body = await call('GET /v2/droplets/{id}', () => client.request<{ droplet?: DoDroplet }>('GET', `/v2/droplets/${first.provider_id}`));
+        // Identity from the request (the tags may not show yet), status and addresses from the droplet.
+        return body.droplet
+          ? {
+              ...first,
+              state: mapDropletStatus(body.droplet.status),
+              private_ip: addressOf(body.droplet, 'private'),
+              public_ip: addressOf(body.droplet, 'public'),
+            }
+          : first;
+      },
+      poll,
+    );
   }
 
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {

@@ -31,7 +31,7 @@ import { type ComputeClient, type models, requests, type VirtualNetworkClient } 
 import type { OciVmProvider } from '../../generated/config.ts';
 import type { Resources } from '../../model/compute.ts';
 import { PoolformError } from '../../util/errors.ts';
-import { PollTimeoutError, pollUntil, withRetries } from '../shared/backoff.ts';
+import { withRetries } from '../shared/backoff.ts';
 import { eachItem } from '../shared/bulk.ts';
 import type { ObservedVm, VmCreateRequest, VmProviderClient, VmRef } from '../types.ts';
 import { type Addresses, isFlexShape, launchDetails, retryToken, toObservedVm } from './instances.ts';
@@ -41,6 +41,7 @@ import { ownedBy, TAG_INTENT } from './tags.ts';
 import { createSingleFlight } from '../shared/single-flight.ts';
 import { cachedPromise } from '../shared/promise-cache.ts';
 import { knownProviderIds } from '../shared/known-ids.ts';
+import { pollWhilePending } from '../shared/poll-pending.ts';
 
 export interface OciVmProviderInternals {
   config: OciVmProvider;
@@ -214,22 +215,14 @@ export function createOciVmProviderClient(internals: OciVmProviderInternals): Vm
 
   /** Polls a new instance until RUNNING (addresses known); past the bound, the last view (pending). */
   async function untilRunning(first: ObservedVm): Promise<ObservedVm> {
-    if (first.state !== 'pending') return first;
-    try {
-      return await pollUntil(
-        async () => {
-          const res = await call('GetInstance', () => compute.getInstance({ instanceId: first.provider_id }));
-          return (await view(res.instance)) ?? first;
-        },
-        (vm) => vm.state !== 'pending',
-        poll,
-      );
-    } catch (error) {
-      if (error instanceof PollTimeoutError) return first;
-      // The instance exists: a failed poll must not report the create as failed.
-      if (error instanceof PoolformError && error.retryable) return first;
-      throw error;
-    }
+    return await pollWhilePending(
+      first,
+      async () => {
+        const res = await call('GetInstance', () => compute.getInstance({ instanceId: first.provider_id }));
+        return (await view(res.instance)) ?? first;
+      },
+      poll,
+    );
   }
 
   async function launch(request: VmCreateRequest): Promise<ObservedVm> {
