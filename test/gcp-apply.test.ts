@@ -24,8 +24,8 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { FAST_GCP_TUNING, staticTokenAuth } from './fakes/gcp/harness.ts';
 import { type FakeGcp, startFakeGcp } from './fakes/gcp/server.ts';
 import {
-  type ApplyWorkspace,
   applyInProcess,
+  type ApplyWorkspace,
   convergedVmIds,
   createApplyWorkspace,
   expectApply,
@@ -35,6 +35,7 @@ import {
   loadWorkspaceConfig,
   removeWorkspace,
   setMinimumSessions,
+  shiftedDeps,
 } from './support/provider-apply-harness.ts';
 
 const BASE = 'desk.gcp.test';
@@ -264,16 +265,15 @@ describe('apply with the GCP providers', () => {
       const config = await load(ws);
       const store = await createSqliteStore({ path: ws.state });
       try {
-        const round = await reconcileOnce({
-          config,
-          store,
-          registry: registryFor(fake, config, ws),
-          clock: () => new Date(),
-          idGen: createSeededIdGen(5),
-          newId: randomUUID,
-          env: {},
-          apiAddress: '127.0.0.1:9',
-        });
+        const round = await reconcileOnce(
+          shiftedDeps(
+            ws,
+            config,
+            store,
+            (c, now) => registryFor(fake, c, ws, now),
+            () => 0,
+          ),
+        );
         expect(round.applied.failures.map((f) => f.code)).toEqual(['gcp-insufficient-capacity']);
         expect(fake.instances.size).toBe(1);
         expect(fake.disks.size).toBe(1);

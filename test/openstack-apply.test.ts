@@ -8,7 +8,6 @@
 // rejected credentials are a plan error naming the provider, a capacity
 // refusal ("No valid host was found") creates nothing and the pool completes
 // later.
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import type { Config } from '../src/config/model.ts';
@@ -31,6 +30,7 @@ import {
   loadWorkspaceConfig,
   reconcileLater,
   removeWorkspace,
+  shiftedDeps,
 } from './support/provider-apply-harness.ts';
 
 function configText(fake: FakeOpenStack, sessions: number): string {
@@ -190,16 +190,7 @@ describe('apply with the OpenStack provider', () => {
       const config = await loadWorkspaceConfig(ws);
       const store = await createSqliteStore({ path: ws.state });
       try {
-        const round = await reconcileOnce({
-          config,
-          store,
-          registry: registryFor(ws)(config),
-          clock: () => new Date(),
-          idGen: createSeededIdGen(5),
-          newId: randomUUID,
-          env: ws.env,
-          apiAddress: '127.0.0.1:9',
-        });
+        const round = await reconcileOnce(shiftedDeps(ws, config, store, registryFor(ws), () => 0));
         expect(round.applied.failures.map((f) => f.code)).toEqual(['openstack-insufficient-capacity']);
         expect(fake.servers.size).toBe(1);
         expect(fake.volumes.size).toBe(1);
