@@ -6,12 +6,11 @@
 // OS_APPLICATION_CREDENTIAL_ID / _SECRET) and POOLFORM_ACC_OPENSTACK_FLAVOR,
 // _IMAGE, _NETWORK, as docs/providers/openstack.md describes; skipped
 // otherwise, with the reason in the suite's name. Everything is deleted in `finally`.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { OpenStackVmProvider } from '../src/generated/config.ts';
 import { createOpenStackVmProvider, type OpenStackSecrets } from '../src/providers/openstack/index.ts';
-import { acceptanceGate } from './support/acceptance.ts';
+import { acceptanceGate, expectVmRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
 const appCred = env['OS_AUTH_TYPE'] === 'v3applicationcredential';
@@ -59,27 +58,6 @@ describe.skipIf(!enabled)(`OpenStack acceptance (real cloud)${enabled ? '' : ` â
       : { password: env['OS_PASSWORD'] ?? '' };
     if (env['OS_CACERT']) secrets.caCert = readFileSync(env['OS_CACERT'], 'utf8');
     const client = createOpenStackVmProvider({ config, secrets });
-    const serverId = `acc-${randomBytes(3).toString('hex')}`;
-    let providerId: string | undefined;
-    try {
-      const vm = await client.create({
-        intent_id: `acc-intent-${randomBytes(6).toString('hex')}`,
-        server_id: serverId,
-        hostname: serverId,
-        pool: 'acc',
-        autoscale: 'acc',
-        user_data: config.startup_script,
-      });
-      providerId = vm.provider_id;
-      expect(vm.state).toBe('running');
-      const seen = (await client.observe()).filter((v) => v.server_id === serverId);
-      expect(seen.map((v) => v.provider_id)).toEqual([vm.provider_id]);
-    } finally {
-      if (providerId) {
-        const results = await client.destroy([{ provider_id: providerId, server_id: serverId }]);
-        expect(results[0]?.error).toBeUndefined();
-        expect((await client.observe()).some((v) => v.server_id === serverId)).toBe(false);
-      }
-    }
+    await expectVmRoundTrip(client, config.startup_script);
   });
 });

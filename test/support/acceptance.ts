@@ -4,7 +4,7 @@
 // and the DNS record round trip every DNS provider's suite makes.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import type { DnsProviderClient, DnsRecord } from '../../src/providers/types.ts';
+import type { DnsProviderClient, DnsRecord, VmProviderClient, VmState } from '../../src/providers/types.ts';
 
 export interface AcceptanceGate {
   enabled: boolean;
@@ -37,5 +37,43 @@ export async function expectDnsRoundTrip(dns: DnsProviderClient, zone: string, r
     expect((await dns.observe(zone)).filter((r) => r.fqdn === record.fqdn)).toEqual([record]);
   } finally {
     expect((await dns.delete(zone, [record])).map((r) => r.error)).toEqual([undefined]);
+  }
+}
+
+export interface VmRoundTripOptions {
+  /** States the create may answer with (default: running only). */
+  createdStates?: readonly VmState[];
+  /** State the first observe must show too (default: not checked). */
+  observedState?: VmState;
+}
+
+/**
+ * Creates one VM (a random server id), sees exactly it in observe, and
+ * destroys it (always, once made): the destroy succeeds and observe no longer
+ * lists the server.
+ */
+export async function expectVmRoundTrip(client: VmProviderClient, userData: string, options: VmRoundTripOptions = {}): Promise<void> {
+  const serverId = `acc-${randomBytes(3).toString('hex')}`;
+  let providerId: string | undefined;
+  try {
+    const vm = await client.create({
+      intent_id: `acc-intent-${randomBytes(6).toString('hex')}`,
+      server_id: serverId,
+      hostname: serverId,
+      pool: 'acc',
+      autoscale: 'acc',
+      user_data: userData,
+    });
+    providerId = vm.provider_id;
+    expect(options.createdStates ?? ['running']).toContain(vm.state);
+    const seen = (await client.observe()).filter((v) => v.server_id === serverId);
+    expect(seen.map((v) => v.provider_id)).toEqual([vm.provider_id]);
+    if (options.observedState) expect(seen[0]?.state).toBe(options.observedState);
+  } finally {
+    if (providerId) {
+      const results = await client.destroy([{ provider_id: providerId, server_id: serverId }]);
+      expect(results[0]?.error).toBeUndefined();
+      expect((await client.observe()).some((v) => v.server_id === serverId)).toBe(false);
+    }
   }
 }
