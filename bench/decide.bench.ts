@@ -27,8 +27,25 @@ function world(pools: number): DecisionInput {
     const schedules: AutoscaleConfig['schedules'] =
       p % 4 === 0 ? [] : [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '07:00', end: '18:00', timezone: ZONES[p % ZONES.length] ?? 'UTC' }];
     const autoscale: AutoscaleConfig = docker
-      ? { name: 'agents', vm_provider: `prov-${p % 10}`, schedules, standby_cores: 16, standby_memory_mb: 32768, agent_cores_override: 16, agent_memory_override_gb: 64, agent_gpus_override: 0, aggressive_scaling: true }
-      : { name: 'desktops', vm_provider: `prov-${p % 10}`, schedules, minimum_available_sessions: 10, max_simultaneous_sessions_per_server: 8, aggressive_scaling: p % 2 === 0 };
+      ? {
+          name: 'agents',
+          vm_provider: `prov-${p % 10}`,
+          schedules,
+          standby_cores: 16,
+          standby_memory_mb: 32768,
+          agent_cores_override: 16,
+          agent_memory_override_gb: 64,
+          agent_gpus_override: 0,
+          aggressive_scaling: true,
+        }
+      : {
+          name: 'desktops',
+          vm_provider: `prov-${p % 10}`,
+          schedules,
+          minimum_available_sessions: 10,
+          max_simultaneous_sessions_per_server: 8,
+          aggressive_scaling: p % 2 === 0,
+        };
     const pool: Pool = { kind: 'Pool', name, type: docker ? 'docker_agent' : 'server', autoscale: [autoscale] };
     if (docker) pool.staging = [{ name: 'chrome', workspace: 'chrome', autoscale: 'agents', num_sessions: 34, expiration: 24 }];
     poolDocs.push(pool);
@@ -40,16 +57,44 @@ function world(pools: number): DecisionInput {
       if (docker) {
         const stagedHere = s < 9 ? 3 + (s % 2) : 0; // 31 per pool → 9,300 staged sessions
         for (let k = 0; k < stagedHere; k++) staged.push({ id: `${id}-st-${k}`, pool: name, staging: 'chrome', server_id: id, created_at: created });
-        servers.push({ id, pool: name, autoscale: 'agents', vm_provider: `prov-${p % 10}`, status, created_at: created, active_sessions: stagedHere, max_sessions: 0, capacity: { cores: 16, memory_mb: 65536, gpus: 0 }, used: { cores: stagedHere, memory_mb: stagedHere * 2048, gpus: 0 }, gone: false });
+        servers.push({
+          id,
+          pool: name,
+          autoscale: 'agents',
+          vm_provider: `prov-${p % 10}`,
+          status,
+          created_at: created,
+          active_sessions: stagedHere,
+          max_sessions: 0,
+          capacity: { cores: 16, memory_mb: 65536, gpus: 0 },
+          used: { cores: stagedHere, memory_mb: stagedHere * 2048, gpus: 0 },
+          gone: false,
+        });
       } else {
         const active = s < 6 ? 6 : s < 9 ? 5 : 0; // 51 per pool → 35,700 running sessions
-        servers.push({ id, pool: name, autoscale: 'desktops', vm_provider: `prov-${p % 10}`, status, created_at: created, active_sessions: active, max_sessions: 8, capacity: null, used: null, gone: false });
+        servers.push({
+          id,
+          pool: name,
+          autoscale: 'desktops',
+          vm_provider: `prov-${p % 10}`,
+          status,
+          created_at: created,
+          active_sessions: active,
+          max_sessions: 8,
+          capacity: null,
+          used: null,
+          gone: false,
+        });
       }
     }
     const queuedHere = 5; // 5,000 queued requests overall
     for (let q = 0; q < queuedHere; q++) queued.push({ id: `${name}-q-${q}`, pool: name, workspace: docker ? 'chrome' : null, created_at: NOW });
   }
-  const config = makeConfig({ vmProviders: providers, pools: poolDocs, workspaces: [{ kind: 'Workspace', name: 'chrome', image: 'kasm/chrome', cores: 1, memory_mb: 2048, gpus: 0 }] });
+  const config = makeConfig({
+    vmProviders: providers,
+    pools: poolDocs,
+    workspaces: [{ kind: 'Workspace', name: 'chrome', image: 'kasm/chrome', cores: 1, memory_mb: 2048, gpus: 0 }],
+  });
   return { config, servers, queued, staged, history: {}, providerCapacity: {}, now: NOW };
 }
 
@@ -92,8 +137,11 @@ function time(fn: () => unknown): number[] {
 }
 
 const full = world(1000);
-const sessions = full.servers.reduce((n, s) => n + (s.pool.includes('pool-') && s.max_sessions > 0 ? s.active_sessions : 0), 0) + full.staged.length + full.queued.length;
-console.log(`world: ${full.config.pools.length} pools, ${full.servers.length} servers, ${sessions} sessions (running ${sessions - full.staged.length - full.queued.length}, staged ${full.staged.length}, queued ${full.queued.length})`);
+const sessions =
+  full.servers.reduce((n, s) => n + (s.pool.includes('pool-') && s.max_sessions > 0 ? s.active_sessions : 0), 0) + full.staged.length + full.queued.length;
+console.log(
+  `world: ${full.config.pools.length} pools, ${full.servers.length} servers, ${sessions} sessions (running ${sessions - full.staged.length - full.queued.length}, staged ${full.staged.length}, queued ${full.queued.length})`,
+);
 const heapBefore = process.memoryUsage().heapUsed;
 const result = decide(full);
 const heapAfter = process.memoryUsage().heapUsed;

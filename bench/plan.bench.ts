@@ -73,7 +73,16 @@ autoscale:
       type: 'vm',
       provider: 'local',
       provider_id: id,
-      attributes: { server_id: id, pool: 'bench', autoscale: 'std', hostname, ip: '127.0.0.1', private_ip: '127.0.0.1', public_ip: '127.0.0.1', intent_id: `i-${id}` },
+      attributes: {
+        server_id: id,
+        pool: 'bench',
+        autoscale: 'std',
+        hostname,
+        ip: '127.0.0.1',
+        private_ip: '127.0.0.1',
+        public_ip: '127.0.0.1',
+        intent_id: `i-${id}`,
+      },
       status: 'created',
       created_at: now,
       updated_at: now,
@@ -103,7 +112,18 @@ autoscale:
     mkdirSync(dir);
     writeFileSync(
       join(dir, 'vm.json'),
-      JSON.stringify({ poolform: 1, provider: 'local', intent_id: `i-${id}`, server_id: id, pool: 'bench', autoscale: 'std', hostname, created_at: now, boot_at: now, pid: null }),
+      JSON.stringify({
+        poolform: 1,
+        provider: 'local',
+        intent_id: `i-${id}`,
+        server_id: id,
+        pool: 'bench',
+        autoscale: 'std',
+        hostname,
+        created_at: now,
+        boot_at: now,
+        pid: null,
+      }),
     );
   }
   await store.close();
@@ -174,7 +194,9 @@ async function main(): Promise<void> {
     const changes = full[0]?.changes ?? -1;
     const coreMs = median(full.map((m) => m.coreMs ?? 0));
     process.stdout.write(`baseline (open state + snapshot of ${SERVERS} servers): ${baseMs.toFixed(0)} ms, peak RSS ${baseRss.toFixed(0)} MB\n`);
-    process.stdout.write(`plan (snapshot + refresh + decide + plan + render): ${planMs.toFixed(0)} ms, peak RSS ${planRss.toFixed(0)} MB, ${changes} changes\n`);
+    process.stdout.write(
+      `plan (snapshot + refresh + decide + plan + render): ${planMs.toFixed(0)} ms, peak RSS ${planRss.toFixed(0)} MB, ${changes} changes\n`,
+    );
     process.stdout.write(`  of which planOnce + render (no module loading / YAML): ${coreMs.toFixed(0)} ms\n`);
     process.stdout.write(`ratio: time ${(planMs / baseMs).toFixed(2)}x, RSS ${(planRss / baseRss).toFixed(2)}x (median of ${RUNS} runs each)\n`);
     process.stdout.write(

@@ -107,7 +107,10 @@ async function runWith(replicas: number, cfgDir: string, dbUrl: string, postmast
     for (const w of workers) await warmUp(w.url);
     const pids = workers.map((w) => w.child.pid ?? -1);
     const before = cpuTicks(pids, postmaster);
-    const r = await cannonAll(workers.map((w) => w.url), `postgres ${replicas} replica(s)`);
+    const r = await cannonAll(
+      workers.map((w) => w.url),
+      `postgres ${replicas} replica(s)`,
+    );
     const ticks = cpuTicks(pids, postmaster) - before;
     const requests = r.rps * DURATION_S;
     return { ...r, cpuUsPerRequest: requests > 0 && ticks > 0 ? ((ticks / CLK_TCK) * 1e6) / requests : undefined };
@@ -128,7 +131,9 @@ async function seededDatabase(pg: Awaited<ReturnType<typeof startPostgres>>, ser
 async function main(): Promise<void> {
   if (!postgresAvailable()) {
     process.stdout.write('postgres: not installed here (apt-get install postgresql), replica comparison skipped\n');
-    process.stdout.write(`${JSON.stringify({ bench: 'replicas', skipped: 'postgresql not installed', pg_2_vs_1_throughput_ratio: null, pg_2_vs_1_p99_ratio: null })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'replicas', skipped: 'postgresql not installed', pg_2_vs_1_throughput_ratio: null, pg_2_vs_1_p99_ratio: null })}\n`,
+    );
     return;
   }
   const cfgDir = mkdtempSync(join(tmpdir(), 'poolform-bench-replicas-'));
@@ -146,7 +151,10 @@ async function main(): Promise<void> {
     // of other load on a shared machine then does not read as a trend in pool size.
     for (const size of [...SIZES, ...[...SIZES].reverse()]) {
       const dbUrl = databases.get(size) ?? '';
-      for (const [replicas, runs] of [[1, one], [2, two]] as const) {
+      for (const [replicas, runs] of [
+        [1, one],
+        [2, two],
+      ] as const) {
         const r = await runWith(replicas, cfgDir, dbUrl, pg.pid);
         const prev = runs.get(size);
         const cpuBest = Math.min(r.cpuUsPerRequest ?? Infinity, prev?.cpuUsPerRequest ?? Infinity);
@@ -179,7 +187,10 @@ async function main(): Promise<void> {
     process.stdout.write(`two vs one replica at 1,000 servers: throughput ×${throughput ?? '?'}, p99 ×${p99 ?? '?'}\n`);
     const perSize: Record<string, number> = {};
     for (const size of SIZES) {
-      for (const [n, m] of [[1, one], [2, two]] as const) {
+      for (const [n, m] of [
+        [1, one],
+        [2, two],
+      ] as const) {
         const r = get(m, size);
         perSize[`pg_${size}_${n}r_rps`] = Math.round(r.rps);
         perSize[`pg_${size}_${n}r_p50_ms`] = r.p50;
@@ -194,7 +205,12 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         duration_s: DURATION_S,
         ...perSize,
-        ...Object.fromEntries(SIZES.flatMap((n) => [[`pg_${n}_1r_cpu_us_per_request`, Math.round(cpu(one, n))], [`pg_${n}_2r_cpu_us_per_request`, Math.round(cpu(two, n))]])),
+        ...Object.fromEntries(
+          SIZES.flatMap((n) => [
+            [`pg_${n}_1r_cpu_us_per_request`, Math.round(cpu(one, n))],
+            [`pg_${n}_2r_cpu_us_per_request`, Math.round(cpu(two, n))],
+          ]),
+        ),
         pg_cpu_flat_ratio_1_replica: cpuFlat1,
         pg_cpu_flat_ratio_2_replicas: cpuFlat2,
         pg_flat_ratio_10000_vs_100_1_replica: flat1,

@@ -36,12 +36,14 @@ const SHAPES: Shape[] = [
     name: 'keys in one mapping',
     base: 10_000,
     budgets: { maxKeysPerMapping: 100_000 },
-    text: (n) => `kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: h\n    connection_type: rdp\n    connection_info:\n${Array.from({ length: n }, (_, i) => `      key${i}: value${i}`).join('\n')}\n`,
+    text: (n) =>
+      `kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: h\n    connection_type: rdp\n    connection_info:\n${Array.from({ length: n }, (_, i) => `      key${i}: value${i}`).join('\n')}\n`,
   },
   {
     name: 'list items (fixed servers)',
     base: 5_000,
-    text: (n) => `kind: Pool\nname: p\ntype: server\nservers:\n${Array.from({ length: n }, (_, i) => `  - { name: s${i}, hostname: h${i}.example, connection_type: rdp }`).join('\n')}\n`,
+    text: (n) =>
+      `kind: Pool\nname: p\ntype: server\nservers:\n${Array.from({ length: n }, (_, i) => `  - { name: s${i}, hostname: h${i}.example, connection_type: rdp }`).join('\n')}\n`,
   },
   {
     name: 'schedules',
@@ -57,7 +59,10 @@ const SHAPES: Shape[] = [
     text: (n) => {
       const unit = 'echo {server_id} { stray {{literal}} {nope} ${HOME} }\n';
       const body = unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
-      return `kind: VmProvider\nname: local\ntype: local\nmax_instances: 5\nstartup_script: |\n${body.split('\n').map((l) => `  ${l}`).join('\n')}\n`;
+      return `kind: VmProvider\nname: local\ntype: local\nmax_instances: 5\nstartup_script: |\n${body
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`;
     },
   },
   {
@@ -69,7 +74,8 @@ const SHAPES: Shape[] = [
   {
     name: 'invalid list items (errors)',
     base: 5_000,
-    text: (n) => `kind: Pool\nname: p\ntype: server\nservers:\n${Array.from({ length: n }, (_, i) => `  - { name: s${i}, address: h${i}.example }`).join('\n')}\n`,
+    text: (n) =>
+      `kind: Pool\nname: p\ntype: server\nservers:\n${Array.from({ length: n }, (_, i) => `  - { name: s${i}, address: h${i}.example }`).join('\n')}\n`,
   },
   {
     name: 'stray brackets (syntax errors)',
@@ -118,7 +124,12 @@ for (const shape of SHAPES) {
     counts.push(r.diagnostics);
   }
   const ratios = [cpu[1]! / cpu[0]!, cpu[2]! / cpu[1]!];
-  results[shape.name] = { sizes, ms: ms.map((v) => Math.round(v)), cpu_ms: cpu.map((v) => Math.round(v)), ratios: ratios.map((v) => Math.round(v * 100) / 100) };
+  results[shape.name] = {
+    sizes,
+    ms: ms.map((v) => Math.round(v)),
+    cpu_ms: cpu.map((v) => Math.round(v)),
+    ratios: ratios.map((v) => Math.round(v * 100) / 100),
+  };
   process.stdout.write(
     `${shape.name.padEnd(32)} ${sizes.map((n, i) => `${n}: ${ms[i]!.toFixed(0)} ms wall, ${cpu[i]!.toFixed(0)} ms CPU (${counts[i]} diag)`).join('; ')}  CPU ratios 2x/1x ${ratios[0]!.toFixed(2)}, 4x/2x ${ratios[1]!.toFixed(2)}\n`,
   );

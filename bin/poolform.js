@@ -16,7 +16,9 @@ const inClone = existsSync(`${here}src/cli/main.ts`) && !here.split(/[\\/]/).inc
 const run = process.env.POOLFORM_RUN === 'dist' || process.env.POOLFORM_RUN === 'src' ? process.env.POOLFORM_RUN : inClone ? 'src' : 'dist';
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 if ((major < 22 || (major === 22 && minor < 22)) && !inClone) {
-  process.stderr.write(`poolform needs Node.js >= 22.22 (this is ${process.versions.node}): install Node 24 LTS (https://nodejs.org, or your package manager), then run poolform again\n`);
+  process.stderr.write(
+    `poolform needs Node.js >= 22.22 (this is ${process.versions.node}): install Node 24 LTS (https://nodejs.org, or your package manager), then run poolform again\n`,
+  );
   process.exit(1);
 } else if (major < 22 || (major === 22 && minor < 22)) {
   const script = fileURLToPath(new URL('../scripts/with-node.sh', import.meta.url));

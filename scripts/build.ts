@@ -62,5 +62,7 @@ try {
   await bundle();
 } catch (error) {
   if (!lenient) throw error;
-  console.warn(`poolform: dist/ not built (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); this clone runs src/, and \`npm run build\` shows the whole error`);
+  console.warn(
+    `poolform: dist/ not built (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); this clone runs src/, and \`npm run build\` shows the whole error`,
+  );
 }

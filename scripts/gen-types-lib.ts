@@ -6,8 +6,7 @@ import type { JSONSchema4 } from 'json-schema';
 export async function renderGeneratedTypes(root: string): Promise<string> {
   const schema = JSON.parse(await readFile(`${root}schemas/poolform.schema.json`, 'utf8')) as JSONSchema4;
   return compile(schema, 'PoolformDocument', {
-    bannerComment:
-      '/* Generated from schemas/poolform.schema.json by `npm run gen` (json-schema-to-typescript). Do not edit. */',
+    bannerComment: '/* Generated from schemas/poolform.schema.json by `npm run gen` (json-schema-to-typescript). Do not edit. */',
     additionalProperties: false,
     unreachableDefinitions: true,
     strictIndexSignatures: true,

@@ -16,7 +16,6 @@ import { runCli } from './fixtures/plan/harness.ts';
 
 const ENV = { KEY_A: 'key-a-Secret-1', KEY_B: 'key-b-Secret-2', KEY_ADMIN: 'key-admin-Secret-3' };
 
-
 const stores: StateStore[] = [];
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
@@ -39,7 +38,9 @@ async function harness(keys: Key[]): Promise<{ app: Hono; store: StateStore }> {
         kind: 'Pool',
         name: 'desktops',
         type: 'server',
-        autoscale: [{ name: 'day', vm_provider: 'local', connection_type: 'rdp', connection_port: 3389, max_simultaneous_sessions_per_server: 5, reusable: true }],
+        autoscale: [
+          { name: 'day', vm_provider: 'local', connection_type: 'rdp', connection_port: 3389, max_simultaneous_sessions_per_server: 5, reusable: true },
+        ],
       },
     ],
     sources: {},
@@ -109,7 +110,7 @@ describe('GET /api/v1/sessions and `poolform sessions --api`', () => {
     const mine = await requestSession(app, ENV.KEY_A, 'alice');
     const theirs = await requestSession(app, ENV.KEY_B, 'bob');
     const list = async (key: string): Promise<string[]> =>
-      (((await (await app.request('/api/v1/sessions', { headers: auth(key) })).json()) as { sessions: { id: string }[] }).sessions).map((x) => x.id);
+      ((await (await app.request('/api/v1/sessions', { headers: auth(key) })).json()) as { sessions: { id: string }[] }).sessions.map((x) => x.id);
     expect(await list(ENV.KEY_A)).toEqual([mine]);
     expect(await list(ENV.KEY_ADMIN)).toEqual([mine, theirs]);
     expect((await app.request('/api/v1/sessions')).status).toBe(401);

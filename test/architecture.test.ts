@@ -14,7 +14,8 @@ const RANK: Record<string, number> = { model: 0, schedule: 1, autoscale: 2, plan
 const PURE = new Set(['model', 'schedule', 'autoscale', 'plan']);
 /** Modules outside the layers the pure core may use (types and pure helpers). */
 const PURE_SHARED = [/^generated\//, /^util\/(errors|duration|display-safe)\.ts$/, /^config\/(model|defaults|lookup)\.ts$/];
-const IO_NODE = /^node:(fs|fs\/promises|net|http|https|http2|child_process|worker_threads|cluster|dgram|dns|tls|os|readline|sqlite|process|timers|timers\/promises|vm|inspector)$/;
+const IO_NODE =
+  /^node:(fs|fs\/promises|net|http|https|http2|child_process|worker_threads|cluster|dgram|dns|tls|os|readline|sqlite|process|timers|timers\/promises|vm|inspector)$/;
 const IO_PACKAGES = /^(pg|ldapts|chokidar|pino|prom-client|hono|@hono\/|@aws-sdk\/)/;
 /** providers/ and state/ sit beside apply: they use the model and the shared folders, never each other or the engine. */
 const BESIDE = new Set(['providers', 'state']);
@@ -28,7 +29,9 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? '');
+  return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"]([^'"]+)['"]/gm), ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map(
+    (m) => m[1] ?? '',
+  );
 }
 
 function violations(): string[] {

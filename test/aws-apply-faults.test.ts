@@ -48,7 +48,9 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       }
       return undefined;
     });
-    injectFaults(r53Client, (command) => (faultsOn && command === 'ChangeResourceRecordSets' && throttles++ < 7 ? awsError('Throttling', 'Rate exceeded', 400) : undefined));
+    injectFaults(r53Client, (command) =>
+      faultsOn && command === 'ChangeResourceRecordSets' && throttles++ < 7 ? awsError('Throttling', 'Rate exceeded', 400) : undefined,
+    );
 
     const world = await fleetReconcile(fleet, config, { ec2: ec2Client, r53: r53Client }, { seed: 7, intentPrefix: 'intent-faults' });
     const { store, deps: common } = world;
@@ -70,7 +72,10 @@ describe.skipIf(!enabled)('reconcile with AWS faults injected', () => {
       const afterFirst = await store.snapshot();
       expect(afterFirst.intents).toEqual([]);
       expect(afterFirst.servers).toHaveLength(3);
-      expect(afterFirst.history['agents/fleet']).toMatchObject({ create_errors: 1, last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)' });
+      expect(afterFirst.history['agents/fleet']).toMatchObject({
+        create_errors: 1,
+        last_create_error: 'InsufficientInstanceCapacity (aws-insufficient-capacity)',
+      });
 
       // Half a minute later, still inside the backoff: creates are held, with the reason.
       world.shiftClock(30_000);

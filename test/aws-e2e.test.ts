@@ -6,13 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DescribeInstanceAttributeCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  type Instance,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { DescribeInstanceAttributeCommand, DescribeInstancesCommand, EC2Client, type Instance, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { CreateHostedZoneCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './fixtures/plan/harness.ts';

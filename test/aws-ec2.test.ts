@@ -168,7 +168,14 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
         Monitoring: { Enabled: true },
         TagSpecifications: [
           // An override tag is added; an attempt to overwrite an ownership tag loses.
-          { ResourceType: 'instance', Tags: [{ Key: 'Team', Value: 'blue' }, { Key: 'poolform:managed', Value: 'false' }, { Key: 'Owner', Value: 'override' }] },
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'Team', Value: 'blue' },
+              { Key: 'poolform:managed', Value: 'false' },
+              { Key: 'Owner', Value: 'override' },
+            ],
+          },
         ],
       },
     });
@@ -225,7 +232,15 @@ describe.skipIf(!enabled)('EC2 provider against moto', () => {
   describe('credentials', () => {
     // The SDK's default chain reads the environment itself; keep it hermetic.
     beforeEach(() => {
-      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+      for (const name of [
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_PROFILE',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+      ]) {
         vi.stubEnv(name, undefined);
       }
       vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');

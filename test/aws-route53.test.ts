@@ -39,7 +39,9 @@ async function listZone(zoneId: string): Promise<ResourceRecordSet[]> {
   let start: string | undefined;
   let type: ResourceRecordSet['Type'];
   for (;;) {
-    const page = await sdk().send(new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...(start ? { StartRecordName: start, StartRecordType: type } : {}) }));
+    const page = await sdk().send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: zoneId, ...(start ? { StartRecordName: start, StartRecordType: type } : {}) }),
+    );
     out.push(...(page.ResourceRecordSets ?? []));
     if (!page.IsTruncated) return out;
     start = page.NextRecordName;
@@ -180,7 +182,10 @@ describe.skipIf(!enabled)('Route 53 provider against moto', () => {
     expect(await h.provider.observe(base)).toEqual([rec]);
 
     const missing = `nowhere-${hex(3)}.invalid`;
-    await expect(h.provider.observe(missing)).rejects.toMatchObject({ code: 'dns-zone-not-found', message: expect.stringContaining(`base_domain_name ${missing}`) });
+    await expect(h.provider.observe(missing)).rejects.toMatchObject({
+      code: 'dns-zone-not-found',
+      message: expect.stringContaining(`base_domain_name ${missing}`),
+    });
     const results = await h.provider.upsert(missing, records(2, missing));
     expect(results.map((r) => (r.error as PoolformError | undefined)?.code)).toEqual(['dns-zone-not-found', 'dns-zone-not-found']);
   });
@@ -215,7 +220,10 @@ describe.skipIf(!enabled)('Route 53 provider against moto', () => {
     expect((results[0]?.error as PoolformError | undefined)?.code).toBe('dns-record-not-owned');
     expect(results[1]?.error).toBeUndefined();
     expect((await rrset(zoneId, taken.fqdn, 'A'))?.ResourceRecords).toEqual([{ Value: '192.0.2.10' }]);
-    expect((await rrset(zoneId, shared.fqdn, 'TXT'))?.ResourceRecords?.map((r) => r.Value)).toEqual(['"v=spf1 -all"', `"poolform:server-id=${shared.server_id}"`]);
+    expect((await rrset(zoneId, shared.fqdn, 'TXT'))?.ResourceRecords?.map((r) => r.Value)).toEqual([
+      '"v=spf1 -all"',
+      `"poolform:server-id=${shared.server_id}"`,
+    ]);
     expect((await h.provider.observe(base)).map((r) => r.fqdn)).toEqual([shared.fqdn]);
 
     // Deleting: the foreign A stays; at the shared name only poolform's values go.
@@ -258,8 +266,14 @@ describe.skipIf(!enabled)('Route 53 provider against moto', () => {
     // Route 53 refuses a CREATE onto an existing name; moto only does for a repeated identical change, so that answer is injected.
     injectFaults(h.client, (command, input) => {
       const changes = (input['ChangeBatch'] as { Changes?: Change[] } | undefined)?.Changes ?? [];
-      const clash = command === 'ChangeResourceRecordSets' ? changes.find((c) => c.Action === 'CREATE' && c.ResourceRecordSet?.Name === `${raced.fqdn}.`) : undefined;
-      return clash ? awsError('InvalidChangeBatch', `Tried to create resource record set [name='${raced.fqdn}.', type='${clash.ResourceRecordSet?.Type}'] but it already exists`) : undefined;
+      const clash =
+        command === 'ChangeResourceRecordSets' ? changes.find((c) => c.Action === 'CREATE' && c.ResourceRecordSet?.Name === `${raced.fqdn}.`) : undefined;
+      return clash
+        ? awsError(
+            'InvalidChangeBatch',
+            `Tried to create resource record set [name='${raced.fqdn}.', type='${clash.ResourceRecordSet?.Type}'] but it already exists`,
+          )
+        : undefined;
     });
     const sent = captureInputs(h.client, 'ChangeResourceRecordSets');
     const calls = countCalls(h.client);
@@ -328,7 +342,12 @@ describe.skipIf(!enabled)('Route 53 provider against moto', () => {
     expect(results.map((r) => (r.error as PoolformError | undefined)?.code)).toEqual(recs.map((r) => (r === bad ? 'dns-change-rejected' : undefined)));
     expect(results[6]?.error?.message).toContain(bad.fqdn);
     const seen = (await h.provider.observe(base)).map((r) => r.fqdn);
-    expect(seen).toEqual(recs.filter((r) => r !== bad).map((r) => r.fqdn).sort());
+    expect(seen).toEqual(
+      recs
+        .filter((r) => r !== bad)
+        .map((r) => r.fqdn)
+        .sort(),
+    );
   });
 
   it('access denied names the missing permission', async () => {
@@ -336,6 +355,9 @@ describe.skipIf(!enabled)('Route 53 provider against moto', () => {
     await createZone(base);
     const h = harness();
     injectFaults(h.client, (command) => (command === 'ListResourceRecordSets' ? awsError('AccessDenied', 'User is not authorized', 403) : undefined));
-    await expect(h.provider.observe(base)).rejects.toMatchObject({ code: 'aws-unauthorized', message: expect.stringContaining('route53:ListResourceRecordSets') });
+    await expect(h.provider.observe(base)).rejects.toMatchObject({
+      code: 'aws-unauthorized',
+      message: expect.stringContaining('route53:ListResourceRecordSets'),
+    });
   });
 });

@@ -55,7 +55,9 @@ async function killAndCheck(how: { command: string; args: string[]; cwd: string 
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, sig) => resolve({ code, signal: sig })),
+  );
   const deadline = Date.now() + 60_000;
   let port = 0;
   while (port === 0) {
@@ -69,7 +71,7 @@ async function killAndCheck(how: { command: string; args: string[]; cwd: string 
   const result = await exited;
   // serve shuts down gracefully on SIGTERM/SIGINT (exit 0); SIGHUP ends it by the signal itself.
   if (expectClean) expect(result).toEqual({ code: 0, signal: null });
-  else expect(result.code === 0 || result.code === null ? result.signal ?? result.code : result.code).not.toBeUndefined();
+  else expect(result.code === 0 || result.code === null ? (result.signal ?? result.code) : result.code).not.toBeUndefined();
   // The Node 24 process is gone with it: nothing listens on the port any more.
   let open = true;
   for (let i = 0; i < 100 && open; i++) {
@@ -89,18 +91,34 @@ function serveDir(): string {
 
 describe.skipIf(OLD_NODE === undefined)('bin/poolform.js on an old system Node forwards signals to its Node 24 child', () => {
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    it(`${signal} to the wrapper stops serve and frees its port`, async () => {
-      const dir = serveDir();
-      await killAndCheck({ command: OLD_NODE ?? 'node', args: [BIN, 'serve', 'cfg', '--listen', '127.0.0.1:0', '--state', 'st'], cwd: dir }, signal, signal !== 'SIGHUP');
-    }, testTimeout(90_000));
+    it(
+      `${signal} to the wrapper stops serve and frees its port`,
+      async () => {
+        const dir = serveDir();
+        await killAndCheck(
+          { command: OLD_NODE ?? 'node', args: [BIN, 'serve', 'cfg', '--listen', '127.0.0.1:0', '--state', 'st'], cwd: dir },
+          signal,
+          signal !== 'SIGHUP',
+        );
+      },
+      testTimeout(90_000),
+    );
   }
 
-  it('SIGTERM to `npm run poolform -- serve` (npm, its sh -c, with-node.sh) stops serve too', async () => {
-    const dir = serveDir();
-    await killAndCheck(
-      { command: 'npm', args: ['run', '--silent', 'poolform', '--', 'serve', join(dir, 'cfg'), '--listen', '127.0.0.1:0', '--state', join(dir, 'st')], cwd: ROOT },
-      'SIGTERM',
-      false,
-    );
-  }, testTimeout(90_000));
+  it(
+    'SIGTERM to `npm run poolform -- serve` (npm, its sh -c, with-node.sh) stops serve too',
+    async () => {
+      const dir = serveDir();
+      await killAndCheck(
+        {
+          command: 'npm',
+          args: ['run', '--silent', 'poolform', '--', 'serve', join(dir, 'cfg'), '--listen', '127.0.0.1:0', '--state', join(dir, 'st')],
+          cwd: ROOT,
+        },
+        'SIGTERM',
+        false,
+      );
+    },
+    testTimeout(90_000),
+  );
 });

@@ -17,15 +17,54 @@ import type { Diagnostic } from '../src/config/model.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const example = join(root, 'config.example');
-const yamlFiles = readdirSync(example).filter((f) => /\.ya?ml$/.test(f)).sort();
+const yamlFiles = readdirSync(example)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 const originals = new Map(yamlFiles.map((f) => [f, readFileSync(join(example, f), 'utf8')]));
 
 /** Diagnostics about the directory as a whole: no file to name. */
-const DIRECTORY_CODES = new Set(['config-dir-missing', 'config-dir-unreadable', 'no-config-files', 'no-config-documents', 'internal-error', 'config-load-failed']);
+const DIRECTORY_CODES = new Set([
+  'config-dir-missing',
+  'config-dir-unreadable',
+  'no-config-files',
+  'no-config-documents',
+  'internal-error',
+  'config-load-failed',
+]);
 
 const SNIPPETS = [
-  '{', '}', '[', ']', ':', ': :', '- ', '? ', '&a ', '*a', '*missing', '!!binary ', '!tag ', '%YAML 1.2', '---', '...', '"', "'", '#', '|', '>-', '\t',
-  '${file:/dev/zero}', '${file:.}', '${env:}', '<<: *a', 'x: &a {self: *a}', '\u0000', '\uFEFF', '\u202E', '9'.repeat(400), 'y'.repeat(5000),
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ': :',
+  '- ',
+  '? ',
+  '&a ',
+  '*a',
+  '*missing',
+  '!!binary ',
+  '!tag ',
+  '%YAML 1.2',
+  '---',
+  '...',
+  '"',
+  "'",
+  '#',
+  '|',
+  '>-',
+  '\t',
+  '${file:/dev/zero}',
+  '${file:.}',
+  '${env:}',
+  '<<: *a',
+  'x: &a {self: *a}',
+  '\u0000',
+  '\uFEFF',
+  '\u202E',
+  '9'.repeat(400),
+  'y'.repeat(5000),
 ];
 
 type Mutation =
@@ -120,7 +159,8 @@ describe('fuzzing config.example (issue 11)', () => {
         const r = await loadConfig(dir);
         checkDiagnostics(r.diagnostics);
         // Bounded: at most a few diagnostics per line written (syntax errors collapse to one per file).
-        const lines = [...originals.values()].reduce((n, t) => n + t.split('\n').length, 0) + mutations.reduce((n, m) => n + (m.kind === 'repeat' ? m.times : 1), 0);
+        const lines =
+          [...originals.values()].reduce((n, t) => n + t.split('\n').length, 0) + mutations.reduce((n, m) => n + (m.kind === 'repeat' ? m.times : 1), 0);
         expect(r.diagnostics.length).toBeLessThanOrEqual(2 * lines + 50);
         const text = formatText(r.diagnostics, { dir });
         expect(text).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/);

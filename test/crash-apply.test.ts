@@ -72,7 +72,9 @@ async function assertConverged(ws: Workspace, expectedVms: number): Promise<void
 }
 
 describe('crash safety', () => {
-  it('SIGKILL after each provider call of a full apply, then apply again: no duplicates, no orphans, No changes.', { timeout: testTimeout(300_000) }, async () => {
+  it('SIGKILL after each provider call of a full apply, then apply again: no duplicates, no orphans, No changes.', {
+    timeout: testTimeout(300_000),
+  }, async () => {
     const calls = await mutatingCallsOfFullApply();
     // Two VM creates and one batched DNS upsert for the zone.
     expect(calls).toBe(3);

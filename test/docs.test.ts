@@ -31,10 +31,31 @@ describe('documentation', () => {
 
   it('README.md shows the operator commands with examples and the load budgets with their defaults (issues 11, 12)', () => {
     const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
-    for (const example of ['poolform servers drain ', 'poolform servers undrain ', 'poolform sessions list ', 'poolform sessions end ', 'poolform destroy ', 'poolform plan --destroy', '-auto-approve', '-detailed-exitcode', '-no-color', '-out=', 'NO_COLOR=1', '--tls-cert']) {
+    for (const example of [
+      'poolform servers drain ',
+      'poolform servers undrain ',
+      'poolform sessions list ',
+      'poolform sessions end ',
+      'poolform destroy ',
+      'poolform plan --destroy',
+      '-auto-approve',
+      '-detailed-exitcode',
+      '-no-color',
+      '-out=',
+      'NO_COLOR=1',
+      '--tls-cert',
+    ]) {
       expect(readme, example).toContain(example);
     }
-    for (const budget of ['max_file_bytes` 16 MiB', 'max_total_bytes` 16 MiB', 'max_yaml_nodes` 300,000', 'max_depth` 64', 'max_keys_per_mapping` 10,000', 'max_schedules` 1,000', 'max_template_bytes` 1 MiB']) {
+    for (const budget of [
+      'max_file_bytes` 16 MiB',
+      'max_total_bytes` 16 MiB',
+      'max_yaml_nodes` 300,000',
+      'max_depth` 64',
+      'max_keys_per_mapping` 10,000',
+      'max_schedules` 1,000',
+      'max_template_bytes` 1 MiB',
+    ]) {
       expect(readme, budget).toContain(budget);
     }
   });

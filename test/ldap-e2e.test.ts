@@ -160,9 +160,15 @@ async function serverIdsInState(state: string): Promise<{ servers: string[]; int
   try {
     const snap = await store.snapshot();
     return {
-      servers: snap.servers.filter((s) => s.autoscale !== null).map((s) => s.id).sort(),
+      servers: snap.servers
+        .filter((s) => s.autoscale !== null)
+        .map((s) => s.id)
+        .sort(),
       intents: snap.intents.length,
-      adResources: snap.resources.filter((r) => r.type === 'ad_computer').map((r) => r.address).sort(),
+      adResources: snap.resources
+        .filter((r) => r.type === 'ad_computer')
+        .map((r) => r.address)
+        .sort(),
     };
   } finally {
     await store.close();

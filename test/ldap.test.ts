@@ -128,7 +128,13 @@ describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout
     const p = provider();
     const req = request();
     const created = await p.create(req);
-    expect(created).toEqual({ name: req.name, dn: `CN=${req.name},${d.testOuDn}`, server_id: req.server_id, intent_id: req.intent_id, dns_host_name: req.dns_host_name });
+    expect(created).toEqual({
+      name: req.name,
+      dn: `CN=${req.name},${d.testOuDn}`,
+      server_id: req.server_id,
+      intent_id: req.intent_id,
+      dns_host_name: req.dns_host_name,
+    });
 
     const entry = await readComputer(created.dn);
     expect(entry).toBeDefined();
@@ -306,13 +312,21 @@ describe.skipIf(!enabled)('LDAPS directory provider against Samba AD', { timeout
     expect(e.message).not.toContain(wrong);
     expect(JSON.stringify(e.details)).not.toContain(wrong);
     expect(String((e.cause as Error | undefined)?.message)).not.toContain(wrong);
-    const unknownUser = createLdapDirectoryProvider({ config: ldapConfig({ bind_dn: `CN=nobody,CN=Users,${d.baseDn}` }), bindPassword: d.bindPassword, caCert: d.caCertPem });
+    const unknownUser = createLdapDirectoryProvider({
+      config: ldapConfig({ bind_dn: `CN=nobody,CN=Users,${d.baseDn}` }),
+      bindPassword: d.bindPassword,
+      caCert: d.caCertPem,
+    });
     expect((await rejection(unknownUser.create(request()))).code).toBe('ldap-invalid-credentials');
   });
 
   it('insufficient rights on the OU name the missing right', async () => {
     const d = need();
-    const restricted = createLdapDirectoryProvider({ config: ldapConfig({ bind_dn: d.restrictedDn }), bindPassword: d.restrictedPassword, caCert: d.caCertPem });
+    const restricted = createLdapDirectoryProvider({
+      config: ldapConfig({ bind_dn: d.restrictedDn }),
+      bindPassword: d.restrictedPassword,
+      caCert: d.caCertPem,
+    });
     const req = request();
     const create = await rejection(restricted.create(req));
     expect(create.code).toBe('ldap-insufficient-access');

@@ -101,7 +101,16 @@ describe('poolform servers', () => {
   it('list tells a server disabled in the configuration (enabled: false) from one drained by hand', async () => {
     const store = await createSqliteStore({ path: state });
     await store.putServer(serverRecord('fixed.labs.kiosk', { pool: 'labs', autoscale: null, address: 'server.labs.kiosk', enabled: false }));
-    await store.putResource({ address: 'server.labs.kiosk', type: 'server', provider: null, provider_id: null, attributes: { pool: 'labs', name: 'kiosk', enabled: false }, status: 'created', created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z' });
+    await store.putResource({
+      address: 'server.labs.kiosk',
+      type: 'server',
+      provider: null,
+      provider_id: null,
+      attributes: { pool: 'labs', name: 'kiosk', enabled: false },
+      status: 'created',
+      created_at: '2026-01-01T00:00:00.000Z',
+      updated_at: '2026-01-01T00:00:00.000Z',
+    });
     await store.close();
     expect((await cli('servers', 'drain', 'srv-b')).code).toBe(0);
     const list = await cli('servers', 'list', '--pool', 'labs');

@@ -82,7 +82,9 @@ describe('lazy loading (the static import graph of dist/)', () => {
     for (const command of ['validate', 'plan', 'schedule', 'show']) {
       const loaded = [...packagesLoadedBy(chunk(command))];
       // hono/jwt (check-in tokens in startup scripts) is small; the server framework is not.
-      const heavy = loaded.filter((p) => /^@aws-sdk\/|^@azure\/|^@google-cloud\/|^ldapts$|^pg$|^hono$|^hono\/(?!jwt$)|^@hono\/|^pino$|^prom-client$|^chokidar$/.test(p));
+      const heavy = loaded.filter((p) =>
+        /^@aws-sdk\/|^@azure\/|^@google-cloud\/|^ldapts$|^pg$|^hono$|^hono\/(?!jwt$)|^@hono\/|^pino$|^prom-client$|^chokidar$/.test(p),
+      );
       expect(heavy, `${command} loads ${loaded.join(', ')}`).toEqual([]);
     }
   });
@@ -178,7 +180,9 @@ for (const { label, node } of nodes) {
       const installed = join(prefix, 'lib', 'node_modules', 'poolform', 'dist');
       // The config worker's entry runs as a worker thread (with workerData), every other module is imported.
       const worker = 'cli/config-worker.js';
-      const files = readdirSync(installed, { recursive: true }).map(String).filter((f) => f.endsWith('.js') && f !== worker);
+      const files = readdirSync(installed, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.js') && f !== worker);
       const script = [
         `for (const f of ${JSON.stringify(files)}) await import(${JSON.stringify(`${installed}/`)} + f);`,
         `const { existsSync } = await import('node:fs');`,
@@ -198,18 +202,21 @@ for (const { label, node } of nodes) {
 
 const oldNode = existsSync(OLD_NODE) ? run(OLD_NODE, ['-p', 'process.versions.node']).stdout.trim() : '';
 const tooOld = /^(\d+)\.(\d+)/.exec(oldNode);
-describe.skipIf(!tooOld || Number(tooOld[1]) > 22 || (Number(tooOld[1]) === 22 && Number(tooOld[2]) >= 22))(`installed, on too old a Node (${OLD_NODE} ${oldNode})`, () => {
-  it('says so in one line with the fix, and exits 1', () => {
-    const prefix = join(work, 'prefix-24');
-    const bin = join(prefix, 'lib', 'node_modules', 'poolform', 'bin', 'poolform.js');
-    if (!existsSync(bin)) {
-      const r = run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball]);
-      expect(r.status, output(r)).toBe(0);
-    }
-    const r = run(OLD_NODE, [bin, '--version']);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/needs Node\.js >= 22\.22 \(this is .*\): install Node 24/);
-  });
-});
+describe.skipIf(!tooOld || Number(tooOld[1]) > 22 || (Number(tooOld[1]) === 22 && Number(tooOld[2]) >= 22))(
+  `installed, on too old a Node (${OLD_NODE} ${oldNode})`,
+  () => {
+    it('says so in one line with the fix, and exits 1', () => {
+      const prefix = join(work, 'prefix-24');
+      const bin = join(prefix, 'lib', 'node_modules', 'poolform', 'bin', 'poolform.js');
+      if (!existsSync(bin)) {
+        const r = run('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball]);
+        expect(r.status, output(r)).toBe(0);
+      }
+      const r = run(OLD_NODE, [bin, '--version']);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/needs Node\.js >= 22\.22 \(this is .*\): install Node 24/);
+    });
+  },
+);

@@ -246,7 +246,16 @@ describe('applyPlan', () => {
   it('after a crash, a VM a cloud provider does not list yet is waited for (no second VM), then given up after the grace', async () => {
     config = vmOnlyConfig(1);
     config.vmProviders = [
-      { kind: 'VmProvider', name: 'local', type: 'aws', max_instances: 10, startup_script: 'x', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' },
+      {
+        kind: 'VmProvider',
+        name: 'local',
+        type: 'aws',
+        max_instances: 10,
+        startup_script: 'x',
+        aws_region: 'us-east-1',
+        aws_ec2_ami_id: 'ami-1',
+        aws_ec2_instance_type: 't3.micro',
+      },
     ];
     // An eventually consistent listing that has not caught up with the launch yet.
     const lagging: VmProviderClient = {
@@ -261,7 +270,13 @@ describe('applyPlan', () => {
     // The apply that launched it died after the provider call: its intent and provisioning record remain.
     const launched = new Date('2026-03-02T10:00:00.000Z');
     const address = 'vm.desktops.day.lagvm001';
-    await store.putIntent({ id: 'intent-lag', address, type: 'vm', payload: { server_id: 'lagvm001', hostname: 'desktop-lagvm00', pool: 'desktops', autoscale: 'day', provider: 'local' }, created_at: launched.toISOString() });
+    await store.putIntent({
+      id: 'intent-lag',
+      address,
+      type: 'vm',
+      payload: { server_id: 'lagvm001', hostname: 'desktop-lagvm00', pool: 'desktops', autoscale: 'day', provider: 'local' },
+      created_at: launched.toISOString(),
+    });
     await store.putServer({ ...serverRecord('lagvm001', { status: 'provisioning', checked_in_at: null }), address, created_at: launched.toISOString() });
     const planAt = async (ms: number) =>
       (await planOnce({ config, store, registry, clock: () => new Date(launched.getTime() + ms), idGen: createSeededIdGen(5) })).plan;

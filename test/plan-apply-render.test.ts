@@ -29,7 +29,12 @@ import {
 } from './fixtures/plan/builders.ts';
 import { FIXTURES } from './fixtures/plan/harness.ts';
 
-const scaleUp: Decision = { action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up: 0 sessions available, 2 wanted (minimum_available_sessions)' };
+const scaleUp: Decision = {
+  action: 'create',
+  pool: 'desktops',
+  autoscale: 'day',
+  reason: 'scale-up: 0 sessions available, 2 wanted (minimum_available_sessions)',
+};
 
 function make(partial: Partial<BuildPlanArgs>): Plan {
   return planWith(partial, 7);
@@ -71,7 +76,9 @@ const scenarios: Record<string, () => Plan> = {
     }),
   'fixed-server-update': () => {
     const pool = desktopsPool();
-    pool.servers = [{ name: 'legacy1', hostname: '10.0.0.9', connection_type: 'rdp', connection_port: 3390, connection_password: '${env:NEW}', max_simultaneous_sessions: 3 }];
+    pool.servers = [
+      { name: 'legacy1', hostname: '10.0.0.9', connection_type: 'rdp', connection_port: 3390, connection_password: '${env:NEW}', max_simultaneous_sessions: 3 },
+    ];
     return make({ config: testConfig([pool]), snapshot: converged(), observed: convergedObserved() });
   },
   'recovery-and-errors': () => {

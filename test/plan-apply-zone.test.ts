@@ -70,7 +70,9 @@ afterAll(async () => {
 const state = (): string => join(root, '.state');
 
 describe.skipIf(!enabled)('a missing hosted zone', () => {
-  it('is a plan-time error: the plan renders, exit 1 (even with --detailed-exitcode), no plan saved, apply refuses', { timeout: testTimeout(60_000) }, async () => {
+  it('is a plan-time error: the plan renders, exit 1 (even with --detailed-exitcode), no plan saved, apply refuses', {
+    timeout: testTimeout(60_000),
+  }, async () => {
     const plan = await runCli(['plan', root, '--state', state()], { env: ENV });
     expect(plan.code).toBe(1);
     // The rest renders (the fixed server); the autoscaled VM waits for its zone.

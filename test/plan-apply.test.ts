@@ -119,7 +119,12 @@ describe('apply', () => {
     await withStore(async (store) => {
       const snap = await store.snapshot();
       expect(snap.intents).toEqual([]);
-      expect(snap.resources.map((x) => x.address).filter((a) => a.startsWith('vm.')).sort()).toEqual(ids.map((id) => `vm.desktops.day.${id}`));
+      expect(
+        snap.resources
+          .map((x) => x.address)
+          .filter((a) => a.startsWith('vm.'))
+          .sort(),
+      ).toEqual(ids.map((id) => `vm.desktops.day.${id}`));
       const servers = snap.servers.filter((s) => s.autoscale !== null);
       // require_checkin: false → usable at once.
       expect(servers.map((s) => s.status)).toEqual(['running', 'running']);
@@ -163,7 +168,7 @@ describe('apply', () => {
     expect(localVmIds(ws.state)).toHaveLength(2);
   });
 
-  it('a VM deleted behind poolform\'s back shows as drift and is replaced', async () => {
+  it("a VM deleted behind poolform's back shows as drift and is replaced", async () => {
     await apply();
     const [victim] = localVmIds(ws.state);
     if (!victim) throw new Error('no VM');
@@ -312,7 +317,11 @@ describe('apply', () => {
 
 describe('apply TARGET', () => {
   it('a path that is neither a plan file nor a config directory is reported as such', async () => {
-    for (const args of [['apply', 'nope.plan'], ['apply', 'nope.plan', '--auto-approve'], ['apply', 'missing-dir/']]) {
+    for (const args of [
+      ['apply', 'nope.plan'],
+      ['apply', 'nope.plan', '--auto-approve'],
+      ['apply', 'missing-dir/'],
+    ]) {
       const r = await runCli(args, { cwd: ws.root });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`no such plan file or config directory: ${args[1]}`);

@@ -90,45 +90,49 @@ describe.skipIf(!run)('examples/ci workflow on a PostgreSQL state', () => {
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
-  it('validates, posts a markdown plan, applies exactly the reviewed plan, and refuses it once stale', () => {
-    const plan = poolformSteps('plan');
-    const apply = poolformSteps('apply');
-    const validateScript = plan.get('validate');
-    const planScript = plan.get('plan');
-    const applyScript = apply.get('apply the reviewed plan');
-    if (!validateScript || !planScript || !applyScript) throw new Error(`workflow steps not found: ${[...plan.keys(), ...apply.keys()].join(', ')}`);
+  it(
+    'validates, posts a markdown plan, applies exactly the reviewed plan, and refuses it once stale',
+    () => {
+      const plan = poolformSteps('plan');
+      const apply = poolformSteps('apply');
+      const validateScript = plan.get('validate');
+      const planScript = plan.get('plan');
+      const applyScript = apply.get('apply the reviewed plan');
+      if (!validateScript || !planScript || !applyScript) throw new Error(`workflow steps not found: ${[...plan.keys(), ...apply.keys()].join(', ')}`);
 
-    // A pull request with an invalid file: validate fails with a GitHub annotation.
-    writeFileSync(join(repo, 'pools', 'lab.yaml'), 'kind: Pool\nname: lab\ntype: nonsense\n');
-    const bad = step(validateScript);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/^::error file=pools\/lab\.yaml,line=\d+/m);
+      // A pull request with an invalid file: validate fails with a GitHub annotation.
+      writeFileSync(join(repo, 'pools', 'lab.yaml'), 'kind: Pool\nname: lab\ntype: nonsense\n');
+      const bad = step(validateScript);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/^::error file=pools\/lab\.yaml,line=\d+/m);
 
-    // Fixed: validate passes, plan comments the changes (exit 2 recorded), secrets redacted.
-    writeFileSync(join(repo, 'pools', 'lab.yaml'), POOLS(['ws1', 'ws2']));
-    expect(step(validateScript).code).toBe(0);
-    const planned = step(planScript);
-    expect(planned.stderr).toBe('');
-    expect(planned.code).toBe(0);
-    expect(readFileSync(join(repo, 'github-output'), 'utf8')).toContain('exitcode=2');
-    const md = readFileSync(join(repo, 'plan.md'), 'utf8');
-    expect(md).toContain('Plan: 2 to add, 0 to change, 0 to destroy');
-    expect(md).toContain('server.lab.ws1');
-    expect(md + readFileSync(join(repo, 'plan.json'), 'utf8')).not.toContain('lab-secret-7f3a');
+      // Fixed: validate passes, plan comments the changes (exit 2 recorded), secrets redacted.
+      writeFileSync(join(repo, 'pools', 'lab.yaml'), POOLS(['ws1', 'ws2']));
+      expect(step(validateScript).code).toBe(0);
+      const planned = step(planScript);
+      expect(planned.stderr).toBe('');
+      expect(planned.code).toBe(0);
+      expect(readFileSync(join(repo, 'github-output'), 'utf8')).toContain('exitcode=2');
+      const md = readFileSync(join(repo, 'plan.md'), 'utf8');
+      expect(md).toContain('Plan: 2 to add, 0 to change, 0 to destroy');
+      expect(md).toContain('server.lab.ws1');
+      expect(md + readFileSync(join(repo, 'plan.json'), 'utf8')).not.toContain('lab-secret-7f3a');
 
-    // Merged: the saved plan is applied as reviewed.
-    const applied = step(applyScript);
-    expect(applied.stderr).toBe('');
-    expect(applied.code).toBe(0);
-    expect(applied.stdout).toContain('Apply complete! Resources: 2 added');
+      // Merged: the saved plan is applied as reviewed.
+      const applied = step(applyScript);
+      expect(applied.stderr).toBe('');
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toContain('Apply complete! Resources: 2 added');
 
-    // The same saved plan again: the state moved since the review, so it is refused.
-    const stale = step(applyScript);
-    expect(stale.code).toBe(1);
-    expect(stale.stderr).toContain('Saved plan is stale');
+      // The same saved plan again: the state moved since the review, so it is refused.
+      const stale = step(applyScript);
+      expect(stale.code).toBe(1);
+      expect(stale.stderr).toContain('Saved plan is stale');
 
-    // Nothing left to do: plan records exit code 0.
-    expect(step(planScript).code).toBe(0);
-    expect(readFileSync(join(repo, 'github-output'), 'utf8')).toContain('exitcode=0');
-  }, testTimeout(240_000));
+      // Nothing left to do: plan records exit code 0.
+      expect(step(planScript).code).toBe(0);
+      expect(readFileSync(join(repo, 'github-output'), 'utf8')).toContain('exitcode=0');
+    },
+    testTimeout(240_000),
+  );
 });

@@ -45,8 +45,16 @@ describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
       },
       { step: 'initialize', priority: 'low', name: 'lostResponse' },
     );
-    injectFaults(ec2Client, (command) => (describeDown && command === 'DescribeInstances' ? awsError('Unavailable', 'The service is unavailable', 503) : undefined), { outsideRetries: true });
-    injectFaults(r53Client, (command) => (outage && command === 'ChangeResourceRecordSets' ? awsError('ServiceUnavailable', 'Route 53 is unavailable', 503) : undefined), { outsideRetries: true });
+    injectFaults(
+      ec2Client,
+      (command) => (describeDown && command === 'DescribeInstances' ? awsError('Unavailable', 'The service is unavailable', 503) : undefined),
+      { outsideRetries: true },
+    );
+    injectFaults(
+      r53Client,
+      (command) => (outage && command === 'ChangeResourceRecordSets' ? awsError('ServiceUnavailable', 'Route 53 is unavailable', 503) : undefined),
+      { outsideRetries: true },
+    );
 
     const world = await fleetReconcile(fleet, config, { ec2: ec2Client, r53: r53Client }, { seed: 11, intentPrefix: 'intent-outage' });
     const { store, deps: common } = world;
@@ -66,7 +74,10 @@ describe.skipIf(!enabled)('reconcile through an AWS outage', () => {
       expect(live1.length).toBeLessThanOrEqual(4);
       for (const i of live1) {
         const id = i.Tags?.find((t) => t.Key === 'poolform:server-id')?.Value;
-        expect([...tracked].some((a) => a.endsWith(`.${id}`)), `instance of ${id} tracked`).toBe(true);
+        expect(
+          [...tracked].some((a) => a.endsWith(`.${id}`)),
+          `instance of ${id} tracked`,
+        ).toBe(true);
       }
       expect(await aRecords()).toEqual([]);
 

@@ -119,7 +119,15 @@ async function mutatingCalls(ws: Ws): Promise<number> {
     const { registry, counter } = withCallCounter(createProviderRegistry({ config: cfg, stateDir: ws.state, env: BASE_ENV }));
     const { plan } = await planOnce({ config: cfg, store, registry, clock: () => new Date(), idGen: createSeededIdGen(7) });
     counter.reset();
-    const result = await applyPlan(plan, { config: cfg, store, registry, clock: () => new Date(), newId: randomUUID, env: BASE_ENV, apiAddress: '127.0.0.1:8080' });
+    const result = await applyPlan(plan, {
+      config: cfg,
+      store,
+      registry,
+      clock: () => new Date(),
+      newId: randomUUID,
+      env: BASE_ENV,
+      apiAddress: '127.0.0.1:8080',
+    });
     expect(result.failures).toEqual([]);
     return counter.mutating;
   } finally {
@@ -149,7 +157,12 @@ async function assertConverged(ws: Ws, expected: { desktops: number; labs: numbe
         .map((s) => s.id)
         .sort(),
     ).toEqual(vmIds);
-    expect(snap.servers.filter((s) => s.autoscale === null).map((s) => s.id).sort()).toEqual(['fixed.desktops.legacy1', 'fixed.labs.lab1']);
+    expect(
+      snap.servers
+        .filter((s) => s.autoscale === null)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['fixed.desktops.legacy1', 'fixed.labs.lab1']);
   } finally {
     await store.close();
   }

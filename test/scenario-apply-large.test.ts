@@ -43,14 +43,24 @@ describe('300 VMs on the local provider', () => {
         if (!loaded.config) throw new Error('config invalid');
         const config = loaded.config;
         // A pid far above pid_max: never a real process (destroy finds no group to kill).
-        const { registry, counter } = withCallCounter(createProviderRegistry({ config, stateDir: ws.state, env: BASE_ENV, localVm: { spawn: () => 999_999_970 } }));
+        const { registry, counter } = withCallCounter(
+          createProviderRegistry({ config, stateDir: ws.state, env: BASE_ENV, localVm: { spawn: () => 999_999_970 } }),
+        );
         const t0 = performance.now();
         const { plan } = await planOnce({ config, store, registry, clock: () => new Date(), idGen: createSeededIdGen(3) });
         const planMs = performance.now() - t0;
         const planCalls = counter.byMethod();
         counter.reset();
         const t1 = performance.now();
-        const result = await applyPlan(plan, { config, store, registry, clock: () => new Date(), newId: randomUUID, env: BASE_ENV, apiAddress: '127.0.0.1:8080' });
+        const result = await applyPlan(plan, {
+          config,
+          store,
+          registry,
+          clock: () => new Date(),
+          newId: randomUUID,
+          env: BASE_ENV,
+          apiAddress: '127.0.0.1:8080',
+        });
         const applyMs = performance.now() - t1;
         expect(result.failures, label).toEqual([]);
         return { plan, planMs, applyMs, planCalls, applyCalls: counter.byMethod() };

@@ -102,46 +102,50 @@ async function serverStatuses(): Promise<string[]> {
 }
 
 describe('saved plan next to a running serve', () => {
-  it('a check-in between plan and apply keeps the plan valid; a VM created by serve makes it stale', async () => {
-    expect((await runCli(['apply', main, '--state', state, '--auto-approve'], { env: ENV })).code).toBe(0);
-    serve = await startServeProcess({ dir: main, stateDir: state, env: ENV });
-    // Let serve reconcile a few times (interval 1s): with nothing to do it must not move the serial.
-    const settled = await serial();
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(await serial()).toBe(settled);
+  it(
+    'a check-in between plan and apply keeps the plan valid; a VM created by serve makes it stale',
+    async () => {
+      expect((await runCli(['apply', main, '--state', state, '--auto-approve'], { env: ENV })).code).toBe(0);
+      serve = await startServeProcess({ dir: main, stateDir: state, env: ENV });
+      // Let serve reconcile a few times (interval 1s): with nothing to do it must not move the serial.
+      const settled = await serial();
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(await serial()).toBe(settled);
 
-    const file = join(root, 'pr.plan');
-    const planned = await runCli(['plan', pr, '--state', state, '-out', file, '--lock-timeout', '20s'], { env: ENV });
-    expect(planned.code, planned.stderr).toBe(0);
-    expect(planned.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
+      const file = join(root, 'pr.plan');
+      const planned = await runCli(['plan', pr, '--state', state, '-out', file, '--lock-timeout', '20s'], { env: ENV });
+      expect(planned.code, planned.stderr).toBe(0);
+      expect(planned.stdout).toContain('Plan: 0 to add, 1 to change, 0 to destroy.');
 
-    // Both VMs check in through serve's API with the token their startup script received.
-    const { readdirSync } = await import('node:fs');
-    const ids = readdirSync(join(state, 'local-vms')).filter((n) => !n.startsWith('.'));
-    expect(ids).toHaveLength(2);
-    for (const id of ids) {
-      const jwt = readFileSync(join(state, 'local-vms', id, 'jwt.txt'), 'utf8').trim();
-      const res = await postJson(`${serve.url}/api/set_server_status?token=${jwt}`, { status: 'running', status_message: 'ok', status_progress: 100 });
-      expect(res.status).toBe(200);
-    }
-    expect(await serverStatuses()).toEqual(['running', 'running']);
-    expect(await serial()).toBe(settled);
+      // Both VMs check in through serve's API with the token their startup script received.
+      const { readdirSync } = await import('node:fs');
+      const ids = readdirSync(join(state, 'local-vms')).filter((n) => !n.startsWith('.'));
+      expect(ids).toHaveLength(2);
+      for (const id of ids) {
+        const jwt = readFileSync(join(state, 'local-vms', id, 'jwt.txt'), 'utf8').trim();
+        const res = await postJson(`${serve.url}/api/set_server_status?token=${jwt}`, { status: 'running', status_message: 'ok', status_progress: 100 });
+        expect(res.status).toBe(200);
+      }
+      expect(await serverStatuses()).toEqual(['running', 'running']);
+      expect(await serial()).toBe(settled);
 
-    // serve reconciles every second under the state lock: wait for it rather than fail.
-    const applied = await runCli(['apply', file, '--lock-timeout', '20s'], { env: ENV });
-    expect(applied.stderr).not.toContain('stale');
-    expect(applied.code, applied.stderr).toBe(0);
+      // serve reconciles every second under the state lock: wait for it rather than fail.
+      const applied = await runCli(['apply', file, '--lock-timeout', '20s'], { env: ENV });
+      expect(applied.stderr).not.toContain('stale');
+      expect(applied.code, applied.stderr).toBe(0);
 
-    // Second PR plan, then serve scales up (main's config now wants a third server).
-    const file2 = join(root, 'pr2.plan');
-    writeFileSync(join(pr, 'all.yaml'), config(2, 3391));
-    expect((await runCli(['plan', pr, '--state', state, '-out', file2, '--lock-timeout', '20s'], { env: ENV })).code).toBe(0);
-    writeFileSync(join(main, 'all.yaml'), config(3, 3389));
-    await waitFor(async () => (await serverStatuses()).length === 3, 20_000, 'serve to create a third VM');
-    const stale = await runCli(['apply', file2, '--lock-timeout', '20s'], { env: ENV });
-    expect(stale.code).toBe(1);
-    expect(stale.stderr).toContain('Saved plan is stale');
-  }, testTimeout(60_000));
+      // Second PR plan, then serve scales up (main's config now wants a third server).
+      const file2 = join(root, 'pr2.plan');
+      writeFileSync(join(pr, 'all.yaml'), config(2, 3391));
+      expect((await runCli(['plan', pr, '--state', state, '-out', file2, '--lock-timeout', '20s'], { env: ENV })).code).toBe(0);
+      writeFileSync(join(main, 'all.yaml'), config(3, 3389));
+      await waitFor(async () => (await serverStatuses()).length === 3, 20_000, 'serve to create a third VM');
+      const stale = await runCli(['apply', file2, '--lock-timeout', '20s'], { env: ENV });
+      expect(stale.code).toBe(1);
+      expect(stale.stderr).toContain('Saved plan is stale');
+    },
+    testTimeout(60_000),
+  );
 });
 
 describe('saved plan and the config it was made from', () => {

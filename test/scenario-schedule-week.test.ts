@@ -56,7 +56,9 @@ afterAll(async () => {
 
 /** Local wall time in Berlin, "Mon 07:15". */
 const berlin = (ms: number) =>
-  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms).replace(',', '');
+  new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false })
+    .format(ms)
+    .replace(',', '');
 
 describe('a week of scheduled capacity with pre-warming', () => {
   it('creates VMs ahead of each ramp-up and removes them after it', { timeout: testTimeout(300_000) }, async () => {

@@ -10,7 +10,16 @@ import { loadConfig } from '../src/config/load.ts';
 import { MASK, maskSecretLine, secretFieldNames } from '../src/config/secret-fields.ts';
 import { resolveSecret } from '../src/config/secrets.ts';
 
-const SECRETS = ['PlainConn-S3cr3t', 'PlainAws-S3cr3t', 'PlainLdap-S3cr3t', '98765431007', 'FlowKey-S3cr3t', 'DbPw-S3cr3t', 'NestedPw-S3cr3t', 'PemBody-S3cr3t'];
+const SECRETS = [
+  'PlainConn-S3cr3t',
+  'PlainAws-S3cr3t',
+  'PlainLdap-S3cr3t',
+  '98765431007',
+  'FlowKey-S3cr3t',
+  'DbPw-S3cr3t',
+  'NestedPw-S3cr3t',
+  'PemBody-S3cr3t',
+];
 
 const CONFIG = `kind: Settings
 api_keys:

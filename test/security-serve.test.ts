@@ -198,17 +198,41 @@ describe('daemon under faults', () => {
   it('a failure after the apply (the audit write throws) is logged; the run completes and the next one still happens', async () => {
     const dir = configDir();
     const real = await createSqliteStore({ path: ':memory:' });
-    const store = { ...real, appendAudit: () => {
-      throw new Error('disk full');
-    } } as typeof real;
+    const store = {
+      ...real,
+      appendAudit: () => {
+        throw new Error('disk full');
+      },
+    } as typeof real;
     const captured = captureLog();
     let runs = 0;
     const reconcile = async (): Promise<ReconcileOutcome> => {
       runs++;
-      return { changes: [], applied: 0, failed: 0, held: [], decisions: [{ action: 'create', pool: 'desktops', autoscale: 'day', reason: `run ${runs}` }], errors: [], providerErrors: [], audited: false };
+      return {
+        changes: [],
+        applied: 0,
+        failed: 0,
+        held: [],
+        decisions: [{ action: 'create', pool: 'desktops', autoscale: 'day', reason: `run ${runs}` }],
+        errors: [],
+        providerErrors: [],
+        audited: false,
+      };
     };
     const initial = await loadConfig(dir);
-    const daemon = createDaemon({ dir, store, log: captured.log, metrics: createMetrics(), reconcile, upstreamAuthAddress: '127.0.0.1:9', stateDir: dir, load: loadConfig, initial, watch: false, lockWaitMs: 200 });
+    const daemon = createDaemon({
+      dir,
+      store,
+      log: captured.log,
+      metrics: createMetrics(),
+      reconcile,
+      upstreamAuthAddress: '127.0.0.1:9',
+      stateDir: dir,
+      load: loadConfig,
+      initial,
+      watch: false,
+      lockWaitMs: 200,
+    });
     await daemon.start();
     try {
       await waitFor(() => runs >= 1, 5_000, 'the first run');
@@ -226,8 +250,26 @@ describe('serve start', () => {
   it('says at once when no API key resolves (by name and reference, not value)', async () => {
     const dir = configDir();
     const captured = captureLog();
-    const idle = async (): Promise<ReconcileOutcome> => ({ changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: false });
-    const handle = await startServe({ dir, listen: '127.0.0.1:0', stateDir: join(dir, 'state'), env: { CONN_PW }, cwd: dir, log: captured.log, reconcile: idle, watch: false });
+    const idle = async (): Promise<ReconcileOutcome> => ({
+      changes: [],
+      applied: 0,
+      failed: 0,
+      held: [],
+      decisions: [],
+      errors: [],
+      providerErrors: [],
+      audited: false,
+    });
+    const handle = await startServe({
+      dir,
+      listen: '127.0.0.1:0',
+      stateDir: join(dir, 'state'),
+      env: { CONN_PW },
+      cwd: dir,
+      log: captured.log,
+      reconcile: idle,
+      watch: false,
+    });
     try {
       expect(captured.text()).toContain('"api-keys-unusable"');
       // Error log lines carry their code (issue 12, defect 9).
@@ -275,7 +317,10 @@ describe('check-in tokens', () => {
     await expectRejected(await sign({ ...claims, sub: 5 }, h.key, 'HS256'));
     await expectRejected(await sign({ ...claims, nbf: now + 3600 }, h.key, 'HS256'));
     // Each refusal is logged for people watching for abuse, without the token itself.
-    const refusals = h.logText().split('\n').filter((l) => l.includes('"auth-failed"'));
+    const refusals = h
+      .logText()
+      .split('\n')
+      .filter((l) => l.includes('"auth-failed"'));
     expect(refusals.length).toBeGreaterThanOrEqual(8);
     expect(h.logText()).not.toContain(payload);
   });
@@ -284,7 +329,12 @@ describe('check-in tokens', () => {
     const s = await addServer(h.store, { status: 'starting', status_progress: 0, checked_in_at: null });
     const token = await signCheckinToken(h.key, s.id, Date.now(), HOUR);
     const message = 'ok\u001b[31mRED\u001b]0;title\u0007\nApply complete!\u0000';
-    const res = await post(h.app, `/api/set_server_status?token=${token}`, { status: 'starting', status_message: message, status_progress: '40' }, { 'Content-Type': 'application/json' });
+    const res = await post(
+      h.app,
+      `/api/set_server_status?token=${token}`,
+      { status: 'starting', status_message: message, status_progress: '40' },
+      { 'Content-Type': 'application/json' },
+    );
     expect(res.status).toBe(200);
     const stored = await h.store.getServer(s.id);
     expect(stored?.status_progress).toBe(40);
@@ -358,7 +408,15 @@ describe('API keys', () => {
 
   it('wrong scheme, empty, much longer or shorter keys → 401 JSON', async () => {
     const h = await harness(configDir());
-    for (const auth of [`Basic ${API_KEY}`, API_KEY, 'Bearer ', `Bearer ${API_KEY}x`, `Bearer ${API_KEY.slice(0, -1)}`, `Bearer ${'k'.repeat(4000)}`, `Bearer ${API_KEY} extra`]) {
+    for (const auth of [
+      `Basic ${API_KEY}`,
+      API_KEY,
+      'Bearer ',
+      `Bearer ${API_KEY}x`,
+      `Bearer ${API_KEY.slice(0, -1)}`,
+      `Bearer ${'k'.repeat(4000)}`,
+      `Bearer ${API_KEY} extra`,
+    ]) {
       const res = await post(h.app, '/api/v1/sessions', { pool: 'desktops', user: 'u' }, { Authorization: auth, 'Content-Type': 'application/json' });
       expect(res.status, auth.slice(0, 30)).toBe(401);
       expect(await res.json()).toMatchObject({ error: 'unauthorized' });
@@ -454,7 +512,11 @@ describe('bodies on a real socket', () => {
 
   it('many keepalives and deletes of one session at once: no 5xx, the session ends once', async () => {
     await addServer(h.store, { id: 'vm-c', pool: 'desktops', autoscale: 'day', max_sessions: 2, status: 'running' });
-    const created = await fetch(`http://127.0.0.1:${port}/api/v1/sessions`, { method: 'POST', headers: bearer(API_KEY), body: JSON.stringify({ pool: 'desktops', user: 'dave' }) });
+    const created = await fetch(`http://127.0.0.1:${port}/api/v1/sessions`, {
+      method: 'POST',
+      headers: bearer(API_KEY),
+      body: JSON.stringify({ pool: 'desktops', user: 'dave' }),
+    });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
     const calls: Promise<number>[] = [];

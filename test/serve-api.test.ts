@@ -296,7 +296,14 @@ describe('POST /api/set_server_status (check-in)', () => {
   it('bad bodies → 400/413 after a valid token, nothing changes', async () => {
     const token = await signCheckinToken(h.signingKey, server.id, h.now.ms, 4 * HOUR);
     const path = `/api/set_server_status?token=${token}`;
-    for (const bad of ['{not json', '[]', JSON.stringify({ status: 'exploded' }), JSON.stringify({ status: 'running', status_progress: '101' }), JSON.stringify({ status: 'running', status_progress: 'x' }), JSON.stringify({ status: 'running', status_message: 5 })]) {
+    for (const bad of [
+      '{not json',
+      '[]',
+      JSON.stringify({ status: 'exploded' }),
+      JSON.stringify({ status: 'running', status_progress: '101' }),
+      JSON.stringify({ status: 'running', status_progress: 'x' }),
+      JSON.stringify({ status: 'running', status_message: 5 }),
+    ]) {
       const res = await post(h.app, path, bad);
       expect(res.status, bad).toBe(400);
       const b = await json(res);
@@ -320,7 +327,11 @@ describe('session API authentication and input checks', () => {
     expect(res.status).toBe(401);
     res = await post(app, '/api/v1/sessions', { pool: 'desktops', user: 'u' }, { Authorization: KEY });
     expect(res.status).toBe(401);
-    for (const [method, path] of [['GET', '/api/v1/sessions/x'], ['DELETE', '/api/v1/sessions/x'], ['POST', '/api/v1/sessions/x/keepalive']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/sessions/x'],
+      ['DELETE', '/api/v1/sessions/x'],
+      ['POST', '/api/v1/sessions/x/keepalive'],
+    ] as const) {
       res = await app.request(path, { method });
       expect(res.status, `${method} ${path}`).toBe(401);
     }
@@ -471,7 +482,11 @@ describe('sessions: placement, queue, lifecycle', () => {
     expect(res.status).toBe(409);
     expectError(await json(res), 'session_ended');
 
-    for (const [method, path] of [['GET', '/api/v1/sessions/nope'], ['DELETE', '/api/v1/sessions/nope'], ['POST', '/api/v1/sessions/nope/keepalive']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/sessions/nope'],
+      ['DELETE', '/api/v1/sessions/nope'],
+      ['POST', '/api/v1/sessions/nope/keepalive'],
+    ] as const) {
       res = await h.app.request(path, { method, headers: auth() });
       expect(res.status).toBe(404);
       expectError(await json(res), 'unknown_session');
@@ -493,7 +508,14 @@ describe('sessions: placement, queue, lifecycle', () => {
 describe('SSO: {sso_username} and {sso_cred}', () => {
   async function withFixed(): Promise<Harness> {
     const h = await harness();
-    await addServer(h.store, { id: 'fixed.sso.ws1', pool: 'sso', autoscale: null, address: 'server.sso.ws1', hostname: 'ws1.corp.example.com', max_sessions: 1 });
+    await addServer(h.store, {
+      id: 'fixed.sso.ws1',
+      pool: 'sso',
+      autoscale: null,
+      address: 'server.sso.ws1',
+      hostname: 'ws1.corp.example.com',
+      max_sessions: 1,
+    });
     return h;
   }
 
@@ -561,12 +583,27 @@ describe('docker agent pools under concurrency', () => {
     for (const id of ['ag1', 'ag2']) {
       await addServer(h.store, { id, pool: 'containers', autoscale: 'agents', capacity: { cores: 2, memory_mb: 4096, gpus: 0 }, max_sessions: 0 });
       await h.store.putSession({
-        id: `staged-${id}`, pool: 'containers', user: '', zone: null, workspace: 'chrome', server_id: id, status: 'running',
-        resources: { cores: 2, memory_mb: 2048, gpus: 0 }, staged: true, staging: 'warm',
-        created_at: at, updated_at: at, last_keepalive_at: at, ended_at: null, end_reason: null, api_key: null,
+        id: `staged-${id}`,
+        pool: 'containers',
+        user: '',
+        zone: null,
+        workspace: 'chrome',
+        server_id: id,
+        status: 'running',
+        resources: { cores: 2, memory_mb: 2048, gpus: 0 },
+        staged: true,
+        staging: 'warm',
+        created_at: at,
+        updated_at: at,
+        last_keepalive_at: at,
+        ended_at: null,
+        end_reason: null,
+        api_key: null,
       });
     }
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(h.app, '/api/v1/sessions', { pool: 'containers', user: `u${i}`, workspace: 'chrome' })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => post(h.app, '/api/v1/sessions', { pool: 'containers', user: `u${i}`, workspace: 'chrome' })),
+    );
     expect(answers.filter((r) => r.status === 201)).toHaveLength(2);
     expect(answers.filter((r) => r.status === 503)).toHaveLength(8);
     const running = await h.store.listSessions({ pool: 'containers', status: ['running'] });

@@ -40,7 +40,11 @@ describe('poolform serve (CLI)', () => {
   });
 
   it('rejects a malformed --listen and --log-level with a usage error (exit 2)', async () => {
-    for (const args of [['--listen', 'nonsense'], ['--listen', '127.0.0.1:99999'], ['--log-level', 'loud']]) {
+    for (const args of [
+      ['--listen', 'nonsense'],
+      ['--listen', '127.0.0.1:99999'],
+      ['--log-level', 'loud'],
+    ]) {
       const c = context();
       const code = await main(['node', 'poolform', 'serve', '.', ...args], c.ctx);
       expect(code, args.join(' ')).toBe(2);

@@ -23,7 +23,16 @@ function captureLog(): { log: Log; text: () => string } {
   return { log: { info: put('info'), warn: put('warn'), error: put('error'), debug: put('debug') }, text: () => lines.join('\n') };
 }
 
-const idle = async (): Promise<ReconcileOutcome> => ({ changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: false });
+const idle = async (): Promise<ReconcileOutcome> => ({
+  changes: [],
+  applied: 0,
+  failed: 0,
+  held: [],
+  decisions: [],
+  errors: [],
+  providerErrors: [],
+  audited: false,
+});
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -53,14 +62,27 @@ describe('serve keeps serving while a huge or broken config is reloaded (issue 1
     ['a large invalid file', `kind: Zone\nname: big\nhuge: [${'1,'.repeat(120_000)}1]\n`, 'schema'],
     // Past the node budget: refused by the pre-scan (issue: 10 MB of [1,1,...] killed the daemon).
     ['a 10 MB flow sequence', `x: [${'1,'.repeat(5_000_000)}1]\n`, 'config-too-large'],
-    ['a circular alias', 'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: h\n    connection_type: rdp\n    connection_info: &ci\n      self: *ci\n', 'yaml-alias-cycle'],
+    [
+      'a circular alias',
+      'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: h\n    connection_type: rdp\n    connection_info: &ci\n      self: *ci\n',
+      'yaml-alias-cycle',
+    ],
   ] as const) {
     it(`${name}: /healthz answers during the load, the last good config serves, status and log say so`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'poolform-reload-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
       writeFileSync(join(dir, 'pools.yaml'), GOOD);
       const captured = captureLog();
-      const handle: ServeHandle = await startServe({ dir, listen: '127.0.0.1:0', stateDir: join(dir, 'state'), env: {}, cwd: dir, log: captured.log, reconcile: idle, watch: false });
+      const handle: ServeHandle = await startServe({
+        dir,
+        listen: '127.0.0.1:0',
+        stateDir: join(dir, 'state'),
+        env: {},
+        cwd: dir,
+        log: captured.log,
+        reconcile: idle,
+        watch: false,
+      });
       cleanups.push(() => handle.stop());
 
       // The noise floor of this machine, for the printed figures.
@@ -74,7 +96,9 @@ describe('serve keeps serving while a huge or broken config is reloaded (issue 1
       expect(answers.every((a) => a.status === 200)).toBe(true);
       const worst = Math.max(...answers.map((a) => a.ms));
       const floor = Math.max(...baseline.map((a) => a.ms));
-      console.log(`${name}: /healthz answered ${answers.length} times during the reload; slowest ${worst.toFixed(1)} ms (without a reload: slowest ${floor.toFixed(1)} ms)`);
+      console.log(
+        `${name}: /healthz answered ${answers.length} times during the reload; slowest ${worst.toFixed(1)} ms (without a reload: slowest ${floor.toFixed(1)} ms)`,
+      );
 
       const status = handle.daemon.status();
       expect(status.config.rejected_at).not.toBeNull();

@@ -54,7 +54,10 @@ function recorder(): { fn: ReconcileFn; calls: ReconcileRequest[] } {
   return { fn, calls };
 }
 
-async function start(reconcile: ReconcileFn, opts: { clock?: () => number; replicaId?: string; store?: StateStore } = {}): Promise<{ daemon: Daemon; store: StateStore }> {
+async function start(
+  reconcile: ReconcileFn,
+  opts: { clock?: () => number; replicaId?: string; store?: StateStore } = {},
+): Promise<{ daemon: Daemon; store: StateStore }> {
   const store = opts.store ?? (await createSqliteStore({ path: join(stateDir, 'poolform.db') }));
   if (!opts.store) stores.push(store);
   const initial = await loadConfig(dir);
@@ -108,7 +111,11 @@ describe('daemon', () => {
     const before = rec.calls.length;
     const t0 = Date.now();
     writeFileSync(join(dir, 'pools.yaml'), poolYaml(3));
-    await waitFor(() => rec.calls.slice(before).some((c) => c.config.pools[0]?.autoscale?.[0]?.minimum_available_sessions === 3), 2000, 'reconcile with the new config');
+    await waitFor(
+      () => rec.calls.slice(before).some((c) => c.config.pools[0]?.autoscale?.[0]?.minimum_available_sessions === 3),
+      2000,
+      'reconcile with the new config',
+    );
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(daemon.status().last_reconcile?.trigger).toContain('config changed');
 
@@ -131,9 +138,26 @@ describe('daemon', () => {
     stores.push(store);
     const metrics = createMetrics();
     const failing: ReconcileFn = () =>
-      Promise.resolve({ changes: [], applied: 0, failed: 1, held: [], decisions: [], errors: ['vm: boom'], providerErrors: [{ provider: 'local', message: 'boom' }], audited: false });
+      Promise.resolve({
+        changes: [],
+        applied: 0,
+        failed: 1,
+        held: [],
+        decisions: [],
+        errors: ['vm: boom'],
+        providerErrors: [{ provider: 'local', message: 'boom' }],
+        audited: false,
+      });
     const daemon = createDaemon({
-      dir, store, log: silentLog, metrics, reconcile: failing, upstreamAuthAddress: '127.0.0.1:9', stateDir, load: loadConfig, initial: await loadConfig(dir),
+      dir,
+      store,
+      log: silentLog,
+      metrics,
+      reconcile: failing,
+      upstreamAuthAddress: '127.0.0.1:9',
+      stateDir,
+      load: loadConfig,
+      initial: await loadConfig(dir),
     });
     daemons.push(daemon);
     await daemon.start();
@@ -187,8 +211,22 @@ describe('daemon', () => {
     stores.push(store);
     const old = new Date(Date.now() - 2 * 3_600_000).toISOString();
     await store.putSession({
-      id: 'q1', pool: 'desktops', user: 'u', zone: null, workspace: null, server_id: null, status: 'queued', resources: null, staged: false, staging: null,
-      created_at: old, updated_at: old, last_keepalive_at: old, ended_at: null, end_reason: null, api_key: null,
+      id: 'q1',
+      pool: 'desktops',
+      user: 'u',
+      zone: null,
+      workspace: null,
+      server_id: null,
+      status: 'queued',
+      resources: null,
+      staged: false,
+      staging: null,
+      created_at: old,
+      updated_at: old,
+      last_keepalive_at: old,
+      ended_at: null,
+      end_reason: null,
+      api_key: null,
     });
     const rec = recorder();
     const { daemon } = await start(rec.fn, { store });
@@ -226,7 +264,7 @@ describe('daemon', () => {
     // not at its next tick (1h here); the standby itself never reconciles.
     const before = a.calls.length;
     db.notify('queue event');
-    await waitFor(() => a.calls.length > before, 3000, 'the leader to run for the standby\'s event');
+    await waitFor(() => a.calls.length > before, 3000, "the leader to run for the standby's event");
     expect(da.status().last_reconcile?.trigger).toContain('event on replica replica-b');
     // The standby's own timers (interval, retries) never wake the leader: only API events do.
     const settled = a.calls.length;

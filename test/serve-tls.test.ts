@@ -21,11 +21,27 @@ beforeAll(() => {
   writeFileSync(join(root, 'cfg', 'settings.yaml'), 'kind: Settings\nreconcile_interval: 1h\n');
   try {
     for (const name of ['a', 'b']) {
-      execFileSync('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-        '-keyout', join(root, `${name}.key`), '-out', join(root, `${name}.crt`),
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      ], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-keyout',
+          join(root, `${name}.key`),
+          '-out',
+          join(root, `${name}.crt`),
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
     }
   } catch {
     hasOpenssl = false;
@@ -33,7 +49,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const idle = (): Promise<ReconcileOutcome> => Promise.resolve({ changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: false });
+const idle = (): Promise<ReconcileOutcome> =>
+  Promise.resolve({ changes: [], applied: 0, failed: 0, held: [], decisions: [], errors: [], providerErrors: [], audited: false });
 
 function get(url: string, ca?: Buffer): Promise<{ status: number; body: string; protocol: string | undefined }> {
   return new Promise((resolve, reject) => {
@@ -85,7 +102,16 @@ describe('serve over TLS', () => {
     writeFileSync(join(root, 'cfg-tls', 'tls', 'a.crt'), readFileSync(join(root, 'a.crt')));
     writeFileSync(join(root, 'cfg-tls', 'tls', 'a.key'), readFileSync(join(root, 'a.key')));
     writeFileSync(join(root, 'cfg-tls', 'settings.yaml'), 'kind: Settings\nreconcile_interval: 1h\ntls:\n  cert_file: tls/a.crt\n  key_file: tls/a.key\n');
-    const handle = await startServe({ dir: join(root, 'cfg-tls'), listen: '127.0.0.1:0', stateDir: join(root, 'state3'), env: {}, cwd: '/', log: silentLog, reconcile: idle, watch: false });
+    const handle = await startServe({
+      dir: join(root, 'cfg-tls'),
+      listen: '127.0.0.1:0',
+      stateDir: join(root, 'state3'),
+      env: {},
+      cwd: '/',
+      log: silentLog,
+      reconcile: idle,
+      watch: false,
+    });
     try {
       expect(handle.url).toMatch(/^https:/);
       expect((await get(`${handle.url}/healthz`, readFileSync(join(root, 'a.crt')))).status).toBe(200);
@@ -96,7 +122,21 @@ describe('serve over TLS', () => {
 
   it('a key that does not match the certificate fails at start with tls-invalid; one flag alone is a usage error', async (ctx) => {
     if (!hasOpenssl) ctx.skip();
-    const bad = await runCli(['serve', join(root, 'cfg'), '--listen', '127.0.0.1:0', '--state', join(root, 'state2'), '--tls-cert', join(root, 'a.crt'), '--tls-key', join(root, 'b.key')], { cwd: root });
+    const bad = await runCli(
+      [
+        'serve',
+        join(root, 'cfg'),
+        '--listen',
+        '127.0.0.1:0',
+        '--state',
+        join(root, 'state2'),
+        '--tls-cert',
+        join(root, 'a.crt'),
+        '--tls-key',
+        join(root, 'b.key'),
+      ],
+      { cwd: root },
+    );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/poolform serve: error \[tls-invalid\]/);
     expect(bad.stderr).not.toContain('PRIVATE KEY');

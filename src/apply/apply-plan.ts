@@ -132,7 +132,11 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps): Promise<ApplyResul
     onEnd: (change, outcome, ms) => {
       deps.onEvent?.({ kind: 'end', change, outcome, ms });
       const fields = { address: change.address, action: change.action, status: outcome.status, ms: Math.round(ms) };
-      if (outcome.status === 'failed') ctx.log.error({ ...fields, error: outcome.message, code: outcome.code ?? 'apply-failed' }, `${change.address}: error [${outcome.code ?? 'apply-failed'}]: ${outcome.message ?? 'failed'}`);
+      if (outcome.status === 'failed')
+        ctx.log.error(
+          { ...fields, error: outcome.message, code: outcome.code ?? 'apply-failed' },
+          `${change.address}: error [${outcome.code ?? 'apply-failed'}]: ${outcome.message ?? 'failed'}`,
+        );
       else if (outcome.status === 'skipped') ctx.log.warn({ ...fields, why: outcome.message }, `${change.address}: skipped: ${outcome.message ?? ''}`);
       else ctx.log.info({ ...fields, reason: change.reason }, `${change.address}: ${change.action} done`);
     },

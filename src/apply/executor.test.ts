@@ -63,17 +63,20 @@ describe('executeGraph', () => {
 
   it('groups run once with their eligible members; a missing result fails that member', async () => {
     const calls: string[][] = [];
-    const outcomes = await executeGraph([change('vm.a'), change('dns.a', ['vm.a'], 'dns_record'), change('dns.b', [], 'dns_record'), change('dns.c', [], 'dns_record')], {
-      run: async () => undefined,
-      groupOf: (c) => (c.type === 'dns_record' ? 'zone' : null),
-      runGroup: async (_key, members) => {
-        calls.push(members.map((m) => m.address));
-        return new Map<string, unknown>([
-          ['dns.a', null],
-          ['dns.b', new Error('rejected')],
-        ]);
+    const outcomes = await executeGraph(
+      [change('vm.a'), change('dns.a', ['vm.a'], 'dns_record'), change('dns.b', [], 'dns_record'), change('dns.c', [], 'dns_record')],
+      {
+        run: async () => undefined,
+        groupOf: (c) => (c.type === 'dns_record' ? 'zone' : null),
+        runGroup: async (_key, members) => {
+          calls.push(members.map((m) => m.address));
+          return new Map<string, unknown>([
+            ['dns.a', null],
+            ['dns.b', new Error('rejected')],
+          ]);
+        },
       },
-    });
+    );
     expect(calls).toEqual([['dns.a', 'dns.b', 'dns.c']]);
     expect(outcomes.map((o) => [o.address, o.status, o.message])).toEqual([
       ['vm.a', 'applied', null],
@@ -99,23 +102,20 @@ describe('executeGraph', () => {
 
   it('every change gets exactly one outcome, in input order, and none runs before its dependencies', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(fc.boolean(), fc.array(fc.nat(9), { maxLength: 3 })), { minLength: 1, maxLength: 10 }),
-        async (spec) => {
-          // Dependencies only on earlier changes: no cycles.
-          const changes = spec.map(([, deps], i) => change(`c${i}`, i === 0 ? [] : [...new Set(deps.map((d) => `c${d % i}`))]));
-          const done = new Set<string>();
-          const outcomes = await executeGraph(changes, {
-            run: async (c) => {
-              for (const d of c.depends_on) expect(done.has(d)).toBe(true);
-              if (spec[Number(c.address.slice(1))]?.[0]) throw new Error('boom');
-              done.add(c.address);
-            },
-          });
-          expect(outcomes.map((o) => o.address)).toEqual(changes.map((c) => c.address));
-          for (const [i, o] of outcomes.entries()) if (o.status === 'applied') expect(spec[i]?.[0]).toBe(false);
-        },
-      ),
+      fc.asyncProperty(fc.array(fc.tuple(fc.boolean(), fc.array(fc.nat(9), { maxLength: 3 })), { minLength: 1, maxLength: 10 }), async (spec) => {
+        // Dependencies only on earlier changes: no cycles.
+        const changes = spec.map(([, deps], i) => change(`c${i}`, i === 0 ? [] : [...new Set(deps.map((d) => `c${d % i}`))]));
+        const done = new Set<string>();
+        const outcomes = await executeGraph(changes, {
+          run: async (c) => {
+            for (const d of c.depends_on) expect(done.has(d)).toBe(true);
+            if (spec[Number(c.address.slice(1))]?.[0]) throw new Error('boom');
+            done.add(c.address);
+          },
+        });
+        expect(outcomes.map((o) => o.address)).toEqual(changes.map((c) => c.address));
+        for (const [i, o] of outcomes.entries()) if (o.status === 'applied') expect(spec[i]?.[0]).toBe(false);
+      }),
       { numRuns: propertyRuns(100) },
     );
   });

@@ -80,10 +80,7 @@ export async function executeGraph(changes: readonly ResourceChange[], options: 
       action: change.action,
       status: 'skipped',
       // A skipped blocker passes on why (e.g. its server has active sessions), so each skip says so.
-      message:
-        blocker.status === 'failed'
-          ? `${blocker.address} failed`
-          : `${blocker.address} was not applied${blocker.message ? `: ${blocker.message}` : ''}`,
+      message: blocker.status === 'failed' ? `${blocker.address} failed` : `${blocker.address} was not applied${blocker.message ? `: ${blocker.message}` : ''}`,
     };
     options.onEnd?.(change, outcome, 0);
     return outcome;
@@ -116,7 +113,14 @@ export async function executeGraph(changes: readonly ResourceChange[], options: 
     const inGroup = new Set(list.map((c) => c.address));
     const result = new Map<string, ChangeOutcome>();
     const depOutcomes = new Map<string, Array<ChangeOutcome | undefined> | string>();
-    for (const c of list) depOutcomes.set(c.address, await awaitDeps(c.depends_on.filter((d) => !inGroup.has(d)), path));
+    for (const c of list)
+      depOutcomes.set(
+        c.address,
+        await awaitDeps(
+          c.depends_on.filter((d) => !inGroup.has(d)),
+          path,
+        ),
+      );
     const eligible: ResourceChange[] = [];
     for (const c of list) {
       const deps = depOutcomes.get(c.address) ?? [];

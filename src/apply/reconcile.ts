@@ -99,7 +99,10 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
     ? await observeAll({ config: deps.config, registry: deps.registry, previousResources: snapshot.resources, intents: snapshot.intents })
     : null;
   for (const e of observed?.errors ?? []) {
-    log.warn({ kind: e.kind, provider: e.provider, scope: e.scope, code: e.code }, `could not observe ${e.kind} provider ${e.provider}: error [${e.code}]: ${e.message}`);
+    log.warn(
+      { kind: e.kind, provider: e.provider, scope: e.scope, code: e.code },
+      `could not observe ${e.kind} provider ${e.provider}: error [${e.code}]: ${e.message}`,
+    );
   }
   const providerCapacity = observed ? await providerCapacities(deps.config, deps.registry, observed, log) : {};
   const now = deps.clock().toISOString();
@@ -133,7 +136,12 @@ export async function planOnce(deps: PlanOnceDeps): Promise<PlanOnceResult> {
   if (deps.env) {
     addPlanDiagnostics(
       plan,
-      unresolvedSecrets(deps.config, plan, deps.env).map((message) => ({ code: 'secret-unresolved' as const, severity: 'warning' as const, address: null, message })),
+      unresolvedSecrets(deps.config, plan, deps.env).map((message) => ({
+        code: 'secret-unresolved' as const,
+        severity: 'warning' as const,
+        address: null,
+        message,
+      })),
     );
   }
   return { plan, snapshot, observed, input, result };

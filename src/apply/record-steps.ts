@@ -199,9 +199,7 @@ async function createComputer(ctx: StepContext, change: AdComputerChange, reuseI
   // leave an AD record behind.
   const vmCreate = ctx.vmCreates.get(serverId);
   if (vmCreate) await precheckVmCreate(ctx, vmCreate, password);
-  const intent = reuseIntentId
-    ? null
-    : await ctx.putIntent(change.address, 'ad_computer', { provider, container_dn: containerDn, name, server_id: serverId });
+  const intent = reuseIntentId ? null : await ctx.putIntent(change.address, 'ad_computer', { provider, container_dn: containerDn, name, server_id: serverId });
   const intentId = reuseIntentId ?? intent?.id ?? '';
   const computer = await ctx.limiter(`ldap:${provider}`, () =>
     ctx.deps.registry.directory(provider).create({

@@ -53,7 +53,13 @@ async function removeFixedServer(ctx: StepContext, change: ServerChange): Promis
   // placed between the count and the removal.
   const server = await store.getServer(id);
   if (server && server.status !== 'draining') {
-    await store.updateServerStatus(id, { status: 'draining', message: 'removed from the configuration', progress: server.status_progress, at: ctx.nowIso(), checkedIn: false });
+    await store.updateServerStatus(id, {
+      status: 'draining',
+      message: 'removed from the configuration',
+      progress: server.status_progress,
+      at: ctx.nowIso(),
+      checkedIn: false,
+    });
   }
   const sessions = await store.activeSessionCount(id);
   if (sessions > 0) {

@@ -9,8 +9,19 @@ async function tokenLifetimeSeconds(checkinTimeout: string, lifetime: string): P
   const pool = testPool('desk', [autoscale]);
   const config = testConfig({ pools: [pool], settings: { kind: 'Settings', checkin_token_lifetime: lifetime } });
   const values = await startupValues({
-    config, env: {}, apiAddress: '127.0.0.1:8080', signingKey: generateSigningKey(), nowMs: Date.parse('2026-01-05T12:00:00Z'),
-    pool, autoscale, providerKind: 'local', template: '{checkin_jwt}', serverId: 's1', hostname: 'desk-s1', fqdn: null, adJoinCredential: null,
+    config,
+    env: {},
+    apiAddress: '127.0.0.1:8080',
+    signingKey: generateSigningKey(),
+    nowMs: Date.parse('2026-01-05T12:00:00Z'),
+    pool,
+    autoscale,
+    providerKind: 'local',
+    template: '{checkin_jwt}',
+    serverId: 's1',
+    hostname: 'desk-s1',
+    fqdn: null,
+    adJoinCredential: null,
   });
   const { payload } = decode(values.checkin_jwt ?? '');
   return Number(payload['exp']) - Number(payload['iat']);
@@ -35,13 +46,24 @@ describe('startupValues: docker agents (issue 16)', () => {
     const config = testConfig({ pools: [pool] });
     const signingKey = generateSigningKey();
     const v = await startupValues({
-      config, env: { NGINX_KEY: KEY }, apiAddress: '127.0.0.1:8080', signingKey, nowMs: Date.now(),
-      pool, autoscale, providerKind: 'local', template: '', serverId: 'agent-1', hostname: 'agents-1', fqdn: null, adJoinCredential: null,
+      config,
+      env: { NGINX_KEY: KEY },
+      apiAddress: '127.0.0.1:8080',
+      signingKey,
+      nowMs: Date.now(),
+      pool,
+      autoscale,
+      providerKind: 'local',
+      template: '',
+      serverId: 'agent-1',
+      hostname: 'agents-1',
+      fqdn: null,
+      adJoinCredential: null,
     });
     return { v, signingKey };
   }
 
-  it('{nginx_cert} and {nginx_key} are the config\'s PEMs (the key resolved); {manager_token} is a registration token, not the check-in token', async () => {
+  it("{nginx_cert} and {nginx_key} are the config's PEMs (the key resolved); {manager_token} is a registration token, not the check-in token", async () => {
     const { v, signingKey } = await values('docker_agent');
     expect(v.nginx_cert).toBe(CERT);
     expect(v.nginx_key).toBe(KEY);

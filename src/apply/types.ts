@@ -66,9 +66,7 @@ export interface ChangeOutcome {
   code?: string;
 }
 
-export type ApplyEvent =
-  | { kind: 'start'; change: ResourceChange }
-  | { kind: 'end'; change: ResourceChange; outcome: ChangeOutcome; ms: number };
+export type ApplyEvent = { kind: 'start'; change: ResourceChange } | { kind: 'end'; change: ResourceChange; outcome: ChangeOutcome; ms: number };
 
 export interface ApplyResult {
   /** One per change of the plan, in plan order. */

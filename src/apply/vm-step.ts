@@ -33,7 +33,20 @@ import type { StepContext } from './step-context.ts';
 import { required } from './step-context.ts';
 
 /** Attributes state keeps for a VM (the plan's display-only fields are dropped). */
-const VM_STATE_KEYS = ['server_id', 'pool', 'autoscale', 'hostname', 'zone', 'fqdn', 'ip', 'private_ip', 'public_ip', 'intent_id', 'launched_at', 'provider_id'];
+const VM_STATE_KEYS = [
+  'server_id',
+  'pool',
+  'autoscale',
+  'hostname',
+  'zone',
+  'fqdn',
+  'ip',
+  'private_ip',
+  'public_ip',
+  'intent_id',
+  'launched_at',
+  'provider_id',
+];
 const SERVER_STATUSES: readonly ServerStatus[] = ['provisioning', 'starting', 'running', 'failed', 'draining', 'destroying'];
 
 function stateAttributes(attrs: JsonObject): JsonObject {

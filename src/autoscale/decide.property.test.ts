@@ -46,7 +46,12 @@ const autoscaleArb = (type: Pool['type'], name: string): fc.Arbitrary<AutoscaleC
       if (a.downscale_backoff !== undefined) base.downscale_backoff = a.downscale_backoff;
       if (a.checkin_timeout !== undefined) base.checkin_timeout = a.checkin_timeout;
       if (type === 'server') {
-        return { ...base, minimum_available_sessions: a.minimum_available_sessions, max_simultaneous_sessions_per_server: a.max_simultaneous_sessions_per_server, reusable: a.reusable };
+        return {
+          ...base,
+          minimum_available_sessions: a.minimum_available_sessions,
+          max_simultaneous_sessions_per_server: a.max_simultaneous_sessions_per_server,
+          reusable: a.reusable,
+        };
       }
       const docker: AutoscaleConfig = { ...base, standby_cores: a.standby_cores, standby_memory_mb: a.standby_memory_mb, standby_gpus: a.standby_gpus };
       if (a.agent_cores_override !== undefined) docker.agent_cores_override = a.agent_cores_override;
@@ -60,7 +65,9 @@ const poolArb = (index: number): fc.Arbitrary<Pool> =>
     fc
       .tuple(
         fc.array(fc.constant(0), { minLength: 1, maxLength: 2 }).chain((xs) => fc.tuple(...xs.map((_, i) => autoscaleArb(type, `as${i}`)))),
-        fc.array(fc.record({ num: fc.integer({ min: 0, max: 6 }), ws: fc.constantFrom('small', 'big', 'gpu'), as: fc.constantFrom('as0', 'as1') }), { maxLength: 2 }),
+        fc.array(fc.record({ num: fc.integer({ min: 0, max: 6 }), ws: fc.constantFrom('small', 'big', 'gpu'), as: fc.constantFrom('as0', 'as1') }), {
+          maxLength: 2,
+        }),
       )
       .map(([autoscale, staging]) => {
         const pool: Pool = { kind: 'Pool', name: `pool${index}`, type, autoscale };
@@ -75,7 +82,10 @@ const worldArb: fc.Arbitrary<DecisionInput> = fc
   .record({
     maxes: fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 25 })),
     pools: fc.integer({ min: 1, max: 4 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => poolArb(i)))),
-    providerCapacity: fc.option(fc.record({ cores: fc.integer({ min: 1, max: 16 }), memory_mb: fc.integer({ min: 1024, max: 65536 }), gpus: fc.integer({ min: 0, max: 2 }) }), { nil: undefined }),
+    providerCapacity: fc.option(
+      fc.record({ cores: fc.integer({ min: 1, max: 16 }), memory_mb: fc.integer({ min: 1024, max: 65536 }), gpus: fc.integer({ min: 0, max: 2 }) }),
+      { nil: undefined },
+    ),
     servers: fc.array(
       fc.record({
         pool: fc.integer({ min: 0, max: 4 }), // pool 4 never exists: removed pool
@@ -88,13 +98,17 @@ const worldArb: fc.Arbitrary<DecisionInput> = fc
         started: fc.nat({ max: 3 }),
         reusable: fc.option(fc.boolean(), { nil: undefined }),
         gone: fc.integer({ min: 0, max: 19 }).map((n) => n < 3),
-        cap: fc.option(fc.record({ cores: fc.integer({ min: 1, max: 16 }), memory_mb: fc.integer({ min: 1024, max: 65536 }), gpus: fc.nat({ max: 2 }) }), { nil: undefined }),
+        cap: fc.option(fc.record({ cores: fc.integer({ min: 1, max: 16 }), memory_mb: fc.integer({ min: 1024, max: 65536 }), gpus: fc.nat({ max: 2 }) }), {
+          nil: undefined,
+        }),
       }),
       { maxLength: 30 },
     ),
     queued: fc.array(fc.record({ pool: fc.integer({ min: 0, max: 4 }), ws: fc.constantFrom('small', 'big', null) }), { maxLength: 8 }),
     staged: fc.array(fc.record({ server: fc.nat(), st: fc.constantFrom('st0', 'st1', 'st7'), ageMin: fc.integer({ min: 0, max: 200 }) }), { maxLength: 10 }),
-    failures: fc.option(fc.record({ n: fc.integer({ min: 1, max: 6 }), ago: fc.integer({ min: 0, max: 600 }), createdAgo: fc.integer({ min: 0, max: 60 }) }), { nil: undefined }),
+    failures: fc.option(fc.record({ n: fc.integer({ min: 1, max: 6 }), ago: fc.integer({ min: 0, max: 600 }), createdAgo: fc.integer({ min: 0, max: 60 }) }), {
+      nil: undefined,
+    }),
   })
   .map((w) => {
     const vmProviders: VmProvider[] = PROVIDERS.map((name, i) => localProvider(name, w.maxes[i] ?? 0));
@@ -191,13 +205,17 @@ describe('decision invariants', () => {
           const max = maxOf(input, provider);
           const before = liveCount(input.servers, provider);
           const created = result.decisions.filter(
-            (d) => d.action === 'create' && input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
+            (d) =>
+              d.action === 'create' &&
+              input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
           ).length;
           if (created > 0) {
             expect(liveCount(after.servers, provider)).toBeLessThanOrEqual(max);
             // Also at every instant: creates beyond the free slots wait for that many same-round destroys.
             const providerCreates = result.decisions.filter(
-              (d) => d.action === 'create' && input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
+              (d) =>
+                d.action === 'create' &&
+                input.config.pools.find((p) => p.name === d.pool)?.autoscale?.find((a) => a.name === d.autoscale)?.vm_provider === provider,
             );
             const destroyedHere = new Set(result.decisions.filter((d) => d.action === 'destroy').map((d) => d.server_id));
             providerCreates.forEach((d, i) => {

@@ -46,11 +46,7 @@ describe('server pools: sizing', () => {
       server({ pool: 'desk', autoscale: 'as0', status: 'running', gone: true }),
     ];
     const r = run(input(config, { servers }));
-    expect(summary(r.decisions)).toEqual([
-      `destroy ${servers[0]?.id} drained`,
-      `destroy ${servers[2]?.id} gone`,
-      'create scale-up',
-    ]);
+    expect(summary(r.decisions)).toEqual([`destroy ${servers[0]?.id} drained`, `destroy ${servers[2]?.id} gone`, 'create scale-up']);
   });
 
   it('destroys only idle servers, only while the minimum stays met, newest idle first', () => {
@@ -118,10 +114,26 @@ describe('failures, check-in timeout and backoff', () => {
   });
 
   it('docker agents awaiting their registration time out the same way (issue 16)', () => {
-    const c = makeConfig({ pools: [dockerPool('agents', [{ standby_cores: 1, agent_cores_override: 4, agent_memory_override_gb: 8, checkin_timeout: '20m' }])] });
-    const slow = server({ pool: 'agents', autoscale: 'as0', status: 'starting', created_at: ago(21), id: 'slow-agent', capacity: { cores: 4, memory_mb: 8192, gpus: 0 } });
+    const c = makeConfig({
+      pools: [dockerPool('agents', [{ standby_cores: 1, agent_cores_override: 4, agent_memory_override_gb: 8, checkin_timeout: '20m' }])],
+    });
+    const slow = server({
+      pool: 'agents',
+      autoscale: 'as0',
+      status: 'starting',
+      created_at: ago(21),
+      id: 'slow-agent',
+      capacity: { cores: 4, memory_mb: 8192, gpus: 0 },
+    });
     expect(destroyed(run(input(c, { servers: [slow] })).decisions)).toEqual(['slow-agent']);
-    const young = server({ pool: 'agents', autoscale: 'as0', status: 'starting', created_at: ago(19), id: 'young-agent', capacity: { cores: 4, memory_mb: 8192, gpus: 0 } });
+    const young = server({
+      pool: 'agents',
+      autoscale: 'as0',
+      status: 'starting',
+      created_at: ago(19),
+      id: 'young-agent',
+      capacity: { cores: 4, memory_mb: 8192, gpus: 0 },
+    });
     expect(destroyed(run(input(c, { servers: [young] })).decisions)).toEqual([]);
   });
 
@@ -223,13 +235,7 @@ describe('max_instances', () => {
     ];
     const r = run(input(config, { servers }));
     // 2 exist; 3 more allowed: pool a gets 3 (config order), pool b none.
-    expect(summary(r.decisions)).toEqual([
-      'create scale-up',
-      'create scale-up',
-      'create scale-up',
-      'hold max-instances',
-      'drain old-busy removed',
-    ]);
+    expect(summary(r.decisions)).toEqual(['create scale-up', 'create scale-up', 'create scale-up', 'hold max-instances', 'drain old-busy removed']);
     const hold = r.decisions.find((d) => d.action === 'hold');
     expect(hold).toMatchObject({ pool: 'b', autoscale: 'as0' });
     expect(hold?.reason).toBe('max_instances: provider "local" has 5 of 5 instances; 3 more servers wanted');
@@ -248,10 +254,7 @@ describe('max_instances', () => {
 
   it('gone servers do not count; destroying ones do', () => {
     const config = makeConfig({ vmProviders: [localProvider('local', 2)], pools: [serverPool('a', [{ minimum_available_sessions: 3 }])] });
-    const servers = [
-      server({ pool: 'a', autoscale: 'as0', status: 'destroying', id: 'd' }),
-      server({ pool: 'a', autoscale: 'as0', gone: true, id: 'g' }),
-    ];
+    const servers = [server({ pool: 'a', autoscale: 'as0', status: 'destroying', id: 'd' }), server({ pool: 'a', autoscale: 'as0', gone: true, id: 'g' })];
     expect(summary(run(input(config, { servers })).decisions)).toEqual(['destroy g gone', 'create scale-up', 'hold max-instances']);
   });
 
@@ -311,16 +314,13 @@ describe('schedules', () => {
 });
 
 describe('aggressive scaling', () => {
-  const queued = (n: number, pool = 'desk') =>
-    Array.from({ length: n }, (_, i) => ({ id: `q${i}`, pool, workspace: null, created_at: ago(1) }));
+  const queued = (n: number, pool = 'desk') => Array.from({ length: n }, (_, i) => ({ id: `q${i}`, pool, workspace: null, created_at: ago(1) }));
 
   it('queued requests count as demand at once, beyond the minimum', () => {
     const config = makeConfig({ pools: [serverPool('desk', [{ minimum_available_sessions: 1, aggressive_scaling: true }])] });
     const r = run(input(config, { queued: queued(3) }));
     expect(creates(r.decisions)).toBe(4);
-    expect(r.decisions[0]?.reason).toBe(
-      'scale-up: 0 sessions available, 4 wanted (minimum_available_sessions 1 + 3 queued requests, aggressive_scaling)',
-    );
+    expect(r.decisions[0]?.reason).toBe('scale-up: 0 sessions available, 4 wanted (minimum_available_sessions 1 + 3 queued requests, aggressive_scaling)');
   });
 
   it('without it, queued demand is not provisioned for', () => {
@@ -371,9 +371,11 @@ describe('docker agent pools', () => {
     const config = makeConfig({
       workspaces,
       pools: [
-        dockerPool('dock', [{ standby_cores: 4, standby_memory_mb: 4096, agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 0 }], [
-          { name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 10 },
-        ]),
+        dockerPool(
+          'dock',
+          [{ standby_cores: 4, standby_memory_mb: 4096, agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 0 }],
+          [{ name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 10 }],
+        ),
       ],
     });
     // Wanted: 4 + 10×2 = 24 cores, 4096 + 10×2048 = 24576 MB → 3 agents (cores bind).
@@ -399,9 +401,11 @@ describe('docker agent pools', () => {
     const config = makeConfig({
       workspaces,
       pools: [
-        dockerPool('dock', [{ agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 0 }], [
-          { name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 2, expiration: 1 },
-        ]),
+        dockerPool(
+          'dock',
+          [{ agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 0 }],
+          [{ name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 2, expiration: 1 }],
+        ),
       ],
     });
     const agent = server({ pool: 'dock', autoscale: 'as0', id: 'ag', capacity: agentCap, used: { cores: 4, memory_mb: 4096, gpus: 0 }, active_sessions: 2 });
@@ -424,13 +428,25 @@ describe('docker agent pools', () => {
 
   it('destroys idle agents only while every dimension stays met; never busy ones', () => {
     const config = makeConfig({
-      pools: [dockerPool('dock', [{ standby_cores: 8, standby_gpus: 1, agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 1, downscale_backoff: 0 }])],
+      pools: [
+        dockerPool('dock', [
+          { standby_cores: 8, standby_gpus: 1, agent_cores_override: 8, agent_memory_override_gb: 16, agent_gpus_override: 1, downscale_backoff: 0 },
+        ]),
+      ],
     });
     const gpuAgent = { cores: 8, memory_mb: 16384, gpus: 1 };
     const servers = [
       server({ pool: 'dock', autoscale: 'as0', id: 'a1', capacity: gpuAgent, created_at: ago(30) }),
       server({ pool: 'dock', autoscale: 'as0', id: 'a2', capacity: gpuAgent, created_at: ago(20) }),
-      server({ pool: 'dock', autoscale: 'as0', id: 'a3', capacity: gpuAgent, created_at: ago(10), active_sessions: 1, used: { cores: 1, memory_mb: 1024, gpus: 0 } }),
+      server({
+        pool: 'dock',
+        autoscale: 'as0',
+        id: 'a3',
+        capacity: gpuAgent,
+        created_at: ago(10),
+        active_sessions: 1,
+        used: { cores: 1, memory_mb: 1024, gpus: 0 },
+      }),
     ];
     // 23 cores / 3 GPUs free, 8 / 1 wanted: one idle agent may go (the newest idle), the other is still needed? 15 cores, 2 GPUs left after a2; a1 then would leave 7 < 8.
     expect(destroyed(run(input(config, { servers })).decisions)).toEqual(['a2']);
@@ -440,9 +456,11 @@ describe('docker agent pools', () => {
     const config = makeConfig({
       workspaces,
       pools: [
-        dockerPool('dock', [{ agent_cores_override: 8, schedules: [{ days: ['sat'], start: '00:00', end: '24:00', timezone: 'UTC' }] }], [
-          { name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 2 },
-        ]),
+        dockerPool(
+          'dock',
+          [{ agent_cores_override: 8, schedules: [{ days: ['sat'], start: '00:00', end: '24:00', timezone: 'UTC' }] }],
+          [{ name: 'st', workspace: 'chrome', autoscale: 'as0', num_sessions: 2 }],
+        ),
       ],
     });
     const servers = [
@@ -474,7 +492,10 @@ describe('docker agent pools', () => {
 
 describe('determinism', () => {
   it('same input in any order gives the same decisions in the same order', () => {
-    const config = makeConfig({ vmProviders: [localProvider('local', 6)], pools: [serverPool('a', [{ minimum_available_sessions: 2 }]), serverPool('b', [{ minimum_available_sessions: 5 }])] });
+    const config = makeConfig({
+      vmProviders: [localProvider('local', 6)],
+      pools: [serverPool('a', [{ minimum_available_sessions: 2 }]), serverPool('b', [{ minimum_available_sessions: 5 }])],
+    });
     const servers: ServerView[] = [
       server({ pool: 'a', autoscale: 'as0', created_at: ago(3) }),
       server({ pool: 'a', autoscale: 'as0', created_at: ago(2) }),

@@ -220,13 +220,19 @@ export function decide(input: DecisionInput): DecisionResult {
       }
       const queuedNeed = zero();
       for (const q of queued) addInto(queuedNeed, workspaceResources(config, q.workspace));
-      sizing = sizeDockerPool(targeted, life.usable, newAgent, {
-        staging: stagingNeed,
-        stagingCount,
-        queued: queuedNeed,
-        queuedCount: queued.length,
-        credits: review.credits,
-      }, act.target?.label ?? undefined);
+      sizing = sizeDockerPool(
+        targeted,
+        life.usable,
+        newAgent,
+        {
+          staging: stagingNeed,
+          stagingCount,
+          queued: queuedNeed,
+          queuedCount: queued.length,
+          credits: review.credits,
+        },
+        act.target?.label ?? undefined,
+      );
     }
     for (const p of sizing.problems) hold(p.cause, p.reason);
     // A window's max_instances: a cap on this config's servers, below the provider's (which still applies later).

@@ -95,9 +95,7 @@ export function sizeDockerPool(
   for (const agent of candidates) {
     const free = freeById.get(agent.id) ?? zero();
     // Keeps every dimension met, and (hysteresis) a dimension that is wanted at all keeps one new agent's worth of surplus.
-    const removable = DIMENSIONS.every(
-      (dim) => surplus[dim] + 1e-9 >= free[dim] && (wanted[dim] <= 0 || surplus[dim] + 1e-9 >= (newAgent[dim] ?? free[dim])),
-    );
+    const removable = DIMENSIONS.every((dim) => surplus[dim] + 1e-9 >= free[dim] && (wanted[dim] <= 0 || surplus[dim] + 1e-9 >= (newAgent[dim] ?? free[dim])));
     if (!removable) continue;
     scaleDown.push({ server: agent, reason: `scale-down: idle agent not needed; ${why}` });
     for (const dim of DIMENSIONS) surplus[dim] -= free[dim];

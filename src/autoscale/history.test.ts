@@ -8,7 +8,11 @@ const d = (action: Decision['action'], cause: Decision['cause'], pool = 'p', aut
 describe('nextHistory', () => {
   it('records creates, destroys and failed starts per config, without touching the input', () => {
     const before = { 'p/a': { ...emptyHistory(), consecutive_failures: 1, last_failure_at: '2024-01-10T11:00:00.000Z' } };
-    const after = nextHistory(before, [d('create', 'scale-up'), d('destroy', 'checkin-timeout'), d('drain', 'failed'), d('hold', 'backoff'), d('destroy', 'scale-down', 'q', 'b')], NOW);
+    const after = nextHistory(
+      before,
+      [d('create', 'scale-up'), d('destroy', 'checkin-timeout'), d('drain', 'failed'), d('hold', 'backoff'), d('destroy', 'scale-down', 'q', 'b')],
+      NOW,
+    );
     expect(after['p/a']).toEqual({ last_create_at: NOW, last_destroy_at: NOW, consecutive_failures: 3, last_failure_at: NOW });
     expect(after['q/b']).toEqual({ last_create_at: null, last_destroy_at: NOW, consecutive_failures: 0, last_failure_at: null });
     expect(before['p/a'].consecutive_failures).toBe(1);
@@ -53,7 +57,11 @@ describe('refused creates (capacity backoff)', () => {
   });
 
   it('a later successful create ends the streak', () => {
-    const after = nextHistory({ 'p/a': { ...emptyHistory(), create_errors: 4, last_create_error_at: NOW, last_create_error: 'x' } }, [d('create', 'scale-up')], NOW);
+    const after = nextHistory(
+      { 'p/a': { ...emptyHistory(), create_errors: 4, last_create_error_at: NOW, last_create_error: 'x' } },
+      [d('create', 'scale-up')],
+      NOW,
+    );
     expect(after['p/a']?.create_errors).toBe(0);
     expect(createErrorBlockedUntil(after['p/a'], Date.parse(NOW))).toBeNull();
   });

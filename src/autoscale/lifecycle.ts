@@ -110,7 +110,12 @@ export function classifyServers(input: LifecycleInput): Lifecycle {
       const userSessions = sessions - (input.stagedOn.get(server.id) ?? 0);
       if (sessions === 0) result.idleWhileInactive.push(server);
       else if (userSessions > 0)
-        emit(server, 'drain', 'inactive', `${input.inactiveWhy}: ${plural(userSessions, 'session')} still running; draining (no new sessions), destroyed when empty`);
+        emit(
+          server,
+          'drain',
+          'inactive',
+          `${input.inactiveWhy}: ${plural(userSessions, 'session')} still running; draining (no new sessions), destroyed when empty`,
+        );
       // Only staged sessions: they are unstaged this round; the agent is idle next round.
       continue;
     }

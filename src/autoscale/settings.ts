@@ -44,18 +44,13 @@ export function maxInstances(config: Config, provider: string): number | null {
  * else the local provider's own `cores`/`memory_mb`/`gpus` fields. A dimension
  * nobody knows is undefined (sizing then holds when that dimension is needed).
  */
-export function agentCapacity(
-  config: Config,
-  autoscale: AutoscaleConfig,
-  providerCapacity: Readonly<Record<string, Resources>>,
-): Partial<Resources> {
+export function agentCapacity(config: Config, autoscale: AutoscaleConfig, providerCapacity: Readonly<Record<string, Resources>>): Partial<Resources> {
   const reported = providerCapacity[autoscale.vm_provider];
   const provider = findVmProvider(config, autoscale.vm_provider);
   const local = provider?.type === 'local' ? provider : undefined;
   const result: Partial<Resources> = {};
   const cores = autoscale.agent_cores_override ?? reported?.cores ?? local?.cores;
-  const memory =
-    autoscale.agent_memory_override_gb !== undefined ? autoscale.agent_memory_override_gb * 1024 : (reported?.memory_mb ?? local?.memory_mb);
+  const memory = autoscale.agent_memory_override_gb !== undefined ? autoscale.agent_memory_override_gb * 1024 : (reported?.memory_mb ?? local?.memory_mb);
   const gpus = autoscale.agent_gpus_override ?? reported?.gpus ?? local?.gpus;
   if (cores !== undefined) result.cores = cores;
   if (memory !== undefined) result.memory_mb = memory;

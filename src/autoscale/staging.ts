@@ -83,12 +83,7 @@ export function reviewStaging(input: StagingReviewInput): StagingReview {
 }
 
 /** Places the missing staged sessions on running agents with room; `free` (per agent id) is updated as sessions are placed. */
-export function placeStaging(
-  pool: Pool,
-  missing: readonly MissingStaged[],
-  agents: readonly ServerView[],
-  free: Map<string, Resources>,
-): StagingDecision[] {
+export function placeStaging(pool: Pool, missing: readonly MissingStaged[], agents: readonly ServerView[], free: Map<string, Resources>): StagingDecision[] {
   const decisions: StagingDecision[] = [];
   const running = agents.filter((a) => a.status === 'running'); // oldest first (input order)
   for (const item of missing) {

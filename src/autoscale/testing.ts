@@ -87,8 +87,7 @@ export function applyInstantly(before: DecisionInput, result: DecisionResult, id
     const autoscale = pool ? findAutoscale(pool, d.autoscale) : undefined;
     if (!pool || !autoscale) throw new Error(`create for unknown config ${d.pool}/${d.autoscale}`);
     const cap = agentCapacity(before.config, autoscale, before.providerCapacity);
-    const capacity: Resources | null =
-      pool.type === 'docker_agent' ? { cores: cap.cores ?? 0, memory_mb: cap.memory_mb ?? 0, gpus: cap.gpus ?? 0 } : null;
+    const capacity: Resources | null = pool.type === 'docker_agent' ? { cores: cap.cores ?? 0, memory_mb: cap.memory_mb ?? 0, gpus: cap.gpus ?? 0 } : null;
     servers.push({
       id: `${idPrefix}-${String(n++).padStart(5, '0')}`,
       pool: d.pool,

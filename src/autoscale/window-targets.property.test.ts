@@ -46,7 +46,11 @@ describe('window targets (properties)', () => {
         fc.integer({ min: Date.UTC(2024, 0, 1), max: Date.UTC(2025, 0, 1) }),
         (schedules, base, prewarm, list, from) => {
           const config = makeConfig({
-            pools: [serverPool('p', [{ name: 'a', connection_type: 'rdp', max_simultaneous_sessions_per_server: 2, minimum_available_sessions: base, prewarm, schedules }])],
+            pools: [
+              serverPool('p', [
+                { name: 'a', connection_type: 'rdp', max_simultaneous_sessions_per_server: 2, minimum_available_sessions: base, prewarm, schedules },
+              ]),
+            ],
           });
           const views: ServerView[] = list.map((s, i) => ({
             id: `s${String(i).padStart(2, '0')}`,
@@ -62,7 +66,12 @@ describe('window targets (properties)', () => {
             gone: false,
           }));
           // Just before and at each of the next edges (where targets fall or rise), and at `from`.
-          const instants = [from, ...edgesBetween({ schedules }, from, from + 8 * 86_400_000).slice(0, 4).flatMap((e) => [e - 1, e])];
+          const instants = [
+            from,
+            ...edgesBetween({ schedules }, from, from + 8 * 86_400_000)
+              .slice(0, 4)
+              .flatMap((e) => [e - 1, e]),
+          ];
           for (const t of instants) {
             const result = decide(input(config, { now: new Date(t).toISOString(), servers: views }));
             const busy = new Set(views.filter((v) => v.active_sessions > 0).map((v) => v.id));

@@ -15,8 +15,7 @@ const RAMP: Schedule[] = [
 ];
 const pool = (extra: Record<string, unknown> = {}) =>
   makeConfig({ pools: [serverPool('desktops', [{ name: 'day', minimum_available_sessions: 1, connection_type: 'rdp', schedules: RAMP, ...extra }])] });
-const running = (n: number, over: Partial<ServerView> = {}) =>
-  Array.from({ length: n }, () => server({ pool: 'desktops', autoscale: 'day', ...over }));
+const running = (n: number, over: Partial<ServerView> = {}) => Array.from({ length: n }, () => server({ pool: 'desktops', autoscale: 'day', ...over }));
 // Monday 2024-03-11, CET (UTC+1).
 const MON = (hhmm: string) => `2024-03-11T${String(Number(hhmm.slice(0, 2)) - 1).padStart(2, '0')}:${hhmm.slice(3)}:00.000Z`;
 

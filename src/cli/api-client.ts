@@ -15,7 +15,8 @@ export interface ApiTarget {
 export function apiTarget(ctx: CliContext, flag: string | undefined): ApiTarget | undefined {
   const base = flag ?? ctx.env['POOLFORM_API_URL'];
   if (base === undefined || base === '') return undefined;
-  if (!/^https?:\/\/[^\s/]+/i.test(base)) throw new PoolformError('usage', `--api takes the URL of a running serve, such as https://poolform.example.com, not ${JSON.stringify(base)}`);
+  if (!/^https?:\/\/[^\s/]+/i.test(base))
+    throw new PoolformError('usage', `--api takes the URL of a running serve, such as https://poolform.example.com, not ${JSON.stringify(base)}`);
   const key = ctx.env['POOLFORM_API_KEY'];
   if (!key) throw new PoolformError('usage', '--api needs the API key in the environment: export POOLFORM_API_KEY=... (an admin key sees every session)');
   return { base: base.replace(/\/+$/, ''), key };
@@ -27,7 +28,11 @@ export async function apiJson(target: ApiTarget, method: string, path: string): 
   try {
     res = await fetch(`${target.base}${path}`, { method, headers: { Authorization: `Bearer ${target.key}`, Accept: 'application/json' } });
   } catch (cause) {
-    throw new PoolformError('api-request-failed', `cannot reach ${target.base}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`, { cause });
+    throw new PoolformError(
+      'api-request-failed',
+      `cannot reach ${target.base}: ${cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause)}`,
+      { cause },
+    );
   }
   const text = await res.text();
   let body: unknown;

@@ -16,7 +16,10 @@ export const HELP_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'state rm': ['poolform state rm vm.desktops.day.a1b2c3d4'],
   'state pull': ['poolform state pull --config pools/ > backup.json'],
   'force-unlock': ['poolform force-unlock 6f1c2a9e-1b7d-4c1e-9a35-0d7f3b2c8e11 --state /var/lib/poolform'],
-  serve: ['poolform serve pools/ --listen 0.0.0.0:8443 --tls-cert /etc/poolform/tls.crt --tls-key /etc/poolform/tls.key', 'poolform serve pools/ --state /var/lib/poolform --log-level debug'],
+  serve: [
+    'poolform serve pools/ --listen 0.0.0.0:8443 --tls-cert /etc/poolform/tls.crt --tls-key /etc/poolform/tls.key',
+    'poolform serve pools/ --state /var/lib/poolform --log-level debug',
+  ],
 };
 
 /** The full path of a command below the program (`state list`). */
@@ -36,6 +39,6 @@ export function addHelpExamples(program: Command): void {
   for (const command of program.commands) visit(command);
   program.addHelpText(
     'after',
-    '\nEvery command also takes --no-color (or NO_COLOR=1), and Terraform\'s single-dash\nspellings (-auto-approve, -target=ADDR, -detailed-exitcode, -out=FILE).\n\nExample:\n  poolform plan pools/ -out tfplan && poolform apply tfplan\n',
+    "\nEvery command also takes --no-color (or NO_COLOR=1), and Terraform's single-dash\nspellings (-auto-approve, -target=ADDR, -detailed-exitcode, -out=FILE).\n\nExample:\n  poolform plan pools/ -out tfplan && poolform apply tfplan\n",
   );
 }

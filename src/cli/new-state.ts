@@ -44,7 +44,9 @@ export function describeNewState(config: Config, stateOption: string | undefined
 
 /** One line: `poolform plan: note: new, empty state at X (did you mean --state Y?)`. */
 export function newStateNotice(command: string | undefined, info: NewState): string {
-  const what = info.created ? `no state at ${info.file} yet; a new, empty state is created there` : `the state at ${info.file} is empty (nothing was ever applied to it)`;
+  const what = info.created
+    ? `no state at ${info.file} yet; a new, empty state is created there`
+    : `the state at ${info.file} is empty (nothing was ever applied to it)`;
   const hint = info.suggestion ? `; did you mean --state ${info.suggestion}? (that directory holds a state)` : '';
   return `poolform${command ? ` ${command}` : ''}: note: ${what}${hint}\n`;
 }

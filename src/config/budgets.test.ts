@@ -95,7 +95,11 @@ describe('load budgets', () => {
     const r = await loadStrings({ 'a.yaml': `kind: Settings\nconfig_limits:\n  max_file_bytes: 1000\n`, 'b.yaml': `kind: Zone\nname: z\n${pad}` });
     expect(only(r, 'config-too-large')).toMatchObject([{ file: 'b.yaml', line: 1 }]);
     expect(only(r, 'config-too-large')[0]?.message).toMatch(/max_file_bytes/);
-    const t = await loadStrings({ 'a.yaml': `kind: Settings\nconfig_limits:\n  max_total_bytes: 3000\n`, 'b.yaml': `kind: Zone\nname: z\n${pad}`, 'c.yaml': `kind: Zone\nname: y\n${pad}` });
+    const t = await loadStrings({
+      'a.yaml': `kind: Settings\nconfig_limits:\n  max_total_bytes: 3000\n`,
+      'b.yaml': `kind: Zone\nname: z\n${pad}`,
+      'c.yaml': `kind: Zone\nname: y\n${pad}`,
+    });
     expect(only(t, 'config-too-large')).toMatchObject([{ file: 'c.yaml', line: 1 }]);
     expect(only(t, 'config-too-large')[0]?.message).toMatch(/max_total_bytes/);
   });
@@ -112,7 +116,7 @@ describe('load budgets', () => {
 });
 
 describe('linear checks', () => {
-  it('duplicate keys are found with their position (without the parser\'s quadratic check)', async () => {
+  it("duplicate keys are found with their position (without the parser's quadratic check)", async () => {
     const keys = Array.from({ length: 5_000 }, (_, i) => `      k${i}: ${i}`);
     keys.push('      k17: again');
     const r = await loadStrings({ 'a.yaml': fixedPool(`    connection_info:\n${keys.join('\n')}\n`) });
@@ -152,7 +156,9 @@ describe('aliases', () => {
   });
 
   it('non-circular aliases and merge keys still load', async () => {
-    const r = await loadStrings({ 'a.yaml': fixedPool('    connection_info: &ci { a: 1 }\n  - name: s2\n    hostname: h2\n    connection_type: rdp\n    connection_info: *ci\n') });
+    const r = await loadStrings({
+      'a.yaml': fixedPool('    connection_info: &ci { a: 1 }\n  - name: s2\n    hostname: h2\n    connection_type: rdp\n    connection_info: *ci\n'),
+    });
     expect(codes(r)).toEqual([]);
   });
 });

@@ -41,7 +41,12 @@ export async function discoverFiles(dir: string): Promise<DiscoveredFile[]> {
         // dangling link) is listed too: reading it (parse.ts, bounded-read.ts)
         // turns it into a clear error naming it instead of skipping it silently.
         // Device + inode identify the file across symbolic and hard links alike.
-        const id = isFile ? await stat(abs, { bigint: true }).then((s) => `${s.dev}:${s.ino}`, () => abs) : abs;
+        const id = isFile
+          ? await stat(abs, { bigint: true }).then(
+              (s) => `${s.dev}:${s.ino}`,
+              () => abs,
+            )
+          : abs;
         found.push({ file: relative(dir, abs).split(sep).join('/'), absPath: abs, real: id });
       }
     }

@@ -19,7 +19,15 @@ describe('config.example', () => {
 
     const demo = findPool(config, 'demo-desktops');
     const demoScale = demo?.autoscale?.[0];
-    expect(demoScale).toMatchObject({ vm_provider: 'local', schedules: [], minimum_available_sessions: 2, max_simultaneous_sessions_per_server: 2, reusable: true, aggressive_scaling: true, connection_type: 'rdp' });
+    expect(demoScale).toMatchObject({
+      vm_provider: 'local',
+      schedules: [],
+      minimum_available_sessions: 2,
+      max_simultaneous_sessions_per_server: 2,
+      reusable: true,
+      aggressive_scaling: true,
+      connection_type: 'rdp',
+    });
 
     const agents = findPool(config, 'container-agents');
     expect(agents?.type).toBe('docker_agent');
@@ -32,7 +40,9 @@ describe('config.example', () => {
 
     const windows = findPool(config, 'windows-desktops');
     expect(windows?.autoscale?.map((a) => a.enabled)).toEqual([false, false, false, false]);
-    expect(windows?.autoscale?.every((a) => a.ad_create_machine_record && a.connection_username === '{sso_username}' && a.connection_password === '{sso_cred}')).toBe(true);
+    expect(
+      windows?.autoscale?.every((a) => a.ad_create_machine_record && a.connection_username === '{sso_username}' && a.connection_password === '{sso_cred}'),
+    ).toBe(true);
     expect(windows?.autoscale?.flatMap((a) => a.schedules ?? []).some((s) => s.end === '23:59')).toBe(false);
     expect(findLdapConfig(config, 'corp-ad')?.url.startsWith('ldaps://')).toBe(true);
     expect(findVmProvider(config, 'aws-windows')?.type).toBe('aws');

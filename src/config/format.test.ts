@@ -3,7 +3,15 @@ import type { Diagnostic } from './model.ts';
 import { formatGithub, formatJson, formatText, jsonReport, summarize } from './format.ts';
 
 const diagnostics: Diagnostic[] = [
-  { severity: 'error', code: 'unknown-reference', message: 'VmProvider "aws" is not defined', file: 'pools/a.yaml', line: 2, column: 18, path: '/autoscale/0/vm_provider' },
+  {
+    severity: 'error',
+    code: 'unknown-reference',
+    message: 'VmProvider "aws" is not defined',
+    file: 'pools/a.yaml',
+    line: 2,
+    column: 18,
+    path: '/autoscale/0/vm_provider',
+  },
   { severity: 'warning', code: 'tls-insecure', message: 'does not verify, really', file: 'ldap.yaml', line: 1, column: 1, path: '/tls_insecure_skip_verify' },
   { severity: 'error', code: 'no-config-files', message: 'nothing here', file: '', line: 0, column: 0, path: '' },
 ];

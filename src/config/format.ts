@@ -87,9 +87,7 @@ export function formatText(diagnostics: readonly Diagnostic[], options: FormatOp
     }
   }
   const s = summarize(diagnostics);
-  out += s.valid
-    ? `valid: ${plural(s.warning_count, 'warning')}\n`
-    : `invalid: ${plural(s.error_count, 'error')}, ${plural(s.warning_count, 'warning')}\n`;
+  out += s.valid ? `valid: ${plural(s.warning_count, 'warning')}\n` : `invalid: ${plural(s.error_count, 'error')}, ${plural(s.warning_count, 'warning')}\n`;
   return out;
 }
 

@@ -84,7 +84,12 @@ export function inspectDocument(source: SourceDocument, limits: InspectLimits): 
   const count = (n: number, offset: number): void => {
     stats.nodes += n;
     if (stats.nodes > limits.maxYamlNodes && !stopped) {
-      budget('maxYamlNodes', limits.maxYamlNodes, `the configuration reaches more than ${fmt(limits.maxYamlNodes)} YAML nodes here (aliases count as what they expand to); this document is not read`, offset);
+      budget(
+        'maxYamlNodes',
+        limits.maxYamlNodes,
+        `the configuration reaches more than ${fmt(limits.maxYamlNodes)} YAML nodes here (aliases count as what they expand to); this document is not read`,
+        offset,
+      );
     }
   };
   const reachDepth = (depth: number, offset: number): void => {
@@ -102,7 +107,12 @@ export function inspectDocument(source: SourceDocument, limits: InspectLimits): 
     if (isAlias(node)) {
       if (++aliases > limits.maxAliases) {
         // A fixed limit, not a Settings budget (see MAX_ALIASES_PER_DOCUMENT).
-        problems.push({ kind: 'error', code: 'config-too-large', message: `more than ${fmt(limits.maxAliases)} aliases in one document (a fixed limit): write the values out, or split the document`, offset });
+        problems.push({
+          kind: 'error',
+          code: 'config-too-large',
+          message: `more than ${fmt(limits.maxAliases)} aliases in one document (a fixed limit): write the values out, or split the document`,
+          offset,
+        });
         stopped = true;
         return { size: 0, height: 0 };
       }

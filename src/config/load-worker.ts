@@ -48,7 +48,11 @@ export function loadConfigInWorker(dir: string, options: WorkerLoadOptions = {})
   const url = workerUrl();
   if (!existsSync(fileURLToPath(url))) {
     // A build without the worker entry: load in this thread (same budgets) rather than not at all.
-    return import('./load.ts').then(({ loadConfig }) => loadConfig(dir, loadOptions)).catch((err: unknown) => failure('config-load-failed', `loading the configuration in ${dir} failed: ${err instanceof Error ? err.message : String(err)}`));
+    return import('./load.ts')
+      .then(({ loadConfig }) => loadConfig(dir, loadOptions))
+      .catch((err: unknown) =>
+        failure('config-load-failed', `loading the configuration in ${dir} failed: ${err instanceof Error ? err.message : String(err)}`),
+      );
   }
   return new Promise<LoadResult>((resolve) => {
     let settled = false;

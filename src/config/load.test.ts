@@ -100,8 +100,22 @@ describe('loadConfig', () => {
     }
   });
 
-  it("YAML 1.1 tags (!!binary, !!timestamp, !!set, !!omap) are not turned into non-JSON values; they are warned about at the tag", async () => {
-    const pool = ['kind: Pool', 'name: p', 'type: server', 'servers:', '  - name: s1', '    hostname: 10.0.0.1', '    connection_type: rdp', '    connection_info:', '      bin: !!binary aGVsbG8=', '      ts: !!timestamp 2026-01-01', '      set: !!set {a, b}', '      omap: !!omap [{a: 1}]', ''].join('\n');
+  it('YAML 1.1 tags (!!binary, !!timestamp, !!set, !!omap) are not turned into non-JSON values; they are warned about at the tag', async () => {
+    const pool = [
+      'kind: Pool',
+      'name: p',
+      'type: server',
+      'servers:',
+      '  - name: s1',
+      '    hostname: 10.0.0.1',
+      '    connection_type: rdp',
+      '    connection_info:',
+      '      bin: !!binary aGVsbG8=',
+      '      ts: !!timestamp 2026-01-01',
+      '      set: !!set {a, b}',
+      '      omap: !!omap [{a: 1}]',
+      '',
+    ].join('\n');
     const r = await loadStrings({ 'p.yaml': pool });
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.diagnostics.filter((d) => d.code === 'yaml-warning').map((d) => d.line)).toEqual([9, 10, 11, 12]);
@@ -109,7 +123,18 @@ describe('loadConfig', () => {
   });
 
   it('maps schema errors to the line and column of their YAML node', async () => {
-    const yaml = ['kind: Pool', 'name: desktops', 'type: server', 'autoscale:', '  - name: day', '    vm_provider: local', '    connection_type: rpd', '    colour: blue', '    minimum_available_sessions: -1', ''].join('\n');
+    const yaml = [
+      'kind: Pool',
+      'name: desktops',
+      'type: server',
+      'autoscale:',
+      '  - name: day',
+      '    vm_provider: local',
+      '    connection_type: rpd',
+      '    colour: blue',
+      '    minimum_available_sessions: -1',
+      '',
+    ].join('\n');
     const r = await loadStrings({ 'p.yaml': yaml });
     const byPath = Object.fromEntries(r.diagnostics.map((d) => [d.path, d]));
     expect(byPath['/autoscale/0/connection_type']).toMatchObject({ code: 'schema', file: 'p.yaml', line: 7, column: 22 });
@@ -134,13 +159,17 @@ describe('loadConfig', () => {
   });
 
   it('hints at the intended kind or provider type, and at field names written in another case', async () => {
-    const r = await loadStrings({ 'a.yaml': 'kind: pool\nname: p\ntype: server\n---\nKind: Zone\nname: z\n---\nkind: VmProvider\nname: v\ntype: AWS\nmax_instances: 1\nstartup_script: x\n' });
+    const r = await loadStrings({
+      'a.yaml': 'kind: pool\nname: p\ntype: server\n---\nKind: Zone\nname: z\n---\nkind: VmProvider\nname: v\ntype: AWS\nmax_instances: 1\nstartup_script: x\n',
+    });
     expect(r.diagnostics.map((d) => d.message)).toEqual([
       'unknown kind "pool" (did you mean "Pool"?): expected one of Settings, Zone, VmProvider, DnsProvider, LdapConfig, Workspace, Pool',
       'missing required field "kind" (found "Kind": field names are case-sensitive)',
       'unknown VmProvider type "AWS" (did you mean "aws"?): expected one of aws, azure, gcp, oci, digital_ocean, kubevirt, harvester, vsphere, nutanix, local',
     ]);
-    const yes = await loadStrings({ 'a.yaml': 'kind: LdapConfig\nname: l\nurl: ldaps://dc\nbind_dn: x\nbind_password: ${env:P}\nsearch_base: DC=x\nenabled: yes\n' });
+    const yes = await loadStrings({
+      'a.yaml': 'kind: LdapConfig\nname: l\nurl: ldaps://dc\nbind_dn: x\nbind_password: ${env:P}\nsearch_base: DC=x\nenabled: yes\n',
+    });
     expect(yes.diagnostics.map((d) => d.message)).toEqual(['enabled: must be boolean, got string "yes" (write true or false)']);
   });
 
@@ -151,61 +180,73 @@ describe('loadConfig', () => {
     expect(syntax.some((d) => d.file === 'dup.yaml' && d.line === 3 && d.column === 1)).toBe(true);
   });
 
-  it('ends in diagnostics, never an exception, for bad input', async () => {
-    const random = await loadStrings({ 'random.yaml': randomBytes(64 * 1024) });
-    expect(random.config).toBeUndefined();
-    expect(random.diagnostics.length).toBeGreaterThan(0);
-    expect(random.diagnostics.length).toBeLessThanOrEqual(22);
+  it(
+    'ends in diagnostics, never an exception, for bad input',
+    async () => {
+      const random = await loadStrings({ 'random.yaml': randomBytes(64 * 1024) });
+      expect(random.config).toBeUndefined();
+      expect(random.diagnostics.length).toBeGreaterThan(0);
+      expect(random.diagnostics.length).toBeLessThanOrEqual(22);
 
-    const text = await loadStrings({ 'random.yaml': Buffer.from(randomBytes(4096).toString('latin1').replace(/\0/g, 'x'), 'latin1') });
-    expect(text.config).toBeUndefined();
+      const text = await loadStrings({ 'random.yaml': Buffer.from(randomBytes(4096).toString('latin1').replace(/\0/g, 'x'), 'latin1') });
+      expect(text.config).toBeUndefined();
 
-    expect(codes(await loadStrings({}))).toEqual(['no-config-files']);
-    expect(codes(await loadStrings({ 'a.txt': 'x', 'b.json': '{}', 'sub/c.md': '# hi' }))).toEqual(['no-config-files']);
-    expect(codes(await loadConfig('/nonexistent/poolform/dir'))).toEqual(['config-dir-missing']);
+      expect(codes(await loadStrings({}))).toEqual(['no-config-files']);
+      expect(codes(await loadStrings({ 'a.txt': 'x', 'b.json': '{}', 'sub/c.md': '# hi' }))).toEqual(['no-config-files']);
+      expect(codes(await loadConfig('/nonexistent/poolform/dir'))).toEqual(['config-dir-missing']);
 
-    const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 10; i++) {
-      const prev = String.fromCharCode(96 + i);
-      const cur = String.fromCharCode(97 + i);
-      laughs.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
-    }
-    const bomb = await loadStrings({ 'lol.yaml': `kind: Zone\nname: lol\n${laughs.join('\n')}\n` });
-    // Alias expansions count toward the node budget: the bomb is refused at the alias where it runs out.
-    expect(codes(bomb)).toEqual(['config-too-large']);
-    expect(bomb.diagnostics[0]?.message).toMatch(/max_yaml_nodes/);
+      const laughs = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (let i = 1; i < 10; i++) {
+        const prev = String.fromCharCode(96 + i);
+        const cur = String.fromCharCode(97 + i);
+        laughs.push(`${cur}: &${cur} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+      }
+      const bomb = await loadStrings({ 'lol.yaml': `kind: Zone\nname: lol\n${laughs.join('\n')}\n` });
+      // Alias expansions count toward the node budget: the bomb is refused at the alias where it runs out.
+      expect(codes(bomb)).toEqual(['config-too-large']);
+      expect(bomb.diagnostics[0]?.message).toMatch(/max_yaml_nodes/);
 
-    const deep = await loadStrings({ 'deep.yaml': `${'['.repeat(20000)}${']'.repeat(20000)}\n` });
-    expect(deep.config).toBeUndefined();
-    expect(deep.diagnostics.length).toBeGreaterThan(0);
-    // One plain-words diagnostic, not one engine error per level.
-    for (const nesting of [deep, await loadStrings({ 'deep.yaml': Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') })]) {
-      expect(nesting.diagnostics.filter((d) => /too deep/.test(d.message))).toHaveLength(1);
-      expect(JSON.stringify(nesting.diagnostics)).not.toMatch(/call stack/i);
-    }
+      const deep = await loadStrings({ 'deep.yaml': `${'['.repeat(20000)}${']'.repeat(20000)}\n` });
+      expect(deep.config).toBeUndefined();
+      expect(deep.diagnostics.length).toBeGreaterThan(0);
+      // One plain-words diagnostic, not one engine error per level.
+      for (const nesting of [deep, await loadStrings({ 'deep.yaml': Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') })]) {
+        expect(nesting.diagnostics.filter((d) => /too deep/.test(d.message))).toHaveLength(1);
+        expect(JSON.stringify(nesting.diagnostics)).not.toMatch(/call stack/i);
+      }
 
-    // Files that are all empty are no configuration: plan must not read them as "deregister everything".
-    expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual(['no-config-documents']);
-  }, testTimeout(30_000));
+      // Files that are all empty are no configuration: plan must not read them as "deregister everything".
+      expect(codes(await loadStrings({ 'empty.yaml': '', 'comments.yaml': '# nothing\n---\n' }))).toEqual(['no-config-documents']);
+    },
+    testTimeout(30_000),
+  );
 
-  it('refuses a 50 MB file with a diagnostic, without parsing it', async () => {
-    const dir = await writeConfigDir({ 'ok.yaml': 'kind: Zone\nname: a\n' });
-    try {
-      const handle = await open(join(dir, 'huge.yaml'), 'w');
-      const chunk = Buffer.from('# padding padding padding padding padding padding padding padding\n'.repeat(16 * 1024));
-      for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) await handle.write(chunk);
-      await handle.close();
-      const r = await loadConfig(dir);
-      expect(r.diagnostics).toMatchObject([{ code: 'config-too-large', file: 'huge.yaml', line: 1, severity: 'error' }]);
-      expect(r.diagnostics[0]?.message).toMatch(/max_file_bytes/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, testTimeout(30_000));
+  it(
+    'refuses a 50 MB file with a diagnostic, without parsing it',
+    async () => {
+      const dir = await writeConfigDir({ 'ok.yaml': 'kind: Zone\nname: a\n' });
+      try {
+        const handle = await open(join(dir, 'huge.yaml'), 'w');
+        const chunk = Buffer.from('# padding padding padding padding padding padding padding padding\n'.repeat(16 * 1024));
+        for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) await handle.write(chunk);
+        await handle.close();
+        const r = await loadConfig(dir);
+        expect(r.diagnostics).toMatchObject([{ code: 'config-too-large', file: 'huge.yaml', line: 1, severity: 'error' }]);
+        expect(r.diagnostics[0]?.message).toMatch(/max_file_bytes/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    testTimeout(30_000),
+  );
 
   it('reads the files together only up to a size budget (config-too-large), so many big files cannot exhaust memory', async () => {
     const pad = `# ${'x'.repeat(1000)}\n`.repeat(3);
-    const dir = await writeConfigDir({ 'a.yaml': `kind: Zone\nname: a\n${pad}`, 'b.yaml': `kind: Zone\nname: b\n${pad}`, 'c.yaml': `kind: Zone\nname: c\n${pad}` });
+    const dir = await writeConfigDir({
+      'a.yaml': `kind: Zone\nname: a\n${pad}`,
+      'b.yaml': `kind: Zone\nname: b\n${pad}`,
+      'c.yaml': `kind: Zone\nname: c\n${pad}`,
+    });
     try {
       const r = await loadConfig(dir, { maxTotalBytes: 7000 });
       expect(r.diagnostics).toMatchObject([{ code: 'config-too-large', file: 'c.yaml', line: 1, column: 1, severity: 'error' }]);
@@ -217,7 +258,8 @@ describe('loadConfig', () => {
   });
 
   it('follows aliases and merge keys when locating errors', async () => {
-    const yaml = 'kind: Pool\nname: p\ntype: server\nautoscale:\n  - &base\n    name: a\n    vm_provider: local\n    connection_type: rdp\n  - <<: *base\n    name: b\n    reusable: maybe\n';
+    const yaml =
+      'kind: Pool\nname: p\ntype: server\nautoscale:\n  - &base\n    name: a\n    vm_provider: local\n    connection_type: rdp\n  - <<: *base\n    name: b\n    reusable: maybe\n';
     const r = await loadStrings({ 'p.yaml': `kind: VmProvider\nname: local\ntype: local\nmax_instances: 1\nstartup_script: x\n---\n${yaml}` });
     expect(r.diagnostics).toMatchObject([{ code: 'schema', path: '/autoscale/1/reusable', line: 17, column: 15 }]);
   });

@@ -5,16 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Config, Diagnostic, LoadResult, SourceLocation } from './model.ts';
-import type {
-  DnsProvider,
-  LdapConfig,
-  Pool,
-  PoolformDocument,
-  Settings,
-  VmProvider,
-  Workspace,
-  Zone,
-} from '../generated/config.ts';
+import type { DnsProvider, LdapConfig, Pool, PoolformDocument, Settings, VmProvider, Workspace, Zone } from '../generated/config.ts';
 import { discoverFiles } from './discover.ts';
 import { applyPoolDefaults } from './defaults.ts';
 import { parseFile } from './parse.ts';
@@ -97,7 +88,14 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
     // Files refused for their own size (nothing read) do not count.
     total += result.bytes;
     if (total > ceilings.maxTotalBytes) {
-      diagnostics.push(overBudget('maxTotalBytes', ceilings.maxTotalBytes, 'the configuration files are too large together; this file and the ones after it (in path order) are not read', { file: file.file, line: 1, column: 1 }));
+      diagnostics.push(
+        overBudget(
+          'maxTotalBytes',
+          ceilings.maxTotalBytes,
+          'the configuration files are too large together; this file and the ones after it (in path order) are not read',
+          { file: file.file, line: 1, column: 1 },
+        ),
+      );
       break;
     }
     diagnostics.push(...result.diagnostics);
@@ -111,7 +109,9 @@ export async function loadConfig(dir: string, options: LoadOptions = {}): Promis
   if (parsed.length === 0 && !diagnostics.some((d) => d.severity === 'error')) {
     // Every file empty (or only comments): most likely a checkout or a generator gone wrong.
     // Loading it as "no objects" would make plan deregister every fixed server.
-    diagnostics.push(dirDiagnostic('no-config-documents', `the YAML files in ${dir} hold no documents (all empty or comments only); refusing an empty configuration`));
+    diagnostics.push(
+      dirDiagnostic('no-config-documents', `the YAML files in ${dir} hold no documents (all empty or comments only); refusing an empty configuration`),
+    );
   }
   return assemble(root, parsed, diagnostics, budgets);
 }
@@ -139,7 +139,14 @@ function applyBudgets(read: readonly ReadFile[], budgets: ConfigBudgets, diagnos
     }
     total += f.bytes;
     if (total > budgets.maxTotalBytes) {
-      diagnostics.push(overBudget('maxTotalBytes', budgets.maxTotalBytes, 'the configuration files are too large together; this file and the ones after it (in path order) are not read', { file: f.file, line: 1, column: 1 }));
+      diagnostics.push(
+        overBudget(
+          'maxTotalBytes',
+          budgets.maxTotalBytes,
+          'the configuration files are too large together; this file and the ones after it (in path order) are not read',
+          { file: f.file, line: 1, column: 1 },
+        ),
+      );
       return out;
     }
     for (const d of f.documents) {
@@ -150,9 +157,21 @@ function applyBudgets(read: readonly ReadFile[], budgets: ConfigBudgets, diagnos
       };
       if (nodes + stats.nodes > budgets.maxYamlNodes) {
         // Walk the document again with what is left, to point at where the budget runs out.
-        const report = inspectDocument(source, { maxYamlNodes: budgets.maxYamlNodes - nodes, maxDepth: Number.MAX_SAFE_INTEGER, maxKeysPerMapping: Number.MAX_SAFE_INTEGER, maxAliases: Number.MAX_SAFE_INTEGER });
+        const report = inspectDocument(source, {
+          maxYamlNodes: budgets.maxYamlNodes - nodes,
+          maxDepth: Number.MAX_SAFE_INTEGER,
+          maxKeysPerMapping: Number.MAX_SAFE_INTEGER,
+          maxAliases: Number.MAX_SAFE_INTEGER,
+        });
         const where = report.problems[0]?.offset ?? source.doc.range[0];
-        diagnostics.push(overBudget('maxYamlNodes', budgets.maxYamlNodes, `the configuration reaches more than ${budgets.maxYamlNodes.toLocaleString('en-US')} YAML nodes here (aliases count as what they expand to); this document and the ones after it are not read`, at(where)));
+        diagnostics.push(
+          overBudget(
+            'maxYamlNodes',
+            budgets.maxYamlNodes,
+            `the configuration reaches more than ${budgets.maxYamlNodes.toLocaleString('en-US')} YAML nodes here (aliases count as what they expand to); this document and the ones after it are not read`,
+            at(where),
+          ),
+        );
         return out;
       }
       nodes += stats.nodes;
@@ -161,7 +180,9 @@ function applyBudgets(read: readonly ReadFile[], budgets: ConfigBudgets, diagnos
         continue;
       }
       if (stats.maxKeys > budgets.maxKeysPerMapping) {
-        diagnostics.push(overBudget('maxKeysPerMapping', budgets.maxKeysPerMapping, `this mapping has ${stats.maxKeys.toLocaleString('en-US')} keys`, at(stats.maxKeysOffset)));
+        diagnostics.push(
+          overBudget('maxKeysPerMapping', budgets.maxKeysPerMapping, `this mapping has ${stats.maxKeys.toLocaleString('en-US')} keys`, at(stats.maxKeysOffset)),
+        );
         continue;
       }
       out.push(d);

@@ -8,7 +8,8 @@ describe('lookup helpers', () => {
   it('find objects by name and say where they were defined', async () => {
     const dir = await writeConfigDir({
       'providers/local.yaml': 'kind: VmProvider\nname: local\ntype: local\nmax_instances: 1\nstartup_script: x\n',
-      'pools.yaml': 'kind: Zone\nname: z\n---\nkind: Workspace\nname: w\nimage: i\n---\nkind: Pool\nname: p\ntype: server\nservers:\n  - { name: s, hostname: h, connection_type: rdp }\nautoscale:\n  - { name: a, vm_provider: local, connection_type: rdp }\n',
+      'pools.yaml':
+        'kind: Zone\nname: z\n---\nkind: Workspace\nname: w\nimage: i\n---\nkind: Pool\nname: p\ntype: server\nservers:\n  - { name: s, hostname: h, connection_type: rdp }\nautoscale:\n  - { name: a, vm_provider: local, connection_type: rdp }\n',
     });
     const { config } = await loadConfig(dir);
     if (!config) throw new Error('invalid');

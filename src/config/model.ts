@@ -1,17 +1,6 @@
 // The loaded, validated configuration: what every later stage reads.
 // Produced by `loadConfig` (config/load.ts) from the YAML files of a directory.
-import type {
-  AutoscaleConfig,
-  DnsProvider,
-  FixedServer,
-  LdapConfig,
-  Pool,
-  Settings,
-  StagingConfig,
-  VmProvider,
-  Workspace,
-  Zone,
-} from '../generated/config.ts';
+import type { AutoscaleConfig, DnsProvider, FixedServer, LdapConfig, Pool, Settings, StagingConfig, VmProvider, Workspace, Zone } from '../generated/config.ts';
 
 export type Severity = 'error' | 'warning';
 

@@ -99,7 +99,17 @@ export async function parseFile(f: DiscoveredFile, limits: ParseLimits = CEILING
 
 /** Lexer token types that create a YAML node (a scalar, a collection, an alias, a sequence entry). */
 // (`:` too: `: : :` makes empty keys and values; `---` makes a document.)
-const NODE_TOKENS = new Set(['scalar', 'flow-map-start', 'flow-seq-start', 'seq-item-ind', 'explicit-key-ind', 'map-value-ind', 'alias', 'doc-start', 'directive-line']);
+const NODE_TOKENS = new Set([
+  'scalar',
+  'flow-map-start',
+  'flow-seq-start',
+  'seq-item-ind',
+  'explicit-key-ind',
+  'map-value-ind',
+  'alias',
+  'doc-start',
+  'directive-line',
+]);
 /** Tokens that are not text of the file (the lexer's mode markers). */
 const CONTROL = /^[\u0000-\u0008\u000e-\u001f]$/;
 const TRIVIA = new Set(['space', 'newline', 'comment']);
@@ -111,7 +121,11 @@ const TRIVIA = new Set(['space', 'newline', 'comment']);
  * errors have few nodes but a million errors). Returns the offset where a
  * limit is first exceeded, or undefined.
  */
-export function preScan(text: string, maxNodes: number, maxDepth = Number.MAX_SAFE_INTEGER): { offset: number; what: string; budget: 'maxYamlNodes' | 'maxDepth' } | undefined {
+export function preScan(
+  text: string,
+  maxNodes: number,
+  maxDepth = Number.MAX_SAFE_INTEGER,
+): { offset: number; what: string; budget: 'maxYamlNodes' | 'maxDepth' } | undefined {
   const maxTokens = maxNodes * 2;
   let nodes = 0;
   let tokens = 0;
@@ -131,10 +145,12 @@ export function preScan(text: string, maxNodes: number, maxDepth = Number.MAX_SA
       }
       // Flow collections nest without indentation: `[[[[...` thousands deep would overflow the parser.
       if (type === 'flow-seq-start' || type === 'flow-map-start') {
-        if (++flowDepth > maxDepth) return { offset, what: `nesting is too deep (more than ${maxDepth.toLocaleString('en-US')} levels of [ and {)`, budget: 'maxDepth' };
+        if (++flowDepth > maxDepth)
+          return { offset, what: `nesting is too deep (more than ${maxDepth.toLocaleString('en-US')} levels of [ and {)`, budget: 'maxDepth' };
       } else if (type === 'flow-seq-end' || type === 'flow-map-end') {
         // An unmatched `]` or `}` is one parse error (and error objects cost memory like nodes).
-        if (flowDepth === 0 && ++nodes > maxNodes) return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes or stray brackets`, budget: 'maxYamlNodes' };
+        if (flowDepth === 0 && ++nodes > maxNodes)
+          return { offset, what: `this file holds more than ${maxNodes.toLocaleString('en-US')} YAML nodes or stray brackets`, budget: 'maxYamlNodes' };
         flowDepth = Math.max(0, flowDepth - 1);
       }
       offset += token.length;
@@ -152,7 +168,12 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
   if (over) {
     const p = positionAt(text, over.offset);
     const limit = over.budget === 'maxDepth' ? limits.maxDepth : limits.maxYamlNodes;
-    return { documents, diagnostics: [overBudget(over.budget, limit, `${over.what}; it is not parsed`, { file: f.file, ...p })], nodes: 0, exhausted: over.budget === 'maxYamlNodes' };
+    return {
+      documents,
+      diagnostics: [overBudget(over.budget, limit, `${over.what}; it is not parsed`, { file: f.file, ...p })],
+      nodes: 0,
+      exhausted: over.budget === 'maxYamlNodes',
+    };
   }
 
   // biome-ignore lint/suspicious/noImplicitAnyLet: its type is the parser's overload chosen by the options below (narrowed by control flow)
@@ -183,7 +204,15 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
     const source: SourceDocument = { file: f.file, absPath: f.absPath, index, doc, lines, text };
     for (const problem of doc.warnings) {
       const pos = positionOfOffset(source, problem.pos[0]);
-      diagnostics.push({ severity: 'warning', code: 'yaml-warning', message: firstLine(problem.message), file: f.file, line: pos.line, column: pos.column, path: '' });
+      diagnostics.push({
+        severity: 'warning',
+        code: 'yaml-warning',
+        message: firstLine(problem.message),
+        file: f.file,
+        line: pos.line,
+        column: pos.column,
+        path: '',
+      });
     }
     for (const problem of doc.errors) raw.push({ code: problem.code, message: firstLine(problem.message), start: problem.pos[0], end: problem.pos[1] });
     if (doc.errors.length > 0 || doc.contents === null || exhausted) return;
@@ -240,7 +269,8 @@ export function parseText(f: DiscoveredFile, text: string, limits: ParseLimits =
     diagnostics.push(fileDiagnostic(f.file, 'yaml-syntax', TOO_DEEP, p.line, p.column));
   } else if (raw.length > 0) {
     const source: SourceDocument | undefined = list[0] ? { file: f.file, absPath: f.absPath, index: 0, doc: list[0], lines, text } : undefined;
-    for (const d of collapseSyntaxErrors(raw, text, (offset) => (source ? positionOfOffset(source, offset) : positionAt(text, offset)), f.file)) diagnostics.push(d);
+    for (const d of collapseSyntaxErrors(raw, text, (offset) => (source ? positionOfOffset(source, offset) : positionAt(text, offset)), f.file))
+      diagnostics.push(d);
   }
   return { documents, diagnostics, nodes, exhausted };
 }

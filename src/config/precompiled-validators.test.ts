@@ -18,7 +18,10 @@ const root = new URL('../../', import.meta.url);
 const require = createRequire(import.meta.url);
 
 async function loadPrecompiled(): Promise<PrecompiledValidators> {
-  const code = precompiledValidatorsModule().replace(/from "(ajv\/dist\/runtime\/[a-z0-9]+\.js)"/g, (_m, path: string) => `from ${JSON.stringify(pathToFileURL(require.resolve(path)).href)}`);
+  const code = precompiledValidatorsModule().replace(
+    /from "(ajv\/dist\/runtime\/[a-z0-9]+\.js)"/g,
+    (_m, path: string) => `from ${JSON.stringify(pathToFileURL(require.resolve(path)).href)}`,
+  );
   return ((await import(`data:text/javascript,${encodeURIComponent(code)}`)) as { precompiled: PrecompiledValidators }).precompiled;
 }
 
@@ -29,7 +32,13 @@ const id = String(poolformSchema()['$id']);
 function verdict(validate: ValidateFunction, doc: unknown): { valid: boolean; doc: unknown; errors: unknown } {
   const copy = structuredClone(doc);
   const valid = validate(copy) as boolean;
-  const errors = (validate.errors ?? []).map((e) => ({ instancePath: e.instancePath, keyword: e.keyword, params: e.params, message: e.message, schemaPath: e.schemaPath }));
+  const errors = (validate.errors ?? []).map((e) => ({
+    instancePath: e.instancePath,
+    keyword: e.keyword,
+    params: e.params,
+    message: e.message,
+    schemaPath: e.schemaPath,
+  }));
   return { valid, doc: copy, errors: valid ? [] : errors };
 }
 
@@ -70,7 +79,11 @@ describe('precompiled schema validators', () => {
     for (const ref of splittableItemRefs()) {
       const fromAjv = ajv.getSchema(`${id}${ref}`);
       expect(fromAjv, ref).toBeDefined();
-      const items = exampleDocs.flatMap((d) => Object.values(d as Record<string, unknown>).filter(Array.isArray).flat());
+      const items = exampleDocs.flatMap((d) =>
+        Object.values(d as Record<string, unknown>)
+          .filter(Array.isArray)
+          .flat(),
+      );
       for (const item of [...items, {}, { name: 7 }, null]) {
         expect(verdict(pre.refs[ref] as ValidateFunction, item)).toEqual(verdict(fromAjv as ValidateFunction, item));
       }

@@ -74,7 +74,9 @@ function splittableItemRef(kind: string, prop: string): string | undefined {
   const defs = poolformSchema()['$defs'] as Record<string, JsonSchema> | undefined;
   const schema = (defs?.[kind]?.['properties'] as Record<string, JsonSchema> | undefined)?.[prop];
   const ref = (schema?.['items'] as JsonSchema | undefined)?.['$ref'];
-  return schema && schema['type'] === 'array' && Object.keys(schema).every((k) => ARRAY_KEYWORDS.has(k)) && typeof ref === 'string' && ref.startsWith('#/') ? ref : undefined;
+  return schema && schema['type'] === 'array' && Object.keys(schema).every((k) => ARRAY_KEYWORDS.has(k)) && typeof ref === 'string' && ref.startsWith('#/')
+    ? ref
+    : undefined;
 }
 
 /** Every reference splittableItemRef can answer (the build precompiles their validators). */
@@ -150,12 +152,14 @@ export function validateDocument(value: unknown): SchemaIssue[] {
   if (errors.length === 0) return [];
   // `required` and the discriminator both report a missing `kind`/`type`: keep one of each.
   const seen = new Set<string>();
-  return errors.map((error) => ownedByRule(error, describeError(error))).filter((issue) => {
-    const key = `${issue.pointer}\0${issue.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return errors
+    .map((error) => ownedByRule(error, describeError(error)))
+    .filter((issue) => {
+      const key = `${issue.pointer}\0${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 const SCHEDULE_FIELD = /\/schedules\/[0-9]+\/(start|end|timezone)$/;
@@ -187,7 +191,12 @@ const KINDS = ['Settings', 'Zone', 'VmProvider', 'DnsProvider', 'LdapConfig', 'W
 
 function lastSegment(pointer: string): string {
   const i = pointer.lastIndexOf('/');
-  return i === -1 ? '' : pointer.slice(i + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+  return i === -1
+    ? ''
+    : pointer
+        .slice(i + 1)
+        .replace(/~1/g, '/')
+        .replace(/~0/g, '~');
 }
 
 function show(value: unknown): string {

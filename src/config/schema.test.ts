@@ -32,8 +32,19 @@ describe('the combined schema', () => {
   });
 
   it('marks pool-type-only and SSH-only fields in descriptions', () => {
-    expect(poolTypeOnlyFields('AutoscaleConfig', 'docker_agent')).toEqual(expect.arrayContaining(['standby_cores', 'standby_gpus', 'standby_memory_mb', 'agent_cores_override', 'nginx_key']));
-    expect(poolTypeOnlyFields('AutoscaleConfig', 'server')).toEqual(expect.arrayContaining(['connection_type', 'connection_port', 'ad_create_machine_record', 'reusable', 'minimum_available_sessions', 'max_simultaneous_sessions_per_server']));
+    expect(poolTypeOnlyFields('AutoscaleConfig', 'docker_agent')).toEqual(
+      expect.arrayContaining(['standby_cores', 'standby_gpus', 'standby_memory_mb', 'agent_cores_override', 'nginx_key']),
+    );
+    expect(poolTypeOnlyFields('AutoscaleConfig', 'server')).toEqual(
+      expect.arrayContaining([
+        'connection_type',
+        'connection_port',
+        'ad_create_machine_record',
+        'reusable',
+        'minimum_available_sessions',
+        'max_simultaneous_sessions_per_server',
+      ]),
+    );
     expect(poolTypeOnlyFields('AutoscaleConfig', 'server')).not.toContain('register_dns');
     expect(poolTypeOnlyFields('Pool', 'server')).toEqual(['servers']);
     expect(poolTypeOnlyFields('Pool', 'docker_agent')).toEqual(['agents', 'staging']);
@@ -44,12 +55,40 @@ describe('the combined schema', () => {
   it('covers every field of both autoscale tables of the reference', () => {
     const props = Object.keys(((poolformSchema()['$defs'] as Record<string, JsonSchema>)['AutoscaleConfig']?.['properties'] ?? {}) as JsonSchema);
     for (const field of [
-      'name', 'autoscale_type', 'enabled', 'aggressive_scaling', 'zone', 'require_checkin', 'agent_installed', 'connection_type',
-      'connection_port', 'connection_username', 'connection_password', 'use_user_private_key', 'connection_private_key',
-      'connection_passphrase', 'connection_info', 'ad_create_machine_record', 'ldap_config', 'ad_computer_container_dn', 'reusable',
-      'minimum_available_sessions', 'max_simultaneous_sessions_per_server', 'standby_cores', 'standby_gpus', 'standby_memory_mb',
-      'downscale_backoff', 'agent_cores_override', 'agent_gpus_override', 'agent_memory_override_gb', 'nginx_cert', 'nginx_key',
-      'register_dns', 'base_domain_name', 'vm_provider', 'dns_provider',
+      'name',
+      'autoscale_type',
+      'enabled',
+      'aggressive_scaling',
+      'zone',
+      'require_checkin',
+      'agent_installed',
+      'connection_type',
+      'connection_port',
+      'connection_username',
+      'connection_password',
+      'use_user_private_key',
+      'connection_private_key',
+      'connection_passphrase',
+      'connection_info',
+      'ad_create_machine_record',
+      'ldap_config',
+      'ad_computer_container_dn',
+      'reusable',
+      'minimum_available_sessions',
+      'max_simultaneous_sessions_per_server',
+      'standby_cores',
+      'standby_gpus',
+      'standby_memory_mb',
+      'downscale_backoff',
+      'agent_cores_override',
+      'agent_gpus_override',
+      'agent_memory_override_gb',
+      'nginx_cert',
+      'nginx_key',
+      'register_dns',
+      'base_domain_name',
+      'vm_provider',
+      'dns_provider',
     ]) {
       expect(props).toContain(field);
     }

@@ -131,7 +131,10 @@ export function maskSecretLine(line: string): string {
     if (from < last) continue;
     const flow = line.lastIndexOf('{', from) !== -1;
     const end = scalarEnd(line, from, flow);
-    const bare = line.slice(from, end).trim().replace(/^(["'])(.*)\1$/, '$2');
+    const bare = line
+      .slice(from, end)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, '$2');
     if (bare === '' || isSecretRef(bare) || bare === '{sso_cred}' || /^[|>][+-]?\d*$/.test(bare)) continue;
     out += line.slice(last, from) + MASK;
     last = end;

@@ -68,7 +68,12 @@ export function reanchor(error: RawYamlError, text: string): { offset: number; m
  * points at the line above, then only the first one (by position), with the
  * number of further errors in its message.
  */
-export function collapseSyntaxErrors(errors: readonly RawYamlError[], text: string, position: (offset: number) => { line: number; column: number }, file: string): Diagnostic[] {
+export function collapseSyntaxErrors(
+  errors: readonly RawYamlError[],
+  text: string,
+  position: (offset: number) => { line: number; column: number },
+  file: string,
+): Diagnostic[] {
   if (errors.length === 0) return [];
   let first: { offset: number; message: string } | undefined;
   // Errors noticed at one spot belong to one mistake: once one of them is re-anchored, all are.
@@ -87,6 +92,9 @@ export function collapseSyntaxErrors(errors: readonly RawYamlError[], text: stri
   if (!first) return [];
   const more = errors.length - 1;
   const pos = position(first.offset);
-  const message = more > 0 ? `${first.message} (and ${more} more YAML error${more === 1 ? '' : 's'} in this file, usually caused by this one: fix it and validate again)` : first.message;
+  const message =
+    more > 0
+      ? `${first.message} (and ${more} more YAML error${more === 1 ? '' : 's'} in this file, usually caused by this one: fix it and validate again)`
+      : first.message;
   return [{ severity: 'error', code: 'yaml-syntax', message, file, line: pos.line, column: pos.column, path: '' }];
 }

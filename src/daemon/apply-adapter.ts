@@ -65,7 +65,13 @@ const countedHeldFailures = new Set<string>();
  * process: after a restart a lingering one may count once more, which only
  * lengthens the back-off).
  */
-async function countHeldFailures(store: StateStore, stateDir: string, decisions: readonly Decision[], held: readonly ResourceChange[], now: string): Promise<void> {
+async function countHeldFailures(
+  store: StateStore,
+  stateDir: string,
+  decisions: readonly Decision[],
+  held: readonly ResourceChange[],
+  now: string,
+): Promise<void> {
   const heldServers = new Set(held.filter((c) => c.type === 'vm' && c.action === 'delete').map((c) => c.name));
   const fresh: Decision[] = [];
   for (const d of decisions) {
@@ -96,8 +102,7 @@ async function applyStaging(
 ): Promise<{ errors: string[]; done: DecisionLine[] }> {
   const errors: string[] = [];
   const done: DecisionLine[] = [];
-  const autoscaleOf = (d: StagingDecision): string =>
-    findPoolStaging(config, d.pool, d.staging)?.autoscale ?? d.staging;
+  const autoscaleOf = (d: StagingDecision): string => findPoolStaging(config, d.pool, d.staging)?.autoscale ?? d.staging;
   for (const d of decisions) {
     try {
       if (d.action === 'unstage') {
@@ -106,7 +111,13 @@ async function applyStaging(
         if (!s || !s.staged || s.status !== 'running') continue;
         await store.endSession(d.session_id, 'unstaged', now);
         log.info({ event: 'unstage', pool: d.pool, staging: d.staging, session_id: d.session_id, reason: d.reason }, `unstaged ${d.session_id}: ${d.reason}`);
-        done.push({ action: 'unstage', pool: d.pool, autoscale: autoscaleOf(d), ...(s.server_id === null ? {} : { server_id: s.server_id }), reason: d.reason });
+        done.push({
+          action: 'unstage',
+          pool: d.pool,
+          autoscale: autoscaleOf(d),
+          ...(s.server_id === null ? {} : { server_id: s.server_id }),
+          reason: d.reason,
+        });
         continue;
       }
       if (!d.server_id) continue;
@@ -130,7 +141,10 @@ async function applyStaging(
         continue;
       }
       await store.putSession({ ...result.session, staged: true, staging: staging.name });
-      log.info({ event: 'stage', pool: d.pool, staging: d.staging, session_id: result.session.id, server_id: target, reason: d.reason }, `staged ${result.session.id} on ${target}: ${d.reason}`);
+      log.info(
+        { event: 'stage', pool: d.pool, staging: d.staging, session_id: result.session.id, server_id: target, reason: d.reason },
+        `staged ${result.session.id} on ${target}: ${d.reason}`,
+      );
       done.push({ action: 'stage', pool: d.pool, autoscale: autoscaleOf(d), server_id: target, reason: d.reason });
     } catch (err) {
       errors.push(`staging ${d.pool}/${d.staging}: ${errorMessage(err)}`);
@@ -199,13 +213,17 @@ export const applyPipeline: ReconcileFn = async (request): Promise<ReconcileOutc
     applied: result.applied.outcomes.filter((o) => o.status === 'applied').length,
     failed: result.applied.failures.length,
     held: result.applied.held.map((c) => ({ address: c.address, action: c.action, reason: c.reason })),
-    decisions: result.result.decisions.map((d): DecisionLine => ({
-      action: d.action,
-      pool: d.pool,
-      autoscale: d.autoscale,
-      reason: d.reason,
-      ...(d.server_id === undefined ? {} : { server_id: d.server_id }),
-    })).concat(staged),
+    decisions: result.result.decisions
+      .map(
+        (d): DecisionLine => ({
+          action: d.action,
+          pool: d.pool,
+          autoscale: d.autoscale,
+          reason: d.reason,
+          ...(d.server_id === undefined ? {} : { server_id: d.server_id }),
+        }),
+      )
+      .concat(staged),
     errors,
     providerErrors,
     audited: false,

@@ -29,7 +29,11 @@ export const NO_FAILURES: BackoffState = { failures: 0 };
  * failure and asks for a retry after the backoff delay; a successful one
  * resets and asks for none (the regular interval and events drive it again).
  */
-export function afterRun(state: BackoffState, failed: boolean, policy: BackoffPolicy = RECONCILE_BACKOFF): { state: BackoffState; requeueAfterMs: number | null } {
+export function afterRun(
+  state: BackoffState,
+  failed: boolean,
+  policy: BackoffPolicy = RECONCILE_BACKOFF,
+): { state: BackoffState; requeueAfterMs: number | null } {
   if (!failed) return { state: NO_FAILURES, requeueAfterMs: null };
   const failures = state.failures + 1;
   return { state: { failures }, requeueAfterMs: backoffDelay(failures, policy) };

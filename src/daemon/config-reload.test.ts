@@ -62,7 +62,13 @@ describe('config reload', () => {
   });
 
   it('records a throwing load as load-failed', async () => {
-    const holder = createConfigHolder({ dir: '/cfg', load: async () => Promise.reject(new Error('EACCES')), initial: good(['a']), log: silentLog, clock: () => 0 });
+    const holder = createConfigHolder({
+      dir: '/cfg',
+      load: async () => Promise.reject(new Error('EACCES')),
+      initial: good(['a']),
+      log: silentLog,
+      clock: () => 0,
+    });
     await holder.reload();
     expect(holder.diagnostics()).toMatchObject([{ severity: 'error', code: 'load-failed', message: 'EACCES' }]);
     expect(holder.config()?.pools[0]?.name).toBe('a');

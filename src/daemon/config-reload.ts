@@ -51,9 +51,15 @@ export function createConfigHolder(options: ConfigHolderOptions): ConfigHolder {
       rejectedAt = new Date(clock()).toISOString();
       const errors = result.diagnostics.filter((d) => d.severity === 'error');
       for (const d of errors) {
-        log.error({ event: 'config-invalid', file: d.file, line: d.line, column: d.column, code: d.code }, `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`);
+        log.error(
+          { event: 'config-invalid', file: d.file, line: d.line, column: d.column, code: d.code },
+          `${d.file}:${d.line}:${d.column}: ${d.code}: ${d.message}`,
+        );
       }
-      log.warn({ event: 'config-rejected', errors: errors.length }, `configuration in ${dir} is invalid (${errors.length} error(s)); still serving the last good configuration`);
+      log.warn(
+        { event: 'config-rejected', errors: errors.length },
+        `configuration in ${dir} is invalid (${errors.length} error(s)); still serving the last good configuration`,
+      );
       return;
     }
     config = result.config;

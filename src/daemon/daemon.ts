@@ -243,20 +243,45 @@ export function createDaemon(options: DaemonOptions): Daemon {
         clock: () => new Date(clock()),
       });
     } catch (err) {
-      log.error({ event: 'reconcile-error', trigger: trig, err: errorMessage(err), code: errorCodeOf(err) }, `reconcile failed: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
+      log.error(
+        { event: 'reconcile-error', trigger: trig, err: errorMessage(err), code: errorCodeOf(err) },
+        `reconcile failed: error [${errorCodeOf(err)}]: ${errorMessage(err)}`,
+      );
       return finish(summary('error', errorMessage(err)), true, { kind: 'error', disposition: dispositionOf(err) });
     } finally {
-      await store.releaseLock(lockId).catch((err: unknown) => log.error({ event: 'unlock-error', err: errorMessage(err), code: errorCodeOf(err) }, `cannot release the state lock: error [${errorCodeOf(err)}]: ${errorMessage(err)}`));
+      await store
+        .releaseLock(lockId)
+        .catch((err: unknown) =>
+          log.error(
+            { event: 'unlock-error', err: errorMessage(err), code: errorCodeOf(err) },
+            `cannot release the state lock: error [${errorCodeOf(err)}]: ${errorMessage(err)}`,
+          ),
+        );
     }
     for (const e of outcome.providerErrors) metrics.providerError(e.provider);
     try {
       await afterApply(cfg, outcome, nowIso);
     } catch (err) {
       // Runs are started from a timer: a rejection here would be unhandled and end the process.
-      log.error({ event: 'after-apply-error', err: errorMessage(err), code: errorCodeOf(err) }, `after the reconcile: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
+      log.error(
+        { event: 'after-apply-error', err: errorMessage(err), code: errorCodeOf(err) },
+        `after the reconcile: error [${errorCodeOf(err)}]: ${errorMessage(err)}`,
+      );
     }
     const msg = outcomeMessage(outcome);
-    log.info({ event: 'reconcile', trigger: trig, policy: policy(), changes: outcome.changes.length, applied: outcome.applied, failed: outcome.failed, held: outcome.held.length, duration_ms: clock() - startMs }, `reconcile (${trig}): ${msg}`);
+    log.info(
+      {
+        event: 'reconcile',
+        trigger: trig,
+        policy: policy(),
+        changes: outcome.changes.length,
+        applied: outcome.applied,
+        failed: outcome.failed,
+        held: outcome.held.length,
+        duration_ms: clock() - startMs,
+      },
+      `reconcile (${trig}): ${msg}`,
+    );
     return finish(summary('ok', msg, outcome), true, { kind: 'done', outcome });
   }
 
@@ -298,7 +323,12 @@ export function createDaemon(options: DaemonOptions): Daemon {
     if (!outcome.audited && review.fresh.length > 0) {
       await store
         .appendAudit(decisionAuditEntries(review.fresh, nowIso, policy()))
-        .catch((err: unknown) => log.error({ event: 'audit-error', err: errorMessage(err), code: errorCodeOf(err) }, `cannot write the audit log: error [${errorCodeOf(err)}]: ${errorMessage(err)}`));
+        .catch((err: unknown) =>
+          log.error(
+            { event: 'audit-error', err: errorMessage(err), code: errorCodeOf(err) },
+            `cannot write the audit log: error [${errorCodeOf(err)}]: ${errorMessage(err)}`,
+          ),
+        );
     }
     await placeQueuedSessions({ store, log, clock, isActive }, cfg, nowIso);
   }
@@ -309,15 +339,19 @@ export function createDaemon(options: DaemonOptions): Daemon {
       stopped = false;
       await leader.start();
       if (options.watch !== false) {
-        watcher = watchConfigDir(dir, (paths) => {
-          log.info({ event: 'config-change', files: paths.length }, `config change detected (${paths.length} path(s))`);
-          void holder.reload();
-        }, {
-          debounceMs: options.debounceMs ?? 300,
-          // The state directory (SQLite WAL, local VM directories) often sits inside DIR: never a config change.
-          ignorePaths: [options.stateDir],
-          onError: (err) => log.warn({ event: 'config-watch-error', err: errorMessage(err) }, `watching ${dir} failed: ${errorMessage(err)}; reloading`),
-        });
+        watcher = watchConfigDir(
+          dir,
+          (paths) => {
+            log.info({ event: 'config-change', files: paths.length }, `config change detected (${paths.length} path(s))`);
+            void holder.reload();
+          },
+          {
+            debounceMs: options.debounceMs ?? 300,
+            // The state directory (SQLite WAL, local VM directories) often sits inside DIR: never a config change.
+            ignorePaths: [options.stateDir],
+            onError: (err) => log.warn({ event: 'config-watch-error', err: errorMessage(err) }, `watching ${dir} failed: ${errorMessage(err)}; reloading`),
+          },
+        );
         await watcher.ready;
       }
       transitions.start();

@@ -26,8 +26,22 @@ describe('decision audit', () => {
 
   it('audit entries name the VM address of a server decision', () => {
     expect(decisionAuditEntries([create, hold('1m')], '2026-01-05T12:00:00.000Z', 'safe')).toEqual([
-      { at: '2026-01-05T12:00:00.000Z', actor: 'serve', action: 'create', address: null, reason: create.reason, detail: { pool: 'p', autoscale: 'a', policy: 'safe' } },
-      { at: '2026-01-05T12:00:00.000Z', actor: 'serve', action: 'hold', address: 'vm.p.a.s1', reason: hold('1m').reason, detail: { pool: 'p', autoscale: 'a', policy: 'safe' } },
+      {
+        at: '2026-01-05T12:00:00.000Z',
+        actor: 'serve',
+        action: 'create',
+        address: null,
+        reason: create.reason,
+        detail: { pool: 'p', autoscale: 'a', policy: 'safe' },
+      },
+      {
+        at: '2026-01-05T12:00:00.000Z',
+        actor: 'serve',
+        action: 'hold',
+        address: 'vm.p.a.s1',
+        reason: hold('1m').reason,
+        detail: { pool: 'p', autoscale: 'a', policy: 'safe' },
+      },
     ]);
   });
 });

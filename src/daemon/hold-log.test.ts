@@ -34,7 +34,12 @@ describe('hold decisions in the log', () => {
         failed: 0,
         held: [],
         decisions: [
-          { action: 'hold', pool: 'desk', autoscale: 'day', reason: 'backoff: 1 consecutive failed start; next create after 2026-12-04T10:30:00.000Z (1 server wanted)' },
+          {
+            action: 'hold',
+            pool: 'desk',
+            autoscale: 'day',
+            reason: 'backoff: 1 consecutive failed start; next create after 2026-12-04T10:30:00.000Z (1 server wanted)',
+          },
           { action: 'hold', pool: 'desk', autoscale: 'night', reason: 'max_instances 5 reached; 2 servers wanted' },
         ],
         errors: [],
@@ -42,7 +47,19 @@ describe('hold decisions in the log', () => {
         audited: false,
       });
     const store = await createSqliteStore({ path: ':memory:' });
-    const daemon = createDaemon({ dir, store, log, metrics: createMetrics(), reconcile, upstreamAuthAddress: '127.0.0.1:9', stateDir: dir, load: loadConfig, initial: await loadConfig(dir), watch: false, lockWaitMs: 200 });
+    const daemon = createDaemon({
+      dir,
+      store,
+      log,
+      metrics: createMetrics(),
+      reconcile,
+      upstreamAuthAddress: '127.0.0.1:9',
+      stateDir: dir,
+      load: loadConfig,
+      initial: await loadConfig(dir),
+      watch: false,
+      lockWaitMs: 200,
+    });
     daemons.push(daemon);
     await daemon.start();
     await daemon.reconcileNow('test');

@@ -17,7 +17,9 @@ export function safeDuration(text: string | undefined, fallback: string): number
   }
 }
 
-export type ExpiryStore = Pick<SessionStore, 'expireSessions'> & Pick<AuditStore, 'appendAudit'> & Pick<InfrastructureStore, 'getServer' | 'updateServerStatus'>;
+export type ExpiryStore = Pick<SessionStore, 'expireSessions'> &
+  Pick<AuditStore, 'appendAudit'> &
+  Pick<InfrastructureStore, 'getServer' | 'updateServerStatus'>;
 
 /** Expires sessions as of `nowIso`; returns the sessions that changed. */
 export async function expireSessions(store: ExpiryStore, log: Log, config: Config, nowIso: string): Promise<SessionRecord[]> {
@@ -35,7 +37,10 @@ export async function expireSessions(store: ExpiryStore, log: Log, config: Confi
       actor: 'serve',
       action: s.status === 'failed' ? 'session-queue-timeout' : 'session-expire',
       address: null,
-      reason: s.end_reason === 'queue_timeout' ? `queued request ${s.id} not placed within queue_timeout` : `session ${s.id} had no keepalive within session_keepalive_timeout`,
+      reason:
+        s.end_reason === 'queue_timeout'
+          ? `queued request ${s.id} not placed within queue_timeout`
+          : `session ${s.id} had no keepalive within session_keepalive_timeout`,
       detail: { session_id: s.id, pool: s.pool },
     })),
   );

@@ -50,7 +50,10 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
   const set = (next: boolean): void => {
     if (next === leading) return;
     leading = next;
-    log.info({ event: next ? 'leader-acquired' : 'leader-lost', replica: replicaId }, next ? `replica ${replicaId} now leads` : `replica ${replicaId} no longer leads`);
+    log.info(
+      { event: next ? 'leader-acquired' : 'leader-lost', replica: replicaId },
+      next ? `replica ${replicaId} now leads` : `replica ${replicaId} no longer leads`,
+    );
     options.onChange(next);
   };
 
@@ -66,8 +69,7 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
       if (got) {
         seen = replicaId;
         leaseUntil = startedMs + ttl;
-      }
-      else {
+      } else {
         const lease = await store.getLease(LEADER_LEASE);
         seen = lease && lease.expires_at > now ? lease.holder : null;
       }
@@ -91,9 +93,12 @@ export function createLeaderElector(options: LeaderOptions): LeaderElector {
 
   const schedule = (): void => {
     if (stopped) return;
-    timer = timers.set(() => {
-      void tick().finally(schedule);
-    }, Math.max(100, Math.floor(options.ttlMs() / 3)));
+    timer = timers.set(
+      () => {
+        void tick().finally(schedule);
+      },
+      Math.max(100, Math.floor(options.ttlMs() / 3)),
+    );
   };
 
   return {

@@ -14,7 +14,18 @@ export interface LoggerOptions {
   base?: Record<string, string>;
 }
 
-export const REDACTED_FIELDS = ['password', 'credential', 'token', 'secret', 'authorization', '*.password', '*.credential', '*.token', '*.secret', '*.authorization'];
+export const REDACTED_FIELDS = [
+  'password',
+  'credential',
+  'token',
+  'secret',
+  'authorization',
+  '*.password',
+  '*.credential',
+  '*.token',
+  '*.secret',
+  '*.authorization',
+];
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(

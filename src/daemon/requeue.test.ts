@@ -43,7 +43,13 @@ describe('requeue', () => {
   });
 
   it('a terminal error is not retried early and ends the streak', () => {
-    expect(sequence([{ kind: 'error', disposition: 'retryable' }, { kind: 'error', disposition: 'terminal' }, { kind: 'error', disposition: 'retryable' }])).toEqual([
+    expect(
+      sequence([
+        { kind: 'error', disposition: 'retryable' },
+        { kind: 'error', disposition: 'terminal' },
+        { kind: 'error', disposition: 'retryable' },
+      ]),
+    ).toEqual([
       [1_000, 'retry after 1 failed run(s)'],
       [INTERVAL, 'interval'],
       [1_000, 'retry after 1 failed run(s)'],

@@ -14,10 +14,7 @@ import { afterRun, backoffDelay, NO_FAILURES } from './backoff.ts';
 import type { BackoffPolicy, BackoffState } from './backoff.ts';
 import type { ReconcileOutcome } from './pipeline.ts';
 
-export type RunResult =
-  | { kind: 'skipped' }
-  | { kind: 'done'; outcome: ReconcileOutcome }
-  | { kind: 'error'; disposition: ErrorDisposition };
+export type RunResult = { kind: 'skipped' } | { kind: 'done'; outcome: ReconcileOutcome } | { kind: 'error'; disposition: ErrorDisposition };
 
 export interface Requeue {
   state: BackoffState;
@@ -40,7 +37,9 @@ export function nextRequeue(state: BackoffState, result: RunResult, intervalMs: 
   switch (result.kind) {
     case 'skipped':
       // Not leader, no config, lock busy (retried on its own): the streak neither grows nor ends.
-      return state.failures > 0 ? { state, delayMs: backoffDelay(state.failures, policy), reason: `retry after ${state.failures} failed run(s)` } : interval(state);
+      return state.failures > 0
+        ? { state, delayMs: backoffDelay(state.failures, policy), reason: `retry after ${state.failures} failed run(s)` }
+        : interval(state);
     case 'error':
       if (result.disposition === 'terminal') return interval(NO_FAILURES);
       return retry(afterRun(state, true, policy).state, policy);

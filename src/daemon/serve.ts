@@ -203,9 +203,15 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   await daemon.start();
   reportApiKeys(config, options.env, log);
   if (!tls && !isLoopback(listen.host)) {
-    log.warn({ event: 'serve-plaintext', listen: `${listen.host}:${address.port}` }, 'serving plain HTTP on a non-loopback address: API keys, check-in tokens and connection passwords cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy in front');
+    log.warn(
+      { event: 'serve-plaintext', listen: `${listen.host}:${address.port}` },
+      'serving plain HTTP on a non-loopback address: API keys, check-in tokens and connection passwords cross the network unencrypted; use --tls-cert/--tls-key or a TLS proxy in front',
+    );
   }
-  log.info({ event: 'serve-started', url, replica: daemon.replicaId, state_dir: stateDir, policy: settings.apply_policy ?? 'safe' }, `poolform serve listening on ${url}`);
+  log.info(
+    { event: 'serve-started', url, replica: daemon.replicaId, state_dir: stateDir, policy: settings.apply_policy ?? 'safe' },
+    `poolform serve listening on ${url}`,
+  );
 
   let stopping: Promise<void> | undefined;
   const d = daemon;
@@ -250,5 +256,9 @@ function reportApiKeys(config: Config, env: Readonly<Record<string, string | und
   }
   const set = resolveApiKeys(config, env);
   for (const p of set.problems) log.warn({ event: 'api-key-unresolved' }, p);
-  if (set.keys.length === 0) log.error({ event: 'api-keys-unusable', declared, code: 'api-keys-unusable' }, 'error [api-keys-unusable]: no API key resolves: every session request is refused until the secrets are set');
+  if (set.keys.length === 0)
+    log.error(
+      { event: 'api-keys-unusable', declared, code: 'api-keys-unusable' },
+      'error [api-keys-unusable]: no API key resolves: every session request is refused until the secrets are set',
+    );
 }

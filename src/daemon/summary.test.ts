@@ -17,7 +17,15 @@ describe('reconcile summary', () => {
       audited: true,
     };
     const s = reconcileSummary(Date.parse('2026-01-05T12:00:00Z'), Date.parse('2026-01-05T12:00:02Z'), 'interval', 'ok', outcomeMessage(outcome), outcome);
-    expect(s).toMatchObject({ started_at: '2026-01-05T12:00:00.000Z', duration_ms: 2000, changes: 250, applied: 240, failed: 10, held: 1, trigger: 'interval' });
+    expect(s).toMatchObject({
+      started_at: '2026-01-05T12:00:00.000Z',
+      duration_ms: 2000,
+      changes: 250,
+      applied: 240,
+      failed: 10,
+      held: 1,
+      trigger: 'interval',
+    });
     expect(s.plan).toHaveLength(200);
     expect(s.decisions).toHaveLength(200);
     expect(s.decisions?.[0]?.server_id).toBeNull();

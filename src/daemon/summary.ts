@@ -24,7 +24,9 @@ export function reconcileSummary(
     held: outcome?.held.length ?? 0,
     plan: (outcome?.changes ?? []).slice(0, 200),
     held_changes: (outcome?.held ?? []).slice(0, 200),
-    decisions: (outcome?.decisions ?? []).slice(0, 200).map((d) => ({ action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason })),
+    decisions: (outcome?.decisions ?? [])
+      .slice(0, 200)
+      .map((d) => ({ action: d.action, pool: d.pool, autoscale: d.autoscale, server_id: d.server_id ?? null, reason: d.reason })),
     errors: (outcome?.errors ?? []).slice(0, 50),
   };
 }

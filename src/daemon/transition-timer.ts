@@ -49,7 +49,10 @@ export function createTransitionTimer(options: TransitionTimerOptions): Transiti
           arm();
           return;
         }
-        log.info({ event: 'schedule-transition', pool: next.pool, autoscale: next.autoscale, active: next.active }, `schedule transition: ${next.pool}/${next.autoscale} ${next.active ? 'active' : 'inactive'}`);
+        log.info(
+          { event: 'schedule-transition', pool: next.pool, autoscale: next.autoscale, active: next.active },
+          `schedule transition: ${next.pool}/${next.autoscale} ${next.active ? 'active' : 'inactive'}`,
+        );
         options.onTransition(`schedule transition ${next.pool}/${next.autoscale} → ${next.active ? 'active' : 'inactive'}`);
         arm();
       },

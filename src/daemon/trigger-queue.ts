@@ -57,10 +57,13 @@ export function createTriggerQueue<T>(options: TriggerQueueOptions<T>): TriggerQ
     pending.push(reason);
     if (running || timer) return;
     const gap = lastEndMs === null ? 0 : Math.max(0, lastEndMs + minGapMs - clock());
-    timer = timers.set(() => {
-      timer = undefined;
-      kick();
-    }, Math.max(coalesceMs, gap));
+    timer = timers.set(
+      () => {
+        timer = undefined;
+        kick();
+      },
+      Math.max(coalesceMs, gap),
+    );
   }
 
   function kick(): void {

@@ -25,8 +25,24 @@ describe('wake channel', () => {
     const time = fakeTime(Date.parse('2026-01-05T12:00:00Z'));
     const { store, writes } = sharedRow();
     const woken: string[] = [];
-    const leader = createWakeChannel({ store, replicaId: 'a', clock: time.clock, timers: time.timers, log: silentLog, isLeader: () => true, onWake: (h) => woken.push(h) });
-    const standby = createWakeChannel({ store, replicaId: 'b', clock: time.clock, timers: time.timers, log: silentLog, isLeader: () => false, onWake: () => undefined });
+    const leader = createWakeChannel({
+      store,
+      replicaId: 'a',
+      clock: time.clock,
+      timers: time.timers,
+      log: silentLog,
+      isLeader: () => true,
+      onWake: (h) => woken.push(h),
+    });
+    const standby = createWakeChannel({
+      store,
+      replicaId: 'b',
+      clock: time.clock,
+      timers: time.timers,
+      log: silentLog,
+      isLeader: () => false,
+      onWake: () => undefined,
+    });
     leader.start();
     standby.start();
     standby.send();
@@ -52,7 +68,15 @@ describe('wake channel', () => {
         return undefined;
       },
     };
-    const ch = createWakeChannel({ store, replicaId: 'b', clock: time.clock, timers: time.timers, log: silentLog, isLeader: () => false, onWake: () => undefined });
+    const ch = createWakeChannel({
+      store,
+      replicaId: 'b',
+      clock: time.clock,
+      timers: time.timers,
+      log: silentLog,
+      isLeader: () => false,
+      onWake: () => undefined,
+    });
     ch.start();
     await time.advance(WAKE_POLL_MS * 3);
     expect(reads).toBe(0);

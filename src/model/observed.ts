@@ -132,7 +132,14 @@ export function findVm(observed: Observed, provider: string, serverId: string): 
   const list = observed.vms.get(provider);
   if (!list) return undefined;
   const live = (vm: ObservedVm): boolean => vm.state !== 'terminated' && vm.state !== 'shutting-down';
-  return indexed(vmIndex, list, (vm) => vm.server_id, (a, b) => (live(a) || !live(b) ? a : b)).get(serverId) ?? null;
+  return (
+    indexed(
+      vmIndex,
+      list,
+      (vm) => vm.server_id,
+      (a, b) => (live(a) || !live(b) ? a : b),
+    ).get(serverId) ?? null
+  );
 }
 
 /** The record `fqdn` (null: observed, absent; undefined: unknown). */
@@ -152,7 +159,5 @@ export function findComputer(observed: Observed, ldapConfig: string, containerDn
 /** The error recorded for a provider (and scope), if its observe failed. */
 export function observeErrorFor(observed: Observed, kind: ObserveKind, provider: string, scope?: string): ObserveError | undefined {
   const norm = (s: string): string => (kind === 'dns' ? normalizeDomain(s) : normalizeDn(s));
-  return observed.errors.find(
-    (e) => e.kind === kind && e.provider === provider && (scope === undefined || e.scope === null || norm(e.scope) === norm(scope)),
-  );
+  return observed.errors.find((e) => e.kind === kind && e.provider === provider && (scope === undefined || e.scope === null || norm(e.scope) === norm(scope)));
 }

@@ -21,8 +21,30 @@ describe('attribute views', () => {
 
   it('attributesOf picks the view of the change type', () => {
     const changes: ResourceChange[] = [
-      { address: 'dns.a.example.com', type: 'dns_record', name: 'a.example.com', action: 'create', before: null, after: { base_domain: 'example.com', ttl: 30 }, reason: '', depends_on: [], provider: 'hosts', pool: 'p' },
-      { address: 'ad_computer.x', type: 'ad_computer', name: 'x', action: 'delete', before: { dn: 'CN=x,OU=P,DC=c' }, after: null, reason: '', depends_on: [], provider: 'ad', pool: 'p' },
+      {
+        address: 'dns.a.example.com',
+        type: 'dns_record',
+        name: 'a.example.com',
+        action: 'create',
+        before: null,
+        after: { base_domain: 'example.com', ttl: 30 },
+        reason: '',
+        depends_on: [],
+        provider: 'hosts',
+        pool: 'p',
+      },
+      {
+        address: 'ad_computer.x',
+        type: 'ad_computer',
+        name: 'x',
+        action: 'delete',
+        before: { dn: 'CN=x,OU=P,DC=c' },
+        after: null,
+        reason: '',
+        depends_on: [],
+        provider: 'ad',
+        pool: 'p',
+      },
     ];
     const seen: unknown[] = [];
     for (const c of changes) {

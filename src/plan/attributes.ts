@@ -80,8 +80,7 @@ export function autoscaleMaxSessions(pool: Pool, autoscale: AutoscaleConfig): nu
 export function agentCapacity(pool: Pool, autoscale: AutoscaleConfig, providerCapacity: Resources | undefined): Resources | null {
   if (pool.type !== 'docker_agent') return null;
   const cores = autoscale.agent_cores_override ?? providerCapacity?.cores;
-  const memory =
-    autoscale.agent_memory_override_gb !== undefined ? Math.round(autoscale.agent_memory_override_gb * 1024) : providerCapacity?.memory_mb;
+  const memory = autoscale.agent_memory_override_gb !== undefined ? Math.round(autoscale.agent_memory_override_gb * 1024) : providerCapacity?.memory_mb;
   const gpus = autoscale.agent_gpus_override ?? providerCapacity?.gpus ?? 0;
   if (cores === undefined || memory === undefined) return null;
   return { cores, memory_mb: memory, gpus };

@@ -74,11 +74,7 @@ export function buildDecisionInput(args: DecisionInputArgs): DecisionInput {
     if (server.autoscale === null) continue;
     const resource = resources.get(server.address);
     const intent = intents.get(server.address);
-    const provider =
-      resource?.provider ??
-      intentPayloadView(intent?.payload).provider ??
-      configuredVmProvider(config, server.pool, server.autoscale) ??
-      '';
+    const provider = resource?.provider ?? intentPayloadView(intent?.payload).provider ?? configuredVmProvider(config, server.pool, server.autoscale) ?? '';
     let gone: boolean;
     let stopped = false;
     if (resource) {

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { addPlanDiagnostics, planDiagnosticLists } from './diagnostics.ts';
 import type { PlanDiagnostic } from './diagnostics.ts';
 
-const d = (code: PlanDiagnostic['code'], message: string, severity: PlanDiagnostic['severity'] = 'warning'): PlanDiagnostic => ({ code, severity, address: null, message });
+const d = (code: PlanDiagnostic['code'], message: string, severity: PlanDiagnostic['severity'] = 'warning'): PlanDiagnostic => ({
+  code,
+  severity,
+  address: null,
+  message,
+});
 
 describe('plan diagnostics', () => {
   it('derive the saved string lists: every distinct message in order, errors for fatal_errors', () => {

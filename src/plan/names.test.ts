@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  allocateServerName,
-  createIdGen,
-  createSeededIdGen,
-  hostnamePrefix,
-  isValidHostname,
-  isValidServerId,
-  makeHostname,
-} from './names.ts';
+import { allocateServerName, createIdGen, createSeededIdGen, hostnamePrefix, isValidHostname, isValidServerId, makeHostname } from './names.ts';
 
 describe('server ids', () => {
   it('are 8 base32 characters drawn from the random source', () => {

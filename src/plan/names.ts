@@ -100,12 +100,7 @@ export function isValidServerId(id: string): boolean {
  * them there). Throws after many collisions: the id space is then exhausted
  * for this prefix, which a real pool never reaches.
  */
-export function allocateServerName(
-  idGen: IdGen,
-  prefix: string,
-  takenIds: Set<string>,
-  takenHostnames: Set<string>,
-): { serverId: string; hostname: string } {
+export function allocateServerName(idGen: IdGen, prefix: string, takenIds: Set<string>, takenHostnames: Set<string>): { serverId: string; hostname: string } {
   for (let attempt = 0; attempt < 1000; attempt++) {
     const serverId = idGen();
     if (!serverId || takenIds.has(serverId)) continue;

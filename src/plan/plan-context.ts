@@ -37,7 +37,6 @@ export interface BuildPlanArgs {
   intentGraceMs?: number;
 }
 
-
 /** A server the plan knows about, with what happens to it. */
 export interface ServerPlan {
   serverId: string;
@@ -181,8 +180,7 @@ export function createPlanContext(args: BuildPlanArgs): PlanContext {
     const key = kind === 'dns' ? dnsScopeKey(provider, scope) : directoryScopeKey(provider, scope);
     return map.has(key) ? 'ok' : 'unknown';
   };
-  const vmStatus = (provider: string): 'ok' | 'unrefreshed' | 'unknown' =>
-    observed === null ? 'unrefreshed' : observed.vms.has(provider) ? 'ok' : 'unknown';
+  const vmStatus = (provider: string): 'ok' | 'unrefreshed' | 'unknown' => (observed === null ? 'unrefreshed' : observed.vms.has(provider) ? 'ok' : 'unknown');
 
   return {
     args,

@@ -256,7 +256,15 @@ export function planRecords(ctx: PlanContext): void {
       for (const rec of [...records].sort((a, b) => (a.fqdn < b.fqdn ? -1 : 1))) {
         const address = dnsAddress(normalizeDomainName(rec.fqdn));
         if (resources.has(address) || changes.has(address) || isLive(rec.server_id)) continue;
-        deleteRecord(address, 'dns_record', provider, dnsRecordAttributes(rec, base), rec.server_id, false, 'orphan: poolform-owned record whose server no longer exists');
+        deleteRecord(
+          address,
+          'dns_record',
+          provider,
+          dnsRecordAttributes(rec, base),
+          rec.server_id,
+          false,
+          'orphan: poolform-owned record whose server no longer exists',
+        );
       }
     }
     for (const [key, computers] of [...observed.computers.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -265,7 +273,15 @@ export function planRecords(ctx: PlanContext): void {
         const address = adAddress(c.name);
         if (resources.has(address) || changes.has(address) || isLive(c.server_id)) continue;
         const ou = containerOf(c, config, provider);
-        deleteRecord(address, 'ad_computer', provider, computerAttributes(c, ou), c.server_id, false, 'orphan: poolform-owned computer record whose server no longer exists');
+        deleteRecord(
+          address,
+          'ad_computer',
+          provider,
+          computerAttributes(c, ou),
+          c.server_id,
+          false,
+          'orphan: poolform-owned computer record whose server no longer exists',
+        );
       }
     }
   }
@@ -275,11 +291,14 @@ function containerOf(c: ObservedComputer, config: Config, ldapConfig: string): s
   const parent = c.dn.slice(c.dn.search(/(?<!\\),/) + 1).trim();
   for (const pool of config.pools) {
     for (const a of pool.autoscale ?? []) {
-      if (a.ldap_config === ldapConfig && a.ad_computer_container_dn && a.ad_computer_container_dn.replace(/\s/g, '').toLowerCase() === parent.replace(/\s/g, '').toLowerCase()) {
+      if (
+        a.ldap_config === ldapConfig &&
+        a.ad_computer_container_dn &&
+        a.ad_computer_container_dn.replace(/\s/g, '').toLowerCase() === parent.replace(/\s/g, '').toLowerCase()
+      ) {
         return a.ad_computer_container_dn;
       }
     }
   }
   return parent;
 }
-

@@ -43,7 +43,9 @@ const serverArb = fc.record({
 
 const decisionArb: fc.Arbitrary<Decision> = fc.oneof(
   fc.constant<Decision>({ action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up' }),
-  fc.subarray(ids, { minLength: 1, maxLength: 2 }).map((waits): Decision => ({ action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up', after_destroy: waits })),
+  fc
+    .subarray(ids, { minLength: 1, maxLength: 2 })
+    .map((waits): Decision => ({ action: 'create', pool: 'desktops', autoscale: 'day', reason: 'scale-up', after_destroy: waits })),
   fc.constantFrom(...ids).map((id): Decision => ({ action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: id, reason: 'scale-down' })),
   fc.constantFrom(...ids).map((id): Decision => ({ action: 'drain', pool: 'desktops', autoscale: 'day', server_id: id, reason: 'drain' })),
   fc.constant<Decision>({ action: 'hold', pool: 'desktops', autoscale: 'day', reason: 'max_instances' }),
@@ -78,7 +80,11 @@ function argsFor(c: Case): BuildPlanArgs {
   }
   let observed = c.refresh ? observedWith({ vms, dns, computers }) : null;
   if (observed && c.vmObserveFails) {
-    observed = { ...observed, vms: new Map(), errors: [{ kind: 'vm', provider: 'local', scope: null, code: 'provider-error', message: 'down', retryable: true }] };
+    observed = {
+      ...observed,
+      vms: new Map(),
+      errors: [{ kind: 'vm', provider: 'local', scope: null, code: 'provider-error', message: 'down', retryable: true }],
+    };
   }
   return {
     config: testConfig(),

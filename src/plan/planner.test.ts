@@ -43,8 +43,7 @@ function converged() {
     servers: [serverRecord('abcdefgh')],
   });
 }
-const convergedObserved = () =>
-  observedWith({ vms: [observedVm('abcdefgh')], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
+const convergedObserved = () => observedWith({ vms: [observedVm('abcdefgh')], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
 
 describe('buildPlan', () => {
   it('creates the fixed server, and for each create decision an AD record → VM → DNS record chain', () => {
@@ -78,7 +77,12 @@ describe('buildPlan', () => {
 
   it('never reuses a taken server id or hostname', () => {
     const ids = ['abcdefgh', 'abcdefgz', 'qqqqqqqq'];
-    const p = plan({ snapshot: converged(), observed: convergedObserved(), idGen: () => ids.shift() ?? 'zzzzzzzz', result: { decisions: [create], staging: [] } });
+    const p = plan({
+      snapshot: converged(),
+      observed: convergedObserved(),
+      idGen: () => ids.shift() ?? 'zzzzzzzz',
+      result: { decisions: [create], staging: [] },
+    });
     // abcdefgh is taken; abcdefgz has the same 7-character hostname suffix.
     expect(p.changes.find((c) => c.type === 'vm')?.name).toBe('qqqqqqqq');
   });
@@ -93,7 +97,16 @@ describe('buildPlan', () => {
 
   it('updates and deletes fixed servers as the YAML changes', () => {
     const pool = desktopsPool();
-    pool.servers = [{ name: 'legacy1', hostname: '10.0.0.6', connection_type: 'rdp', connection_port: 3389, connection_password: '${env:LEGACY_PASSWORD}', max_simultaneous_sessions: 3 }];
+    pool.servers = [
+      {
+        name: 'legacy1',
+        hostname: '10.0.0.6',
+        connection_type: 'rdp',
+        connection_port: 3389,
+        connection_password: '${env:LEGACY_PASSWORD}',
+        max_simultaneous_sessions: 3,
+      },
+    ];
     const p = plan({ config: testConfig([pool]), snapshot: converged(), observed: convergedObserved() });
     expect(actions(p)).toEqual(['update server.desktops.legacy1']);
     expect(p.changes[0]?.reason).toContain('hostname');
@@ -109,11 +122,7 @@ describe('buildPlan', () => {
       observed: convergedObserved(),
       result: { decisions: [{ action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'scale-down: idle' }], staging: [] },
     });
-    expect(actions(p)).toEqual([
-      'delete ad_computer.desktop-abcdefg',
-      'delete dns.desktop-abcdefg.desk.example.com',
-      'delete vm.desktops.day.abcdefgh',
-    ]);
+    expect(actions(p)).toEqual(['delete ad_computer.desktop-abcdefg', 'delete dns.desktop-abcdefg.desk.example.com', 'delete vm.desktops.day.abcdefgh']);
     const by = new Map(p.changes.map((c) => [c.address, c]));
     expect(by.get('vm.desktops.day.abcdefgh')?.depends_on).toEqual(['dns.desktop-abcdefg.desk.example.com']);
     expect(by.get('ad_computer.desktop-abcdefg')?.depends_on).toEqual(['vm.desktops.day.abcdefgh']);
@@ -137,11 +146,7 @@ describe('buildPlan', () => {
     expect(p.drift.map((d) => [d.address, d.reason])).toEqual([
       ['vm.desktops.day.abcdefgh', 'changed outside poolform: VM no longer exists at VmProvider local'],
     ]);
-    expect(actions(p)).toEqual([
-      'update ad_computer.desktop-abcdefg',
-      'update dns.desktop-abcdefg.desk.example.com',
-      'replace vm.desktops.day.abcdefgh',
-    ]);
+    expect(actions(p)).toEqual(['update ad_computer.desktop-abcdefg', 'update dns.desktop-abcdefg.desk.example.com', 'replace vm.desktops.day.abcdefgh']);
     const vm = p.changes.find((c) => c.type === 'vm');
     expect(vm?.observed_gone).toBe(true);
     expect(vm?.depends_on).toEqual(['ad_computer.desktop-abcdefg']);
@@ -153,11 +158,7 @@ describe('buildPlan', () => {
     const observed = observedWith({ vms: [observedVm('abcdefgh', { state: 'terminated' })], dns: [dnsRecord('abcdefgh')], computers: [computer('abcdefgh')] });
     const p = plan({ snapshot: converged(), observed });
     expect(p.drift[0]?.reason).toContain('VM terminated');
-    expect(actions(p)).toEqual([
-      'delete ad_computer.desktop-abcdefg',
-      'delete dns.desktop-abcdefg.desk.example.com',
-      'delete vm.desktops.day.abcdefgh',
-    ]);
+    expect(actions(p)).toEqual(['delete ad_computer.desktop-abcdefg', 'delete dns.desktop-abcdefg.desk.example.com', 'delete vm.desktops.day.abcdefgh']);
     expect(p.changes.find((c) => c.type === 'vm')?.observed_gone).toBe(true);
   });
 
@@ -240,7 +241,9 @@ describe('buildPlan', () => {
     const young = at(T0);
     expect(young.cleanup).toBeUndefined();
     expect(young.changes).toEqual([]);
-    expect(young.waiting).toEqual([expect.stringMatching(/^waiting for vm\.desktops\.day\.nnnnnnnn to appear at VmProvider local \(created 2m00s ago .*intent i-2\)/)]);
+    expect(young.waiting).toEqual([
+      expect.stringMatching(/^waiting for vm\.desktops\.day\.nnnnnnnn to appear at VmProvider local \(created 2m00s ago .*intent i-2\)/),
+    ]);
     expect(renderPlanText(young)).toContain('waiting for vm.desktops.day.nnnnnnnn to appear');
     const view = buildDecisionInput({ config: testConfig(), snapshot, observed, now: T0, intentGraceMs }).servers.find((s) => s.id === 'nnnnnnnn');
     expect(view?.gone).toBe(false);
@@ -250,18 +253,36 @@ describe('buildPlan', () => {
     expect(old.cleanup?.map((c) => `${c.kind} ${c.id}`)).toEqual(['intent i-2']);
     expect(buildDecisionInput({ config: testConfig(), snapshot, observed, now: '2026-01-05T12:08:00.000Z', intentGraceMs }).servers[0]?.gone).toBe(true);
     // The decisions' instant (--at) does not move the grace: the observation time does.
-    expect(buildDecisionInput({ config: testConfig(), snapshot, observed, now: '2026-02-01T00:00:00.000Z', observedAt: T0, intentGraceMs }).servers[0]?.gone).toBe(false);
+    expect(
+      buildDecisionInput({ config: testConfig(), snapshot, observed, now: '2026-02-01T00:00:00.000Z', observedAt: T0, intentGraceMs }).servers[0]?.gone,
+    ).toBe(false);
     // A create the provider refused outright made nothing: no waiting.
     const refused = emptySnapshot({
       ...snapshot,
-      intents: [intent('i-2', 'nnnnnnnn', { created_at: '2026-01-05T11:58:00.000Z', payload: { ...intent('i-2', 'nnnnnnnn').payload, create_error: 'capacity', create_retryable: false } })],
+      intents: [
+        intent('i-2', 'nnnnnnnn', {
+          created_at: '2026-01-05T11:58:00.000Z',
+          payload: { ...intent('i-2', 'nnnnnnnn').payload, create_error: 'capacity', create_retryable: false },
+        }),
+      ],
     });
     expect(plan({ snapshot: refused, observed, now: T0, intentGraceMs }).cleanup?.map((c) => c.id)).toEqual(['i-2']);
     // The local provider lists what it made at once: no grace by default.
     expect(plan({ snapshot, observed, now: T0 }).cleanup?.map((c) => c.id)).toEqual(['i-2']);
     // A cloud provider gets INTENT_GRACE_MS by default.
     const cloud = testConfig();
-    cloud.vmProviders = [{ kind: 'VmProvider', name: 'local', type: 'aws', max_instances: 10, startup_script: 'x', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' }];
+    cloud.vmProviders = [
+      {
+        kind: 'VmProvider',
+        name: 'local',
+        type: 'aws',
+        max_instances: 10,
+        startup_script: 'x',
+        aws_region: 'us-east-1',
+        aws_ec2_ami_id: 'ami-1',
+        aws_ec2_instance_type: 't3.micro',
+      },
+    ];
     expect(intentGraceFor(cloud, 'local')).toBe(INTENT_GRACE_MS);
     expect(intentGraceFor(testConfig(), 'local')).toBe(0);
   });
@@ -323,7 +344,7 @@ describe('buildPlan', () => {
     expect(typo.errors).toEqual(['--target vm.desktops.dya matches no resource in state and no change in this plan']);
   });
 
-  it('a create that takes a destroyed server\'s max_instances slot waits for that destroy, or is not planned', () => {
+  it("a create that takes a destroyed server's max_instances slot waits for that destroy, or is not planned", () => {
     const destroy: Decision = { action: 'destroy', pool: 'desktops', autoscale: 'day', server_id: 'abcdefgh', reason: 'failed' };
     const waiting: Decision = { ...create, after_destroy: ['abcdefgh'] };
     const p = plan({ snapshot: converged(), observed: convergedObserved(), result: { decisions: [destroy, waiting], staging: [] } });

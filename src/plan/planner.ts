@@ -93,4 +93,3 @@ export function buildPlan(args: BuildPlanArgs): Plan {
   if (waiting.length > 0) plan.waiting = [...waiting];
   return plan;
 }
-

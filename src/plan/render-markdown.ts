@@ -30,7 +30,8 @@ export function renderPlanMarkdown(plan: Plan): string {
   if (plan.changes.length === 0) {
     // Never claim the pools match when something could not be observed or computed.
     if ((plan.fatal_errors?.length ?? 0) > 0) lines.push('**No changes.** But the plan has errors (below): fix them and plan again.');
-    else if (plan.errors.length > 0) lines.push('**No changes.** But parts of the plan could not be computed (below): the pools may not match the configuration.');
+    else if (plan.errors.length > 0)
+      lines.push('**No changes.** But parts of the plan could not be computed (below): the pools may not match the configuration.');
     else lines.push('**No changes.** The pools match the configuration.');
   } else {
     lines.push(`**Plan: ${add} to add, ${change} to change, ${destroy} to destroy.**`);
@@ -79,5 +80,8 @@ export function renderPlanMarkdown(plan: Plan): string {
     for (const e of plan.errors) lines.push(`- ${escapeCell(e)}`);
     lines.push('');
   }
-  return `${lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
+  return `${lines
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trimEnd()}\n`;
 }

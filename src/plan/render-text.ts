@@ -132,7 +132,8 @@ export function summaryLine(plan: Pick<Plan, 'changes' | 'fatal_errors'> & { err
   if (plan.changes.length === 0) {
     // Never claim the pools match when something could not be observed or computed.
     if ((plan.fatal_errors?.length ?? 0) > 0) return 'No changes. But the plan has errors (above): fix them and plan again.';
-    if ((plan.errors?.length ?? 0) > 0) return 'No changes. But parts of the plan could not be computed (warnings above): the pools may not match the configuration.';
+    if ((plan.errors?.length ?? 0) > 0)
+      return 'No changes. But parts of the plan could not be computed (warnings above): the pools may not match the configuration.';
     return 'No changes. Your pools match the configuration.';
   }
   const s = summarize(plan);

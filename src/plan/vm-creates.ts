@@ -59,7 +59,10 @@ export function planVmCreates(ctx: PlanContext, creates: readonly Decision[], go
       else missing.push(id);
     }
     if (missing.length > 0) {
-      report('create-waits-for-destroy', `a create in ${pool.name}/${autoscale.name} waits for the destroy of ${missing.join(', ')} (max_instances), which is not in this plan`);
+      report(
+        'create-waits-for-destroy',
+        `a create in ${pool.name}/${autoscale.name} waits for the destroy of ${missing.join(', ')} (max_instances), which is not in this plan`,
+      );
       continue;
     }
 

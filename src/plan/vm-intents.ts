@@ -21,7 +21,9 @@ export function planVmIntents(ctx: PlanContext): ResourceChange[] {
     cleanup.push({ kind: 'intent', id: intent.id, address: intent.address, reason });
   };
   const unresolvedCreate = (intent: IntentRecord): void =>
-    report('intent-unresolved', `unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`, { address: intent.address });
+    report('intent-unresolved', `unfinished create of ${intent.address} (intent ${intent.id}): run plan with refresh to resolve it`, {
+      address: intent.address,
+    });
 
   for (const intent of [...snapshot.intents].sort((a, b) => (a.address === b.address ? (a.id < b.id ? -1 : 1) : byAddress(a, b)))) {
     if (resources.has(intent.address)) {

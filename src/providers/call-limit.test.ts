@@ -8,31 +8,35 @@ const tick = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms)
 describe('call limiter', () => {
   it('never runs more than n tasks at once and runs them all (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { maxLength: 25 }), async (n, tasks) => {
-        const limit = createLimiter(n);
-        let running = 0;
-        let peak = 0;
-        const outcomes = await Promise.allSettled(
-          tasks.map(([ms, fail], i) =>
-            limit(async () => {
-              running++;
-              peak = Math.max(peak, running);
-              await tick(ms);
-              running--;
-              if (fail) throw new Error(`task ${i}`);
-              return i;
-            }),
-          ),
-        );
-        expect(peak).toBeLessThanOrEqual(n);
-        outcomes.forEach((o, i) => {
-          const fail = tasks[i]?.[1];
-          if (fail) expect(o.status).toBe('rejected');
-          else expect(o).toEqual({ status: 'fulfilled', value: i });
-        });
-        expect(limit.active).toBe(0);
-        expect(limit.pending).toBe(0);
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean()), { maxLength: 25 }),
+        async (n, tasks) => {
+          const limit = createLimiter(n);
+          let running = 0;
+          let peak = 0;
+          const outcomes = await Promise.allSettled(
+            tasks.map(([ms, fail], i) =>
+              limit(async () => {
+                running++;
+                peak = Math.max(peak, running);
+                await tick(ms);
+                running--;
+                if (fail) throw new Error(`task ${i}`);
+                return i;
+              }),
+            ),
+          );
+          expect(peak).toBeLessThanOrEqual(n);
+          outcomes.forEach((o, i) => {
+            const fail = tasks[i]?.[1];
+            if (fail) expect(o.status).toBe('rejected');
+            else expect(o).toEqual({ status: 'fulfilled', value: i });
+          });
+          expect(limit.active).toBe(0);
+          expect(limit.pending).toBe(0);
+        },
+      ),
       { numRuns: propertyRuns(40) },
     );
   });
@@ -63,7 +67,11 @@ describe('call limiter', () => {
 
   it('a task that throws synchronously frees its slot', async () => {
     const limit = createLimiter(1);
-    await expect(limit(() => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      limit(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
     expect(await limit(async () => 5)).toBe(5);
   });
 

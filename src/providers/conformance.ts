@@ -191,8 +191,7 @@ export function defineDnsProviderConformance(name: string, setup: () => Promise<
       const id = hex(5);
       return { fqdn: `cf${id}.${s.baseDomain}`.toLowerCase(), type: 'A', value: '10.0.0.1', ttl: 60, server_id: `conf-${id}`, ...over };
     };
-    const find = async (s: DnsConformanceSetup, fqdn: string): Promise<DnsRecord[]> =>
-      (await s.client.observe(s.baseDomain)).filter((r) => r.fqdn === fqdn);
+    const find = async (s: DnsConformanceSetup, fqdn: string): Promise<DnsRecord[]> => (await s.client.observe(s.baseDomain)).filter((r) => r.fqdn === fqdn);
 
     it('upsert creates records that observe lists', async (ctx) => {
       const s = get(ctx);

@@ -91,7 +91,10 @@ describe('crash-after hook', () => {
     const { registry: counted, counter } = withCallCounter(registry);
     await counted.vm('local').observe();
     await counted.vm('local').create(req(1));
-    await counted.vm('local').destroy([{ provider_id: 's1', server_id: 's1' }, { provider_id: 's9', server_id: 's9' }]);
+    await counted.vm('local').destroy([
+      { provider_id: 's1', server_id: 's1' },
+      { provider_id: 's9', server_id: 's9' },
+    ]);
     await counted.dns('hosts').observe('desk.example.com');
     expect(counter.total).toBe(4);
     expect(counter.mutating).toBe(2);

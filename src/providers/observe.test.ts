@@ -6,17 +6,7 @@ import type { ResourceRecord } from '../state/types.ts';
 import { PoolformError } from '../util/errors.ts';
 import { withCallCounter } from './intercept.ts';
 import { createLocalDirectoryProvider } from './local/directory.ts';
-import {
-  dnsScopeKey,
-  directoryScopeKey,
-  emptyObserved,
-  findComputer,
-  findDnsRecord,
-  findVm,
-  observeAll,
-  observeErrorFor,
-  observeScopes,
-} from './observe.ts';
+import { dnsScopeKey, directoryScopeKey, emptyObserved, findComputer, findDnsRecord, findVm, observeAll, observeErrorFor, observeScopes } from './observe.ts';
 import { createProviderRegistry } from './registry.ts';
 import type { ProviderRegistry } from './registry.ts';
 import { testAutoscale, testConfig, testPool } from './testing.ts';
@@ -54,7 +44,12 @@ describe('observeAll', () => {
     await registry.vm('local').create({ intent_id: 'i1', server_id: 's1', hostname: 'lab-s1', pool: 'lab', autoscale: 'default', user_data: '' });
     await registry.dns('hosts').upsert('desk.example.com', [{ fqdn: 'lab-s1.desk.example.com', type: 'A', value: '127.0.0.1', ttl: 60, server_id: 's1' }]);
     await registry.directory('corp').create({
-      intent_id: 'i0', server_id: 's1', name: 'LAB-S1', container_dn: 'OU=Pool,DC=corp,DC=example,DC=com', dns_host_name: 'lab-s1.corp', password: 'pw',
+      intent_id: 'i0',
+      server_id: 's1',
+      name: 'LAB-S1',
+      container_dn: 'OU=Pool,DC=corp,DC=example,DC=com',
+      dns_host_name: 'lab-s1.corp',
+      password: 'pw',
     });
     const { registry: counted, counter } = withCallCounter(registry);
     const observed = await observeAll({ config, registry: counted });
@@ -101,7 +96,7 @@ describe('observeAll', () => {
     expect(findDnsRecord(observed, 'hosts', 'desk.example.com', 'x.desk.example.com')).toBeNull();
   });
 
-  it('secrets that cannot be resolved are that provider\'s error only', async () => {
+  it("secrets that cannot be resolved are that provider's error only", async () => {
     const plain = createProviderRegistry({ config, stateDir, env: {} });
     const observed = await observeAll({ config, registry: plain });
     expect(observed.errors.map((e) => [e.kind, e.provider, e.code])).toEqual([['directory', 'corp', 'secret-unresolved']]);
@@ -110,7 +105,12 @@ describe('observeAll', () => {
 
   it('providers referenced only by state or intents are observed too (removed from the config)', async () => {
     const noPools = testConfig({ pools: [] });
-    const plain = createProviderRegistry({ config: noPools, stateDir, env: { LDAP_PW: 'pw' }, factories: { ldap: (o) => createLocalDirectoryProvider({ name: o.config.name, stateDir }) } });
+    const plain = createProviderRegistry({
+      config: noPools,
+      stateDir,
+      env: { LDAP_PW: 'pw' },
+      factories: { ldap: (o) => createLocalDirectoryProvider({ name: o.config.name, stateDir }) },
+    });
     const previous = [
       resource({ address: 'vm.lab.default.s1', type: 'vm', provider: 'local' }),
       resource({ address: 'vm.lab.default.s2', type: 'vm', provider: 'gone-provider' }),
@@ -119,7 +119,9 @@ describe('observeAll', () => {
       resource({ address: 'ad_computer.LAB-S1', type: 'ad_computer', provider: 'corp', provider_id: 'CN=LAB-S1,OU=Old,DC=corp' }),
       resource({ address: 'server.lab.fixed', type: 'server', provider: null }),
     ];
-    const intents = [{ id: 'i9', address: 'dns.n.z.example.net', type: 'dns_record' as const, payload: { provider: 'hosts', base_domain: 'z.example.net' }, created_at: '' }];
+    const intents = [
+      { id: 'i9', address: 'dns.n.z.example.net', type: 'dns_record' as const, payload: { provider: 'hosts', base_domain: 'z.example.net' }, created_at: '' },
+    ];
     expect(observeScopes(noPools, previous, intents)).toEqual({
       vm: ['gone-provider', 'local'],
       dns: [
@@ -138,7 +140,16 @@ describe('observeAll', () => {
 
   it('findVm prefers a live VM over a terminated one with the same server id', () => {
     const vm = (state: ObservedVm['state'], id: string): ObservedVm => ({
-      provider_id: id, server_id: 's1', pool: 'p', autoscale: 'a', hostname: 'h', intent_id: null, state, private_ip: null, public_ip: null, launched_at: null,
+      provider_id: id,
+      server_id: 's1',
+      pool: 'p',
+      autoscale: 'a',
+      hostname: 'h',
+      intent_id: null,
+      state,
+      private_ip: null,
+      public_ip: null,
+      launched_at: null,
     });
     const observed = emptyObserved();
     observed.vms.set('aws', [vm('terminated', 'i-1'), vm('running', 'i-2'), vm('terminated', 'i-3')]);

@@ -83,11 +83,28 @@ describe('provider registry', () => {
           access_key_id: '${env:AK}',
           secret_access_key: '${env:SK}',
         },
-        { kind: 'VmProvider', name: 'ec2-default-chain', type: 'aws', max_instances: 1, startup_script: '', aws_region: 'us-east-1', aws_ec2_ami_id: 'ami-1', aws_ec2_instance_type: 't3.micro' },
+        {
+          kind: 'VmProvider',
+          name: 'ec2-default-chain',
+          type: 'aws',
+          max_instances: 1,
+          startup_script: '',
+          aws_region: 'us-east-1',
+          aws_ec2_ami_id: 'ami-1',
+          aws_ec2_instance_type: 't3.micro',
+        },
       ],
       dnsProviders: [{ kind: 'DnsProvider', name: 'r53', type: 'route53', access_key_id: '${env:AK}', secret_access_key: '${env:SK}' }],
       ldapConfigs: [
-        { kind: 'LdapConfig', name: 'corp', url: 'ldaps://x', bind_dn: 'cn=a', bind_password: '${env:LDAP_PW}', search_base: 'DC=x', ca_cert: '${file:ca.pem}' },
+        {
+          kind: 'LdapConfig',
+          name: 'corp',
+          url: 'ldaps://x',
+          bind_dn: 'cn=a',
+          bind_password: '${env:LDAP_PW}',
+          search_base: 'DC=x',
+          ca_cert: '${file:ca.pem}',
+        },
       ],
       sources: { 'LdapConfig/corp': { file: 'ldap.yaml', line: 1, column: 1 } },
     });
@@ -112,11 +129,19 @@ describe('provider registry', () => {
     expect(seen.ldap[0]).toMatchObject({ bindPassword: 'pw!', caCert: 'PEM DATA' });
   });
 
-  it("hands the injected warn to the LDAP provider (tls_insecure_skip_verify), not process.emitWarning", async () => {
+  it('hands the injected warn to the LDAP provider (tls_insecure_skip_verify), not process.emitWarning', async () => {
     const config = {
       ...testConfig(),
       ldapConfigs: [
-        { kind: 'LdapConfig' as const, name: 'corp', url: 'ldaps://dc.example', bind_dn: 'cn=a', bind_password: 'x', search_base: 'DC=x', tls_insecure_skip_verify: true },
+        {
+          kind: 'LdapConfig' as const,
+          name: 'corp',
+          url: 'ldaps://dc.example',
+          bind_dn: 'cn=a',
+          bind_password: 'x',
+          search_base: 'DC=x',
+          tls_insecure_skip_verify: true,
+        },
       ],
     };
     const warnings: string[] = [];
@@ -155,7 +180,18 @@ describe('provider registry', () => {
 
   it('the real aws/route53/ldap entry points are used by default', () => {
     const config = testConfig({
-      vmProviders: [{ kind: 'VmProvider', name: 'ec2', type: 'aws', max_instances: 1, startup_script: '', aws_region: 'us-east-1', aws_ec2_ami_id: 'a', aws_ec2_instance_type: 't' }],
+      vmProviders: [
+        {
+          kind: 'VmProvider',
+          name: 'ec2',
+          type: 'aws',
+          max_instances: 1,
+          startup_script: '',
+          aws_region: 'us-east-1',
+          aws_ec2_ami_id: 'a',
+          aws_ec2_instance_type: 't',
+        },
+      ],
     });
     const registry = createProviderRegistry({ config, stateDir, env: { LDAP_PW: 'x' } });
     // Either a working client or the entry point's own error: never silently a local provider.

@@ -216,17 +216,23 @@ export function createProviderRegistry(options: ProviderRegistryOptions): Provid
           case 'kubevirt':
           case 'harvester': {
             // kubeconfig / token / ca_cert are secret references (usually ${file:}), resolved here.
-            const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
+            const resolve = (field: string, value: string | undefined): string | undefined =>
+              value === undefined ? undefined : secret('VmProvider', name, field, value);
             const kubeconfig = resolve('kubeconfig', p.kubeconfig);
             const token = resolve('token', p.token);
             const caCert = resolve('ca_cert', p.ca_cert);
-            const secrets = { ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(token !== undefined ? { token } : {}), ...(caCert !== undefined ? { caCert } : {}) };
+            const secrets = {
+              ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+              ...(token !== undefined ? { token } : {}),
+              ...(caCert !== undefined ? { caCert } : {}),
+            };
             const warn = options.warn ? { warn: options.warn } : {};
             return p.type === 'kubevirt' ? factories.kubevirtVm({ config: p, secrets, ...warn }) : factories.harvesterVm({ config: p, secrets, ...warn });
           }
           case 'openstack': {
             // Secret references are resolved here; ca_cert (inline PEM or ${file:}) the same way.
-            const resolve = (field: string, value: string | undefined): string | undefined => (value === undefined ? undefined : secret('VmProvider', name, field, value));
+            const resolve = (field: string, value: string | undefined): string | undefined =>
+              value === undefined ? undefined : secret('VmProvider', name, field, value);
             const password = resolve('password', p.password);
             const applicationCredentialId = resolve('application_credential_id', p.application_credential_id);
             const applicationCredentialSecret = resolve('application_credential_secret', p.application_credential_secret);

@@ -24,7 +24,10 @@ const DAYS: Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 
 // Minutes biased toward the DST hours (00:00–04:00) and quarter hours.
-const minute = fc.oneof(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 0, max: 16 }).map((q) => q * 15));
+const minute = fc.oneof(
+  fc.integer({ min: 0, max: 1439 }),
+  fc.integer({ min: 0, max: 16 }).map((q) => q * 15),
+);
 const schedule: fc.Arbitrary<Schedule> = fc.record({
   days: fc.subarray(DAYS, { minLength: 1 }),
   start: minute.map(hhmm),

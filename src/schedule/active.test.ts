@@ -53,11 +53,7 @@ describe('reference examples', () => {
       { days: ['thu'], start: '00:00', end: '23:59', timezone: tz },
       { days: ['fri'], start: '00:00', end: '11:00', timezone: tz },
     );
-    expect(list(c, '2024-01-10T12:00:00Z', 3)).toEqual([
-      'on  2024-01-10T15:00:00.000Z',
-      'off 2024-01-12T11:00:00.000Z',
-      'on  2024-01-17T15:00:00.000Z',
-    ]);
+    expect(list(c, '2024-01-10T12:00:00Z', 3)).toEqual(['on  2024-01-10T15:00:00.000Z', 'off 2024-01-12T11:00:00.000Z', 'on  2024-01-17T15:00:00.000Z']);
     expect(isActive(c, at('2024-01-10T23:59:30Z'))).toBe(true);
     expect(isActive(c, at('2024-01-11T23:59:30Z'))).toBe(true);
   });
@@ -182,11 +178,7 @@ describe('daylight saving time', () => {
     const tz = 'America/New_York';
     // Start in the repeated hour: its first occurrence (01:30 EDT = 05:30Z), once.
     const start = cfg({ days: ['sun'], start: '01:30', end: '04:00', timezone: tz });
-    expect(list(start, '2024-11-02T12:00:00Z', 3)).toEqual([
-      'on  2024-11-03T05:30:00.000Z',
-      'off 2024-11-03T09:00:00.000Z',
-      'on  2024-11-10T06:30:00.000Z',
-    ]);
+    expect(list(start, '2024-11-02T12:00:00Z', 3)).toEqual(['on  2024-11-03T05:30:00.000Z', 'off 2024-11-03T09:00:00.000Z', 'on  2024-11-10T06:30:00.000Z']);
     // End in the repeated hour: first occurrence too; the second 01:15–01:45 is not active again.
     const end = cfg({ days: ['sun'], start: '00:30', end: '01:45', timezone: tz });
     expect(list(end, '2024-11-02T12:00:00Z', 2)).toEqual(['on  2024-11-03T04:30:00.000Z', 'off 2024-11-03T05:45:00.000Z']);
@@ -227,7 +219,10 @@ describe('daylight saving time', () => {
       for (let end = start + 1; end <= 180; end += 5) {
         const c = cfg({ days: ['sun'], start: pad(start), end: pad(end), timezone: 'America/New_York' });
         const jump = Date.parse('2026-03-08T07:00:00Z');
-        expect(list(c, '2026-03-07T12:00:00Z', 2)).toEqual([`on  ${new Date(jump).toISOString()}`, `off ${new Date(jump + (end - start) * 60_000).toISOString()}`]);
+        expect(list(c, '2026-03-07T12:00:00Z', 2)).toEqual([
+          `on  ${new Date(jump).toISOString()}`,
+          `off ${new Date(jump + (end - start) * 60_000).toISOString()}`,
+        ]);
         expect(isActive(c, jump)).toBe(true);
       }
     }

@@ -40,7 +40,13 @@ function compile(config: ScheduledConfig): Compiled {
   const schedules = config.schedules ?? [];
   if (schedules.length === 0) return { kind: 'always' };
   // Upstream 23:59 → 00:00 chains are continuous (chaining.ts).
-  return { kind: 'scheduled', schedules: linkChains(schedules.map(compileSchedule), schedules.map((s) => s.timezone)) };
+  return {
+    kind: 'scheduled',
+    schedules: linkChains(
+      schedules.map(compileSchedule),
+      schedules.map((s) => s.timezone),
+    ),
+  };
 }
 
 /** Whether the config is active at the instant. Throws RangeError on an invalid time zone, day or time. */

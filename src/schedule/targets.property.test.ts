@@ -14,13 +14,20 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'
 const DAYS: Day[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 // Quarter hours and the DST hours (00:00–04:00) most of the time; never 23:59 (chains are tested in chaining/active tests).
-const minute = fc.oneof(fc.integer({ min: 0, max: 95 }).map((q) => q * 15), fc.integer({ min: 0, max: 240 }), fc.integer({ min: 0, max: 1438 }));
+const minute = fc.oneof(
+  fc.integer({ min: 0, max: 95 }).map((q) => q * 15),
+  fc.integer({ min: 0, max: 240 }),
+  fc.integer({ min: 0, max: 1438 }),
+);
 const override = fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined });
 const schedule: fc.Arbitrary<Schedule> = fc
   .record({
     days: fc.subarray(DAYS, { minLength: 1 }),
     start: minute,
-    end: fc.oneof(minute.map((m) => m as number | null), fc.constant(null)),
+    end: fc.oneof(
+      minute.map((m) => m as number | null),
+      fc.constant(null),
+    ),
     timezone: fc.constantFrom(...ZONES),
     minimum_available_sessions: override,
     max_instances: fc.option(fc.integer({ min: 0, max: 20 }), { nil: undefined }),
@@ -83,7 +90,9 @@ describe('target in force (properties)', () => {
         for (const f of samples) {
           const x = Math.floor(from + f * (horizon - from));
           const last = [...changes].reverse().find((ch) => Date.parse(ch.at) <= x);
-          const expected = last ? { active: last.active, minimum: last.targets.minimum_available_sessions, cap: last.active ? last.targets.max_instances : null } : at(from);
+          const expected = last
+            ? { active: last.active, minimum: last.targets.minimum_available_sessions, cap: last.active ? last.targets.max_instances : null }
+            : at(from);
           expect(at(x)).toEqual(expected);
           expect(at(x)).toEqual(oracle(c, x));
         }
@@ -117,10 +126,13 @@ describe('target in force (properties)', () => {
         // A falling target is not brought forward: the value in force now is kept until the fall happens.
         if (now.active && warmed.active) {
           expect(warmed.targets.minimum_available_sessions).toBe(
-            Math.max(now.targets.minimum_available_sessions, ...edgesBetween(c, from, from + lead).map((e) => {
-              const x = targetAt(c, e);
-              return x.active ? x.targets.minimum_available_sessions : 0;
-            })),
+            Math.max(
+              now.targets.minimum_available_sessions,
+              ...edgesBetween(c, from, from + lead).map((e) => {
+                const x = targetAt(c, e);
+                return x.active ? x.targets.minimum_available_sessions : 0;
+              }),
+            ),
           );
         }
       }),

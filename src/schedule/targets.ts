@@ -47,7 +47,10 @@ export interface TargetChange extends TargetInForce {
 }
 
 /** What the target functions read from an autoscale config. */
-export type TargetConfig = Pick<AutoscaleConfig, 'enabled' | 'schedules' | 'minimum_available_sessions' | 'standby_cores' | 'standby_memory_mb' | 'standby_gpus'>;
+export type TargetConfig = Pick<
+  AutoscaleConfig,
+  'enabled' | 'schedules' | 'minimum_available_sessions' | 'standby_cores' | 'standby_memory_mb' | 'standby_gpus'
+>;
 
 /** The config's own targets; `staging`: num_sessions of the staging configs that use it. */
 export function baseTargets(autoscale: TargetConfig, staging: Readonly<Record<string, number>> = {}): Targets {
@@ -142,7 +145,10 @@ function compile(config: TargetConfig, staging: Readonly<Record<string, number>>
       kind: 'scheduled',
       base,
       // Upstream 23:59 → 00:00 chains run to midnight, as in isActive (chaining.ts).
-      windows: linkChains((config.schedules ?? []).map(compileSchedule), (config.schedules ?? []).map((s) => s.timezone)).map((compiled, i) => {
+      windows: linkChains(
+        (config.schedules ?? []).map(compileSchedule),
+        (config.schedules ?? []).map((s) => s.timezone),
+      ).map((compiled, i) => {
         const s = (config.schedules ?? [])[i] as Schedule;
         return { compiled, label: describeWindow(s), ...windowTargets(base, s) };
       }),

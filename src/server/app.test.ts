@@ -80,7 +80,11 @@ describe('API routes', () => {
 
   it('a check-in without a valid token is 401 JSON', async () => {
     const { app: a } = await app();
-    const res = await a.request('/api/set_server_status?token=not-a-jwt', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"status":"running"}' });
+    const res = await a.request('/api/set_server_status?token=not-a-jwt', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"status":"running"}',
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('application/json');
   });

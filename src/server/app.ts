@@ -62,7 +62,6 @@ export interface AppDeps {
   getStatus?: () => ServeStatus | undefined;
 }
 
-
 /** How soon API keys that could not be resolved are tried again. */
 const KEY_RETRY_MS = 5_000;
 
@@ -132,7 +131,8 @@ export function createApp(deps: AppDeps): Hono {
     if (err instanceof ApiError) {
       // Refused credentials are worth an audit trail (brute force, a leaked or expired token in use).
       // Only the route and our own message: never the token, the key or the query string.
-      if (err.status === 401) log.warn({ event: 'auth-failed', method: c.req.method, path: c.req.path, error: err.error }, `${c.req.method} ${c.req.path}: ${err.message}`);
+      if (err.status === 401)
+        log.warn({ event: 'auth-failed', method: c.req.method, path: c.req.path, error: err.error }, `${c.req.method} ${c.req.path}: ${err.message}`);
       return errorResponse(c, err.status, err.error, err.message, err.headers);
     }
     // The client went away mid-request (stalled body, closed connection): its doing, not ours.
@@ -141,7 +141,10 @@ export function createApp(deps: AppDeps): Hono {
       return errorResponse(c, 400, 'client_aborted', 'the request was aborted by the client');
     }
     // Our fault: log the message (never bodies or secrets), answer without internals.
-    log.error({ event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err), code: errorCodeOf(err) }, `request failed: error [${errorCodeOf(err)}]`);
+    log.error(
+      { event: 'http-error', method: c.req.method, path: c.req.path, err: errorMessage(err), code: errorCodeOf(err) },
+      `request failed: error [${errorCodeOf(err)}]`,
+    );
     return errorResponse(c, 500, 'internal', 'internal error; see the server log');
   });
   app.notFound((c) => errorResponse(c, 404, 'not_found', `no such endpoint: ${c.req.method} ${c.req.path}`));

@@ -16,7 +16,16 @@ const config = makeConfig({
         name: 'day',
         connection_type: 'rdp',
         minimum_available_sessions: 3,
-        schedules: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '07:30', end: '09:30', timezone: 'Europe/Berlin', minimum_available_sessions: 50, max_instances: 60 }],
+        schedules: [
+          {
+            days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+            start: '07:30',
+            end: '09:30',
+            timezone: 'Europe/Berlin',
+            minimum_available_sessions: 50,
+            max_instances: 60,
+          },
+        ],
       },
     ]),
     dockerPool('agents', [{ name: 'standby', standby_cores: 4 }]),
@@ -32,7 +41,11 @@ describe('what a schedule costs', () => {
       await store.accrueIdle(new Date(NOW - 30 * hour).toISOString(), { 'desktops/day': { servers: 5, cores: 0 } }, 4 * hour);
       await store.accrueIdle(new Date(NOW - 29 * hour).toISOString(), { 'desktops/day': { servers: 7, cores: 0 } }, 4 * hour);
       expect((await store.idleTotals(new Date(NOW - 48 * hour).toISOString()))['desktops/day']?.server_ms).toBe(5 * hour);
-      await store.accrueIdle(new Date(NOW - 3 * hour).toISOString(), { 'desktops/day': { servers: 2, cores: 0 }, 'agents/standby': { servers: 1, cores: 4 } }, 4 * hour);
+      await store.accrueIdle(
+        new Date(NOW - 3 * hour).toISOString(),
+        { 'desktops/day': { servers: 2, cores: 0 }, 'agents/standby': { servers: 1, cores: 4 } },
+        4 * hour,
+      );
       await store.accrueIdle(new Date(NOW).toISOString(), { 'desktops/day': { servers: 0, cores: 0 }, 'agents/standby': { servers: 0, cores: 0 } }, 4 * hour);
       const app = createApp({ store, getConfig: () => config, env: {}, log: quiet, clock: () => new Date(NOW) });
       const status = (await (await app.request('/api/v1/status')).json()) as { autoscale: unknown[] };
@@ -53,7 +66,11 @@ describe('what a schedule costs', () => {
           pool: 'agents',
           autoscale: 'standby',
           type: 'docker_agent',
-          target: { active: true, targets: { minimum_available_sessions: 0, standby_cores: 4, standby_memory_mb: 0, standby_gpus: 0, staging: {}, max_instances: null }, windows: {} },
+          target: {
+            active: true,
+            targets: { minimum_available_sessions: 0, standby_cores: 4, standby_memory_mb: 0, standby_gpus: 0, staging: {}, max_instances: null },
+            windows: {},
+          },
           idle_server_hours_24h: 3,
           idle_core_hours_24h: 12,
         },

@@ -33,7 +33,10 @@ export function autoscaleCosts(config: Config | undefined, totals: Readonly<Reco
     if (pool.type === 'docker_agent') for (const s of pool.staging ?? []) if (s.autoscale === autoscale.name) staging[s.name] = s.num_sessions;
     let target: TargetInForce | null;
     try {
-      target = autoscale.enabled === false || pool.enabled === false ? targetAt({ ...autoscale, enabled: false }, nowMs, staging) : targetAt(autoscale, nowMs, staging);
+      target =
+        autoscale.enabled === false || pool.enabled === false
+          ? targetAt({ ...autoscale, enabled: false }, nowMs, staging)
+          : targetAt(autoscale, nowMs, staging);
     } catch {
       target = null;
     }

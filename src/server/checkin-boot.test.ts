@@ -22,7 +22,11 @@ describe('boot time at the first running check-in', () => {
       const key = await store.getOrCreateSecret(CHECKIN_KEY_NAME, generateSigningKey);
       const token = await signCheckinToken(key, 'b1', Date.parse(CREATED), 3_600_000);
       const checkin = (status: string) =>
-        app.request(`/api/set_server_status?token=${token}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status }) });
+        app.request(`/api/set_server_status?token=${token}`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ status }),
+        });
       expect((await checkin('starting')).status).toBe(200);
       expect(await store.listBoots()).toEqual([]);
       now += 5 * 60_000;

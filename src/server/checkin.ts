@@ -90,7 +90,14 @@ export async function applyCheckin(ctx: AppContext, server: ServerRecord, body: 
     `server ${serverId} checked in: ${status} (${progress}%)`,
   );
   await ctx.store.appendAudit([
-    { at, actor: `server:${serverId}`, action: 'checkin', address: server.address, reason: `check-in: ${status}${message ? ` (${message})` : ''}`, detail: { status: next, progress } },
+    {
+      at,
+      actor: `server:${serverId}`,
+      action: 'checkin',
+      address: server.address,
+      reason: `check-in: ${status}${message ? ` (${message})` : ''}`,
+      detail: { status: next, progress },
+    },
   ]);
 
   let placed = 0;
@@ -104,7 +111,10 @@ export async function applyCheckin(ctx: AppContext, server: ServerRecord, body: 
       try {
         await ctx.store.recordBoot({ pool: server.pool, autoscale: server.autoscale, server_id: serverId, created_at: server.created_at, running_at: at });
       } catch (err) {
-        ctx.log.warn({ event: 'boot-record-failed', server_id: serverId }, `could not record the boot time of ${serverId}: ${err instanceof Error ? err.message : String(err)}`);
+        ctx.log.warn(
+          { event: 'boot-record-failed', server_id: serverId },
+          `could not record the boot time of ${serverId}: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
     const config = ctx.getConfig();
@@ -112,7 +122,10 @@ export async function applyCheckin(ctx: AppContext, server: ServerRecord, body: 
       const assigned = await ctx.store.assignQueued(server.pool, ctx.chooser(config, nowMs), at);
       placed = assigned.length;
       for (const s of assigned) {
-        ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed on ${s.server_id ?? '?'}`);
+        ctx.log.info(
+          { event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id },
+          `queued session ${s.id} placed on ${s.server_id ?? '?'}`,
+        );
       }
     }
   }

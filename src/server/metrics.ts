@@ -26,7 +26,12 @@ export interface Metrics {
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  const sessions = new Gauge({ name: 'poolform_sessions', help: 'Sessions by pool and status (queued, running).', labelNames: ['pool', 'status'], registers: [registry] });
+  const sessions = new Gauge({
+    name: 'poolform_sessions',
+    help: 'Sessions by pool and status (queued, running).',
+    labelNames: ['pool', 'status'],
+    registers: [registry],
+  });
   const queue = new Gauge({ name: 'poolform_queue_length', help: 'Queued session requests by pool.', labelNames: ['pool'], registers: [registry] });
   const servers = new Gauge({ name: 'poolform_servers', help: 'Servers by pool and status.', labelNames: ['pool', 'status'], registers: [registry] });
   const duration = new Histogram({
@@ -37,10 +42,30 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const reconciles = new Counter({ name: 'poolform_reconciles_total', help: 'Reconcile runs by result.', labelNames: ['result'], registers: [registry] });
-  const providerErrors = new Counter({ name: 'poolform_provider_errors_total', help: 'Failed provider calls by provider config.', labelNames: ['provider'], registers: [registry] });
-  const requests = new Counter({ name: 'poolform_session_requests_total', help: 'Session requests by outcome.', labelNames: ['outcome'], registers: [registry] });
-  const leader = new Gauge({ name: 'poolform_leader', help: '1 when this replica holds the leader lease and runs the reconcile loop.', labelNames: ['replica'], registers: [registry] });
-  const leaderInfo = new Gauge({ name: 'poolform_leader_info', help: 'The replica that currently leads (value 1).', labelNames: ['leader'], registers: [registry] });
+  const providerErrors = new Counter({
+    name: 'poolform_provider_errors_total',
+    help: 'Failed provider calls by provider config.',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'poolform_session_requests_total',
+    help: 'Session requests by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const leader = new Gauge({
+    name: 'poolform_leader',
+    help: '1 when this replica holds the leader lease and runs the reconcile loop.',
+    labelNames: ['replica'],
+    registers: [registry],
+  });
+  const leaderInfo = new Gauge({
+    name: 'poolform_leader_info',
+    help: 'The replica that currently leads (value 1).',
+    labelNames: ['leader'],
+    registers: [registry],
+  });
   const idleServerHours = new Gauge({
     name: 'poolform_idle_server_hours_24h',
     help: 'Idle server-hours over the last 24 h per autoscale config (servers that existed with no session on them).',
@@ -53,14 +78,23 @@ export function createMetrics(): Metrics {
     labelNames: ['pool', 'autoscale'],
     registers: [registry],
   });
-  const targetActive = new Gauge({ name: 'poolform_autoscale_active', help: 'The schedule of an autoscale config is active now (1) or not (0).', labelNames: ['pool', 'autoscale'], registers: [registry] });
+  const targetActive = new Gauge({
+    name: 'poolform_autoscale_active',
+    help: 'The schedule of an autoscale config is active now (1) or not (0).',
+    labelNames: ['pool', 'autoscale'],
+    registers: [registry],
+  });
   const targetValue = new Gauge({
     name: 'poolform_autoscale_target',
     help: 'The target in force per autoscale config (schedule windows applied): minimum_available_sessions, standby_cores, standby_memory_mb, standby_gpus, max_instances (absent: no window cap).',
     labelNames: ['pool', 'autoscale', 'target'],
     registers: [registry],
   });
-  const configErrors = new Gauge({ name: 'poolform_config_errors', help: 'Error diagnostics of the latest config load (the last good config keeps serving).', registers: [registry] });
+  const configErrors = new Gauge({
+    name: 'poolform_config_errors',
+    help: 'Error diagnostics of the latest config load (the last good config keeps serving).',
+    registers: [registry],
+  });
 
   return {
     registry,

@@ -54,7 +54,9 @@ describe('indexed placement', () => {
         const sessions = new Map<string, SessionRecord[]>();
         servers.forEach((s, i) => {
           // Never more than the limit (the database never holds more).
-          const list = (defs[i]?.sessions ?? []).slice(0, s.max_sessions).map((x) => sessionRecord(`s${++seq}`, s.id, { pool: 'p', user: x.user, staged: x.staged, status: 'running' }));
+          const list = (defs[i]?.sessions ?? [])
+            .slice(0, s.max_sessions)
+            .map((x) => sessionRecord(`s${++seq}`, s.id, { pool: 'p', user: x.user, staged: x.staged, status: 'running' }));
           sessions.set(s.id, list);
         });
         const idx = new PoolCapacityIndex('p', 0, 0);
@@ -63,7 +65,16 @@ describe('indexed placement', () => {
 
         for (const step of steps) {
           if (step.kind === 'place') {
-            const request: NewSession = { id: `r${++seq}`, pool: 'p', user: step.user, zone: step.zone, workspace: null, resources: null, api_key: null, now: TIMES[0] ?? '' };
+            const request: NewSession = {
+              id: `r${++seq}`,
+              pool: 'p',
+              user: step.user,
+              zone: step.zone,
+              workspace: null,
+              resources: null,
+              api_key: null,
+              now: TIMES[0] ?? '',
+            };
             const expected = choosePlacement(all(), request, rules);
             expect(chooseIndexed(idx, request, rules)).toBe(expected);
             if (expected !== null) {
@@ -122,7 +133,14 @@ describe('indexed placement', () => {
     const idx = new PoolCapacityIndex('p', 0, 0);
     const full = serverRecord('full', { pool: 'p', autoscale: 'a', max_sessions: 1, created_at: TIMES[0], updated_at: TIMES[0] });
     const free = serverRecord('free', { pool: 'p', autoscale: 'a', max_sessions: 1, created_at: TIMES[1], updated_at: TIMES[0] });
-    const agent = serverRecord('agent', { pool: 'p', autoscale: 'a', max_sessions: 1, capacity: { cores: 1, memory_mb: 1, gpus: 0 }, created_at: TIMES[2], updated_at: TIMES[0] });
+    const agent = serverRecord('agent', {
+      pool: 'p',
+      autoscale: 'a',
+      max_sessions: 1,
+      capacity: { cores: 1, memory_mb: 1, gpus: 0 },
+      created_at: TIMES[2],
+      updated_at: TIMES[0],
+    });
     const draining = serverRecord('draining', { pool: 'p', autoscale: 'a', status: 'draining', created_at: TIMES[0], updated_at: TIMES[0] });
     idx.setServer(full, [sessionRecord('f1', 'full', { pool: 'p', status: 'running' })]);
     idx.setServer(free, []);

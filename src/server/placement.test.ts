@@ -137,10 +137,7 @@ describe('property: placement never exceeds capacity', () => {
             const pre = Array.from({ length: Math.min(sp.pre, sp.max) }, () => session(srv.id, 'eve'));
             return { server: srv, sessions: pre };
           });
-          const free = cands.reduce(
-            (n, c) => n + (c.server.enabled && c.server.status === 'running' ? c.server.max_sessions - c.sessions.length : 0),
-            0,
-          );
+          const free = cands.reduce((n, c) => n + (c.server.enabled && c.server.status === 'running' ? c.server.max_sessions - c.sessions.length : 0), 0);
           let placed = 0;
           for (const u of users) {
             const id = choosePlacement(cands, request(u), serverRules);
@@ -172,10 +169,12 @@ describe('property: placement never exceeds capacity', () => {
         for (const need of needs) {
           const id = choosePlacement(cands, request('u', { resources: need }), agentRules);
           if (id === null) {
-            expect(cands.every((c) => {
-              const f = freeResources(c);
-              return f.cores < need.cores || f.memory_mb < need.memory_mb || f.gpus < need.gpus;
-            })).toBe(true);
+            expect(
+              cands.every((c) => {
+                const f = freeResources(c);
+                return f.cores < need.cores || f.memory_mb < need.memory_mb || f.gpus < need.gpus;
+              }),
+            ).toBe(true);
             continue;
           }
           const c = cands.find((x) => x.server.id === id);

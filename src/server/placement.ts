@@ -132,9 +132,7 @@ export function chooseIndexed(view: PoolCapacityView, request: NewSession, rules
     c.server.pool === request.pool && isUsable(c.server, rules) && (request.zone === null || rules.zoneOf(c.server) === request.zone);
   const byLoad = (a: PlacementCandidate, b: PlacementCandidate): number =>
     occupying(a.sessions).length - occupying(b.sessions).length || olderFirst(a.server, b.server);
-  const sticky = view
-    .ofUser(request.user)
-    .filter((c) => eligible(c) && hasSlot(c) && occupying(c.sessions).some((s) => !s.staged && s.user === request.user));
+  const sticky = view.ofUser(request.user).filter((c) => eligible(c) && hasSlot(c) && occupying(c.sessions).some((s) => !s.staged && s.user === request.user));
   if (sticky.length > 0) return [...sticky].sort(byLoad)[0]?.server.id ?? null;
   let best: PlacementCandidate | undefined;
   for (const cls of view.classes()) {

@@ -16,9 +16,13 @@ export function registerSessionList(app: Hono, ctx: AppContext): void {
     const caller = authenticateCaller(c, ctx, config);
     const pool = c.req.query('pool');
     const statusText = c.req.query('status') ?? 'queued,running';
-    const status = statusText.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const status = statusText
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const unknown = status.filter((s) => !(STATUSES as readonly string[]).includes(s));
-    if (unknown.length > 0) throw new ApiError(400, 'invalid_field', `status takes ${STATUSES.join(', ')} (comma-separated), not ${JSON.stringify(unknown.join(','))}`);
+    if (unknown.length > 0)
+      throw new ApiError(400, 'invalid_field', `status takes ${STATUSES.join(', ')} (comma-separated), not ${JSON.stringify(unknown.join(','))}`);
     const list = (await ctx.store.listSessions({ ...(pool ? { pool } : {}), status: status as SessionStatus[] }))
       .filter((s) => !s.staged && maySeeSession(caller, s))
       .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));

@@ -98,7 +98,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       // Key material only to the API key that owns the session.
       return renderConnectionAnswer(config, server, { user: session.user, secrets, includeKeys: session.api_key === apiKey }, ctx.env);
     } catch (err) {
-      ctx.log.error({ event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err), code: errorCodeOf(err) }, `connection credentials cannot be resolved: error [${errorCodeOf(err)}]: ${errorMessage(err)}`);
+      ctx.log.error(
+        { event: 'connection-unresolved', pool: server.pool, server_id: server.id, err: errorMessage(err), code: errorCodeOf(err) },
+        `connection credentials cannot be resolved: error [${errorCodeOf(err)}]: ${errorMessage(err)}`,
+      );
       return null;
     }
   }
@@ -178,10 +181,18 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       throw new ApiError(404, 'unknown_pool', `no pool named "${poolName}"`);
     }
     if (sshPrivateKey !== undefined && !poolUsesUserKey(pool)) {
-      throw new ApiError(400, 'invalid_field', `"ssh_private_key" is only accepted by pools whose SSH connections use the user's key (use_user_private_key); pool "${pool.name}" does not`);
+      throw new ApiError(
+        400,
+        'invalid_field',
+        `"ssh_private_key" is only accepted by pools whose SSH connections use the user's key (use_user_private_key); pool "${pool.name}" does not`,
+      );
     }
     if (sshPrivateKey === undefined && poolNeedsUserKey(pool)) {
-      throw new ApiError(400, 'invalid_field', `"ssh_private_key" is required: pool "${pool.name}" connects with the user's own SSH key (use_user_private_key)`);
+      throw new ApiError(
+        400,
+        'invalid_field',
+        `"ssh_private_key" is required: pool "${pool.name}" connects with the user's own SSH key (use_user_private_key)`,
+      );
     }
     if (zone !== null && !config.zones.some((z) => z.name === zone)) throw new ApiError(400, 'unknown_zone', `no zone named "${zone}"`);
     let resources: Resources | null = null;
@@ -222,11 +233,18 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       const verdict = judgeTarget(targetServer, targetRules, queueAllowed);
       if (verdict.kind === 'reject') {
         ctx.metrics.sessionRequest('rejected');
-        ctx.log.info({ event: 'session-rejected', pool: pool.name, server_id: targetId, api_key: apiKey }, `targeted request for ${targetId} refused: ${verdict.reason}`);
+        ctx.log.info(
+          { event: 'session-rejected', pool: pool.name, server_id: targetId, api_key: apiKey },
+          `targeted request for ${targetId} refused: ${verdict.reason}`,
+        );
         return c.json({ error: 'no_resources', message: `No resources are available for the request: ${verdict.reason}.`, server_id: targetId }, 503);
       }
       if (sshPrivateKey === undefined && serverUsesUserKey(config, targetServer)) {
-        throw new ApiError(400, 'invalid_field', `"ssh_private_key" is required: server "${targetId}" connects with the user's own SSH key (use_user_private_key)`);
+        throw new ApiError(
+          400,
+          'invalid_field',
+          `"ssh_private_key" is required: server "${targetId}" connects with the user's own SSH key (use_user_private_key)`,
+        );
       }
       request.target_server_id = targetId;
       queueAllowed = verdict.kind === 'queue';
@@ -235,7 +253,11 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const baseChooser = ctx.chooser(config, nowMs);
     const chooser: PlacementChooser =
       sshPrivateKey === undefined && poolUsesUserKey(pool)
-        ? (candidates, req) => baseChooser(candidates.filter((c) => !serverUsesUserKey(config, c.server)), req)
+        ? (candidates, req) =>
+            baseChooser(
+              candidates.filter((c) => !serverUsesUserKey(config, c.server)),
+              req,
+            )
         : baseChooser;
 
     const staged = await claimStaged(config, pool, request, nowMs);
@@ -259,7 +281,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
         // The user's key stays for GET /api/v1/sessions/:id (the password credential does not: the client has it).
         if (sshPrivateKey !== undefined) keepSecrets(session.id, { sshPrivateKey });
         ctx.metrics.sessionRequest('placed');
-        ctx.log.info({ event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged_from: staged?.from ?? null }, `session ${session.id} placed on ${server.id}`);
+        ctx.log.info(
+          { event: 'session-placed', session_id: session.id, pool: pool.name, server_id: server.id, api_key: apiKey, staged_from: staged?.from ?? null },
+          `session ${session.id} placed on ${server.id}`,
+        );
         // Exactly the documented shape; GET /api/v1/sessions/:id has the details (user, ip, progress...).
         return c.json(
           {
@@ -276,7 +301,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       case 'queued': {
         keepSecrets(result.session.id, { credential, sshPrivateKey });
         ctx.metrics.sessionRequest('queued');
-        ctx.log.info({ event: 'session-queued', session_id: result.session.id, pool: pool.name, position: result.position, api_key: apiKey }, `session ${result.session.id} queued (position ${result.position})`);
+        ctx.log.info(
+          { event: 'session-queued', session_id: result.session.id, pool: pool.name, position: result.position, api_key: apiKey },
+          `session ${result.session.id} queued (position ${result.position})`,
+        );
         ctx.onQueueEvent(`session ${result.session.id} queued in pool ${pool.name}`);
         return c.json(
           {
@@ -299,7 +327,10 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
           return c.json({ error: 'no_resources', message: `No resources are available for the request: ${reason}.`, server_id: targetServer.id }, 503);
         }
         ctx.log.info({ event: 'session-rejected', pool: pool.name, api_key: apiKey }, `no resources in pool ${pool.name}`);
-        return c.json({ error: 'no_resources', message: `No resources are available in pool "${pool.name}": every usable server is full. Try again later.` }, 503);
+        return c.json(
+          { error: 'no_resources', message: `No resources are available in pool "${pool.name}": every usable server is full. Try again later.` },
+          503,
+        );
       default: {
         const never: never = result;
         throw new Error(`unknown allocation outcome ${String(never)}`);
@@ -326,7 +357,9 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
       case 'running':
         return 'running';
       case 'ended':
-        return session.end_reason === 'keepalive_timeout' ? 'ended: no keepalive within session_keepalive_timeout' : `ended (${session.end_reason ?? 'deleted'})`;
+        return session.end_reason === 'keepalive_timeout'
+          ? 'ended: no keepalive within session_keepalive_timeout'
+          : `ended (${session.end_reason ?? 'deleted'})`;
       case 'failed':
         if (session.end_reason === 'target_unavailable') return `failed: server ${session.target_server_id ?? '?'} can no longer take this targeted request`;
         return session.end_reason === 'queue_timeout'
@@ -380,14 +413,18 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     const nowMs = ctx.clock();
     const now = new Date(nowMs).toISOString();
     const ended = await ctx.store.endSession(session.id, 'deleted', now);
-    ctx.log.info({ event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' }, `session ${session.id} ended`);
+    ctx.log.info(
+      { event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' },
+      `session ${session.id} ended`,
+    );
     if (session.status === 'running') {
       // The server is read once for both checks below (single use, drained and now empty).
       const onServer = readServerOnce(ctx.store);
       const retired = await retireIfSingleUse(onServer, session.server_id, now);
       // A slot freed: place queued requests of the pool.
       const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
-      for (const s of assigned) ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
+      for (const s of assigned)
+        ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
       // The reconciler reacts at once when the queue moved, a single-use server must be replaced
       // or a drained server became empty (it is destroyed now, not a reconcile_interval later);
       // other frees wait for the next tick (a reconcile per ended session would hammer the providers).

@@ -4,7 +4,11 @@
 // minimum_available_sessions requires).
 import type { InfrastructureStore, ServerRecord, SessionStore } from '../state/types.ts';
 
-export async function retireIfSingleUse(store: Pick<InfrastructureStore, 'getServer' | 'updateServerStatus'>, serverId: string | null, at: string): Promise<ServerRecord | undefined> {
+export async function retireIfSingleUse(
+  store: Pick<InfrastructureStore, 'getServer' | 'updateServerStatus'>,
+  serverId: string | null,
+  at: string,
+): Promise<ServerRecord | undefined> {
   if (serverId === null) return undefined;
   const server = await store.getServer(serverId);
   if (!server || server.autoscale === null || server.reusable || server.status === 'draining' || server.status === 'destroying') return undefined;
@@ -22,7 +26,10 @@ export async function retireIfSingleUse(store: Pick<InfrastructureStore, 'getSer
  * lost its last session: the reconciler should destroy it now rather than at
  * the next reconcile_interval (a drained VM left running costs money).
  */
-export async function becameEmptyWhileDraining(store: Pick<InfrastructureStore, 'getServer'> & Pick<SessionStore, 'activeSessionCount'>, serverId: string | null): Promise<boolean> {
+export async function becameEmptyWhileDraining(
+  store: Pick<InfrastructureStore, 'getServer'> & Pick<SessionStore, 'activeSessionCount'>,
+  serverId: string | null,
+): Promise<boolean> {
   if (serverId === null) return false;
   const server = await store.getServer(serverId);
   if (!server || (server.status !== 'draining' && server.status !== 'failed')) return false;

@@ -91,7 +91,15 @@ export function registerStatus(app: Hono, ctx: AppContext): void {
       })),
       sessions: sessions
         .filter((s) => s.status === 'running')
-        .map((s) => ({ id: s.id, pool: s.pool, server_id: s.server_id, staged: s.staged, workspace: s.workspace, created_at: s.created_at, last_keepalive_at: s.last_keepalive_at })),
+        .map((s) => ({
+          id: s.id,
+          pool: s.pool,
+          server_id: s.server_id,
+          staged: s.staged,
+          workspace: s.workspace,
+          created_at: s.created_at,
+          last_keepalive_at: s.last_keepalive_at,
+        })),
       queue: queued.map((s) => {
         const position = (positions.get(s.pool) ?? 0) + 1;
         positions.set(s.pool, position);

@@ -235,7 +235,22 @@ export type LdapErrorCode =
   | 'ldap-unwilling';
 
 /** Every code a PoolformError may carry (closed). */
-export type PoolformErrorCode = CoreErrorCode | StateErrorCode | ProviderErrorCode | LocalErrorCode | AwsErrorCode | AzureErrorCode | GcpErrorCode | DigitalOceanErrorCode | OciErrorCode | OpenStackErrorCode | KubevirtErrorCode | ProxmoxErrorCode | NutanixErrorCode | VsphereErrorCode | LdapErrorCode;
+export type PoolformErrorCode =
+  | CoreErrorCode
+  | StateErrorCode
+  | ProviderErrorCode
+  | LocalErrorCode
+  | AwsErrorCode
+  | AzureErrorCode
+  | GcpErrorCode
+  | DigitalOceanErrorCode
+  | OciErrorCode
+  | OpenStackErrorCode
+  | KubevirtErrorCode
+  | ProxmoxErrorCode
+  | NutanixErrorCode
+  | VsphereErrorCode
+  | LdapErrorCode;
 
 export interface PoolformErrorOptions {
   /** True when the same call may succeed later (throttling, timeouts, capacity). */

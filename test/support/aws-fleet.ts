@@ -40,11 +40,7 @@ export interface AwsFleet {
   aRecordValues(): Promise<Map<string, string>>;
 }
 
-export function awsFleetForSuite(
-  enabled: boolean,
-  endpoint: () => string,
-  options: { name: string; minimumAvailableSessions: number },
-): AwsFleet {
+export function awsFleetForSuite(enabled: boolean, endpoint: () => string, options: { name: string; minimumAvailableSessions: number }): AwsFleet {
   const ec2 = (): EC2Client => new EC2Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
   const r53 = (): Route53Client => new Route53Client({ region: 'us-east-1', endpoint: endpoint(), credentials: FAKE_CREDENTIALS });
   const listA = async () =>

@@ -190,7 +190,10 @@ async function makeCertificates(openssl: string, dir: string, host: string, dnsN
     run(openssl, ['req', '-x509', ...ec, '-keyout', caKey, '-out', paths.ca, '-days', '2', '-subj', '/O=poolform tests/CN=poolform test CA']),
     run(openssl, ['req', ...ec, '-keyout', paths.key, '-out', csr, '-subj', `/O=poolform tests/CN=${dnsName}`]),
     run(openssl, ['req', '-x509', ...ec, '-keyout', join(tls, 'other-ca.key'), '-out', paths.otherCa, '-days', '2', '-subj', '/CN=unrelated CA']),
-    writeFile(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${host},DNS:${dnsName},DNS:localhost\n`),
+    writeFile(
+      ext,
+      `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:${host},DNS:${dnsName},DNS:localhost\n`,
+    ),
   ]);
   await run(openssl, ['x509', '-req', '-in', csr, '-CA', paths.ca, '-CAkey', caKey, '-CAcreateserial', '-out', paths.cert, '-days', '2', '-extfile', ext]);
   // Samba refuses a key file readable by others.
@@ -267,12 +270,21 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
     await certificates;
     const conf = join(dir, 'etc', 'smb.conf');
 
-    child = spawn(t.samba, ['-s', conf, '--foreground', '--no-process-group', '--model=single', '--debug-stdout'], { stdio: ['ignore', 'pipe', 'pipe'], env: SAMBA_ENV });
+    child = spawn(t.samba, ['-s', conf, '--foreground', '--no-process-group', '--model=single', '--debug-stdout'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: SAMBA_ENV,
+    });
     const output = tailOutput(child, 6000);
     const pid = child.pid;
     if (pid === undefined) throw new Error('could not start samba');
     const caPem = await readFile(certs.ca, 'utf8');
-    await waitUntilReady(ldapsAnswers(host, caPem), { child, output, timeoutMs: options.timeoutMs ?? 60_000, what: `samba LDAPS on ${host}:636`, everyMs: 200 });
+    await waitUntilReady(ldapsAnswers(host, caPem), {
+      child,
+      output,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      what: `samba LDAPS on ${host}:636`,
+      everyMs: 200,
+    });
 
     const url = `ldaps://${host}:636`;
     const bindDn = `CN=Administrator,CN=Users,${baseDn}`;
@@ -376,7 +388,11 @@ export async function startSambaDc(options: StartSambaOptions = {}): Promise<Sam
  * then `ready(dc)` runs, e.g. to create OUs), stopped by pid in afterAll.
  * `need()` returns it (throws when it did not start); `started()` says whether it did.
  */
-export function sambaForSuite(enabled: boolean, options: StartSambaOptions = {}, ready?: (dc: SambaDc) => Promise<void>): { need(): SambaDc; started(): boolean } {
+export function sambaForSuite(
+  enabled: boolean,
+  options: StartSambaOptions = {},
+  ready?: (dc: SambaDc) => Promise<void>,
+): { need(): SambaDc; started(): boolean } {
   let dc: SambaDc | undefined;
   beforeAll(async () => {
     if (!enabled) return;

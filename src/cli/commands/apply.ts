@@ -246,7 +246,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
             if (!(await confirmNewState(world.newState, why))) return;
           }
           if (!options.autoApprove) {
-            ctx.stdout.write('\nDo you want to perform these actions?\n  poolform will perform the actions described above.\n  Only \'yes\' will be accepted to approve.\n\n  Enter a value: ');
+            ctx.stdout.write(
+              "\nDo you want to perform these actions?\n  poolform will perform the actions described above.\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ",
+            );
             const answer = (await ctx.readLine()).trim();
             if (answer !== 'yes') {
               ctx.stdout.write('\nApply cancelled.\n');

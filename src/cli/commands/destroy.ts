@@ -49,7 +49,10 @@ async function warnIfServeLeads(ctx: CliContext, store: StateStore): Promise<voi
   const lease = await store.getLease(LEADER_LEASE).catch(() => undefined);
   if (lease && Date.parse(lease.expires_at) > Date.now()) {
     ctx.stderr.write(
-      warningLine(ctx.command, `serve (replica ${lease.holder}) is reconciling this state and will create the configured pools again; stop it before destroying`),
+      warningLine(
+        ctx.command,
+        `serve (replica ${lease.holder}) is reconciling this state and will create the configured pools again; stop it before destroying`,
+      ),
     );
   }
 }
@@ -65,7 +68,16 @@ async function endSessionsOn(store: StateStore, servers: readonly ServerRecord[]
     ended++;
   }
   if (ended > 0) {
-    await store.appendAudit([{ at: now, actor: 'cli', action: 'session-end', address: null, reason: `${ended} session(s) ended by \`poolform destroy --force\``, detail: { servers: [...ids] } }]);
+    await store.appendAudit([
+      {
+        at: now,
+        actor: 'cli',
+        action: 'session-end',
+        address: null,
+        reason: `${ended} session(s) ended by \`poolform destroy --force\``,
+        detail: { servers: [...ids] },
+      },
+    ]);
   }
   return ended;
 }
@@ -79,13 +91,19 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
     .option('--force', 'also end the sessions on busy servers and destroy those servers now')
     .option('--target <address>', 'only this address or address prefix and what depends on it (repeatable)', collect, [])
     .option('--lock-timeout <duration>', 'wait this long for the state lock (default 0: fail at once)')
-    .addHelpText('after', '\nExamples:\n  poolform plan --destroy pools/           # review first\n  poolform destroy pools/ --target vm.desktops.day\n  poolform destroy pools/ --auto-approve --force\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  poolform plan --destroy pools/           # review first\n  poolform destroy pools/ --target vm.desktops.day\n  poolform destroy pools/ --auto-approve --force\n',
+    );
   addStoreOptions(command);
   command.action((dir: string, options: DestroyOptions) =>
     runCli(ctx, async () => {
       const waitMs = parseLockTimeout(options.lockTimeout);
       if (!options.autoApprove && !ctx.stdinIsTTY) {
-        throw new PoolformError('confirmation-required', 'destroy needs confirmation and there is no terminal to ask on: review with `poolform plan --destroy`, then run `poolform destroy --auto-approve`');
+        throw new PoolformError(
+          'confirmation-required',
+          'destroy needs confirmation and there is no terminal to ask on: review with `poolform plan --destroy`, then run `poolform destroy --auto-approve`',
+        );
       }
       const config = await loadConfigOrReport(ctx, dir);
       if (!config) return;
@@ -114,7 +132,9 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
                 ? `\n  --force: the sessions on ${busy.length} busy server(s) are ended and those servers destroyed too.`
                 : `\n  ${busy.length} busy server(s) are drained (no new sessions) and destroyed once their sessions end (--force ends them now).`;
           if (!options.autoApprove) {
-            ctx.stdout.write(`\nDo you really want to destroy ${options.target.length > 0 ? 'these resources' : 'everything poolform manages here'}?${busyNote}\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: `);
+            ctx.stdout.write(
+              `\nDo you really want to destroy ${options.target.length > 0 ? 'these resources' : 'everything poolform manages here'}?${busyNote}\n  There is no undo. Only 'yes' will be accepted to confirm.\n\n  Enter a value: `,
+            );
             if ((await ctx.readLine()).trim() !== 'yes') {
               ctx.stdout.write('\nDestroy cancelled.\n');
               ctx.exitCode = EXIT_FAILURE;
@@ -132,7 +152,9 @@ export function registerDestroy(program: Command, ctx: CliContext): void {
           await runApply(ctx, world, plan);
           const left = options.force ? 0 : busy.length;
           if (left > 0) {
-            ctx.stdout.write(`\n${left} busy server${left === 1 ? ' is' : 's are'} draining: run \`poolform destroy\` again once their sessions end (see \`poolform sessions list\`), or use --force.\n`);
+            ctx.stdout.write(
+              `\n${left} busy server${left === 1 ? ' is' : 's are'} draining: run \`poolform destroy\` again once their sessions end (see \`poolform sessions list\`), or use --force.\n`,
+            );
           }
         });
       } finally {

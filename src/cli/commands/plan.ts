@@ -65,7 +65,13 @@ export async function loadConfigOrReport(ctx: CliContext, dir: string): Promise<
   const result = await loadConfig(resolve(ctx.cwd, dir));
   if (!result.config) {
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
-    ctx.stderr.write(errorLine(ctx.command, 'config-invalid', `the configuration in ${dir} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; run \`poolform validate ${dir}\`):`));
+    ctx.stderr.write(
+      errorLine(
+        ctx.command,
+        'config-invalid',
+        `the configuration in ${dir} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; run \`poolform validate ${dir}\`):`,
+      ),
+    );
     for (const d of errors.slice(0, 20)) ctx.stderr.write(`  ${formatDiagnostic(d)}\n`);
     ctx.exitCode = EXIT_FAILURE;
     return undefined;
@@ -201,7 +207,9 @@ export function hasPlanErrors(plan: Plan): boolean {
 /** One stderr summary of a plan's plan-time errors; exit 1. */
 export function reportPlanErrors(ctx: CliContext, plan: Plan, out?: string): void {
   const n = plan.fatal_errors?.length ?? 0;
-  ctx.stderr.write(errorLine(ctx.command, 'plan-errors', `the plan has ${n} error${n === 1 ? '' : 's'} to fix first${out ? `; it was not saved to ${out}` : ''}:`));
+  ctx.stderr.write(
+    errorLine(ctx.command, 'plan-errors', `the plan has ${n} error${n === 1 ? '' : 's'} to fix first${out ? `; it was not saved to ${out}` : ''}:`),
+  );
   for (const e of plan.fatal_errors ?? []) ctx.stderr.write(`  ${e}\n`);
   ctx.exitCode = EXIT_FAILURE;
 }
@@ -259,10 +267,13 @@ export function registerPlan(program: Command, ctx: CliContext): void {
       if (positionals.length > 1) throw new UsageError(`plan takes one directory, got: ${positionals.join(' ')}`);
       const dir = positionals[0] ?? (dirArg === consumed ? '.' : dirArg);
       const format = options.json ? 'json' : (options.format ?? 'text');
-      if (format !== 'text' && format !== 'json' && format !== 'markdown') throw new UsageError(`--format takes text, json or markdown, not ${JSON.stringify(format)}`);
+      if (format !== 'text' && format !== 'json' && format !== 'markdown')
+        throw new UsageError(`--format takes text, json or markdown, not ${JSON.stringify(format)}`);
       const at = parseAt(options.at);
       if (at && out) {
-        throw new UsageError(`-out cannot be used with --at: a plan decided for ${options.at ?? ''} describes another instant and is never applied (drop --at to save a plan, or -out to look ahead)`);
+        throw new UsageError(
+          `-out cannot be used with --at: a plan decided for ${options.at ?? ''} describes another instant and is never applied (drop --at to save a plan, or -out to look ahead)`,
+        );
       }
       const refresh = parseBool(options.refresh, '--refresh', true);
       const lock = parseBool(options.lock, '--lock', true);

@@ -32,7 +32,13 @@ describe('poolform schedule with prewarm: auto', () => {
     const state = join(dir, 'learned-state');
     const store = await createSqliteStore({ path: state });
     for (let i = 0; i < 3; i++) {
-      await store.recordBoot({ pool: 'desktops', autoscale: 'day', server_id: `s${i}`, created_at: '2024-03-04T06:00:00.000Z', running_at: `2024-03-04T06:1${2 + i}:00.000Z` });
+      await store.recordBoot({
+        pool: 'desktops',
+        autoscale: 'day',
+        server_id: `s${i}`,
+        created_at: '2024-03-04T06:00:00.000Z',
+        running_at: `2024-03-04T06:1${2 + i}:00.000Z`,
+      });
     }
     await store.close();
     const args = ['schedule', '.', '--at', '2024-03-11T05:00:00Z', '--count', '1', '--json'];

@@ -32,7 +32,9 @@ autoscale:
     connection_type: rdp
 `,
   });
-  invalid = await writeConfigDir({ 'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: p\ntype: server\nautoscale:\n  - name: a\n    vm_provider: nope\n    connection_type: rdp\n` });
+  invalid = await writeConfigDir({
+    'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: p\ntype: server\nautoscale:\n  - name: a\n    vm_provider: nope\n    connection_type: rdp\n`,
+  });
   dirs.push(valid, invalid);
 });
 afterAll(async () => {

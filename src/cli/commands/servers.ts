@@ -52,7 +52,9 @@ async function setEnabled(ctx: CliContext, options: DrainOptions, id: string, en
         if (!server) throw new PoolformError('server-not-found', `no server with id ${id} in the state (see \`poolform servers list\`)`);
         const sessions = (await sessionCounts(store)).get(id) ?? 0;
         if (server.enabled === enabled) {
-          ctx.stdout.write(`Server ${id} ${enabled ? 'already takes new sessions' : 'is already drained'} (${sessions} session${sessions === 1 ? '' : 's'}); nothing to do.\n`);
+          ctx.stdout.write(
+            `Server ${id} ${enabled ? 'already takes new sessions' : 'is already drained'} (${sessions} session${sessions === 1 ? '' : 's'}); nothing to do.\n`,
+          );
           return;
         }
         const now = new Date().toISOString();
@@ -132,7 +134,9 @@ export function registerServers(program: Command, ctx: CliContext): void {
           const counts = await sessionCounts(store);
           const names = await friendlyNames(store);
           const configDisabled = await disabledInConfig(store);
-          const list = (await store.listServers()).filter((s) => !options.pool || s.pool === options.pool).sort((a, b) => (a.pool === b.pool ? (a.id < b.id ? -1 : 1) : a.pool < b.pool ? -1 : 1));
+          const list = (await store.listServers())
+            .filter((s) => !options.pool || s.pool === options.pool)
+            .sort((a, b) => (a.pool === b.pool ? (a.id < b.id ? -1 : 1) : a.pool < b.pool ? -1 : 1));
           if (options.json) {
             ctx.stdout.write(
               `${JSON.stringify(

@@ -86,12 +86,18 @@ export function registerSessions(program: Command, ctx: CliContext): void {
       .option('--all', 'ended and failed sessions too')
       .option('--json', 'print JSON')
       .option('--api <url>', 'ask a running serve instead of the state (key in POOLFORM_API_KEY; default POOLFORM_API_URL)')
-      .addHelpText('after', '\nExamples:\n  poolform sessions list --pool desktops --json --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions list --api https://poolform.example.com\n'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  poolform sessions list --pool desktops --json --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions list --api https://poolform.example.com\n',
+      ),
   ).action((options: ListOptions) =>
     runCommand(ctx, async () => {
       const api = apiTarget(ctx, options.api);
       if (api) {
-        const query = new URLSearchParams({ status: options.all ? 'queued,running,ended,failed' : 'queued,running', ...(options.pool ? { pool: options.pool } : {}) });
+        const query = new URLSearchParams({
+          status: options.all ? 'queued,running,ended,failed' : 'queued,running',
+          ...(options.pool ? { pool: options.pool } : {}),
+        });
         const body = (await apiJson(api, 'GET', `/api/v1/sessions?${query.toString()}`)) as { sessions?: SessionView[] } | null;
         printList(ctx, body?.sessions ?? [], options);
         return;
@@ -118,7 +124,10 @@ export function registerSessions(program: Command, ctx: CliContext): void {
       .description('end a session now (its server slot frees; a single-use server is retired)')
       .argument('<id>', 'session id (see `poolform sessions list`)')
       .option('--api <url>', 'end it through a running serve (key in POOLFORM_API_KEY; default POOLFORM_API_URL)')
-      .addHelpText('after', '\nExamples:\n  poolform sessions end 01JF3ZQ8K2M4X7Y9 --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions end 01JF3ZQ8K2M4X7Y9 --api https://poolform.example.com\n'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  poolform sessions end 01JF3ZQ8K2M4X7Y9 --state /var/lib/poolform\n  POOLFORM_API_KEY=$OPS_KEY poolform sessions end 01JF3ZQ8K2M4X7Y9 --api https://poolform.example.com\n',
+      ),
   ).action((id: string, options: EndOptions) =>
     runCommand(ctx, async () => {
       const api = apiTarget(ctx, options.api);
@@ -132,7 +141,8 @@ export function registerSessions(program: Command, ctx: CliContext): void {
         options,
         async ({ store }) => {
           const session = await store.getSession(id);
-          if (!session || session.staged) throw new PoolformError('session-not-found', `no session with id ${id} in the state (see \`poolform sessions list\`)`);
+          if (!session || session.staged)
+            throw new PoolformError('session-not-found', `no session with id ${id} in the state (see \`poolform sessions list\`)`);
           if (session.status === 'ended' || session.status === 'failed') {
             ctx.stdout.write(`Session ${id} has already ${session.status} (${session.end_reason ?? 'unknown'}); nothing to do.\n`);
             return;
@@ -141,11 +151,18 @@ export function registerSessions(program: Command, ctx: CliContext): void {
           const ended = await store.endSession(id, 'ended by operator', now);
           if (session.status === 'running') await retireIfSingleUse(store, session.server_id, now);
           await store.appendAudit([
-            { at: now, actor: 'cli', action: 'session-end', address: null, reason: `session ${id} ended by \`poolform sessions end\``, detail: { session_id: id, pool: session.pool, server_id: session.server_id } },
+            {
+              at: now,
+              actor: 'cli',
+              action: 'session-end',
+              address: null,
+              reason: `session ${id} ended by \`poolform sessions end\``,
+              detail: { session_id: id, pool: session.pool, server_id: session.server_id },
+            },
           ]);
           ctx.stdout.write(
             `Session ${id} (${session.status} in pool ${session.pool}${session.server_id ? ` on ${session.server_id}` : ''}) ${ended?.status ?? 'ended'}.\n` +
-              (session.status === 'running' ? 'Queued requests move onto the freed slot at serve\'s next reconcile.\n' : ''),
+              (session.status === 'running' ? "Queued requests move onto the freed slot at serve's next reconcile.\n" : ''),
           );
         },
         undefined,

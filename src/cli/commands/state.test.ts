@@ -32,7 +32,12 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'poolform-cli-state-'));
   stateDir = join(dir, 'state');
   await withStore(async (store) => {
-    await store.putResource(makeResource('vm.desktops.aws.s1', { provider_id: 'i-0abc', attributes: { instance_type: 't3.large', admin_password: 'hunter2', nested: { api_token: 'tok-123' } } }));
+    await store.putResource(
+      makeResource('vm.desktops.aws.s1', {
+        provider_id: 'i-0abc',
+        attributes: { instance_type: 't3.large', admin_password: 'hunter2', nested: { api_token: 'tok-123' } },
+      }),
+    );
     await store.putResource(makeResource('vm.desktops.aws.s2'));
     await store.putResource(makeResource('dns.s1.example.com', { type: 'dns_record', attributes: { ip: '10.0.0.1' } }));
     await store.putResource(makeResource('server.lab.fixed1', { type: 'server', provider: null, provider_id: null, attributes: {} }));
@@ -127,7 +132,12 @@ describe('missing state', () => {
     const list = await run(['state', 'list', '--state', nowhere]);
     expect(list).toMatchObject({ code: 0, out: '' });
     expect(list.err).toContain(`no state at ${join(nowhere, 'poolform.db')}`);
-    for (const args of [['state', 'show', 'x'], ['state', 'rm', 'x'], ['state', 'pull'], ['force-unlock', 'some-id']]) {
+    for (const args of [
+      ['state', 'show', 'x'],
+      ['state', 'rm', 'x'],
+      ['state', 'pull'],
+      ['force-unlock', 'some-id'],
+    ]) {
       const r = await run([...args, '--state', nowhere]);
       expect(r.code).toBe(1);
       expect(r.err).toContain('no state at');
@@ -254,47 +264,55 @@ describe.skipIf(!requirePostgres())('state commands on the PostgreSQL backend', 
     await pg?.stop();
   });
 
-  it('reads Settings.state (backend postgres, url from the environment) and force-unlocks', async () => {
-    const url = await pg.createDatabase();
-    const store = await createPostgresStore({ url });
-    const lock = newLockInfo('apply');
-    try {
-      await store.putResource(makeResource('vm.desktops.aws.pg1'));
-      await store.acquireLock(lock, { waitMs: 0 });
-    } finally {
-      await store.close(); // the holder goes away; its row stays behind
-    }
-    const config = join(dir, 'pgconfig');
-    mkdirSync(config);
-    writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:POOLFORM_DATABASE_URL}\n');
-    const env = { POOLFORM_DATABASE_URL: url };
-    const list = await run(['state', 'list', '--config', config], dir, env);
-    expect(list.err).toBe('');
-    expect(list.out).toBe('vm.desktops.aws.pg1\n');
-    const pull = await run(['state', 'pull', '--config', config], dir, env);
-    expect(JSON.parse(pull.out)).toMatchObject({ lock: null, resources: [{ address: 'vm.desktops.aws.pg1' }] });
-    const rm = await run(['state', 'rm', '--config', config, 'vm.desktops.aws.pg1'], dir, env);
-    expect(rm.code).toBe(0);
-    expect((await run(['state', 'list', '--config', config], dir, env)).out).toBe('');
-  }, testTimeout(60_000));
-
-  it('force-unlock ends a live holder on PostgreSQL', async () => {
-    const url = await pg.createDatabase();
-    const holder = await createPostgresStore({ url });
-    const lock = newLockInfo('apply');
-    await holder.acquireLock(lock, { waitMs: 0 });
-    try {
-      const config = join(dir, 'pgconfig2');
+  it(
+    'reads Settings.state (backend postgres, url from the environment) and force-unlocks',
+    async () => {
+      const url = await pg.createDatabase();
+      const store = await createPostgresStore({ url });
+      const lock = newLockInfo('apply');
+      try {
+        await store.putResource(makeResource('vm.desktops.aws.pg1'));
+        await store.acquireLock(lock, { waitMs: 0 });
+      } finally {
+        await store.close(); // the holder goes away; its row stays behind
+      }
+      const config = join(dir, 'pgconfig');
       mkdirSync(config);
-      writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:DB}\n');
-      const locked = await run(['state', 'rm', '--config', config, 'x'], dir, { DB: url });
-      expect(locked.err).toContain(lock.id);
-      const r = await run(['force-unlock', '--config', config, lock.id], dir, { DB: url });
-      expect(r.code).toBe(0);
-      expect(r.out).toContain('terminated');
-      expect(await holder.getLock()).toBeUndefined();
-    } finally {
-      await holder.close();
-    }
-  }, testTimeout(60_000));
+      writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:POOLFORM_DATABASE_URL}\n');
+      const env = { POOLFORM_DATABASE_URL: url };
+      const list = await run(['state', 'list', '--config', config], dir, env);
+      expect(list.err).toBe('');
+      expect(list.out).toBe('vm.desktops.aws.pg1\n');
+      const pull = await run(['state', 'pull', '--config', config], dir, env);
+      expect(JSON.parse(pull.out)).toMatchObject({ lock: null, resources: [{ address: 'vm.desktops.aws.pg1' }] });
+      const rm = await run(['state', 'rm', '--config', config, 'vm.desktops.aws.pg1'], dir, env);
+      expect(rm.code).toBe(0);
+      expect((await run(['state', 'list', '--config', config], dir, env)).out).toBe('');
+    },
+    testTimeout(60_000),
+  );
+
+  it(
+    'force-unlock ends a live holder on PostgreSQL',
+    async () => {
+      const url = await pg.createDatabase();
+      const holder = await createPostgresStore({ url });
+      const lock = newLockInfo('apply');
+      await holder.acquireLock(lock, { waitMs: 0 });
+      try {
+        const config = join(dir, 'pgconfig2');
+        mkdirSync(config);
+        writeFileSync(join(config, 'settings.yaml'), 'kind: Settings\nstate:\n  backend: postgres\n  url: ${env:DB}\n');
+        const locked = await run(['state', 'rm', '--config', config, 'x'], dir, { DB: url });
+        expect(locked.err).toContain(lock.id);
+        const r = await run(['force-unlock', '--config', config, lock.id], dir, { DB: url });
+        expect(r.code).toBe(0);
+        expect(r.out).toContain('terminated');
+        expect(await holder.getLock()).toBeUndefined();
+      } finally {
+        await holder.close();
+      }
+    },
+    testTimeout(60_000),
+  );
 });

@@ -114,27 +114,33 @@ export function registerState(program: Command, ctx: CliContext): void {
       .option('--json', 'print JSON'),
   ).action((address: string, options: ShowOptions) =>
     runCommand(ctx, () =>
-      withCliStore(ctx, options, async ({ store }) => {
-        const resource = await store.getResource(address);
-        if (!resource) {
-          ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `no resource at ${address} in state (see \`poolform state list\`)`));
-          ctx.exitCode = EXIT_FAILURE;
-          return;
-        }
-        const servers = await serversAt(store, address);
-        const active = new Map<string, number>();
-        for (const s of servers) active.set(s.id, await store.activeSessionCount(s.id));
-        if (options.json) {
-          const out = {
-            ...resource,
-            attributes: redactJson(resource.attributes),
-            servers: servers.map((s) => ({ ...s, active_sessions: active.get(s.id) ?? 0 })),
-          };
-          ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        } else {
-          ctx.stdout.write(renderResource(resource, servers, active));
-        }
-      }, undefined, MUST_EXIST),
+      withCliStore(
+        ctx,
+        options,
+        async ({ store }) => {
+          const resource = await store.getResource(address);
+          if (!resource) {
+            ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `no resource at ${address} in state (see \`poolform state list\`)`));
+            ctx.exitCode = EXIT_FAILURE;
+            return;
+          }
+          const servers = await serversAt(store, address);
+          const active = new Map<string, number>();
+          for (const s of servers) active.set(s.id, await store.activeSessionCount(s.id));
+          if (options.json) {
+            const out = {
+              ...resource,
+              attributes: redactJson(resource.attributes),
+              servers: servers.map((s) => ({ ...s, active_sessions: active.get(s.id) ?? 0 })),
+            };
+            ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+          } else {
+            ctx.stdout.write(renderResource(resource, servers, active));
+          }
+        },
+        undefined,
+        MUST_EXIST,
+      ),
     ),
   );
 
@@ -148,59 +154,62 @@ export function registerState(program: Command, ctx: CliContext): void {
     runCommand(ctx, async () => {
       const addresses = [...new Set(requested)];
       const waitMs = parseDuration(options.lockTimeout);
-      await withCliStore(ctx, options, ({ store }) =>
-        withStateLock(store, 'state rm', waitMs, async () => {
-          const missing: string[] = [];
-          for (const a of addresses) if (!(await store.getResource(a))) missing.push(a);
-          if (missing.length > 0) {
-            ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `not in state: ${missing.join(', ')} (nothing was removed)`));
-            ctx.exitCode = EXIT_FAILURE;
-            return;
-          }
-          // Forgetting a VM forgets its DNS and AD records too: they belong to a machine poolform
-          // no longer manages (plan leaves records of a forgotten, still running VM alone).
-          const all = await store.listResources();
-          for (const address of [...addresses]) {
-            const vm = all.find((r) => r.address === address && r.type === 'vm');
-            const serverId = vm ? vm.attributes['server_id'] : undefined;
-            if (typeof serverId !== 'string') continue;
-            for (const r of all) {
-              if ((r.type === 'dns_record' || r.type === 'ad_computer') && r.attributes['server_id'] === serverId && !addresses.includes(r.address)) {
-                addresses.push(r.address);
+      await withCliStore(
+        ctx,
+        options,
+        ({ store }) =>
+          withStateLock(store, 'state rm', waitMs, async () => {
+            const missing: string[] = [];
+            for (const a of addresses) if (!(await store.getResource(a))) missing.push(a);
+            if (missing.length > 0) {
+              ctx.stderr.write(errorLine(ctx.command, 'resource-not-in-state', `not in state: ${missing.join(', ')} (nothing was removed)`));
+              ctx.exitCode = EXIT_FAILURE;
+              return;
+            }
+            // Forgetting a VM forgets its DNS and AD records too: they belong to a machine poolform
+            // no longer manages (plan leaves records of a forgotten, still running VM alone).
+            const all = await store.listResources();
+            for (const address of [...addresses]) {
+              const vm = all.find((r) => r.address === address && r.type === 'vm');
+              const serverId = vm ? vm.attributes['server_id'] : undefined;
+              if (typeof serverId !== 'string') continue;
+              for (const r of all) {
+                if ((r.type === 'dns_record' || r.type === 'ad_computer') && r.attributes['server_id'] === serverId && !addresses.includes(r.address)) {
+                  addresses.push(r.address);
+                }
               }
             }
-          }
-          const intents = await store.listIntents();
-          for (const address of addresses) {
-            const resource = await store.getResource(address);
-            if (!resource) continue;
-            const servers = await serversAt(store, address);
-            let sessions = 0;
-            for (const s of servers) {
-              sessions += await store.activeSessionCount(s.id);
-              await store.deleteServer(s.id);
+            const intents = await store.listIntents();
+            for (const address of addresses) {
+              const resource = await store.getResource(address);
+              if (!resource) continue;
+              const servers = await serversAt(store, address);
+              let sessions = 0;
+              for (const s of servers) {
+                sessions += await store.activeSessionCount(s.id);
+                await store.deleteServer(s.id);
+              }
+              // An unfinished intent would make the next apply adopt the resource again.
+              for (const i of intents) if (i.address === address) await store.deleteIntent(i.id);
+              await store.deleteResource(address);
+              await store.appendAudit([
+                {
+                  at: new Date().toISOString(),
+                  actor: 'cli',
+                  action: 'state-rm',
+                  address,
+                  reason: 'removed from state by `poolform state rm`; the infrastructure was not destroyed',
+                  detail: { type: resource.type, provider: resource.provider, provider_id: resource.provider_id, servers: servers.map((s) => s.id) },
+                },
+              ]);
+              ctx.stdout.write(`Removed ${address}${resource.provider_id ? ` (${resource.provider_id})` : ''}\n`);
+              if (sessions > 0) ctx.stdout.write(`  note: ${sessions} active session(s) on its server stay recorded until they end\n`);
             }
-            // An unfinished intent would make the next apply adopt the resource again.
-            for (const i of intents) if (i.address === address) await store.deleteIntent(i.id);
-            await store.deleteResource(address);
-            await store.appendAudit([
-              {
-                at: new Date().toISOString(),
-                actor: 'cli',
-                action: 'state-rm',
-                address,
-                reason: 'removed from state by `poolform state rm`; the infrastructure was not destroyed',
-                detail: { type: resource.type, provider: resource.provider, provider_id: resource.provider_id, servers: servers.map((s) => s.id) },
-              },
-            ]);
-            ctx.stdout.write(`Removed ${address}${resource.provider_id ? ` (${resource.provider_id})` : ''}\n`);
-            if (sessions > 0) ctx.stdout.write(`  note: ${sessions} active session(s) on its server stay recorded until they end\n`);
-          }
-          ctx.stdout.write(
-            `Successfully removed ${addresses.length} resource instance(s) from state. Nothing was destroyed: ` +
-              'the infrastructure still exists and poolform no longer manages it.\n',
-          );
-        }),
+            ctx.stdout.write(
+              `Successfully removed ${addresses.length} resource instance(s) from state. Nothing was destroyed: ` +
+                'the infrastructure still exists and poolform no longer manages it.\n',
+            );
+          }),
         undefined,
         MUST_EXIST,
       );
@@ -209,9 +218,15 @@ export function registerState(program: Command, ctx: CliContext): void {
 
   addStoreOptions(state.command('pull').description('print the whole state as JSON (secrets redacted)')).action((options: StoreOptionValues) =>
     runCommand(ctx, () =>
-      withCliStore(ctx, options, async ({ store }) => {
-        ctx.stdout.write(`${JSON.stringify(await exportState(store), null, 2)}\n`);
-      }, undefined, MUST_EXIST),
+      withCliStore(
+        ctx,
+        options,
+        async ({ store }) => {
+          ctx.stdout.write(`${JSON.stringify(await exportState(store), null, 2)}\n`);
+        },
+        undefined,
+        MUST_EXIST,
+      ),
     ),
   );
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { codes, LOCAL_PROVIDER, loadStrings, only, serverPool } from '../../../test/fixtures/config/load-strings.ts';
 
-const ldap = (url: string) => `kind: LdapConfig\nname: corp\nurl: ${url}\nbind_dn: svc@corp\nbind_password: \${env:LDAP_PW}\nsearch_base: DC=corp,DC=example,DC=com\n`;
+const ldap = (url: string) =>
+  `kind: LdapConfig\nname: corp\nurl: ${url}\nbind_dn: svc@corp\nbind_password: \${env:LDAP_PW}\nsearch_base: DC=corp,DC=example,DC=com\n`;
 const ad = 'ad_create_machine_record: true\nldap_config: corp\nad_computer_container_dn: OU=VDI,DC=corp,DC=example,DC=com';
 
 describe('ad-config-incomplete / ldaps-required', () => {
@@ -20,7 +21,9 @@ describe('ad-config-incomplete / ldaps-required', () => {
     ]);
   });
   it('on a docker agent pool only the field itself is reported (no cascade)', async () => {
-    const r = await loadStrings({ 'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n    ad_create_machine_record: true\n` });
+    const r = await loadStrings({
+      'a.yaml': `${LOCAL_PROVIDER}---\nkind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n    ad_create_machine_record: true\n`,
+    });
     expect(codes(r)).toEqual(['field-not-for-pool-type']);
   });
 });

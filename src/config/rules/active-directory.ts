@@ -18,10 +18,15 @@ export const activeDirectory: Rule = (ctx) => {
       }
       const ldap = a.ldap_config === undefined ? undefined : findLdapConfig(ctx.config, a.ldap_config);
       if (ldap && !/^ldaps:\/\//i.test(ldap.url)) {
-        ctx.report('error', 'ldaps-required', `LdapConfig ${ldap.name} must use ldaps:// to create AD computer records (AD refuses to set passwords over plain LDAP)`, {
-          doc: pool,
-          path: [...at, 'ldap_config'],
-        });
+        ctx.report(
+          'error',
+          'ldaps-required',
+          `LdapConfig ${ldap.name} must use ldaps:// to create AD computer records (AD refuses to set passwords over plain LDAP)`,
+          {
+            doc: pool,
+            path: [...at, 'ldap_config'],
+          },
+        );
       }
     });
   }

@@ -14,7 +14,10 @@ import { scanTemplate } from '../../template/startup-script.ts';
 import { openSshKeyType, sshKeyProblem } from './ssh-key.ts';
 
 const schedulesPool = (n: number) => {
-  const lines = Array.from({ length: n }, (_, i) => `      - { days: [mon], start: "${String(i % 24).padStart(2, '0')}:00", end: "${String(i % 24).padStart(2, '0')}:30", timezone: UTC }`);
+  const lines = Array.from(
+    { length: n },
+    (_, i) => `      - { days: [mon], start: "${String(i % 24).padStart(2, '0')}:00", end: "${String(i % 24).padStart(2, '0')}:30", timezone: UTC }`,
+  );
   return serverPool(`schedules:\n${lines.join('\n')}`).replace(/\n {4}schedules:\n/, '\n    schedules:\n');
 };
 
@@ -28,7 +31,10 @@ describe('config-too-large in rules', () => {
   });
 
   it('4,000 schedules are checked (gap detection by sorted intervals, not pairs)', async () => {
-    const r = await loadStrings({ 's.yaml': 'kind: Settings\nconfig_limits:\n  max_schedules: 4000\n', 'a.yaml': `${LOCAL_PROVIDER}---\n${schedulesPool(4_000)}` });
+    const r = await loadStrings({
+      's.yaml': 'kind: Settings\nconfig_limits:\n  max_schedules: 4000\n',
+      'a.yaml': `${LOCAL_PROVIDER}---\n${schedulesPool(4_000)}`,
+    });
     expect(codes(r, 'error')).toEqual([]);
     expect(r.config?.pools[0]?.autoscale?.[0]?.schedules).toHaveLength(4_000);
   }, 60_000);
@@ -94,7 +100,16 @@ describe('${file:} names a regular file only', () => {
 describe('SSH key messages', () => {
   it('an ed25519 OpenSSH key is told what is required and how to make it, not to convert it', () => {
     // An OpenSSH-format ed25519 key (the public part names its type; test key, not used anywhere).
-    const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), Buffer.from([0, 0, 0, 4]), Buffer.from('none'), Buffer.from([0, 0, 0, 4]), Buffer.from('none'), Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x33, 0, 0, 0, 0x0b]), Buffer.from('ssh-ed25519'), Buffer.alloc(36)]);
+    const body = Buffer.concat([
+      Buffer.from('openssh-key-v1\0'),
+      Buffer.from([0, 0, 0, 4]),
+      Buffer.from('none'),
+      Buffer.from([0, 0, 0, 4]),
+      Buffer.from('none'),
+      Buffer.from([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x33, 0, 0, 0, 0x0b]),
+      Buffer.from('ssh-ed25519'),
+      Buffer.alloc(36),
+    ]);
     const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${body.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`;
     expect(openSshKeyType(pem)).toBe('ssh-ed25519');
     const problem = sshKeyProblem(pem) ?? '';

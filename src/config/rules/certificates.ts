@@ -39,7 +39,16 @@ function check(ctx: RuleContext, doc: object, path: PathSegment[], field: string
 
 export const certificates: Rule = (ctx) => {
   for (const ldap of ctx.config.ldapConfigs) check(ctx, ldap, ['ca_cert'], 'ca_cert', ldap.ca_cert);
-  for (const provider of ctx.config.vmProviders) if (provider.type === 'openstack' || provider.type === 'proxmox' || provider.type === 'nutanix' || provider.type === 'vsphere' || provider.type === 'kubevirt' || provider.type === 'harvester') check(ctx, provider, ['ca_cert'], 'ca_cert', provider.ca_cert);
+  for (const provider of ctx.config.vmProviders)
+    if (
+      provider.type === 'openstack' ||
+      provider.type === 'proxmox' ||
+      provider.type === 'nutanix' ||
+      provider.type === 'vsphere' ||
+      provider.type === 'kubevirt' ||
+      provider.type === 'harvester'
+    )
+      check(ctx, provider, ['ca_cert'], 'ca_cert', provider.ca_cert);
   for (const pool of ctx.config.pools) {
     for (const [i, a] of (pool.autoscale ?? []).entries()) check(ctx, pool, ['autoscale', i, 'nginx_cert'], 'nginx_cert', a.nginx_cert);
   }

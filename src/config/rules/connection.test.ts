@@ -21,7 +21,8 @@ describe('field-not-for-connection-type', () => {
     expect(only(r, 'field-not-for-connection-type')).toMatchObject([{ path: '/autoscale/0/connection_private_key', line: 14, column: 5 }]);
   });
   it('applies to fixed servers too', async () => {
-    const pool = 'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: 10.0.0.1\n    connection_type: vnc\n    connection_passphrase: ${env:X}\n';
+    const pool =
+      'kind: Pool\nname: p\ntype: server\nservers:\n  - name: s\n    hostname: 10.0.0.1\n    connection_type: vnc\n    connection_passphrase: ${env:X}\n';
     expect(only(await load(pool), 'field-not-for-connection-type').map((d) => d.path)).toEqual(['/servers/0/connection_passphrase']);
   });
 });

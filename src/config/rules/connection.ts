@@ -32,10 +32,15 @@ export const connectionTypeRequired: Rule = (ctx) => {
     if (pool.type !== 'server') continue;
     (pool.autoscale ?? []).forEach((a, i) => {
       if (a.connection_type === undefined) {
-        ctx.report('error', 'connection-type-required', `autoscale config ${a.name} of server pool ${pool.name} needs connection_type (kasmvnc, rdp, vnc or ssh)`, {
-          doc: pool,
-          path: ['autoscale', i],
-        });
+        ctx.report(
+          'error',
+          'connection-type-required',
+          `autoscale config ${a.name} of server pool ${pool.name} needs connection_type (kasmvnc, rdp, vnc or ssh)`,
+          {
+            doc: pool,
+            path: ['autoscale', i],
+          },
+        );
       }
     });
   }
@@ -63,12 +68,10 @@ export const sessionsPerServer: Rule = (ctx) => {
       const n = a.max_simultaneous_sessions_per_server ?? 1;
       const why = sessionsProblem(n, a.connection_type, a.reusable);
       if (why === undefined) return;
-      ctx.report(
-        'error',
-        'sessions-per-server',
-        `max_simultaneous_sessions_per_server ${n} is allowed only for reusable RDP or SSH servers (${why}); use 1`,
-        { doc: pool, path: ['autoscale', i, 'max_simultaneous_sessions_per_server'] },
-      );
+      ctx.report('error', 'sessions-per-server', `max_simultaneous_sessions_per_server ${n} is allowed only for reusable RDP or SSH servers (${why}); use 1`, {
+        doc: pool,
+        path: ['autoscale', i, 'max_simultaneous_sessions_per_server'],
+      });
     });
     // Fixed servers follow the same rule (the protocols, not the provisioning, decide what multiplexes).
     (pool.servers ?? []).forEach((s, i) => {

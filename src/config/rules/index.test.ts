@@ -9,7 +9,9 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 describe('diagnostic codes', () => {
   it('every code a rule or the loader reports is listed, documented in docs/configuration.md and tested', () => {
     const sources = [
-      ...readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => `${here}${f}`),
+      ...readdirSync(here)
+        .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+        .map((f) => `${here}${f}`),
       `${here}../load.ts`,
       `${here}../parse.ts`,
     ];
@@ -21,13 +23,31 @@ describe('diagnostic codes', () => {
     }
     const listed = Object.keys(DIAGNOSTIC_CODES);
     const docs = readFileSync(`${root}docs/configuration.md`, 'utf8');
-    const tests = readdirSync(here).filter((f) => f.endsWith('.test.ts')).map((f) => readFileSync(`${here}${f}`, 'utf8')).join('\n');
+    const tests = readdirSync(here)
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => readFileSync(`${here}${f}`, 'utf8'))
+      .join('\n');
     expect(reported.size).toBeGreaterThan(20);
     for (const code of reported) {
       expect(listed, code).toContain(code);
       expect(docs.includes(`\`${code}\``), `${code} documented`).toBe(true);
     }
-    const ruleCodes = [...reported].filter((c) => !['yaml-syntax', 'yaml-warning', 'file-too-large', 'file-unreadable', 'not-text', 'not-utf8', 'no-config-files', 'config-dir-missing', 'config-dir-unreadable', 'yaml-alias-limit', 'internal-error'].includes(c));
+    const ruleCodes = [...reported].filter(
+      (c) =>
+        ![
+          'yaml-syntax',
+          'yaml-warning',
+          'file-too-large',
+          'file-unreadable',
+          'not-text',
+          'not-utf8',
+          'no-config-files',
+          'config-dir-missing',
+          'config-dir-unreadable',
+          'yaml-alias-limit',
+          'internal-error',
+        ].includes(c),
+    );
     for (const code of ruleCodes) expect(tests.includes(code), `${code} has a test`).toBe(true);
     expect(RULES.length).toBeGreaterThan(15);
   });

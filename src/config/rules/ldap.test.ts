@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { codes, loadStrings, only } from '../../../test/fixtures/config/load-strings.ts';
 
-const ldap = (extra: string) => `kind: LdapConfig\nname: corp\nurl: ldaps://dc\nbind_dn: svc@corp\nbind_password: \${env:LDAP_PW}\nsearch_base: DC=corp\n${extra}`;
+const ldap = (extra: string) =>
+  `kind: LdapConfig\nname: corp\nurl: ldaps://dc\nbind_dn: svc@corp\nbind_password: \${env:LDAP_PW}\nsearch_base: DC=corp\n${extra}`;
 
 describe('tls-insecure', () => {
   it('is silent when certificates are verified', async () => {

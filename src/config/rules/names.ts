@@ -42,6 +42,9 @@ export const singleSettings: Rule = (ctx) => {
   const [first, ...rest] = ctx.settingsDocuments;
   const src = first ? ctx.sourceOf(first) : undefined;
   for (const extra of rest) {
-    ctx.report('error', 'multiple-settings', `only one Settings document is allowed${src ? ` (the first is in ${src.file})` : ''}`, { doc: extra, path: ['kind'] });
+    ctx.report('error', 'multiple-settings', `only one Settings document is allowed${src ? ` (the first is in ${src.file})` : ''}`, {
+      doc: extra,
+      path: ['kind'],
+    });
   }
 };

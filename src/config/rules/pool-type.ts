@@ -13,12 +13,10 @@ export const autoscaleTypeMatches: Rule = (ctx) => {
   for (const pool of ctx.config.pools) {
     (pool.autoscale ?? []).forEach((a, i) => {
       if (a.autoscale_type !== undefined && a.autoscale_type !== pool.type) {
-        ctx.report(
-          'error',
-          'autoscale-type-mismatch',
-          `autoscale_type ${a.autoscale_type} does not match pool ${pool.name}, which is of type ${pool.type}`,
-          { doc: pool, path: ['autoscale', i, 'autoscale_type'] },
-        );
+        ctx.report('error', 'autoscale-type-mismatch', `autoscale_type ${a.autoscale_type} does not match pool ${pool.name}, which is of type ${pool.type}`, {
+          doc: pool,
+          path: ['autoscale', i, 'autoscale_type'],
+        });
       }
     });
   }

@@ -10,7 +10,9 @@ describe('unknown-reference', () => {
   });
 
   it('reports an unknown vm_provider, zone and dns_provider at the reference, with a hint', async () => {
-    const r = await loadStrings({ 'a.yaml': `${LOCAL_PROVIDER}---\n${serverPool('zone: nowhere\ndns_provider: dns').replace('vm_provider: local', 'vm_provider: locl')}` });
+    const r = await loadStrings({
+      'a.yaml': `${LOCAL_PROVIDER}---\n${serverPool('zone: nowhere\ndns_provider: dns').replace('vm_provider: local', 'vm_provider: locl')}`,
+    });
     const d = only(r, 'unknown-reference');
     expect(d.map((x) => x.path)).toEqual(['/autoscale/0/vm_provider', '/autoscale/0/zone', '/autoscale/0/dns_provider']);
     expect(d[0]).toMatchObject({ line: 12, column: 18 });

@@ -34,14 +34,23 @@ schedules:
   });
 
   it('schedule-staging-unknown: staging_num_sessions names a staging config of this autoscale config', async () => {
-    const ok = await docker(`agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, staging_num_sessions: { chrome: 20 } }`, STAGING);
+    const ok = await docker(
+      `agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, staging_num_sessions: { chrome: 20 } }`,
+      STAGING,
+    );
     expect(codes(ok, 'error')).toEqual([]);
-    const bad = await docker(`agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, staging_num_sessions: { firefox: 20 } }`, STAGING);
+    const bad = await docker(
+      `agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, staging_num_sessions: { firefox: 20 } }`,
+      STAGING,
+    );
     expect(only(bad, 'schedule-staging-unknown')).toMatchObject([{ path: '/autoscale/0/schedules/0/staging_num_sessions/firefox' }]);
   });
 
   it('num_sessions on a window: accepted on docker pools, field-not-for-pool-type on server pools', async () => {
-    const ok = await docker(`agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, num_sessions: 20 }`, STAGING);
+    const ok = await docker(
+      `agent_cores_override: 4\nagent_memory_override_gb: 8\nschedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, num_sessions: 20 }`,
+      STAGING,
+    );
     expect(codes(ok, 'error')).toEqual([]);
     expect(ok.config?.pools[0]?.autoscale?.[0]?.schedules?.[0]?.num_sessions).toBe(20);
     const bad = await server(`schedules:\n  - { days: [mon], start: "07:30", end: "09:30", ${berlin}, num_sessions: 4 }`);

@@ -33,7 +33,7 @@ describe('schedule rules', () => {
     expect(codes(await withSchedules(`{ days: [], start: "09:00", end: "10:00", ${ny} }`))).toEqual(['schedule-no-days']);
   });
 
-  it('schedule-time: HH:MM is enforced (schema and rule), under the rule\'s code whichever layer finds it', async () => {
+  it("schedule-time: HH:MM is enforced (schema and rule), under the rule's code whichever layer finds it", async () => {
     const r = await withSchedules(`{ days: [mon], start: "9:00", end: "25:00", ${ny} }`);
     expect(r.diagnostics.map((d) => [d.code, d.path, d.line, d.column, d.message])).toEqual([
       ['schedule-time', '/autoscale/0/schedules/0/start', 15, 31, 'start "9:00" is not HH:MM (00:00-23:59)'],
@@ -72,8 +72,14 @@ describe('schedule rules', () => {
   });
 
   it('schedule-gap: no warning for schedules in different zones or with real gaps', async () => {
-    expect(codes(await withSchedules(`{ days: [wed], start: "15:00", end: "23:59", ${ny} }`, '{ days: [thu], start: "00:00", end: "10:00", timezone: Europe/Paris }'))).toEqual([]);
-    expect(codes(await withSchedules(`{ days: [mon], start: "08:00", end: "12:00", ${ny} }`, `{ days: [mon], start: "14:00", end: "18:00", ${ny} }`))).toEqual([]);
+    expect(
+      codes(
+        await withSchedules(`{ days: [wed], start: "15:00", end: "23:59", ${ny} }`, '{ days: [thu], start: "00:00", end: "10:00", timezone: Europe/Paris }'),
+      ),
+    ).toEqual([]);
+    expect(codes(await withSchedules(`{ days: [mon], start: "08:00", end: "12:00", ${ny} }`, `{ days: [mon], start: "14:00", end: "18:00", ${ny} }`))).toEqual(
+      [],
+    );
   });
 
   it('schedule-gap: one schedule repeating on consecutive days 00:00–23:59 is continuous too', async () => {

@@ -122,11 +122,16 @@ export const schedules: Rule = (ctx) => {
       const list = a.schedules ?? [];
       if (list.length > ctx.budgets.maxSchedules) {
         // Checked per schedule below, so bounded first.
-        ctx.report('error', 'config-too-large', overBudgetMessage('maxSchedules', ctx.budgets.maxSchedules, `this autoscale config has ${list.length.toLocaleString('en-US')} schedules`), {
-          doc: pool,
-          path: ['autoscale', i, 'schedules'],
-          target: 'key',
-        });
+        ctx.report(
+          'error',
+          'config-too-large',
+          overBudgetMessage('maxSchedules', ctx.budgets.maxSchedules, `this autoscale config has ${list.length.toLocaleString('en-US')} schedules`),
+          {
+            doc: pool,
+            path: ['autoscale', i, 'schedules'],
+            target: 'key',
+          },
+        );
         return;
       }
       const ok = list.map((s, j) => {

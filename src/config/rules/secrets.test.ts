@@ -20,7 +20,8 @@ describe('plaintext-secret', () => {
   it('finds secrets in every kind: Settings api keys, provider credentials, LDAP bind password, nginx key', async () => {
     const r = await loadStrings({
       's.yaml': 'kind: Settings\napi_keys:\n  - { name: ci, secret: plain }\n',
-      'p.yaml': 'kind: VmProvider\nname: aws\ntype: aws\nmax_instances: 1\nstartup_script: x\naws_region: us-east-1\naws_ec2_ami_id: ami-1\naws_ec2_instance_type: t3.micro\nsecret_access_key: plain\n',
+      'p.yaml':
+        'kind: VmProvider\nname: aws\ntype: aws\nmax_instances: 1\nstartup_script: x\naws_region: us-east-1\naws_ec2_ami_id: ami-1\naws_ec2_instance_type: t3.micro\nsecret_access_key: plain\n',
       'd.yaml': 'kind: DnsProvider\nname: r53\ntype: route53\naccess_key_id: AKIAIOSFODNN7EXAMPLE\nsecret_access_key: plain\n',
       'l.yaml': 'kind: LdapConfig\nname: corp\nurl: ldaps://dc\nbind_dn: x\nbind_password: plain\nsearch_base: DC=x\n',
       'q.yaml': 'kind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - { name: a, vm_provider: aws, nginx_key: plain }\n',

@@ -57,13 +57,7 @@ export function walkSecrets(schema: JsonSchema, value: unknown, path: PathSegmen
 
 export const secretReferences: Rule = (ctx) => {
   const allow = ctx.config.settings.allow_plaintext_secrets === true;
-  const docs: object[] = [
-    ...ctx.settingsDocuments,
-    ...ctx.config.vmProviders,
-    ...ctx.config.dnsProviders,
-    ...ctx.config.ldapConfigs,
-    ...ctx.config.pools,
-  ];
+  const docs: object[] = [...ctx.settingsDocuments, ...ctx.config.vmProviders, ...ctx.config.dnsProviders, ...ctx.config.ldapConfigs, ...ctx.config.pools];
   for (const doc of docs) {
     walkSecrets(poolformSchema(), doc, [], (path, value) => {
       const field = String(path[path.length - 1] ?? '');

@@ -4,7 +4,8 @@ import { codes, LOCAL_PROVIDER, loadStrings, only, serverPool } from '../../../t
 import { sshKeyProblem } from './ssh-key.ts';
 
 const rsa = (bits: number, type: 'pkcs1' | 'pkcs8') =>
-  generateKeyPairSync('rsa', { modulusLength: bits, privateKeyEncoding: { type, format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  generateKeyPairSync('rsa', { modulusLength: bits, privateKeyEncoding: { type, format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+    .privateKey;
 const good = rsa(2048, 'pkcs1');
 
 const sshPool = (key: string) => serverPool(`connection_private_key: ${key}`).replace('rdp', 'ssh');
@@ -32,7 +33,11 @@ describe('ssh-key-invalid', () => {
 
   it('rejects an inline 1024-bit key (plaintext allowed)', async () => {
     const key = rsa(1024, 'pkcs1');
-    const inline = `|\n${key.trim().split('\n').map((l) => `      ${l}`).join('\n')}`;
+    const inline = `|\n${key
+      .trim()
+      .split('\n')
+      .map((l) => `      ${l}`)
+      .join('\n')}`;
     const r = await loadStrings({ 's.yaml': 'kind: Settings\nallow_plaintext_secrets: true\n', 'a.yaml': `${LOCAL_PROVIDER}---\n${sshPool(inline)}` });
     expect(codes(r, 'error')).toEqual(['ssh-key-invalid']);
   });

@@ -38,7 +38,8 @@ export function sshKeyProblem(pem: string): string | undefined {
   if (/Proc-Type:\s*4,ENCRYPTED/.test(text)) return undefined;
   try {
     const key = createPrivateKey({ key: text, format: 'pem' });
-    if (key.asymmetricKeyType !== 'rsa') return `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; it must be an RSA 2048-bit key in PKCS#1 PEM: create one with \`ssh-keygen -t rsa -b 2048 -m PEM -f KEY\``;
+    if (key.asymmetricKeyType !== 'rsa')
+      return `is a ${key.asymmetricKeyType ?? 'non-RSA'} key; it must be an RSA 2048-bit key in PKCS#1 PEM: create one with \`ssh-keygen -t rsa -b 2048 -m PEM -f KEY\``;
     const bits = key.asymmetricKeyDetails?.modulusLength;
     if (bits !== 2048) return `is ${bits ?? 'of unknown size'} bits; 2048 bits are required`;
     return undefined;

@@ -12,7 +12,8 @@ const provider = (script: string, type: 'local' | 'aws' = 'local') =>
 
 describe('unknown-template-variable', () => {
   it('accepts known variables and escaped braces', async () => {
-    const script = '|\n  #!/bin/sh\n  echo {server_id} {server_hostname} ${{HOME}}\n  curl -d \'{{"status": "running"}}\' "http://{upstream_auth_address}/api/set_server_status?token={checkin_jwt}"\n';
+    const script =
+      '|\n  #!/bin/sh\n  echo {server_id} {server_hostname} ${{HOME}}\n  curl -d \'{{"status": "running"}}\' "http://{upstream_auth_address}/api/set_server_status?token={checkin_jwt}"\n';
     expect(codes(await loadStrings({ 'a.yaml': `${provider(script)}---\n${serverPool()}` }))).toEqual([]);
   });
 
@@ -34,30 +35,34 @@ describe('unknown-template-variable', () => {
     expect(only(folded, 'unknown-template-variable').map((d) => [d.line, d.column])).toEqual([[7, 10]]);
   });
 
-  it('finds the exact line and column of any unknown variable in a block scalar (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.stringMatching(/^([a-z.;$-][a-z =.;$-]{0,29})?$/), { minLength: 1, maxLength: 8 }),
-        fc.nat(),
-        fc.nat(),
-        fc.integer({ min: 1, max: 6 }),
-        async (generated, li, colSeed, indent) => {
-          const lines = [...generated];
-          const row = li % lines.length;
-          const text = lines[row] ?? '';
-          const col = colSeed % (text.length + 1);
-          lines[row] = `${text.slice(0, col)}{bogus_var}${text.slice(col)}`;
-          const pad = ' '.repeat(indent);
-          const script = `|\n${lines.map((l) => `${pad}${l}`).join('\n')}\n`;
-          const r = await loadStrings({ 'a.yaml': `${provider(script)}---\n${serverPool()}` });
-          const d = only(r, 'unknown-template-variable');
-          expect(d).toHaveLength(1);
-          expect([d[0]?.line, d[0]?.column]).toEqual([6 + row, indent + col + 1]);
-        },
-      ),
-      { numRuns: propertyRuns(25) },
-    );
-  }, testTimeout(30_000));
+  it(
+    'finds the exact line and column of any unknown variable in a block scalar (property)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.stringMatching(/^([a-z.;$-][a-z =.;$-]{0,29})?$/), { minLength: 1, maxLength: 8 }),
+          fc.nat(),
+          fc.nat(),
+          fc.integer({ min: 1, max: 6 }),
+          async (generated, li, colSeed, indent) => {
+            const lines = [...generated];
+            const row = li % lines.length;
+            const text = lines[row] ?? '';
+            const col = colSeed % (text.length + 1);
+            lines[row] = `${text.slice(0, col)}{bogus_var}${text.slice(col)}`;
+            const pad = ' '.repeat(indent);
+            const script = `|\n${lines.map((l) => `${pad}${l}`).join('\n')}\n`;
+            const r = await loadStrings({ 'a.yaml': `${provider(script)}---\n${serverPool()}` });
+            const d = only(r, 'unknown-template-variable');
+            expect(d).toHaveLength(1);
+            expect([d[0]?.line, d[0]?.column]).toEqual([6 + row, indent + col + 1]);
+          },
+        ),
+        { numRuns: propertyRuns(25) },
+      );
+    },
+    testTimeout(30_000),
+  );
 });
 
 describe('template-stray-brace', () => {
@@ -86,7 +91,7 @@ describe('user-data-too-large', () => {
     expect(only(r, 'user-data-too-large')).toMatchObject([{ path: '/startup_script', line: 8, column: 17 }]);
   });
 
-  it('counts {nginx_cert} / {nginx_key} with the docker autoscale config\'s own PEMs (an env key as a 4096-bit key)', async () => {
+  it("counts {nginx_cert} / {nginx_key} with the docker autoscale config's own PEMs (an env key as a 4096-bit key)", async () => {
     const body = `"${'x'.repeat(13_500)}{nginx_cert}{nginx_key}"`;
     const agents = (cert: string) =>
       `kind: Pool\nname: agents\ntype: docker_agent\nautoscale:\n  - name: a\n    vm_provider: local\n    nginx_cert: \${file:cert.pem}\n    nginx_key: \${env:NGINX_KEY}\n${cert}`;

@@ -9,7 +9,19 @@
 // or `${file:...}`; a key given by `${env:...}` counts as a 4096-bit RSA key).
 import type { Rule } from './context.ts';
 import { isTemplateVariable, renderTemplate, scanTemplate, TEMPLATE_VARIABLES } from '../../template/startup-script.ts';
-import { AWS_USER_DATA_LIMIT, AZURE_CUSTOM_DATA_LIMIT, DO_USER_DATA_LIMIT, GCP_METADATA_VALUE_LIMIT, OCI_USER_DATA_LIMIT, OPENSTACK_USER_DATA_LIMIT, PROXMOX_USER_DATA_LIMIT, NUTANIX_USER_DATA_LIMIT, KUBEVIRT_USER_DATA_LIMIT, VSPHERE_USER_DATA_LIMIT, WORST_CASE_VALUES } from '../../template/worst-case.ts';
+import {
+  AWS_USER_DATA_LIMIT,
+  AZURE_CUSTOM_DATA_LIMIT,
+  DO_USER_DATA_LIMIT,
+  GCP_METADATA_VALUE_LIMIT,
+  OCI_USER_DATA_LIMIT,
+  OPENSTACK_USER_DATA_LIMIT,
+  PROXMOX_USER_DATA_LIMIT,
+  NUTANIX_USER_DATA_LIMIT,
+  KUBEVIRT_USER_DATA_LIMIT,
+  VSPHERE_USER_DATA_LIMIT,
+  WORST_CASE_VALUES,
+} from '../../template/worst-case.ts';
 import { closest } from '../schema-validator.ts';
 import { positionInScalar } from '../scalar-position.ts';
 import { overBudgetMessage } from '../budgets.ts';
@@ -38,7 +50,11 @@ function worstCasesFor(ctx: RuleContext, provider: string): Required<TemplateVal
     if (pool.type !== 'docker_agent') continue;
     for (const a of pool.autoscale ?? []) {
       if (a.vm_provider !== provider || (a.nginx_cert === undefined && a.nginx_key === undefined)) continue;
-      cases.push({ ...WORST_CASE_VALUES, nginx_cert: 'c'.repeat(pemLength(ctx, pool, a.nginx_cert)), nginx_key: 'k'.repeat(pemLength(ctx, pool, a.nginx_key)) });
+      cases.push({
+        ...WORST_CASE_VALUES,
+        nginx_cert: 'c'.repeat(pemLength(ctx, pool, a.nginx_cert)),
+        nginx_key: 'k'.repeat(pemLength(ctx, pool, a.nginx_key)),
+      });
     }
   }
   return cases;
@@ -51,11 +67,16 @@ export const startupScriptVariables: Rule = (ctx) => {
     const script = provider.startup_script;
     const bytes = Buffer.byteLength(script, 'utf8');
     if (bytes > ctx.budgets.maxTemplateBytes) {
-      ctx.report('error', 'config-too-large', overBudgetMessage('maxTemplateBytes', ctx.budgets.maxTemplateBytes, `this startup script is ${bytes.toLocaleString('en-US')} bytes`), {
-        doc: provider,
-        path: ['startup_script'],
-        target: 'key',
-      });
+      ctx.report(
+        'error',
+        'config-too-large',
+        overBudgetMessage('maxTemplateBytes', ctx.budgets.maxTemplateBytes, `this startup script is ${bytes.toLocaleString('en-US')} bytes`),
+        {
+          doc: provider,
+          path: ['startup_script'],
+          target: 'key',
+        },
+      );
       continue;
     }
     let strays = 0;
@@ -81,7 +102,10 @@ export const startupScriptVariables: Rule = (ctx) => {
       }
     }
     if (unknown > MAX_REPORTS) {
-      ctx.report('error', 'unknown-template-variable', `${unknown - MAX_REPORTS} more unknown startup-script variables not shown`, { doc: provider, path: ['startup_script'] });
+      ctx.report('error', 'unknown-template-variable', `${unknown - MAX_REPORTS} more unknown startup-script variables not shown`, {
+        doc: provider,
+        path: ['startup_script'],
+      });
     }
   }
 };

@@ -60,13 +60,21 @@ describe('toEc2Error', () => {
   });
 
   it('a missing credential chain is a clear, non-retryable error', () => {
-    const error = toEc2Error(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), config, 'DescribeInstances');
+    const error = toEc2Error(
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      config,
+      'DescribeInstances',
+    );
     expect([error.code, error.retryable]).toEqual(['aws-no-credentials', false]);
     expect(error.message).toContain('access_key_id and secret_access_key');
   });
 
   it('leaves the long encoded authorization message out', () => {
-    const error = toEc2Error(awsError('UnauthorizedOperation', 'You are not authorized. Encoded authorization failure message: AAAAverylongblob'), config, 'TerminateInstances');
+    const error = toEc2Error(
+      awsError('UnauthorizedOperation', 'You are not authorized. Encoded authorization failure message: AAAAverylongblob'),
+      config,
+      'TerminateInstances',
+    );
     expect(error.message).not.toContain('AAAAverylongblob');
     expect(error.message).toContain('ec2:TerminateInstances');
   });

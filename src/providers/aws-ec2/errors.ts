@@ -50,12 +50,16 @@ export function genericAwsError(service: string, operation: string, region: stri
     );
   }
   if (THROTTLING_CODES.has(shape.name)) {
-    return new PoolformError('aws-throttled', `${service}:${operation} in ${region} is still throttled by AWS (${shape.name}) after retries; poolform will try again later`, {
-      retryable: true,
-      providerCode: shape.name,
-      cause: error,
-      details: { aws_code: shape.name },
-    });
+    return new PoolformError(
+      'aws-throttled',
+      `${service}:${operation} in ${region} is still throttled by AWS (${shape.name}) after retries; poolform will try again later`,
+      {
+        retryable: true,
+        providerCode: shape.name,
+        cause: error,
+        details: { aws_code: shape.name },
+      },
+    );
   }
   const retryable = shape.status === undefined || shape.status >= 500 || shape.fault === 'server';
   return new PoolformError('aws-error', `${service}:${operation} in ${region} failed: ${shape.name}: ${shape.message}`, {
@@ -87,7 +91,13 @@ export function toEc2Error(error: unknown, config: AwsVmProvider, operation: str
   if (error instanceof PoolformError) return error;
   const mapped = mapEc2Error(error, config, operation);
   if (operation !== 'RunInstances' || !awsRefused(error)) return mapped;
-  return new PoolformError(mapped.code, mapped.message, { retryable: mapped.retryable, nothingCreated: true, providerCode: mapped.providerCode, cause: error, details: mapped.details });
+  return new PoolformError(mapped.code, mapped.message, {
+    retryable: mapped.retryable,
+    nothingCreated: true,
+    providerCode: mapped.providerCode,
+    cause: error,
+    details: mapped.details,
+  });
 }
 
 function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): PoolformError {
@@ -144,11 +154,28 @@ function mapEc2Error(error: unknown, config: AwsVmProvider, operation: string): 
     return fail('aws-invalid-instance-type', `aws_ec2_instance_type ${config.aws_ec2_instance_type} is not offered in ${region}: ${shape.message}`);
   }
   if (code === 'NoSuchEntity' || (code === 'InvalidParameterValue' && /iamInstanceProfile/i.test(shape.message))) {
-    return fail('aws-invalid-iam-profile', `aws_ec2_iam ${config.aws_ec2_iam ?? ''} is not an IAM instance profile name or ARN the credentials can pass (${shape.message})`);
+    return fail(
+      'aws-invalid-iam-profile',
+      `aws_ec2_iam ${config.aws_ec2_iam ?? ''} is not an IAM instance profile name or ARN the credentials can pass (${shape.message})`,
+    );
   }
-  if (code === 'InvalidParameterValue' || code === 'InvalidParameterCombination' || code === 'InvalidParameter' || code === 'InvalidBlockDeviceMapping' || code === 'MissingParameter') {
-    return fail('aws-invalid-request', `ec2:${operation} rejected the launch request (check the aws_ec2_* fields and aws_ec2_config_override): ${code}: ${shape.message}`);
+  if (
+    code === 'InvalidParameterValue' ||
+    code === 'InvalidParameterCombination' ||
+    code === 'InvalidParameter' ||
+    code === 'InvalidBlockDeviceMapping' ||
+    code === 'MissingParameter'
+  ) {
+    return fail(
+      'aws-invalid-request',
+      `ec2:${operation} rejected the launch request (check the aws_ec2_* fields and aws_ec2_config_override): ${code}: ${shape.message}`,
+    );
   }
   const generic = genericAwsError('ec2', operation, region, error);
-  return new PoolformError(generic.code, `${where}: ${generic.message}`, { retryable: generic.retryable, providerCode: generic.providerCode, cause: error, details: generic.details });
+  return new PoolformError(generic.code, `${where}: ${generic.message}`, {
+    retryable: generic.retryable,
+    providerCode: generic.providerCode,
+    cause: error,
+    details: generic.details,
+  });
 }

@@ -26,7 +26,10 @@ describe('EC2 instance → observed VM', () => {
     for (const state of ['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'] as const) {
       expect(mapInstanceState(state)).toBe(state);
     }
-    expect(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'].filter((s) => !isLive(mapInstanceState(s)))).toEqual(['shutting-down', 'terminated']);
+    expect(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated'].filter((s) => !isLive(mapInstanceState(s)))).toEqual([
+      'shutting-down',
+      'terminated',
+    ]);
     // An unknown (future) state name: the instance exists.
     expect(mapInstanceState('hibernating')).toBe('pending');
   });
@@ -47,7 +50,7 @@ describe('EC2 instance → observed VM', () => {
     expect(toObservedVm(instance({ State: { Name: 'stopped' } }))?.state).toBe('stopped');
   });
 
-  it('is poolform\'s only with poolform:managed=true and a matching (or no) provider tag', () => {
+  it("is poolform's only with poolform:managed=true and a matching (or no) provider tag", () => {
     expect(belongsTo(instance(), 'aws-main')).toBe(true);
     expect(belongsTo(instance(), 'aws-other')).toBe(false);
     expect(belongsTo(instance({}, { 'poolform:managed': 'false' }), 'aws-main')).toBe(false);

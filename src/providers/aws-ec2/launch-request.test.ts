@@ -94,7 +94,14 @@ describe('buildRunInstancesInput', () => {
           MetadataOptions: { HttpTokens: 'required' },
           Placement: { AvailabilityZone: 'eu-west-1b' },
           TagSpecifications: [
-            { ResourceType: 'instance', Tags: [{ Key: 'Team', Value: 'b' }, { Key: 'Name', Value: 'hijack' }, { Key: 'poolform:server-id', Value: 'x' }] },
+            {
+              ResourceType: 'instance',
+              Tags: [
+                { Key: 'Team', Value: 'b' },
+                { Key: 'Name', Value: 'hijack' },
+                { Key: 'poolform:server-id', Value: 'x' },
+              ],
+            },
             { ResourceType: 'network-interface', Tags: [{ Key: 'Nic', Value: '1' }] },
           ],
         },
@@ -147,7 +154,8 @@ describe('deepMerge', () => {
         const before = JSON.stringify([base, override]);
         const merged = deepMerge(base, override);
         expect(JSON.stringify([base, override])).toBe(before);
-        for (const key of Object.keys(base)) if (!(key in override) && !['__proto__', 'constructor', 'prototype'].includes(key)) expect(merged[key]).toEqual(base[key]);
+        for (const key of Object.keys(base))
+          if (!(key in override) && !['__proto__', 'constructor', 'prototype'].includes(key)) expect(merged[key]).toEqual(base[key]);
         for (const [key, value] of Object.entries(override)) {
           if (['__proto__', 'constructor', 'prototype'].includes(key)) continue;
           const isObj = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);

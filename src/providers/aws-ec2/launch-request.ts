@@ -59,7 +59,10 @@ function baseInput(ctx: LaunchContext): PlainObject {
   }
   if (config.aws_ec2_ebs_volume_size_gb !== undefined || config.aws_ec2_ebs_volume_type !== undefined) {
     if (!ctx.rootDeviceName) {
-      throw new PoolformError('aws-ami-root-device', `aws_ec2_ami_id ${config.aws_ec2_ami_id}: the AMI has no root device name, so aws_ec2_ebs_volume_size_gb/type cannot be applied`);
+      throw new PoolformError(
+        'aws-ami-root-device',
+        `aws_ec2_ami_id ${config.aws_ec2_ami_id}: the AMI has no root device name, so aws_ec2_ebs_volume_size_gb/type cannot be applied`,
+      );
     }
     const ebs: PlainObject = { DeleteOnTermination: true };
     if (config.aws_ec2_ebs_volume_size_gb !== undefined) ebs['VolumeSize'] = config.aws_ec2_ebs_volume_size_gb;

@@ -283,7 +283,12 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
         const out = await withThrottleRetry(() => client.send(new TerminateInstancesCommand({ InstanceIds: batch })), internals.retry);
         const confirmed = new Set((out.TerminatingInstances ?? []).map((t) => t.InstanceId));
         for (const id of pending) {
-          outcome.set(id, confirmed.has(id) ? null : new PoolformError('aws-terminate-unconfirmed', `VmProvider ${config.name}: TerminateInstances did not confirm ${id}`, { retryable: true }));
+          outcome.set(
+            id,
+            confirmed.has(id)
+              ? null
+              : new PoolformError('aws-terminate-unconfirmed', `VmProvider ${config.name}: TerminateInstances did not confirm ${id}`, { retryable: true }),
+          );
         }
         return outcome;
       } catch (error) {
@@ -369,9 +374,16 @@ export function createEc2Provider(internals: Ec2ProviderInternals): VmProviderCl
       }
       for (const id of unseen) {
         const instance = found.get(id);
-        if (!instance) errors.set(id, null); // unknown or long gone
+        if (!instance)
+          errors.set(id, null); // unknown or long gone
         else if (!belongsTo(instance, config.name)) {
-          errors.set(id, new PoolformError('not-owned', `VmProvider ${config.name}: instance ${id} is not tagged ${TAG_MANAGED}=true for this provider; poolform does not terminate it`));
+          errors.set(
+            id,
+            new PoolformError(
+              'not-owned',
+              `VmProvider ${config.name}: instance ${id} is not tagged ${TAG_MANAGED}=true for this provider; poolform does not terminate it`,
+            ),
+          );
         } else if (instance.State?.Name === 'terminated') errors.set(id, null);
         else toTerminate.push(id);
       }

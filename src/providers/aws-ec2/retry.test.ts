@@ -8,11 +8,17 @@ const err = (name: string): SdkError => ({ name, message: name, $metadata: {} })
 describe('backoffDelay', () => {
   it('is full jitter over an exponentially growing, capped ceiling', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 30_000 }), fc.double({ min: 0, max: 0.999_999, noNaN: true }), (retry, base, max, r) => {
-        const delay = backoffDelay(retry, base, max, () => r);
-        expect(delay).toBeGreaterThanOrEqual(0);
-        expect(delay).toBeLessThanOrEqual(Math.min(max, base * 2 ** (retry - 1)));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 30_000 }),
+        fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+        (retry, base, max, r) => {
+          const delay = backoffDelay(retry, base, max, () => r);
+          expect(delay).toBeGreaterThanOrEqual(0);
+          expect(delay).toBeLessThanOrEqual(Math.min(max, base * 2 ** (retry - 1)));
+        },
+      ),
     );
     expect(backoffDelay(3, 100, 20_000, () => 0.5)).toBe(200);
   });
@@ -26,14 +32,20 @@ describe('createBackoffRetryStrategy', () => {
     expect([token.getRetryCount(), token.getRetryDelay()]).toEqual([1, 500]);
     token = await strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING', error: err('Throttling') });
     expect([token.getRetryCount(), token.getRetryDelay()]).toEqual([2, 1000]);
-    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING', error: err('Throttling') })).rejects.toMatchObject({ name: 'Throttling' });
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING', error: err('Throttling') })).rejects.toMatchObject({
+      name: 'Throttling',
+    });
   });
 
   it('does not retry client errors or capacity answers', async () => {
     const strategy = createBackoffRetryStrategy();
     const token = await strategy.acquireInitialRetryToken('');
-    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'CLIENT_ERROR', error: err('InvalidAMIID.NotFound') })).rejects.toMatchObject({ name: 'InvalidAMIID.NotFound' });
-    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR', error: err('InsufficientInstanceCapacity') })).rejects.toMatchObject({ name: 'InsufficientInstanceCapacity' });
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'CLIENT_ERROR', error: err('InvalidAMIID.NotFound') })).rejects.toMatchObject({
+      name: 'InvalidAMIID.NotFound',
+    });
+    await expect(strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR', error: err('InsufficientInstanceCapacity') })).rejects.toMatchObject({
+      name: 'InsufficientInstanceCapacity',
+    });
     const retried = await strategy.refreshRetryTokenForRetry(token, { errorType: 'SERVER_ERROR', error: err('InternalError') });
     expect(retried.getRetryCount()).toBe(1);
   });
@@ -56,10 +68,13 @@ describe('withThrottleRetry', () => {
 
     calls = 0;
     await expect(
-      withThrottleRetry(async () => {
-        calls++;
-        throw throttle(1);
-      }, { ...fast, maxAttempts: 4 }),
+      withThrottleRetry(
+        async () => {
+          calls++;
+          throw throttle(1);
+        },
+        { ...fast, maxAttempts: 4 },
+      ),
     ).rejects.toThrow('slow down');
     expect(calls).toBe(4);
   });

@@ -72,7 +72,8 @@ export function createBackoffRetryStrategy(options: BackoffOptions = {}): RetryS
       const retry = previous.getRetryCount() + 1;
       const code = errorCode(info.error);
       const retryable =
-        (info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR') && !(code !== undefined && NOT_RETRIED.has(code));
+        (info.errorType === 'THROTTLING' || info.errorType === 'TRANSIENT' || info.errorType === 'SERVER_ERROR') &&
+        !(code !== undefined && NOT_RETRIED.has(code));
       if (!retryable || retry >= maxAttempts) throw info.error ?? new Error('retry refused');
       let delay = backoffDelay(retry, info.errorType === 'THROTTLING' ? throttlingBase : base, maxDelay, random);
       const hint = info.retryAfterHint?.getTime();

@@ -1,6 +1,13 @@
 // Mapping of LDAP/TLS/socket failures to admin-facing messages (real Samba
 // behaviour is covered in test/ldap.test.ts; this covers every branch).
-import { InsufficientAccessError, InvalidCredentialsError, NoSuchObjectError, AlreadyExistsError, UnwillingToPerformError, NotAllowedOnNonLeafError } from 'ldapts';
+import {
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  NoSuchObjectError,
+  AlreadyExistsError,
+  UnwillingToPerformError,
+  NotAllowedOnNonLeafError,
+} from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { mapLdapError } from './errors.ts';
 import type { LdapErrorContext, LdapOperation } from './errors.ts';
@@ -28,10 +35,14 @@ describe('mapLdapError', () => {
   });
 
   it('bad credentials, missing OU, collisions, non-leaf, password policy', () => {
-    expect(mapLdapError(new InvalidCredentialsError('52e'), ctx('bind')).message).toMatch(/rejected the bind credentials for "svc-poolform@corp.example.com".*check bind_dn and bind_password/);
+    expect(mapLdapError(new InvalidCredentialsError('52e'), ctx('bind')).message).toMatch(
+      /rejected the bind credentials for "svc-poolform@corp.example.com".*check bind_dn and bind_password/,
+    );
     expect(mapLdapError(new NoSuchObjectError('0000208D'), ctx('add')).code).toBe('ldap-ou-not-found');
     expect(mapLdapError(new NoSuchObjectError('x'), ctx('delete', { dn: 'CN=A,OU=Pool' })).code).toBe('ldap-no-such-object');
-    expect(mapLdapError(new AlreadyExistsError('x'), ctx('add', { dn: 'CN=A,OU=Pool' })).message).toMatch(/already exists and is not poolform's: pick another name/);
+    expect(mapLdapError(new AlreadyExistsError('x'), ctx('add', { dn: 'CN=A,OU=Pool' })).message).toMatch(
+      /already exists and is not poolform's: pick another name/,
+    );
     expect(mapLdapError(new NotAllowedOnNonLeafError('x'), ctx('delete')).message).toContain('ad_recursive_cleanup');
     expect(mapLdapError(new UnwillingToPerformError('0000052D: unicodePwd'), ctx('set-password')).code).toBe('ldap-password-rejected');
   });

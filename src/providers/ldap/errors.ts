@@ -91,7 +91,10 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
     switch (error.code) {
       case 49:
         if (ctx.operation === 'bind') {
-          return fail('ldap-invalid-credentials', `the LDAP server rejected the bind credentials for ${JSON.stringify(ctx.bindDn)} (invalid credentials): check bind_dn and bind_password (${text})`);
+          return fail(
+            'ldap-invalid-credentials',
+            `the LDAP server rejected the bind credentials for ${JSON.stringify(ctx.bindDn)} (invalid credentials): check bind_dn and bind_password (${text})`,
+          );
         }
         return fail('ldap-invalid-credentials', `invalid credentials (${text})`);
       case 50:
@@ -105,7 +108,10 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
         }
         return fail('ldap-ou-not-found', `the OU ${where} was not found (noSuchObject): check ad_computer_container_dn and search_base (${text})`);
       case 68:
-        return fail('ldap-name-collision', `an object named ${ctx.dn ?? ''} already exists and is not poolform's: pick another name; poolform never takes over records it did not create (${text})`);
+        return fail(
+          'ldap-name-collision',
+          `an object named ${ctx.dn ?? ''} already exists and is not poolform's: pick another name; poolform never takes over records it did not create (${text})`,
+        );
       case 8:
       case 13:
         return fail('ldap-encryption-required', `the server requires an encrypted connection (${text}): use an ldaps:// URL`);
@@ -116,7 +122,10 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
         }
         return fail('ldap-unwilling', `the server refused the ${ctx.operation} of ${ctx.dn ?? where} (${text})`);
       case 66:
-        return fail('ldap-not-leaf', `${ctx.dn ?? 'the record'} has child objects: set ad_recursive_cleanup: true on the autoscale config to delete them with it (${text})`);
+        return fail(
+          'ldap-not-leaf',
+          `${ctx.dn ?? 'the record'} has child objects: set ad_recursive_cleanup: true on the autoscale config to delete them with it (${text})`,
+        );
       case 34:
         return fail('ldap-invalid-dn', `invalid DN ${JSON.stringify(ctx.dn ?? where)} (${text})`);
       case 51:
@@ -140,7 +149,10 @@ export function mapLdapError(error: unknown, ctx: LdapErrorContext): PoolformErr
     return fail('ldap-tls-untrusted', `the certificate of ${ctx.url} is not valid (${code}): renew the domain controller's certificate`);
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return fail('ldap-tls-hostname', `the certificate of ${ctx.url} does not name that host (${scrub(message, secrets)}): use a host name listed in the certificate in the url`);
+    return fail(
+      'ldap-tls-hostname',
+      `the certificate of ${ctx.url} does not name that host (${scrub(message, secrets)}): use a host name listed in the certificate in the url`,
+    );
   }
   if (code !== undefined && (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) {
     return fail('ldap-tls-failed', `TLS handshake with ${ctx.url} failed (${code}): is it an LDAPS port (636)?`);

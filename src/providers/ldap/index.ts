@@ -187,12 +187,11 @@ export function createLdapDirectoryProvider(options: LdapDirectoryProviderOption
   async function adopt(client: Client, entry: Entry, request: ComputerCreateRequest): Promise<ObservedComputer> {
     const observed = toObserved(entry);
     const marker = parseMarker(attr(entry, 'description'));
-    const ours = marker !== undefined && ((marker.intent_id !== null && marker.intent_id === request.intent_id) || (marker.server_id !== null && marker.server_id === request.server_id));
+    const ours =
+      marker !== undefined &&
+      ((marker.intent_id !== null && marker.intent_id === request.intent_id) || (marker.server_id !== null && marker.server_id === request.server_id));
     if (!ours) {
-      const whose =
-        marker === undefined
-          ? 'is not poolform\'s'
-          : `belongs to another poolform server (server-id=${marker.server_id ?? '?'})`;
+      const whose = marker === undefined ? "is not poolform's" : `belongs to another poolform server (server-id=${marker.server_id ?? '?'})`;
       throw new PoolformError(
         'ldap-name-collision',
         `LdapConfig ${config.name}: a computer record named ${request.name} already exists (${entry.dn}) and ${whose}: pick another name; poolform never takes over a record it did not create for this server`,

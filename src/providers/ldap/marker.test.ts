@@ -7,11 +7,15 @@ describe('ownership marker', () => {
     expect(formatMarker('srv1', 'int-2')).toBe('poolform:managed server-id=srv1 intent-id=int-2');
     expect(parseMarker('poolform:managed server-id=srv1 intent-id=int-2')).toEqual({ server_id: 'srv1', intent_id: 'int-2' });
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== ''), fc.uuid(), (server, intent) => {
-        const parsed = parseMarker(formatMarker(server, intent));
-        expect(parsed?.intent_id).toBe(intent);
-        expect(parsed?.server_id).toBe(server.replace(/\s+/g, '_'));
-      }),
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== ''),
+        fc.uuid(),
+        (server, intent) => {
+          const parsed = parseMarker(formatMarker(server, intent));
+          expect(parsed?.intent_id).toBe(intent);
+          expect(parsed?.server_id).toBe(server.replace(/\s+/g, '_'));
+        },
+      ),
     );
   });
 

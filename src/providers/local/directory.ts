@@ -55,7 +55,10 @@ export function createLocalDirectoryProvider(options: LocalDirectoryProviderOpti
       return Array.isArray(value) ? (value as LocalComputerEntry[]) : [];
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return [];
-      throw new PoolformError('local-directory-failed', `directory ${options.name}: cannot read ${path}: ${errorMessage(error)}`, { cause: error, retryable: true });
+      throw new PoolformError('local-directory-failed', `directory ${options.name}: cannot read ${path}: ${errorMessage(error)}`, {
+        cause: error,
+        retryable: true,
+      });
     }
   };
   const save = async (entries: LocalComputerEntry[]): Promise<void> => {
@@ -80,7 +83,12 @@ export function createLocalDirectoryProvider(options: LocalDirectoryProviderOpti
 
     create(request: ComputerCreateRequest): Promise<ObservedComputer> {
       if (!NAME.test(request.name)) {
-        return Promise.reject(new PoolformError('invalid-request', `directory ${options.name}: ${JSON.stringify(request.name)} is not a valid computer name (1-15 letters, digits, -)`));
+        return Promise.reject(
+          new PoolformError(
+            'invalid-request',
+            `directory ${options.name}: ${JSON.stringify(request.name)} is not a valid computer name (1-15 letters, digits, -)`,
+          ),
+        );
       }
       return withFileQueue(path, async () => {
         const entries = await load();
@@ -114,7 +122,10 @@ export function createLocalDirectoryProvider(options: LocalDirectoryProviderOpti
           throw new PoolformError('directory-not-owned', `directory ${options.name}: ${computer.dn} is not marked as poolform's; not deleting it`);
         }
         if ((entry.children ?? 0) > 0 && !opts.recursive) {
-          throw new PoolformError('directory-has-children', `directory ${options.name}: ${computer.dn} has child objects; enable ad_recursive_cleanup to delete them too`);
+          throw new PoolformError(
+            'directory-has-children',
+            `directory ${options.name}: ${computer.dn} has child objects; enable ad_recursive_cleanup to delete them too`,
+          );
         }
         entries.splice(index, 1);
         await save(entries);

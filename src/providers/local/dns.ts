@@ -102,8 +102,10 @@ export function createLocalDnsProvider(options: LocalDnsProviderOptions): DnsPro
     if (!NAME.test(fqdn) || !isUnder(fqdn, baseDomain)) {
       throw new PoolformError('invalid-request', `DnsProvider ${config.name}: ${record.fqdn} is not a name under ${baseDomain}`);
     }
-    if (!VALUE.test(record.value)) throw new PoolformError('invalid-request', `DnsProvider ${config.name}: ${JSON.stringify(record.value)} is not an IP address`);
-    if (!/^[A-Za-z0-9._-]*$/.test(record.server_id)) throw new PoolformError('invalid-request', `DnsProvider ${config.name}: invalid server id ${JSON.stringify(record.server_id)}`);
+    if (!VALUE.test(record.value))
+      throw new PoolformError('invalid-request', `DnsProvider ${config.name}: ${JSON.stringify(record.value)} is not an IP address`);
+    if (!/^[A-Za-z0-9._-]*$/.test(record.server_id))
+      throw new PoolformError('invalid-request', `DnsProvider ${config.name}: invalid server id ${JSON.stringify(record.server_id)}`);
     return { ...record, fqdn };
   };
 
@@ -113,7 +115,10 @@ export function createLocalDnsProvider(options: LocalDnsProviderOptions): DnsPro
 
     async observe(baseDomain: string): Promise<DnsRecord[]> {
       const base = normalizeName(baseDomain);
-      return (await load()).filter(owned).map((l) => l.record).filter((r) => isUnder(r.fqdn, base));
+      return (await load())
+        .filter(owned)
+        .map((l) => l.record)
+        .filter((r) => isUnder(r.fqdn, base));
     },
 
     upsert(baseDomain: string, records: readonly DnsRecord[]): Promise<ItemResult<DnsRecord>[]> {
@@ -126,10 +131,15 @@ export function createLocalDnsProvider(options: LocalDnsProviderOptions): DnsPro
           try {
             const record = checkRecord(base, item);
             const held = lines.find(
-              (l) => (l.kind === 'record' && l.provider !== config.name && l.record.fqdn === record.fqdn) || (l.kind === 'other' && otherLineNames(l.text).includes(record.fqdn)),
+              (l) =>
+                (l.kind === 'record' && l.provider !== config.name && l.record.fqdn === record.fqdn) ||
+                (l.kind === 'other' && otherLineNames(l.text).includes(record.fqdn)),
             );
             if (held) {
-              throw new PoolformError('local-dns-foreign-record', `DnsProvider ${config.name}: ${record.fqdn} is already in ${path} and not managed by this provider; not changing it`);
+              throw new PoolformError(
+                'local-dns-foreign-record',
+                `DnsProvider ${config.name}: ${record.fqdn} is already in ${path} and not managed by this provider; not changing it`,
+              );
             }
             const index = lines.findIndex((l) => owned(l) && l.record.fqdn === record.fqdn);
             const line: HostsLine = { kind: 'record', provider: config.name, record };
@@ -138,7 +148,8 @@ export function createLocalDnsProvider(options: LocalDnsProviderOptions): DnsPro
               changed = true;
             } else {
               const before = lines[index];
-              if (!before || before.kind !== 'record' || formatHostsLine(config.name, record) !== formatHostsLine(before.provider, before.record)) changed = true;
+              if (!before || before.kind !== 'record' || formatHostsLine(config.name, record) !== formatHostsLine(before.provider, before.record))
+                changed = true;
               lines[index] = line;
             }
             results.push({ item });

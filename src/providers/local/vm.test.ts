@@ -102,7 +102,15 @@ describe('local VM provider', () => {
     expect(await readFile(join(dir, 'startup.sh'), 'utf8')).toBe(script);
     expect((await stat(join(dir, 'startup.sh'))).mode & 0o077).toBe(0);
     const record = await readVmRecord(dir);
-    expect(record).toMatchObject({ poolform: 1, provider: 'local', intent_id: 'intent-1', server_id: 'srv-1', pool: 'lab', autoscale: 'default', hostname: 'lab-srv1' });
+    expect(record).toMatchObject({
+      poolform: 1,
+      provider: 'local',
+      intent_id: 'intent-1',
+      server_id: 'srv-1',
+      pool: 'lab',
+      autoscale: 'default',
+      hostname: 'lab-srv1',
+    });
     expect(record?.pid).toBeGreaterThan(1);
   });
 
@@ -174,8 +182,16 @@ describe('local VM provider', () => {
     const dir = join(stateDir, 'local-vms', 'srv-1');
     await mkdir(dir, { recursive: true });
     const record = {
-      poolform: 1, provider: 'local', intent_id: 'intent-1', server_id: 'srv-1', pool: 'lab', autoscale: 'default', hostname: 'lab-srv1',
-      created_at: '2026-01-01T00:00:00.000Z', boot_at: '2026-01-01T00:00:00.000Z', pid: null,
+      poolform: 1,
+      provider: 'local',
+      intent_id: 'intent-1',
+      server_id: 'srv-1',
+      pool: 'lab',
+      autoscale: 'default',
+      hostname: 'lab-srv1',
+      created_at: '2026-01-01T00:00:00.000Z',
+      boot_at: '2026-01-01T00:00:00.000Z',
+      pid: null,
     };
     await writeFile(join(dir, 'vm.json'), JSON.stringify(record));
     await writeFile(join(dir, 'startup.sh'), 'echo late > late.txt\n');
@@ -217,7 +233,10 @@ describe('local VM provider', () => {
     // abandoned leftovers are swept, fresh ones (a create in progress elsewhere) are kept
     expect(existsSync(join(root, '.deleting-srv-8-1'))).toBe(false);
     expect(existsSync(join(root, '.tmp-srv-9-123'))).toBe(true);
-    const results = await client.destroy([{ provider_id: 'handmade', server_id: 'handmade' }, { provider_id: 'x', server_id: '../etc' }]);
+    const results = await client.destroy([
+      { provider_id: 'handmade', server_id: 'handmade' },
+      { provider_id: 'x', server_id: '../etc' },
+    ]);
     expect(results.map((r) => r.error && isPoolformError(r.error) && r.error.code)).toEqual(['local-vm-not-owned', 'invalid-request']);
     expect(existsSync(join(root, 'handmade'))).toBe(true);
     await expect(client.create(request({ server_id: '../escape' }))).rejects.toThrow(/cannot name a directory/);

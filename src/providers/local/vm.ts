@@ -276,10 +276,17 @@ export function createLocalVmProvider(options: LocalVmProviderOptions): VmProvid
         entries = await readdir(root, { withFileTypes: true });
       } catch (error) {
         if (errnoCode(error) === 'ENOENT') return [];
-        throw new PoolformError('local-vm-observe-failed', `VmProvider ${config.name}: cannot list ${root}: ${errorMessage(error)}`, { cause: error, retryable: true });
+        throw new PoolformError('local-vm-observe-failed', `VmProvider ${config.name}: cannot list ${root}: ${errorMessage(error)}`, {
+          cause: error,
+          retryable: true,
+        });
       }
       const names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
-      await sweepLeftovers(root, entries.filter((e) => e.isDirectory() && LEFTOVER.test(e.name)).map((e) => e.name), clock());
+      await sweepLeftovers(
+        root,
+        entries.filter((e) => e.isDirectory() && LEFTOVER.test(e.name)).map((e) => e.name),
+        clock(),
+      );
       // Small synchronous reads in chunks, yielding between chunks: several
       // times faster than thousands of async reads, and the event loop (the
       // serve API) is never blocked for more than one chunk.
@@ -291,10 +298,14 @@ export function createLocalVmProvider(options: LocalVmProviderOptions): VmProvid
           try {
             record = readVmRecordInListing(join(root, name));
           } catch (error) {
-            throw new PoolformError('local-vm-observe-failed', `VmProvider ${config.name}: cannot read ${join(root, name, 'vm.json')}: ${errorMessage(error)}`, {
-              cause: error,
-              retryable: true,
-            });
+            throw new PoolformError(
+              'local-vm-observe-failed',
+              `VmProvider ${config.name}: cannot read ${join(root, name, 'vm.json')}: ${errorMessage(error)}`,
+              {
+                cause: error,
+                retryable: true,
+              },
+            );
           }
           if (record && record.provider === config.name && record.server_id === name) vms.push(toObserved(record));
         }
@@ -306,7 +317,9 @@ export function createLocalVmProvider(options: LocalVmProviderOptions): VmProvid
 
     async destroy(refs: readonly VmRef[]): Promise<ItemResult<VmRef>[]> {
       const invalid = (ref: VmRef): ItemResult<VmRef> | undefined =>
-        SAFE_ID.test(ref.server_id) ? undefined : { item: ref, error: new PoolformError('invalid-request', `local VM: invalid server id ${JSON.stringify(ref.server_id)}`) };
+        SAFE_ID.test(ref.server_id)
+          ? undefined
+          : { item: ref, error: new PoolformError('invalid-request', `local VM: invalid server id ${JSON.stringify(ref.server_id)}`) };
       const groups = refs.some((ref) => !invalid(ref)) ? scanVmProcessGroups() : null;
       return mapLimit(refs, 16, async (ref) => invalid(ref) ?? destroyOne(ref, groups));
     },

@@ -14,7 +14,13 @@
 //   batch re-planned and, if it still fails, split until the bad record is
 //   isolated; only that record reports an error.
 // - A record already gone (or never ours) deletes as success without a call.
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, type ResourceRecordSet, type Route53Client, type RRType } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  type Route53Client,
+  type RRType,
+} from '@aws-sdk/client-route-53';
 import type { Route53DnsProvider } from '../../generated/config.ts';
 import { PoolformError } from '../../util/errors.ts';
 import { awsErrorCode, genericAwsError, sdkErrorShape } from '../aws-ec2/errors.ts';
@@ -90,11 +96,18 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
         );
       }
       if (code === 'NoSuchHostedZone') {
-        throw new PoolformError('dns-zone-not-found', `DnsProvider ${config.name}: hosted_zone_id ${config.hosted_zone_id ?? '(looked up)'} does not exist`, { cause: error });
+        throw new PoolformError('dns-zone-not-found', `DnsProvider ${config.name}: hosted_zone_id ${config.hosted_zone_id ?? '(looked up)'} does not exist`, {
+          cause: error,
+        });
       }
       if (BATCH_REJECTIONS.has(code)) throw error; // handled by the batch logic
       const generic = genericAwsError('route53', operation, region, error);
-      throw new PoolformError(generic.code, `DnsProvider ${config.name}: ${generic.message}`, { retryable: generic.retryable, providerCode: generic.providerCode, cause: error, details: generic.details });
+      throw new PoolformError(generic.code, `DnsProvider ${config.name}: ${generic.message}`, {
+        retryable: generic.retryable,
+        providerCode: generic.providerCode,
+        cause: error,
+        details: generic.details,
+      });
     }
   }
 
@@ -196,7 +209,9 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
 
   function rejectionError(fqdn: string, error: unknown): PoolformError {
     const shape = sdkErrorShape(error);
-    return new PoolformError('dns-change-rejected', `DnsProvider ${config.name}: Route 53 rejected the change for ${fqdn}: ${shape.name}: ${shape.message}`, { cause: error });
+    return new PoolformError('dns-change-rejected', `DnsProvider ${config.name}: Route 53 rejected the change for ${fqdn}: ${shape.name}: ${shape.message}`, {
+      cause: error,
+    });
   }
 
   /** Sends one batch; on a rejection re-walks the zone once (when `mayRewalk`), then bisects to isolate bad records. */
@@ -221,7 +236,13 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
           for (const p of batch) p.item.settle(walkError instanceof Error ? walkError : new Error(String(walkError)));
           return;
         }
-        for (const retry of packBatches(planAll(view, batch.map((p) => p.item)))) await commit(zoneId, retry, false);
+        for (const retry of packBatches(
+          planAll(
+            view,
+            batch.map((p) => p.item),
+          ),
+        ))
+          await commit(zoneId, retry, false);
         return;
       }
       if (batch.length === 1 && batch[0]) {
@@ -261,7 +282,15 @@ export function createRoute53Provider(internals: Route53ProviderInternals): DnsP
       const batches = packBatches(planAll(view, round));
       for (const [index, batch] of batches.entries()) {
         // A later batch was planned before an earlier one's re-walk: plan it again on the fresh view.
-        const current = index === 0 ? batch : packBatches(planAll(stateOf(zoneId).view ?? view, batch.map((p) => p.item))).flat();
+        const current =
+          index === 0
+            ? batch
+            : packBatches(
+                planAll(
+                  stateOf(zoneId).view ?? view,
+                  batch.map((p) => p.item),
+                ),
+              ).flat();
         if (current.length > 0) await commit(zoneId, current, true);
       }
     }

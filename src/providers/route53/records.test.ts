@@ -18,11 +18,19 @@ import {
 } from './records.ts';
 import { propertyRuns } from '../../testing/property-runs.ts';
 
-const rec = (over: Partial<DnsRecord> = {}): DnsRecord => ({ fqdn: 'pf-1.agents.example.com', type: 'A', value: '10.0.0.1', ttl: 60, server_id: 'srv-1', ...over });
+const rec = (over: Partial<DnsRecord> = {}): DnsRecord => ({
+  fqdn: 'pf-1.agents.example.com',
+  type: 'A',
+  value: '10.0.0.1',
+  ttl: 60,
+  server_id: 'srv-1',
+  ...over,
+});
 
 describe('ownership marker', () => {
   it('round-trips server ids and ignores other TXT values', () => {
-    fc.assert(fc.property(fc.stringMatching(/^[a-zA-Z0-9._-]{1,40}$/), (id) => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-zA-Z0-9._-]{1,40}$/), (id) => {
         expect(parseOwnerTxt(ownerTxtValue(id))).toBe(id);
       }),
     );
@@ -55,7 +63,11 @@ describe('planning against a zone listing', () => {
     expect(planUpsert(view, rec({ fqdn: 'alias.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     expect(planUpsert(view, rec({ fqdn: 'lb.agents.example.com' }))).toMatchObject({ kind: 'error', error: { code: 'dns-record-not-owned' } });
     const summary = (plan: ReturnType<typeof planUpsert>) =>
-      (plan.kind === 'changes' ? plan.changes : []).map((c) => [c.Action, c.ResourceRecordSet?.Type, c.ResourceRecordSet?.ResourceRecords?.map((r) => r.Value)]);
+      (plan.kind === 'changes' ? plan.changes : []).map((c) => [
+        c.Action,
+        c.ResourceRecordSet?.Type,
+        c.ResourceRecordSet?.ResourceRecords?.map((r) => r.Value),
+      ]);
     // A new address: only the A record changes.
     expect(summary(planUpsert(view, rec({ value: '10.0.0.2' })))).toEqual([['UPSERT', 'A', ['10.0.0.2']]]);
     // The name passes to another server: the marker is rewritten too, foreign TXT values kept.
@@ -70,17 +82,23 @@ describe('planning against a zone listing', () => {
     ]);
     // UPSERT only ever replaces a record set the view shows as this server's or poolform's.
     fc.assert(
-      fc.property(fc.constantFrom('pf-1', 'new', 'other'), fc.constantFrom('10.0.0.1', '10.0.0.9'), fc.constantFrom('srv-1', 'srv-2'), fc.constantFrom(60, 300), (host, value, server, ttl) => {
-        const fqdn = `${host}.agents.example.com`;
-        const plan = planUpsert(view, rec({ fqdn, value, server_id: server, ttl }));
-        for (const change of plan.kind === 'changes' ? plan.changes : []) {
-          if (change.Action === 'UPSERT') expect(ownedRecords(view, 'agents.example.com').map((r) => r.fqdn)).toContain(fqdn);
-        }
-      }),
+      fc.property(
+        fc.constantFrom('pf-1', 'new', 'other'),
+        fc.constantFrom('10.0.0.1', '10.0.0.9'),
+        fc.constantFrom('srv-1', 'srv-2'),
+        fc.constantFrom(60, 300),
+        (host, value, server, ttl) => {
+          const fqdn = `${host}.agents.example.com`;
+          const plan = planUpsert(view, rec({ fqdn, value, server_id: server, ttl }));
+          for (const change of plan.kind === 'changes' ? plan.changes : []) {
+            if (change.Action === 'UPSERT') expect(ownedRecords(view, 'agents.example.com').map((r) => r.fqdn)).toContain(fqdn);
+          }
+        },
+      ),
     );
   });
 
-  it('delete: only this server\'s records; gone or foreign = no-op; foreign TXT values stay', () => {
+  it("delete: only this server's records; gone or foreign = no-op; foreign TXT values stay", () => {
     expect(planDelete(view, rec({ fqdn: 'gone.agents.example.com' }))).toEqual({ kind: 'noop' });
     expect(planDelete(view, rec({ fqdn: 'hand.agents.example.com' }))).toEqual({ kind: 'noop' });
     expect(planDelete(view, rec({ server_id: 'srv-other' }))).toEqual({ kind: 'noop' });
@@ -105,7 +123,12 @@ describe('packBatches', () => {
       fc.property(groups, (raw) => {
         const input = raw.map((g, id) => ({
           id,
-          changes: g.map((c): Change => ({ Action: c.action as Change['Action'], ResourceRecordSet: { Name: `n${id}.`, Type: 'TXT', TTL: 60, ResourceRecords: c.values.map((Value) => ({ Value })) } })),
+          changes: g.map(
+            (c): Change => ({
+              Action: c.action as Change['Action'],
+              ResourceRecordSet: { Name: `n${id}.`, Type: 'TXT', TTL: 60, ResourceRecords: c.values.map((Value) => ({ Value })) },
+            }),
+          ),
         }));
         const batches = packBatches(input);
         expect(batches.flat().map((g) => g.id)).toEqual(input.map((g) => g.id));

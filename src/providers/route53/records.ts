@@ -107,7 +107,10 @@ export type ItemPlan = { kind: 'changes'; changes: Change[] } | { kind: 'noop' }
 function notOwned(fqdn: string, why: string): ItemPlan {
   return {
     kind: 'error',
-    error: new PoolformError('dns-record-not-owned', `${fqdn}: ${why}; poolform does not modify records it did not create (remove it, or choose another hostname/base_domain_name)`),
+    error: new PoolformError(
+      'dns-record-not-owned',
+      `${fqdn}: ${why}; poolform does not modify records it did not create (remove it, or choose another hostname/base_domain_name)`,
+    ),
   };
 }
 
@@ -125,9 +128,10 @@ export function planUpsert(view: ZoneView, record: DnsRecord): ItemPlan {
   const state = view.get(fqdn);
   if (state?.others.has('CNAME')) return notOwned(fqdn, 'a CNAME record exists at this name');
   if (state?.others.has('A')) return notOwned(fqdn, 'an alias A record exists at this name');
-  if ([...(state?.others ?? [])].some((t) => t.startsWith('A:') || t.startsWith('TXT:'))) return notOwned(fqdn, 'a routing-policy record set exists at this name');
+  if ([...(state?.others ?? [])].some((t) => t.startsWith('A:') || t.startsWith('TXT:')))
+    return notOwned(fqdn, 'a routing-policy record set exists at this name');
   const owner = ownerOf(state);
-  if (state?.a && owner === undefined) return notOwned(fqdn, 'an A record without poolform\'s TXT ownership marker exists');
+  if (state?.a && owner === undefined) return notOwned(fqdn, "an A record without poolform's TXT ownership marker exists");
   const currentValues = values(state?.a);
   const aCurrent = owner === record.server_id && currentValues.length === 1 && currentValues[0] === record.value && state?.a?.TTL === record.ttl;
   const markerCurrent = owner === record.server_id;
@@ -135,13 +139,21 @@ export function planUpsert(view: ZoneView, record: DnsRecord): ItemPlan {
   const name = rrsetName(fqdn);
   const changes: Change[] = [];
   if (!aCurrent) {
-    changes.push({ Action: state?.a ? 'UPSERT' : 'CREATE', ResourceRecordSet: { Name: name, Type: 'A', TTL: record.ttl, ResourceRecords: [{ Value: record.value }] } });
+    changes.push({
+      Action: state?.a ? 'UPSERT' : 'CREATE',
+      ResourceRecordSet: { Name: name, Type: 'A', TTL: record.ttl, ResourceRecords: [{ Value: record.value }] },
+    });
   }
   if (!markerCurrent) {
     const foreignTxt = values(state?.txt).filter((v) => parseOwnerTxt(v) === undefined);
     changes.push({
       Action: state?.txt ? 'UPSERT' : 'CREATE',
-      ResourceRecordSet: { Name: name, Type: 'TXT', TTL: state?.txt?.TTL ?? record.ttl, ResourceRecords: [...foreignTxt, ownerTxtValue(record.server_id)].map((Value) => ({ Value })) },
+      ResourceRecordSet: {
+        Name: name,
+        Type: 'TXT',
+        TTL: state?.txt?.TTL ?? record.ttl,
+        ResourceRecords: [...foreignTxt, ownerTxtValue(record.server_id)].map((Value) => ({ Value })),
+      },
     });
   }
   return { kind: 'changes', changes };

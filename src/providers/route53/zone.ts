@@ -27,13 +27,15 @@ function pick(config: Route53DnsProvider, zones: HostedZone[], name: string): Ho
   const wantPrivate = (config.ip ?? 'private') === 'private';
   const preferred = zones.filter((z) => (z.Config?.PrivateZone ?? false) === wantPrivate);
   if (preferred.length === 1 && preferred[0]) return preferred[0];
-  throw new PoolformError(
-    'dns-zone-ambiguous',
-    `DnsProvider ${config.name}: ${zones.length} hosted zones are named ${name}; set hosted_zone_id to choose one`,
-  );
+  throw new PoolformError('dns-zone-ambiguous', `DnsProvider ${config.name}: ${zones.length} hosted zones are named ${name}; set hosted_zone_id to choose one`);
 }
 
-export async function findHostedZone(client: Route53Client, config: Route53DnsProvider, baseDomain: string, send: <T>(operation: string, run: () => Promise<T>) => Promise<T>): Promise<ZoneRef> {
+export async function findHostedZone(
+  client: Route53Client,
+  config: Route53DnsProvider,
+  baseDomain: string,
+  send: <T>(operation: string, run: () => Promise<T>) => Promise<T>,
+): Promise<ZoneRef> {
   for (const name of enclosingNames(baseDomain)) {
     const out = await send('ListHostedZonesByName', () => client.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 10 })));
     const exact = (out.HostedZones ?? []).filter((z) => z.Name !== undefined && normalizeName(z.Name) === name && z.Id);
