@@ -10,14 +10,14 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { createHarvesterVmProvider } from '../src/providers/harvester/index.ts';
+import { acceptanceGate } from './support/acceptance.ts';
 
 const env = process.env;
-const missing = ['KUBECONFIG', 'POOLFORM_ACC_HARVESTER_IMAGE'].filter((name) => !env[name]);
-const enabled = env['POOLFORM_ACC_HARVESTER'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_HARVESTER'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_HARVESTER=1, KUBECONFIG and POOLFORM_ACC_HARVESTER_IMAGE to run against a real Harvester cluster'
-    : `skipped: POOLFORM_ACC_HARVESTER=1 but ${missing.join(', ')} not set`;
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_HARVESTER',
+  ['KUBECONFIG', 'POOLFORM_ACC_HARVESTER_IMAGE'],
+  'skipped: set POOLFORM_ACC_HARVESTER=1, KUBECONFIG and POOLFORM_ACC_HARVESTER_IMAGE to run against a real Harvester cluster',
+);
 
 if (enabled) {
   defineVmProviderConformance(

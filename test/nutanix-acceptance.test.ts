@@ -6,21 +6,18 @@
 // docs/providers/nutanix.md describes; skipped otherwise, with the reason in
 // the suite's name. Everything is deleted in `finally` (the Poolform*
 // categories it creates stay: they are reused).
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { NutanixVmProvider } from '../src/generated/config.ts';
 import { createNutanixVmProvider } from '../src/providers/nutanix/index.ts';
+import { acceptanceGate, expectVmRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
-const missing = ['NUTANIX_PC_URL', 'NUTANIX_USERNAME', 'NUTANIX_PASSWORD', 'NUTANIX_CLUSTER_UUID', 'NUTANIX_SUBNET_UUID', 'NUTANIX_IMAGE_UUID'].filter(
-  (name) => !env[name],
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_NUTANIX',
+  ['NUTANIX_PC_URL', 'NUTANIX_USERNAME', 'NUTANIX_PASSWORD', 'NUTANIX_CLUSTER_UUID', 'NUTANIX_SUBNET_UUID', 'NUTANIX_IMAGE_UUID'],
+  'skipped: set POOLFORM_ACC_NUTANIX=1 and the NUTANIX_* variables to run against a real Prism Central',
 );
-const enabled = env['POOLFORM_ACC_NUTANIX'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_NUTANIX'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_NUTANIX=1 and the NUTANIX_* variables to run against a real Prism Central'
-    : `skipped: POOLFORM_ACC_NUTANIX=1 but ${missing.join(', ')} not set`;
 
 describe.skipIf(!enabled)(`Nutanix acceptance (real Prism Central)${enabled ? '' : ` — ${reason}`}`, () => {
   it('creates, observes and deletes a VM', { timeout: 30 * 60_000 }, async () => {
@@ -48,27 +45,6 @@ describe.skipIf(!enabled)(`Nutanix acceptance (real Prism Central)${enabled ? ''
         ...(env['NUTANIX_CA_CERT'] ? { caCert: readFileSync(env['NUTANIX_CA_CERT'], 'utf8') } : {}),
       },
     });
-    const serverId = `acc-${randomBytes(3).toString('hex')}`;
-    let providerId: string | undefined;
-    try {
-      const vm = await client.create({
-        intent_id: `acc-intent-${randomBytes(6).toString('hex')}`,
-        server_id: serverId,
-        hostname: serverId,
-        pool: 'acc',
-        autoscale: 'acc',
-        user_data: config.startup_script,
-      });
-      providerId = vm.provider_id;
-      expect(['running', 'pending']).toContain(vm.state);
-      const seen = (await client.observe()).filter((v) => v.server_id === serverId);
-      expect(seen.map((v) => v.provider_id)).toEqual([vm.provider_id]);
-    } finally {
-      if (providerId) {
-        const results = await client.destroy([{ provider_id: providerId, server_id: serverId }]);
-        expect(results[0]?.error).toBeUndefined();
-        expect((await client.observe()).some((v) => v.server_id === serverId)).toBe(false);
-      }
-    }
+    await expectVmRoundTrip(client, config.startup_script, { createdStates: ['running', 'pending'] });
   });
 });

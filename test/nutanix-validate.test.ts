@@ -2,7 +2,7 @@
 // docs/providers/nutanix.md is valid (with a real CA certificate file); and
 // the registry builds the provider from it with username, password and
 // ca_cert resolved from their references and the warn sink passed on.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,28 +12,17 @@ import type { NutanixVmProviderOptions } from '../src/providers/nutanix/index.ts
 import { createProviderRegistry } from '../src/providers/registry.ts';
 import type { VmProviderClient } from '../src/providers/types.ts';
 import { testCa } from './fakes/shared/ca.ts';
+import { docYamlBlocks, errors, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/nutanix.md', import.meta.url);
 
 function docExample(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/nutanix-validate.test.ts');
-  if (marker < 0) throw new Error('worked example not found');
-  return /```yaml\n([\s\S]*?)```/.exec(text.slice(marker))?.[1] ?? '';
+  return docYamlBlocks(DOC, 'test/nutanix-validate.test.ts')[0] ?? '';
 }
 
-async function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-nutanix-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
+  return validateYaml('poolform-nutanix-validate-', yaml, files);
 }
-
-const errors = (diagnostics: Diagnostic[]) => diagnostics.filter((d) => d.severity === 'error');
 
 describe('validate: Nutanix providers', () => {
   it('the worked example in docs/providers/nutanix.md is valid', async () => {

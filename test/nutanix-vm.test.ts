@@ -18,11 +18,11 @@ import {
   USER_DATA_MAX_BYTES,
   vmName,
 } from '../src/providers/nutanix/index.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import type { PoolformError } from '../src/util/errors.ts';
 import { FAST_NUTANIX_TUNING, fakeNutanixVmProvider, nutanixVmConfig } from './fakes/nutanix/harness.ts';
 import { FAKE_NTNX, type FakeNutanix, startFakeNutanix } from './fakes/nutanix/server.ts';
 import { testCa } from './fakes/shared/ca.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeNutanix;
 beforeAll(async () => {
@@ -32,19 +32,8 @@ afterAll(async () => {
   await fake.close();
 });
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-ntnx-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('ntnx');
+const request = ids.request;
 
 const leftoversOf = (f: FakeNutanix, uuid: string): string[] => (f.vms.has(uuid) ? [`vm:${uuid}`] : []);
 

@@ -5,19 +5,18 @@
 // (optional PVE_CA_CERT, PVE_STORAGE, PVE_POOL), as docs/providers/proxmox.md
 // describes; skipped otherwise, with the reason in the suite's name.
 // Everything is deleted in `finally`.
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { ProxmoxVmProvider } from '../src/generated/config.ts';
 import { createProxmoxVmProvider } from '../src/providers/proxmox/index.ts';
+import { acceptanceGate, expectVmRoundTrip } from './support/acceptance.ts';
 
 const env = process.env;
-const missing = ['PVE_API_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_NODE', 'PVE_TEMPLATE_VMID'].filter((name) => !env[name]);
-const enabled = env['POOLFORM_ACC_PROXMOX'] === '1' && missing.length === 0;
-const reason =
-  env['POOLFORM_ACC_PROXMOX'] !== '1'
-    ? 'skipped: set POOLFORM_ACC_PROXMOX=1 and the PVE_* variables to run against a real Proxmox VE cluster'
-    : `skipped: POOLFORM_ACC_PROXMOX=1 but ${missing.join(', ')} not set`;
+const { enabled, reason } = acceptanceGate(
+  'POOLFORM_ACC_PROXMOX',
+  ['PVE_API_URL', 'PVE_TOKEN_ID', 'PVE_TOKEN_SECRET', 'PVE_NODE', 'PVE_TEMPLATE_VMID'],
+  'skipped: set POOLFORM_ACC_PROXMOX=1 and the PVE_* variables to run against a real Proxmox VE cluster',
+);
 
 describe.skipIf(!enabled)(`Proxmox VE acceptance (real cluster)${enabled ? '' : ` — ${reason}`}`, () => {
   it('clones, starts, runs the script, observes and destroys a VM', { timeout: 30 * 60_000 }, async () => {
@@ -39,28 +38,6 @@ describe.skipIf(!enabled)(`Proxmox VE acceptance (real cluster)${enabled ? '' : 
       config,
       secrets: { tokenSecret: env['PVE_TOKEN_SECRET'] ?? '', ...(env['PVE_CA_CERT'] ? { caCert: readFileSync(env['PVE_CA_CERT'], 'utf8') } : {}) },
     });
-    const serverId = `acc-${randomBytes(3).toString('hex')}`;
-    let providerId: string | undefined;
-    try {
-      const vm = await client.create({
-        intent_id: `acc-intent-${randomBytes(6).toString('hex')}`,
-        server_id: serverId,
-        hostname: serverId,
-        pool: 'acc',
-        autoscale: 'acc',
-        user_data: config.startup_script,
-      });
-      providerId = vm.provider_id;
-      expect(vm.state).toBe('running');
-      const seen = (await client.observe()).filter((v) => v.server_id === serverId);
-      expect(seen.map((v) => v.provider_id)).toEqual([vm.provider_id]);
-      expect(seen[0]?.state).toBe('running');
-    } finally {
-      if (providerId) {
-        const results = await client.destroy([{ provider_id: providerId, server_id: serverId }]);
-        expect(results[0]?.error).toBeUndefined();
-        expect((await client.observe()).some((v) => v.server_id === serverId)).toBe(false);
-      }
-    }
+    await expectVmRoundTrip(client, config.startup_script, { observedState: 'running' });
   });
 });

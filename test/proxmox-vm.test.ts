@@ -10,11 +10,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineVmProviderConformance } from '../src/providers/conformance.ts';
 import { createProxmoxVmProvider, readMarkers, parseTags, TAG_MANAGED, TAG_READY, USER_DATA_MAX_BYTES, vmName } from '../src/providers/proxmox/index.ts';
-import type { VmCreateRequest } from '../src/providers/types.ts';
 import type { PoolformError } from '../src/util/errors.ts';
 import { FAST_PROXMOX_TUNING, fakeProxmoxVmProvider, proxmoxVmConfig } from './fakes/proxmox/harness.ts';
 import { FAKE_TOKEN, type FakeProxmox, startFakeProxmox } from './fakes/proxmox/server.ts';
 import { testCa } from './fakes/shared/ca.ts';
+import { vmRequests } from './support/vm-requests.ts';
 
 let fake: FakeProxmox;
 beforeAll(async () => {
@@ -34,19 +34,8 @@ const fakeSleep = async (ms: number): Promise<void> => {
   clock += Math.max(1, Math.ceil(ms));
 };
 
-let seq = 0;
-function request(over: Partial<VmCreateRequest> = {}): VmCreateRequest {
-  seq++;
-  return {
-    intent_id: `intent-pve-${seq}-${Math.random().toString(16).slice(2, 8)}`,
-    server_id: `srv-${seq}`,
-    hostname: `kasm-${String(seq).padStart(8, '0')}`,
-    pool: 'agents',
-    autoscale: 'fleet',
-    user_data: '#!/bin/sh\necho hi\n',
-    ...over,
-  };
-}
+const ids = vmRequests('pve');
+const request = ids.request;
 
 /** The VM (and its disks) still at the fake. */
 function leftoversOf(f: FakeProxmox, vmid: string): string[] {
@@ -58,7 +47,7 @@ defineVmProviderConformance('proxmox (PVE fake, linked clone)', async () => ({
   client: fakeProxmoxVmProvider(fake),
   leftovers: async (vm) => leftoversOf(fake, vm.provider_id),
   async createForeign() {
-    const vmid = 5000 + ++seq;
+    const vmid = 5000 + ids.next();
     fake.putVmDirect(vmid, { status: 'running', tags: 'team-other' });
     return { provider_id: String(vmid) };
   },
@@ -81,7 +70,7 @@ defineVmProviderConformance('proxmox over HTTPS (private CA in ca_cert), full cl
     }),
     leftovers: async (vm) => leftoversOf(own, vm.provider_id),
     async createForeign() {
-      const vmid = 6000 + ++seq;
+      const vmid = 6000 + ids.next();
       own.putVmDirect(vmid, { tags: 'poolform' });
       return { provider_id: String(vmid) };
     },

@@ -3,35 +3,21 @@
 // the vSphere rules: placement (exactly one of resource_pool / cluster), the
 // 524,288-byte CloudinitPrep limit after worst-case rendering, VM names that
 // could exceed 80 characters, insecure_skip_verify warned, schema shapes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load.ts';
 import type { Diagnostic } from '../src/config/model.ts';
 import { USERDATA_MAX_BYTES } from '../src/providers/vsphere/user-data.ts';
 import { VSPHERE_USER_DATA_LIMIT } from '../src/template/worst-case.ts';
 import { testCa } from './fakes/shared/ca.ts';
+import { docExample as sharedDocExample, validateYaml } from './support/validate-harness.ts';
 
 const DOC = new URL('../docs/providers/vsphere.md', import.meta.url);
 
 function example(): string {
-  const text = readFileSync(DOC, 'utf8');
-  const marker = text.indexOf('validated by test/vsphere-validate.test.ts');
-  const block = /```yaml\n([\s\S]*?)```/.exec(text.slice(marker));
-  if (marker < 0 || !block?.[1]) throw new Error('worked example not found');
-  return block[1];
+  return sharedDocExample(DOC, 'test/vsphere-validate.test.ts');
 }
 
-async function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'poolform-vsphere-validate-'));
-  try {
-    writeFileSync(join(dir, 'config.yaml'), yaml);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    return (await loadConfig(dir)).diagnostics;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+function validate(yaml: string, files: Record<string, string> = {}): Promise<Diagnostic[]> {
+  return validateYaml('poolform-vsphere-validate-', yaml, files);
 }
 
 const CA = (): Record<string, string> => ({ 'vcenter-ca.pem': testCa().caCert });
