@@ -10,8 +10,7 @@
 // interrupted between clone and config (an untagged clone) or before the
 // script was handed over (tagged, not ready) is cleaned up and replaced.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/apply-plan.ts';
@@ -26,13 +25,16 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { runChild } from './fixtures/plan/harness.ts';
 import { FAST_PROXMOX_TUNING } from './fakes/proxmox/harness.ts';
 import { FAKE_NODE, FAKE_TEMPLATE, FAKE_TOKEN, type FakeProxmox, startFakeProxmox } from './fakes/proxmox/server.ts';
+import {
+  type ApplyWorkspace,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectNoChanges,
+  expectNoDuplicate,
+  reconcileLater,
+} from './support/provider-apply-harness.ts';
 
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
+type Ws = ApplyWorkspace;
 
 function configText(fake: FakeProxmox, sessions: number): string {
   return `kind: Settings
@@ -67,11 +69,12 @@ startup_script: |
 }
 
 function workspace(fake: FakeProxmox, sessions: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-proxmox-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'proxmox.yaml'), configText(fake, sessions));
-  return { root, config, state: join(root, 'state'), env: { PVE_TOKEN_SECRET: FAKE_TOKEN.secret } };
+  return createApplyWorkspace({
+    prefix: 'poolform-proxmox-apply-',
+    fileName: 'proxmox.yaml',
+    text: configText(fake, sessions),
+    env: { PVE_TOKEN_SECRET: FAKE_TOKEN.secret },
+  });
 }
 
 async function load(ws: Ws): Promise<Config> {
@@ -91,46 +94,17 @@ function registryFor(config: Config, ws: Ws, now?: () => number): ProviderRegist
 
 /** One in-process reconcile, optionally with the clock shifted (past the wait for an intent whose create never reached Proxmox VE). */
 async function reconcile(ws: Ws, shiftMs = 0): Promise<void> {
-  const config = await load(ws);
-  const later = () => Date.now() + shiftMs;
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
-      config,
-      store,
-      registry: registryFor(config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(Math.floor(Math.random() * 1e6)),
-      newId: randomUUID,
-      env: ws.env,
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  await reconcileLater(ws, (config, now) => registryFor(config, ws, now), { shiftMs, seed: Math.floor(Math.random() * 1e6) });
 }
 
 async function assertConverged(fake: FakeProxmox, ws: Ws, expected: number): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    const vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-    expect(vmIds).toHaveLength(expected);
-    const vms = clones(fake);
-    expect(vms.map((v) => readMarkers(parseTags(v.tags)).serverId).sort()).toEqual(vmIds);
-    // Every clone is ready and carries its markers: no half-made or untagged VM left.
-    expect(vms.every((v) => readMarkers(parseTags(v.tags)).ready && v.status === 'running')).toBe(true);
-    const config = await load(ws);
-    const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  const vmIds = await convergedVmIds(ws);
+  expect(vmIds).toHaveLength(expected);
+  const vms = clones(fake);
+  expect(vms.map((v) => readMarkers(parseTags(v.tags)).serverId).sort()).toEqual(vmIds);
+  // Every clone is ready and carries its markers: no half-made or untagged VM left.
+  expect(vms.every((v) => readMarkers(parseTags(v.tags)).ready && v.status === 'running')).toBe(true);
+  await expectNoChanges(ws, (config) => registryFor(config, ws));
 }
 
 /** The VMs at the fake that are not the template. */
@@ -139,9 +113,10 @@ function clones(fake: FakeProxmox) {
 }
 
 function assertNoDuplicate(fake: FakeProxmox, wanted: number): void {
-  const intents = clones(fake).map((v) => readMarkers(parseTags(v.tags)).intentId);
-  expect(new Set(intents).size).toBe(intents.length);
-  expect(intents.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    clones(fake).map((v) => readMarkers(parseTags(v.tags)).intentId),
+    wanted,
+  );
 }
 
 // No waiting in the child: tasks stop on their first status read and the guest agent answers the first ping.
