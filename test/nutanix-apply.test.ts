@@ -9,8 +9,7 @@
 // cluster without memory (a FAILED create task) creates nothing and the pool
 // completes later.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/apply-plan.ts';
@@ -25,13 +24,16 @@ import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { runChild } from './fixtures/plan/harness.ts';
 import { FAST_NUTANIX_TUNING } from './fakes/nutanix/harness.ts';
 import { FAKE_NTNX, type FakeNutanix, startFakeNutanix } from './fakes/nutanix/server.ts';
+import {
+  type ApplyWorkspace,
+  convergedVmIds,
+  createApplyWorkspace,
+  expectNoChanges,
+  expectNoDuplicate,
+  reconcileLater,
+} from './support/provider-apply-harness.ts';
 
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-  env: Record<string, string>;
-}
+type Ws = ApplyWorkspace;
 
 function configText(fake: FakeNutanix, sessions: number): string {
   return `kind: Settings
@@ -70,11 +72,12 @@ startup_script: |
 }
 
 function workspace(fake: FakeNutanix, sessions: number): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-nutanix-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'nutanix.yaml'), configText(fake, sessions));
-  return { root, config, state: join(root, 'state'), env: { NUTANIX_PASSWORD: FAKE_NTNX.password } };
+  return createApplyWorkspace({
+    prefix: 'poolform-nutanix-apply-',
+    fileName: 'nutanix.yaml',
+    text: configText(fake, sessions),
+    env: { NUTANIX_PASSWORD: FAKE_NTNX.password },
+  });
 }
 
 async function load(ws: Ws): Promise<Config> {
@@ -94,56 +97,28 @@ function registryFor(config: Config, ws: Ws, now?: () => number): ProviderRegist
 
 /** One in-process reconcile, optionally with the clock shifted (past the wait for an intent whose create never reached Prism Central). */
 async function reconcile(ws: Ws, shiftMs = 0): Promise<void> {
-  const config = await load(ws);
-  const later = () => Date.now() + shiftMs;
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
-      config,
-      store,
-      registry: registryFor(config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(Math.floor(Math.random() * 1e6)),
-      newId: randomUUID,
-      env: ws.env,
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  await reconcileLater(ws, (config, now) => registryFor(config, ws, now), { shiftMs, seed: Math.floor(Math.random() * 1e6) });
 }
 
 const markersOf = (fake: FakeNutanix) => [...fake.vms.values()].map((v) => readMarkers(v.description));
 
 async function assertConverged(fake: FakeNutanix, ws: Ws, expected: number): Promise<void> {
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const snap = await store.snapshot();
-    expect(snap.intents).toEqual([]);
-    const vmIds = snap.resources
-      .filter((r) => r.type === 'vm')
-      .map((r) => String(r.attributes['server_id']))
-      .sort();
-    expect(vmIds).toHaveLength(expected);
-    expect(
-      markersOf(fake)
-        .map((m) => m?.serverId)
-        .sort(),
-    ).toEqual(vmIds);
-    expect([...fake.vms.values()].every((v) => v.state === 'COMPLETE' && v.powerState === 'ON')).toBe(true);
-    const config = await load(ws);
-    const { plan } = await planOnce({ config, store, registry: registryFor(config, ws), clock: () => new Date(), idGen: createSeededIdGen(13) });
-    expect(plan.changes).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  const vmIds = await convergedVmIds(ws);
+  expect(vmIds).toHaveLength(expected);
+  expect(
+    markersOf(fake)
+      .map((m) => m?.serverId)
+      .sort(),
+  ).toEqual(vmIds);
+  expect([...fake.vms.values()].every((v) => v.state === 'COMPLETE' && v.powerState === 'ON')).toBe(true);
+  await expectNoChanges(ws, (config) => registryFor(config, ws));
 }
 
 function assertNoDuplicate(fake: FakeNutanix, wanted: number): void {
-  const intents = markersOf(fake).map((m) => m?.intentId);
-  expect(new Set(intents).size).toBe(intents.length);
-  expect(intents.length).toBeLessThanOrEqual(wanted);
+  expectNoDuplicate(
+    markersOf(fake).map((m) => m?.intentId),
+    wanted,
+  );
 }
 
 // No waiting in the child: tasks are finished on their first status read.
