@@ -224,7 +224,7 @@ describe.skipIf(!hasCurl)('serve end to end: capacity, queueing, live config edi
         join(cfg, 'pools.yaml'),
         fixture({ maxInstances: 6, min: 10, aggressive: false, bootDelay: '0s' }).replace('type: server', 'type: mainframe'),
       );
-      await waitFor(async () => ((await status())['config'] as { errors: unknown[] }).errors.length > 0, 3_000, 'config errors in status');
+      await waitFor(async () => ((await status())['config'] as { errors: unknown[] }).errors.length > 0, testTimeout(30_000), 'config errors in status');
       const stillServing = await postJson(`${p.url}/api/v1/sessions`, { pool: 'desk', user: 'late' }, AUTH);
       expect([201, 503]).toContain(stillServing.status);
       expect(stillServing.body['error']).not.toBe('unknown_pool');
@@ -234,7 +234,7 @@ describe.skipIf(!hasCurl)('serve end to end: capacity, queueing, live config edi
       // Fill the sixth server so the pool is full again.
       for (let i = 0; i < 3; i++) await postJson(`${p.url}/api/v1/sessions`, { pool: 'desk', user: `fill${i}` }, AUTH);
       writeFileSync(join(cfg, 'pools.yaml'), fixture({ maxInstances: 8, min: 0, aggressive: true, bootDelay: '1s' }));
-      await waitFor(async () => ((await status())['config'] as { errors: unknown[] }).errors.length === 0, 3_000, 'the fixed config to load');
+      await waitFor(async () => ((await status())['config'] as { errors: unknown[] }).errors.length === 0, testTimeout(30_000), 'the fixed config to load');
       const queued = [];
       for (let i = 0; i < 3; i++) {
         const q = await postJson(`${p.url}/api/v1/sessions`, { pool: 'desk', user: `q${i}` }, AUTH);
