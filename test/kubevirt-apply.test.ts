@@ -8,28 +8,29 @@
 // are a plan error naming the provider, a ResourceQuota refusal creates
 // nothing and the pool completes later.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
 import type { Config } from '../src/config/model.ts';
-import { loadConfig } from '../src/config/load.ts';
 import { createSeededIdGen } from '../src/plan/names.ts';
 import { withCallCounter } from '../src/providers/crash-after.ts';
 import { ANNOTATION_INTENT, ANNOTATION_SERVER, createKubevirtVmProvider } from '../src/providers/kubevirt/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { runChild } from './fixtures/plan/harness.ts';
 import { kubeconfigFor, NAMESPACE, startSecureFakeKube } from './fakes/kubernetes/harness.ts';
 import type { FakeKube } from './fakes/kubernetes/server.ts';
+import {
+  type ApplyWorkspace,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
+  createApplyWorkspace,
+  loadWorkspaceConfig,
+  reconcileLater,
+} from './support/provider-apply-harness.ts';
 
-interface Ws {
-  root: string;
-  config: string;
-  state: string;
-}
+type Ws = ApplyWorkspace;
 
 function configText(sessions: number): string {
   return `kind: Settings
@@ -66,19 +67,15 @@ startup_script: |
 }
 
 function workspace(fake: FakeKube, sessions: number, token?: string): Ws {
-  const root = mkdtempSync(join(tmpdir(), 'poolform-kubevirt-apply-'));
-  const config = join(root, 'config');
-  mkdirSync(config);
-  writeFileSync(join(config, 'kubevirt.yaml'), configText(sessions));
-  writeFileSync(join(config, 'kubeconfig'), kubeconfigFor(fake, token !== undefined ? { token } : {}));
-  return { root, config, state: join(root, 'state') };
+  return createApplyWorkspace({
+    prefix: 'poolform-kubevirt-apply-',
+    fileName: 'kubevirt.yaml',
+    text: configText(sessions),
+    configFiles: { kubeconfig: kubeconfigFor(fake, token !== undefined ? { token } : {}) },
+  });
 }
 
-async function load(ws: Ws): Promise<Config> {
-  const loaded = await loadConfig(ws.config);
-  if (!loaded.config) throw new Error(`config invalid: ${JSON.stringify(loaded.diagnostics)}`);
-  return loaded.config;
-}
+const load = loadWorkspaceConfig;
 
 const instant = async (): Promise<void> => {};
 
@@ -94,24 +91,7 @@ function registryFor(config: Config, ws: Ws, now?: () => number): ProviderRegist
 }
 
 async function reconcile(ws: Ws, shiftMs = 0): Promise<void> {
-  const config = await load(ws);
-  const later = () => Date.now() + shiftMs;
-  const store = await createSqliteStore({ path: ws.state });
-  try {
-    const round = await reconcileOnce({
-      config,
-      store,
-      registry: registryFor(config, ws, later),
-      clock: () => new Date(later()),
-      idGen: createSeededIdGen(Math.floor(Math.random() * 1e6)),
-      newId: randomUUID,
-      env: {},
-      apiAddress: '127.0.0.1:9',
-    });
-    expect(round.applied.failures).toEqual([]);
-  } finally {
-    await store.close();
-  }
+  await reconcileLater(ws, (config, now) => registryFor(config, ws, now), { shiftMs, seed: Math.floor(Math.random() * 1e6) });
 }
 
 const vms = (fake: FakeKube) => fake.objects('virtualmachines', NAMESPACE);
@@ -186,24 +166,13 @@ describe('apply with the KubeVirt provider', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], {});
-        expect(again.code).toBe(0);
-        assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcile(ws, 16 * 60_000);
-        await assertConverged(fake, ws, 2);
-
-        if (n === 1) {
-          const file = join(ws.config, 'kubevirt.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { POOLFORM_CRASH_AFTER: '1' });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], {});
-          expect(finish.code).toBe(0);
-          await assertConverged(fake, ws, 0);
-        }
+        const checks: CrashChecks = {
+          noDuplicate: () => assertNoDuplicate(fake, 2),
+          reconcileLater: () => reconcile(ws, 16 * 60_000),
+          converged: (expected) => assertConverged(fake, ws, expected),
+        };
+        await crashCreateThenConverge(ws, n, 2, checks);
+        if (n === 1) await crashScaleDownThenConverge(ws, 1, 2, checks);
       } finally {
         await fake.close();
         rmSync(ws.root, { recursive: true, force: true });

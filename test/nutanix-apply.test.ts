@@ -9,8 +9,7 @@
 // cluster without memory (a FAILED create task) creates nothing and the pool
 // completes later.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../src/apply/apply-plan.ts';
 import { planOnce, reconcileOnce } from '../src/apply/reconcile.ts';
@@ -21,7 +20,6 @@ import { withCallCounter } from '../src/providers/crash-after.ts';
 import { createNutanixVmProvider, readMarkers } from '../src/providers/nutanix/index.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
-import { runChild } from './fixtures/plan/harness.ts';
 import { FAST_NUTANIX_TUNING } from './fakes/nutanix/harness.ts';
 import { FAKE_NTNX, type FakeNutanix, startFakeNutanix } from './fakes/nutanix/server.ts';
 import {
@@ -31,6 +29,9 @@ import {
   expectNoChanges,
   expectNoDuplicate,
   reconcileLater,
+  type CrashChecks,
+  crashCreateThenConverge,
+  crashScaleDownThenConverge,
 } from './support/provider-apply-harness.ts';
 
 type Ws = ApplyWorkspace;
@@ -155,26 +156,18 @@ describe('apply with the Nutanix provider', () => {
       const fake = await fakeFor();
       const ws = workspace(fake, 2);
       try {
-        const crashed = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: String(n) });
-        expect(crashed.stderr).toBe('');
-        expect(crashed.signal).toBe('SIGKILL');
-        const again = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
+        const checks: CrashChecks = {
+          noDuplicate: () => assertNoDuplicate(fake, 2),
+          reconcileLater: () => reconcile(ws, 16 * 60_000),
+          converged: (expected) => assertConverged(fake, ws, expected),
+        };
+        const again = await crashCreateThenConverge(ws, n, 2, checks);
         expect(again.stderr).not.toContain(FAKE_NTNX.password);
         expect(again.stdout).not.toContain(FAKE_NTNX.password);
-        expect(again.code).toBe(0);
-        assertNoDuplicate(fake, 2);
-        if (again.stdout.includes('Waiting (nothing is planned for these yet)')) await reconcile(ws, 16 * 60_000);
-        await assertConverged(fake, ws, 2);
 
         if (n === 1) {
           // Scale to zero: one destroy call for both VMs.
-          const file = join(ws.config, 'nutanix.yaml');
-          writeFileSync(file, readFileSync(file, 'utf8').replace('minimum_available_sessions: 2', 'minimum_available_sessions: 0'));
-          const down = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], { ...ws.env, POOLFORM_CRASH_AFTER: '1' });
-          expect(down.signal).toBe('SIGKILL');
-          const finish = await runChild(['apply', ws.config, '--state', ws.state, '--auto-approve'], ws.env);
-          expect(finish.code).toBe(0);
-          await assertConverged(fake, ws, 0);
+          await crashScaleDownThenConverge(ws, 1, 2, checks);
           expect(fake.vms.size).toBe(0);
         }
       } finally {

@@ -27,7 +27,7 @@ export interface SessionRecord {
   api_key: string | null;
   /**
    * A targeted request (`server_id` on POST /api/v1/sessions): the only server
-   * it may be placed on. Absent/null: any server of the pool.
+   * it may be placed on. Absent/null: whichever server of the pool.
    */
   target_server_id?: string | null;
 }

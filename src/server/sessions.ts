@@ -46,7 +46,7 @@ function authenticate(c: Context, ctx: AppContext, config: Config): string {
 /**
  * The store with getServer answered from one read per server id: the DELETE path asks for the
  * same server twice (single use, drained and empty). A status change by another process in
- * between only delays the reconciler's reaction to the next tick, as any change it does not see.
+ * between only delays the reconciler's reaction to the next tick, like every other change it does not see.
  */
 function readServerOnce(store: StateStore): Pick<StateStore, 'getServer' | 'updateServerStatus' | 'activeSessionCount'> {
   const reads = new Map<string, Promise<ServerRecord | undefined>>();

@@ -8,7 +8,7 @@
 // - Auth: HTTP Basic (`Authorization: Basic base64(user:password)`) on every
 //   call; Prism Central also sets a session cookie, which is not needed.
 // - Bodies and answers: JSON; non-2xx → NutanixHttpError (errors.ts).
-// - Retries with backoff (shared/backoff.ts): any call on 429 / 503 (not
+// - Retries with backoff (shared/backoff.ts): every call on 429 / 503 (not
 //   processed; Retry-After honoured), reads also on other 5xx and network
 //   errors. Mutations are not retried otherwise: their outcome is unknown and
 //   the caller looks again.
