@@ -44,12 +44,14 @@ function authenticate(c: Context, ctx: AppContext, config: Config): string {
 }
 
 /**
- * The store with getServer answered from one read per server id: the DELETE path asks for the
- * same server twice (single use, drained and empty). A status change by another process in
- * between only delays the reconciler's reaction to the next tick, like every other change it does not see.
+ * The store with getServer answered from one read per server id (or from `known`, what the end
+ * of the session reported): the DELETE path asks for the same server twice (single use, drained
+ * and empty). A status change by another process in between only delays the reconciler's
+ * reaction to the next tick, like every other change it does not see.
  */
-function readServerOnce(store: StateStore): Pick<StateStore, 'getServer' | 'updateServerStatus' | 'activeSessionCount'> {
+function readServerOnce(store: StateStore, known?: ServerRecord): Pick<StateStore, 'getServer' | 'updateServerStatus' | 'activeSessionCount'> {
   const reads = new Map<string, Promise<ServerRecord | undefined>>();
+  if (known) reads.set(known.id, Promise.resolve(known));
   return {
     getServer: (id) => {
       let read = reads.get(id);
@@ -404,25 +406,30 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     });
   });
 
+  // One write transaction ends the session and says what comes next (store.endSessionAs): no read before it.
   app.delete('/api/v1/sessions/:id', async (c) => {
-    const { config, session } = await loadSession(c);
-    pendingSecrets.delete(session.id);
-    if (session.status === 'ended' || session.status === 'failed') {
-      return c.json({ id: session.id, status: session.status, end_reason: session.end_reason });
-    }
+    const config = ctx.requireConfig();
+    const apiKey = authenticate(c, ctx, config);
+    const id = c.req.param('id') ?? '';
     const nowMs = ctx.clock();
     const now = new Date(nowMs).toISOString();
-    const ended = await ctx.store.endSession(session.id, 'deleted', now);
+    // Another key's session is 404 like a missing one, unless the caller is an admin (roles.ts).
+    const owner = roleOf(config, apiKey) === 'admin' ? null : apiKey;
+    const result = id.length <= 200 ? await ctx.store.endSessionAs(id, owner, 'deleted', now) : { outcome: 'not_found' as const };
+    if (result.outcome === 'not_found') throw new ApiError(404, 'unknown_session', `no session with id "${id}"`);
+    const session = result.session;
+    pendingSecrets.delete(session.id);
+    if (result.outcome === 'unchanged') return c.json({ id: session.id, status: session.status, end_reason: session.end_reason });
     ctx.log.info(
       { event: 'session-ended', session_id: session.id, pool: session.pool, server_id: session.server_id, reason: 'deleted' },
       `session ${session.id} ended`,
     );
-    if (session.status === 'running') {
-      // The server is read once for both checks below (single use, drained and now empty).
-      const onServer = readServerOnce(ctx.store);
+    if (result.previous === 'running') {
+      // The server as the end reported it, for both checks below (single use, drained and now empty).
+      const onServer = readServerOnce(ctx.store, result.server);
       const retired = await retireIfSingleUse(onServer, session.server_id, now);
-      // A slot freed: place queued requests of the pool.
-      const assigned = await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now);
+      // A slot freed: place queued requests of the pool (when it has any).
+      const assigned = result.queuedInPool ? await ctx.store.assignQueued(session.pool, ctx.chooser(config, nowMs), now) : [];
       for (const s of assigned)
         ctx.log.info({ event: 'session-assigned', session_id: s.id, pool: s.pool, server_id: s.server_id }, `queued session ${s.id} placed`);
       // The reconciler reacts at once when the queue moved, a single-use server must be replaced
@@ -432,7 +439,7 @@ export function registerSessions(app: Hono, ctx: AppContext): void {
     } else {
       ctx.onQueueEvent(`queued session ${session.id} withdrawn`);
     }
-    return c.json({ id: session.id, status: ended?.status ?? 'ended', end_reason: ended?.end_reason ?? 'deleted' });
+    return c.json({ id: session.id, status: session.status, end_reason: session.end_reason });
   });
 
   app.post('/api/v1/sessions/:id/keepalive', async (c) => {

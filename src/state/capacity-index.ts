@@ -113,6 +113,8 @@ export class PoolCapacityIndex implements PoolCapacityView {
   version: number;
   /** When the last full build was read (caller's clock, ms). */
   builtAt: number;
+  /** A server write newer than `version` is known to exist: the store catches up before the next pick. */
+  behind = false;
   readonly #entries = new Map<string, Entry>();
   readonly #classes = new Map<string, ClassBuckets>();
   /** session id → server id, for the sessions counted here. */

@@ -15,13 +15,21 @@
 // - Every writer that puts a running session on a server takes the same row
 //   lock first (allocation, queue assignment, putSession), so a count read
 //   under the lock is exact on PostgreSQL under READ COMMITTED.
-// - The index is kept current by the paths that commit in this process; it
-//   catches writes of other processes by `state_meta.server_version` (every
-//   server write bumps it and stamps the row's `sv`, so a refresh reads only
-//   the servers written since), by the re-check above, by a full rebuild
-//   when the index finds no room and was read more than NO_ROOM_REBUILD_MS
-//   before the request began, and by a full rebuild in the background every
-//   REBUILD_MS (sessions that other processes ended).
+// - The index is kept current by the paths that commit in this process
+//   (sessions placed and ended; a server write committed here marks the
+//   index behind, and the next pick catches up first). It catches writes of
+//   other processes by `state_meta.server_version` (every server write bumps
+//   it and stamps the row's `sv`, so a catch-up reads only the servers
+//   written since): the placing transaction reads the version in the same
+//   statement that inserts, and a newer one marks the index behind. So the
+//   common placement reads nothing before it writes, and a pick from an
+//   index that missed another process's server write is one the re-check
+//   accepts (the server is still usable with room) or refuses (the next
+//   candidate is tried). Before answering "no room" the index always catches
+//   up (a server another process just added counts), then is rebuilt in full
+//   when it was read more than NO_ROOM_REBUILD_MS before the request began;
+//   and a full rebuild runs in the background every REBUILD_MS (sessions
+//   that other processes ended).
 import { PoolformError } from '../util/errors.ts';
 import { type IndexedChooser, PoolCapacityIndex } from './capacity-index.ts';
 import { hasRoom } from './placement.ts';
@@ -48,9 +56,12 @@ const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) VAL
 const INSERT_IF_ROOM =
   `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}) SELECT ${SESSION_COLUMNS.map(() => '?').join(', ')} ` +
   "WHERE EXISTS (SELECT 1 FROM servers v WHERE v.id = ? AND v.pool = ? AND v.enabled = 1 AND v.status = 'running' AND v.capacity IS NULL " +
-  "AND v.max_sessions > (SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running'))";
-/** PostgreSQL: the row lock first; the count after it (READ COMMITTED: a new snapshot that sees the previous holder's commit). */
-const LOCK_LIGHT = "SELECT pool, enabled, status, max_sessions, capacity FROM servers WHERE id = ? FOR UPDATE";
+  "AND v.max_sessions > (SELECT COUNT(*) FROM sessions c WHERE c.server_id = v.id AND c.status = 'running')) " +
+  // The server version in the same statement: no extra read to learn of other processes' server writes.
+  'RETURNING (SELECT server_version FROM state_meta WHERE id = 1) AS server_version';
+/** PostgreSQL: the row lock first (with the server version); the count after it (READ COMMITTED: a new snapshot that sees the previous holder's commit). */
+const LOCK_LIGHT =
+  'SELECT pool, enabled, status, max_sessions, capacity, (SELECT server_version FROM state_meta WHERE id = 1) AS server_version FROM servers WHERE id = ? FOR UPDATE';
 const COUNT_RUNNING = "SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND status = 'running'";
 const RUNNING_ON = "SELECT * FROM sessions WHERE server_id = ? AND status = 'running' ORDER BY created_ms, id";
 
@@ -103,10 +114,20 @@ export interface Allocator {
   sessionsEnded(sessions: readonly SessionRecord[]): void;
   /** After a commit: a server row was deleted. */
   serverDeleted(id: string): void;
+  /** After a commit: this process wrote server rows (placement reads them before its next pick). */
+  serversWritten(): void;
+  /**
+   * The server as the pool's index holds it (usable when indexed), with no read; undefined when
+   * the index does not hold it. Its runtime fields (status) may lag a write of another process;
+   * its identity and settings (autoscale, reusable) do not change.
+   */
+  indexedServer(pool: string, serverId: string): ServerRecord | undefined;
 }
 
 interface Check {
   ok: boolean;
+  /** The database's server version as the placing transaction saw it (when it read it). */
+  serverVersion?: number;
   /** The server as the database holds it (undefined: gone), with its running sessions. */
   server?: ServerRecord;
   sessions?: SessionRecord[];
@@ -149,6 +170,16 @@ export function newSessionRecord(request: NewSession, serverId: string | null): 
     // issue 16: a targeted request remembers its server (a queued one is placed there only).
     ...(request.target_server_id ? { target_server_id: request.target_server_id } : {}),
   };
+}
+
+/** What a request did before answering "no room" (see pickAndReserve). */
+interface NoRoomSteps {
+  /** The index read the server version during this request. */
+  caughtUp: boolean;
+  /** The index was rebuilt in full during this request. */
+  done: boolean;
+  /** When the request began (caller's clock). */
+  startedAt: number;
 }
 
 function invalidPick(chosen: string, pool: string): PoolformError {
@@ -254,6 +285,8 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
       return idx;
     }
     if (clock() - idx.builtAt >= REBUILD_MS) rebuildInBackground(pool);
+    // Cleared before the read: a server write committed while it runs marks the index behind again.
+    idx.behind = false;
     const version = await readServerVersion(driver);
     if (version !== idx.version && !(await catchUp(idx))) {
       idx = await build(pool);
@@ -280,6 +313,23 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
       });
     refreshing.set(pool, { promise, rebuild });
     return promise;
+  }
+
+  /**
+   * The pool's index for a pick: as it is, with no read at all, unless it is
+   * missing, behind a server write, has opaque servers that lost a session, or
+   * is being refreshed (then it is caught up first; see fresh).
+   */
+  function current(pool: string): PoolCapacityIndex | Promise<PoolCapacityIndex> {
+    const idx = indexes.get(pool);
+    if (!idx || idx.behind || refreshing.has(pool) || idx.staleServers().length > 0) return fresh(pool);
+    if (clock() - idx.builtAt >= REBUILD_MS) rebuildInBackground(pool);
+    return idx;
+  }
+
+  /** After a placing transaction: a server version newer than the index's means another process wrote servers. */
+  function noteVersion(idx: PoolCapacityIndex, check: Check): void {
+    if (check.serverVersion !== undefined && check.serverVersion > idx.version) idx.behind = true;
   }
 
   function pick(idx: PoolCapacityIndex, choose: PlacementChooser, request: NewSession): string | null {
@@ -317,14 +367,15 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
   async function placeOn(tx: SqlRunner, session: SessionRecord, resources: Resources | null): Promise<Check> {
     const serverId = session.server_id ?? '';
     if (driver.dialect === 'sqlite') {
-      if ((await tx.run(INSERT_IF_ROOM, [...sessionParams(session), serverId, session.pool])) > 0) return { ok: true };
+      const inserted = await tx.get(INSERT_IF_ROOM, [...sessionParams(session), serverId, session.pool]);
+      if (inserted) return { ok: true, serverVersion: Number(inserted['server_version']) };
     } else {
       const row = await tx.get(LOCK_LIGHT, [serverId]);
       if (row && row['capacity'] === null && String(row['pool']) === session.pool && Number(row['enabled']) === 1 && row['status'] === 'running') {
         const n = Number((await tx.get(COUNT_RUNNING, [serverId]))?.['n'] ?? 0);
         if (n < Number(row['max_sessions'])) {
           await tx.run(INSERT_SESSION, sessionParams(session));
-          return { ok: true };
+          return { ok: true, serverVersion: Number(row['server_version']) };
         }
       }
     }
@@ -339,12 +390,20 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     choose: PlacementChooser,
     request: NewSession,
     session: (serverId: string) => SessionRecord,
-    rebuilt: { done: boolean; startedAt: number },
+    rebuilt: NoRoomSteps,
   ): Promise<{ idx: PoolCapacityIndex; session: SessionRecord } | null> {
     for (;;) {
       const idx = indexes.get(pool) ?? (await fresh(pool));
       const chosen = pick(idx, choose, request);
       if (chosen === null) {
+        // No room is never answered from an index that has not read the server version during
+        // this request: a server another process added or re-enabled counts.
+        if (!rebuilt.caughtUp) {
+          rebuilt.caughtUp = true;
+          idx.behind = true;
+          await fresh(pool);
+          continue;
+        }
         // Rebuild only an index read well before this request began (not one this request waited for).
         if (rebuilt.done || idx.builtAt >= rebuilt.startedAt - NO_ROOM_REBUILD_MS) return null;
         rebuilt.done = true;
@@ -361,8 +420,10 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
 
   const allocator: Allocator = {
     allocate: async (request, choose, options) => {
-      await fresh(request.pool);
-      const rebuilt = { done: false, startedAt: clock() };
+      const startedAt = clock();
+      const idx0 = current(request.pool);
+      const rebuilt: NoRoomSteps = { caughtUp: idx0 instanceof Promise, done: false, startedAt };
+      await idx0;
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const picked = await pickAndReserve(request.pool, choose, request, (id) => newSessionRecord(request, id), rebuilt);
         if (picked === null) break;
@@ -376,6 +437,7 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
           throw err;
         }
         settle(idx, session.id, check.ok);
+        noteVersion(idx, check);
         // The index's record (or the row just read): the caller need not read the server again.
         if (check.ok) return { outcome: 'placed', session, server: check.server ?? idx.get(serverId)?.server };
         learn(request.pool, serverId, check);
@@ -400,7 +462,8 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
         placed = await driver.write(async (tx) => {
           const queued = (await tx.all(`SELECT * FROM sessions WHERE pool = ? AND status = 'queued' ORDER BY created_ms, id`, [pool])).map(sessionFromRow);
           const out: SessionRecord[] = [];
-          const rebuilt = { done: true, startedAt: 0 }; // no rebuild inside the transaction (SQLite: one connection)
+          // No catch-up or rebuild inside the transaction (SQLite: one connection); the index was caught up just before.
+          const rebuilt: NoRoomSteps = { caughtUp: true, done: true, startedAt: 0 };
           for (const q of queued) {
             const request: NewSession = {
               id: q.id,
@@ -471,6 +534,12 @@ export function createAllocator(driver: SqlDriver, clock: () => number = Date.no
     serverDeleted: (id) => {
       for (const idx of indexes.values()) idx.removeServer(id);
     },
+
+    serversWritten: () => {
+      for (const idx of indexes.values()) idx.behind = true;
+    },
+
+    indexedServer: (pool, serverId) => indexes.get(pool)?.get(serverId)?.server,
   };
   return allocator;
 }

@@ -29,6 +29,7 @@ import type { SqlDriver, SqlRunner, SqlValue } from './sql-driver.ts';
 import type {
   AuditEntry,
   AutoscaleHistory,
+  ClientEndResult,
   IntentRecord,
   LockInfo,
   ResourceRecord,
@@ -82,6 +83,12 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
 
   let closed = false;
   const allocator = createAllocator(driver);
+  /** A server write that committed (a record came back): placement catches up before its next pick. */
+  const afterServerWrite = async (write: Promise<ServerRecord | undefined>): Promise<ServerRecord | undefined> => {
+    const server = await write;
+    if (server) allocator.serversWritten();
+    return server;
+  };
 
   const store: StateStore = {
     meta: () => driver.read(readMeta),
@@ -130,16 +137,18 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       return row ? serverFromRow(row) : undefined;
     },
 
-    putServer: (server: ServerRecord) =>
-      driver.write(async (tx) => {
-        if ((await tx.run(UPSERT_SERVER, serverParams(server))) > 0) {
-          await tx.run(BUMP_SERVERS);
-          await tx.run(STAMP_SERVER, [server.id]);
-        }
-      }),
+    putServer: async (server: ServerRecord) => {
+      const written = await driver.write(async (tx) => {
+        if ((await tx.run(UPSERT_SERVER, serverParams(server))) === 0) return false;
+        await tx.run(BUMP_SERVERS);
+        await tx.run(STAMP_SERVER, [server.id]);
+        return true;
+      });
+      if (written) allocator.serversWritten();
+    },
 
     updateServerStatus: (id, update) =>
-      driver.write(async (tx) => {
+      afterServerWrite(driver.write(async (tx) => {
         const params: SqlValue[] = [update.status, update.message, Math.round(update.progress), update.at];
         let sql = 'UPDATE servers SET status = ?, status_message = ?, status_progress = ?, updated_at = ?';
         if (update.checkedIn) {
@@ -152,13 +161,13 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         await tx.run(STAMP_SERVER, [id]);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
-      }),
+      })),
 
     // One conditional statement (atomic in both dialects, no read-modify-write race with a
     // check-in committed by the API in another process): the address always, the status only
     // while no check-in has landed.
     recordServerLaunch: (id, update) =>
-      driver.write(async (tx) => {
+      afterServerWrite(driver.write(async (tx) => {
         const n = await tx.run(
           `UPDATE servers SET ip = ?, updated_at = ?,
              status = CASE WHEN checked_in_at IS NULL THEN ? ELSE status END,
@@ -172,7 +181,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
         await tx.run(STAMP_SERVER, [id]);
         const row = await tx.get('SELECT * FROM servers WHERE id = ?', [id]);
         return row ? serverFromRow(row) : undefined;
-      }),
+      })),
 
     deleteServer: async (id) => {
       const deleted = await driver.write(async (tx) => {
@@ -259,6 +268,38 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       });
       if (n > 0 && session) allocator.sessionsEnded([session]);
       return session;
+    },
+
+    endSessionAs: async (id, owner, reason, at) => {
+      const result = await driver.write(async (tx): Promise<ClientEndResult> => {
+        const row = await tx.get(
+          "UPDATE sessions SET status = 'ended', end_reason = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'running') AND staged = 0 AND (? = 1 OR api_key = ?) " +
+            // The server's status as committed, in the same statement: whether the index's record of it will do.
+            'RETURNING *, (SELECT v.status FROM servers v WHERE v.id = sessions.server_id) AS server_status',
+          [reason, at, at, id, owner === null ? 1 : 0, owner ?? ''],
+        );
+        if (!row) {
+          const existing = await tx.get('SELECT * FROM sessions WHERE id = ?', [id]);
+          const session = existing ? sessionFromRow(existing) : undefined;
+          if (!session || session.staged || (owner !== null && session.api_key !== owner)) return { outcome: 'not_found' };
+          // Queued or running but not changed: impossible inside this transaction; ended or failed: as it is.
+          return { outcome: 'unchanged', session };
+        }
+        const session = sessionFromRow(row);
+        // Queued sessions have no server yet; running ones always have theirs.
+        if (session.server_id === null) return { outcome: 'ended', session, previous: 'queued', server: undefined, queuedInPool: true };
+        const indexed = allocator.indexedServer(session.pool, session.server_id);
+        // A reusable server that is still running needs nothing more (no retirement, no drain to finish):
+        // the index's record will do. Any other (single-use, draining, failed, gone) is read here.
+        const server =
+          indexed?.reusable && row['server_status'] === 'running'
+            ? indexed
+            : await tx.get('SELECT * FROM servers WHERE id = ?', [session.server_id]).then((r) => (r ? serverFromRow(r) : undefined));
+        const queued = await tx.get("SELECT 1 AS q FROM sessions WHERE pool = ? AND status = 'queued' LIMIT 1", [session.pool]);
+        return { outcome: 'ended', session, previous: 'running', server, queuedInPool: queued !== undefined };
+      });
+      if (result.outcome === 'ended') allocator.sessionsEnded([result.session]);
+      return result;
     },
 
     expireSessions: async (now, keepaliveMs, queueMs) => {

@@ -56,6 +56,22 @@ export function resolveSqliteFile(path: string): string {
  */
 const queues = new Map<unknown, Promise<unknown>>();
 
+/**
+ * Per database file, the group commits waiting for the end of this turn of
+ * the event loop (see SqliteDriver.write). Any other call on the file starts
+ * them first, so calls keep their order (a read issued after a write is
+ * served after it, as when writes were queued at once), and a loop of reads
+ * that never yields to the event loop cannot hold writes back.
+ */
+const scheduledGroups = new Map<unknown, Set<() => void>>();
+
+function startScheduledGroups(key: unknown): void {
+  const starters = scheduledGroups.get(key);
+  if (!starters) return;
+  scheduledGroups.delete(key);
+  for (const start of starters) start();
+}
+
 interface Prepared {
   stmt: StatementSync;
   /** Result column names; empty for statements that return no rows. */
@@ -74,6 +90,14 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
+/**
+ * The event loop's setImmediate as it was when this module loaded: a group
+ * commit is I/O scheduling, not a timer, so a test's fake clock
+ * (vi.useFakeTimers also fakes setImmediate) must not hold writes back.
+ */
+const endOfTurn = globalThis.setImmediate;
+const cancelEndOfTurn = globalThis.clearImmediate;
+
 /** Write transactions committed together at most (bounds the latency of the first in a group). */
 const MAX_GROUP = 64;
 
@@ -88,12 +112,17 @@ class SqliteDriver implements SqlDriver {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, Prepared>();
   readonly #file: string;
+  /** The key of the file's queue: the path, or this driver for a private in-memory database. */
+  readonly #key: unknown;
   readonly #direct: SqlRunner;
   /** Write transactions waiting for the next group commit. */
   readonly #pendingWrites: PendingWrite[] = [];
+  /** The group commit scheduled for the end of this turn of the event loop. */
+  #flushSoon: NodeJS.Immediate | undefined;
 
   constructor(file: string) {
     this.#file = file;
+    this.#key = file === ':memory:' ? this : file;
     this.#db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS });
     this.#setup(file);
     this.#direct = {
@@ -160,7 +189,8 @@ class SqliteDriver implements SqlDriver {
   }
 
   #serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const key = this.#file === ':memory:' ? this : this.#file;
+    const key = this.#key;
+    startScheduledGroups(key);
     const result = (queues.get(key) ?? Promise.resolve()).then(fn, fn);
     const tail = result.catch(() => undefined);
     queues.set(key, tail);
@@ -190,7 +220,8 @@ class SqliteDriver implements SqlDriver {
    * small reads of the API.
    */
   #single<T>(fn: () => T): Promise<T> {
-    if (queues.has(this.#file === ':memory:' ? this : this.#file)) return this.#serialized(async () => fn());
+    startScheduledGroups(this.#key);
+    if (queues.has(this.#key)) return this.#serialized(async () => fn());
     try {
       return Promise.resolve(fn());
     } catch (err) {
@@ -212,19 +243,40 @@ class SqliteDriver implements SqlDriver {
   }
 
   /**
-   * Group commit: write transactions queued while the file is busy run
-   * together in one SQLite transaction, each inside its own savepoint (a
-   * failing one rolls back alone), and all of them resolve only after the
-   * one COMMIT. Each sees the writes of those before it, exactly as if they
-   * had run one after another; a caller learns of success only once its
-   * writes are committed. Fewer commits: fewer WAL frames and syscalls.
+   * Group commit: write transactions requested in the same turn of the event
+   * loop (the requests whose data arrived together), or while the file is
+   * busy, run together in one SQLite transaction, each inside its own
+   * savepoint (a failing one rolls back alone), and all of them resolve only
+   * after the one COMMIT. Each sees the writes of those before it, exactly as
+   * if they had run one after another; a caller learns of success only once
+   * its writes are committed. The first write of a group waits for the end
+   * of the current turn (setImmediate), not for a timer: a lone write is not
+   * delayed by other work. Fewer commits: fewer WAL frames and syscalls (with
+   * 10 concurrent API clients, about one commit per five requests).
    */
   write<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#pendingWrites.push({ fn, resolve: resolve as (v: unknown) => void, reject } as PendingWrite);
-      if (this.#pendingWrites.length === 1) void this.#serialized(() => this.#flushWrites());
+      if (this.#pendingWrites.length === 1) {
+        this.#flushSoon = endOfTurn(this.#startFlush);
+        let starters = scheduledGroups.get(this.#key);
+        if (!starters) {
+          starters = new Set();
+          scheduledGroups.set(this.#key, starters);
+        }
+        starters.add(this.#startFlush);
+      }
     });
   }
+
+  /** Queues the scheduled group commit on the file now (at the end of the turn, or before another call on the file). */
+  readonly #startFlush = (): void => {
+    if (this.#flushSoon === undefined) return;
+    cancelEndOfTurn(this.#flushSoon);
+    this.#flushSoon = undefined;
+    scheduledGroups.get(this.#key)?.delete(this.#startFlush);
+    void this.#serialized(() => this.#flushWrites());
+  };
 
   async #flushWrites(): Promise<void> {
     const batch = this.#pendingWrites.splice(0, MAX_GROUP);
@@ -280,6 +332,7 @@ class SqliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
+    // Writes requested before close commit first (#serialized starts their group).
     await this.#serialized(async () => {
       this.#statements.clear();
       if (this.#db.isOpen) this.#db.close();

@@ -566,6 +566,60 @@ export function defineStoreSuite(name: string, makeStore: () => Promise<StoreFix
         expect(await store.expireSessions(at(4000), 3600_000, 900_000)).toEqual([]);
       });
 
+      it('ends a client\'s session in one step: owner or admin only, staged and missing are not found, a second end is unchanged', async () => {
+        await store.putServer(makeServer({ id: 'reuse', max_sessions: 2, reusable: true }));
+        await store.allocateSession(makeRequest('a'), () => 'reuse', { onNoCapacity: 'reject' });
+        // Another key's session is as good as missing; it keeps running.
+        expect(await store.endSessionAs('a', 'someone-else', 'deleted', at(50))).toEqual({ outcome: 'not_found' });
+        expect(await store.endSessionAs('missing', null, 'deleted', at(50))).toEqual({ outcome: 'not_found' });
+        expect(await store.getSession('a')).toMatchObject({ status: 'running' });
+        const ended = await store.endSessionAs('a', 'portal', 'deleted', at(50));
+        expect(ended).toMatchObject({ outcome: 'ended', previous: 'running', queuedInPool: false, server: { id: 'reuse', reusable: true } });
+        if (ended.outcome !== 'ended') return;
+        expect(ended.session).toMatchObject({ id: 'a', status: 'ended', end_reason: 'deleted', ended_at: at(50), updated_at: at(50) });
+        expect(await store.getSession('a')).toEqual(ended.session);
+        expect(await store.activeSessionCount('reuse')).toBe(0);
+        // Idempotent: the first end stays.
+        expect(await store.endSessionAs('a', null, 'other', at(60))).toEqual({ outcome: 'unchanged', session: ended.session });
+        // An admin (owner null) ends anyone's session; a staged session is nobody's to end.
+        await store.allocateSession(makeRequest('b', { api_key: 'kiosk' }), () => 'reuse', { onNoCapacity: 'reject' });
+        expect(await store.endSessionAs('b', null, 'deleted', at(70))).toMatchObject({ outcome: 'ended', session: { status: 'ended' } });
+        const staged = { ...(await store.getSession('b'))!, id: 'st', status: 'running' as const, staged: true, staging: 'x', ended_at: null, end_reason: null };
+        await store.putSession(staged);
+        expect(await store.endSessionAs('st', null, 'deleted', at(80))).toEqual({ outcome: 'not_found' });
+        expect(await store.getSession('st')).toMatchObject({ status: 'running' });
+      });
+
+      it('ending a client\'s session reports what it was, the server it ran on (read when single-use) and the pool\'s queue', async () => {
+        await store.putServer(makeServer({ id: 'once', max_sessions: 1, reusable: false }));
+        await store.allocateSession(makeRequest('a'), leastLoaded, { onNoCapacity: 'reject' });
+        await store.allocateSession(makeRequest('q'), noRoom, { onNoCapacity: 'queue' });
+        const ended = await store.endSessionAs('a', 'portal', 'deleted', at(40));
+        expect(ended).toMatchObject({ outcome: 'ended', previous: 'running', queuedInPool: true, server: { id: 'once', reusable: false, status: 'running' } });
+        // A queued request ends from the queue: no server.
+        const withdrawn = await store.endSessionAs('q', 'portal', 'deleted', at(41));
+        expect(withdrawn).toMatchObject({ outcome: 'ended', previous: 'queued', server: undefined, session: { status: 'ended', server_id: null } });
+        expect(await store.queuePosition('q')).toBeNull();
+      });
+
+      it('places past a server another handle disabled, and on one it added rather than answer no room', async () => {
+        await store.putServer(makeServer({ id: 's1', max_sessions: 5, created_at: at(1) }));
+        await store.putServer(makeServer({ id: 's2', max_sessions: 5, created_at: at(2) }));
+        // The index is built; s2 carries load so that s1 is the least loaded.
+        await store.allocateSession(makeRequest('x1'), () => 's2', { onNoCapacity: 'reject' });
+        const other = await second();
+        await other.putServer(makeServer({ id: 's1', max_sessions: 5, created_at: at(1), enabled: false }));
+        const b = await store.allocateSession(makeRequest('b'), leastLoaded, { onNoCapacity: 'reject' });
+        expect(b).toMatchObject({ outcome: 'placed', session: { server_id: 's2' } });
+        expect(await store.activeSessionCount('s1')).toBe(0);
+        // Fill s2; a server the other handle adds takes the next request instead of a "no room".
+        for (const id of ['x2', 'x3', 'x4']) await store.allocateSession(makeRequest(id), leastLoaded, { onNoCapacity: 'reject' });
+        expect(await store.activeSessionCount('s2')).toBe(5);
+        await other.putServer(makeServer({ id: 's3', max_sessions: 1, created_at: at(3) }));
+        expect(await store.allocateSession(makeRequest('c'), leastLoaded, { onNoCapacity: 'reject' })).toMatchObject({ outcome: 'placed', session: { server_id: 's3' } });
+        expect((await store.allocateSession(makeRequest('d'), leastLoaded, { onNoCapacity: 'reject' })).outcome).toBe('rejected');
+      });
+
       it('counts active sessions per server freshly', async () => {
         await store.putServer(makeServer({ id: 's1', max_sessions: 3 }));
         await store.putServer(makeServer({ id: 's2', max_sessions: 3 }));

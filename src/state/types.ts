@@ -85,13 +85,28 @@ export interface AllocationOptions {
 
 export type AllocationResult =
   /**
-   * `server`: the server as the store knew it when placing (its capacity index, current
-   * with the database's server version at the start of the allocation), so the caller
-   * need not read it again; absent when the store does not have it at hand.
+   * `server`: the server as the store knew it when placing (its capacity index: current
+   * with every server write of this process, and re-checked in the database for the
+   * placement itself), so the caller need not read it again; absent when the store does
+   * not have it at hand.
    */
   | { outcome: 'placed'; session: SessionRecord; server?: ServerRecord }
   | { outcome: 'queued'; session: SessionRecord; position: number }
   | { outcome: 'rejected' };
+
+/** What a client's request to end its session did (SessionStore.endSessionAs). */
+export type ClientEndResult =
+  /** No such session, a staged one, or one the caller may not see. */
+  | { outcome: 'not_found' }
+  /** It had already ended or failed: returned unchanged (DELETE is idempotent). */
+  | { outcome: 'unchanged'; session: SessionRecord }
+  /**
+   * It ended now. `previous`: what it was. `server`: the server it ran on: for a reusable
+   * server still running (as committed) the placement index's record (its runtime fields,
+   * e.g. progress, may lag), else as read in the same transaction; undefined when queued or gone.
+   * `queuedInPool`: whether its pool had queued requests when it ended.
+   */
+  | { outcome: 'ended'; session: SessionRecord; previous: 'queued' | 'running'; server: ServerRecord | undefined; queuedInPool: boolean };
 
 export class LockHeldError extends Error {
   readonly code = 'state-locked';
@@ -187,6 +202,13 @@ export interface SessionStore {
   keepalive(id: string, at: string): Promise<SessionRecord | undefined>;
   /** Ends a queued/running session; a session that already ended keeps its first end and is returned unchanged. */
   endSession(id: string, reason: string, at: string, status?: 'ended' | 'failed'): Promise<SessionRecord | undefined>;
+  /**
+   * A client ends its session (DELETE /api/v1/sessions/:id), in one write transaction and
+   * usually one statement: the session ends when it is queued or running, not staged, and
+   * `owner` created it (`owner` null: any key may, an admin). What the caller does next
+   * (single-use retirement, the queue, a drained server) needs no further read; see ClientEndResult.
+   */
+  endSessionAs(id: string, owner: string | null, reason: string, at: string): Promise<ClientEndResult>;
   /**
    * Ends running sessions idle past keepaliveMs (`keepalive_timeout`; staged sessions are
    * left alone) and fails queued ones older than queueMs (`queue_timeout`). Returns what changed.
