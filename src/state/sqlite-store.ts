@@ -17,6 +17,10 @@ export const SQLITE_FILE_NAME = 'poolform.db';
 
 /** How long a writer waits for another process's write transaction before failing (ms). */
 const BUSY_TIMEOUT_MS = 15_000;
+/** WAL pages between automatic checkpoints (SQLite's default: 1,000). */
+const WAL_CHECKPOINT_PAGES = 10_000;
+/** The WAL file is truncated to this size after a checkpoint. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /** How often a waiting `acquireLock` looks again. */
 const LOCK_POLL_MS = 100;
 
@@ -150,6 +154,12 @@ class SqliteDriver implements SqlDriver {
     // 32 MiB of page cache (default 2 MiB): a 10,000-server state stays in memory.
     this.#db.exec('PRAGMA cache_size = -32768');
     this.#db.exec('PRAGMA foreign_keys = OFF');
+    // Checkpoint every 10,000 WAL pages (about 40 MiB) instead of SQLite's 1,000: the API rewrites
+    // the same few index pages all the time, and a checkpoint copies each page once however often
+    // it was written, so checkpoints ten times rarer copy far fewer pages in all (and sync the
+    // database file ten times less often). The WAL file is cut back to 64 MiB after a checkpoint.
+    this.#db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    this.#db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
 
   #stmt(sql: string): Prepared {
