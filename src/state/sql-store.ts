@@ -3,7 +3,7 @@
 // which is the one part that differs in substance between them.
 import { randomUUID } from 'node:crypto';
 import { PoolformError } from '../util/errors.ts';
-import { migrate } from './migrations.ts';
+import { LIVE_SESSION, migrate } from './migrations.ts';
 import type { IdleCursor } from './idle-buckets.ts';
 import { IDLE_BUCKET_MS, IDLE_KEEP_MS, idleIncrements } from './idle-buckets.ts';
 import { createAllocator, queuePositionIn } from './sql-allocation.ts';
@@ -229,6 +229,8 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
       if (filter.server_id !== undefined) {
         where.push('server_id = ?');
         params.push(filter.server_id);
+        // Live statuses only: the per-server index (live sessions) applies.
+        if (filter.status !== undefined && filter.status.every((st) => st === 'queued' || st === 'running')) where.push(LIVE_SESSION);
       }
       const sql = `SELECT * FROM sessions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ${SESSION_ORDER}`;
       return (await driver.all(sql, params)).map(sessionFromRow);
@@ -335,7 +337,7 @@ export async function createSqlStore(driver: SqlDriver, locker: StateLocker): Pr
     },
 
     activeSessionCount: async (serverId) => {
-      const row = await driver.get("SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND status IN ('queued', 'running')", [serverId]);
+      const row = await driver.get(`SELECT COUNT(*) AS n FROM sessions WHERE server_id = ? AND ${LIVE_SESSION}`, [serverId]);
       return Number(row?.['n'] ?? 0);
     },
 
