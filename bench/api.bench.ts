@@ -16,11 +16,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hono } from 'hono';
 import { loadConfig } from '../src/config/load.ts';
 import { createSqliteStore } from '../src/state/sqlite-store.ts';
 import { createApp } from '../src/server/app.ts';
-import { CONNECTIONS, DURATION_S, KEY, addServers, benchConfigYaml, cannon, describe, listen, warmUp } from './session-cannon.ts';
+import { CONNECTIONS, DURATION_S, KEY, addServers, bareSessionApp, benchConfigYaml, cannon, describe, listen, warmUp } from './session-cannon.ts';
 import type { Result } from './session-cannon.ts';
 
 const SIZES = [100, 1000, 10_000] as const;
@@ -50,11 +49,7 @@ async function measure(servers: number): Promise<Result & { leftover: number }> 
 }
 
 async function main(): Promise<void> {
-  const bare = new Hono();
-  let n = 0;
-  bare.post('/api/v1/sessions', (c) => c.json({ id: `s${++n}`, status: 'running' }, 201));
-  bare.delete('/api/v1/sessions/:id', (c) => c.json({ id: c.req.param('id'), status: 'ended' }));
-  const baseline = await listen(bare.fetch);
+  const baseline = await listen(bareSessionApp().fetch);
 
   process.stdout.write(`session create+delete on SQLite, ${SIZES.join(' / ')} servers in state, ${CONNECTIONS} connections, ${DURATION_S}s each\n`);
   let base = await cannon(baseline.url, 'bare hono');

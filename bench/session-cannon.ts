@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import autocannon from 'autocannon';
 import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
 import type { ServerRecord, StateStore } from '../src/state/types.ts';
 import { serverRecord } from '../test/fixtures/plan/builders.ts';
 
@@ -51,6 +52,15 @@ export function benchServers(count: number): ServerRecord[] {
 /** Puts `count` running servers of two slots each into the store. */
 export async function addServers(store: StateStore, count: number): Promise<void> {
   for (const server of benchServers(count)) await store.putServer(server);
+}
+
+/** The baseline of the session benchmarks: a bare Hono handler answering the same two requests with no work behind them. */
+export function bareSessionApp(): Hono {
+  const bare = new Hono();
+  let n = 0;
+  bare.post('/api/v1/sessions', (c) => c.json({ id: `s${++n}`, status: 'running' }, 201));
+  bare.delete('/api/v1/sessions/:id', (c) => c.json({ id: c.req.param('id'), status: 'ended' }));
+  return bare;
 }
 
 /** One create+delete through the app, so that its first request (capacity index build) is not measured. */
